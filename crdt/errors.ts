@@ -1,0 +1,56 @@
+/** Errors of the crdt layer; match on `.name`. */
+
+/** The database files are damaged. The way out is a restore from a backup. */
+export class StorageCorruptError extends Error {
+  override name = 'StorageCorruptError'
+  readonly path: string
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      `The database at ${path} is damaged (${detail}). Restore it from a backup (verseguy backup restore), ` +
+        "or move the folder aside and start again from the org's other members.",
+      options,
+    )
+    this.path = path
+  }
+}
+
+/** Another process holds the database. */
+export class StorageLockedError extends Error {
+  override name = 'StorageLockedError'
+  constructor(path: string, options?: ErrorOptions) {
+    super(
+      `The database at ${path} is in use by another process (is a node already running on this data directory?)`,
+      options,
+    )
+  }
+}
+
+/** The database folder is missing although the data directory is initialized. */
+export class StorageMissingError extends Error {
+  override name = 'StorageMissingError'
+  constructor(path: string, options?: ErrorOptions) {
+    super(`The database at ${path} is missing. Restore it from a backup (verseguy backup restore).`, options)
+  }
+}
+
+export class DocumentNotFoundError extends Error {
+  override name = 'DocumentNotFoundError'
+  constructor(docId: string) {
+    super(`No document ${docId}`)
+  }
+}
+
+export class DocumentExistsError extends Error {
+  override name = 'DocumentExistsError'
+  constructor(docId: string) {
+    super(`Document ${docId} already exists`)
+  }
+}
+
+/** The store was used before `start()` or after `stop()`. */
+export class StoreClosedError extends Error {
+  override name = 'StoreClosedError'
+  constructor() {
+    super('The document store is not open')
+  }
+}

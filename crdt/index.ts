@@ -1,0 +1,39 @@
+/**
+ * crdt: documents, signed chains and their storage. Knows nothing of HTTP, the CLI or
+ * the network; the domain layer (services/) builds on this face only.
+ */
+export { type ChainHead, ChainStore } from './chain/chain-store.ts'
+export {
+  decodeEntry,
+  ENTRY_DOMAIN,
+  ENTRY_LIMITS,
+  type Entry,
+  type EntryBody,
+  encodeEntryBody,
+  packEntry,
+  type SignedEntry,
+  type Signer,
+  signEntry,
+  unpackEntry,
+} from './chain/entry.ts'
+export {
+  type ChainIssue,
+  type ChainReport,
+  type ChainStatus,
+  verifyChain,
+  verifyChains,
+} from './chain/verify.ts'
+export * from './crypto.ts'
+export * from './errors.ts'
+export * from './ids.ts'
+export { isJsonValue, type JsonValue } from './json.ts'
+export { type Logger, silentLogger } from './logger.ts'
+export { Database, FORMAT_VERSION } from './store/database.ts'
+export { type ActionInput, type Committed, DocumentStore, type StoreEvents } from './store/document-store.ts'
+export { BATCH_LIMITS, type ReceiveResult, type Refusal, type RemoteBatch } from './store/remote-batch.ts'
+export {
+  type ChangeContext,
+  type ChangeValidator,
+  denyAllValidator,
+  type Verdict,
+} from './store/validator.ts'

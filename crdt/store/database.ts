@@ -1,0 +1,153 @@
+/**
+ * The node's LevelDB, opened with errors a person can act on. One database per data
+ * directory, split into sublevels: documents, changes, entries, settings, meta.
+ */
+import { existsSync } from 'node:fs'
+import type { AbstractSublevel } from 'abstract-level'
+import { Level } from 'level'
+import { StorageCorruptError, StorageLockedError, StorageMissingError } from '../errors.ts'
+
+export const FORMAT_VERSION = 1
+
+type Bytes = Uint8Array
+/** A sublevel with string keys and byte values. */
+export type Sub = AbstractSublevel<Level<string, Bytes>, string | Bytes, string, Bytes>
+
+export interface DatabaseOptions {
+  /** Create the database if it does not exist (init); otherwise a missing one is an error. */
+  readonly create?: boolean
+}
+
+/** Minimal view of an abstract-level batch operation. */
+export type BatchOp =
+  | { type: 'put'; sublevel: Sub; key: string; value: Bytes }
+  | { type: 'del'; sublevel: Sub; key: string }
+
+export class Database {
+  readonly path: string
+  readonly level: Level<string, Bytes>
+  /** Automerge snapshots, by document id. */
+  readonly snapshots: Sub
+  /** Automerge changes since each document's snapshot: `docId!seq`. */
+  readonly changes: Sub
+  /** Signed chain entries: `author!seq`. */
+  readonly entries: Sub
+  /** Proofs of equivocation: `author!seq!hash`. */
+  readonly forks: Sub
+  /** Node settings and small state, JSON as bytes. */
+  readonly settings: Sub
+  readonly meta: Sub
+
+  private constructor(path: string, level: Level<string, Bytes>) {
+    this.path = path
+    this.level = level
+    const sub = (name: string): Sub => level.sublevel<string, Bytes>(name, { valueEncoding: 'view' })
+    this.snapshots = sub('snap')
+    this.changes = sub('chg')
+    this.entries = sub('ent')
+    this.forks = sub('fork')
+    this.settings = sub('set')
+    this.meta = sub('meta')
+  }
+
+  /** Opens (or with `create`, creates) the database at `path`. */
+  static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
+    if (!options.create && !existsSync(path)) throw new StorageMissingError(path)
+    const level = new Level<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await level.open({ createIfMissing: options.create === true, errorIfExists: false })
+    } catch (err) {
+      throw classifyOpenError(path, err)
+    }
+    const db = new Database(path, level)
+    try {
+      await db.checkFormat(options.create === true)
+    } catch (err) {
+      await level.close().catch(() => {})
+      throw err
+    }
+    return db
+  }
+
+  private async checkFormat(create: boolean): Promise<void> {
+    const raw = await this.read(() => this.meta.get('format'))
+    if (raw === undefined) {
+      if (!create)
+        throw new StorageCorruptError(this.path, 'no format marker: not a Verse Guy database, or emptied')
+      await this.write(
+        [
+          {
+            type: 'put',
+            sublevel: this.meta,
+            key: 'format',
+            value: new TextEncoder().encode(String(FORMAT_VERSION)),
+          },
+        ],
+        true,
+      )
+      return
+    }
+    const version = Number(new TextDecoder().decode(raw))
+    if (version !== FORMAT_VERSION) {
+      throw new StorageCorruptError(
+        this.path,
+        `format ${version} is not the supported format ${FORMAT_VERSION}`,
+      )
+    }
+  }
+
+  /** Writes a batch atomically; `sync` makes it survive power loss, not only a process kill. */
+  async write(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const batch = this.level.batch()
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.key, op.value, { sublevel: op.sublevel })
+      else batch.del(op.key, { sublevel: op.sublevel })
+    }
+    await this.read(() => batch.write({ sync }))
+  }
+
+  /** Runs a read (or write) and turns LevelDB corruption errors into `StorageCorruptError`. */
+  async read<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw classifyIoError(this.path, err)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.level.close()
+  }
+}
+
+function messages(err: unknown): string {
+  const parts: string[] = []
+  let e: unknown = err
+  for (let i = 0; i < 5 && e instanceof Error; i++) {
+    parts.push(`${(e as { code?: string }).code ?? ''} ${e.message}`)
+    e = e.cause
+  }
+  return parts.join(' | ')
+}
+
+function classifyOpenError(path: string, err: unknown): Error {
+  const text = messages(err)
+  if (/LEVEL_LOCKED|lock/i.test(text) && !/corrupt/i.test(text))
+    return new StorageLockedError(path, { cause: err })
+  if (/does not exist|LEVEL_DATABASE_NOT_FOUND/i.test(text))
+    return new StorageMissingError(path, { cause: err })
+  return new StorageCorruptError(path, firstLine(text), { cause: err })
+}
+
+function classifyIoError(path: string, err: unknown): Error {
+  const text = messages(err)
+  if (/corrupt|checksum|bad block|truncated|LEVEL_IO_ERROR|IO error/i.test(text)) {
+    return new StorageCorruptError(path, firstLine(text), { cause: err })
+  }
+  return err instanceof Error ? err : new Error(String(err))
+}
+
+function firstLine(text: string): string {
+  const line = text.split(' | ').find((p) => /corrupt|checksum|IO error|No such|invalid/i.test(p)) ?? text
+  return line.trim().slice(0, 300)
+}

@@ -1,0 +1,363 @@
+/**
+ * The document store: Automerge documents persisted in LevelDB, every local change
+ * bound to a signed entry of this node's chain in the same atomic batch, and remote
+ * changes accepted only through `receive` (see remote-batch.ts).
+ *
+ * Per document: a snapshot (`A.save`) plus the changes since it, compacted into a new
+ * snapshot in the background. A fresh Automerge actor is used for every load of a
+ * document, so an actor never reuses a sequence number after a crash lost a change.
+ */
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import * as A from '@automerge/automerge'
+import { ChainStore } from '../chain/chain-store.ts'
+import { type Entry, type Signer, signEntry } from '../chain/entry.ts'
+import {
+  DocumentExistsError,
+  DocumentNotFoundError,
+  StorageCorruptError,
+  StoreClosedError,
+} from '../errors.ts'
+import type { ChangeHash, DocId } from '../ids.ts'
+import type { JsonValue } from '../json.ts'
+import { type Logger, silentLogger } from '../logger.ts'
+import type { BatchOp, Database } from './database.ts'
+import { type ReceiveResult, type RemoteBatch, receiveBatch } from './remote-batch.ts'
+import { type ChangeValidator, denyAllValidator } from './validator.ts'
+
+const SEQ_DIGITS = 15
+
+/** What a local action says about itself; becomes the signed chain entry. */
+export interface ActionInput {
+  readonly action: string
+  readonly resource: string
+  readonly details?: JsonValue
+  /** Heads of the authorization document the author has seen (set by the domain layer). */
+  readonly authHeads?: readonly ChangeHash[]
+}
+
+export interface Committed<T> {
+  readonly doc: A.Doc<T>
+  /** The entry recorded, or null when the change function changed nothing. */
+  readonly entry: Entry | null
+}
+
+export interface StoreEvents {
+  /** A document changed, locally or by an accepted remote change. */
+  change: [{ docId: DocId; origin: 'local' | 'remote'; entries: readonly Entry[] }]
+  /** A remote batch had entries refused. */
+  rejected: [{ result: ReceiveResult }]
+}
+
+export interface DocumentStoreComponents {
+  readonly db: Database
+  readonly signer: Signer
+  /** Judges remote changes; default refuses all. */
+  readonly validator?: ChangeValidator
+  readonly log?: Logger
+}
+
+export interface DocumentStoreInit {
+  /** fsync every write (survives power loss); false still survives a process kill. Default true. */
+  readonly sync?: boolean
+  /** Changes after which a document is compacted into a new snapshot. Default 500. */
+  readonly compactAfter?: number
+}
+
+/** In-memory state of one loaded document. */
+interface DocState {
+  doc: A.Doc<unknown>
+  /** Sequence number of the last change key written for this document. */
+  lastSeq: number
+  /** Change keys since the snapshot. */
+  pending: number
+  compacting: boolean
+}
+
+export function changeKey(docId: DocId, seq: number): string {
+  return `${docId}!${String(seq).padStart(SEQ_DIGITS, '0')}`
+}
+
+export class DocumentStore extends EventEmitter<StoreEvents> {
+  readonly chains: ChainStore
+  private readonly db: Database
+  private readonly signer: Signer
+  private readonly validator: ChangeValidator
+  private readonly log: Logger
+  private readonly sync: boolean
+  private readonly compactAfter: number
+  private readonly docs = new Map<DocId, DocState>()
+  private queue: Promise<unknown> = Promise.resolve()
+  private open = false
+
+  constructor(components: DocumentStoreComponents, init: DocumentStoreInit = {}) {
+    super()
+    this.db = components.db
+    this.signer = components.signer
+    this.validator = components.validator ?? denyAllValidator
+    this.log = components.log ?? silentLogger
+    this.chains = new ChainStore({ db: this.db })
+    this.sync = init.sync ?? true
+    this.compactAfter = init.compactAfter ?? 500
+  }
+
+  get memberKey(): Signer['memberKey'] {
+    return this.signer.memberKey
+  }
+
+  async start(): Promise<void> {
+    this.open = true
+    // Fail fast on a damaged chain rather than at the first action.
+    await this.chains.head(this.signer.memberKey)
+  }
+
+  /** Waits for queued writes and compactions, then refuses further use. */
+  async stop(): Promise<void> {
+    if (!this.open) return
+    await this.enqueue(async () => {})
+    this.open = false
+    this.docs.clear()
+  }
+
+  /** Ids of all stored documents, optionally of one type (`org`, `hangar`, …). */
+  async list(type?: string): Promise<DocId[]> {
+    const range = type === undefined ? {} : { gte: `${type}:`, lt: `${type};` }
+    return (await this.db.read(() => this.db.snapshots.keys(range).all())) as DocId[]
+  }
+
+  async has(docId: DocId): Promise<boolean> {
+    if (this.docs.has(docId)) return true
+    return (await this.db.read(() => this.db.snapshots.has(docId))) as boolean
+  }
+
+  /** The current document. Throws `DocumentNotFoundError` for an unknown id. */
+  async get<T>(docId: DocId): Promise<A.Doc<T>> {
+    this.assertOpen()
+    return (await this.load(docId)).doc as A.Doc<T>
+  }
+
+  /** Creates a document with one initial change, recorded as `action`. */
+  async create<T>(docId: DocId, action: ActionInput, init: A.ChangeFn<T>): Promise<Committed<T>> {
+    return this.enqueue(async () => {
+      if (await this.has(docId)) throw new DocumentExistsError(docId)
+      const empty = A.init<T>({ actor: freshActor(), author: this.signer.memberKey })
+      const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
+      const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
+      return this.commit(docId, state, action, init as A.ChangeFn<unknown>, [snapshot]) as Promise<
+        Committed<T>
+      >
+    })
+  }
+
+  /** Changes a document; the change and its signed entry are written in one batch. */
+  async change<T>(docId: DocId, action: ActionInput, fn: A.ChangeFn<T>): Promise<Committed<T>> {
+    return this.enqueue(async () => {
+      const state = await this.load(docId)
+      return this.commit(docId, state, action, fn as A.ChangeFn<unknown>, []) as Promise<Committed<T>>
+    })
+  }
+
+  /** Records an action that changes no document (e.g. an invite handed out). */
+  async record(action: ActionInput): Promise<Entry> {
+    return this.enqueue(async () => {
+      const entry = await this.nextEntry(action, null, [])
+      await this.db.write(this.chains.putOps(entry), this.sync)
+      this.chains.appended(entry)
+      return entry
+    })
+  }
+
+  /**
+   * Verifies and applies a batch of remote entries and the changes they cover. Only
+   * entries whose signatures, chain links, change authorship and validator verdicts
+   * all pass are stored; the rest are refused with a reason.
+   */
+  async receive(batch: RemoteBatch): Promise<ReceiveResult> {
+    return this.enqueue(async () => {
+      const result = await receiveBatch(batch, {
+        chains: this.chains,
+        validator: this.validator,
+        loadDoc: async (docId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
+      })
+      // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a chain.
+      const ops: BatchOp[] = []
+      const next = new Map<DocId, DocState>()
+      for (const [docId, accepted] of result.byDoc) {
+        const existing = await this.has(docId)
+        const state = existing
+          ? await this.load(docId)
+          : { doc: A.init({ actor: freshActor() }), lastSeq: 0, pending: 0, compacting: false }
+        if (!existing)
+          ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
+        let seq = state.lastSeq
+        for (const change of accepted.changes) ops.push(this.changeOp(docId, ++seq, change))
+        const [doc] = A.applyChanges(state.doc, accepted.changes as A.Change[])
+        next.set(docId, {
+          doc,
+          lastSeq: seq,
+          pending: state.pending + accepted.changes.length,
+          compacting: state.compacting,
+        })
+      }
+      const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
+      for (const entry of accepted) ops.push(...this.chains.putOps(entry))
+      if (ops.length > 0) {
+        try {
+          await this.db.write(ops, this.sync)
+        } catch (err) {
+          for (const docId of next.keys()) this.docs.delete(docId)
+          throw err
+        }
+      }
+      for (const entry of accepted) this.chains.appended(entry)
+      for (const [docId, state] of next) {
+        this.docs.set(docId, state)
+        this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
+        this.maybeCompact(docId, state)
+      }
+      for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
+      if (result.rejected.length > 0) this.emit('rejected', { result })
+      return result
+    })
+  }
+
+  /** All changes of a document, for peers catching up. */
+  async changes(docId: DocId, hashes?: readonly ChangeHash[]): Promise<Uint8Array[]> {
+    const doc = await this.get(docId)
+    if (hashes === undefined) return A.getAllChanges(doc)
+    const wanted = new Set(hashes)
+    return A.getAllChanges(doc).filter((c) => wanted.has(A.decodeChange(c).hash as ChangeHash))
+  }
+
+  /** Writes a snapshot of `docId` now and drops the changes it covers. */
+  async compact(docId: DocId): Promise<void> {
+    await this.enqueue(async () => {
+      const state = this.docs.get(docId)
+      if (state === undefined || state.pending === 0) return
+      const covered = await this.db.read(() =>
+        this.db.changes.keys({ gt: `${docId}!`, lte: changeKey(docId, state.lastSeq) }).all(),
+      )
+      const ops: BatchOp[] = [
+        { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) },
+        ...covered.map((key): BatchOp => ({ type: 'del', sublevel: this.db.changes, key })),
+      ]
+      await this.db.write(ops, this.sync)
+      state.pending = 0
+    })
+  }
+
+  private async commit(
+    docId: DocId,
+    state: DocState,
+    action: ActionInput,
+    fn: A.ChangeFn<unknown>,
+    extraOps: BatchOp[],
+  ): Promise<Committed<unknown>> {
+    const after = A.change(state.doc, { time: Math.floor(Date.now() / 1000) }, fn)
+    const change = A.getLastLocalChange(after)
+    if (after === state.doc || change === undefined) {
+      if (extraOps.length > 0) throw new TypeError('a new document needs an initial change')
+      return { doc: state.doc, entry: null }
+    }
+    const hash = A.getHeads(after)[0] as ChangeHash
+    try {
+      const entry = await this.nextEntry(action, docId, [hash])
+      const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]
+      await this.db.write(ops, this.sync)
+      state.doc = after
+      state.lastSeq++
+      state.pending++
+      this.docs.set(docId, state)
+      this.chains.appended(entry)
+      this.emit('change', { docId, origin: 'local', entries: [entry] })
+      this.maybeCompact(docId, state)
+      return { doc: after, entry }
+    } catch (err) {
+      // The in-memory document ran ahead of the disk: drop it, reload on next use.
+      this.docs.delete(docId)
+      throw err
+    }
+  }
+
+  private async nextEntry(action: ActionInput, docId: DocId | null, changes: ChangeHash[]): Promise<Entry> {
+    const head = await this.chains.head(this.signer.memberKey)
+    return signEntry(
+      {
+        author: this.signer.memberKey,
+        seq: (head?.seq ?? 0) + 1,
+        prev: head?.hash ?? null,
+        time: Date.now(),
+        action: action.action,
+        resource: action.resource,
+        details: action.details ?? null,
+        doc: docId,
+        changes,
+        authHeads: action.authHeads ?? [],
+      },
+      this.signer,
+    )
+  }
+
+  private changeOp(docId: DocId, seq: number, change: Uint8Array): BatchOp {
+    return { type: 'put', sublevel: this.db.changes, key: changeKey(docId, seq), value: change }
+  }
+
+  private async load(docId: DocId): Promise<DocState> {
+    const cached = this.docs.get(docId)
+    if (cached !== undefined) return cached
+    const snapshot = await this.db.read(() => this.db.snapshots.get(docId))
+    if (snapshot === undefined) throw new DocumentNotFoundError(docId)
+    const rows = await this.db.read(() =>
+      this.db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all(),
+    )
+    let doc: A.Doc<unknown>
+    try {
+      doc = A.load(snapshot, { actor: freshActor(), author: this.signer.memberKey })
+      if (rows.length > 0)
+        [doc] = A.applyChanges(
+          doc,
+          rows.map(([, v]) => v),
+        )
+    } catch (cause) {
+      throw new StorageCorruptError(this.db.path, `document ${docId} does not load`, { cause })
+    }
+    if (A.getMissingDeps(doc, []).length > 0) {
+      throw new StorageCorruptError(this.db.path, `document ${docId} is missing changes`)
+    }
+    const last = rows[rows.length - 1]
+    const lastSeq = last === undefined ? 0 : Number(last[0].slice(last[0].lastIndexOf('!') + 1))
+    const state: DocState = { doc, lastSeq, pending: rows.length, compacting: false }
+    this.docs.set(docId, state)
+    return state
+  }
+
+  private maybeCompact(docId: DocId, state: DocState): void {
+    if (state.pending < this.compactAfter || state.compacting) return
+    state.compacting = true
+    setImmediate(() => {
+      if (!this.open) return
+      this.compact(docId)
+        .catch((err: unknown) =>
+          this.log.error({ err, docId }, 'compaction failed; will retry after more changes'),
+        )
+        .finally(() => {
+          state.compacting = false
+        })
+    })
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    this.assertOpen()
+    const run = this.queue.then(task, task)
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private assertOpen(): void {
+    if (!this.open) throw new StoreClosedError()
+  }
+}
+
+function freshActor(): string {
+  return randomBytes(16).toString('hex')
+}

@@ -1,0 +1,210 @@
+/**
+ * Judging a batch of remote entries and the Automerge changes they cover. Pure with
+ * respect to storage: it reads chain heads and documents, and returns what to store.
+ *
+ * An entry is accepted only if it decodes, continues its author's stored chain (hash
+ * link and seq), is vouched for by a valid signature (one per linked run), every
+ * change it lists is in the batch (or already held) with the entry's author as its
+ * Automerge author and all dependencies present, and the validator allows it. A refused
+ * entry refuses every later entry of the same author in the batch: the chain must
+ * stay unbroken.
+ */
+import * as A from '@automerge/automerge'
+import type { ChainStore } from '../chain/chain-store.ts'
+import { decodeEntry, type Entry, type SignedEntry } from '../chain/entry.ts'
+import { inSeqOrder, verifyChain } from '../chain/verify.ts'
+import { ed25519Verify, fromHex } from '../crypto.ts'
+import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
+import type { ChangeValidator } from './validator.ts'
+
+export const BATCH_LIMITS = {
+  maxEntries: 10_000,
+  maxChanges: 20_000,
+  maxChangeBytes: 4 * 1024 * 1024,
+} as const
+
+export interface RemoteBatch {
+  readonly entries: readonly SignedEntry[]
+  readonly changes: readonly Uint8Array[]
+}
+
+export interface Refusal {
+  readonly author: MemberKey | null
+  readonly seq: number | null
+  readonly hash: EntryHash | null
+  readonly reason: string
+}
+
+export interface DocAcceptance {
+  readonly entries: Entry[]
+  /** Change bytes in an order that respects dependencies. */
+  readonly changes: Uint8Array[]
+}
+
+export interface ReceiveResult {
+  /** Accepted entries with document changes, grouped by document. */
+  readonly byDoc: Map<DocId, DocAcceptance>
+  /** Accepted entries that change no document. */
+  readonly entriesOnly: Entry[]
+  readonly rejected: Refusal[]
+  /** Authors whose batch started past our head: fetch their entries after `after`. */
+  readonly missing: { author: MemberKey; after: number }[]
+  /** Two signed entries with one seq: proof of equivocation. */
+  readonly forks: [Entry, Entry][]
+  /** Entries we already held. */
+  duplicates: number
+}
+
+export interface ReceiveDeps {
+  readonly chains: ChainStore
+  readonly validator: ChangeValidator
+  /** The document as held now, or null if this node has none yet. */
+  readonly loadDoc: (docId: DocId) => Promise<A.Doc<unknown> | null>
+}
+
+interface HeldChange {
+  readonly bytes: Uint8Array
+  readonly decoded: A.DecodedChange
+}
+
+export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promise<ReceiveResult> {
+  const result: ReceiveResult = {
+    byDoc: new Map(),
+    entriesOnly: [],
+    rejected: [],
+    missing: [],
+    forks: [],
+    duplicates: 0,
+  }
+  const refuse = (e: Entry | null, reason: string): void => {
+    result.rejected.push({ author: e?.author ?? null, seq: e?.seq ?? null, hash: e?.hash ?? null, reason })
+  }
+  if (!Array.isArray(batch.entries) || !Array.isArray(batch.changes)) {
+    refuse(null, 'malformed batch')
+    return result
+  }
+  if (batch.entries.length > BATCH_LIMITS.maxEntries || batch.changes.length > BATCH_LIMITS.maxChanges) {
+    refuse(null, 'batch too large')
+    return result
+  }
+
+  const changes = new Map<ChangeHash, HeldChange>()
+  for (const bytes of batch.changes) {
+    if (!(bytes instanceof Uint8Array) || bytes.length > BATCH_LIMITS.maxChangeBytes) {
+      refuse(null, 'malformed or oversized change')
+      continue
+    }
+    try {
+      const decoded = A.decodeChange(bytes)
+      changes.set(decoded.hash as ChangeHash, { bytes, decoded })
+    } catch {
+      refuse(null, 'undecodable change')
+    }
+  }
+
+  const byAuthor = new Map<MemberKey, Entry[]>()
+  for (const signed of batch.entries) {
+    const d = decodeEntry(signed)
+    if (!d.ok) {
+      refuse(null, `undecodable entry: ${d.reason}`)
+      continue
+    }
+    const list = byAuthor.get(d.entry.author) ?? []
+    list.push(d.entry)
+    byAuthor.set(d.entry.author, list)
+  }
+
+  const docs = new Map<DocId, { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }>()
+  const docState = async (docId: DocId) => {
+    let s = docs.get(docId)
+    if (s === undefined) {
+      s = { doc: await deps.loadDoc(docId), have: new Set() }
+      docs.set(docId, s)
+    }
+    return s
+  }
+  const held = (s: { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }, hash: ChangeHash): boolean =>
+    s.have.has(hash) || (s.doc !== null && A.hasHeads(s.doc, [hash]))
+
+  for (const [author, list] of byAuthor) {
+    const sorted = inSeqOrder(list)
+    const head = await deps.chains.head(author)
+    const fresh: Entry[] = []
+    for (const e of sorted) {
+      if (head !== null && e.seq <= head.seq) {
+        const mine = e.seq === head.seq ? head : await deps.chains.get(author, e.seq)
+        if (mine?.hash === e.hash) result.duplicates++
+        else if (mine !== null && ed25519Verify(fromHex(author), e.bytes, e.signature)) {
+          result.forks.push([mine, e])
+          refuse(e, `fork: a second signed entry ${e.seq}`)
+        } else refuse(e, 'conflicts with a stored entry and does not verify')
+      } else fresh.push(e)
+    }
+    if (fresh.length === 0) continue
+    const after = head === null ? undefined : { seq: head.seq, hash: head.hash }
+    const first = fresh[0] as Entry
+    if (first.seq !== (head?.seq ?? 0) + 1) {
+      result.missing.push({ author, after: head?.seq ?? 0 })
+      for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`)
+      continue
+    }
+    const report = verifyChain(author, fresh, { signatures: 'head', ...(after ? { after } : {}) })
+    const verifiedUpTo = report.head?.seq ?? 0
+    let broken: string | null = null
+    for (const e of fresh) {
+      if (broken !== null) {
+        refuse(e, broken)
+        continue
+      }
+      if (e.seq > verifiedUpTo) {
+        const issue = report.issues.find((i) => i.kind === 'tampered' && i.seq === e.seq)
+        broken = `entry ${e.seq} does not verify${issue?.kind === 'tampered' ? `: ${issue.reason}` : ''}`
+        refuse(e, broken)
+        continue
+      }
+      const verdict = await judge(e)
+      if (verdict !== null) {
+        broken = `follows refused entry ${e.seq}`
+        refuse(e, verdict)
+      }
+    }
+  }
+  return result
+
+  /** Checks one verified entry's changes; records acceptance. Returns a refusal reason or null. */
+  async function judge(e: Entry): Promise<string | null> {
+    if (e.doc === null) {
+      result.entriesOnly.push(e)
+      return null
+    }
+    const s = await docState(e.doc)
+    const covered: HeldChange[] = []
+    const inEntry = new Set<ChangeHash>()
+    for (const hash of e.changes) {
+      if (held(s, hash)) continue
+      const c = changes.get(hash)
+      if (c === undefined) return `change ${hash.slice(0, 12)} is not in the batch`
+      if (c.decoded.author !== e.author)
+        return `change ${hash.slice(0, 12)} has another author than its entry`
+      for (const dep of c.decoded.deps as ChangeHash[]) {
+        if (!held(s, dep) && !inEntry.has(dep))
+          return `change ${hash.slice(0, 12)} depends on a change not held`
+      }
+      inEntry.add(hash)
+      covered.push(c)
+    }
+    const verdict = deps.validator.validate({
+      docId: e.doc,
+      entry: e,
+      changes: covered.map((c) => c.decoded),
+      doc: s.doc ?? A.init(),
+    })
+    if (!verdict.ok) return verdict.reason
+    for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
+    const acc = result.byDoc.get(e.doc) ?? { entries: [], changes: [] }
+    acc.entries.push(e)
+    acc.changes.push(...covered.map((c) => c.bytes))
+    result.byDoc.set(e.doc, acc)
+    return null
+  }
+}
