@@ -1,0 +1,27 @@
+import type { Command } from 'commander'
+import { initDataDir, resolveDataDir } from '../../node/index.ts'
+import { printJson, printLines } from '../output.ts'
+import { readPassphrase } from '../passphrase.ts'
+
+export function registerInit(program: Command): void {
+  program
+    .command('init')
+    .description('create a node: data directory, encrypted member key, empty database')
+    .option(
+      '--passphrase-file <file>',
+      'read the new passphrase from a file (else $VERSEGUY_PASSPHRASE, else a prompt)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { passphraseFile?: string; json?: boolean }) => {
+      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+      const result = await initDataDir(dataDir, await readPassphrase(opts, 'new'))
+      if (opts.json) printJson(result)
+      else
+        printLines([
+          `Created a Verse Guy node in ${result.dataDir}`,
+          `  member key  ${result.memberKey}`,
+          `  peer id     ${result.peerId}`,
+          'Start it with: verseguy start',
+        ])
+    })
+}

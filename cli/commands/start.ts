@@ -1,0 +1,62 @@
+import type { Command } from 'commander'
+import { initDataDir, isInitialized, type LogLevel, resolveDataDir, VerseGuyNode } from '../../node/index.ts'
+import { CliError } from '../errors.ts'
+import { printLines } from '../output.ts'
+import { readPassphrase } from '../passphrase.ts'
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the node until Ctrl-C / SIGTERM (creates the data directory on first run)')
+    .option(
+      '--passphrase-file <file>',
+      'read the passphrase from a file (else $VERSEGUY_PASSPHRASE, else a prompt)',
+    )
+    .option('--api-port <port>', 'port for the local API and UI (0: any free port)', parsePort)
+    .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`)
+    .action(async (opts: { passphraseFile?: string; apiPort?: number; logLevel?: string }) => {
+      if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel)) {
+        throw new CliError(`--log-level must be one of ${LEVELS.join(', ')}`, 2)
+      }
+      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+      let passphrase: string
+      if (!isInitialized(dataDir)) {
+        passphrase = await readPassphrase(opts, 'new')
+        const created = await initDataDir(dataDir, passphrase)
+        printLines([`Created a new node in ${dataDir} (member key ${created.memberKey})`])
+      } else {
+        passphrase = await readPassphrase(opts, 'unlock')
+      }
+      const node = new VerseGuyNode({
+        dataDir,
+        passphrase,
+        ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
+        ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel as LogLevel } : {}),
+      })
+      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      await node.start()
+      const status = await node.status()
+      printLines([
+        'Verse Guy node ready',
+        `  data dir    ${dataDir}`,
+        `  member key  ${status.memberKey}`,
+        `  peer id     ${status.peerId}`,
+        `  api         ${node.apiUrl}`,
+        'Press Ctrl-C to stop.',
+      ])
+      const signal = await stopSignal
+      await node.stop()
+      printLines([`Stopped (${signal}).`])
+    })
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port: ${value}`, 2)
+  return port
+}

@@ -1,0 +1,53 @@
+import type { Command } from 'commander'
+import { layout, type NodeStatus, offlineStatus, readRuntimeFile, resolveDataDir } from '../../node/index.ts'
+import { printJson, printLines } from '../output.ts'
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show whether the node runs, its identity and its data')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+      const status = await currentStatus(dataDir)
+      if (opts.json) {
+        printJson(status)
+        return
+      }
+      if (!status.initialized) {
+        printLines([`No node in ${dataDir}. Create one with: verseguy init`])
+        return
+      }
+      printLines([
+        `Verse Guy ${status.version} — node ${status.running ? `running (pid ${status.pid})` : 'stopped'}`,
+        `  data dir    ${status.dataDir}`,
+        `  member key  ${status.memberKey}`,
+        `  peer id     ${status.peerId}`,
+        ...(status.running
+          ? [
+              `  api         ${status.apiUrl}`,
+              `  uptime      ${status.uptimeSeconds} s`,
+              `  documents   ${status.documents}`,
+              `  own chain   ${status.chain?.seq ?? 0} entries`,
+            ]
+          : []),
+      ])
+    })
+}
+
+/** Asks the running node, or reads the data directory when none runs. */
+export async function currentStatus(dataDir: string): Promise<NodeStatus> {
+  const runtime = await readRuntimeFile(layout(dataDir).runtime)
+  if (runtime !== null) {
+    try {
+      const res = await fetch(`${runtime.apiUrl}/api/status`, {
+        headers: { authorization: `Bearer ${runtime.token}` },
+        signal: AbortSignal.timeout(5000),
+      })
+      if (res.ok) return (await res.json()) as NodeStatus
+    } catch {
+      // Fall through: report what the data directory says.
+    }
+  }
+  return offlineStatus(dataDir)
+}

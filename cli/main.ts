@@ -1,0 +1,69 @@
+/**
+ * The `verseguy` command line. Each command lives in `commands/`; this file wires them
+ * and turns errors into one clear line and an exit code.
+ */
+import { Command, CommanderError } from 'commander'
+import { VERSION } from '../node/index.ts'
+import { registerInit } from './commands/init.ts'
+import { registerStart } from './commands/start.ts'
+import { registerStatus } from './commands/status.ts'
+import { CliError } from './errors.ts'
+
+/** Errors whose message already says what to do: printed without a stack. */
+const EXPECTED = new Set([
+  'CliError',
+  'NotInitializedError',
+  'AlreadyInitializedError',
+  'ConfigError',
+  'NodeRunningError',
+  'WrongPassphraseError',
+  'WeakPassphraseError',
+  'IdentityFileCorruptError',
+  'IdentityMissingError',
+  'StorageCorruptError',
+  'StorageLockedError',
+  'StorageMissingError',
+  'ExitPromptError',
+])
+
+export function buildProgram(): Command {
+  const program = new Command('verseguy')
+    .description('Verse Guy: a peer-to-peer, offline-first organisation manager for Star Citizen orgs')
+    .version(VERSION)
+    .option(
+      '-d, --data-dir <dir>',
+      "the node's data directory (default: your user data folder, or $VERSEGUY_HOME)",
+    )
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  registerInit(program)
+  registerStart(program)
+  registerStatus(program)
+  return program
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync([...argv])
+    return 0
+  } catch (err) {
+    return report(err)
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // Help and version print themselves and exit 0; usage errors were printed by commander.
+    return err.exitCode === 0 ? 0 : 2
+  }
+  const e = err instanceof Error ? err : new Error(String(err))
+  if (e.name === 'ExitPromptError') {
+    process.stderr.write('Cancelled; nothing was changed.\n')
+    return 130
+  }
+  process.stderr.write(`error: ${e.message}\n`)
+  if (!EXPECTED.has(e.name) || process.env.VERSEGUY_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`)
+  return e instanceof CliError ? e.exitCode : 1
+}

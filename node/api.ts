@@ -1,0 +1,47 @@
+/**
+ * The node's local HTTP API (Hono). Loopback only by default; every request must name
+ * a loopback Host (DNS-rebinding guard) and carry the CLI's bearer token from node.json.
+ * The browser UI's login and session cookies arrive with the UI.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { Hono } from 'hono'
+import type { NodeStatus } from './status.ts'
+
+export interface ApiDeps {
+  readonly token: string
+  readonly status: () => Promise<NodeStatus>
+  /** The port actually bound, for the Host check. */
+  readonly port: () => number
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
+
+export function createApi(deps: ApiDeps): Hono {
+  const app = new Hono()
+
+  app.onError((err, c) => c.json({ error: err.message }, 500))
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404))
+
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host') ?? ''
+    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host)
+    if (match === null || !LOOPBACK_HOSTS.has(match[1] ?? '') || Number(match[2]) !== deps.port()) {
+      return c.json({ error: 'forbidden host' }, 403)
+    }
+    await next()
+  })
+
+  app.use('/api/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? ''
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
+    const expected = Buffer.from(deps.token)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return c.json({ error: "unauthorized: use the token in the data directory's node.json" }, 401)
+    }
+    await next()
+  })
+
+  app.get('/api/status', async (c) => c.json(await deps.status()))
+
+  return app
+}

@@ -1,0 +1,66 @@
+/**
+ * Node settings in `config.json`: validated on load, defaults filled in, unknown keys
+ * refused (a typo should not silently do nothing).
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { ConfigError } from './errors.ts'
+
+export const DEFAULT_API_PORT = 7420
+
+const configSchema = z.strictObject({
+  api: z
+    .strictObject({
+      /** Loopback by default; the API is for this machine's CLI and browser. */
+      host: z.string().default('127.0.0.1'),
+      /** Preferred port; if taken, the node falls back to a free one and says where. */
+      port: z.number().int().min(0).max(65535).default(DEFAULT_API_PORT),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      /** fsync every write: survives power loss, not only a crash of the process. */
+      sync: z.boolean().default(true),
+      compactAfter: z.number().int().min(10).max(1_000_000).default(500),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
+    .prefault({}),
+})
+
+export type NodeConfig = z.infer<typeof configSchema>
+
+export function defaultConfig(): NodeConfig {
+  return configSchema.parse({})
+}
+
+export function parseConfig(json: unknown, path: string): NodeConfig {
+  const parsed = configSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(path, `${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
+  }
+  return parsed.data
+}
+
+export async function loadConfig(path: string): Promise<NodeConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig()
+    throw err
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new ConfigError(path, 'not valid JSON', { cause })
+  }
+  return parseConfig(json, path)
+}
+
+export async function writeConfig(path: string, config: NodeConfig): Promise<void> {
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+}

@@ -1,0 +1,10 @@
+/** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
+export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
+export { isInitialized, layout, resolveDataDir } from './data-dir.ts'
+export * from './errors.ts'
+export { type InitResult, initDataDir } from './init.ts'
+export { createLogger, type LogLevel } from './logger.ts'
+export { type RuntimeInfo, readRuntimeFile } from './runtime-file.ts'
+export { type NodeStatus, offlineStatus } from './status.ts'
+export { VerseGuyNode } from './verseguy-node.ts'
+export { VERSION } from './version.ts'

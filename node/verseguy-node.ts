@@ -1,0 +1,152 @@
+/**
+ * A Verse Guy node: the one place that builds and connects the parts. Starts them in
+ * dependency order (identity, database, document store, HTTP API) and stops them in
+ * reverse.
+ */
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer, type ServerType } from '@hono/node-server'
+import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
+import { MemberIdentity } from '../services/identity/index.ts'
+import { createApi } from './api.ts'
+import { loadConfig, type NodeConfig } from './config.ts'
+import { isInitialized, layout } from './data-dir.ts'
+import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
+import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
+import type { NodeStatus } from './status.ts'
+import { VERSION } from './version.ts'
+
+export interface NodeOptions {
+  readonly dataDir: string
+  readonly passphrase: string
+  /** Overrides config.json's api.port (0: any free port). */
+  readonly apiPort?: number
+  readonly logLevel?: LogLevel
+  readonly logger?: RootLogger
+}
+
+export class VerseGuyNode {
+  readonly dataDir: string
+  private readonly options: NodeOptions
+  private identity: MemberIdentity | null = null
+  private db: Database | null = null
+  private store: DocumentStore | null = null
+  private server: ServerType | null = null
+  private config: NodeConfig | null = null
+  private log: Logger | null = null
+  private token = ''
+  private apiPort = 0
+  private startedAt: Date | null = null
+
+  constructor(options: NodeOptions) {
+    this.options = options
+    this.dataDir = options.dataDir
+  }
+
+  get documents(): DocumentStore {
+    if (this.store === null) throw new Error('node not started')
+    return this.store
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}`
+  }
+
+  async start(): Promise<void> {
+    const paths = layout(this.dataDir)
+    if (!isInitialized(this.dataDir)) throw new NotInitializedError(this.dataDir)
+    const running = await readRuntimeFile(paths.runtime)
+    if (running !== null && running.pid !== process.pid) throw new NodeRunningError(this.dataDir, running.pid)
+
+    this.config = await loadConfig(paths.config)
+    const root = this.options.logger ?? createLogger(this.options.logLevel ?? this.config.log.level)
+    this.log = root.forComponent('node')
+    try {
+      this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      this.db = await Database.open(paths.db)
+      this.store = new DocumentStore(
+        { db: this.db, signer: this.identity, log: root.forComponent('crdt:store') },
+        { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
+      )
+      await this.store.start()
+      this.token = randomBytes(32).toString('base64url')
+      await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
+      this.startedAt = new Date()
+      await writeRuntimeFile(paths.runtime, {
+        pid: process.pid,
+        apiUrl: this.apiUrl,
+        token: this.token,
+        startedAt: this.startedAt.toISOString(),
+        version: VERSION,
+      })
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    this.log.info(
+      { memberKey: this.identity.memberKey, peerId: this.identity.peerId, api: this.apiUrl },
+      'node ready',
+    )
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server
+    this.server = null
+    if (server !== null) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+      await removeRuntimeFile(layout(this.dataDir).runtime)
+    }
+    await this.store?.stop()
+    this.store = null
+    await this.db?.close()
+    this.db = null
+    if (this.startedAt !== null) this.log?.info('node stopped')
+    this.startedAt = null
+  }
+
+  async status(): Promise<NodeStatus> {
+    const me = this.identity
+    const head = me && this.store ? await this.store.chains.head(me.memberKey) : null
+    return {
+      version: VERSION,
+      running: this.startedAt !== null,
+      dataDir: this.dataDir,
+      initialized: true,
+      memberKey: me?.memberKey ?? null,
+      peerId: me?.peerId ?? null,
+      pid: process.pid,
+      startedAt: this.startedAt?.toISOString() ?? null,
+      uptimeSeconds: this.startedAt ? Math.round((Date.now() - this.startedAt.getTime()) / 1000) : null,
+      apiUrl: this.server ? this.apiUrl : null,
+      documents: this.store ? (await this.store.list()).length : null,
+      chain: me ? { seq: head?.seq ?? 0, head: head?.hash ?? null } : null,
+      rssBytes: process.memoryUsage.rss(),
+    }
+  }
+
+  /** Binds the API on the preferred port, or on a free one if that is taken. */
+  private async listen(preferred: number, host: string): Promise<void> {
+    const app = createApi({ token: this.token, status: () => this.status(), port: () => this.apiPort })
+    const bind = (port: number) =>
+      new Promise<ServerType>((resolve, reject) => {
+        const server = createAdaptorServer({ fetch: app.fetch, hostname: host })
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          resolve(server)
+        })
+      })
+    try {
+      this.server = await bind(preferred)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || preferred === 0) throw err
+      this.log?.warn({ port: preferred }, 'API port in use; using a free port instead')
+      this.server = await bind(0)
+    }
+    this.apiPort = (this.server.address() as AddressInfo).port
+  }
+}

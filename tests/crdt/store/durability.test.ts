@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as A from '@automerge/automerge'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Database, DocumentStore, parseDocId, type SignedEntry, verifyChain } from '../../../crdt/index.ts'
+import { initDataDir, layout } from '../../../node/index.ts'
+import { MemberIdentity } from '../../../services/identity/index.ts'
+
+const PASS = 'durability-pass'
+const ROUNDS = 24
+const writer = new URL('../../helpers/durability-writer.ts', import.meta.url).pathname
+
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'vg-durability-'))
+  await initDataDir(dir, PASS, { N: 2 ** 12, r: 8, p: 1 })
+  // Compact often, so kills also land during compactions.
+  const config = JSON.parse(await readFile(layout(dir).config, 'utf8'))
+  config.storage.compactAfter = 25
+  await writeFile(layout(dir).config, JSON.stringify(config))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** Runs the writer until it has acknowledged a few writes, then SIGKILLs it after a random delay. */
+async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
+  const child = spawn(process.execPath, [writer, dir, PASS], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const acked: number[] = []
+  const entrySeqs: number[] = []
+  let stderr = ''
+  let buffer = ''
+  let killScheduled = false
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString()
+    const lines = buffer.split('\n')
+    buffer = lines.pop() ?? ''
+    for (const line of lines) {
+      const [kind, a, b] = line.split(' ')
+      if (kind === 'ack') {
+        acked.push(Number(a))
+        entrySeqs.push(Number(b))
+      } else if (kind === 'ack-entry') entrySeqs.push(Number(a))
+      if (acked.length >= 3 && !killScheduled) {
+        killScheduled = true
+        // Let it run on for a random while, then kill it mid-flight.
+        setTimeout(() => child.kill('SIGKILL'), Math.random() * 300)
+      }
+    }
+  })
+  const signal = await exited
+  if (signal !== 'SIGKILL') throw new Error(`writer exited on its own: ${stderr}`)
+  // Every line printed before the kill was acknowledged before it.
+  return { acked, entrySeqs }
+}
+
+describe('kill -9 durability', () => {
+  it(`keeps every acknowledged change and chain entry across ${ROUNDS} SIGKILLs, and the chain verifies`, async () => {
+    const allAcked: number[] = []
+    let maxSeq = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const { acked, entrySeqs } = await runAndKill()
+      allAcked.push(...acked)
+      maxSeq = Math.max(maxSeq, ...entrySeqs)
+
+      const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
+      const db = await Database.open(layout(dir).db)
+      const store = new DocumentStore({ db, signer: identity })
+      await store.start()
+      const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
+      const held = new Set(doc.acked)
+      const lost = allAcked.filter((i) => !held.has(i))
+      expect(lost, `round ${round}: acknowledged changes lost`).toEqual([])
+      // No change recorded twice, none out of order.
+      expect(doc.acked).toEqual([...doc.acked].sort((a, b) => a - b))
+      expect(new Set(doc.acked).size).toBe(doc.acked.length)
+
+      const entries: SignedEntry[] = []
+      for await (const e of store.chains.entries(identity.memberKey)) entries.push(e)
+      const report = verifyChain(identity.memberKey, entries)
+      expect(report.status, JSON.stringify(report.issues.slice(0, 3))).toBe('ok')
+      expect(report.head?.seq ?? 0).toBeGreaterThanOrEqual(maxSeq)
+      await store.stop()
+      await db.close()
+    }
+    expect(allAcked.length).toBeGreaterThan(ROUNDS * 3)
+  }, 180_000)
+})

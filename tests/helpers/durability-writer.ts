@@ -1,0 +1,40 @@
+/**
+ * Child process for the kill -9 durability test: opens a node's data directory the way
+ * the node does and, forever, makes a change and records an entry, printing
+ * `ack <n> <seq>` only after each write is acknowledged. The parent kills it at random.
+ */
+import * as A from '@automerge/automerge'
+import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
+import { layout, loadConfig } from '../../node/index.ts'
+import { MemberIdentity } from '../../services/identity/index.ts'
+
+const [dataDir = '', passphrase = ''] = process.argv.slice(2)
+const paths = layout(dataDir)
+const config = await loadConfig(paths.config)
+const identity = await MemberIdentity.unlock(paths.identity, passphrase)
+const db = await Database.open(paths.db)
+const store = new DocumentStore(
+  { db, signer: identity },
+  { sync: config.storage.sync, compactAfter: config.storage.compactAfter },
+)
+await store.start()
+const docId = parseDocId('test:durability')
+type Log = { acked: number[] }
+if (!(await store.has(docId))) {
+  await store.create<Log>(docId, { action: 'test.create', resource: docId }, (d) => {
+    d.acked = []
+  })
+}
+let n = (A.toJS(await store.get<Log>(docId)).acked.at(-1) ?? 0) + 1
+process.stdout.write('ready\n')
+for (;;) {
+  const i = n++
+  const { entry } = await store.change<Log>(docId, { action: 'test.append', resource: docId, details: { i } }, (d) => {
+    d.acked.push(i)
+  })
+  process.stdout.write(`ack ${i} ${entry?.seq}\n`)
+  if (i % 7 === 0) {
+    const e = await store.record({ action: 'test.note', resource: docId, details: { i } })
+    process.stdout.write(`ack-entry ${e.seq}\n`)
+  }
+}
