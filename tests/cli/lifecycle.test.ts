@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli, startNode } from '../helpers/cli.ts'
+
+let root: string
+let passFile: string
+const PASS = 'a long enough passphrase'
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vg-cli-'))
+  passFile = join(root, 'pass.txt')
+  await writeFile(passFile, `${PASS}\n`)
+})
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+async function snapshotFiles(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for (const name of await readdir(dir, { recursive: true })) {
+    const p = join(dir, name)
+    try {
+      out.set(name, (await readFile(p)).toString('base64'))
+    } catch {
+      // a folder
+    }
+  }
+  return out
+}
+
+describe('verseguy init / status', () => {
+  it('init creates an encrypted identity and an empty database; status reads it without a passphrase', async () => {
+    const dir = join(root, 'node')
+    const init = await runCli(['--data-dir', dir, 'init', '--passphrase-file', passFile, '--json'])
+    expect(init.code, init.stderr).toBe(0)
+    const created = JSON.parse(init.stdout)
+    expect(created.memberKey).toMatch(/^[0-9a-f]{64}$/)
+    expect(created.peerId).toMatch(/^12D3KooW/)
+    const key = await readFile(join(dir, 'identity.key'), 'utf8')
+    expect(key).not.toContain(PASS)
+
+    const status = await runCli(['status', '--json'], { VERSEGUY_HOME: dir })
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      initialized: true,
+      running: false,
+      memberKey: created.memberKey,
+      peerId: created.peerId,
+    })
+  })
+
+  it('refuses to init over an existing node and changes nothing', async () => {
+    const dir = join(root, 'node')
+    expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+    const before = await snapshotFiles(dir)
+    const again = await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('already holds a Verse Guy node')
+    expect(await snapshotFiles(dir)).toEqual(before)
+  })
+
+  it('refuses a short passphrase, and asks for one when there is no terminal', async () => {
+    const dir = join(root, 'node')
+    const weak = await runCli(['-d', dir, 'init'], { VERSEGUY_PASSPHRASE: 'short' })
+    expect(weak.code).toBe(1)
+    expect(weak.stderr).toContain('at least 8 characters')
+    expect(existsSync(join(dir, 'identity.key'))).toBe(false)
+    const none = await runCli(['-d', dir, 'init'])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain('--passphrase-file')
+  })
+
+  it('reports an uninitialized directory and bad arguments clearly', async () => {
+    const status = await runCli(['-d', join(root, 'nothing'), 'status', '--json'])
+    expect(JSON.parse(status.stdout)).toMatchObject({ initialized: false, running: false })
+    const bad = await runCli(['-d', root, 'start', '--api-port', 'abc'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('invalid port')
+    const unknown = await runCli(['frobnicate'])
+    expect(unknown.code).toBe(2)
+  })
+})
+
+describe('verseguy start', () => {
+  it('first start creates the data directory, runs until SIGTERM, and stops cleanly', async () => {
+    const dir = join(root, 'fresh')
+    const node = await startNode(['-d', dir, '--api-port', '0'], { VERSEGUY_PASSPHRASE: PASS })
+    expect(node.output()).toContain('Created a new node')
+    const status = await runCli(['-d', dir, 'status', '--json'])
+    const s = JSON.parse(status.stdout)
+    expect(s).toMatchObject({ running: true, initialized: true, documents: 0, chain: { seq: 0 } })
+    expect(s.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+
+    const second = await runCli(['-d', dir, 'start', '--api-port', '0'], { VERSEGUY_PASSPHRASE: PASS })
+    expect(second.code).toBe(1)
+    expect(second.stderr).toContain('already running')
+
+    expect(await node.stop('SIGTERM')).toBe(0)
+    expect(node.output()).toContain('Stopped (SIGTERM)')
+    expect(existsSync(join(dir, 'node.json'))).toBe(false)
+    const after = JSON.parse((await runCli(['-d', dir, 'status', '--json'])).stdout)
+    expect(after.running).toBe(false)
+  })
+
+  it('a wrong passphrase is a clear error and changes no file', async () => {
+    const dir = join(root, 'node')
+    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    const before = await snapshotFiles(dir)
+    const res = await runCli(['-d', dir, 'start'], { VERSEGUY_PASSPHRASE: 'not the passphrase' })
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain('Wrong passphrase')
+    expect(res.stderr).not.toContain('    at ') // no stack trace for an expected error
+    expect(await snapshotFiles(dir)).toEqual(before)
+  })
+
+  it('falls back to a free API port when the configured one is taken', async () => {
+    const dir = join(root, 'node')
+    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    const blocker = createServer().listen(0, '127.0.0.1')
+    await new Promise((r) => blocker.once('listening', r))
+    const taken = (blocker.address() as { port: number }).port
+    try {
+      const node = await startNode(['-d', dir, '--api-port', String(taken), '--passphrase-file', passFile])
+      const s = JSON.parse((await runCli(['-d', dir, 'status', '--json'])).stdout)
+      expect(s.running).toBe(true)
+      expect(s.apiUrl).not.toContain(`:${taken}`)
+      await node.stop()
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('a damaged database stops start with an error naming it and the way out', async () => {
+    const dir = join(root, 'node')
+    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    const dbDir = join(dir, 'db')
+    for (const name of await readdir(dbDir)) {
+      if (name.startsWith('MANIFEST-')) await writeFile(join(dbDir, name), 'garbage, not a manifest')
+    }
+    const res = await runCli(['-d', dir, 'start', '--passphrase-file', passFile])
+    expect(res.code).toBe(1)
+    expect(res.stderr).toContain(dbDir)
+    expect(res.stderr).toContain('backup')
+  })
+
+  it('the API answers only loopback Host names and requests with the node token', async () => {
+    const dir = join(root, 'node')
+    const node = await startNode(['-d', dir, '--api-port', '0'], { VERSEGUY_PASSPHRASE: PASS })
+    try {
+      const runtime = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8'))
+      const ok = await fetch(`${runtime.apiUrl}/api/status`, {
+        headers: { authorization: `Bearer ${runtime.token}` },
+      })
+      expect(ok.status).toBe(200)
+      const noToken = await fetch(`${runtime.apiUrl}/api/status`)
+      expect(noToken.status).toBe(401)
+      const port = Number(new URL(runtime.apiUrl).port)
+      // fetch drops a custom Host header; a raw request sends what a rebinding page would.
+      const status = (host: string) =>
+        new Promise<number | undefined>((resolve, reject) => {
+          request(
+            {
+              host: '127.0.0.1',
+              port,
+              path: '/api/status',
+              headers: { host, authorization: `Bearer ${runtime.token}` },
+            },
+            (res) => {
+              res.resume()
+              resolve(res.statusCode)
+            },
+          )
+            .on('error', reject)
+            .end()
+        })
+      expect(await status(`evil.example:${port}`)).toBe(403)
+      expect(await status(`localhost:${port}`)).toBe(200)
+    } finally {
+      await node.stop()
+    }
+  })
+})

@@ -1,0 +1,72 @@
+/** Runs the real `verseguy` entry point (cli/bin.ts) as a child process. */
+import { type ChildProcess, spawn } from 'node:child_process'
+
+export const BIN = new URL('../../cli/bin.ts', import.meta.url).pathname
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, VERSEGUY_PASSPHRASE: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+export interface RunningNode {
+  readonly child: ChildProcess
+  readonly output: () => string
+  /** Sends a signal and resolves with the exit code. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Starts `verseguy start` and resolves once it prints that it is ready. */
+export function startNode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+): Promise<RunningNode> {
+  const child = spawn(process.execPath, [BIN, 'start', ...args], {
+    env: { ...process.env, VERSEGUY_PASSPHRASE: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`node not ready in ${timeoutMs} ms:\n${out}`)), timeoutMs)
+    const onData = (d: Buffer) => {
+      out += d
+      if (out.includes('Verse Guy node ready')) {
+        clearTimeout(timer)
+        resolve({
+          child,
+          output: () => out,
+          stop: (signal = 'SIGTERM') => {
+            child.kill(signal)
+            return exit
+          },
+        })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`node exited (${code}) before ready:\n${out}`))
+    })
+  })
+}
