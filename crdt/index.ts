@@ -16,11 +16,13 @@ export {
   signEntry,
   unpackEntry,
 } from './chain/entry.ts'
+export { SignaturePool } from './chain/signature-pool.ts'
 export {
   type ChainIssue,
   type ChainReport,
   type ChainStatus,
   verifyChain,
+  verifyChainParallel,
   verifyChains,
 } from './chain/verify.ts'
 export * from './crypto.ts'
