@@ -111,7 +111,12 @@ function wireProblem(raw: unknown): string | null {
   if (!isCount(w.time)) return 'time: must be whole milliseconds since the epoch'
   if (typeof w.action !== 'string' || w.action.length > 64 || !ACTION.test(w.action))
     return 'action: must be dotted lower-case words (e.g. org.create)'
-  if (typeof w.resource !== 'string' || w.resource.length < 1 || w.resource.length > ENTRY_LIMITS.maxResource)
+  if (
+    typeof w.resource !== 'string' ||
+    w.resource.length < 1 ||
+    w.resource.length > ENTRY_LIMITS.maxResource ||
+    !w.resource.isWellFormed()
+  )
     return `resource: must be 1 to ${ENTRY_LIMITS.maxResource} characters`
   if (!isJsonValue(w.details)) return 'details: not plain JSON data'
   if (w.doc !== null && !isDocId(w.doc)) return 'doc: not a document id'

@@ -15,7 +15,10 @@ export class SignaturePool {
   private readonly size: number
   private workers: Worker[] = []
   private nextId = 1
-  private readonly pending = new Map<number, { resolve: (r: Uint8Array) => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Uint8Array) => void; reject: (e: Error) => void }
+  >()
 
   constructor(init: { size?: number } = {}) {
     this.size = Math.max(1, init.size ?? availableParallelism())

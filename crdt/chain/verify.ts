@@ -4,11 +4,11 @@
  * (two validly signed entries with one sequence number, both kept as proof) and
  * truncation against a head seen earlier.
  *
- * Two modes. `signatures: 'all'` checks every signature: what `audit verify` does.
- * `signatures: 'head'` checks hash links everywhere and one signature per linked run
- * (its newest entry vouches for every entry linking to it, as Hypercore signs its tree
- * head): what catch-up does. Both give the same verdict on every chain; 'head' only
- * costs fewer signature checks when the chain is sound.
+ * An entry is authentic when its own signature verifies or a later entry whose
+ * signature verifies links to it by hash (as Hypercore signs its tree head). Two modes
+ * give the same verdicts: `signatures: 'head'` checks one signature per linked run when
+ * the chain is sound (catch-up); `signatures: 'all'` checks every signature (audit) and
+ * also warns about stored signatures that fail on entries a later one vouches for.
  */
 import { ed25519Verify } from '../crypto.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
@@ -34,6 +34,12 @@ export type ChainIssue =
 
 export type ChainStatus = 'ok' | ChainIssue['kind']
 
+/** Not a fault of the author's history: e.g. a damaged stored signature on an entry a later one vouches for. */
+export interface ChainWarning {
+  readonly seq: number
+  readonly reason: string
+}
+
 export interface ChainReport {
   readonly author: MemberKey
   /** The most serious issue found, or ok. */
@@ -43,6 +49,8 @@ export interface ChainReport {
   /** The newest verified entry of the unbroken run from seq 1 (or from `after`). */
   readonly head: { readonly seq: number; readonly hash: EntryHash } | null
   readonly issues: readonly ChainIssue[]
+  /** Only from 'all' mode. */
+  readonly warnings: readonly ChainWarning[]
 }
 
 export interface VerifyChainOptions {
@@ -73,34 +81,27 @@ export function verifyChain(
   const mode = options.signatures ?? 'all'
   const key = hexToBytes(author)
   const issues: ChainIssue[] = []
+  const warnings: ChainWarning[] = []
   const bySeq = new Map<number, Entry>()
   const position = new Map<Entry, number>()
-  /** Entries whose authorship is proven: own signature, or linked to a signed later entry. */
+  /** Authentic entries: own signature valid, or hash-linked to a later entry whose is. */
   const vouched = new Set<Entry>()
+  const checked = new Map<Entry, boolean>()
   const given = options.signatureResults
   const signatureOk = (e: Entry): boolean => {
-    if (vouched.has(e)) return true
-    const at = position.get(e)
-    if (given !== undefined && at !== undefined && given[at] !== undefined) return given[at] === true
-    return ed25519Verify(key, e.bytes, e.signature)
+    let ok = checked.get(e)
+    if (ok === undefined) {
+      const at = position.get(e)
+      const precomputed = at === undefined ? undefined : given?.[at]
+      ok = precomputed ?? ed25519Verify(key, e.bytes, e.signature)
+      checked.set(e, ok)
+    }
+    return ok
   }
   let expected = (options.after?.seq ?? 0) + 1
   let prevHash: EntryHash | null = options.after?.hash ?? null
-  /** The current run of hash-linked entries, not yet vouched for ('head' mode). */
-  let run: Entry[] = []
-
-  const closeRun = (): void => {
-    const last = run[run.length - 1]
-    if (last !== undefined && signatureOk(last)) {
-      for (const e of run) vouched.add(e)
-    } else {
-      for (const e of run) {
-        if (signatureOk(e)) vouched.add(e)
-        else issues.push(tampered(position.get(e) ?? -1, e.seq, 'bad signature'))
-      }
-    }
-    run = []
-  }
+  /** Runs of hash-linked entries; a gap or broken link starts a new run. */
+  const runs: Entry[][] = []
 
   entries.forEach((signed, at) => {
     const decoded = decodeEntry(signed)
@@ -130,18 +131,37 @@ export function verifyChain(
     if (e.seq > expected) issues.push({ kind: 'gap', from: expected, to: e.seq - 1 })
     else if (e.prev !== prevHash) issues.push(tampered(at, e.seq, `broken link to entry ${e.seq - 1}`))
     const linked = e.seq === expected && e.prev === prevHash
-    if (mode === 'all') {
-      // Keep walking past a bad entry, so one flipped byte is one issue, not a cascade.
-      if (signatureOk(e)) vouched.add(e)
-      else issues.push(tampered(at, e.seq, 'bad signature'))
-    } else {
-      if (!linked) closeRun()
-      run.push(e)
-    }
+    const current = runs[runs.length - 1]
+    if (linked && current !== undefined) current.push(e)
+    else runs.push([e])
     prevHash = e.hash
     expected = e.seq + 1
   })
-  if (mode === 'head') closeRun()
+
+  // Each run is vouched for by its newest entry with a valid signature: one check when
+  // the run is sound ('head'). Entries above that one have no valid signature: tampered.
+  for (const run of runs) {
+    let top = run.length - 1
+    while (top >= 0 && !signatureOk(run[top] as Entry)) top--
+    for (let i = 0; i <= top; i++) vouched.add(run[i] as Entry)
+    for (let i = top + 1; i < run.length; i++) {
+      const e = run[i] as Entry
+      issues.push(tampered(position.get(e) ?? -1, e.seq, 'bad signature'))
+    }
+    if (mode === 'all') {
+      // A stored signature that fails on an entry a later signature vouches for is a
+      // damaged copy, not altered history: reported, not counted against the author.
+      for (let i = 0; i < top; i++) {
+        const e = run[i] as Entry
+        if (!signatureOk(e)) {
+          warnings.push({
+            seq: e.seq,
+            reason: `stored signature invalid; content vouched by entry ${(run[top] as Entry).seq}`,
+          })
+        }
+      }
+    }
+  }
 
   if (options.knownHead !== undefined) checkKnownHead(author, options.knownHead, bySeq, signatureOk, issues)
 
@@ -152,7 +172,7 @@ export function verifyChain(
     if (e === undefined || !vouched.has(e) || e.prev !== (head?.hash ?? null)) break
     head = { seq: e.seq, hash: e.hash }
   }
-  return { author, status: worst(issues), verified: vouched.size, head, issues }
+  return { author, status: worst(issues), verified: vouched.size, head, issues, warnings }
 }
 
 /**

@@ -29,9 +29,13 @@ let n = (A.toJS(await store.get<Log>(docId)).acked.at(-1) ?? 0) + 1
 process.stdout.write('ready\n')
 for (;;) {
   const i = n++
-  const { entry } = await store.change<Log>(docId, { action: 'test.append', resource: docId, details: { i } }, (d) => {
-    d.acked.push(i)
-  })
+  const { entry } = await store.change<Log>(
+    docId,
+    { action: 'test.append', resource: docId, details: { i } },
+    (d) => {
+      d.acked.push(i)
+    },
+  )
   process.stdout.write(`ack ${i} ${entry?.seq}\n`)
   if (i % 7 === 0) {
     const e = await store.record({ action: 'test.note', resource: docId, details: { i } })

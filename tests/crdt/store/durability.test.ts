@@ -37,7 +37,9 @@ async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
   child.stderr.on('data', (d) => {
     stderr += d
   })
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  )
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString()
     const lines = buffer.split('\n')
