@@ -54,3 +54,13 @@ export class StoreClosedError extends Error {
     super('The document store is not open')
   }
 }
+
+/** A local change the rules do not allow; nothing was written. */
+export class ChangeRefusedError extends Error {
+  override name = 'ChangeRefusedError'
+  readonly reason: string
+  constructor(reason: string) {
+    super(`Not allowed: ${reason}. Nothing was changed.`)
+    this.reason = reason
+  }
+}

@@ -2,6 +2,8 @@
  * crdt: documents, signed chains and their storage. Knows nothing of HTTP, the CLI or
  * the network; the domain layer (services/) builds on this face only.
  */
+
+export type { DecodedChange } from '@automerge/automerge'
 export { type ChainHead, ChainStore } from './chain/chain-store.ts'
 export {
   decodeEntry,

@@ -5,9 +5,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import type * as A from '@automerge/automerge'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
-import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
+import { Database, DocumentStore, type Logger, parseDocId } from '../crdt/index.ts'
+import { DomainValidator } from '../services/domain-validator.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
+import type { RosterDoc } from '../services/org/roster-schema.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
@@ -65,11 +68,19 @@ export class VerseGuyNode {
     try {
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
       this.db = await Database.open(paths.db)
-      this.store = new DocumentStore(
-        { db: this.db, signer: this.identity, log: root.forComponent('crdt:store') },
+      // The validator reads rosters from the store it guards; the store is built next.
+      const validator: DomainValidator = new DomainValidator({
+        roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
+          const id = parseDocId(`org:${orgId}`)
+          return (await store.has(id)) ? store.get<RosterDoc>(id) : null
+        },
+      })
+      const store = new DocumentStore(
+        { db: this.db, signer: this.identity, validator, log: root.forComponent('crdt:store') },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
-      await this.store.start()
+      this.store = store
+      await store.start()
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()

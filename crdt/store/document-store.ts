@@ -13,6 +13,7 @@ import * as A from '@automerge/automerge'
 import { ChainStore } from '../chain/chain-store.ts'
 import { type Entry, type Signer, signEntry } from '../chain/entry.ts'
 import {
+  ChangeRefusedError,
   DocumentExistsError,
   DocumentNotFoundError,
   StorageCorruptError,
@@ -23,7 +24,7 @@ import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import type { BatchOp, Database } from './database.ts'
 import { type ReceiveResult, type RemoteBatch, receiveBatch } from './remote-batch.ts'
-import { type ChangeValidator, denyAllValidator } from './validator.ts'
+import type { ChangeValidator } from './validator.ts'
 
 const SEQ_DIGITS = 15
 
@@ -52,8 +53,8 @@ export interface StoreEvents {
 export interface DocumentStoreComponents {
   readonly db: Database
   readonly signer: Signer
-  /** Judges remote changes; default refuses all. */
-  readonly validator?: ChangeValidator
+  /** Judges every change, local and remote. */
+  readonly validator: ChangeValidator
   readonly log?: Logger
 }
 
@@ -94,7 +95,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     super()
     this.db = components.db
     this.signer = components.signer
-    this.validator = components.validator ?? denyAllValidator
+    this.validator = components.validator
     this.log = components.log ?? silentLogger
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
@@ -212,6 +213,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       for (const entry of accepted) this.chains.appended(entry)
       for (const [docId, state] of next) {
         this.docs.set(docId, state)
+        this.validator.committed?.(
+          docId,
+          (result.byDoc.get(docId)?.changes ?? []).map((c) => A.decodeChange(c)),
+        )
         this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
         this.maybeCompact(docId, state)
       }
@@ -262,6 +267,15 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const hash = A.getHeads(after)[0] as ChangeHash
     try {
       const entry = await this.nextEntry(action, docId, [hash])
+      const verdict = await this.validator.validate({
+        docId,
+        entry,
+        changes: [A.decodeChange(change)],
+        changeBytes: [change],
+        origin: 'local',
+        doc: state.doc,
+      })
+      if (!verdict.ok) throw new ChangeRefusedError(verdict.reason)
       const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]
       await this.db.write(ops, this.sync)
       state.doc = after
@@ -269,6 +283,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       state.pending++
       this.docs.set(docId, state)
       this.chains.appended(entry)
+      this.validator.committed?.(docId, [A.decodeChange(change)])
       this.emit('change', { docId, origin: 'local', entries: [entry] })
       this.maybeCompact(docId, state)
       return { doc: after, entry }

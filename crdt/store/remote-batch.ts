@@ -17,6 +17,9 @@ import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import type { ChangeValidator } from './validator.ts'
 
+/** A judge's answer: not yet, a dependency is still queued in this batch. */
+const WAIT = Symbol('wait')
+
 export const BATCH_LIMITS = {
   maxEntries: 10_000,
   maxChanges: 20_000,
@@ -126,6 +129,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const held = (s: { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }, hash: ChangeHash): boolean =>
     s.have.has(hash) || (s.doc !== null && A.hasHeads(s.doc, [hash]))
 
+  const queues: Entry[][] = []
   for (const [author, list] of byAuthor) {
     const sorted = inSeqOrder(list)
     const head = await deps.chains.head(author)
@@ -150,29 +154,56 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     const report = verifyChain(author, fresh, { signatures: 'head', ...(after ? { after } : {}) })
     const verifiedUpTo = report.head?.seq ?? 0
-    let broken: string | null = null
-    for (const e of fresh) {
-      if (broken !== null) {
-        refuse(e, broken)
+    const queue: Entry[] = []
+    for (const [i, e] of fresh.entries()) {
+      if (e.seq <= verifiedUpTo) {
+        queue.push(e)
         continue
       }
-      if (e.seq > verifiedUpTo) {
-        const issue = report.issues.find((i) => i.kind === 'tampered' && i.seq === e.seq)
-        broken = `entry ${e.seq} does not verify${issue?.kind === 'tampered' ? `: ${issue.reason}` : ''}`
-        refuse(e, broken)
-        continue
+      const issue = report.issues.find((x) => x.kind === 'tampered' && x.seq === e.seq)
+      const reason = `entry ${e.seq} does not verify${issue?.kind === 'tampered' ? `: ${issue.reason}` : ''}`
+      for (const rest of fresh.slice(i)) refuse(rest, rest === e ? reason : `follows refused entry ${e.seq}`)
+      break
+    }
+    if (queue.length > 0) queues.push(queue)
+  }
+
+  // Judge entries in an order that respects dependencies across authors: each round
+  // takes every author's next entry whose changes' dependencies are now held.
+  let progress = true
+  while (progress && queues.some((q) => q.length > 0)) {
+    progress = false
+    for (const queue of queues) {
+      while (queue.length > 0) {
+        const e = queue[0] as Entry
+        const verdict = await judge(e)
+        if (verdict === WAIT) break
+        queue.shift()
+        progress = true
+        if (verdict !== null) {
+          refuse(e, verdict)
+          for (const rest of queue.splice(0)) refuse(rest, `follows refused entry ${e.seq}`)
+        }
       }
-      const verdict = await judge(e)
-      if (verdict !== null) {
-        broken = `follows refused entry ${e.seq}`
-        refuse(e, verdict)
-      }
+    }
+  }
+  for (const queue of queues) {
+    const first = queue[0]
+    if (first === undefined) continue
+    for (const e of queue) {
+      refuse(
+        e,
+        e === first ? 'depends on changes this node does not hold' : `follows refused entry ${first.seq}`,
+      )
     }
   }
   return result
 
-  /** Checks one verified entry's changes; records acceptance. Returns a refusal reason or null. */
-  async function judge(e: Entry): Promise<string | null> {
+  /**
+   * Checks one verified entry's changes and records acceptance. Returns null when
+   * accepted, WAIT when a dependency is in this batch but not yet accepted, else why not.
+   */
+  async function judge(e: Entry): Promise<string | null | typeof WAIT> {
     if (e.doc === null) {
       result.entriesOnly.push(e)
       return null
@@ -187,19 +218,22 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       if (c.decoded.author !== e.author)
         return `change ${hash.slice(0, 12)} has another author than its entry`
       for (const dep of c.decoded.deps as ChangeHash[]) {
-        if (!held(s, dep) && !inEntry.has(dep))
-          return `change ${hash.slice(0, 12)} depends on a change not held`
+        if (held(s, dep) || inEntry.has(dep)) continue
+        if (changes.has(dep)) return WAIT
+        return `change ${hash.slice(0, 12)} depends on a change not held`
       }
       inEntry.add(hash)
       covered.push(c)
     }
-    const verdict = deps.validator.validate({
+    const verdict = await deps.validator.validate({
       docId: e.doc,
       entry: e,
       changes: covered.map((c) => c.decoded),
+      changeBytes: covered.map((c) => c.bytes),
+      origin: 'remote',
       doc: s.doc ?? A.init(),
     })
-    if (!verdict.ok) return verdict.reason
+    if (!verdict.ok) return verdict.pending ? WAIT : verdict.reason
     for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
     const acc = result.byDoc.get(e.doc) ?? { entries: [], changes: [] }
     acc.entries.push(e)

@@ -13,17 +13,32 @@ export interface ChangeContext {
   readonly entry: Entry
   /** The covered changes, decoded (ops included), in the order they will be applied. */
   readonly changes: readonly DecodedChange[]
+  /** The same changes as bytes. */
+  readonly changeBytes: readonly Uint8Array[]
+  /** Whether the change was made on this node (then a refusal is an error to the caller). */
+  readonly origin: 'local' | 'remote'
   /** The document as this node has it before the changes. */
   readonly doc: Doc<unknown>
 }
 
-export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+export type Verdict =
+  | { readonly ok: true }
+  /** `pending`: cannot be judged yet (e.g. authorization heads still queued in the batch). */
+  | { readonly ok: false; readonly reason: string; readonly pending?: boolean }
 
+/**
+ * Judges every change before it is stored: local ones (a refusal throws
+ * `ChangeRefusedError` and nothing is written) and remote ones (refused and reported).
+ * Must be deterministic: the same change, entry and document give the same verdict on
+ * every node.
+ */
 export interface ChangeValidator {
-  validate(context: ChangeContext): Verdict
+  validate(context: ChangeContext): Verdict | Promise<Verdict>
+  /** Told after a batch of judged changes was written (e.g. to keep caches). */
+  committed?(docId: DocId, changes: readonly DecodedChange[]): void
 }
 
-/** Refuses every remote change: the safe default until a document type has rules. */
+/** Refuses every change: for nodes that must not take any. */
 export const denyAllValidator: ChangeValidator = {
   validate: (ctx) => ({ ok: false, reason: `no rules accept changes to ${ctx.docId}` }),
 }

@@ -7,6 +7,7 @@ import * as A from '@automerge/automerge'
 import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
 import { layout, loadConfig } from '../../node/index.ts'
 import { MemberIdentity } from '../../services/identity/index.ts'
+import { acceptAll } from './accept-all.ts'
 
 const [dataDir = '', passphrase = ''] = process.argv.slice(2)
 const paths = layout(dataDir)
@@ -14,7 +15,7 @@ const config = await loadConfig(paths.config)
 const identity = await MemberIdentity.unlock(paths.identity, passphrase)
 const db = await Database.open(paths.db)
 const store = new DocumentStore(
-  { db, signer: identity },
+  { db, signer: identity, validator: acceptAll },
   { sync: config.storage.sync, compactAfter: config.storage.compactAfter },
 )
 await store.start()

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Database, DocumentStore, parseDocId, type SignedEntry, verifyChain } from '../../../crdt/index.ts'
 import { initDataDir, layout } from '../../../node/index.ts'
 import { MemberIdentity } from '../../../services/identity/index.ts'
+import { acceptAll } from '../../helpers/accept-all.ts'
 
 const PASS = 'durability-pass'
 const ROUNDS = 24
@@ -74,7 +75,7 @@ describe('kill -9 durability', () => {
 
       const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
       const db = await Database.open(layout(dir).db)
-      const store = new DocumentStore({ db, signer: identity })
+      const store = new DocumentStore({ db, signer: identity, validator: acceptAll })
       await store.start()
       const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
       const held = new Set(doc.acked)

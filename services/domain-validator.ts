@@ -1,0 +1,85 @@
+/**
+ * The node's rules for every document type, behind the crdt layer's `ChangeValidator`
+ * seam. A roster change is judged on the authorization state at its own dependencies;
+ * hangar and operation changes on the state at the roster heads their entry records.
+ */
+import type * as A from '@automerge/automerge'
+import type {
+  ChangeContext,
+  ChangeHash,
+  ChangeValidator,
+  DecodedChange,
+  DocId,
+  Verdict,
+} from '../crdt/index.ts'
+import { AuthIndex } from './org/auth-index.ts'
+import { ORG_ID } from './org/org-id.ts'
+import { judgeRosterCreate } from './org/roster-create.ts'
+import { judgeRosterChange } from './org/roster-rules.ts'
+import type { RosterDoc } from './org/roster-schema.ts'
+
+export interface DomainValidatorDeps {
+  /** The roster of an org as this node holds it, or null. */
+  readonly roster: (orgId: string) => Promise<A.Doc<RosterDoc> | null>
+}
+
+export class DomainValidator implements ChangeValidator {
+  readonly auth: AuthIndex
+
+  constructor(deps: DomainValidatorDeps) {
+    this.auth = new AuthIndex({ roster: deps.roster })
+  }
+
+  async validate(ctx: ChangeContext): Promise<Verdict> {
+    const colon = ctx.docId.indexOf(':')
+    const type = ctx.docId.slice(0, colon)
+    const name = ctx.docId.slice(colon + 1)
+    switch (type) {
+      case 'org':
+        return ORG_ID.test(name) ? this.roster(name, ctx) : refuse(`${ctx.docId} is not an org id`)
+      default:
+        return refuse(`no rules accept ${type} documents`)
+    }
+  }
+
+  committed(_docId: DocId, _changes: readonly DecodedChange[]): void {}
+
+  private async roster(orgId: string, ctx: ChangeContext): Promise<Verdict> {
+    const doc = ctx.doc as A.Doc<RosterDoc>
+    for (const [i, change] of ctx.changes.entries()) {
+      const hash = change.hash as ChangeHash
+      const isFirst = change.deps.length === 0 && (doc.org === undefined || doc.org === null)
+      if (isFirst) {
+        const judged = judgeRosterCreate({
+          orgId,
+          author: ctx.entry.author,
+          change,
+          bytes: ctx.changeBytes[i] as Uint8Array,
+        })
+        if (!judged.ok) return judged
+        this.auth.setContainers(orgId, judged.containers)
+        this.auth.remember(orgId, [hash], judged.after)
+        continue
+      }
+      const containers = await this.auth.containersOf(orgId, doc.org === undefined ? undefined : doc)
+      const state = await this.auth.stateAt(orgId, change.deps as ChangeHash[])
+      if (containers === null || state === null) {
+        return { ok: false, reason: 'depends on roster changes this node does not hold', pending: true }
+      }
+      const judged = judgeRosterChange({
+        author: ctx.entry.author,
+        entry: ctx.entry,
+        change,
+        state,
+        containers,
+      })
+      if (!judged.ok) return judged
+      this.auth.remember(orgId, [hash], judged.after)
+    }
+    return { ok: true }
+  }
+}
+
+function refuse(reason: string): Verdict {
+  return { ok: false, reason }
+}

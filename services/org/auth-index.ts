@@ -1,0 +1,73 @@
+/**
+ * The authorization state of an org at given roster heads: a cached lookup, never a
+ * replay. A change with one parent gets its state from the parent's (cached when the
+ * parent was judged) plus its own ops; anything else is read once from a historical
+ * view of the roster and cached.
+ */
+import * as A from '@automerge/automerge'
+import type { ChangeHash } from '../../crdt/index.ts'
+import { AuthState } from './auth-state.ts'
+import { type Container, containerIndex, type RosterDoc } from './roster-schema.ts'
+
+const CACHE_LIMIT = 4096
+
+export interface AuthIndexDeps {
+  /** The roster document as this node holds it, or null. */
+  readonly roster: (orgId: string) => Promise<A.Doc<RosterDoc> | null>
+}
+
+export class AuthIndex {
+  private readonly deps: AuthIndexDeps
+  private readonly states = new Map<string, AuthState>()
+  private readonly containers = new Map<string, Map<string, Container>>()
+
+  constructor(deps: AuthIndexDeps) {
+    this.deps = deps
+  }
+
+  /** The state at `heads`, or null when this node does not hold them (fetch first). */
+  async stateAt(orgId: string, heads: readonly ChangeHash[]): Promise<AuthState | null> {
+    if (heads.length === 0) return AuthState.empty()
+    const key = cacheKey(orgId, heads)
+    const hit = this.states.get(key)
+    if (hit !== undefined) return hit
+    const doc = await this.deps.roster(orgId)
+    if (doc === null || !A.hasHeads(doc, [...heads])) return null
+    const state = AuthState.fromDoc(A.view(doc, [...heads]))
+    this.remember(orgId, heads, state)
+    return state
+  }
+
+  /** Records the state after a judged change, so its children are a lookup. */
+  remember(orgId: string, heads: readonly ChangeHash[], state: AuthState): void {
+    if (this.states.size >= CACHE_LIMIT) {
+      // Drop the oldest quarter (Map keeps insertion order).
+      let n = CACHE_LIMIT / 4
+      for (const k of this.states.keys()) {
+        if (n-- <= 0) break
+        this.states.delete(k)
+      }
+    }
+    this.states.set(cacheKey(orgId, heads), state)
+  }
+
+  /** Object id → container of an org's roster; containers never change after creation. */
+  async containersOf(orgId: string, doc?: A.Doc<RosterDoc>): Promise<Map<string, Container> | null> {
+    const hit = this.containers.get(orgId)
+    if (hit !== undefined) return hit
+    const d = doc ?? (await this.deps.roster(orgId))
+    if (d === null || d.org === undefined) return null
+    const index = containerIndex(d)
+    this.containers.set(orgId, index)
+    return index
+  }
+
+  /** Containers of a roster being created in this batch (from its first change). */
+  setContainers(orgId: string, index: Map<string, Container>): void {
+    this.containers.set(orgId, index)
+  }
+}
+
+function cacheKey(orgId: string, heads: readonly ChangeHash[]): string {
+  return `${orgId}|${[...heads].sort().join(',')}`
+}

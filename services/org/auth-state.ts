@@ -1,0 +1,250 @@
+/**
+ * The authorization state of an org at some heads of its roster: ranks, who holds which
+ * rank, who was kicked, which invites were used or revoked. Immutable; a new state
+ * shares every untouched bucket with the old one, so a state per change is cheap.
+ *
+ * Each value remembers the Automerge op ids visible for it, so applying a change's ops
+ * gives exactly what Automerge shows: the rules require every op's `pred` to be what
+ * was visible at its deps (as Automerge itself writes), and a new op always outranks
+ * everything in its causal past.
+ */
+import * as A from '@automerge/automerge'
+import type { MemberKey } from '../../crdt/index.ts'
+import { allows, decodeGrants, type Permission } from './permissions.ts'
+import { BUCKETS, bucketOf, type Container, type RosterDoc } from './roster-schema.ts'
+
+export type Scalar = string | number | boolean | null
+
+/** The visible ops of one key: usually one; several after concurrent writes. */
+export interface Register {
+  readonly ops: ReadonlyMap<string, Scalar>
+}
+
+type Table = ReadonlyMap<string, Register>
+
+/** Names of the tables the state tracks. Member tables are bucketed. */
+export type TableName =
+  | 'org'
+  | 'rankName'
+  | 'rankLevel'
+  | 'rankPerms'
+  | 'mRank'
+  | 'kicked'
+  | 'invitesUsed'
+  | 'invitesRevoked'
+
+const BUCKETED = new Set<TableName>(['mRank', 'kicked'])
+const TRACKED = new Set<string>([
+  'org',
+  'rankName',
+  'rankLevel',
+  'rankPerms',
+  'mRank',
+  'kicked',
+  'invitesUsed',
+  'invitesRevoked',
+])
+
+export interface RankInfo {
+  readonly id: string
+  readonly name: string
+  readonly level: number
+  readonly grants: ReadonlySet<string>
+}
+
+/** Compares Automerge op ids `counter@actor`: counter first, then actor. */
+export function compareOpIds(a: string, b: string): number {
+  const [ca = '0', aa = ''] = a.split('@')
+  const [cb = '0', ab = ''] = b.split('@')
+  const d = Number(ca) - Number(cb)
+  return d !== 0 ? d : aa < ab ? -1 : aa > ab ? 1 : 0
+}
+
+function winner(reg: Register | undefined): Scalar | undefined {
+  if (reg === undefined || reg.ops.size === 0) return undefined
+  let best: string | null = null
+  for (const id of reg.ops.keys()) if (best === null || compareOpIds(id, best) > 0) best = id
+  return reg.ops.get(best as string)
+}
+
+/** A change's op with its id, as the state needs it. */
+export interface StateOp {
+  readonly id: string
+  readonly container: Container
+  readonly key: string
+  readonly action: 'set' | 'del'
+  readonly value: Scalar
+  readonly pred: readonly string[]
+}
+
+export class AuthState {
+  private readonly tables: ReadonlyMap<string, Table>
+
+  private constructor(tables: ReadonlyMap<string, Table>) {
+    this.tables = tables
+  }
+
+  static empty(): AuthState {
+    return new AuthState(new Map())
+  }
+
+  /** Reads the state of a whole roster document (or a historical view of one). */
+  static fromDoc(doc: A.Doc<RosterDoc>): AuthState {
+    const tables = new Map<string, Map<string, Register>>()
+    const read = (name: string, parent: unknown) => {
+      if (parent === undefined || parent === null) return
+      const table = new Map<string, Register>()
+      for (const key of Object.keys(parent as object)) {
+        const conflicts = A.getConflicts(parent as A.Doc<unknown>, key) as Record<string, unknown> | undefined
+        if (conflicts === undefined) continue
+        const ops = new Map<string, Scalar>()
+        for (const [id, v] of Object.entries(conflicts)) ops.set(id, toScalar(v))
+        table.set(key, { ops })
+      }
+      tables.set(name, table)
+    }
+    read('org', doc.org)
+    for (const name of ['rankName', 'rankLevel', 'rankPerms', 'invitesUsed', 'invitesRevoked'] as const)
+      read(name, doc[name])
+    for (const name of ['mRank', 'kicked'] as const) {
+      for (let b = 0; b < BUCKETS; b++) read(`${name}/${b}`, doc[name]?.[String(b)])
+    }
+    return new AuthState(tables)
+  }
+
+  /** The visible op ids of one key, sorted (what a well-formed op's `pred` must be). */
+  visible(container: Container, key: string): string[] {
+    const name = tableName(container)
+    if (name === null) return []
+    return [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])].sort(compareOpIds)
+  }
+
+  /** Whether the state tracks this container (the others do not affect authorization). */
+  static tracks(container: Container): boolean {
+    return tableName(container) !== null
+  }
+
+  /** The state after a change's ops (already judged well-formed). */
+  apply(ops: readonly StateOp[]): AuthState {
+    const tables = new Map(this.tables)
+    const copied = new Set<string>()
+    for (const op of ops) {
+      const name = tableName(op.container)
+      if (name === null) continue
+      let table = tables.get(name) as Map<string, Register> | undefined
+      if (!copied.has(name)) {
+        table = new Map(table ?? [])
+        tables.set(name, table)
+        copied.add(name)
+      }
+      const t = table as Map<string, Register>
+      const current = new Map(t.get(op.key)?.ops ?? [])
+      for (const p of op.pred) current.delete(p)
+      if (op.action === 'set') current.set(op.id, op.value)
+      if (current.size === 0) t.delete(op.key)
+      else t.set(op.key, { ops: current })
+    }
+    return new AuthState(tables)
+  }
+
+  private get(name: TableName, key: string): Scalar | undefined {
+    const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : name
+    return winner(this.tables.get(table)?.get(key))
+  }
+
+  get orgId(): string | undefined {
+    return asString(this.get('org', 'id'))
+  }
+
+  get owner(): string | undefined {
+    return asString(this.get('org', 'owner'))
+  }
+
+  get deleted(): boolean {
+    return typeof this.get('org', 'deletedAt') === 'number'
+  }
+
+  rank(id: string): RankInfo | undefined {
+    const level = this.get('rankLevel', id)
+    if (typeof level !== 'number') return undefined
+    return {
+      id,
+      name: asString(this.get('rankName', id)) ?? id,
+      level,
+      grants: decodeGrants(this.get('rankPerms', id)),
+    }
+  }
+
+  rankIds(): string[] {
+    return [...(this.tables.get('rankLevel')?.keys() ?? [])]
+  }
+
+  rankOf(member: MemberKey | string): string | undefined {
+    return asString(this.get('mRank', member))
+  }
+
+  isKicked(member: MemberKey | string): boolean {
+    return this.get('kicked', member) !== undefined
+  }
+
+  /** A member: holds a rank and was not kicked. */
+  isMember(member: MemberKey | string): boolean {
+    return this.rankOf(member) !== undefined && !this.isKicked(member)
+  }
+
+  /** The level of a member's rank; 0 for non-members and unknown ranks. */
+  levelOf(member: MemberKey | string): number {
+    if (!this.isMember(member)) return 0
+    return this.rank(this.rankOf(member) as string)?.level ?? 0
+  }
+
+  grantsOf(member: MemberKey | string): ReadonlySet<string> {
+    if (!this.isMember(member) || this.deleted) return new Set()
+    return this.rank(this.rankOf(member) as string)?.grants ?? new Set()
+  }
+
+  can(member: MemberKey | string, permission: Permission): boolean {
+    return allows(this.grantsOf(member), permission)
+  }
+
+  inviteUsedBy(inviteId: string): string | undefined {
+    return asString(this.get('invitesUsed', inviteId))
+  }
+
+  isInviteRevoked(inviteId: string): boolean {
+    return this.get('invitesRevoked', inviteId) !== undefined
+  }
+
+  /** All members (rank holders not kicked), for queries. */
+  members(): MemberKey[] {
+    const out: MemberKey[] = []
+    for (let b = 0; b < BUCKETS; b++) {
+      for (const key of this.tables.get(`mRank/${b}`)?.keys() ?? [])
+        if (this.isMember(key)) out.push(key as MemberKey)
+    }
+    return out
+  }
+}
+
+function tableName(c: Container): string | null {
+  switch (c.kind) {
+    case 'org':
+      return 'org'
+    case 'rank':
+      return c.field
+    case 'invite':
+      return c.field
+    case 'member':
+      return TRACKED.has(c.field) ? `${c.field}/${c.bucket}` : null
+  }
+}
+
+function toScalar(v: unknown): Scalar {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return v
+  if (A.isImmutableString(v)) return v.toString()
+  return null
+}
+
+function asString(v: Scalar | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}
