@@ -187,7 +187,12 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         const existing = await this.has(docId)
         const state = existing
           ? await this.load(docId)
-          : { doc: A.init({ actor: freshActor() }), lastSeq: 0, pending: 0, compacting: false }
+          : {
+              doc: A.init({ actor: freshActor(), author: this.signer.memberKey }),
+              lastSeq: 0,
+              pending: 0,
+              compacting: false,
+            }
         if (!existing)
           ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
         let seq = state.lastSeq

@@ -33,7 +33,9 @@ export class AuthIndex {
     if (hit !== undefined) return hit
     const doc = await this.deps.roster(orgId)
     if (doc === null || !A.hasHeads(doc, [...heads])) return null
-    const state = AuthState.fromDoc(A.view(doc, [...heads]))
+    const containers = await this.containersOf(orgId, doc)
+    if (containers === null) return null
+    const state = AuthState.fromDoc(doc, containers, heads)
     this.remember(orgId, heads, state)
     return state
   }

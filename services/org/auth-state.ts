@@ -88,26 +88,36 @@ export class AuthState {
     return new AuthState(new Map())
   }
 
-  /** Reads the state of a whole roster document (or a historical view of one). */
-  static fromDoc(doc: A.Doc<RosterDoc>): AuthState {
+  /**
+   * Reads the state of a roster document at `heads` (default: its current heads)
+   * straight from the Automerge backend: no historical view is built.
+   */
+  static fromDoc(
+    doc: A.Doc<RosterDoc>,
+    containers: ReadonlyMap<string, Container>,
+    heads?: readonly string[],
+  ): AuthState {
+    const backend = A.getBackend(doc as A.Doc<unknown>)
+    const at = heads === undefined ? undefined : [...heads]
     const tables = new Map<string, Map<string, Register>>()
-    const read = (name: string, parent: unknown) => {
-      if (parent === undefined || parent === null) return
+    for (const [objId, container] of containers) {
+      const name = tableName(container)
+      if (name === null) continue
       const table = new Map<string, Register>()
-      for (const key of Object.keys(parent as object)) {
-        const conflicts = A.getConflicts(parent as A.Doc<unknown>, key) as Record<string, unknown> | undefined
-        if (conflicts === undefined) continue
+      let keys: string[]
+      try {
+        keys = backend.keys(objId, at)
+      } catch {
+        continue // the container did not exist at those heads
+      }
+      for (const key of keys) {
         const ops = new Map<string, Scalar>()
-        for (const [id, v] of Object.entries(conflicts)) ops.set(id, toScalar(v))
-        table.set(key, { ops })
+        for (const [type, value, id] of backend.getAll(objId, key, at) as [string, unknown, string][]) {
+          ops.set(id, type === 'null' ? null : toScalar(value))
+        }
+        if (ops.size > 0) table.set(key, { ops })
       }
       tables.set(name, table)
-    }
-    read('org', doc.org)
-    for (const name of ['rankName', 'rankLevel', 'rankPerms', 'invitesUsed', 'invitesRevoked'] as const)
-      read(name, doc[name])
-    for (const name of ['mRank', 'kicked'] as const) {
-      for (let b = 0; b < BUCKETS; b++) read(`${name}/${b}`, doc[name]?.[String(b)])
     }
     return new AuthState(tables)
   }

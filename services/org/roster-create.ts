@@ -17,6 +17,7 @@ import {
   MEMBER_FIELDS,
   ROSTER_SCHEMA,
   type RosterDoc,
+  text,
 } from './roster-schema.ts'
 import { VALID } from './validation.ts'
 
@@ -58,8 +59,10 @@ export function judgeRosterCreate(input: {
   const js = A.toJS(doc) as unknown as Record<string, unknown>
   if (Object.keys(js).sort().join() !== TOP_KEYS.join()) return refuse('wrong top-level layout')
   if (js.schema !== ROSTER_SCHEMA) return refuse('unknown schema version')
-  const org = js.org as Record<string, unknown>
-  if (typeof org !== 'object' || org === null) return refuse('no org')
+  const rawOrg = js.org as Record<string, unknown>
+  if (typeof rawOrg !== 'object' || rawOrg === null) return refuse('no org')
+  // Scalar strings come back as ImmutableString: read them as plain strings.
+  const org = Object.fromEntries(Object.entries(rawOrg).map(([k, v]) => [k, text(v) ?? v]))
   const expectOrg = ['deletedAt', 'description', 'founded', 'id', 'name', 'nonce', 'owner', 'tag']
   if (Object.keys(org).sort().join() !== expectOrg.join()) return refuse('wrong org fields')
   if (typeof org.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(org.nonce)) return refuse('bad nonce')
@@ -73,9 +76,9 @@ export function judgeRosterCreate(input: {
     if (problem !== null) return refuse(problem)
   }
   for (const rank of DEFAULT_RANKS) {
-    const name = (js.rankName as Record<string, unknown>)[rank.id]
+    const name = text((js.rankName as Record<string, unknown>)[rank.id])
     const level = (js.rankLevel as Record<string, unknown>)[rank.id]
-    const perms = (js.rankPerms as Record<string, unknown>)[rank.id]
+    const perms = text((js.rankPerms as Record<string, unknown>)[rank.id])
     if (name !== rank.name || level !== rank.level || perms !== encodeGrants(rank.permissions)) {
       return refuse(`default rank ${rank.id} is not as specified`)
     }
@@ -98,7 +101,10 @@ export function judgeRosterCreate(input: {
       }
     }
   }
-  const founder = (f: string) => (js[f] as Record<string, Record<string, unknown>>)[home]?.[author]
+  const founder = (f: string) => {
+    const v = (js[f] as Record<string, Record<string, unknown>>)[home]?.[author]
+    return text(v) ?? v
+  }
   if (founder('mRank') !== 'leader') return refuse('the founder must be Leader')
   if (
     VALID.rosterValue(
@@ -113,5 +119,6 @@ export function judgeRosterCreate(input: {
   for (const f of INVITE_FIELDS)
     if (Object.keys(js[f] as object).length !== 0) return refuse('no invites at creation')
   // Every string must be a scalar (ImmutableString), never collaborative text.
-  return { ok: true, after: AuthState.fromDoc(doc), containers: containerIndex(doc) }
+  const containers = containerIndex(doc)
+  return { ok: true, after: AuthState.fromDoc(doc, containers), containers }
 }

@@ -1,0 +1,25 @@
+/** Errors of the org service; match on `.name`. */
+
+/** Bad input: names the field and why. Nothing was changed. */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError'
+  readonly field: string
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}. Nothing was changed.`)
+    this.field = field
+  }
+}
+
+export class OrgNotFoundError extends Error {
+  override name = 'OrgNotFoundError'
+  constructor(org: string) {
+    super(`No org ${org} on this node.`)
+  }
+}
+
+export class NotAMemberError extends Error {
+  override name = 'NotAMemberError'
+  constructor(what: string) {
+    super(`${what} is not a member of this org.`)
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A replica: one member's store (real LevelDB in a temp folder) with the real domain
+ * validator and services. Replicas exchange entries and change bytes through
+ * `DocumentStore.receive`, the path the network uses.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type * as A from '@automerge/automerge'
+import {
+  Database,
+  DocumentStore,
+  parseDocId,
+  type ReceiveResult,
+  type SignedEntry,
+  type Signer,
+} from '../../crdt/index.ts'
+import { DomainValidator } from '../../services/domain-validator.ts'
+import { OrgService } from '../../services/org/org-service.ts'
+import type { RosterDoc } from '../../services/org/roster-schema.ts'
+import { makeSigner } from './signer.ts'
+
+export interface Replica {
+  readonly signer: Signer
+  readonly store: DocumentStore
+  readonly validator: DomainValidator
+  readonly org: OrgService
+  readonly close: () => Promise<void>
+}
+
+export async function makeReplica(signer: Signer = makeSigner()): Promise<Replica> {
+  const dir = await mkdtemp(join(tmpdir(), 'vg-replica-'))
+  const db = await Database.open(join(dir, 'db'), { create: true })
+  const validator: DomainValidator = new DomainValidator({
+    roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
+      const id = parseDocId(`org:${orgId}`)
+      return (await store.has(id)) ? store.get<RosterDoc>(id) : null
+    },
+  })
+  const store: DocumentStore = new DocumentStore({ db, signer, validator }, { sync: false })
+  await store.start()
+  const org = new OrgService({ store, signer, auth: validator.auth })
+  return {
+    signer,
+    store,
+    validator,
+    org,
+    close: async () => {
+      await store.stop()
+      await db.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Everything a replica holds: every author's entries and every document's changes. */
+export async function everything(r: Replica): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
+  const entries: SignedEntry[] = []
+  for (const author of await r.store.chains.authors()) {
+    for await (const e of r.store.chains.entries(author)) entries.push(e)
+  }
+  const changes: Uint8Array[] = []
+  for (const docId of await r.store.list()) changes.push(...(await r.store.changes(docId)))
+  return { entries, changes }
+}
+
+/** Sends all of `from` to `to` through the receive path. */
+export async function sync(from: Replica, to: Replica): Promise<ReceiveResult> {
+  return to.store.receive(await everything(from))
+}

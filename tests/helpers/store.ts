@@ -1,0 +1,87 @@
+/**
+ * Real document stores on real LevelDB databases in temp folders, closed (then removed)
+ * after each test. Signers come from `signer.ts`.
+ */
+import { join } from 'node:path'
+import {
+  type ChangeValidator,
+  Database,
+  type DocId,
+  DocumentStore,
+  type MemberKey,
+  type RemoteBatch,
+  type SignedEntry,
+} from '../../crdt/index.ts'
+import type { Sub } from '../../crdt/store/database.ts'
+import { acceptAll } from './accept-all.ts'
+import { makeSigner, type TestSigner } from './signer.ts'
+import type { TempDirs } from './temp-dir.ts'
+
+export type StoreInit = NonNullable<ConstructorParameters<typeof DocumentStore>[1]>
+
+export interface StoreHandle {
+  /** The database folder. */
+  readonly path: string
+  readonly db: Database
+  readonly store: DocumentStore
+  readonly signer: TestSigner
+  readonly validator: ChangeValidator
+}
+
+export interface OpenOptions {
+  /** Database folder; default a new temp folder. */
+  readonly path?: string
+  readonly signer?: TestSigner
+  /** Default: accept every change. */
+  readonly validator?: ChangeValidator
+  /** Default `{ sync: false }`: these tests are not about power loss. */
+  readonly init?: StoreInit
+}
+
+export interface Stores {
+  open(options?: OpenOptions): Promise<StoreHandle>
+  /** Stops the store, closes the database, then opens both again on the same folder. */
+  reopen(handle: StoreHandle, options?: Omit<OpenOptions, 'path' | 'signer'>): Promise<StoreHandle>
+}
+
+/** Call at module or describe level, with the test file's temp folders. */
+export function useStores(dirs: TempDirs): Stores {
+  const open = async (options: OpenOptions = {}): Promise<StoreHandle> => {
+    const path = options.path ?? join(await dirs.make(), 'db')
+    const signer = options.signer ?? makeSigner()
+    const validator = options.validator ?? acceptAll
+    const db = await Database.open(path, { create: true })
+    const store = new DocumentStore({ db, signer, validator }, options.init ?? { sync: false })
+    dirs.defer(async () => {
+      await store.stop().catch(() => {})
+      await db.close()
+    })
+    await store.start()
+    return { path, db, store, signer, validator }
+  }
+  return {
+    open,
+    reopen: async (handle, options = {}) => {
+      await handle.store.stop()
+      await handle.db.close()
+      return open({ validator: handle.validator, ...options, path: handle.path, signer: handle.signer })
+    },
+  }
+}
+
+/** An author's stored entries in seq order (what a peer would be sent). */
+export async function entriesOf(store: DocumentStore, author: MemberKey): Promise<SignedEntry[]> {
+  const out: SignedEntry[] = []
+  for await (const e of store.chains.entries(author)) out.push(e)
+  return out
+}
+
+/** The batch a peer would send: all of `author`'s entries and all changes of `docId`. */
+export async function batchOf(store: DocumentStore, author: MemberKey, docId: DocId): Promise<RemoteBatch> {
+  return { entries: await entriesOf(store, author), changes: await store.changes(docId) }
+}
+
+/** Keys of a sublevel, all or those of one document / author (`prefix!…`). */
+export async function keysOf(sub: Sub, prefix?: string): Promise<string[]> {
+  return sub.keys(prefix === undefined ? {} : { gt: `${prefix}!`, lt: `${prefix}!~` }).all()
+}

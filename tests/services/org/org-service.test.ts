@@ -1,0 +1,84 @@
+import * as A from '@automerge/automerge'
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+
+const open: Replica[] = []
+async function replica(): Promise<Replica> {
+  const r = await makeReplica()
+  open.push(r)
+  return r
+}
+afterEach(async () => {
+  for (const r of open.splice(0)) await r.close()
+})
+
+describe('org service', () => {
+  it('creates an org with the default ranks and its founder as Leader', async () => {
+    const leader = await replica()
+    const org = await leader.org.createOrg({ name: 'Test Squadron', tag: 'TEST', handle: 'Founder_1' })
+    expect(org).toMatchObject({
+      name: 'Test Squadron',
+      tag: 'TEST',
+      owner: leader.signer.memberKey,
+      memberCount: 1,
+    })
+    const ranks = await leader.org.ranks(org.id)
+    expect(ranks.map((r) => [r.id, r.level])).toEqual([
+      ['leader', 100],
+      ['officer', 50],
+      ['member', 10],
+      ['recruit', 1],
+    ])
+    const members = await leader.org.members(org.id)
+    expect(members).toEqual([
+      expect.objectContaining({ memberKey: leader.signer.memberKey, rank: 'leader', handle: 'Founder_1' }),
+    ])
+  })
+
+  it('refuses bad input naming the field, and changes nothing', async () => {
+    const leader = await replica()
+    const cases: [Record<string, unknown>, string][] = [
+      [{ name: 'ab', tag: 'TEST', handle: 'abc' }, 'name'],
+      [{ name: 'Valid Name', tag: 'test', handle: 'abc' }, 'tag'],
+      [{ name: 'Valid Name', tag: 'TOOLONG', handle: 'abc' }, 'tag'],
+      [{ name: 'Valid Name', tag: 'OK', handle: 'a b' }, 'handle'],
+    ]
+    for (const [input, field] of cases) {
+      await expect(leader.org.createOrg(input as never)).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        field,
+      })
+    }
+    expect(await leader.org.listOrgs()).toEqual([])
+    expect(await leader.store.chains.head(leader.signer.memberKey)).toBeNull()
+  })
+
+  it('refuses a second org with the same name on one node', async () => {
+    const leader = await replica()
+    await leader.org.createOrg({ name: 'Alpha Wing', tag: 'AW', handle: 'lead' })
+    await expect(
+      leader.org.createOrg({ name: 'alpha wing', tag: 'AW2', handle: 'lead' }),
+    ).rejects.toMatchObject({
+      field: 'name',
+    })
+  })
+
+  it('an invited member joins with no officer online, and both replicas converge', async () => {
+    const leader = await replica()
+    const recruit = await replica()
+    const org = await leader.org.createOrg({ name: 'Night Owls', tag: 'OWL', handle: 'Owl_Lead' })
+    const { token } = await leader.org.createInvite(org.id, { rank: 'member' })
+    await sync(leader, recruit) // the newcomer gets the roster
+    const joined = await recruit.org.join(token, 'Owl_Two')
+    expect(joined.memberCount).toBe(2)
+    const result = await sync(recruit, leader) // the leader was offline meanwhile
+    expect(result.rejected).toEqual([])
+    const a = await leader.org.members(org.id)
+    const b = await recruit.org.members(org.id)
+    expect(a).toEqual(b)
+    expect(a.map((m) => m.handle).sort()).toEqual(['Owl_Lead', 'Owl_Two'])
+    const docA = await leader.org.roster(org.id)
+    const docB = await recruit.org.roster(org.id)
+    expect(A.getHeads(docA).sort()).toEqual(A.getHeads(docB).sort())
+  })
+})
