@@ -4,8 +4,9 @@
  * changes accepted only through `receive` (see remote-batch.ts).
  *
  * Per document: a snapshot (`A.save`) plus the changes since it, compacted into a new
- * snapshot in the background. A fresh Automerge actor is used for every load of a
- * document, so an actor never reuses a sequence number after a crash lost a change.
+ * snapshot in the background. A fresh Automerge actor (member key + random bytes) is
+ * used for every load of a document, so an actor never reuses a sequence number after a
+ * crash lost a change.
  */
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
@@ -141,7 +142,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async create<T>(docId: DocId, action: ActionInput, init: A.ChangeFn<T>): Promise<Committed<T>> {
     return this.enqueue(async () => {
       if (await this.has(docId)) throw new DocumentExistsError(docId)
-      const empty = A.init<T>({ actor: freshActor(), author: this.signer.memberKey })
+      const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
       const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
       return this.commit(docId, state, action, init as A.ChangeFn<unknown>, [snapshot]) as Promise<
@@ -188,7 +189,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         const state = existing
           ? await this.load(docId)
           : {
-              doc: A.init({ actor: freshActor(), author: this.signer.memberKey }),
+              doc: A.init({ actor: this.freshActor() }),
               lastSeq: 0,
               pending: 0,
               compacting: false,
@@ -332,7 +333,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     )
     let doc: A.Doc<unknown>
     try {
-      doc = A.load(snapshot, { actor: freshActor(), author: this.signer.memberKey })
+      doc = A.load(snapshot, { actor: this.freshActor() })
       if (rows.length > 0)
         [doc] = A.applyChanges(
           doc,
@@ -366,6 +367,15 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     })
   }
 
+  /**
+   * A new Automerge actor for every load: the member key followed by 8 random bytes, so
+   * an actor never reuses a sequence number after a crash, and every change names the
+   * member who made it (checked against the covering entry on receipt).
+   */
+  private freshActor(): string {
+    return `${this.signer.memberKey}${randomBytes(8).toString('hex')}`
+  }
+
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     this.assertOpen()
     const run = this.queue.then(task, task)
@@ -376,8 +386,4 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
-}
-
-function freshActor(): string {
-  return randomBytes(16).toString('hex')
 }

@@ -4,8 +4,8 @@
  *
  * An entry is accepted only if it decodes, continues its author's stored chain (hash
  * link and seq), is vouched for by a valid signature (one per linked run), every
- * change it lists is in the batch (or already held) with the entry's author as its
- * Automerge author and all dependencies present, and the validator allows it. A refused
+ * change it lists is in the batch (or already held), made by an actor of the entry's
+ * author (actor ids start with the member key), with all dependencies present, and the validator allows it. A refused
  * entry refuses every later entry of the same author in the batch: the chain must
  * stay unbroken.
  */
@@ -215,7 +215,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       if (held(s, hash)) continue
       const c = changes.get(hash)
       if (c === undefined) return `change ${hash.slice(0, 12)} is not in the batch`
-      if (c.decoded.author !== e.author)
+      // An actor id starts with its member's key: a change is its entry author's own.
+      if (!c.decoded.actor.startsWith(e.author))
         return `change ${hash.slice(0, 12)} has another author than its entry`
       for (const dep of c.decoded.deps as ChangeHash[]) {
         if (held(s, dep) || inEntry.has(dep)) continue

@@ -50,6 +50,16 @@ export interface OrgSummary {
   readonly memberCount: number
 }
 
+export interface FlaggedChange {
+  readonly docId: DocId
+  readonly author: MemberKey
+  readonly change: string
+  /** Milliseconds since the epoch (the author's clock). */
+  readonly time: number
+  /** The change that removed the author. */
+  readonly kick: string
+}
+
 export interface RankView {
   readonly id: string
   readonly name: string
@@ -396,6 +406,43 @@ export class OrgService {
       },
     )
     return this.getOrg(invite.orgId)
+  }
+
+  /**
+   * Changes by removed members that were made concurrently with their removal: valid at
+   * their own dependencies, so accepted everywhere, and listed here for officers to
+   * review (and revert if needed).
+   */
+  async flagged(orgId: string): Promise<FlaggedChange[]> {
+    const doc = await this.roster(orgId)
+    const backend = A.getBackend(doc as A.Doc<unknown>)
+    const all = A.getChangesMetaSince(doc, [])
+    const out: FlaggedChange[] = []
+    for (const [b, bucket] of Object.entries(doc.kicked)) {
+      const bucketObj = A.getObjectId(doc.kicked, b)
+      if (bucketObj === null) continue
+      for (const member of Object.keys(bucket)) {
+        for (const [, , opId] of backend.getAll(bucketObj, member) as [string, unknown, string][]) {
+          const [counter, actor] = opId.split('@')
+          const kick = all.find(
+            (m) => m.actor === actor && m.startOp <= Number(counter) && Number(counter) <= m.maxOp,
+          )
+          if (kick === undefined) continue
+          for (const m of A.getChangesMetaSince(doc, [kick.hash])) {
+            if (m.actor.startsWith(member)) {
+              out.push({
+                docId: rosterId(orgId),
+                author: member as MemberKey,
+                change: m.hash,
+                time: m.time * 1000,
+                kick: kick.hash,
+              })
+            }
+          }
+        }
+      }
+    }
+    return out
   }
 
   /** The authorization state at the roster's current heads. */

@@ -18,6 +18,7 @@ import {
 import { DomainValidator } from '../../services/domain-validator.ts'
 import { OrgService } from '../../services/org/org-service.ts'
 import type { RosterDoc } from '../../services/org/roster-schema.ts'
+import { acceptAll } from './accept-all.ts'
 import { makeSigner } from './signer.ts'
 
 export interface Replica {
@@ -28,7 +29,14 @@ export interface Replica {
   readonly close: () => Promise<void>
 }
 
-export async function makeReplica(signer: Signer = makeSigner()): Promise<Replica> {
+/**
+ * `lawless`: the replica's own store accepts anything, like modified software would;
+ * what it writes must still be refused by honest replicas.
+ */
+export async function makeReplica(
+  signer: Signer = makeSigner(),
+  options: { lawless?: boolean } = {},
+): Promise<Replica> {
   const dir = await mkdtemp(join(tmpdir(), 'vg-replica-'))
   const db = await Database.open(join(dir, 'db'), { create: true })
   const validator: DomainValidator = new DomainValidator({
@@ -37,7 +45,10 @@ export async function makeReplica(signer: Signer = makeSigner()): Promise<Replic
       return (await store.has(id)) ? store.get<RosterDoc>(id) : null
     },
   })
-  const store: DocumentStore = new DocumentStore({ db, signer, validator }, { sync: false })
+  const store: DocumentStore = new DocumentStore(
+    { db, signer, validator: options.lawless ? acceptAll : validator },
+    { sync: false },
+  )
   await store.start()
   const org = new OrgService({ store, signer, auth: validator.auth })
   return {

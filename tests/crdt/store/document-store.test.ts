@@ -1,0 +1,368 @@
+import * as A from '@automerge/automerge'
+import { describe, expect, it } from 'vitest'
+import {
+  type ActionInput,
+  type DocId,
+  DocumentExistsError,
+  DocumentNotFoundError,
+  type Entry,
+  parseDocId,
+  StoreClosedError,
+  verifyChain,
+} from '../../../crdt/index.ts'
+import { changeKey } from '../../../crdt/store/document-store.ts'
+import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
+import { useTempDirs } from '../../helpers/temp-dir.ts'
+
+const dirs = useTempDirs('vg-docstore-')
+const stores = useStores(dirs)
+
+interface Org {
+  name: string
+  members: string[]
+  count?: number
+}
+
+const ORG = parseDocId('org:abc')
+const act = (action: string, resource: string = ORG): ActionInput => ({ action, resource })
+
+async function createOrg(h: StoreHandle, docId: DocId = ORG): Promise<Entry> {
+  const { entry } = await h.store.create<Org>(docId, act('org.create', docId), (d) => {
+    d.name = 'Alpha'
+    d.members = ['ann']
+  })
+  if (entry === null) throw new Error('create wrote no entry')
+  return entry
+}
+
+const sortedHeads = (doc: A.Doc<unknown>): string[] => [...A.getHeads(doc)].sort()
+
+describe('DocumentStore: create, change and reopen', () => {
+  it('finds the same content, heads and chain head after reopening the database and the store', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    await h.store.change<Org>(ORG, act('org.member-add'), (d) => {
+      d.members.push('bob')
+    })
+    const { doc, entry } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(entry?.seq).toBe(3)
+    const json = A.toJS(doc)
+    expect(json).toEqual({ name: 'Beta', members: ['ann', 'bob'] })
+    const heads = sortedHeads(doc)
+
+    const h2 = await stores.reopen(h)
+    const again = await h2.store.get<Org>(ORG)
+    expect(A.toJS(again)).toEqual(json)
+    expect(sortedHeads(again)).toEqual(heads)
+    const head = await h2.store.chains.head(h.signer.memberKey)
+    expect(head?.seq).toBe(3)
+    expect(head?.hash).toBe(entry?.hash)
+    expect(await h2.store.list()).toEqual([ORG])
+    expect(await h2.store.has(ORG)).toBe(true)
+
+    // The chain continues where it stopped.
+    const next = await h2.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Gamma'
+    })
+    expect(next.entry?.seq).toBe(4)
+    expect(next.entry?.prev).toBe(entry?.hash)
+    expect(verifyChain(h.signer.memberKey, await entriesOf(h2.store, h.signer.memberKey)).status).toBe('ok')
+  })
+
+  it('writes exactly one chain entry and one change row per change; the entry lists the Automerge change hash', async () => {
+    const h = await stores.open()
+    const key = h.signer.memberKey
+    const events: { docId: DocId; origin: string; entries: readonly Entry[] }[] = []
+    h.store.on('change', (e) => events.push(e))
+    const created = await createOrg(h)
+    expect(created.seq).toBe(1)
+    expect(created.prev).toBeNull()
+    expect(created.action).toBe('org.create')
+    let prev = created
+    for (let i = 0; i < 5; i++) {
+      const entriesBefore = (await keysOf(h.db.entries, key)).length
+      const rowsBefore = (await keysOf(h.db.changes, ORG)).length
+      const { doc, entry } = await h.store.change<Org>(ORG, { ...act('org.count'), details: { i } }, (d) => {
+        d.count = i
+      })
+      expect((await keysOf(h.db.entries, key)).length).toBe(entriesBefore + 1)
+      expect((await keysOf(h.db.changes, ORG)).length).toBe(rowsBefore + 1)
+      const change = A.getLastLocalChange(doc)
+      if (entry === null || change === undefined) throw new Error('no entry or no change')
+      const hash = A.decodeChange(change).hash
+      expect(entry.changes).toEqual([hash])
+      expect(entry.changes).toEqual(A.getHeads(doc))
+      expect(entry.doc).toBe(ORG)
+      expect(entry.details).toEqual({ i })
+      expect(entry.seq).toBe(prev.seq + 1)
+      expect(entry.prev).toBe(prev.hash)
+      // What is on disk is that entry and that change.
+      expect((await h.store.chains.get(key, entry.seq))?.hash).toBe(entry.hash)
+      const row = await h.db.changes.get(changeKey(ORG, rowsBefore + 1))
+      expect(row && Uint8Array.from(row)).toEqual(change)
+      prev = entry
+    }
+    expect(events.map((e) => [e.docId, e.origin, e.entries.map((x) => x.seq)])).toEqual(
+      [1, 2, 3, 4, 5, 6].map((seq) => [ORG, 'local', [seq]]),
+    )
+    const report = verifyChain(key, await entriesOf(h.store, key))
+    expect(report.status).toBe('ok')
+    expect(report.head?.seq).toBe(6)
+  })
+
+  it('record() writes one entry with doc null and no changes, continuing the chain', async () => {
+    const h = await stores.open()
+    const created = await createOrg(h)
+    const rows = await keysOf(h.db.changes)
+    const entry = await h.store.record({
+      action: 'org.invite',
+      resource: 'invite:xyz',
+      details: { role: 'member' },
+    })
+    expect(entry.doc).toBeNull()
+    expect(entry.changes).toEqual([])
+    expect(entry.seq).toBe(2)
+    expect(entry.prev).toBe(created.hash)
+    expect(entry.details).toEqual({ role: 'member' })
+    expect(await keysOf(h.db.changes)).toEqual(rows)
+    const h2 = await stores.reopen(h)
+    const stored = await h2.store.chains.head(h.signer.memberKey)
+    expect(stored?.hash).toBe(entry.hash)
+    expect(stored?.doc).toBeNull()
+  })
+
+  it('creating an existing document throws DocumentExistsError and writes nothing, also after a reopen', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    await expect(createOrg(h)).rejects.toBeInstanceOf(DocumentExistsError)
+    const h2 = await stores.reopen(h)
+    await expect(createOrg(h2)).rejects.toThrow(/Document org:abc already exists/)
+    expect(await keysOf(h2.db.entries)).toHaveLength(1)
+    expect(A.toJS(await h2.store.get<Org>(ORG))).toEqual({ name: 'Alpha', members: ['ann'] })
+  })
+
+  it('get or change of an unknown document throws DocumentNotFoundError and writes nothing', async () => {
+    const h = await stores.open()
+    const unknown = parseDocId('org:nope')
+    await expect(h.store.get(unknown)).rejects.toBeInstanceOf(DocumentNotFoundError)
+    await expect(
+      h.store.change<Org>(unknown, act('org.rename', unknown), (d) => {
+        d.name = 'x'
+      }),
+    ).rejects.toThrow(DocumentNotFoundError)
+    await expect(h.store.changes(unknown)).rejects.toThrow(/No document org:nope/)
+    expect(await keysOf(h.db.entries)).toEqual([])
+    expect(await h.store.has(unknown)).toBe(false)
+  })
+
+  it('a change function that changes nothing returns entry null and writes no entry', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    const before = await h.store.get<Org>(ORG)
+    const heads = sortedHeads(before)
+    const entries = await keysOf(h.db.entries)
+    const rows = await keysOf(h.db.changes)
+    const result = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      // Reads only.
+      expect(d.name).toBe('Alpha')
+    })
+    expect(result.entry).toBeNull()
+    expect(sortedHeads(result.doc)).toEqual(heads)
+    expect(await keysOf(h.db.entries)).toEqual(entries)
+    expect(await keysOf(h.db.changes)).toEqual(rows)
+    // The next real change still takes the next seq.
+    const next = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(next.entry?.seq).toBe(2)
+  })
+
+  it('a new document whose init function changes nothing is refused and not stored', async () => {
+    const h = await stores.open()
+    await expect(h.store.create<Org>(ORG, act('org.create'), () => {})).rejects.toThrow(
+      /a new document needs an initial change/,
+    )
+    expect(await h.store.has(ORG)).toBe(false)
+    expect(await keysOf(h.db.snapshots)).toEqual([])
+    expect(await keysOf(h.db.entries)).toEqual([])
+  })
+
+  it('lists documents by type and serves all or selected changes', async () => {
+    const h = await stores.open()
+    const b = parseDocId('org:b')
+    const hangar = parseDocId('hangar:x')
+    await createOrg(h)
+    await createOrg(h, b)
+    await h.store.create<{ ships: string[] }>(hangar, act('hangar.create', hangar), (d) => {
+      d.ships = []
+    })
+    expect(await h.store.list('org')).toEqual([ORG, b])
+    expect(await h.store.list('hangar')).toEqual([hangar])
+    expect(await h.store.list()).toEqual([hangar, ORG, b])
+    const { entry } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    const all = await h.store.changes(ORG)
+    expect(all).toHaveLength(2)
+    const selected = await h.store.changes(ORG, entry?.changes ?? [])
+    expect(selected.map((c) => A.decodeChange(c).hash)).toEqual(entry?.changes)
+  })
+})
+
+describe('DocumentStore: compaction', () => {
+  it('compacts 20 changes into a snapshot; the changes sublevel shrinks and a reopen finds identical content', async () => {
+    const h = await stores.open({ init: { compactAfter: 5, sync: false } })
+    await createOrg(h)
+    const snapshotBefore = await h.db.snapshots.get(ORG)
+    let doc: A.Doc<Org> | undefined
+    for (let i = 0; i < 20; i++) {
+      ;({ doc } = await h.store.change<Org>(ORG, act('org.count'), (d) => {
+        d.count = i
+        d.members.push(`m${i}`)
+      }))
+    }
+    if (doc === undefined) throw new Error('no document')
+    // 21 change rows were written; background compaction already dropped some.
+    const rowsBeforeCompact = (await keysOf(h.db.changes, ORG)).length
+    expect(rowsBeforeCompact).toBeLessThan(21)
+    await h.store.compact(ORG)
+    expect(await keysOf(h.db.changes, ORG)).toEqual([])
+    const snapshot = await h.db.snapshots.get(ORG)
+    expect(snapshot).not.toEqual(snapshotBefore)
+    // The snapshot alone holds the whole document.
+    expect(A.toJS(A.load<Org>(snapshot as Uint8Array))).toEqual(A.toJS(doc))
+
+    const json = A.toJS(doc)
+    const heads = sortedHeads(doc)
+    const h2 = await stores.reopen(h, { init: { compactAfter: 5, sync: false } })
+    const again = await h2.store.get<Org>(ORG)
+    expect(A.toJS(again)).toEqual(json)
+    expect(sortedHeads(again)).toEqual(heads)
+    expect((await h2.store.chains.head(h.signer.memberKey))?.seq).toBe(21)
+
+    // Changes after a compaction and a reopen are stored and load again.
+    await h2.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'After'
+    })
+    expect(await keysOf(h2.db.changes, ORG)).toEqual([changeKey(ORG, 1)])
+    const h3 = await stores.reopen(h2)
+    expect(A.toJS(await h3.store.get<Org>(ORG))).toEqual({ ...json, name: 'After' })
+  })
+
+  it('without compaction every change stays a row; compacting one document leaves a document with a longer id alone', async () => {
+    const h = await stores.open()
+    const ab = parseDocId('org:ab')
+    const abc = parseDocId('org:abc')
+    await createOrg(h, ab)
+    await createOrg(h, abc)
+    for (let i = 0; i < 3; i++) {
+      for (const id of [ab, abc]) {
+        await h.store.change<Org>(id, act('org.count', id), (d) => {
+          d.count = i
+        })
+      }
+    }
+    expect(await keysOf(h.db.changes, ab)).toHaveLength(4)
+    expect(await keysOf(h.db.changes, abc)).toHaveLength(4)
+    await h.store.compact(ab)
+    expect(await keysOf(h.db.changes, ab)).toEqual([])
+    expect(await keysOf(h.db.changes, abc)).toHaveLength(4)
+    const h2 = await stores.reopen(h)
+    for (const id of [ab, abc]) {
+      expect(A.toJS(await h2.store.get<Org>(id))).toEqual({ name: 'Alpha', members: ['ann'], count: 2 })
+    }
+  })
+})
+
+describe('DocumentStore: closed store and failed writes', () => {
+  it('stop() waits for queued writes; any use after stop() throws StoreClosedError', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    const pending = h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Queued'
+    })
+    await h.store.stop()
+    expect((await pending).entry?.seq).toBe(2)
+    await h.store.stop() // twice is fine
+
+    const s = h.store
+    await expect(s.get(ORG)).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(s.changes(ORG)).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(
+      s.change<Org>(ORG, act('org.rename'), (d) => {
+        d.name = 'x'
+      }),
+    ).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(createOrg(h, parseDocId('org:new'))).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(s.record(act('org.invite'))).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(s.receive({ entries: [], changes: [] })).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(s.compact(ORG)).rejects.toThrow(/The document store is not open/)
+
+    const h2 = await stores.reopen(h)
+    expect(A.toJS(await h2.store.get<Org>(ORG)).name).toBe('Queued')
+  })
+
+  it('a failed batch write (database closed underneath) leaves the in-memory document consistent with disk', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    const { entry: second } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Written'
+    })
+
+    await h.db.close()
+    await expect(
+      h.store.change<Org>(ORG, act('org.rename'), (d) => {
+        d.name = 'Lost'
+      }),
+    ).rejects.toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN' })
+    await expect(h.store.record(act('org.invite'))).rejects.toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN' })
+
+    // Reopen the same database under the same store: it must not serve the change that never reached disk.
+    await h.db.level.open()
+    for (const sub of [h.db.snapshots, h.db.changes, h.db.entries, h.db.forks, h.db.settings, h.db.meta]) {
+      await sub.open()
+    }
+    const current = await h.store.get<Org>(ORG)
+    expect(A.toJS(current).name).toBe('Written')
+    expect((await h.store.chains.head(h.signer.memberKey))?.seq).toBe(2)
+    const { entry: third } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Third'
+    })
+    expect(third?.seq).toBe(3)
+    expect(third?.prev).toBe(second?.hash)
+
+    // A fresh database object and store find exactly what the old store now shows.
+    const heads = sortedHeads(await h.store.get(ORG))
+    const h2 = await stores.reopen(h)
+    const reloaded = await h2.store.get<Org>(ORG)
+    expect(A.toJS(reloaded)).toEqual({ name: 'Third', members: ['ann'] })
+    expect(sortedHeads(reloaded)).toEqual(heads)
+    const report = verifyChain(h.signer.memberKey, await entriesOf(h2.store, h.signer.memberKey))
+    expect(report.status).toBe('ok')
+    expect(report.head?.seq).toBe(3)
+  })
+
+  it('a change whose entry cannot be signed (invalid action) writes nothing and the document stays as on disk', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    const heads = sortedHeads(await h.store.get(ORG))
+    await expect(
+      h.store.change<Org>(ORG, act('Not An Action'), (d) => {
+        d.name = 'Phantom'
+      }),
+    ).rejects.toThrow(/invalid entry field action/)
+    const doc = await h.store.get<Org>(ORG)
+    expect(A.toJS(doc).name).toBe('Alpha')
+    expect(sortedHeads(doc)).toEqual(heads)
+    expect(await keysOf(h.db.entries)).toHaveLength(1)
+    expect(await keysOf(h.db.changes)).toHaveLength(1)
+    const { entry } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Real'
+    })
+    expect(entry?.seq).toBe(2)
+    const h2 = await stores.reopen(h)
+    expect(A.toJS(await h2.store.get<Org>(ORG)).name).toBe('Real')
+  })
+})
