@@ -280,6 +280,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         changeBytes: [change],
         origin: 'local',
         doc: state.doc,
+        prior: [],
       })
       if (!verdict.ok) throw new ChangeRefusedError(verdict.reason)
       const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]

@@ -233,6 +233,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       changeBytes: covered.map((c) => c.bytes),
       origin: 'remote',
       doc: s.doc ?? A.init(),
+      prior: result.byDoc.get(e.doc)?.changes ?? [],
     })
     if (!verdict.ok) return verdict.pending ? WAIT : verdict.reason
     for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)

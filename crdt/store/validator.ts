@@ -17,8 +17,13 @@ export interface ChangeContext {
   readonly changeBytes: readonly Uint8Array[]
   /** Whether the change was made on this node (then a refusal is an error to the caller). */
   readonly origin: 'local' | 'remote'
-  /** The document as this node has it before the changes. */
+  /** The document as this node has it before the batch. */
   readonly doc: Doc<unknown>
+  /**
+   * Changes to the same document accepted earlier in this batch (not yet in `doc`): a
+   * rule that reads the document at the change's dependencies applies these first.
+   */
+  readonly prior: readonly Uint8Array[]
 }
 
 export type Verdict =

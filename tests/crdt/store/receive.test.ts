@@ -207,7 +207,7 @@ describe('receive: what is refused', () => {
       {
         author: a.signer.memberKey,
         seq: 1,
-        hash: decodeEntry(entry).ok ? expect.any(String) : null,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         reason: 'entry 1 does not verify: bad signature',
       },
     ])
@@ -245,12 +245,11 @@ describe('receive: what is refused', () => {
     const entries = [...batch.entries]
     const second = entries[1] as SignedEntry
     const bytes = Uint8Array.from(second.bytes)
-    const at = Buffer.from(bytes).indexOf('Org org:d2')
     const target = Buffer.from(bytes).indexOf('org:d2')
     expect(target).toBeGreaterThan(0)
     // Same length, still a valid document id: only the signature and the hash link can tell.
     bytes[target + 5] = '9'.charCodeAt(0)
-    expect(at).toBe(-1) // the name is in the change, not the entry
+    expect(decodeEntry({ bytes, signature: second.signature }).ok).toBe(true)
     entries[1] = { bytes, signature: second.signature }
     const result = await b.store.receive({ entries, changes: batch.changes })
     expect(result.rejected.map((r) => r.seq)).toEqual([2, 3])
