@@ -12,6 +12,7 @@ import type {
   DocId,
   Verdict,
 } from '../crdt/index.ts'
+import { validateHangar } from './fleet/hangar-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
 import { ORG_ID } from './org/org-id.ts'
 import { judgeRosterCreate } from './org/roster-create.ts'
@@ -37,6 +38,8 @@ export class DomainValidator implements ChangeValidator {
     switch (type) {
       case 'org':
         return ORG_ID.test(name) ? this.roster(name, ctx) : refuse(`${ctx.docId} is not an org id`)
+      case 'hangar':
+        return validateHangar(ctx, this.auth)
       default:
         return refuse(`no rules accept ${type} documents`)
     }

@@ -16,6 +16,7 @@ import {
   type Signer,
 } from '../../crdt/index.ts'
 import { DomainValidator } from '../../services/domain-validator.ts'
+import { FleetService } from '../../services/fleet/index.ts'
 import { OrgService } from '../../services/org/org-service.ts'
 import type { RosterDoc } from '../../services/org/roster-schema.ts'
 import { acceptAll } from './accept-all.ts'
@@ -26,6 +27,7 @@ export interface Replica {
   readonly store: DocumentStore
   readonly validator: DomainValidator
   readonly org: OrgService
+  readonly fleet: FleetService
   readonly close: () => Promise<void>
 }
 
@@ -51,11 +53,13 @@ export async function makeReplica(
   )
   await store.start()
   const org = new OrgService({ store, signer, auth: validator.auth })
+  const fleet = new FleetService({ store, signer, auth: validator.auth })
   return {
     signer,
     store,
     validator,
     org,
+    fleet,
     close: async () => {
       await store.stop()
       await db.close()

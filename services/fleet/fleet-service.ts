@@ -1,0 +1,359 @@
+/**
+ * Members' hangars: ships, loadouts, stats, and the org's fleet composition. Input is
+ * checked here (errors name the field); who may change whose hangar is decided by the
+ * hangar rules, the same on every node.
+ */
+import { randomBytes } from 'node:crypto'
+import * as A from '@automerge/automerge'
+import { z } from 'zod'
+import {
+  type DocId,
+  type DocumentStore,
+  isMemberKey,
+  type MemberKey,
+  parseDocId,
+  type Signer,
+} from '../../crdt/index.ts'
+import type { AuthIndex } from '../org/auth-index.ts'
+import type { AuthState } from '../org/auth-state.ts'
+import { InvalidInputError, OrgNotFoundError } from '../org/errors.ts'
+import { rosterId } from '../org/org-service.ts'
+import { type RosterDoc, text } from '../org/roster-schema.ts'
+import {
+  HANGAR_SCHEMA,
+  type HangarDoc,
+  hangarName,
+  INSURANCE,
+  parseHangarName,
+  SHIP_STATUS,
+  type ShipRecord,
+  VISIBILITY,
+} from './hangar-schema.ts'
+import { type ShipView, shipView } from './ship-view.ts'
+
+export interface FleetServiceComponents {
+  readonly store: DocumentStore
+  readonly signer: Signer
+  readonly auth: AuthIndex
+}
+
+const S = A.ImmutableString
+const str = (v: string) => new S(v)
+
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'is not a real date')
+const shipFields = {
+  model: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters'),
+  manufacturer: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters'),
+  name: z.string().trim().max(80, 'must be at most 80 characters'),
+  role: z.string().trim().max(40, 'must be at most 40 characters'),
+  pledgeDate: date.nullable(),
+  cost: z.number('must be a number').finite().min(0, 'must not be negative').max(1_000_000, 'is too large'),
+  insurance: z.enum(INSURANCE, `must be one of ${INSURANCE.join(', ')}`),
+  status: z.enum(SHIP_STATUS, `must be one of ${SHIP_STATUS.join(', ')}`),
+  location: z.string().trim().max(120, 'must be at most 120 characters'),
+  visibility: z.enum(VISIBILITY, `must be one of ${VISIBILITY.join(', ')}`),
+}
+const newShip = z.object({
+  ...shipFields,
+  name: shipFields.name.default(''),
+  role: shipFields.role.default(''),
+  pledgeDate: shipFields.pledgeDate.default(null),
+  cost: shipFields.cost.default(0),
+  insurance: shipFields.insurance.default('none'),
+  status: shipFields.status.default('available'),
+  location: shipFields.location.default(''),
+  visibility: shipFields.visibility.default('org'),
+})
+const shipPatch = z.object(shipFields).partial()
+const component = z.object({
+  slot: z.string().regex(/^[A-Za-z0-9 _.-]{1,40}$/, 'must be 1 to 40 letters, digits, space, _ . -'),
+  item: z.string().trim().min(1, 'is required').max(80),
+  manufacturer: z.string().trim().max(60).default(''),
+})
+const loadout = z.object({
+  name: z.string().trim().min(1, 'is required').max(60),
+  components: z.array(component).max(64, 'at most 64 components'),
+  active: z.boolean().default(false),
+})
+const shipId = z.string().regex(/^[0-9a-f]{16}$/, 'must be a ship id (16 hex characters)')
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const r = schema.safeParse(value)
+  if (!r.success) {
+    const issue = r.error.issues[0]
+    const path = issue?.path.length ? `${field}.${issue.path.join('.')}` : field
+    throw new InvalidInputError(path, issue?.message ?? 'invalid')
+  }
+  return r.data
+}
+
+export interface FleetStats {
+  readonly ships: number
+  readonly totalCost: number
+  readonly byManufacturer: Record<string, number>
+  readonly byStatus: Record<string, number>
+  readonly byRole: Record<string, number>
+  readonly byInsurance: Record<string, number>
+}
+
+export class FleetService {
+  private readonly store: DocumentStore
+  private readonly signer: Signer
+  private readonly auth: AuthIndex
+
+  constructor(components: FleetServiceComponents) {
+    this.store = components.store
+    this.signer = components.signer
+    this.auth = components.auth
+  }
+
+  /** Adds a ship to a hangar (your own by default). Returns it. */
+  async addShip(orgId: string, input: unknown, options: { owner?: string } = {}): Promise<ShipView> {
+    const ship = parse(newShip, input, 'ship')
+    const owner = this.owner(options.owner)
+    const id = randomBytes(8).toString('hex')
+    const record = (): ShipRecord => ({
+      id: str(id),
+      model: str(ship.model),
+      manufacturer: str(ship.manufacturer),
+      name: str(ship.name),
+      role: str(ship.role),
+      pledgeDate: ship.pledgeDate === null ? null : str(ship.pledgeDate),
+      cost: ship.cost,
+      insurance: str(ship.insurance),
+      status: str(ship.status),
+      location: str(ship.location),
+      visibility: str(ship.visibility),
+      addedAt: Date.now(),
+      loadouts: {},
+      activeLoadout: null,
+    })
+    const action = {
+      action: 'ship.add',
+      resource: `ship:${orgId}/${id}`,
+      details: { model: ship.model },
+      authHeads: await this.rosterHeads(orgId),
+    }
+    const docId = hangarId(orgId, owner)
+    if (await this.store.has(docId)) {
+      await this.store.change<HangarDoc>(docId, action, (d) => {
+        d.ships[id] = record()
+      })
+    } else {
+      await this.store.create<HangarDoc>(docId, action, (d) => {
+        d.schema = HANGAR_SCHEMA
+        d.org = str(orgId)
+        d.owner = str(owner)
+        d.ships = { [id]: record() }
+      })
+    }
+    return this.ship(orgId, owner, id)
+  }
+
+  /** Changes fields of a ship. */
+  async updateShip(orgId: string, owner: string, id: unknown, patch: unknown): Promise<ShipView> {
+    const sid = parse(shipId, id, 'ship')
+    const p = parse(shipPatch, patch, 'ship')
+    if (Object.keys(p).length === 0) throw new InvalidInputError('ship', 'nothing to change')
+    await this.changeShip(orgId, owner, sid, 'ship.update', p, (s) => {
+      for (const [k, v] of Object.entries(p)) {
+        ;(s as unknown as Record<string, unknown>)[k] = typeof v === 'string' ? str(v) : v
+      }
+    })
+    return this.ship(orgId, owner, sid)
+  }
+
+  async removeShip(orgId: string, owner: string, id: unknown): Promise<void> {
+    const sid = parse(shipId, id, 'ship')
+    await this.ship(orgId, owner, sid)
+    await this.store.change<HangarDoc>(
+      hangarId(orgId, this.owner(owner)),
+      { action: 'ship.remove', resource: `ship:${orgId}/${sid}`, authHeads: await this.rosterHeads(orgId) },
+      (d) => {
+        delete d.ships[sid]
+      },
+    )
+  }
+
+  /** Adds a named loadout to a ship; `active` makes it the ship's active one. Returns its id. */
+  async addLoadout(orgId: string, owner: string, id: unknown, input: unknown): Promise<string> {
+    const sid = parse(shipId, id, 'ship')
+    const l = parse(loadout, input, 'loadout')
+    const slots = new Set<string>()
+    for (const c of l.components) {
+      if (slots.has(c.slot)) throw new InvalidInputError('loadout.components', `slot ${c.slot} appears twice`)
+      slots.add(c.slot)
+    }
+    const lid = randomBytes(8).toString('hex')
+    await this.changeShip(orgId, owner, sid, 'loadout.add', { loadout: lid, name: l.name }, (s) => {
+      s.loadouts[lid] = {
+        id: str(lid),
+        name: str(l.name),
+        components: Object.fromEntries(
+          l.components.map((c) => [c.slot, { item: str(c.item), manufacturer: str(c.manufacturer) }]),
+        ),
+      }
+      if (l.active || s.activeLoadout === null) s.activeLoadout = str(lid)
+    })
+    return lid
+  }
+
+  async setActiveLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<void> {
+    const sid = parse(shipId, id, 'ship')
+    const lid = parse(shipId, loadoutId, 'loadout')
+    const ship = await this.ship(orgId, owner, sid)
+    if (!ship.loadouts.some((l) => l.id === lid))
+      throw new InvalidInputError('loadout', `no loadout ${lid} on this ship`)
+    await this.changeShip(orgId, owner, sid, 'loadout.activate', { loadout: lid }, (s) => {
+      s.activeLoadout = str(lid)
+    })
+  }
+
+  async removeLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<void> {
+    const sid = parse(shipId, id, 'ship')
+    const lid = parse(shipId, loadoutId, 'loadout')
+    const ship = await this.ship(orgId, owner, sid)
+    if (!ship.loadouts.some((l) => l.id === lid))
+      throw new InvalidInputError('loadout', `no loadout ${lid} on this ship`)
+    await this.changeShip(orgId, owner, sid, 'loadout.remove', { loadout: lid }, (s) => {
+      delete s.loadouts[lid]
+      if (text(s.activeLoadout) === lid) {
+        const next = Object.keys(s.loadouts)[0]
+        s.activeLoadout = next === undefined ? null : str(next)
+      }
+    })
+  }
+
+  /** One ship, as its owner sees it. */
+  async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
+    const doc = await this.hangar(orgId, this.owner(owner))
+    const record = doc?.ships[id]
+    if (doc === null || record === undefined)
+      throw new InvalidInputError('ship', `no ship ${id} in that hangar`)
+    return shipView(record, this.owner(owner))
+  }
+
+  /**
+   * Ships this member may see: one hangar (`owner`) or every member's. Private ships
+   * show to their owner only; officer-only ships to holders of fleet:manage.
+   */
+  async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipView[]> {
+    const state = await this.state(orgId)
+    const owners = options.owner !== undefined ? [this.owner(options.owner)] : await this.hangarOwners(orgId)
+    const out: ShipView[] = []
+    for (const owner of owners) {
+      const doc = await this.hangar(orgId, owner)
+      if (doc === null) continue
+      for (const record of Object.values(doc.ships)) {
+        const view = shipView(record, owner)
+        if (this.maySee(view, state)) out.push(view)
+      }
+    }
+    return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.addedAt - b.addedAt)
+  }
+
+  /** Counts and cost of one member's hangar. */
+  async hangarStats(orgId: string, owner?: string): Promise<FleetStats> {
+    return stats(await this.ships(orgId, { owner: this.owner(owner) }))
+  }
+
+  /** The org's fleet composition over every ship this member may see. */
+  async composition(orgId: string): Promise<FleetStats> {
+    return stats(await this.ships(orgId))
+  }
+
+  /** Members who have a hangar in this org. */
+  async hangarOwners(orgId: string): Promise<string[]> {
+    const prefix = `hangar:${orgId}.`
+    return (await this.store.list('hangar'))
+      .filter((id) => id.startsWith(prefix))
+      .map((id) => parseHangarName(id.slice('hangar:'.length))?.owner)
+      .filter((o): o is string => o !== undefined)
+  }
+
+  private maySee(ship: ShipView, state: AuthState): boolean {
+    if (ship.owner === this.signer.memberKey) return true
+    if (ship.visibility === 'private') return false
+    if (ship.visibility === 'officers') return state.can(this.signer.memberKey, 'fleet:manage')
+    return state.can(this.signer.memberKey, 'fleet:view')
+  }
+
+  private async changeShip(
+    orgId: string,
+    owner: string,
+    id: string,
+    action: string,
+    details: Record<string, unknown>,
+    fn: (ship: ShipRecord) => void,
+  ): Promise<void> {
+    await this.ship(orgId, owner, id)
+    await this.store.change<HangarDoc>(
+      hangarId(orgId, this.owner(owner)),
+      {
+        action,
+        resource: `ship:${orgId}/${id}`,
+        details: JSON.parse(JSON.stringify(details)),
+        authHeads: await this.rosterHeads(orgId),
+      },
+      (d) => {
+        fn(d.ships[id] as ShipRecord)
+      },
+    )
+  }
+
+  private async hangar(orgId: string, owner: string): Promise<A.Doc<HangarDoc> | null> {
+    const id = hangarId(orgId, owner)
+    return (await this.store.has(id)) ? this.store.get<HangarDoc>(id) : null
+  }
+
+  private async rosterDoc(orgId: string): Promise<A.Doc<RosterDoc>> {
+    if (!/^[0-9a-f]{32}$/.test(orgId))
+      throw new InvalidInputError('org', 'must be an org id (32 hex characters)')
+    const id = rosterId(orgId)
+    if (!(await this.store.has(id))) throw new OrgNotFoundError(orgId)
+    return this.store.get<RosterDoc>(id)
+  }
+
+  private async rosterHeads(orgId: string) {
+    return A.getHeads(await this.rosterDoc(orgId)) as never
+  }
+
+  private async state(orgId: string): Promise<AuthState> {
+    const heads = await this.rosterHeads(orgId)
+    const state = await this.auth.stateAt(orgId, heads)
+    if (state === null) throw new OrgNotFoundError(orgId)
+    return state
+  }
+
+  private owner(owner: string | undefined): MemberKey {
+    if (owner === undefined) return this.signer.memberKey
+    if (!isMemberKey(owner)) throw new InvalidInputError('owner', 'must be a member key (64 hex characters)')
+    return owner
+  }
+}
+
+export function hangarId(orgId: string, owner: string): DocId {
+  return parseDocId(`hangar:${hangarName(orgId, owner)}`)
+}
+
+function stats(ships: readonly ShipView[]): FleetStats {
+  const count = (key: (s: ShipView) => string) => {
+    const out: Record<string, number> = {}
+    for (const s of ships) {
+      const k = key(s) || 'unknown'
+      out[k] = (out[k] ?? 0) + 1
+    }
+    return out
+  }
+  return {
+    ships: ships.length,
+    totalCost: Math.round(ships.reduce((sum, s) => sum + s.cost, 0) * 100) / 100,
+    byManufacturer: count((s) => s.manufacturer),
+    byStatus: count((s) => s.status),
+    byRole: count((s) => s.role),
+    byInsurance: count((s) => s.insurance),
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Who may change a hangar: its owner, or a member with `fleet:manage` whose level is
+ * above the owner's. Judged on the roster state at the entry's recorded heads; the
+ * hangar's first change must name its org and owner as the document id says.
+ */
+import type { ChangeContext, Verdict } from '../../crdt/index.ts'
+import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
+import type { AuthIndex } from '../org/auth-index.ts'
+import { parseHangarName } from './hangar-schema.ts'
+
+const IMMUTABLE_ROOT = new Set(['schema', 'org', 'owner'])
+
+export async function validateHangar(ctx: ChangeContext, auth: AuthIndex): Promise<Verdict> {
+  const parts = parseHangarName(ctx.docId.slice('hangar:'.length))
+  if (parts === null) return { ok: false, reason: `${ctx.docId} is not a hangar id` }
+  const judged = await authForEntry(ctx, auth, parts.orgId)
+  if (!judged.ok) return judged
+  const { state } = judged
+  const author = ctx.entry.author
+  if (author !== parts.owner) {
+    if (!state.can(author, 'fleet:manage'))
+      return { ok: false, reason: "changing another member's hangar needs fleet:manage" }
+    if (state.isMember(parts.owner) && state.levelOf(parts.owner) >= state.levelOf(author)) {
+      return { ok: false, reason: 'that hangar belongs to a member at or above your own level' }
+    }
+  }
+  const empty = (ctx.doc as { owner?: unknown }).owner === undefined && ctx.prior.length === 0
+  for (const change of ctx.changes) {
+    const ops = change.ops as { action: string; obj: string; key?: unknown; value?: unknown }[]
+    const problem = structuralProblem(ops)
+    if (problem !== null) return { ok: false, reason: problem }
+    const rootOps = ops.filter((o) => o.obj === '_root')
+    if (empty && change.deps.length === 0) {
+      const value = (key: string) => rootOps.find((o) => o.key === key && o.action === 'set')?.value
+      if (value('org') !== parts.orgId || value('owner') !== parts.owner) {
+        return { ok: false, reason: 'a new hangar must name its org and owner as its id does' }
+      }
+    } else if (rootOps.some((o) => typeof o.key === 'string' && IMMUTABLE_ROOT.has(o.key))) {
+      return { ok: false, reason: "a hangar's org and owner never change" }
+    }
+  }
+  return { ok: true }
+}

@@ -1,0 +1,225 @@
+import * as A from '@automerge/automerge'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type ChangeHash, parseDocId } from '../../../crdt/index.ts'
+import { type HangarDoc, hangarId } from '../../../services/fleet/index.ts'
+import type { OrgSummary } from '../../../services/org/org-service.ts'
+import { makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { makeSigner } from '../../helpers/signer.ts'
+
+const open: Replica[] = []
+async function replica(lawless = false): Promise<Replica> {
+  const r = await makeReplica(makeSigner(), { lawless })
+  open.push(r)
+  return r
+}
+afterEach(async () => {
+  for (const r of open.splice(0)) await r.close()
+})
+
+let leader: Replica
+let org: OrgSummary
+
+async function enlist(who: Replica, rank: string, handle: string): Promise<void> {
+  const { token } = await leader.org.createInvite(org.id, { rank })
+  await sync(leader, who)
+  await who.org.join(token, handle)
+  expect((await sync(who, leader)).rejected).toEqual([])
+}
+
+const cutlass = {
+  model: 'Cutlass Black',
+  manufacturer: 'Drake',
+  cost: 110,
+  insurance: 'lti',
+  role: 'fighter',
+}
+
+beforeEach(async () => {
+  leader = await replica()
+  org = await leader.org.createOrg({ name: 'Fleet Org', tag: 'FLT', handle: 'Admiral' })
+})
+
+describe('hangar', () => {
+  it('adds, edits and removes ships; loadouts with one active; stats follow', async () => {
+    const ship = await leader.fleet.addShip(org.id, cutlass)
+    expect(ship).toMatchObject({
+      model: 'Cutlass Black',
+      status: 'available',
+      visibility: 'org',
+      insurance: 'lti',
+    })
+    await leader.fleet.addShip(org.id, {
+      model: 'Prospector',
+      manufacturer: 'MISC',
+      cost: 155,
+      role: 'mining',
+    })
+    await leader.fleet.updateShip(org.id, leader.signer.memberKey, ship.id, {
+      status: 'maintenance',
+      location: 'Area18',
+    })
+    const l1 = await leader.fleet.addLoadout(org.id, leader.signer.memberKey, ship.id, {
+      name: 'PvE',
+      components: [{ slot: 'nose', item: 'CF-337 Panther', manufacturer: 'Klaus & Werner' }],
+    })
+    const l2 = await leader.fleet.addLoadout(org.id, leader.signer.memberKey, ship.id, {
+      name: 'PvP',
+      components: [],
+    })
+    await leader.fleet.setActiveLoadout(org.id, leader.signer.memberKey, ship.id, l2)
+    const view = await leader.fleet.ship(org.id, leader.signer.memberKey, ship.id)
+    expect(view.loadouts.map((l) => [l.id, l.active])).toEqual([
+      [l1, false],
+      [l2, true],
+    ])
+    expect(view.loadouts[0]?.components).toEqual([
+      { slot: 'nose', item: 'CF-337 Panther', manufacturer: 'Klaus & Werner' },
+    ])
+    const stats = await leader.fleet.hangarStats(org.id)
+    expect(stats).toMatchObject({
+      ships: 2,
+      totalCost: 265,
+      byManufacturer: { Drake: 1, MISC: 1 },
+      byStatus: { maintenance: 1, available: 1 },
+    })
+    await leader.fleet.removeShip(org.id, leader.signer.memberKey, ship.id)
+    expect((await leader.fleet.hangarStats(org.id)).ships).toBe(1)
+  })
+
+  it('refuses bad input naming the field, and changes nothing', async () => {
+    const cases: [unknown, string][] = [
+      [{ ...cutlass, cost: -5 }, 'ship.cost'],
+      [{ ...cutlass, status: 'flying' }, 'ship.status'],
+      [{ ...cutlass, model: '' }, 'ship.model'],
+      [{ ...cutlass, pledgeDate: '2024-13-45' }, 'ship.pledgeDate'],
+      [{ ...cutlass, insurance: 'lifetime' }, 'ship.insurance'],
+    ]
+    for (const [input, field] of cases) {
+      await expect(leader.fleet.addShip(org.id, input)).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        field,
+      })
+    }
+    expect(await leader.store.has(hangarId(org.id, leader.signer.memberKey))).toBe(false)
+  })
+
+  it("every member's ships show on every node; private ones only to their owner", async () => {
+    const member = await replica()
+    await enlist(member, 'member', 'Pilot_1')
+    await member.fleet.addShip(org.id, cutlass)
+    await member.fleet.addShip(org.id, { model: 'Secret', manufacturer: 'Aegis', visibility: 'private' })
+    await leader.fleet.addShip(org.id, { model: 'Carrack', manufacturer: 'Anvil', cost: 600 })
+    expect((await sync(member, leader)).rejected).toEqual([])
+    expect((await sync(leader, member)).rejected).toEqual([])
+    const seenByLeader = (await leader.fleet.ships(org.id)).map((s) => s.model).sort()
+    expect(seenByLeader).toEqual(['Carrack', 'Cutlass Black'])
+    const seenByMember = (await member.fleet.ships(org.id)).map((s) => s.model).sort()
+    expect(seenByMember).toEqual(['Carrack', 'Cutlass Black', 'Secret'])
+    expect((await leader.fleet.composition(org.id)).totalCost).toBe(710)
+  })
+})
+
+describe('hangar rules, judged on every node', () => {
+  it("editing another member's ship without fleet:manage is refused", async () => {
+    const owner = await replica()
+    const other = await replica(true)
+    await enlist(owner, 'member', 'Owner_1')
+    await enlist(other, 'member', 'Other_1')
+    const ship = await owner.fleet.addShip(org.id, cutlass)
+    await sync(owner, other)
+    await sync(leader, other)
+    await other.fleet.updateShip(org.id, owner.signer.memberKey, ship.id, { status: 'destroyed' })
+    const result = await sync(other, leader)
+    expect(result.rejected.map((r) => r.reason)).toContain(
+      "changing another member's hangar needs fleet:manage",
+    )
+    await sync(owner, leader)
+    expect((await leader.fleet.ship(org.id, owner.signer.memberKey, ship.id)).status).toBe('available')
+  })
+
+  it("an officer with fleet:manage may edit a member's ship, not the leader's", async () => {
+    const officer = await replica(true)
+    const member = await replica()
+    await enlist(officer, 'officer', 'Officer_1')
+    await enlist(member, 'member', 'Member_1')
+    const memberShip = await member.fleet.addShip(org.id, cutlass)
+    const leaderShip = await leader.fleet.addShip(org.id, cutlass)
+    await sync(member, officer)
+    await sync(leader, officer)
+    await officer.fleet.updateShip(org.id, member.signer.memberKey, memberShip.id, { location: 'Lorville' })
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    await officer.fleet.updateShip(org.id, leader.signer.memberKey, leaderShip.id, { status: 'destroyed' })
+    expect((await sync(officer, leader)).rejected.map((r) => r.reason)).toContain(
+      'that hangar belongs to a member at or above your own level',
+    )
+  })
+
+  it('a hangar created for someone else, or one that changes its owner, is refused', async () => {
+    const member = await replica(true)
+    const victim = await replica()
+    await enlist(member, 'member', 'Member_1')
+    await enlist(victim, 'member', 'Victim_1')
+    await sync(leader, member)
+    await member.fleet.addShip(org.id, cutlass, { owner: victim.signer.memberKey })
+    expect((await sync(member, leader)).rejected.map((r) => r.reason)).toContain(
+      "changing another member's hangar needs fleet:manage",
+    )
+    const own = await replica(true)
+    await enlist(own, 'member', 'Own_1')
+    await own.fleet.addShip(org.id, cutlass)
+    const heads = A.getHeads(await own.org.roster(org.id)) as ChangeHash[]
+    await own.store.change<HangarDoc>(
+      hangarId(org.id, own.signer.memberKey),
+      { action: 'ship.update', resource: 'hangar', authHeads: heads },
+      (d) => {
+        d.owner = new A.ImmutableString(victim.signer.memberKey)
+      },
+    )
+    expect((await sync(own, leader)).rejected.map((r) => r.reason)).toContain(
+      "a hangar's org and owner never change",
+    )
+  })
+
+  it('collaborative text in a hangar is refused (every field is a scalar)', async () => {
+    const member = await replica(true)
+    await enlist(member, 'member', 'Member_1')
+    const ship = await member.fleet.addShip(org.id, cutlass)
+    const heads = A.getHeads(await member.org.roster(org.id)) as ChangeHash[]
+    await member.store.change<HangarDoc>(
+      hangarId(org.id, member.signer.memberKey),
+      { action: 'ship.update', resource: 'ship', authHeads: heads },
+      (d) => {
+        ;(d.ships[ship.id] as unknown as Record<string, unknown>).name = 'plain strings become Text'
+      },
+    )
+    expect((await sync(member, leader)).rejected.map((r) => r.reason)).toContain(
+      'op makeText is not allowed: fields are scalars and maps',
+    )
+  })
+
+  it('a kicked member may no longer change even his own hangar', async () => {
+    const member = await replica()
+    await enlist(member, 'member', 'Member_1')
+    await leader.org.kick(org.id, member.signer.memberKey)
+    await sync(leader, member)
+    await expect(member.fleet.addShip(org.id, cutlass)).rejects.toMatchObject({ name: 'ChangeRefusedError' })
+  })
+
+  it('a hangar change that records no roster heads is refused', async () => {
+    const member = await replica(true)
+    await enlist(member, 'member', 'Member_1')
+    await member.store.create<HangarDoc>(
+      parseDocId(`hangar:${org.id}.${member.signer.memberKey}`),
+      { action: 'ship.add', resource: 'ship' },
+      (d) => {
+        d.schema = 1
+        d.org = new A.ImmutableString(org.id)
+        d.owner = new A.ImmutableString(member.signer.memberKey)
+        d.ships = {}
+      },
+    )
+    expect((await sync(member, leader)).rejected.map((r) => r.reason)).toContain(
+      'the entry records no roster heads to judge it by',
+    )
+  })
+})
