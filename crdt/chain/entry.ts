@@ -195,6 +195,7 @@ export function signEntry(body: EntryBody, signer: Signer): Entry {
  * Does not check the signature.
  */
 export function decodeEntry(signed: SignedEntry): DecodeResult {
+  if (typeof signed !== 'object' || signed === null) return fail('not an entry')
   const { bytes, signature } = signed
   if (!(bytes instanceof Uint8Array) || !(signature instanceof Uint8Array)) return fail('not bytes')
   if (signature.length !== ED25519_SIGNATURE_BYTES) return fail('signature is not 64 bytes')

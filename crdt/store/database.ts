@@ -2,7 +2,7 @@
  * The node's LevelDB, opened with errors a person can act on. One database per data
  * directory, split into sublevels: documents, changes, entries, settings, meta.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 import { StorageCorruptError, StorageLockedError, StorageMissingError } from '../errors.ts'
@@ -120,28 +120,37 @@ export class Database {
   }
 }
 
-function messages(err: unknown): string {
+/** Codes and messages along an error's cause chain, with the database path removed. */
+function describe(path: string, err: unknown): { codes: Set<string>; text: string } {
+  const codes = new Set<string>()
   const parts: string[] = []
   let e: unknown = err
   for (let i = 0; i < 5 && e instanceof Error; i++) {
-    parts.push(`${(e as { code?: string }).code ?? ''} ${e.message}`)
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') codes.add(code)
+    parts.push(e.message.split(path).join('<db>'))
     e = e.cause
   }
-  return parts.join(' | ')
+  return { codes, text: parts.join(' | ') }
 }
 
 function classifyOpenError(path: string, err: unknown): Error {
-  const text = messages(err)
-  if (/LEVEL_LOCKED|lock/i.test(text) && !/corrupt/i.test(text))
-    return new StorageLockedError(path, { cause: err })
-  if (/does not exist|LEVEL_DATABASE_NOT_FOUND/i.test(text))
-    return new StorageMissingError(path, { cause: err })
+  const { codes, text } = describe(path, err)
+  if (codes.has('LEVEL_LOCKED')) return new StorageLockedError(path, { cause: err })
+  // The folder exists (checked before opening). Without any data file (LevelDB leaves
+  // LOCK and LOG even after a failed open) the database is missing; otherwise damaged.
+  const data = readdirSync(path).filter((f) => !/^(LOCK|LOG|LOG\.old)$/.test(f))
+  if (data.length === 0) return new StorageMissingError(path, { cause: err })
   return new StorageCorruptError(path, firstLine(text), { cause: err })
 }
 
 function classifyIoError(path: string, err: unknown): Error {
-  const text = messages(err)
-  if (/corrupt|checksum|bad block|truncated|LEVEL_IO_ERROR|IO error/i.test(text)) {
+  const { codes, text } = describe(path, err)
+  if (
+    codes.has('LEVEL_CORRUPTION') ||
+    codes.has('LEVEL_IO_ERROR') ||
+    /Corruption|checksum|bad block|IO error/.test(text)
+  ) {
     return new StorageCorruptError(path, firstLine(text), { cause: err })
   }
   return err instanceof Error ? err : new Error(String(err))

@@ -329,6 +329,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     if (cached !== undefined) return cached
     const snapshot = await this.db.read(() => this.db.snapshots.get(docId))
     if (snapshot === undefined) throw new DocumentNotFoundError(docId)
+    // A.save never writes an empty snapshot: an empty one is damage, not an empty document.
+    if (snapshot.length === 0)
+      throw new StorageCorruptError(this.db.path, `document ${docId} has an empty snapshot`)
     const rows = await this.db.read(() =>
       this.db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all(),
     )

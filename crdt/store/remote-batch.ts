@@ -82,7 +82,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const refuse = (e: Entry | null, reason: string): void => {
     result.rejected.push({ author: e?.author ?? null, seq: e?.seq ?? null, hash: e?.hash ?? null, reason })
   }
-  if (!Array.isArray(batch.entries) || !Array.isArray(batch.changes)) {
+  if (
+    typeof batch !== 'object' ||
+    batch === null ||
+    !Array.isArray(batch.entries) ||
+    !Array.isArray(batch.changes)
+  ) {
     refuse(null, 'malformed batch')
     return result
   }
@@ -212,7 +217,9 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const covered: HeldChange[] = []
     const inEntry = new Set<ChangeHash>()
     for (const hash of e.changes) {
-      if (held(s, hash)) continue
+      // A change is covered by exactly one entry, stored with it: a new entry claiming a
+      // held change is claiming someone else's work.
+      if (held(s, hash)) return `change ${hash.slice(0, 12)} is already covered by another entry`
       const c = changes.get(hash)
       if (c === undefined) return `change ${hash.slice(0, 12)} is not in the batch`
       // An actor id starts with its member's key: a change is its entry author's own.

@@ -86,7 +86,7 @@ async function readKeyFileText(path: string): Promise<string> {
 
 /** Writes a key file atomically with owner-only permissions. */
 export async function writeKeyFile(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   await writeFile(tmp, text, { mode: 0o600, flag: 'wx' })
   await chmod(tmp, 0o600)
   await rename(tmp, path)

@@ -29,7 +29,12 @@ const keyFileSchema = z.strictObject({
   memberKey: z.string().regex(/^[0-9a-f]{64}$/),
   kdf: z.strictObject({
     name: z.literal('scrypt'),
-    N: z.number().int().min(MIN_N).max(MAX_N),
+    N: z
+      .number()
+      .int()
+      .min(MIN_N)
+      .max(MAX_N)
+      .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
     r: z.number().int().min(1).max(32),
     p: z.number().int().min(1).max(16),
     salt: b64,

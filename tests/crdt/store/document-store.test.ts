@@ -112,6 +112,22 @@ describe('DocumentStore: create, change and reopen', () => {
     expect(report.head?.seq).toBe(6)
   })
 
+  it('names the member in every local change: the Automerge actor starts with the member key, also after a reopen', async () => {
+    let h = await stores.open()
+    await createOrg(h)
+    await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    h = await stores.reopen(h)
+    await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Gamma'
+    })
+    const actors = (await h.store.changes(ORG)).map((c) => A.decodeChange(c).actor)
+    expect(actors).toHaveLength(3)
+    expect(new Set(actors).size).toBe(2) // a fresh actor per load
+    for (const actor of actors) expect(actor.startsWith(h.signer.memberKey)).toBe(true)
+  })
+
   it('record() writes one entry with doc null and no changes, continuing the chain', async () => {
     const h = await stores.open()
     const created = await createOrg(h)
