@@ -70,8 +70,13 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lower-case hex of bytes (a table lookup: cheaper than a Buffer per call for short ids). */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number]
+  return out
 }
 
 export function fromHex(hex: string): Uint8Array {

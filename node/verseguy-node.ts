@@ -76,7 +76,12 @@ export class VerseGuyNode {
         },
       })
       const store = new DocumentStore(
-        { db: this.db, signer: this.identity, validator, log: root.forComponent('crdt:store') },
+        {
+          db: this.db,
+          signer: this.identity,
+          validator,
+          log: root.forComponent('crdt:store'),
+        },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
       this.store = store

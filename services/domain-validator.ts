@@ -4,15 +4,9 @@
  * hangar and operation changes on the state at the roster heads their entry records.
  */
 import type * as A from '@automerge/automerge'
-import type {
-  ChangeContext,
-  ChangeHash,
-  ChangeValidator,
-  DecodedChange,
-  DocId,
-  Verdict,
-} from '../crdt/index.ts'
+import type { ChangeContext, ChangeHash, ChangeValidator, Verdict } from '../crdt/index.ts'
 import { validateHangar } from './fleet/hangar-rules.ts'
+import { validateOperation } from './operations/op-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
 import { ORG_ID } from './org/org-id.ts'
 import { judgeRosterCreate } from './org/roster-create.ts'
@@ -40,12 +34,12 @@ export class DomainValidator implements ChangeValidator {
         return ORG_ID.test(name) ? this.roster(name, ctx) : refuse(`${ctx.docId} is not an org id`)
       case 'hangar':
         return validateHangar(ctx, this.auth)
+      case 'op':
+        return validateOperation(ctx, this.auth)
       default:
         return refuse(`no rules accept ${type} documents`)
     }
   }
-
-  committed(_docId: DocId, _changes: readonly DecodedChange[]): void {}
 
   private async roster(orgId: string, ctx: ChangeContext): Promise<Verdict> {
     const doc = ctx.doc as A.Doc<RosterDoc>

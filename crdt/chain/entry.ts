@@ -2,10 +2,17 @@
  * One signed entry of an author's append-only chain: the audit record of one action
  * and the proof of authorship of the Automerge changes it produced.
  *
- * Canonical bytes are `ENTRY_DOMAIN || dag-cbor(body)`; the signature is Ed25519 over
- * exactly those bytes and the entry hash is SHA-256 of them. dag-cbor is deterministic
- * (sorted keys, minimal integers), and decoding re-encodes and compares, so one body
- * has exactly one accepted byte form.
+ * Canonical bytes are `ENTRY_DOMAIN` followed by a fixed binary layout (below); the
+ * signature is Ed25519 over exactly those bytes and the entry hash is SHA-256 of them.
+ * Every field sits at a fixed place or behind an exact length, unknown flag bits and
+ * trailing bytes are refused, text is strict UTF-8, and `details` is deterministic
+ * dag-cbor checked by re-encoding: one body has exactly one accepted byte form.
+ *
+ * Layout after the domain prefix (integers big-endian):
+ *   author 32 | seq u64 | time u64 | flags u8 (1: prev, 2: doc) | prev 32?
+ *   | action u8-len | resource u16-len | doc u8-len? | changes u16-count × 32
+ *   | authHeads u8-count × 32 | details u32-len (dag-cbor)
+ * It decodes with a few bounds-checked reads (~5 µs), which matters on catch-up.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { bytesEqual, ED25519_SIGNATURE_BYTES, fromHex, sha256, toHex } from '../crypto.ts'
@@ -66,121 +73,116 @@ export interface Signer {
 
 export type DecodeResult = { ok: true; entry: Entry } | { ok: false; reason: string }
 
-/** The decoded CBOR form: keys and hashes as bytes. */
-interface WireBody {
-  author: Uint8Array
-  seq: number
-  prev: Uint8Array | null
-  time: number
-  action: string
-  resource: string
-  details: JsonValue
-  doc: string | null
-  changes: Uint8Array[]
-  authHeads: Uint8Array[]
-}
-
-const WIRE_KEYS = [
-  'action',
-  'authHeads',
-  'author',
-  'changes',
-  'details',
-  'doc',
-  'prev',
-  'resource',
-  'seq',
-  'time',
-]
-
-const is32 = (v: unknown): v is Uint8Array => v instanceof Uint8Array && v.length === 32
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+const FLAG_PREV = 1
+const FLAG_DOC = 2
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
- * Checks the shape of a wire body (hand-written: this runs once per received entry).
- * Returns the name of the first bad field and why, or null.
+ * Why a body cannot be an entry, naming the field; null when it can. `decoded`: the
+ * keys and hashes came from the decoder's own hex conversion, so their form is known.
  */
-function wireProblem(raw: unknown): string | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'body: not a map'
-  const w = raw as Record<string, unknown>
-  const keys = Object.keys(w)
-  if (keys.length !== WIRE_KEYS.length || !WIRE_KEYS.every((k) => k in w)) return 'body: wrong set of fields'
-  if (!is32(w.author)) return 'author: must be 32 bytes'
-  if (!isCount(w.seq) || w.seq < 1) return 'seq: must be a whole number from 1'
-  if (w.prev !== null && !is32(w.prev)) return 'prev: must be 32 bytes or null'
-  if (!isCount(w.time)) return 'time: must be whole milliseconds since the epoch'
-  if (typeof w.action !== 'string' || w.action.length > 64 || !ACTION.test(w.action))
+function bodyProblem(b: EntryBody, decoded = false): string | null {
+  if (typeof b !== 'object' || b === null) return 'body: not an object'
+  if (!decoded && !/^[0-9a-f]{64}$/.test(b.author)) return 'author: must be 32 bytes of hex'
+  if (!Number.isSafeInteger(b.seq) || b.seq < 1) return 'seq: must be a whole number from 1'
+  if (!decoded && b.prev !== null && !/^[0-9a-f]{64}$/.test(b.prev))
+    return 'prev: must be 32 bytes of hex or null'
+  if ((b.seq === 1) !== (b.prev === null)) return 'prev: must be null exactly for seq 1'
+  if (!Number.isSafeInteger(b.time) || b.time < 0) return 'time: must be whole milliseconds since the epoch'
+  if (typeof b.action !== 'string' || b.action.length > 64 || !ACTION.test(b.action)) {
     return 'action: must be dotted lower-case words (e.g. org.create)'
+  }
   if (
-    typeof w.resource !== 'string' ||
-    w.resource.length < 1 ||
-    w.resource.length > ENTRY_LIMITS.maxResource ||
-    !w.resource.isWellFormed()
-  )
+    typeof b.resource !== 'string' ||
+    b.resource.length < 1 ||
+    b.resource.length > ENTRY_LIMITS.maxResource ||
+    !b.resource.isWellFormed()
+  ) {
     return `resource: must be 1 to ${ENTRY_LIMITS.maxResource} characters`
-  if (!isJsonValue(w.details)) return 'details: not plain JSON data'
-  if (w.doc !== null && !isDocId(w.doc)) return 'doc: not a document id'
-  if (!Array.isArray(w.changes) || w.changes.length > ENTRY_LIMITS.maxChanges || !w.changes.every(is32))
-    return 'changes: must be at most 1024 hashes of 32 bytes'
+  }
+  if (b.doc !== null && !isDocId(b.doc)) return 'doc: not a document id'
   if (
-    !Array.isArray(w.authHeads) ||
-    w.authHeads.length > ENTRY_LIMITS.maxAuthHeads ||
-    !w.authHeads.every(is32)
-  )
-    return 'authHeads: must be at most 64 hashes of 32 bytes'
-  if ((w.seq === 1) !== (w.prev === null)) return 'prev: must be null exactly for seq 1'
-  if (w.doc === null && w.changes.length > 0) return 'doc: changes need a document'
+    !Array.isArray(b.changes) ||
+    b.changes.length > ENTRY_LIMITS.maxChanges ||
+    (!decoded && !b.changes.every(isHex64))
+  ) {
+    return `changes: must be at most ${ENTRY_LIMITS.maxChanges} hashes of 32 bytes`
+  }
+  if (b.doc === null && b.changes.length > 0) return 'doc: changes need a document'
+  if (
+    !Array.isArray(b.authHeads) ||
+    b.authHeads.length > ENTRY_LIMITS.maxAuthHeads ||
+    !b.authHeads.every(isHex64)
+  ) {
+    return `authHeads: must be at most ${ENTRY_LIMITS.maxAuthHeads} hashes of 32 bytes`
+  }
+  if (!isJsonValue(b.details)) return 'details: not plain JSON data'
   return null
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
-}
+const isHex64 = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)
 
 /** Canonical bytes of a body. Throws `TypeError` naming the field for a body that cannot be an entry. */
 export function encodeEntryBody(body: EntryBody): Uint8Array {
-  let wire: Record<string, unknown>
-  try {
-    wire = {
-      author: fromHex(body.author),
-      seq: body.seq,
-      prev: body.prev === null ? null : fromHex(body.prev),
-      time: body.time,
-      action: body.action,
-      resource: body.resource,
-      details: body.details,
-      doc: body.doc,
-      changes: body.changes.map(fromHex),
-      authHeads: body.authHeads.map(fromHex),
-    }
-  } catch (cause) {
-    throw new TypeError('invalid entry: a key or hash is not hex', { cause })
-  }
-  const problem = wireProblem(wire)
+  const problem = bodyProblem(body)
   if (problem !== null) throw new TypeError(`invalid entry field ${problem}`)
-  let bytes: Uint8Array
-  try {
-    bytes = concat(ENTRY_DOMAIN, dagCbor.encode(wire))
-  } catch (cause) {
-    throw new TypeError('invalid entry field details: not plain JSON data', { cause })
+  const details = dagCbor.encode(body.details)
+  if (details.length > ENTRY_LIMITS.maxDetailsBytes) throw new TypeError('invalid entry: details too large')
+  const action = utf8.encode(body.action)
+  const resource = utf8.encode(body.resource)
+  const doc = body.doc === null ? null : utf8.encode(body.doc)
+  const size =
+    ENTRY_DOMAIN.length +
+    32 +
+    8 +
+    8 +
+    1 +
+    (body.prev === null ? 0 : 32) +
+    1 +
+    action.length +
+    2 +
+    resource.length +
+    (doc === null ? 0 : 1 + doc.length) +
+    2 +
+    32 * body.changes.length +
+    1 +
+    32 * body.authHeads.length +
+    4 +
+    details.length
+  if (size > ENTRY_LIMITS.maxBytes) throw new TypeError('invalid entry: too large')
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  let at = 0
+  const put = (bytes: Uint8Array) => {
+    out.set(bytes, at)
+    at += bytes.length
   }
-  const size = sizeProblem(wire as unknown as WireBody, bytes)
-  if (size !== null) throw new TypeError(`invalid entry: ${size}`)
-  return bytes
-}
-
-function sizeProblem(w: WireBody, bytes: Uint8Array): string | null {
-  if (bytes.length > ENTRY_LIMITS.maxBytes) return 'too large'
-  // Cheap bound first; encode details only when the whole entry is near the limit.
-  if (
-    bytes.length > ENTRY_LIMITS.maxDetailsBytes &&
-    dagCbor.encode(w.details).length > ENTRY_LIMITS.maxDetailsBytes
-  )
-    return 'details too large'
-  return null
+  put(ENTRY_DOMAIN)
+  put(fromHex(body.author))
+  view.setBigUint64(at, BigInt(body.seq))
+  view.setBigUint64(at + 8, BigInt(body.time))
+  out[at + 16] = (body.prev === null ? 0 : FLAG_PREV) | (doc === null ? 0 : FLAG_DOC)
+  at += 17
+  if (body.prev !== null) put(fromHex(body.prev))
+  out[at++] = action.length
+  put(action)
+  view.setUint16(at, resource.length)
+  at += 2
+  put(resource)
+  if (doc !== null) {
+    out[at++] = doc.length
+    put(doc)
+  }
+  view.setUint16(at, body.changes.length)
+  at += 2
+  for (const c of body.changes) put(fromHex(c))
+  out[at++] = body.authHeads.length
+  for (const h of body.authHeads) put(fromHex(h))
+  view.setUint32(at, details.length)
+  at += 4
+  put(details)
+  return out
 }
 
 /** Signs a body into an entry. */
@@ -188,6 +190,14 @@ export function signEntry(body: EntryBody, signer: Signer): Entry {
   if (body.author !== signer.memberKey) throw new TypeError('entry author is not the signer')
   const bytes = encodeEntryBody(body)
   return { ...body, bytes, signature: signer.sign(bytes), hash: toHex(sha256(bytes)) as EntryHash }
+}
+
+class Truncated extends Error {}
+
+/** Strict UTF-8, with a fast path for ASCII (ids, actions, most resources). */
+function text(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return strictUtf8.decode(bytes)
+  return String.fromCharCode(...bytes)
 }
 
 /**
@@ -201,37 +211,70 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
   if (signature.length !== ED25519_SIGNATURE_BYTES) return fail('signature is not 64 bytes')
   if (bytes.length > ENTRY_LIMITS.maxBytes) return fail('entry too large')
   if (!bytesEqual(bytes.subarray(0, ENTRY_DOMAIN.length), ENTRY_DOMAIN)) return fail('wrong domain prefix')
-  const body = bytes.subarray(ENTRY_DOMAIN.length)
-  let raw: unknown
-  try {
-    raw = dagCbor.decode(body)
-  } catch {
-    return fail('undecodable entry body')
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  let at = ENTRY_DOMAIN.length
+  const take = (n: number): Uint8Array => {
+    if (at + n > bytes.length) throw new Truncated()
+    const out = bytes.subarray(at, at + n)
+    at += n
+    return out
   }
-  const problem = wireProblem(raw)
-  if (problem !== null) return fail(`malformed entry field ${problem}`)
-  const w = raw as WireBody
-  const size = sizeProblem(w, bytes)
-  if (size !== null) return fail(size)
-  // One body, one byte form: anything that does not re-encode identically is refused.
-  if (!bytesEqual(dagCbor.encode(raw), body)) return fail('non-canonical encoding')
-  return {
-    ok: true,
-    entry: {
-      author: toHex(w.author) as MemberKey,
-      seq: w.seq,
-      prev: w.prev === null ? null : (toHex(w.prev) as EntryHash),
-      time: w.time,
-      action: w.action,
-      resource: w.resource,
-      details: w.details as JsonValue,
-      doc: w.doc as DocId | null,
-      changes: w.changes.map((c) => toHex(c) as ChangeHash),
-      authHeads: w.authHeads.map((c) => toHex(c) as ChangeHash),
+  const u8 = () => take(1)[0] as number
+  const u16 = () => view.getUint16(take(2).byteOffset - bytes.byteOffset)
+  const u32 = () => view.getUint32(take(4).byteOffset - bytes.byteOffset)
+  const u64 = (): number | null => {
+    const v = view.getBigUint64(take(8).byteOffset - bytes.byteOffset)
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v)
+  }
+  try {
+    const author = toHex(take(32))
+    const seq = u64()
+    const time = u64()
+    const flags = u8()
+    if (seq === null || seq < 1) return fail('malformed entry field seq')
+    if (time === null) return fail('malformed entry field time')
+    if ((flags & ~(FLAG_PREV | FLAG_DOC)) !== 0) return fail('malformed entry field flags')
+    const prev = flags & FLAG_PREV ? toHex(take(32)) : null
+    const action = text(take(u8()))
+    const resource = text(take(u16()))
+    const doc = flags & FLAG_DOC ? text(take(u8())) : null
+    const changes: string[] = []
+    for (let n = u16(); n > 0; n--) changes.push(toHex(take(32)))
+    const authHeads: string[] = []
+    for (let n = u8(); n > 0; n--) authHeads.push(toHex(take(32)))
+    const detailsBytes = take(u32())
+    if (at !== bytes.length) return fail('trailing bytes')
+    if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large')
+    let details: unknown
+    try {
+      details = dagCbor.decode(detailsBytes)
+    } catch {
+      return fail('malformed entry field details')
+    }
+    const entry: Entry = {
+      author: author as MemberKey,
+      seq,
+      prev: prev as EntryHash | null,
+      time,
+      action,
+      resource,
+      details: details as JsonValue,
+      doc: doc as DocId | null,
+      changes: changes as ChangeHash[],
+      authHeads: authHeads as ChangeHash[],
       bytes,
       signature,
       hash: toHex(sha256(bytes)) as EntryHash,
-    },
+    }
+    const problem = bodyProblem(entry, true)
+    if (problem !== null) return fail(`malformed entry field ${problem}`)
+    // One body, one byte form: details must be the deterministic encoding of its value.
+    if (!bytesEqual(dagCbor.encode(details), detailsBytes)) return fail('non-canonical encoding')
+    return { ok: true, entry }
+  } catch (err) {
+    if (err instanceof Truncated) return fail('truncated entry')
+    if (err instanceof TypeError) return fail('malformed entry field text: not UTF-8')
+    return fail('undecodable entry body')
   }
 }
 
@@ -241,7 +284,10 @@ function fail(reason: string): DecodeResult {
 
 /** Storage / wire form: 64-byte signature followed by the canonical bytes. */
 export function packEntry(entry: SignedEntry): Uint8Array {
-  return concat(entry.signature, entry.bytes)
+  const out = new Uint8Array(entry.signature.length + entry.bytes.length)
+  out.set(entry.signature)
+  out.set(entry.bytes, entry.signature.length)
+  return out
 }
 
 export function unpackEntry(packed: Uint8Array): SignedEntry {

@@ -12,7 +12,7 @@
  */
 import { ed25519Verify } from '../crypto.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
-import { decodeEntry, type Entry, type SignedEntry } from './entry.ts'
+import { type DecodeResult, decodeEntry, type Entry, type SignedEntry } from './entry.ts'
 import type { SignaturePool } from './signature-pool.ts'
 
 export type ChainIssue =
@@ -78,6 +78,22 @@ export function verifyChain(
   entries: readonly SignedEntry[],
   options: VerifyChainOptions = {},
 ): ChainReport {
+  return verifyDecodedChain(
+    author,
+    entries.map((signed) => decodeEntry(signed)),
+    options,
+  )
+}
+
+/**
+ * `verifyChain` over entries already passed through `decodeEntry` (one result per
+ * position), so a receiver that decoded a batch does not decode it twice.
+ */
+export function verifyDecodedChain(
+  author: MemberKey,
+  decodedEntries: readonly DecodeResult[],
+  options: VerifyChainOptions = {},
+): ChainReport {
   const mode = options.signatures ?? 'all'
   const key = hexToBytes(author)
   const issues: ChainIssue[] = []
@@ -103,8 +119,7 @@ export function verifyChain(
   /** Runs of hash-linked entries; a gap or broken link starts a new run. */
   const runs: Entry[][] = []
 
-  entries.forEach((signed, at) => {
-    const decoded = decodeEntry(signed)
+  decodedEntries.forEach((decoded, at) => {
     if (!decoded.ok) {
       issues.push(tampered(at, null, decoded.reason))
       return

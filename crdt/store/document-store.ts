@@ -181,48 +181,49 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         validator: this.validator,
         loadDoc: async (docId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
       })
-      // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a chain.
+      // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a
+      // chain. The write runs on LevelDB's thread while the changes apply here; the new
+      // documents are kept only once the write succeeded.
       const ops: BatchOp[] = []
-      const next = new Map<DocId, DocState>()
+      const loaded = new Map<DocId, DocState>()
       for (const [docId, accepted] of result.byDoc) {
         const existing = await this.has(docId)
         const state = existing
           ? await this.load(docId)
-          : {
-              doc: A.init({ actor: this.freshActor() }),
-              lastSeq: 0,
-              pending: 0,
-              compacting: false,
-            }
+          : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
         if (!existing)
           ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
         let seq = state.lastSeq
         for (const change of accepted.changes) ops.push(this.changeOp(docId, ++seq, change))
-        const [doc] = A.applyChanges(state.doc, accepted.changes as A.Change[])
-        next.set(docId, {
-          doc,
-          lastSeq: seq,
-          pending: state.pending + accepted.changes.length,
-          compacting: state.compacting,
-        })
+        loaded.set(docId, state)
       }
       const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
       for (const entry of accepted) ops.push(...this.chains.putOps(entry))
-      if (ops.length > 0) {
+      const written = ops.length > 0 ? this.db.write(ops, this.sync) : Promise.resolve()
+      const next = new Map<DocId, DocState>()
+      try {
+        for (const [docId, state] of loaded) {
+          const changes = result.byDoc.get(docId)?.changes ?? []
+          const [doc] = A.applyChanges(state.doc, changes as A.Change[])
+          next.set(docId, {
+            ...state,
+            doc,
+            lastSeq: state.lastSeq + changes.length,
+            pending: state.pending + changes.length,
+          })
+        }
+      } finally {
         try {
-          await this.db.write(ops, this.sync)
+          await written
         } catch (err) {
-          for (const docId of next.keys()) this.docs.delete(docId)
+          for (const docId of loaded.keys()) this.docs.delete(docId)
+          // biome-ignore lint/correctness/noUnsafeFinally: a failed write must win over the apply result
           throw err
         }
       }
       for (const entry of accepted) this.chains.appended(entry)
       for (const [docId, state] of next) {
         this.docs.set(docId, state)
-        this.validator.committed?.(
-          docId,
-          (result.byDoc.get(docId)?.changes ?? []).map((c) => A.decodeChange(c)),
-        )
         this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
         this.maybeCompact(docId, state)
       }
@@ -290,7 +291,6 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       state.pending++
       this.docs.set(docId, state)
       this.chains.appended(entry)
-      this.validator.committed?.(docId, [A.decodeChange(change)])
       this.emit('change', { docId, origin: 'local', entries: [entry] })
       this.maybeCompact(docId, state)
       return { doc: after, entry }

@@ -12,7 +12,7 @@
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
 import { decodeEntry, type Entry, type SignedEntry } from '../chain/entry.ts'
-import { inSeqOrder, verifyChain } from '../chain/verify.ts'
+import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import type { ChangeValidator } from './validator.ts'
@@ -21,8 +21,8 @@ import type { ChangeValidator } from './validator.ts'
 const WAIT = Symbol('wait')
 
 export const BATCH_LIMITS = {
-  maxEntries: 10_000,
-  maxChanges: 20_000,
+  maxEntries: 20_000,
+  maxChanges: 40_000,
   maxChangeBytes: 4 * 1024 * 1024,
 } as const
 
@@ -123,6 +123,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   }
 
   const docs = new Map<DocId, { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }>()
+  let emptyDoc: A.Doc<unknown> | null = null
+  const empty = (): A.Doc<unknown> => {
+    emptyDoc ??= A.init()
+    return emptyDoc
+  }
   const docState = async (docId: DocId) => {
     let s = docs.get(docId)
     if (s === undefined) {
@@ -157,7 +162,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`)
       continue
     }
-    const report = verifyChain(author, fresh, { signatures: 'head', ...(after ? { after } : {}) })
+    const report = verifyDecodedChain(
+      author,
+      fresh.map((entry) => ({ ok: true as const, entry })),
+      { signatures: 'head', ...(after ? { after } : {}) },
+    )
     const verifiedUpTo = report.head?.seq ?? 0
     const queue: Entry[] = []
     for (const [i, e] of fresh.entries()) {
@@ -239,7 +248,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       changes: covered.map((c) => c.decoded),
       changeBytes: covered.map((c) => c.bytes),
       origin: 'remote',
-      doc: s.doc ?? A.init(),
+      doc: s.doc ?? empty(),
       prior: result.byDoc.get(e.doc)?.changes ?? [],
     })
     if (!verdict.ok) return verdict.pending ? WAIT : verdict.reason

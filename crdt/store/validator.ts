@@ -39,8 +39,6 @@ export type Verdict =
  */
 export interface ChangeValidator {
   validate(context: ChangeContext): Verdict | Promise<Verdict>
-  /** Told after a batch of judged changes was written (e.g. to keep caches). */
-  committed?(docId: DocId, changes: readonly DecodedChange[]): void
 }
 
 /** Refuses every change: for nodes that must not take any. */

@@ -39,7 +39,8 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
   for (const op of change.ops as { action: string; value?: unknown; datatype?: string }[]) {
     if (op.action !== 'makeMap' && op.action !== 'set')
       return { ok: false, reason: `op ${op.action} is not allowed: fields are scalars and maps` }
-    if (op.action === 'set' && !isScalar(op.value, op.datatype)) return refuse('a value is not a plain scalar')
+    if (op.action === 'set' && !isScalar(op.value, op.datatype))
+      return refuse('a value is not a plain scalar')
   }
   let js: Record<string, unknown>
   try {

@@ -198,7 +198,9 @@ export function rootValueProblem(key: string, v: Scalar): string | null {
     case 'title':
       return isTrimmed(v, 1, TITLE_MAX) ? null : `title must be 1 to ${TITLE_MAX} characters`
     case 'description':
-      return isText(v, 0, DESCRIPTION_MAX) ? null : `description must be at most ${DESCRIPTION_MAX} characters`
+      return isText(v, 0, DESCRIPTION_MAX)
+        ? null
+        : `description must be at most ${DESCRIPTION_MAX} characters`
     case 'type':
       return oneOf(OP_TYPES, v) ? null : `type must be one of ${OP_TYPES.join(', ')}`
     case 'scheduledAt':

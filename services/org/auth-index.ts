@@ -71,5 +71,5 @@ export class AuthIndex {
 }
 
 function cacheKey(orgId: string, heads: readonly ChangeHash[]): string {
-  return `${orgId}|${[...heads].sort().join(',')}`
+  return heads.length === 1 ? `${orgId}|${heads[0]}` : `${orgId}|${[...heads].sort().join(',')}`
 }

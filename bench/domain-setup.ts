@@ -1,0 +1,55 @@
+/** Builds members' nodes for the domain benchmarks: real stores, validator and services. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type * as A from '@automerge/automerge'
+import { Database, DocumentStore, parseDocId, type SignedEntry, type Signer } from '../crdt/index.ts'
+import { DomainValidator } from '../services/domain-validator.ts'
+import { FleetService } from '../services/fleet/index.ts'
+import { OrgService } from '../services/org/org-service.ts'
+import type { RosterDoc } from '../services/org/roster-schema.ts'
+
+export interface BenchNode {
+  readonly signer: Signer
+  readonly store: DocumentStore
+  readonly org: OrgService
+  readonly fleet: FleetService
+  readonly close: () => Promise<void>
+}
+
+export async function benchNode(
+  signer: Signer,
+  options: { sync?: boolean; dir?: string } = {},
+): Promise<BenchNode> {
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-bench-node-')))
+  const db = await Database.open(join(dir, 'db'), { create: true })
+  const validator: DomainValidator = new DomainValidator({
+    roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
+      const id = parseDocId(`org:${orgId}`)
+      return (await store.has(id)) ? store.get<RosterDoc>(id) : null
+    },
+  })
+  const store: DocumentStore = new DocumentStore({ db, signer, validator }, { sync: options.sync ?? true })
+  await store.start()
+  return {
+    signer,
+    store,
+    org: new OrgService({ store, signer, auth: validator.auth }),
+    fleet: new FleetService({ store, signer, auth: validator.auth }),
+    close: async () => {
+      await store.stop()
+      await db.close()
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Every entry and change a node holds. */
+export async function everything(n: BenchNode): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
+  const entries: SignedEntry[] = []
+  for (const author of await n.store.chains.authors())
+    for await (const e of n.store.chains.entries(author)) entries.push(e)
+  const changes: Uint8Array[] = []
+  for (const id of await n.store.list()) changes.push(...(await n.store.changes(id)))
+  return { entries, changes }
+}
