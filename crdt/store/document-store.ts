@@ -24,7 +24,7 @@ import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import type { BatchOp, Database } from './database.ts'
-import { type ReceiveResult, type RemoteBatch, receiveBatch } from './remote-batch.ts'
+import { type ReceiveResult, type RemoteBatch, receiveBatch, refuseWaiting } from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
 
 const SEQ_DIGITS = 15
@@ -176,61 +176,81 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    */
   async receive(batch: RemoteBatch): Promise<ReceiveResult> {
     return this.enqueue(async () => {
-      const result = await receiveBatch(batch, {
+      const deps = {
         chains: this.chains,
         validator: this.validator,
-        loadDoc: async (docId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
-      })
-      // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a
-      // chain. The write runs on LevelDB's thread while the changes apply here; the new
-      // documents are kept only once the write succeeded.
-      const ops: BatchOp[] = []
-      const loaded = new Map<DocId, DocState>()
-      for (const [docId, accepted] of result.byDoc) {
-        const existing = await this.has(docId)
-        const state = existing
-          ? await this.load(docId)
-          : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
-        if (!existing)
-          ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
-        let seq = state.lastSeq
-        for (const change of accepted.changes) ops.push(this.changeOp(docId, ++seq, change))
-        loaded.set(docId, state)
+        loadDoc: async (docId: DocId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
       }
-      const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
-      for (const entry of accepted) ops.push(...this.chains.putOps(entry))
-      const written = ops.length > 0 ? this.db.write(ops, this.sync) : Promise.resolve()
-      const next = new Map<DocId, DocState>()
-      try {
-        for (const [docId, state] of loaded) {
-          const changes = result.byDoc.get(docId)?.changes ?? []
-          const [doc] = A.applyChanges(state.doc, changes as A.Change[])
-          next.set(docId, {
-            ...state,
-            doc,
-            lastSeq: state.lastSeq + changes.length,
-            pending: state.pending + changes.length,
-          })
-        }
-      } finally {
-        try {
-          await written
-        } catch (err) {
-          for (const docId of loaded.keys()) this.docs.delete(docId)
-          // biome-ignore lint/correctness/noUnsafeFinally: a failed write must win over the apply result
-          throw err
-        }
+      const total = await receiveBatch(batch, deps)
+      await this.commitRemote(total)
+      // Entries that waited on this batch's other changes (e.g. roster heads) get another
+      // round once those are written, as long as rounds make progress.
+      let last = total
+      for (let round = 0; round < 16 && last.waiting.length > 0 && accepted(last) > 0; round++) {
+        const waiting = last.waiting.splice(0)
+        const changes = waiting.flatMap((e) =>
+          e.changes.map((h) => last.changeBytes.get(h)).filter((c) => c !== undefined),
+        )
+        last = await receiveBatch({ entries: waiting, changes }, deps)
+        await this.commitRemote(last)
+        mergeInto(total, last)
       }
-      for (const entry of accepted) this.chains.appended(entry)
-      for (const [docId, state] of next) {
-        this.docs.set(docId, state)
-        this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
-        this.maybeCompact(docId, state)
-      }
-      for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
-      if (result.rejected.length > 0) this.emit('rejected', { result })
-      return result
+      total.waiting.push(...last.waiting.splice(0))
+      refuseWaiting(total)
+      if (total.rejected.length > 0) this.emit('rejected', { result: total })
+      return total
     })
+  }
+
+  /** Writes what a receive round accepted: one atomic batch, then the in-memory state. */
+  private async commitRemote(result: ReceiveResult): Promise<void> {
+    // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a
+    // chain. The write runs on LevelDB's thread while the changes apply here; the new
+    // documents are kept only once the write succeeded.
+    const ops: BatchOp[] = []
+    const loaded = new Map<DocId, DocState>()
+    for (const [docId, accepted] of result.byDoc) {
+      const existing = await this.has(docId)
+      const state = existing
+        ? await this.load(docId)
+        : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
+      if (!existing)
+        ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
+      let seq = state.lastSeq
+      for (const change of accepted.changes) ops.push(this.changeOp(docId, ++seq, change))
+      loaded.set(docId, state)
+    }
+    const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
+    for (const entry of accepted) ops.push(...this.chains.putOps(entry))
+    const written = ops.length > 0 ? this.db.write(ops, this.sync) : Promise.resolve()
+    const next = new Map<DocId, DocState>()
+    try {
+      for (const [docId, state] of loaded) {
+        const changes = result.byDoc.get(docId)?.changes ?? []
+        const [doc] = A.applyChanges(state.doc, changes as A.Change[])
+        next.set(docId, {
+          ...state,
+          doc,
+          lastSeq: state.lastSeq + changes.length,
+          pending: state.pending + changes.length,
+        })
+      }
+    } finally {
+      try {
+        await written
+      } catch (err) {
+        for (const docId of loaded.keys()) this.docs.delete(docId)
+        // biome-ignore lint/correctness/noUnsafeFinally: a failed write must win over the apply result
+        throw err
+      }
+    }
+    for (const entry of accepted) this.chains.appended(entry)
+    for (const [docId, state] of next) {
+      this.docs.set(docId, state)
+      this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
+      this.maybeCompact(docId, state)
+    }
+    for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
   }
 
   /** All changes of a document, for peers catching up. */
@@ -390,4 +410,27 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
+}
+
+function accepted(r: ReceiveResult): number {
+  let n = r.entriesOnly.length
+  for (const d of r.byDoc.values()) n += d.entries.length
+  return n
+}
+
+/** Adds a later round's outcome to the first round's result. */
+function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
+  for (const [docId, acc] of round.byDoc) {
+    const into = total.byDoc.get(docId)
+    if (into === undefined) total.byDoc.set(docId, acc)
+    else {
+      into.entries.push(...acc.entries)
+      into.changes.push(...acc.changes)
+    }
+  }
+  total.entriesOnly.push(...round.entriesOnly)
+  total.rejected.push(...round.rejected)
+  total.missing.push(...round.missing)
+  total.forks.push(...round.forks)
+  total.duplicates += round.duplicates
 }

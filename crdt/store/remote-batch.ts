@@ -56,6 +56,14 @@ export interface ReceiveResult {
   readonly forks: [Entry, Entry][]
   /** Entries we already held. */
   duplicates: number
+  /**
+   * Verified entries that could not be judged yet: they depend on changes (of another
+   * document, e.g. roster heads) accepted in this batch. The store judges them again
+   * once the accepted ones are written.
+   */
+  readonly waiting: Entry[]
+  /** The batch's decoded changes by hash, for such a second round. */
+  readonly changeBytes: Map<ChangeHash, Uint8Array>
 }
 
 export interface ReceiveDeps {
@@ -70,6 +78,23 @@ interface HeldChange {
   readonly decoded: A.DecodedChange
 }
 
+/** Refuses entries still waiting when no further round can help. */
+export function refuseWaiting(result: ReceiveResult): void {
+  const firstOf = new Map<MemberKey, Entry>()
+  for (const e of result.waiting) if (!firstOf.has(e.author)) firstOf.set(e.author, e)
+  for (const e of result.waiting) {
+    const first = firstOf.get(e.author) as Entry
+    result.rejected.push({
+      author: e.author,
+      seq: e.seq,
+      hash: e.hash,
+      reason:
+        e === first ? 'depends on changes this node does not hold' : `follows refused entry ${first.seq}`,
+    })
+  }
+  result.waiting.length = 0
+}
+
 export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promise<ReceiveResult> {
   const result: ReceiveResult = {
     byDoc: new Map(),
@@ -78,6 +103,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     missing: [],
     forks: [],
     duplicates: 0,
+    waiting: [],
+    changeBytes: new Map(),
   }
   const refuse = (e: Entry | null, reason: string): void => {
     result.rejected.push({ author: e?.author ?? null, seq: e?.seq ?? null, hash: e?.hash ?? null, reason })
@@ -105,6 +132,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     try {
       const decoded = A.decodeChange(bytes)
       changes.set(decoded.hash as ChangeHash, { bytes, decoded })
+      result.changeBytes.set(decoded.hash as ChangeHash, bytes)
     } catch {
       refuse(null, 'undecodable change')
     }
@@ -201,16 +229,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       }
     }
   }
-  for (const queue of queues) {
-    const first = queue[0]
-    if (first === undefined) continue
-    for (const e of queue) {
-      refuse(
-        e,
-        e === first ? 'depends on changes this node does not hold' : `follows refused entry ${first.seq}`,
-      )
-    }
-  }
+  for (const queue of queues) result.waiting.push(...queue)
   return result
 
   /**

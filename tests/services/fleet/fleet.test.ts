@@ -119,6 +119,29 @@ describe('hangar', () => {
   })
 })
 
+describe('catch-up in one batch', () => {
+  it('a hangar change recording two concurrent roster heads is accepted when both arrive in the same batch', async () => {
+    const officer = await replica()
+    const member = await replica()
+    await enlist(officer, 'officer', 'Officer_1')
+    await enlist(member, 'member', 'Member_1')
+    await sync(leader, officer)
+    // Two concurrent roster changes: the roster now has two heads.
+    await leader.org.setNotes(org.id, member.signer.memberKey, 'from the leader')
+    await officer.org.setHandle(org.id, officer.signer.memberKey, 'Officer_Renamed')
+    await sync(leader, member)
+    await sync(officer, member)
+    expect(A.getHeads(await member.org.roster(org.id))).toHaveLength(2)
+    await member.fleet.addShip(org.id, cutlass)
+    // A newcomer's node gets everything at once: the ship's entry waits for its roster heads.
+    const fresh = await replica()
+    const result = await sync(member, fresh)
+    expect(result.rejected).toEqual([])
+    const hangar = await fresh.store.get<HangarDoc>(hangarId(org.id, member.signer.memberKey))
+    expect(Object.values(hangar.ships).map((s) => s.model.toString())).toEqual(['Cutlass Black'])
+  })
+})
+
 describe('hangar rules, judged on every node', () => {
   it("editing another member's ship without fleet:manage is refused", async () => {
     const owner = await replica()
