@@ -12,7 +12,12 @@ export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
   if (value === null || typeof value === 'boolean') return true
   if (typeof value === 'string') return value.isWellFormed()
   if (typeof value === 'number') return Number.isFinite(value)
-  if (Array.isArray(value)) return value.every((v) => isJsonValue(v, depth + 1))
+  if (Array.isArray(value)) {
+    // An index loop, not every(): every() skips the holes of sparse arrays.
+    for (let i = 0; i < value.length; i++)
+      if (!(i in value) || !isJsonValue(value[i], depth + 1)) return false
+    return true
+  }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     return Object.entries(value).every(([k, v]) => k.isWellFormed() && isJsonValue(v, depth + 1))
   }

@@ -194,11 +194,24 @@ export function signEntry(body: EntryBody, signer: Signer): Entry {
 
 class Truncated extends Error {}
 
-/** Strict UTF-8, with a fast path for ASCII (ids, actions, most resources). */
-function text(bytes: Uint8Array): string {
-  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) > 0x7f) return strictUtf8.decode(bytes)
-  return String.fromCharCode(...bytes)
+/**
+ * Strict UTF-8, remembering the last value per field: a batch repeats the same action
+ * and document id thousands of times.
+ */
+function memoText(): (bytes: Uint8Array) => string {
+  let lastBytes: Uint8Array = new Uint8Array(0)
+  let lastText = ''
+  return (bytes) => {
+    if (!bytesEqual(bytes, lastBytes)) {
+      lastText = strictUtf8.decode(bytes)
+      lastBytes = bytes.slice()
+    }
+    return lastText
+  }
 }
+const actionText = memoText()
+const resourceText = memoText()
+const docText = memoText()
 
 /**
  * Decodes and checks the form of a signed entry from untrusted bytes. Never throws.
@@ -235,9 +248,9 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     if (time === null) return fail('malformed entry field time')
     if ((flags & ~(FLAG_PREV | FLAG_DOC)) !== 0) return fail('malformed entry field flags')
     const prev = flags & FLAG_PREV ? toHex(take(32)) : null
-    const action = text(take(u8()))
-    const resource = text(take(u16()))
-    const doc = flags & FLAG_DOC ? text(take(u8())) : null
+    const action = actionText(take(u8()))
+    const resource = resourceText(take(u16()))
+    const doc = flags & FLAG_DOC ? docText(take(u8())) : null
     const changes: string[] = []
     for (let n = u16(); n > 0; n--) changes.push(toHex(take(32)))
     const authHeads: string[] = []

@@ -212,24 +212,29 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
 
   // Judge entries in an order that respects dependencies across authors: each round
   // takes every author's next entry whose changes' dependencies are now held.
+  // A cursor per queue (shift() on long queues would be quadratic).
+  const cursors = queues.map(() => 0)
   let progress = true
-  while (progress && queues.some((q) => q.length > 0)) {
+  while (progress) {
     progress = false
-    for (const queue of queues) {
-      while (queue.length > 0) {
-        const e = queue[0] as Entry
+    for (const [q, queue] of queues.entries()) {
+      let at = cursors[q] as number
+      while (at < queue.length) {
+        const e = queue[at] as Entry
         const verdict = await judge(e)
         if (verdict === WAIT) break
-        queue.shift()
+        at++
         progress = true
         if (verdict !== null) {
           refuse(e, verdict)
-          for (const rest of queue.splice(0)) refuse(rest, `follows refused entry ${e.seq}`)
+          for (const rest of queue.slice(at)) refuse(rest, `follows refused entry ${e.seq}`)
+          at = queue.length
         }
       }
+      cursors[q] = at
     }
   }
-  for (const queue of queues) result.waiting.push(...queue)
+  for (const [q, queue] of queues.entries()) result.waiting.push(...queue.slice(cursors[q]))
   return result
 
   /**
