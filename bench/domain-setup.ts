@@ -2,12 +2,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type * as A from '@automerge/automerge'
-import { Database, DocumentStore, parseDocId, type SignedEntry, type Signer } from '../crdt/index.ts'
-import { DomainValidator } from '../services/domain-validator.ts'
-import { FleetService } from '../services/fleet/index.ts'
-import { OrgService } from '../services/org/org-service.ts'
-import type { RosterDoc } from '../services/org/roster-schema.ts'
+import { Database, DocumentStore, type SignedEntry, type Signer } from '../crdt/index.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import type { FleetService } from '../services/fleet/index.ts'
+import type { OrgService } from '../services/org/org-service.ts'
 
 export interface BenchNode {
   readonly signer: Signer
@@ -23,19 +21,16 @@ export async function benchNode(
 ): Promise<BenchNode> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-bench-node-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
-  const validator: DomainValidator = new DomainValidator({
-    roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
-      const id = parseDocId(`org:${orgId}`)
-      return (await store.has(id)) ? store.get<RosterDoc>(id) : null
-    },
-  })
-  const store: DocumentStore = new DocumentStore({ db, signer, validator }, { sync: options.sync ?? true })
+  const validator = domainValidator(() => store)
+  const store: DocumentStore = new DocumentStore(
+    { db, signer, validator, indexers: DOMAIN_INDEXERS },
+    { sync: options.sync ?? true },
+  )
   await store.start()
   return {
     signer,
     store,
-    org: new OrgService({ store, signer, auth: validator.auth }),
-    fleet: new FleetService({ store, signer, auth: validator.auth }),
+    ...domainServices({ store, signer, validator }),
     close: async () => {
       await store.stop()
       await db.close()

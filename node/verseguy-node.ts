@@ -5,12 +5,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import type * as A from '@automerge/automerge'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
-import { Database, DocumentStore, type Logger, parseDocId } from '../crdt/index.ts'
-import { DomainValidator } from '../services/domain-validator.ts'
+import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
+import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
-import type { RosterDoc } from '../services/org/roster-schema.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
@@ -35,6 +33,7 @@ export class VerseGuyNode {
   private identity: MemberIdentity | null = null
   private db: Database | null = null
   private store: DocumentStore | null = null
+  private domain: DomainServices | null = null
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private log: Logger | null = null
@@ -50,6 +49,12 @@ export class VerseGuyNode {
   get documents(): DocumentStore {
     if (this.store === null) throw new Error('node not started')
     return this.store
+  }
+
+  /** The org, fleet and operations services of the running node. */
+  get services(): DomainServices {
+    if (this.domain === null) throw new Error('node not started')
+    return this.domain
   }
 
   get apiUrl(): string {
@@ -69,21 +74,18 @@ export class VerseGuyNode {
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
-      const validator: DomainValidator = new DomainValidator({
-        roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
-          const id = parseDocId(`org:${orgId}`)
-          return (await store.has(id)) ? store.get<RosterDoc>(id) : null
-        },
-      })
-      const store = new DocumentStore(
+      const validator = domainValidator(() => store)
+      const store: DocumentStore = new DocumentStore(
         {
           db: this.db,
           signer: this.identity,
           validator,
+          indexers: DOMAIN_INDEXERS,
           log: root.forComponent('crdt:store'),
         },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
+      this.domain = domainServices({ store, signer: this.identity, validator })
       this.store = store
       await store.start()
       this.token = randomBytes(32).toString('base64url')
@@ -118,6 +120,7 @@ export class VerseGuyNode {
     }
     await this.store?.stop()
     this.store = null
+    this.domain = null
     await this.db?.close()
     this.db = null
     if (this.startedAt !== null) this.log?.info('node stopped')

@@ -36,6 +36,8 @@ export class Database {
   readonly forks: Sub
   /** Node settings and small state, JSON as bytes. */
   readonly settings: Sub
+  /** Rows derived from documents by indexers, by document id. */
+  readonly index: Sub
   readonly meta: Sub
 
   private constructor(path: string, level: Level<string, Bytes>) {
@@ -47,6 +49,7 @@ export class Database {
     this.entries = sub('ent')
     this.forks = sub('fork')
     this.settings = sub('set')
+    this.index = sub('idx')
     this.meta = sub('meta')
   }
 

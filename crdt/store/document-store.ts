@@ -24,6 +24,7 @@ import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import type { BatchOp, Database } from './database.ts'
+import type { DocumentIndexer } from './indexer.ts'
 import { type ReceiveResult, type RemoteBatch, receiveBatch, refuseWaiting } from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
 
@@ -57,6 +58,8 @@ export interface DocumentStoreComponents {
   /** Judges every change, local and remote. */
   readonly validator: ChangeValidator
   readonly log?: Logger
+  /** Derived rows kept with the documents (e.g. hangar summaries). */
+  readonly indexers?: readonly DocumentIndexer[]
 }
 
 export interface DocumentStoreInit {
@@ -86,6 +89,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly signer: Signer
   private readonly validator: ChangeValidator
   private readonly log: Logger
+  private readonly indexers: ReadonlyMap<string, DocumentIndexer>
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
@@ -98,6 +102,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.signer = components.signer
     this.validator = components.validator
     this.log = components.log ?? silentLogger
+    this.indexers = new Map((components.indexers ?? []).map((i) => [i.type, i]))
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
@@ -111,6 +116,44 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.open = true
     // Fail fast on a damaged chain rather than at the first action.
     await this.chains.head(this.signer.memberKey)
+    for (const indexer of this.indexers.values()) await this.rebuildIndexIfStale(indexer)
+  }
+
+  /** Index rows of documents whose id starts with `prefix` (e.g. `hangar:<org>.`). */
+  async indexRows(prefix: string): Promise<[DocId, Uint8Array][]> {
+    this.assertOpen()
+    return (await this.db.read(() =>
+      this.db.index.iterator({ gte: prefix, lt: `${prefix}\uffff` }).all(),
+    )) as [DocId, Uint8Array][]
+  }
+
+  private async rebuildIndexIfStale(indexer: DocumentIndexer): Promise<void> {
+    const key = `index-version:${indexer.type}`
+    const stored = await this.db.read(() => this.db.meta.get(key))
+    const version = String(indexer.version)
+    if (stored !== undefined && new TextDecoder().decode(stored) === version) return
+    this.log.info({ type: indexer.type }, 'rebuilding index')
+    const old = await this.db.read(() =>
+      this.db.index.keys({ gte: `${indexer.type}:`, lt: `${indexer.type};` }).all(),
+    )
+    const ops: BatchOp[] = old.map((k) => ({ type: 'del', sublevel: this.db.index, key: k }))
+    for (const docId of await this.list(indexer.type)) {
+      const row = indexer.row(docId, (await this.load(docId)).doc)
+      if (row !== null) ops.push({ type: 'put', sublevel: this.db.index, key: docId, value: row })
+      this.docs.delete(docId) // do not keep every document loaded
+    }
+    ops.push({ type: 'put', sublevel: this.db.meta, key, value: new TextEncoder().encode(version) })
+    await this.db.write(ops, true)
+  }
+
+  /** The batch operation that keeps a document's index row current. */
+  private indexOp(docId: DocId, doc: A.Doc<unknown>): BatchOp | null {
+    const indexer = this.indexers.get(docId.slice(0, docId.indexOf(':')))
+    if (indexer === undefined) return null
+    const row = indexer.row(docId, doc)
+    return row === null
+      ? { type: 'del', sublevel: this.db.index, key: docId }
+      : { type: 'put', sublevel: this.db.index, key: docId, value: row }
   }
 
   /** Waits for queued writes and compactions, then refuses further use. */
@@ -204,12 +247,12 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
 
   /** Writes what a receive round accepted: one atomic batch, then the in-memory state. */
   private async commitRemote(result: ReceiveResult): Promise<void> {
-    // Everything accepted goes to disk in one batch, so a crash never leaves a hole in a
-    // chain. The write runs on LevelDB's thread while the changes apply here; the new
-    // documents are kept only once the write succeeded.
+    // Everything accepted goes to disk in one batch (changes, entries, index rows), so a
+    // crash never leaves a hole in a chain or a stale row. The new documents are kept in
+    // memory only once the write succeeded.
     const ops: BatchOp[] = []
-    const loaded = new Map<DocId, DocState>()
-    for (const [docId, accepted] of result.byDoc) {
+    const next = new Map<DocId, DocState>()
+    for (const [docId, acceptedHere] of result.byDoc) {
       const existing = await this.has(docId)
       const state = existing
         ? await this.load(docId)
@@ -217,30 +260,19 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       if (!existing)
         ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
       let seq = state.lastSeq
-      for (const change of accepted.changes) ops.push(this.changeOp(docId, ++seq, change))
-      loaded.set(docId, state)
+      for (const change of acceptedHere.changes) ops.push(this.changeOp(docId, ++seq, change))
+      const [doc] = A.applyChanges(state.doc, acceptedHere.changes as A.Change[])
+      const indexed = this.indexOp(docId, doc)
+      if (indexed !== null) ops.push(indexed)
+      next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
     }
     const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
     for (const entry of accepted) ops.push(...this.chains.putOps(entry))
-    const written = ops.length > 0 ? this.db.write(ops, this.sync) : Promise.resolve()
-    const next = new Map<DocId, DocState>()
-    try {
-      for (const [docId, state] of loaded) {
-        const changes = result.byDoc.get(docId)?.changes ?? []
-        const [doc] = A.applyChanges(state.doc, changes as A.Change[])
-        next.set(docId, {
-          ...state,
-          doc,
-          lastSeq: state.lastSeq + changes.length,
-          pending: state.pending + changes.length,
-        })
-      }
-    } finally {
+    if (ops.length > 0) {
       try {
-        await written
+        await this.db.write(ops, this.sync)
       } catch (err) {
-        for (const docId of loaded.keys()) this.docs.delete(docId)
-        // biome-ignore lint/correctness/noUnsafeFinally: a failed write must win over the apply result
+        for (const docId of next.keys()) this.docs.delete(docId)
         throw err
       }
     }
@@ -305,6 +337,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       })
       if (!verdict.ok) throw new ChangeRefusedError(verdict.reason)
       const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]
+      const indexed = this.indexOp(docId, after)
+      if (indexed !== null) ops.push(indexed)
       await this.db.write(ops, this.sync)
       state.doc = after
       state.lastSeq++

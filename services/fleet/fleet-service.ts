@@ -19,6 +19,7 @@ import type { AuthState } from '../org/auth-state.ts'
 import { InvalidInputError, OrgNotFoundError } from '../org/errors.ts'
 import { rosterId } from '../org/org-service.ts'
 import { type RosterDoc, text } from '../org/roster-schema.ts'
+import { readHangarRow } from './hangar-index.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
@@ -29,7 +30,7 @@ import {
   type ShipRecord,
   VISIBILITY,
 } from './hangar-schema.ts'
-import { type ShipView, shipView } from './ship-view.ts'
+import { type ShipSummary, type ShipView, shipView } from './ship-view.ts'
 
 export interface FleetServiceComponents {
   readonly store: DocumentStore
@@ -237,20 +238,19 @@ export class FleetService {
   }
 
   /**
-   * Ships this member may see: one hangar (`owner`) or every member's. Private ships
-   * show to their owner only; officer-only ships to holders of fleet:manage.
+   * Ships this member may see (from the hangar index): one hangar (`owner`) or every
+   * member's. Private ships show to their owner only; officer-only ships to holders of
+   * fleet:manage.
    */
-  async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipView[]> {
+  async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipSummary[]> {
     const state = await this.state(orgId)
-    const owners = options.owner !== undefined ? [this.owner(options.owner)] : await this.hangarOwners(orgId)
-    const out: ShipView[] = []
-    for (const owner of owners) {
-      const doc = await this.hangar(orgId, owner)
-      if (doc === null) continue
-      for (const record of Object.values(doc.ships)) {
-        const view = shipView(record, owner)
-        if (this.maySee(view, state)) out.push(view)
-      }
+    const prefix =
+      options.owner !== undefined
+        ? `hangar:${hangarName(orgId, this.owner(options.owner))}`
+        : `hangar:${orgId}.`
+    const out: ShipSummary[] = []
+    for (const [, row] of await this.store.indexRows(prefix)) {
+      for (const ship of readHangarRow(row)) if (this.maySee(ship, state)) out.push(ship)
     }
     return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.addedAt - b.addedAt)
   }
@@ -274,7 +274,7 @@ export class FleetService {
       .filter((o): o is string => o !== undefined)
   }
 
-  private maySee(ship: ShipView, state: AuthState): boolean {
+  private maySee(ship: ShipSummary, state: AuthState): boolean {
     if (ship.owner === this.signer.memberKey) return true
     if (ship.visibility === 'private') return false
     if (ship.visibility === 'officers') return state.can(this.signer.memberKey, 'fleet:manage')
@@ -339,8 +339,8 @@ export function hangarId(orgId: string, owner: string): DocId {
   return parseDocId(`hangar:${hangarName(orgId, owner)}`)
 }
 
-function stats(ships: readonly ShipView[]): FleetStats {
-  const count = (key: (s: ShipView) => string) => {
+function stats(ships: readonly ShipSummary[]): FleetStats {
+  const count = (key: (s: ShipSummary) => string) => {
     const out: Record<string, number> = {}
     for (const s of ships) {
       const k = key(s) || 'unknown'

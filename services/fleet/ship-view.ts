@@ -20,7 +20,8 @@ export interface LoadoutView {
   readonly components: { slot: string; item: string; manufacturer: string }[]
 }
 
-export interface ShipView {
+/** A ship as lists and stats see it (what the hangar index keeps). */
+export interface ShipSummary {
   readonly id: string
   readonly owner: string
   readonly model: string
@@ -34,6 +35,10 @@ export interface ShipView {
   readonly location: string
   readonly visibility: Visibility
   readonly addedAt: number
+}
+
+/** A ship with its loadouts. */
+export interface ShipView extends ShipSummary {
   readonly loadouts: LoadoutView[]
 }
 
@@ -42,9 +47,7 @@ function oneOf<T extends string>(values: readonly T[], v: unknown, fallback: T):
   return s !== undefined && (values as readonly string[]).includes(s) ? (s as T) : fallback
 }
 
-export function shipView(r: ShipRecord, owner: string): ShipView {
-  const active = text(r.activeLoadout)
-  const loadouts = typeof r.loadouts === 'object' && r.loadouts !== null ? Object.entries(r.loadouts) : []
+export function shipSummary(r: ShipRecord, owner: string): ShipSummary {
   return {
     id: text(r.id) ?? '',
     owner,
@@ -59,6 +62,14 @@ export function shipView(r: ShipRecord, owner: string): ShipView {
     location: text(r.location) ?? '',
     visibility: oneOf(VISIBILITY, r.visibility, 'private'),
     addedAt: typeof r.addedAt === 'number' ? r.addedAt : 0,
+  }
+}
+
+export function shipView(r: ShipRecord, owner: string): ShipView {
+  const active = text(r.activeLoadout)
+  const loadouts = typeof r.loadouts === 'object' && r.loadouts !== null ? Object.entries(r.loadouts) : []
+  return {
+    ...shipSummary(r, owner),
     loadouts: loadouts.map(([id, l]) => ({
       id,
       name: text(l?.name) ?? '',

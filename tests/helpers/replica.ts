@@ -6,19 +6,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type * as A from '@automerge/automerge'
 import {
   Database,
   DocumentStore,
-  parseDocId,
   type ReceiveResult,
   type SignedEntry,
   type Signer,
 } from '../../crdt/index.ts'
-import { DomainValidator } from '../../services/domain-validator.ts'
-import { FleetService } from '../../services/fleet/index.ts'
-import { OrgService } from '../../services/org/org-service.ts'
-import type { RosterDoc } from '../../services/org/roster-schema.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
+import type { DomainValidator } from '../../services/domain-validator.ts'
+import type { FleetService } from '../../services/fleet/index.ts'
+import type { OrgService } from '../../services/org/org-service.ts'
 import { acceptAll } from './accept-all.ts'
 import { makeSigner } from './signer.ts'
 
@@ -41,19 +39,13 @@ export async function makeReplica(
 ): Promise<Replica> {
   const dir = await mkdtemp(join(tmpdir(), 'vg-replica-'))
   const db = await Database.open(join(dir, 'db'), { create: true })
-  const validator: DomainValidator = new DomainValidator({
-    roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
-      const id = parseDocId(`org:${orgId}`)
-      return (await store.has(id)) ? store.get<RosterDoc>(id) : null
-    },
-  })
+  const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
-    { db, signer, validator: options.lawless ? acceptAll : validator },
+    { db, signer, validator: options.lawless ? acceptAll : validator, indexers: DOMAIN_INDEXERS },
     { sync: false },
   )
   await store.start()
-  const org = new OrgService({ store, signer, auth: validator.auth })
-  const fleet = new FleetService({ store, signer, auth: validator.auth })
+  const { org, fleet } = domainServices({ store, signer, validator })
   return {
     signer,
     store,

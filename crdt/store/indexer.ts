@@ -1,0 +1,16 @@
+/**
+ * Derived rows of documents (e.g. a summary of each hangar), kept in LevelDB and
+ * written in the same atomic batch as the change that produced them, so they are never
+ * stale after a crash. Rows are rebuilt on start when an indexer's version changes.
+ */
+import type * as A from '@automerge/automerge'
+import type { DocId } from '../ids.ts'
+
+export interface DocumentIndexer {
+  /** The document type it indexes: the part of the id before `:`. */
+  readonly type: string
+  /** Bump when the row format changes. */
+  readonly version: number
+  /** The row for a document's current state, or null for none. */
+  row(docId: DocId, doc: A.Doc<unknown>): Uint8Array | null
+}

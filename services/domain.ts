@@ -1,0 +1,44 @@
+/**
+ * The domain as one unit: the validator and indexers a document store needs, and the
+ * services built on it. `node/`, the tests and the benchmarks all build it here, so
+ * they cannot drift apart.
+ */
+import type * as A from '@automerge/automerge'
+import { type DocumentIndexer, type DocumentStore, parseDocId, type Signer } from '../crdt/index.ts'
+import { DomainValidator } from './domain-validator.ts'
+import { FleetService, hangarIndexer } from './fleet/index.ts'
+import { OperationsService } from './operations/index.ts'
+import { OrgService } from './org/org-service.ts'
+import type { RosterDoc } from './org/roster-schema.ts'
+
+/** Indexers every store of a Verse Guy node keeps. */
+export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexer]
+
+/**
+ * The validator for a store, reading rosters from that store once it exists (the store
+ * needs the validator first; `store()` is called only when changes are judged).
+ */
+export function domainValidator(store: () => DocumentStore): DomainValidator {
+  return new DomainValidator({
+    roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
+      const id = parseDocId(`org:${orgId}`)
+      const s = store()
+      return (await s.has(id)) ? s.get<RosterDoc>(id) : null
+    },
+  })
+}
+
+export interface DomainServices {
+  readonly org: OrgService
+  readonly fleet: FleetService
+  readonly ops: OperationsService
+}
+
+export function domainServices(c: {
+  store: DocumentStore
+  signer: Signer
+  validator: DomainValidator
+}): DomainServices {
+  const base = { store: c.store, signer: c.signer, auth: c.validator.auth }
+  return { org: new OrgService(base), fleet: new FleetService(base), ops: new OperationsService(base) }
+}
