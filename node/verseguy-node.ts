@@ -88,6 +88,8 @@ export class VerseGuyNode {
       this.domain = domainServices({ store, signer: this.identity, validator })
       this.store = store
       await store.start()
+      // Ready means ready to answer: each org's roster and authorization state loaded.
+      for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()

@@ -243,26 +243,29 @@ export class FleetService {
    * fleet:manage.
    */
   async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipSummary[]> {
-    const state = await this.state(orgId)
-    const prefix =
-      options.owner !== undefined
-        ? `hangar:${hangarName(orgId, this.owner(options.owner))}`
-        : `hangar:${orgId}.`
+    const ships = await this.visible(orgId, options.owner)
+    return ships.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.addedAt - b.addedAt))
+  }
+
+  /** Ships from the hangar index that this member may see, in index order. */
+  private async visible(orgId: string, owner?: string): Promise<ShipSummary[]> {
+    const mayView = this.viewer(await this.state(orgId))
+    const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
     const out: ShipSummary[] = []
     for (const [, row] of await this.store.indexRows(prefix)) {
-      for (const ship of readHangarRow(row)) if (this.maySee(ship, state)) out.push(ship)
+      for (const ship of readHangarRow(row)) if (mayView(ship)) out.push(ship)
     }
-    return out.sort((a, b) => a.owner.localeCompare(b.owner) || a.addedAt - b.addedAt)
+    return out
   }
 
   /** Counts and cost of one member's hangar. */
   async hangarStats(orgId: string, owner?: string): Promise<FleetStats> {
-    return stats(await this.ships(orgId, { owner: this.owner(owner) }))
+    return stats(await this.visible(orgId, this.owner(owner)))
   }
 
   /** The org's fleet composition over every ship this member may see. */
   async composition(orgId: string): Promise<FleetStats> {
-    return stats(await this.ships(orgId))
+    return stats(await this.visible(orgId))
   }
 
   /** Members who have a hangar in this org. */
@@ -274,11 +277,13 @@ export class FleetService {
       .filter((o): o is string => o !== undefined)
   }
 
-  private maySee(ship: ShipSummary, state: AuthState): boolean {
-    if (ship.owner === this.signer.memberKey) return true
-    if (ship.visibility === 'private') return false
-    if (ship.visibility === 'officers') return state.can(this.signer.memberKey, 'fleet:manage')
-    return state.can(this.signer.memberKey, 'fleet:view')
+  /** Which ships this member may see; the member's rights are read once per query. */
+  private viewer(state: AuthState): (ship: ShipSummary) => boolean {
+    const me = this.signer.memberKey
+    const view = state.can(me, 'fleet:view')
+    const manage = state.can(me, 'fleet:manage')
+    return (ship) =>
+      ship.owner === me || (ship.visibility === 'officers' ? manage : ship.visibility === 'org' && view)
   }
 
   private async changeShip(

@@ -1,0 +1,59 @@
+/**
+ * Child of the scale benchmark: starts a node on a prepared data directory, as
+ * `verseguy start` does, and measures what a user would feel. Prints one JSON line.
+ */
+import { VerseGuyNode } from '../node/index.ts'
+import { percentile } from './lib.ts'
+
+const [dataDir = '', passphrase = '', orgId = ''] = process.argv.slice(2)
+const node = new VerseGuyNode({ dataDir, passphrase, apiPort: 0, logLevel: 'warn' })
+await node.start()
+const readyMs = performance.now() // since this process started
+const rssAfterStart = process.memoryUsage.rss()
+const { org, fleet, ops } = node.services
+
+const timed = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
+  const t = performance.now()
+  const r = await fn()
+  return [performance.now() - t, r]
+}
+const [rosterMs, members] = await timed(() => org.members(orgId))
+const [rosterAgainMs] = await timed(() => org.members(orgId))
+const [statsMs, stats] = await timed(() => fleet.composition(orgId))
+const [statsAgainMs] = await timed(() => fleet.composition(orgId))
+
+const addShip: number[] = []
+for (let i = 0; i < 100; i++) {
+  const [ms] = await timed(() => fleet.addShip(orgId, { model: `Bench ${i}`, manufacturer: 'RSI', cost: 10 }))
+  addShip.push(ms)
+}
+const op = await ops.createOperation(orgId, {
+  title: 'Bench op',
+  type: 'mining',
+  scheduledAt: Date.now() + 86_400_000,
+  durationMin: 120,
+})
+const signUp: number[] = []
+for (let i = 0; i < 50; i++) {
+  const [a] = await timed(() => ops.signUp(orgId, op.id, { role: 'miner' }))
+  const [b] = await timed(() => ops.withdraw(orgId, op.id))
+  signUp.push(a, b)
+}
+const rssAfterWork = process.memoryUsage.rss()
+await node.stop()
+process.stdout.write(
+  `${JSON.stringify({
+    readyMs,
+    rssAfterStart,
+    rssAfterWork,
+    members: members.length,
+    ships: stats.ships,
+    rosterMs,
+    rosterAgainMs,
+    statsMs,
+    statsAgainMs,
+    addShipP95: percentile(addShip, 95),
+    addShipP50: percentile(addShip, 50),
+    signUpP95: percentile(signUp, 95),
+  })}\n`,
+)

@@ -1,0 +1,192 @@
+/**
+ * Issue 3 scale figures: a node holding an org of 10,000 members and 50,000 ships
+ * (5 per member hangar) starts to ready in ≤ 3 s with ≤ 300 MB RSS; a local change
+ * (add a ship, sign up) is persisted in ≤ 20 ms at p95; the roster query and fleet
+ * stats take ≤ 200 ms. Measured in a child process started like `verseguy start`;
+ * a bare `node -e 0` start is the baseline.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as A from '@automerge/automerge'
+import { type ChangeHash, Database, DocumentStore, parseDocId } from '../crdt/index.ts'
+import { initDataDir, layout } from '../node/index.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import { HANGAR_SCHEMA, type HangarDoc, hangarId } from '../services/fleet/index.ts'
+import { MemberIdentity } from '../services/identity/index.ts'
+import { bucketOf, type RosterDoc } from '../services/org/roster-schema.ts'
+import { printTable, quick, type Row, time, writeResults } from './lib.ts'
+
+const MEMBERS = quick ? 1_000 : 10_000
+const SHIPS_PER_MEMBER = 5
+const PASS = 'scale bench passphrase'
+const S = (v: string) => new A.ImmutableString(v)
+const MAKERS = ['Anvil', 'Aegis', 'Drake', 'MISC', 'RSI', 'Origin', 'Crusader', 'Argo']
+const STATUS = ['available', 'in-use', 'maintenance', 'destroyed', 'unknown']
+
+async function generate(dir: string): Promise<string> {
+  await initDataDir(dir, PASS)
+  const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
+  const db = await Database.open(layout(dir).db)
+  const validator = domainValidator(() => store)
+  const store: DocumentStore = new DocumentStore(
+    { db, signer: identity, validator, indexers: DOMAIN_INDEXERS },
+    { sync: false },
+  )
+  await store.start()
+  const { org } = domainServices({ store, signer: identity, validator })
+  const created = await org.createOrg({ name: 'Scale Org', tag: 'SCALE', handle: 'Scale_Lead' })
+  const rosterDoc = parseDocId(`org:${created.id}`)
+  const keys: string[] = []
+  const now = Date.now()
+  // The leader adds members directly (members:manage), 100 per change.
+  for (let i = 0; i < MEMBERS; i += 100) {
+    const batch = Array.from({ length: Math.min(100, MEMBERS - i) }, () => randomBytes(32).toString('hex'))
+    keys.push(...batch)
+    await store.change<RosterDoc>(rosterDoc, { action: 'member.add', resource: `org:${created.id}` }, (d) => {
+      for (const [j, k] of batch.entries()) {
+        const b = bucketOf(k)
+        ;(d.mRank[b] as Record<string, A.ImmutableString>)[k] = S(j % 10 === 0 ? 'officer' : 'member')
+        ;(d.mHandle[b] as Record<string, A.ImmutableString>)[k] = S(`Pilot_${i + j}`)
+        ;(d.mJoined[b] as Record<string, number>)[k] = now
+      }
+    })
+  }
+  // Each member's hangar, created by the leader (fleet:manage) with five ships.
+  const authHeads = A.getHeads(await store.get(rosterDoc)) as ChangeHash[]
+  for (const [n, owner] of keys.entries()) {
+    await store.create<HangarDoc>(
+      hangarId(created.id, owner),
+      { action: 'hangar.import', resource: `hangar:${owner}`, authHeads },
+      (d) => {
+        d.schema = HANGAR_SCHEMA
+        d.org = S(created.id)
+        d.owner = S(owner)
+        d.ships = {}
+        for (let s = 0; s < SHIPS_PER_MEMBER; s++) {
+          const id = randomBytes(8).toString('hex')
+          d.ships[id] = {
+            id: S(id),
+            model: S(`Model ${(n + s) % 40}`),
+            manufacturer: S(MAKERS[(n + s) % MAKERS.length] as string),
+            name: S(''),
+            role: S(s % 2 ? 'fighter' : 'cargo'),
+            pledgeDate: null,
+            cost: 50 + ((n * 7 + s) % 400),
+            insurance: S(s === 0 ? 'lti' : 'standard'),
+            status: S(STATUS[(n + s) % STATUS.length] as string),
+            location: S('Area18'),
+            visibility: S('org'),
+            addedAt: now,
+            loadouts: {},
+            activeLoadout: null,
+          }
+        }
+      },
+    )
+  }
+  await store.stop()
+  await db.close()
+  return created.id
+}
+
+function runChild(
+  dir: string,
+  orgId: string,
+): Promise<{ spawnToExitMs: number; result: Record<string, number> }> {
+  const child = new URL('./scale-child.ts', import.meta.url).pathname
+  const t = performance.now()
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [child, dir, PASS, orgId], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    p.stdout.on('data', (d) => {
+      out += d
+    })
+    p.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`scale child exited ${code}`))
+      else
+        resolve({
+          spawnToExitMs: performance.now() - t,
+          result: JSON.parse(out.trim().split('\n').pop() as string),
+        })
+    })
+  })
+}
+
+export async function run(): Promise<Row[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vg-scale-'))
+  try {
+    let orgId = ''
+    const genMs = await time(async () => {
+      orgId = await generate(join(dir, 'node'))
+    })
+    console.log(
+      `generated ${MEMBERS} members and ${MEMBERS * SHIPS_PER_MEMBER} ships in ${(genMs / 1000).toFixed(1)} s`,
+    )
+    const bare = await time(
+      () => new Promise((r) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('exit', r)),
+    )
+    const { result: r } = await runChild(join(dir, 'node'), orgId)
+    if (r.members !== MEMBERS + 1 || r.ships !== MEMBERS * SHIPS_PER_MEMBER)
+      throw new Error(`wrong data: ${JSON.stringify(r)}`)
+    const MB = 2 ** 20
+    const rows: Row[] = [
+      { figure: 'bare `node -e 0` (baseline)', value: bare, unit: 'ms' },
+      {
+        figure: 'start to ready',
+        value: r.readyMs as number,
+        unit: 'ms',
+        target: '≤ 3000',
+        note: 'process start → node ready, incl. scrypt unlock',
+      },
+      { figure: 'RSS after start', value: (r.rssAfterStart as number) / MB, unit: 'MiB', target: '≤ 300' },
+      {
+        figure: 'roster query (first)',
+        value: r.rosterMs as number,
+        unit: 'ms',
+        target: '≤ 200',
+        note: `${r.members} members`,
+      },
+      { figure: 'roster query (again)', value: r.rosterAgainMs as number, unit: 'ms' },
+      {
+        figure: 'fleet stats (first)',
+        value: r.statsMs as number,
+        unit: 'ms',
+        target: '≤ 200',
+        note: `${r.ships} ships`,
+      },
+      { figure: 'fleet stats (again)', value: r.statsAgainMs as number, unit: 'ms' },
+      {
+        figure: 'add ship persisted, p95',
+        value: r.addShipP95 as number,
+        unit: 'ms',
+        target: '≤ 20',
+        note: 'fsync on',
+      },
+      {
+        figure: 'sign up / withdraw persisted, p95',
+        value: r.signUpP95 as number,
+        unit: 'ms',
+        target: '≤ 20',
+      },
+      { figure: 'RSS after the work', value: (r.rssAfterWork as number) / MB, unit: 'MiB' },
+    ]
+    printTable(
+      `Scale (${MEMBERS} members, ${MEMBERS * SHIPS_PER_MEMBER} ships${quick ? ', quick' : ''})`,
+      rows,
+    )
+    const file = writeResults('scale', {
+      figures: Object.fromEntries(
+        rows.map((x) => [x.figure, { value: x.value, unit: x.unit, target: x.target }]),
+      ),
+    })
+    console.log(`results: ${file}`)
+    return rows
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+if (import.meta.main) await run()
