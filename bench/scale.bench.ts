@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -115,16 +116,26 @@ function runChild(
   })
 }
 
+/**
+ * `VERSEGUY_SCALE_DIR=DIR`: generate once into DIR and reuse it on later runs (the data
+ * takes minutes to build); without it a temp folder is used and removed.
+ */
 export async function run(): Promise<Row[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'vg-scale-'))
+  const keep = process.env.VERSEGUY_SCALE_DIR
+  const dir = keep ?? (await mkdtemp(join(tmpdir(), 'vg-scale-')))
   try {
     let orgId = ''
-    const genMs = await time(async () => {
-      orgId = await generate(join(dir, 'node'))
-    })
-    console.log(
-      `generated ${MEMBERS} members and ${MEMBERS * SHIPS_PER_MEMBER} ships in ${(genMs / 1000).toFixed(1)} s`,
-    )
+    const marker = join(dir, 'org-id')
+    if (keep !== undefined && existsSync(marker)) orgId = readFileSync(marker, 'utf8').trim()
+    else {
+      const genMs = await time(async () => {
+        orgId = await generate(join(dir, 'node'))
+      })
+      writeFileSync(marker, orgId)
+      console.log(
+        `generated ${MEMBERS} members and ${MEMBERS * SHIPS_PER_MEMBER} ships in ${(genMs / 1000).toFixed(1)} s`,
+      )
+    }
     const bare = await time(
       () => new Promise((r) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('exit', r)),
     )
@@ -185,7 +196,7 @@ export async function run(): Promise<Row[]> {
     console.log(`results: ${file}`)
     return rows
   } finally {
-    await rm(dir, { recursive: true, force: true })
+    if (keep === undefined) await rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -17,9 +17,10 @@ import {
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
 import { InvalidInputError, OrgNotFoundError } from '../org/errors.ts'
+import { parseInput as parse } from '../org/input.ts'
 import { rosterId } from '../org/org-service.ts'
 import { type RosterDoc, text } from '../org/roster-schema.ts'
-import { readHangarRow } from './hangar-index.ts'
+import { AT, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
@@ -80,16 +81,6 @@ const loadout = z.object({
   active: z.boolean().default(false),
 })
 const shipId = z.string().regex(/^[0-9a-f]{16}$/, 'must be a ship id (16 hex characters)')
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const r = schema.safeParse(value)
-  if (!r.success) {
-    const issue = r.error.issues[0]
-    const path = issue?.path.length ? `${field}.${issue.path.join('.')}` : field
-    throw new InvalidInputError(path, issue?.message ?? 'invalid')
-  }
-  return r.data
-}
 
 export interface FleetStats {
   readonly ships: number
@@ -252,20 +243,20 @@ export class FleetService {
     const mayView = this.viewer(await this.state(orgId))
     const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
     const out: ShipSummary[] = []
-    for (const [, row] of await this.store.indexRows(prefix)) {
-      for (const ship of readHangarRow(row)) if (mayView(ship)) out.push(ship)
+    for (const [docId, row] of await this.store.indexRows(prefix)) {
+      for (const ship of readHangarRow(docId, row)) if (mayView(ship)) out.push(ship)
     }
     return out
   }
 
   /** Counts and cost of one member's hangar. */
   async hangarStats(orgId: string, owner?: string): Promise<FleetStats> {
-    return stats(await this.visible(orgId, this.owner(owner)))
+    return this.statsOf(`hangar:${hangarName(orgId, this.owner(owner))}`, orgId)
   }
 
   /** The org's fleet composition over every ship this member may see. */
   async composition(orgId: string): Promise<FleetStats> {
-    return stats(await this.visible(orgId))
+    return this.statsOf(`hangar:${orgId}.`, orgId)
   }
 
   /** Members who have a hangar in this org. */
@@ -278,12 +269,35 @@ export class FleetService {
   }
 
   /** Which ships this member may see; the member's rights are read once per query. */
-  private viewer(state: AuthState): (ship: ShipSummary) => boolean {
+  private viewer(state: AuthState): (ship: { owner: string; visibility: string }) => boolean {
     const me = this.signer.memberKey
     const view = state.can(me, 'fleet:view')
     const manage = state.can(me, 'fleet:manage')
     return (ship) =>
       ship.owner === me || (ship.visibility === 'officers' ? manage : ship.visibility === 'org' && view)
+  }
+
+  /** Stats straight from the index tuples: no ship objects are built (50k ships in one pass). */
+  private async statsOf(prefix: string, orgId: string): Promise<FleetStats> {
+    const mayView = this.viewer(await this.state(orgId))
+    const acc = newStats()
+    const probe = { owner: '', visibility: '' }
+    for (const [docId, row] of await this.store.indexRows(prefix)) {
+      probe.owner = rowOwner(docId)
+      for (const t of readHangarTuples(row)) {
+        probe.visibility = t[AT.visibility] as string
+        if (!mayView(probe)) continue
+        count(
+          acc,
+          t[AT.manufacturer] as string,
+          t[AT.status] as string,
+          t[AT.role] as string,
+          t[AT.insurance] as string,
+          t[AT.cost] as number,
+        )
+      }
+    }
+    return finish(acc)
   }
 
   private async changeShip(
@@ -344,21 +358,41 @@ export function hangarId(orgId: string, owner: string): DocId {
   return parseDocId(`hangar:${hangarName(orgId, owner)}`)
 }
 
-function stats(ships: readonly ShipSummary[]): FleetStats {
-  const count = (key: (s: ShipSummary) => string) => {
-    const out: Record<string, number> = {}
-    for (const s of ships) {
-      const k = key(s) || 'unknown'
-      out[k] = (out[k] ?? 0) + 1
-    }
-    return out
-  }
-  return {
-    ships: ships.length,
-    totalCost: Math.round(ships.reduce((sum, s) => sum + s.cost, 0) * 100) / 100,
-    byManufacturer: count((s) => s.manufacturer),
-    byStatus: count((s) => s.status),
-    byRole: count((s) => s.role),
-    byInsurance: count((s) => s.insurance),
-  }
+interface StatsAcc {
+  ships: number
+  cost: number
+  byManufacturer: Record<string, number>
+  byStatus: Record<string, number>
+  byRole: Record<string, number>
+  byInsurance: Record<string, number>
+}
+
+function newStats(): StatsAcc {
+  return { ships: 0, cost: 0, byManufacturer: {}, byStatus: {}, byRole: {}, byInsurance: {} }
+}
+
+function bump(into: Record<string, number>, key: string): void {
+  const k = key || 'unknown'
+  into[k] = (into[k] ?? 0) + 1
+}
+
+function count(
+  acc: StatsAcc,
+  manufacturer: string,
+  status: string,
+  role: string,
+  insurance: string,
+  cost: number,
+): void {
+  acc.ships++
+  acc.cost += typeof cost === 'number' ? cost : 0
+  bump(acc.byManufacturer, manufacturer)
+  bump(acc.byStatus, status)
+  bump(acc.byRole, role)
+  bump(acc.byInsurance, insurance)
+}
+
+function finish(acc: StatsAcc): FleetStats {
+  const { cost, ...rest } = acc
+  return { ...rest, totalCost: Math.round(cost * 100) / 100 }
 }

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod'
 import { isMemberKey } from '../../crdt/index.ts'
-import { InvalidInputError } from '../org/errors.ts'
+
+export { parseInput as parse } from '../org/input.ts'
+
 import {
   DESCRIPTION_MAX,
   DURATION_MAX,
@@ -58,17 +60,6 @@ export const slotId = z.string().regex(SLOT_ID, 'must be a slot id (16 hex chara
 export const opId = z.string().regex(OP_ID, 'must be an operation id (32 hex characters)')
 export const slotInput = z.object({ role, ship: shipId.nullable().default(null) })
 export const slotsInput = z.array(slotInput).max(MAX_SLOTS, `at most ${MAX_SLOTS} slots`)
-
-/** Parses `value`, or throws `InvalidInputError` naming `field` (and the path inside it). */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const r = schema.safeParse(value)
-  if (!r.success) {
-    const issue = r.error.issues[0]
-    const path = issue?.path.length ? `${field}.${issue.path.join('.')}` : field
-    throw new InvalidInputError(path, issue?.message ?? 'invalid')
-  }
-  return r.data
-}
 
 /** What a new operation needs; strings are trimmed, times in milliseconds or ISO 8601. */
 export interface NewOperationInput {

@@ -17,6 +17,7 @@ import {
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
 import { InvalidInputError, NotAMemberError, OrgNotFoundError } from './errors.ts'
+import { parseInput as parse } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
 import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
@@ -93,16 +94,6 @@ const level = z
   .max(MAX_LEVEL - 1)
 const grants = z.array(z.string().refine(isGrant, 'is not a known permission (e.g. fleet:manage, ops:*)'))
 const memberKey = z.string().refine(isMemberKey, 'must be a member key (64 hex characters)')
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
-  const r = schema.safeParse(value)
-  if (!r.success) {
-    const issue = r.error.issues[0]
-    const path = issue?.path.length ? `${field}.${issue.path.join('.')}` : field
-    throw new InvalidInputError(path, issue?.message ?? 'invalid')
-  }
-  return r.data
-}
 
 export class OrgService {
   private readonly store: DocumentStore
