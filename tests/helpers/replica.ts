@@ -75,3 +75,18 @@ export async function everything(r: Replica): Promise<{ entries: SignedEntry[]; 
 export async function sync(from: Replica, to: Replica): Promise<ReceiveResult> {
   return to.store.receive(await everything(from))
 }
+
+/** Brings `who` into the org at `rank`: an invite from `leader`, synced both ways. */
+export async function enlist(
+  leader: Replica,
+  orgId: string,
+  who: Replica,
+  rank: string,
+  handle: string,
+): Promise<void> {
+  const { token } = await leader.org.createInvite(orgId, { rank })
+  await sync(leader, who)
+  await who.org.join(token, handle)
+  const back = await sync(who, leader)
+  if (back.rejected.length > 0) throw new Error(`the join was refused: ${back.rejected[0]?.reason}`)
+}

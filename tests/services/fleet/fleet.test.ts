@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type ChangeHash, parseDocId } from '../../../crdt/index.ts'
 import { type HangarDoc, hangarId } from '../../../services/fleet/index.ts'
 import type { OrgSummary } from '../../../services/org/org-service.ts'
-import { makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { enlist as joinOrg, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
 const open: Replica[] = []
@@ -19,12 +19,8 @@ afterEach(async () => {
 let leader: Replica
 let org: OrgSummary
 
-async function enlist(who: Replica, rank: string, handle: string): Promise<void> {
-  const { token } = await leader.org.createInvite(org.id, { rank })
-  await sync(leader, who)
-  await who.org.join(token, handle)
-  expect((await sync(who, leader)).rejected).toEqual([])
-}
+/** Brings `who` into the test org at `rank`. */
+const enlist = (who: Replica, rank: string, handle: string) => joinOrg(leader, org.id, who, rank, handle)
 
 const cutlass = {
   model: 'Cutlass Black',

@@ -3,11 +3,11 @@
  * replica creates it, `enlist` brings others in through an invite, as members do.
  */
 import * as A from '@automerge/automerge'
-import { afterEach, expect } from 'vitest'
+import { afterEach } from 'vitest'
 import type { ActionInput, ChangeHash } from '../../../crdt/index.ts'
 import { OperationsService } from '../../../services/operations/index.ts'
 import { type OrgSummary, rosterId } from '../../../services/org/org-service.ts'
-import { makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { makeReplica, type Replica } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
 export interface OpsReplica extends Replica {
@@ -40,18 +40,7 @@ export async function founded(name = 'Ops Org'): Promise<{ leader: OpsReplica; o
 }
 
 /** Brings `who` into the org at `rank` (invite from the leader, synced both ways). */
-export async function enlist(
-  leader: Replica,
-  orgId: string,
-  who: Replica,
-  rank: string,
-  handle: string,
-): Promise<void> {
-  const { token } = await leader.org.createInvite(orgId, { rank })
-  await sync(leader, who)
-  await who.org.join(token, handle)
-  expect((await sync(who, leader)).rejected).toEqual([])
-}
+export { enlist } from '../../helpers/replica.ts'
 
 /** An action as the service would record it: with the roster heads the author holds. */
 export async function actionOf(r: Replica, orgId: string, action: string): Promise<ActionInput> {

@@ -9,7 +9,7 @@ import { type ChangeHash, parseDocId, type SignedEntry, signEntry } from '../../
 import { signInvite } from '../../../services/org/invite.ts'
 import type { OrgSummary } from '../../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts'
-import { everything, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { everything, enlist as joinOrg, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
 const open: Replica[] = []
@@ -25,14 +25,8 @@ afterEach(async () => {
 let leader: Replica
 let org: OrgSummary
 
-/** Brings `who` into the org at `rank` (invite from the leader, synced both ways). */
-async function enlist(who: Replica, rank: string, handle: string): Promise<void> {
-  const { token } = await leader.org.createInvite(org.id, { rank })
-  await sync(leader, who)
-  await who.org.join(token, handle)
-  const r = await sync(who, leader)
-  expect(r.rejected).toEqual([])
-}
+/** Brings `who` into the test org at `rank`. */
+const enlist = (who: Replica, rank: string, handle: string) => joinOrg(leader, org.id, who, rank, handle)
 
 /** What the honest leader replica says about everything `from` sends. */
 async function judgedBy(to: Replica, from: Replica) {
