@@ -259,8 +259,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
       if (!existing)
         ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
-      let seq = state.lastSeq
-      for (const change of acceptedHere.changes) ops.push(this.changeOp(docId, ++seq, change))
+      // One record for all of this batch's changes to the document: thousands of puts
+      // become one (read back change by change, so damage is still caught).
+      const seq = state.lastSeq + 1
+      ops.push(this.changeOp(docId, seq, packChanges(acceptedHere.changes)))
       const [doc] = A.applyChanges(state.doc, acceptedHere.changes as A.Change[])
       const indexed = this.indexOp(docId, doc)
       if (indexed !== null) ops.push(indexed)
@@ -392,10 +394,11 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     let doc: A.Doc<unknown>
     try {
       doc = A.load(snapshot, { actor: this.freshActor() })
+      // A record holds one change, or a batch of them (see packChanges).
       if (rows.length > 0)
         [doc] = A.applyChanges(
           doc,
-          rows.map(([, v]) => v),
+          rows.flatMap(([, v]) => unpackChanges(v)),
         )
     } catch (cause) {
       throw new StorageCorruptError(this.db.path, `document ${docId} does not load`, { cause })
@@ -467,4 +470,39 @@ function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
   total.missing.push(...round.missing)
   total.forks.push(...round.forks)
   total.duplicates += round.duplicates
+}
+
+/** Marks a record holding several changes: `VGB1` then, per change, u32 length and bytes. */
+const BATCH_MAGIC = [0x56, 0x47, 0x42, 0x31]
+
+function packChanges(changes: readonly Uint8Array[]): Uint8Array {
+  if (changes.length === 1) return changes[0] as Uint8Array
+  let size = 4
+  for (const c of changes) size += 4 + c.length
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  out.set(BATCH_MAGIC)
+  let at = 4
+  for (const c of changes) {
+    view.setUint32(at, c.length)
+    out.set(c, at + 4)
+    at += 4 + c.length
+  }
+  return out
+}
+
+/** The changes of a record; a single change (Automerge's own magic bytes) stands alone. */
+function unpackChanges(record: Uint8Array): Uint8Array[] {
+  if (!BATCH_MAGIC.every((b, i) => record[i] === b)) return [record]
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength)
+  const out: Uint8Array[] = []
+  let at = 4
+  while (at < record.length) {
+    if (at + 4 > record.length) throw new Error('truncated change batch')
+    const length = view.getUint32(at)
+    if (at + 4 + length > record.length) throw new Error('truncated change batch')
+    out.push(record.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return out
 }
