@@ -8,6 +8,7 @@ import { z } from 'zod'
 import {
   type DocId,
   type DocumentStore,
+  decodeEntry,
   type Entry,
   isMemberKey,
   type MemberKey,
@@ -49,6 +50,16 @@ export interface OrgSummary {
   readonly deleted: boolean
   /** Derived from the roster, never stored. */
   readonly memberCount: number
+}
+
+export interface InviteView {
+  readonly id: string
+  readonly inviter: MemberKey
+  readonly rank: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly usedBy: string | null
+  readonly status: 'open' | 'used' | 'revoked' | 'expired'
 }
 
 export interface FlaggedChange {
@@ -359,6 +370,47 @@ export class OrgService {
       details: { rank: r, expiresAt: invite.expiresAt },
     })
     return { token, invite }
+  }
+
+  /**
+   * Invites of this org, newest first: every member's `invite.create` entry (chains are
+   * shared), with its state from the roster. Needs `members:invite` or `members:manage`.
+   */
+  async listInvites(orgId: string): Promise<InviteView[]> {
+    const state = await this.currentState(orgId)
+    if (!state.can(this.me, 'members:invite') && !state.can(this.me, 'members:manage')) {
+      throw new InvalidInputError('org', 'listing invites needs members:invite or members:manage')
+    }
+    const prefix = `invite:${orgId}/`
+    const now = Date.now()
+    const out: InviteView[] = []
+    for (const author of await this.store.chains.authors()) {
+      for await (const signed of this.store.chains.entries(author)) {
+        const d = decodeEntry(signed)
+        if (!d.ok || d.entry.action !== 'invite.create' || !d.entry.resource.startsWith(prefix)) continue
+        const id = d.entry.resource.slice(prefix.length)
+        const details = (d.entry.details ?? {}) as { rank?: unknown; expiresAt?: unknown }
+        const expiresAt = typeof details.expiresAt === 'number' ? details.expiresAt : 0
+        const usedBy = state.inviteUsedBy(id) ?? null
+        out.push({
+          id,
+          inviter: author,
+          rank: typeof details.rank === 'string' ? details.rank : '',
+          createdAt: d.entry.time,
+          expiresAt,
+          usedBy,
+          status:
+            usedBy !== null
+              ? 'used'
+              : state.isInviteRevoked(id)
+                ? 'revoked'
+                : expiresAt < now
+                  ? 'expired'
+                  : 'open',
+        })
+      }
+    }
+    return out.sort((a, b) => b.createdAt - a.createdAt)
   }
 
   async revokeInvite(orgId: string, inviteId: unknown): Promise<void> {

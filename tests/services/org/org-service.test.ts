@@ -81,4 +81,30 @@ describe('org service', () => {
     const docB = await recruit.org.roster(org.id)
     expect(A.getHeads(docA).sort()).toEqual(A.getHeads(docB).sort())
   })
+
+  it('lists invites with their state: open, used, revoked, expired', async () => {
+    const leader = await replica()
+    const joiner = await replica()
+    const org = await leader.org.createOrg({ name: 'Invite Org', tag: 'INV', handle: 'Inviter_1' })
+    const used = await leader.org.createInvite(org.id, { rank: 'member' })
+    const revoked = await leader.org.createInvite(org.id, { rank: 'recruit' })
+    const expired = await leader.org.createInvite(org.id, { rank: 'member', expiresInHours: 1 / 3_600_000 })
+    const open = await leader.org.createInvite(org.id, { rank: 'officer', expiresInHours: 24 })
+    await leader.org.revokeInvite(org.id, revoked.invite.id)
+    await sync(leader, joiner)
+    await joiner.org.join(used.token, 'Joiner_1')
+    await sync(joiner, leader)
+    await new Promise((r) => setTimeout(r, 5))
+    const list = await leader.org.listInvites(org.id)
+    const status = Object.fromEntries(list.map((i) => [i.id, i.status]))
+    expect(status).toEqual({
+      [used.invite.id]: 'used',
+      [revoked.invite.id]: 'revoked',
+      [expired.invite.id]: 'expired',
+      [open.invite.id]: 'open',
+    })
+    expect(list.find((i) => i.id === used.invite.id)?.usedBy).toBe(joiner.signer.memberKey)
+    // A Member (no members:invite) may not list them.
+    await expect(joiner.org.listInvites(org.id)).rejects.toMatchObject({ name: 'InvalidInputError' })
+  })
 })
