@@ -185,10 +185,6 @@ export class AuthState {
     }
   }
 
-  rankIds(): string[] {
-    return [...(this.tables.get('rankLevel')?.keys() ?? [])]
-  }
-
   rankOf(member: MemberKey | string): string | undefined {
     return asString(this.get('mRank', member))
   }
@@ -223,16 +219,6 @@ export class AuthState {
 
   isInviteRevoked(inviteId: string): boolean {
     return this.get('invitesRevoked', inviteId) !== undefined
-  }
-
-  /** All members (rank holders not kicked), for queries. */
-  members(): MemberKey[] {
-    const out: MemberKey[] = []
-    for (let b = 0; b < BUCKETS; b++) {
-      for (const key of this.tables.get(`mRank/${b}`)?.keys() ?? [])
-        if (this.isMember(key)) out.push(key as MemberKey)
-    }
-    return out
   }
 }
 
