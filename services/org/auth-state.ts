@@ -11,7 +11,7 @@
 import * as A from '@automerge/automerge'
 import type { MemberKey } from '../../crdt/index.ts'
 import { allows, decodeGrants, type Permission } from './permissions.ts'
-import { BUCKETS, bucketOf, type Container, type RosterDoc } from './roster-schema.ts'
+import { bucketOf, type Container, type RosterDoc } from './roster-schema.ts'
 
 export type Scalar = string | number | boolean | null
 
