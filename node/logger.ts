@@ -1,8 +1,10 @@
 /**
- * Namespaced loggers (`verseguy:node`, `verseguy:crdt:store`, …) on pino, written as
- * JSON lines to stderr so stdout stays free for command output.
+ * Namespaced loggers (`verseguy:node`, `verseguy:crdt:store`, …) on pino, written to
+ * stderr so stdout stays free for command output: readable lines on a terminal
+ * (pino-pretty), JSON lines otherwise (services, CI, log collectors).
  */
 import { pino } from 'pino'
+import pretty from 'pino-pretty'
 import type { Logger } from '../crdt/index.ts'
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
@@ -12,7 +14,17 @@ export interface RootLogger {
   forComponent(name: string): Logger
 }
 
-export function createLogger(level: LogLevel = 'info'): RootLogger {
-  const root = pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }))
+export function createLogger(level: LogLevel = 'info', options: { pretty?: boolean } = {}): RootLogger {
+  const human = options.pretty ?? process.stderr.isTTY === true
+  const destination = human
+    ? pretty({
+        destination: 2,
+        sync: true,
+        colorize: true,
+        ignore: 'pid,hostname',
+        translateTime: 'HH:MM:ss',
+      })
+    : pino.destination({ fd: 2, sync: true })
+  const root = pino({ level, base: { pid: process.pid } }, destination)
   return { forComponent: (name) => root.child({ name: `verseguy:${name}` }) }
 }

@@ -132,12 +132,13 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const stored = await this.db.read(() => this.db.meta.get(key))
     const version = String(indexer.version)
     if (stored !== undefined && new TextDecoder().decode(stored) === version) return
-    this.log.info({ type: indexer.type }, 'rebuilding index')
+    const docIds = await this.list(indexer.type)
+    if (docIds.length > 0) this.log.info({ type: indexer.type, documents: docIds.length }, 'rebuilding index')
     const old = await this.db.read(() =>
       this.db.index.keys({ gte: `${indexer.type}:`, lt: `${indexer.type};` }).all(),
     )
     const ops: BatchOp[] = old.map((k) => ({ type: 'del', sublevel: this.db.index, key: k }))
-    for (const docId of await this.list(indexer.type)) {
+    for (const docId of docIds) {
       const row = indexer.row(docId, (await this.load(docId)).doc)
       if (row !== null) ops.push({ type: 'put', sublevel: this.db.index, key: docId, value: row })
       this.docs.delete(docId) // do not keep every document loaded
