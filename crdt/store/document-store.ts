@@ -23,12 +23,18 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
-import { type ReceiveResult, type RemoteBatch, receiveBatch, refuseWaiting } from './remote-batch.ts'
+import {
+  acceptedCount,
+  mergeInto,
+  type ReceiveResult,
+  type RemoteBatch,
+  receiveBatch,
+  refuseWaiting,
+} from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
-
-const SEQ_DIGITS = 15
 
 /** What a local action says about itself; becomes the signed chain entry. */
 export interface ActionInput {
@@ -77,10 +83,6 @@ interface DocState {
   /** Change keys since the snapshot. */
   pending: number
   compacting: boolean
-}
-
-export function changeKey(docId: DocId, seq: number): string {
-  return `${docId}!${String(seq).padStart(SEQ_DIGITS, '0')}`
 }
 
 export class DocumentStore extends EventEmitter<StoreEvents> {
@@ -230,7 +232,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       // Entries that waited on this batch's other changes (e.g. roster heads) get another
       // round once those are written, as long as rounds make progress.
       let last = total
-      for (let round = 0; round < 16 && last.waiting.length > 0 && accepted(last) > 0; round++) {
+      for (let round = 0; round < 16 && last.waiting.length > 0 && acceptedCount(last) > 0; round++) {
         const waiting = last.waiting.splice(0)
         const changes = waiting.flatMap((e) =>
           e.changes.map((h) => last.changeBytes.get(h)).filter((c) => c !== undefined),
@@ -448,62 +450,4 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
-}
-
-function accepted(r: ReceiveResult): number {
-  let n = r.entriesOnly.length
-  for (const d of r.byDoc.values()) n += d.entries.length
-  return n
-}
-
-/** Adds a later round's outcome to the first round's result. */
-function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
-  for (const [docId, acc] of round.byDoc) {
-    const into = total.byDoc.get(docId)
-    if (into === undefined) total.byDoc.set(docId, acc)
-    else {
-      into.entries.push(...acc.entries)
-      into.changes.push(...acc.changes)
-    }
-  }
-  total.entriesOnly.push(...round.entriesOnly)
-  total.rejected.push(...round.rejected)
-  total.missing.push(...round.missing)
-  total.forks.push(...round.forks)
-  total.duplicates += round.duplicates
-}
-
-/** Marks a record holding several changes: `VGB1` then, per change, u32 length and bytes. */
-const BATCH_MAGIC = [0x56, 0x47, 0x42, 0x31]
-
-function packChanges(changes: readonly Uint8Array[]): Uint8Array {
-  if (changes.length === 1) return changes[0] as Uint8Array
-  let size = 4
-  for (const c of changes) size += 4 + c.length
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  out.set(BATCH_MAGIC)
-  let at = 4
-  for (const c of changes) {
-    view.setUint32(at, c.length)
-    out.set(c, at + 4)
-    at += 4 + c.length
-  }
-  return out
-}
-
-/** The changes of a record; a single change (Automerge's own magic bytes) stands alone. */
-function unpackChanges(record: Uint8Array): Uint8Array[] {
-  if (!BATCH_MAGIC.every((b, i) => record[i] === b)) return [record]
-  const view = new DataView(record.buffer, record.byteOffset, record.byteLength)
-  const out: Uint8Array[] = []
-  let at = 4
-  while (at < record.length) {
-    if (at + 4 > record.length) throw new Error('truncated change batch')
-    const length = view.getUint32(at)
-    if (at + 4 + length > record.length) throw new Error('truncated change batch')
-    out.push(record.subarray(at + 4, at + 4 + length))
-    at += 4 + length
-  }
-  return out
 }

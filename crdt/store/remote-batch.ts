@@ -284,3 +284,27 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     return null
   }
 }
+
+/** How many entries a receive round accepted. */
+export function acceptedCount(r: ReceiveResult): number {
+  let n = r.entriesOnly.length
+  for (const d of r.byDoc.values()) n += d.entries.length
+  return n
+}
+
+/** Adds a later round's outcome to the first round's result. */
+export function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
+  for (const [docId, acc] of round.byDoc) {
+    const into = total.byDoc.get(docId)
+    if (into === undefined) total.byDoc.set(docId, acc)
+    else {
+      into.entries.push(...acc.entries)
+      into.changes.push(...acc.changes)
+    }
+  }
+  total.entriesOnly.push(...round.entriesOnly)
+  total.rejected.push(...round.rejected)
+  total.missing.push(...round.missing)
+  total.forks.push(...round.forks)
+  total.duplicates += round.duplicates
+}

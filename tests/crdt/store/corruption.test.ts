@@ -16,7 +16,7 @@ import {
   StorageLockedError,
   StorageMissingError,
 } from '../../../crdt/index.ts'
-import { changeKey } from '../../../crdt/store/document-store.ts'
+import { changeKey } from '../../../crdt/store/change-records.ts'
 import { keysOf, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 

@@ -10,7 +10,7 @@ import {
   StoreClosedError,
   verifyChain,
 } from '../../../crdt/index.ts'
-import { changeKey } from '../../../crdt/store/document-store.ts'
+import { changeKey } from '../../../crdt/store/change-records.ts'
 import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
