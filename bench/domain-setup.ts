@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import { Database, DocumentStore, type SignedEntry, type Signer } from '../crdt/index.ts'
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
 import type { FleetService } from '../services/fleet/index.ts'
+import type { InviteService } from '../services/org/invite-service.ts'
 import type { OrgService } from '../services/org/org-service.ts'
 
 export interface BenchNode {
   readonly signer: Signer
   readonly store: DocumentStore
   readonly org: OrgService
+  readonly invites: InviteService
   readonly fleet: FleetService
   readonly close: () => Promise<void>
 }

@@ -26,9 +26,9 @@ async function receive(): Promise<Row[]> {
   const leader = await benchNode(signer(), { sync: false })
   const member = await benchNode(signer(), { sync: false })
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
-  const { token } = await leader.org.createInvite(org.id, { rank: 'member' })
+  const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
   await member.store.receive(await everything(leader))
-  await member.org.join(token, 'Bench_Member')
+  await member.invites.join(token, 'Bench_Member')
   await leader.store.receive(await everything(member))
   const ids: string[] = []
   for (let i = 0; i < SHIPS; i++) {

@@ -8,6 +8,7 @@ import { type DocumentIndexer, type DocumentStore, parseDocId, type Signer } fro
 import { DomainValidator } from './domain-validator.ts'
 import { FleetService, hangarIndexer } from './fleet/index.ts'
 import { OperationsService } from './operations/index.ts'
+import { InviteService } from './org/invite-service.ts'
 import { OrgService } from './org/org-service.ts'
 import type { RosterDoc } from './org/roster-schema.ts'
 
@@ -30,6 +31,7 @@ export function domainValidator(store: () => DocumentStore): DomainValidator {
 
 export interface DomainServices {
   readonly org: OrgService
+  readonly invites: InviteService
   readonly fleet: FleetService
   readonly ops: OperationsService
 }
@@ -40,5 +42,10 @@ export function domainServices(c: {
   validator: DomainValidator
 }): DomainServices {
   const base = { store: c.store, signer: c.signer, auth: c.validator.auth }
-  return { org: new OrgService(base), fleet: new FleetService(base), ops: new OperationsService(base) }
+  return {
+    org: new OrgService(base),
+    invites: new InviteService(base),
+    fleet: new FleetService(base),
+    ops: new OperationsService(base),
+  }
 }

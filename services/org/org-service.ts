@@ -1,5 +1,6 @@
 /**
- * Orgs, ranks, members and invites: the operations a leader, officer or member takes.
+ * Orgs, ranks and members: the operations a leader, officer or member takes (invites
+ * are in invite-service.ts).
  * Input is checked here (errors name the field); permissions are checked by the same
  * rules that judge remote changes (`ChangeRefusedError` when not allowed).
  */
@@ -8,58 +9,25 @@ import { z } from 'zod'
 import {
   type DocId,
   type DocumentStore,
-  decodeEntry,
   type Entry,
   isMemberKey,
   type MemberKey,
-  parseDocId,
   type Signer,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
-import { InvalidInputError, NotAMemberError, OrgNotFoundError } from './errors.ts'
-import { parseInput as parse } from './input.ts'
-import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
-import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
+import { InvalidInputError, NotAMemberError } from './errors.ts'
+import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
+import { deriveOrgId, newNonce } from './org-id.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
+import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
-import {
-  DESCRIPTION_MAX,
-  HANDLE,
-  MAX_LEVEL,
-  NAME_MAX,
-  NAME_MIN,
-  NOTES_MAX,
-  RANK_ID,
-  TAG,
-} from './validation.ts'
+import { DESCRIPTION_MAX, MAX_LEVEL, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
 
 export interface OrgServiceComponents {
   readonly store: DocumentStore
   readonly signer: Signer
   readonly auth: AuthIndex
-}
-
-export interface OrgSummary {
-  readonly id: string
-  readonly name: string
-  readonly tag: string
-  readonly description: string
-  readonly founded: number
-  readonly owner: MemberKey
-  readonly deleted: boolean
-  /** Derived from the roster, never stored. */
-  readonly memberCount: number
-}
-
-export interface InviteView {
-  readonly id: string
-  readonly inviter: MemberKey
-  readonly rank: string
-  readonly createdAt: number
-  readonly expiresAt: number
-  readonly usedBy: string | null
-  readonly status: 'open' | 'used' | 'revoked' | 'expired'
 }
 
 export interface FlaggedChange {
@@ -96,8 +64,6 @@ const name = z
   .max(NAME_MAX, `must be ${NAME_MIN} to ${NAME_MAX} characters`)
 const tag = z.string().regex(TAG, 'must be 2 to 5 upper-case letters or digits')
 const description = z.string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`)
-const handle = z.string().regex(HANDLE, 'must be 3 to 60 letters, digits, - or _ (an RSI handle)')
-const rankId = z.string().regex(RANK_ID, 'must be lower-case letters, digits and - (e.g. wing-lead)')
 const level = z
   .number()
   .int('must be a whole number')
@@ -109,12 +75,12 @@ const memberKey = z.string().refine(isMemberKey, 'must be a member key (64 hex c
 export class OrgService {
   private readonly store: DocumentStore
   private readonly signer: Signer
-  private readonly auth: AuthIndex
+  private readonly rosters: RosterAccess
 
   constructor(components: OrgServiceComponents) {
     this.store = components.store
     this.signer = components.signer
-    this.auth = components.auth
+    this.rosters = new RosterAccess(components)
   }
 
   get me(): MemberKey {
@@ -171,12 +137,13 @@ export class OrgService {
   /** Orgs this node holds. */
   async listOrgs(): Promise<OrgSummary[]> {
     const out: OrgSummary[] = []
-    for (const id of await this.store.list('org')) out.push(summarize(await this.store.get<RosterDoc>(id)))
+    for (const id of await this.store.list('org'))
+      out.push(summarizeRoster(await this.store.get<RosterDoc>(id)))
     return out
   }
 
   async getOrg(orgId: string): Promise<OrgSummary> {
-    return summarize(await this.roster(orgId))
+    return summarizeRoster(await this.roster(orgId))
   }
 
   async updateOrg(
@@ -332,125 +299,6 @@ export class OrgService {
     })
   }
 
-  /** Creates a signed, single-use invite for a rank below yours. */
-  async createInvite(
-    orgId: string,
-    input: { rank: unknown; expiresInHours?: unknown; bootstrap?: readonly string[] },
-  ): Promise<{ token: string; invite: Invite }> {
-    const r = parse(rankId, input.rank, 'rank')
-    const hours = parse(
-      z
-        .number()
-        .positive()
-        .max(24 * 365),
-      input.expiresInHours ?? 72,
-      'expiresInHours',
-    )
-    const state = await this.currentState(orgId)
-    if (!state.can(this.me, 'members:invite'))
-      throw new InvalidInputError('rank', 'you may not invite (members:invite)')
-    const rank = state.rank(r)
-    if (rank === undefined) throw new InvalidInputError('rank', `no rank ${r}`)
-    if (rank.level >= state.levelOf(this.me))
-      throw new InvalidInputError('rank', 'must be below your own level')
-    const now = Date.now()
-    const invite: Invite = {
-      id: newInviteId(),
-      orgId,
-      inviter: this.me,
-      rank: r,
-      issuedAt: now,
-      expiresAt: now + Math.round(hours * 3_600_000),
-      bootstrap: input.bootstrap ?? [],
-    }
-    const token = signInvite(invite, this.signer)
-    await this.store.record({
-      action: 'invite.create',
-      resource: `invite:${orgId}/${invite.id}`,
-      details: { rank: r, expiresAt: invite.expiresAt },
-    })
-    return { token, invite }
-  }
-
-  /**
-   * Invites of this org, newest first: every member's `invite.create` entry (chains are
-   * shared), with its state from the roster. Needs `members:invite` or `members:manage`.
-   */
-  async listInvites(orgId: string): Promise<InviteView[]> {
-    const state = await this.currentState(orgId)
-    if (!state.can(this.me, 'members:invite') && !state.can(this.me, 'members:manage')) {
-      throw new InvalidInputError('org', 'listing invites needs members:invite or members:manage')
-    }
-    const prefix = `invite:${orgId}/`
-    const now = Date.now()
-    const out: InviteView[] = []
-    for (const author of await this.store.chains.authors()) {
-      for await (const signed of this.store.chains.entries(author)) {
-        const d = decodeEntry(signed)
-        if (!d.ok || d.entry.action !== 'invite.create' || !d.entry.resource.startsWith(prefix)) continue
-        const id = d.entry.resource.slice(prefix.length)
-        const details = (d.entry.details ?? {}) as { rank?: unknown; expiresAt?: unknown }
-        const expiresAt = typeof details.expiresAt === 'number' ? details.expiresAt : 0
-        const usedBy = state.inviteUsedBy(id) ?? null
-        out.push({
-          id,
-          inviter: author,
-          rank: typeof details.rank === 'string' ? details.rank : '',
-          createdAt: d.entry.time,
-          expiresAt,
-          usedBy,
-          status:
-            usedBy !== null
-              ? 'used'
-              : state.isInviteRevoked(id)
-                ? 'revoked'
-                : expiresAt < now
-                  ? 'expired'
-                  : 'open',
-        })
-      }
-    }
-    return out.sort((a, b) => b.createdAt - a.createdAt)
-  }
-
-  async revokeInvite(orgId: string, inviteId: unknown): Promise<void> {
-    const id = parse(
-      z.string().regex(/^[0-9a-f]{32}$/, 'must be an invite id (32 hex characters)'),
-      inviteId,
-      'invite',
-    )
-    await this.change(orgId, { action: 'invite.revoke', resource: `invite:${orgId}/${id}` }, (d) => {
-      d.invitesRevoked[id] = Date.now()
-    })
-  }
-
-  /**
-   * Joins the org of an invite. This node must hold the org's roster (synced from a
-   * peer); the join is valid on every node with no officer online.
-   */
-  async join(token: unknown, handleValue: unknown): Promise<OrgSummary> {
-    const read = readInvite(token)
-    if (!read.ok) throw new InvalidInputError('token', read.reason)
-    const h = parse(handle, handleValue, 'handle')
-    const invite = read.invite
-    await this.change(
-      invite.orgId,
-      {
-        action: 'member.join',
-        resource: `member:${invite.orgId}/${this.me}`,
-        details: { invite: token as string },
-      },
-      (d) => {
-        memberField(d, 'mRank', this.me)[this.me] = str(invite.rank)
-        memberField(d, 'mHandle', this.me)[this.me] = str(h)
-        memberField(d, 'mJoined', this.me)[this.me] = Date.now()
-        memberField(d, 'mInvite', this.me)[this.me] = str(invite.id)
-        d.invitesUsed[invite.id] = str(this.me)
-      },
-    )
-    return this.getOrg(invite.orgId)
-  }
-
   /**
    * Changes by removed members that were made concurrently with their removal: valid at
    * their own dependencies, so accepted everywhere, and listed here for officers to
@@ -490,17 +338,11 @@ export class OrgService {
 
   /** The authorization state at the roster's current heads. */
   async currentState(orgId: string): Promise<AuthState> {
-    const doc = await this.roster(orgId)
-    const state = await this.auth.stateAt(orgId, A.getHeads(doc) as never)
-    if (state === null) throw new OrgNotFoundError(orgId)
-    return state
+    return this.rosters.currentState(orgId)
   }
 
   async roster(orgId: string): Promise<A.Doc<RosterDoc>> {
-    if (!ORG_ID.test(orgId)) throw new InvalidInputError('org', 'must be an org id (32 hex characters)')
-    const id = rosterId(orgId)
-    if (!(await this.store.has(id))) throw new OrgNotFoundError(orgId)
-    return this.store.get<RosterDoc>(id)
+    return this.rosters.roster(orgId)
   }
 
   private async change(
@@ -508,37 +350,8 @@ export class OrgService {
     action: { action: string; resource: string; details?: Record<string, string | number | string[]> },
     fn: (doc: RosterDoc) => void,
   ): Promise<Entry | null> {
-    await this.roster(orgId)
-    const { entry } = await this.store.change<RosterDoc>(rosterId(orgId), action, fn)
-    return entry
+    return this.rosters.change(orgId, action, fn)
   }
 }
 
-export function rosterId(orgId: string): DocId {
-  return parseDocId(`org:${orgId}`)
-}
-
-function memberField<V>(
-  doc: RosterDoc,
-  field: 'mRank' | 'mHandle' | 'mJoined' | 'mNotes' | 'mInvite' | 'kicked',
-  key: string,
-): Record<string, V> {
-  return (doc[field] as unknown as Record<string, Record<string, V>>)[bucketOf(key)] as Record<string, V>
-}
-
-function summarize(doc: A.Doc<RosterDoc>): OrgSummary {
-  let memberCount = 0
-  for (const [b, bucket] of Object.entries(doc.mRank)) {
-    for (const key of Object.keys(bucket)) if (doc.kicked[b]?.[key] === undefined) memberCount++
-  }
-  return {
-    id: text(doc.org.id) ?? '',
-    name: text(doc.org.name) ?? '',
-    tag: text(doc.org.tag) ?? '',
-    description: text(doc.org.description) ?? '',
-    founded: doc.org.founded,
-    owner: (text(doc.org.owner) ?? '') as MemberKey,
-    deleted: typeof doc.org.deletedAt === 'number',
-    memberCount,
-  }
-}
+export { type OrgSummary, rosterId } from './roster-access.ts'

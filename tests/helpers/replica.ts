@@ -16,6 +16,7 @@ import {
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
+import type { InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
 import { acceptAll } from './accept-all.ts'
 import { makeSigner } from './signer.ts'
@@ -25,6 +26,7 @@ export interface Replica {
   readonly store: DocumentStore
   readonly validator: DomainValidator
   readonly org: OrgService
+  readonly invites: InviteService
   readonly fleet: FleetService
   readonly close: () => Promise<void>
 }
@@ -45,12 +47,13 @@ export async function makeReplica(
     { sync: false },
   )
   await store.start()
-  const { org, fleet } = domainServices({ store, signer, validator })
+  const { org, invites, fleet } = domainServices({ store, signer, validator })
   return {
     signer,
     store,
     validator,
     org,
+    invites,
     fleet,
     close: async () => {
       await store.stop()
@@ -84,9 +87,9 @@ export async function enlist(
   rank: string,
   handle: string,
 ): Promise<void> {
-  const { token } = await leader.org.createInvite(orgId, { rank })
+  const { token } = await leader.invites.createInvite(orgId, { rank })
   await sync(leader, who)
-  await who.org.join(token, handle)
+  await who.invites.join(token, handle)
   const back = await sync(who, leader)
   if (back.rejected.length > 0) throw new Error(`the join was refused: ${back.rejected[0]?.reason}`)
 }

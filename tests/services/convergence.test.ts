@@ -60,9 +60,9 @@ describe('convergence', () => {
             [officer, 'officer', 'Off_1'],
             [member, 'member', 'Mem_2'],
           ] as const) {
-            const { token } = await leader.org.createInvite(org.id, { rank })
+            const { token } = await leader.invites.createInvite(org.id, { rank })
             await sync(leader, r)
-            await r.org.join(token, h)
+            await r.invites.join(token, h)
             await sync(r, leader)
           }
           for (const r of rs) await sync(leader, r)

@@ -67,9 +67,9 @@ describe('org service', () => {
     const leader = await replica()
     const recruit = await replica()
     const org = await leader.org.createOrg({ name: 'Night Owls', tag: 'OWL', handle: 'Owl_Lead' })
-    const { token } = await leader.org.createInvite(org.id, { rank: 'member' })
+    const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
     await sync(leader, recruit) // the newcomer gets the roster
-    const joined = await recruit.org.join(token, 'Owl_Two')
+    const joined = await recruit.invites.join(token, 'Owl_Two')
     expect(joined.memberCount).toBe(2)
     const result = await sync(recruit, leader) // the leader was offline meanwhile
     expect(result.rejected).toEqual([])
@@ -86,16 +86,19 @@ describe('org service', () => {
     const leader = await replica()
     const joiner = await replica()
     const org = await leader.org.createOrg({ name: 'Invite Org', tag: 'INV', handle: 'Inviter_1' })
-    const used = await leader.org.createInvite(org.id, { rank: 'member' })
-    const revoked = await leader.org.createInvite(org.id, { rank: 'recruit' })
-    const expired = await leader.org.createInvite(org.id, { rank: 'member', expiresInHours: 1 / 3_600_000 })
-    const open = await leader.org.createInvite(org.id, { rank: 'officer', expiresInHours: 24 })
-    await leader.org.revokeInvite(org.id, revoked.invite.id)
+    const used = await leader.invites.createInvite(org.id, { rank: 'member' })
+    const revoked = await leader.invites.createInvite(org.id, { rank: 'recruit' })
+    const expired = await leader.invites.createInvite(org.id, {
+      rank: 'member',
+      expiresInHours: 1 / 3_600_000,
+    })
+    const open = await leader.invites.createInvite(org.id, { rank: 'officer', expiresInHours: 24 })
+    await leader.invites.revokeInvite(org.id, revoked.invite.id)
     await sync(leader, joiner)
-    await joiner.org.join(used.token, 'Joiner_1')
+    await joiner.invites.join(used.token, 'Joiner_1')
     await sync(joiner, leader)
     await new Promise((r) => setTimeout(r, 5))
-    const list = await leader.org.listInvites(org.id)
+    const list = await leader.invites.listInvites(org.id)
     const status = Object.fromEntries(list.map((i) => [i.id, i.status]))
     expect(status).toEqual({
       [used.invite.id]: 'used',
@@ -105,6 +108,6 @@ describe('org service', () => {
     })
     expect(list.find((i) => i.id === used.invite.id)?.usedBy).toBe(joiner.signer.memberKey)
     // A Member (no members:invite) may not list them.
-    await expect(joiner.org.listInvites(org.id)).rejects.toMatchObject({ name: 'InvalidInputError' })
+    await expect(joiner.invites.listInvites(org.id)).rejects.toMatchObject({ name: 'InvalidInputError' })
   })
 })

@@ -197,21 +197,24 @@ describe('invites', () => {
   it('an invite used twice is refused the second time', async () => {
     const first = await replica()
     const second = await replica(true)
-    const { token } = await leader.org.createInvite(org.id, { rank: 'member' })
+    const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
     await sync(leader, first)
-    await first.org.join(token, 'First_1')
+    await first.invites.join(token, 'First_1')
     await sync(first, leader)
     await sync(leader, second)
-    await second.org.join(token, 'Second_1')
+    await second.invites.join(token, 'Second_1')
     expect(reasons((await judgedBy(leader, second)).result)).toContain('the invite was already used')
   })
 
   it('an expired invite is refused', async () => {
     const late = await replica(true)
-    const { token } = await leader.org.createInvite(org.id, { rank: 'member', expiresInHours: 1 / 3_600_000 })
+    const { token } = await leader.invites.createInvite(org.id, {
+      rank: 'member',
+      expiresInHours: 1 / 3_600_000,
+    })
     await sync(leader, late)
     await new Promise((r) => setTimeout(r, 5))
-    await late.org.join(token, 'Late_1')
+    await late.invites.join(token, 'Late_1')
     expect(reasons((await judgedBy(leader, late)).result)).toContain(
       'the invite had expired (or was not yet issued)',
     )
@@ -228,7 +231,7 @@ describe('invites', () => {
     )
     const a = await replica(true)
     await sync(leader, a)
-    await a.org.join(fromMember, 'Joiner_A')
+    await a.invites.join(fromMember, 'Joiner_A')
     expect(reasons((await judgedBy(leader, a)).result)).toContain(
       'the inviter may not invite (members:invite) at that time',
     )
@@ -241,7 +244,7 @@ describe('invites', () => {
     )
     const b = await replica(true)
     await sync(leader, b)
-    await b.org.join(tooHigh, 'Joiner_B')
+    await b.invites.join(tooHigh, 'Joiner_B')
     expect(reasons((await judgedBy(leader, b)).result)).toContain(
       "the invite grants a rank at or above the inviter's level",
     )
@@ -249,10 +252,10 @@ describe('invites', () => {
 
   it('a revoked invite is refused', async () => {
     const joiner = await replica(true)
-    const { token, invite } = await leader.org.createInvite(org.id, { rank: 'member' })
-    await leader.org.revokeInvite(org.id, invite.id)
+    const { token, invite } = await leader.invites.createInvite(org.id, { rank: 'member' })
+    await leader.invites.revokeInvite(org.id, invite.id)
     await sync(leader, joiner)
-    await joiner.org.join(token, 'Joiner_1')
+    await joiner.invites.join(token, 'Joiner_1')
     expect(reasons((await judgedBy(leader, joiner)).result)).toContain('the invite was revoked')
   })
 })
