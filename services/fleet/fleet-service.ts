@@ -16,10 +16,10 @@ import {
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
-import { InvalidInputError, OrgNotFoundError } from '../org/errors.ts'
+import { InvalidInputError } from '../org/errors.ts'
 import { parseInput as parse } from '../org/input.ts'
-import { rosterId } from '../org/org-service.ts'
-import { type RosterDoc, text } from '../org/roster-schema.ts'
+import { RosterAccess } from '../org/roster-access.ts'
+import { text } from '../org/roster-schema.ts'
 import { AT, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
 import {
   HANGAR_SCHEMA,
@@ -94,12 +94,12 @@ export interface FleetStats {
 export class FleetService {
   private readonly store: DocumentStore
   private readonly signer: Signer
-  private readonly auth: AuthIndex
+  private readonly rosters: RosterAccess
 
   constructor(components: FleetServiceComponents) {
     this.store = components.store
     this.signer = components.signer
-    this.auth = components.auth
+    this.rosters = new RosterAccess(components)
   }
 
   /** Adds a ship to a hangar (your own by default). Returns it. */
@@ -328,23 +328,12 @@ export class FleetService {
     return (await this.store.has(id)) ? this.store.get<HangarDoc>(id) : null
   }
 
-  private async rosterDoc(orgId: string): Promise<A.Doc<RosterDoc>> {
-    if (!/^[0-9a-f]{32}$/.test(orgId))
-      throw new InvalidInputError('org', 'must be an org id (32 hex characters)')
-    const id = rosterId(orgId)
-    if (!(await this.store.has(id))) throw new OrgNotFoundError(orgId)
-    return this.store.get<RosterDoc>(id)
-  }
-
   private async rosterHeads(orgId: string) {
-    return A.getHeads(await this.rosterDoc(orgId)) as never
+    return A.getHeads(await this.rosters.roster(orgId)) as never
   }
 
   private async state(orgId: string): Promise<AuthState> {
-    const heads = await this.rosterHeads(orgId)
-    const state = await this.auth.stateAt(orgId, heads)
-    if (state === null) throw new OrgNotFoundError(orgId)
-    return state
+    return this.rosters.currentState(orgId)
   }
 
   private owner(owner: string | undefined): MemberKey {
