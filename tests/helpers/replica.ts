@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 import {
   Database,
   DocumentStore,
@@ -92,4 +93,17 @@ export async function enlist(
   await who.invites.join(token, handle)
   const back = await sync(who, leader)
   if (back.rejected.length > 0) throw new Error(`the join was refused: ${back.rejected[0]?.reason}`)
+}
+
+/** Replicas for one test file, each closed after its test. Call at module level. */
+export function useReplicas(): (lawless?: boolean) => Promise<Replica> {
+  const open: Replica[] = []
+  afterEach(async () => {
+    for (const r of open.splice(0)) await r.close()
+  })
+  return async (lawless = false) => {
+    const r = await makeReplica(makeSigner(), { lawless })
+    open.push(r)
+    return r
+  }
 }

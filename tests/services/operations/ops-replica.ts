@@ -3,26 +3,20 @@
  * replica creates it, `enlist` brings others in through an invite, as members do.
  */
 import * as A from '@automerge/automerge'
-import { afterEach } from 'vitest'
 import type { ActionInput, ChangeHash } from '../../../crdt/index.ts'
 import { OperationsService } from '../../../services/operations/index.ts'
 import { type OrgSummary, rosterId } from '../../../services/org/org-service.ts'
-import { makeReplica, type Replica } from '../../helpers/replica.ts'
-import { makeSigner } from '../../helpers/signer.ts'
+import { type Replica, useReplicas } from '../../helpers/replica.ts'
 
 export interface OpsReplica extends Replica {
   readonly ops: OperationsService
 }
 
-const open: Replica[] = []
-afterEach(async () => {
-  for (const r of open.splice(0)) await r.close()
-})
+const plainReplica = useReplicas()
 
 /** A replica; `lawless` ones skip their own checks, like modified software. */
 export async function replica(lawless = false, now?: () => number): Promise<OpsReplica> {
-  const r = await makeReplica(makeSigner(), { lawless })
-  open.push(r)
+  const r = await plainReplica(lawless)
   const ops = new OperationsService({
     store: r.store,
     signer: r.signer,

@@ -1,16 +1,8 @@
 import * as A from '@automerge/automerge'
-import { afterEach, describe, expect, it } from 'vitest'
-import { makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { describe, expect, it } from 'vitest'
+import { sync, useReplicas } from '../../helpers/replica.ts'
 
-const open: Replica[] = []
-async function replica(): Promise<Replica> {
-  const r = await makeReplica()
-  open.push(r)
-  return r
-}
-afterEach(async () => {
-  for (const r of open.splice(0)) await r.close()
-})
+const replica = useReplicas()
 
 describe('org service', () => {
   it('creates an org with the default ranks and its founder as Leader', async () => {

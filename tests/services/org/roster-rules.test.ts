@@ -4,23 +4,14 @@
  * refuses it, stores nothing of it, and names the reason.
  */
 import * as A from '@automerge/automerge'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { type ChangeHash, parseDocId, type SignedEntry, signEntry } from '../../../crdt/index.ts'
 import { signInvite } from '../../../services/org/invite.ts'
 import type { OrgSummary } from '../../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts'
-import { everything, enlist as joinOrg, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
-import { makeSigner } from '../../helpers/signer.ts'
+import { everything, enlist as joinOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
-const open: Replica[] = []
-async function replica(lawless = false): Promise<Replica> {
-  const r = await makeReplica(makeSigner(), { lawless })
-  open.push(r)
-  return r
-}
-afterEach(async () => {
-  for (const r of open.splice(0)) await r.close()
-})
+const replica = useReplicas()
 
 let leader: Replica
 let org: OrgSummary
