@@ -113,7 +113,7 @@ function bodyProblem(b: EntryBody, decoded = false): string | null {
   if (
     !Array.isArray(b.authHeads) ||
     b.authHeads.length > ENTRY_LIMITS.maxAuthHeads ||
-    !b.authHeads.every(isHex64)
+    (!decoded && !b.authHeads.every(isHex64))
   ) {
     return `authHeads: must be at most ${ENTRY_LIMITS.maxAuthHeads} hashes of 32 bytes`
   }
@@ -258,12 +258,8 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     const detailsBytes = take(u32())
     if (at !== bytes.length) return fail('trailing bytes')
     if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large')
-    let details: unknown
-    try {
-      details = dagCbor.decode(detailsBytes)
-    } catch {
-      return fail('malformed entry field details')
-    }
+    const details = decodeDetails(detailsBytes)
+    if (details === undefined) return fail('malformed entry field details')
     const entry: Entry = {
       author: author as MemberKey,
       seq,
@@ -271,7 +267,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
       time,
       action,
       resource,
-      details: details as JsonValue,
+      details: details === NON_CANONICAL ? null : details,
       doc: doc as DocId | null,
       changes: changes as ChangeHash[],
       authHeads: authHeads as ChangeHash[],
@@ -281,14 +277,56 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     }
     const problem = bodyProblem(entry, true)
     if (problem !== null) return fail(`malformed entry field ${problem}`)
-    // One body, one byte form: details must be the deterministic encoding of its value.
-    if (!bytesEqual(dagCbor.encode(details), detailsBytes)) return fail('non-canonical encoding')
+    if (details === NON_CANONICAL) return fail('non-canonical encoding')
     return { ok: true, entry }
   } catch (err) {
     if (err instanceof Truncated) return fail('truncated entry')
     if (err instanceof TypeError) return fail('malformed entry field text: not UTF-8')
     return fail('undecodable entry body')
   }
+}
+
+const NON_CANONICAL = Symbol('non-canonical')
+
+/**
+ * Recently seen small `details` encodings and their values, deep-frozen: a batch repeats
+ * a few shapes thousands of times, and each costs a CBOR decode and re-encode.
+ */
+const detailsSeen = new Map<string, JsonValue>()
+const DETAILS_CACHE = { maxBytes: 96, maxEntries: 512 }
+
+/**
+ * The value of a `details` field; NON_CANONICAL when it is not the deterministic
+ * encoding of that value (one body, one byte form); undefined when it does not decode.
+ */
+function decodeDetails(bytes: Uint8Array): JsonValue | typeof NON_CANONICAL | undefined {
+  const cacheable = bytes.length <= DETAILS_CACHE.maxBytes
+  const key = cacheable
+    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    : ''
+  const seen = cacheable ? detailsSeen.get(key) : undefined
+  if (seen !== undefined) return seen
+  let value: JsonValue
+  try {
+    value = dagCbor.decode(bytes)
+  } catch {
+    return undefined
+  }
+  if (!isJsonValue(value)) return value
+  if (!bytesEqual(dagCbor.encode(value), bytes)) return NON_CANONICAL
+  if (cacheable) {
+    if (detailsSeen.size >= DETAILS_CACHE.maxEntries) detailsSeen.clear()
+    detailsSeen.set(key, deepFreeze(value))
+  }
+  return value
+}
+
+function deepFreeze(value: JsonValue): JsonValue {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
 }
 
 function fail(reason: string): DecodeResult {

@@ -23,6 +23,7 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { decodeChange } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
@@ -295,7 +296,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const doc = await this.get(docId)
     if (hashes === undefined) return A.getAllChanges(doc)
     const wanted = new Set(hashes)
-    return A.getAllChanges(doc).filter((c) => wanted.has(A.decodeChange(c).hash as ChangeHash))
+    return A.getAllChanges(doc).filter((c) => wanted.has(decodeChange(c).hash as ChangeHash))
   }
 
   /** Writes a snapshot of `docId` now and drops the changes it covers. */
@@ -334,7 +335,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const verdict = await this.validator.validate({
         docId,
         entry,
-        changes: [A.decodeChange(change)],
+        changes: [decodeChange(change)],
         changeBytes: [change],
         origin: 'local',
         doc: state.doc,

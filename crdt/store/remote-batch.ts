@@ -15,6 +15,7 @@ import { decodeEntry, type Entry, type SignedEntry } from '../chain/entry.ts'
 import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
+import { decodeChange } from './change-decoder.ts'
 import type { ChangeValidator } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
@@ -130,7 +131,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       continue
     }
     try {
-      const decoded = A.decodeChange(bytes)
+      const decoded = decodeChange(bytes)
       changes.set(decoded.hash as ChangeHash, { bytes, decoded })
       result.changeBytes.set(decoded.hash as ChangeHash, bytes)
     } catch {

@@ -1,0 +1,413 @@
+/**
+ * A JavaScript decoder for Automerge change chunks, for the receive path: it yields
+ * exactly what `A.decodeChange` yields (hash, header and ops) at a fraction of the cost,
+ * because it builds plain objects instead of crossing into WebAssembly per field.
+ *
+ * It decodes only the canonical form Automerge's own encoder writes: an uncompressed
+ * change chunk, known columns in order, each column empty or holding exactly one value
+ * per op, scalar values of known types, no marks, no extra bytes. Anything else (a
+ * compressed chunk, a mark, a column it does not know, damage) goes to `A.decodeChange`,
+ * which stays the judge of what is valid: this decoder never accepts bytes that it does
+ * not read the same way Automerge does (tests/crdt/store/change-decoder.test.ts checks it
+ * against `A.decodeChange` on random documents and on mutated bytes).
+ */
+import { hash as digest } from 'node:crypto'
+import * as A from '@automerge/automerge'
+
+type Op = A.DecodedChange['ops'][number]
+
+const MAGIC = [0x85, 0x6f, 0x4a, 0x83] as const
+const CHANGE_CHUNK = 1
+
+/** Column specs (id << 4 | type) of a change's op columns, in the order they are written. */
+const COL = {
+  objActor: 0x01,
+  objCtr: 0x02,
+  keyActor: 0x11,
+  keyCtr: 0x13,
+  keyStr: 0x15,
+  insert: 0x34,
+  action: 0x42,
+  valMeta: 0x56,
+  valRaw: 0x57,
+  predGroup: 0x70,
+  predActor: 0x71,
+  predCtr: 0x73,
+  expand: 0x94,
+  markName: 0xa5,
+} as const
+const KNOWN_COLUMNS = new Set<number>(Object.values(COL))
+
+const ACTIONS = ['makeMap', 'set', 'makeList', 'del', 'makeText', 'inc', 'makeTable'] as const
+const SET = 1
+const INC = 5
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Not the canonical form this decoder reads: let Automerge decode it. */
+class NotCanonical extends Error {}
+const notCanonical = new NotCanonical()
+
+/** Decodes a change, falling back to Automerge's own decoder for anything unusual. Throws as `A.decodeChange` does. */
+export function decodeChange(bytes: Uint8Array): A.DecodedChange {
+  return decodeCanonicalChange(bytes) ?? A.decodeChange(bytes)
+}
+
+/** The change, if it is in the canonical form this decoder reads; else null. */
+export function decodeCanonicalChange(bytes: Uint8Array): A.DecodedChange | null {
+  try {
+    return decodeCanonical(bytes)
+  } catch (err) {
+    if (err instanceof NotCanonical) return null
+    throw err
+  }
+}
+
+/** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
+class Reader {
+  pos: number
+  readonly buf: Uint8Array
+  readonly end: number
+
+  constructor(buf: Uint8Array, pos: number, end: number) {
+    this.buf = buf
+    this.pos = pos
+    this.end = end
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end
+  }
+
+  uleb(): number {
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= this.end) throw notCanonical
+      const byte = this.buf[this.pos++] as number
+      result += (byte & 0x7f) * scale
+      if ((byte & 0x80) === 0) {
+        // Overlong encodings (a trailing zero byte) and unsafe integers go to Automerge.
+        if ((byte === 0 && i > 0) || result > Number.MAX_SAFE_INTEGER) throw notCanonical
+        return result
+      }
+      scale *= 128
+    }
+    throw notCanonical
+  }
+
+  sleb(): number {
+    let result = 0
+    let scale = 1
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= this.end) throw notCanonical
+      const byte = this.buf[this.pos++] as number
+      result += (byte & 0x7f) * scale
+      scale *= 128
+      if ((byte & 0x80) === 0) {
+        if (byte & 0x40) result -= scale
+        if (!Number.isSafeInteger(result)) throw notCanonical
+        // Overlong: the last byte only repeats the sign of the one before.
+        if (i > 0 && (byte === 0 || byte === 0x7f)) {
+          const prev = this.buf[this.pos - 2] as number
+          if ((byte === 0 && (prev & 0x40) === 0) || (byte === 0x7f && (prev & 0x40) !== 0))
+            throw notCanonical
+        }
+        return result
+      }
+    }
+    throw notCanonical
+  }
+
+  bytes(length: number): Uint8Array {
+    if (length > this.end - this.pos) throw notCanonical
+    const out = this.buf.subarray(this.pos, this.pos + length)
+    this.pos += length
+    return out
+  }
+
+  hex(length: number): string {
+    const b = this.bytes(length)
+    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+  }
+
+  /** Hex of an actor id: a batch repeats the same few actors, so the last one is kept. */
+  actorHex(length: number): string {
+    const b = this.bytes(length)
+    if (!sameBytes(b, lastActor.bytes)) lastActor = { bytes: b.slice(), hex: Buffer.from(b).toString('hex') }
+    return lastActor.hex
+  }
+}
+
+let lastActor = { bytes: new Uint8Array(0), hex: '' }
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
+  if (bytes.length < 9) throw notCanonical
+  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw notCanonical
+  if (bytes[8] !== CHANGE_CHUNK) throw notCanonical
+  const head = new Reader(bytes, 9, bytes.length)
+  const length = head.uleb()
+  if (head.pos + length !== bytes.length) throw notCanonical
+  const hash = digest('sha256', bytes.subarray(8), 'buffer')
+  for (let i = 0; i < 4; i++) if (hash[i] !== bytes[4 + i]) throw notCanonical
+
+  const r = head
+  const deps: string[] = []
+  for (let n = r.uleb(); n > 0; n--) deps.push(r.hex(32))
+  const actor = r.actorHex(r.uleb())
+  const seq = r.uleb()
+  const startOp = r.uleb()
+  const time = r.sleb()
+  const messageLength = r.uleb()
+  const message = messageLength === 0 ? null : utf8Text(r.bytes(messageLength))
+  const actors = [actor]
+  for (let n = r.uleb(); n > 0; n--) actors.push(r.hex(r.uleb()))
+
+  const columns = new Map<number, Reader>()
+  const specs: [number, number][] = []
+  for (let n = r.uleb(); n > 0; n--) specs.push([r.uleb(), r.uleb()])
+  let at = r.pos
+  let lastSpec = -1
+  for (const [spec, size] of specs) {
+    // Ascending, known, uncompressed columns only.
+    if (spec <= lastSpec || !KNOWN_COLUMNS.has(spec)) throw notCanonical
+    lastSpec = spec
+    if (size > bytes.length - at) throw notCanonical
+    if (size > 0) columns.set(spec, new Reader(bytes, at, at + size))
+    at += size
+  }
+  if (at !== bytes.length || columns.has(COL.markName)) throw notCanonical
+
+  const actions = rleUints(columns.get(COL.action), -1)
+  const count = actions.length
+  const objActor = rleUints(columns.get(COL.objActor), count)
+  const objCtr = rleUints(columns.get(COL.objCtr), count)
+  const keyActor = rleUints(columns.get(COL.keyActor), count)
+  const keyCtr = deltas(columns.get(COL.keyCtr), count)
+  const keyStr = rleStrings(columns.get(COL.keyStr), count)
+  const insert = booleans(columns.get(COL.insert), count)
+  const expand = booleans(columns.get(COL.expand), count)
+  const valMeta = rleUints(columns.get(COL.valMeta), count)
+  const raw = columns.get(COL.valRaw) ?? new Reader(bytes, 0, 0)
+  const predCount = rleUints(columns.get(COL.predGroup), count)
+  let preds = 0
+  for (const n of predCount) if (n !== null) preds += n
+  const predActor = rleUints(columns.get(COL.predActor), preds)
+  const predCtr = deltas(columns.get(COL.predCtr), preds)
+  if (!raw.done && valMeta.length === 0) throw notCanonical
+
+  const opId = (ctr: number | null, actorIndex: number | null): string => {
+    if (ctr === null || actorIndex === null || actorIndex >= actors.length) throw notCanonical
+    return `${ctr}@${actors[actorIndex]}`
+  }
+  const ops: Op[] = new Array(count)
+  let p = 0
+  for (let i = 0; i < count; i++) {
+    const action = actions[i] as number | null
+    if (action === null || action >= ACTIONS.length || expand[i]) throw notCanonical
+    const oa = objActor[i] ?? null
+    const oc = objCtr[i] ?? null
+    const obj = oa === null && oc === null ? '_root' : opId(oc, oa)
+    const op: Record<string, unknown> = { action: ACTIONS[action], obj }
+    const ks = keyStr[i] ?? null
+    const ka = keyActor[i] ?? null
+    const kc = keyCtr[i] ?? null
+    if (ks !== null) {
+      if (ka !== null || kc !== null) throw notCanonical
+      op.key = ks
+    } else if (ka === null) {
+      if (kc !== 0) throw notCanonical
+      op.elemId = '_head'
+    } else {
+      if (kc === null || kc === 0) throw notCanonical
+      op.elemId = opId(kc, ka)
+    }
+    if (insert[i]) op.insert = true
+    const meta = valMeta.length === 0 ? 0 : valMeta[i]
+    if (meta === null || meta === undefined) throw notCanonical
+    const value = scalar(meta, raw)
+    if (action === SET) {
+      if (value.datatype !== undefined) op.datatype = value.datatype
+      op.value = value.value
+    } else if (action === INC) {
+      if (value.datatype !== 'int' && value.datatype !== 'uint') throw notCanonical
+      op.value = value.value
+    } else if (meta !== 0) throw notCanonical
+    const pred: string[] = []
+    const n = predCount.length === 0 ? 0 : predCount[i]
+    if (n === null || n === undefined) throw notCanonical
+    for (let k = 0; k < n; k++, p++) pred.push(opId(predCtr[p] ?? null, predActor[p] ?? null))
+    op.pred = pred
+    ops[i] = op as unknown as Op
+  }
+  if (!raw.done) throw notCanonical
+  // The type names an `author` field that A.decodeChange never sets: left out, as there.
+  return { actor, hash: hash.toString('hex'), seq, startOp, time, message, deps, ops } as Omit<
+    A.DecodedChange,
+    'author'
+  > as A.DecodedChange
+}
+
+function utf8Text(b: Uint8Array): string {
+  try {
+    return utf8.decode(b)
+  } catch {
+    throw notCanonical
+  }
+}
+
+/**
+ * Reads an RLE column of unsigned integers. An absent column is all nulls; a present one
+ * must hold exactly `count` values (`count` -1: as many as it holds).
+ */
+function rleUints(col: Reader | undefined, count: number): (number | null)[] {
+  if (col === undefined) return []
+  const out: (number | null)[] = []
+  while (!col.done) {
+    const run = col.sleb()
+    if (run > 0) {
+      const v = col.uleb()
+      for (let k = 0; k < run; k++) out.push(v)
+    } else if (run < 0) {
+      for (let k = 0; k < -run; k++) out.push(col.uleb())
+    } else {
+      const nulls = col.uleb()
+      if (nulls === 0) throw notCanonical
+      for (let k = 0; k < nulls; k++) out.push(null)
+    }
+    if (count >= 0 && out.length > count) throw notCanonical
+  }
+  if (count >= 0 && out.length !== count) throw notCanonical
+  return out
+}
+
+function rleStrings(col: Reader | undefined, count: number): (string | null)[] {
+  if (col === undefined) return []
+  const out: (string | null)[] = []
+  const text = () => utf8Text(col.bytes(col.uleb()))
+  while (!col.done) {
+    const run = col.sleb()
+    if (run > 0) {
+      const v = text()
+      for (let k = 0; k < run; k++) out.push(v)
+    } else if (run < 0) {
+      for (let k = 0; k < -run; k++) out.push(text())
+    } else {
+      const nulls = col.uleb()
+      if (nulls === 0) throw notCanonical
+      for (let k = 0; k < nulls; k++) out.push(null)
+    }
+    if (out.length > count) throw notCanonical
+  }
+  if (out.length !== count) throw notCanonical
+  return out
+}
+
+/** A delta column: an RLE of signed differences, summed; nulls leave the sum alone. */
+function deltas(col: Reader | undefined, count: number): (number | null)[] {
+  if (col === undefined) return []
+  const out: (number | null)[] = []
+  let sum = 0
+  while (!col.done) {
+    const run = col.sleb()
+    if (run > 0) {
+      const d = col.sleb()
+      for (let k = 0; k < run; k++) {
+        sum += d
+        out.push(sum)
+      }
+    } else if (run < 0) {
+      for (let k = 0; k < -run; k++) {
+        sum += col.sleb()
+        out.push(sum)
+      }
+    } else {
+      const nulls = col.uleb()
+      if (nulls === 0) throw notCanonical
+      for (let k = 0; k < nulls; k++) out.push(null)
+    }
+    if (out.length > count || !Number.isSafeInteger(sum) || sum < 0) throw notCanonical
+  }
+  if (out.length !== count) throw notCanonical
+  return out
+}
+
+/** A boolean column: alternating run lengths, starting with false. Absent: all false. */
+function booleans(col: Reader | undefined, count: number): boolean[] {
+  if (col === undefined) return []
+  const out: boolean[] = []
+  let value = false
+  while (!col.done) {
+    const run = col.uleb()
+    if (run === 0 && out.length > 0) throw notCanonical
+    for (let k = 0; k < run; k++) out.push(value)
+    value = !value
+    if (out.length > count) throw notCanonical
+  }
+  if (out.length !== count) throw notCanonical
+  return out
+}
+
+interface Scalar {
+  readonly value: unknown
+  readonly datatype?: 'int' | 'uint' | 'float64' | 'counter' | 'timestamp'
+}
+
+const NULL: Scalar = { value: null }
+const FALSE: Scalar = { value: false }
+const TRUE: Scalar = { value: true }
+
+/** One value: its metadata (length << 4 | type) says how many raw bytes it takes. */
+function scalar(meta: number, raw: Reader): Scalar {
+  const type = meta % 16
+  const length = Math.floor(meta / 16)
+  const end = raw.pos + length
+  if (length > raw.end - raw.pos) throw notCanonical
+  let out: Scalar
+  switch (type) {
+    case 0:
+      out = NULL
+      break
+    case 1:
+      out = FALSE
+      break
+    case 2:
+      out = TRUE
+      break
+    case 3:
+      out = { value: raw.uleb(), datatype: 'uint' }
+      break
+    case 4:
+      out = { value: raw.sleb(), datatype: 'int' }
+      break
+    case 5: {
+      if (length !== 8) throw notCanonical
+      const b = raw.bytes(8)
+      out = { value: new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true), datatype: 'float64' }
+      break
+    }
+    case 6:
+      out = { value: utf8Text(raw.bytes(length)) }
+      break
+    case 7:
+      // Automerge decodes bytes to an array of numbers.
+      out = { value: Array.from(raw.bytes(length)) }
+      break
+    case 8:
+      out = { value: raw.sleb(), datatype: 'counter' }
+      break
+    case 9:
+      out = { value: raw.sleb(), datatype: 'timestamp' }
+      break
+    default:
+      throw notCanonical
+  }
+  if (raw.pos !== end) throw notCanonical
+  return out
+}

@@ -1,0 +1,178 @@
+/**
+ * The receive path's JavaScript change decoder must read every change exactly as
+ * Automerge does, and never accept bytes Automerge refuses or reads differently.
+ */
+import { createHash } from 'node:crypto'
+import * as A from '@automerge/automerge'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeCanonicalChange, decodeChange } from '../../../crdt/store/change-decoder.ts'
+
+type Edit =
+  | { kind: 'put'; key: string; value: unknown }
+  | { kind: 'del'; key: string }
+  | { kind: 'nested'; key: string; inner: string; value: unknown }
+  | { kind: 'list'; key: string; values: unknown[] }
+  | { kind: 'listEdit'; key: string; at: number; value: unknown }
+  | { kind: 'text'; key: string; text: string }
+  | { kind: 'inc'; key: string; by: number }
+
+const scalar = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.uint8Array({ maxLength: 6 }),
+  fc.nat(2 ** 31).map((n) => new A.Uint(n)),
+  fc.integer({ min: -1000, max: 1000 }).map((n) => new A.Counter(n)),
+  fc.integer({ min: 0, max: 2 ** 41 }).map((n) => new Date(n)),
+)
+const key = fc.constantFrom('a', 'b', 'ship', 'ünï')
+const edit: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ kind: fc.constant('put' as const), key, value: scalar }),
+  fc.record({ kind: fc.constant('del' as const), key }),
+  fc.record({
+    kind: fc.constant('nested' as const),
+    key,
+    inner: fc.constantFrom('a', '', 'x y'),
+    value: scalar,
+  }),
+  fc.record({ kind: fc.constant('list' as const), key, values: fc.array(scalar, { maxLength: 4 }) }),
+  fc.record({ kind: fc.constant('listEdit' as const), key, at: fc.nat(5), value: scalar }),
+  fc.record({ kind: fc.constant('text' as const), key, text: fc.string({ maxLength: 8 }) }),
+  fc.record({ kind: fc.constant('inc' as const), key, by: fc.integer({ min: -50, max: 50 }) }),
+)
+
+function apply(doc: A.Doc<Record<string, unknown>>, e: Edit): A.Doc<Record<string, unknown>> {
+  return A.change(doc, (d) => {
+    const cur = d[e.key]
+    switch (e.kind) {
+      case 'put':
+        d[e.key] = e.value
+        break
+      case 'del':
+        delete d[e.key]
+        break
+      case 'nested':
+        if (typeof cur === 'object' && cur !== null && !Array.isArray(cur) && !(cur instanceof Uint8Array))
+          (cur as Record<string, unknown>)[e.inner] = e.value
+        else d[e.key] = { [e.inner]: e.value }
+        break
+      case 'list':
+        d[e.key] = e.values
+        break
+      case 'listEdit':
+        if (Array.isArray(cur)) {
+          if (e.at < cur.length && e.at % 2 === 0) cur.splice(e.at, 1)
+          else cur.splice(Math.min(e.at, cur.length), 0, e.value)
+        }
+        break
+      case 'text':
+        if (typeof cur === 'string') A.splice(d, [e.key], 0, Math.min(1, cur.length), e.text)
+        else d[e.key] = e.text
+        break
+      case 'inc':
+        if (cur instanceof A.Counter) cur.increment(e.by)
+        else d[e.key] = new A.Counter(e.by)
+        break
+    }
+  })
+}
+
+/** Two actors editing concurrently and merging, so changes have several deps and actors. */
+function changesOf(a: Edit[], b: Edit[], message: string | undefined): Uint8Array[] {
+  let left = A.init<Record<string, unknown>>({ actor: 'aa01' })
+  let right = A.init<Record<string, unknown>>({ actor: 'bb02bb02' })
+  for (const [i, e] of a.entries()) {
+    left = apply(left, e)
+    if (i < b.length) right = apply(right, b[i] as Edit)
+    if (i % 3 === 2) {
+      left = A.merge(left, right)
+      right = A.merge(right, left)
+    }
+  }
+  left = A.merge(left, right)
+  left = A.change(left, message === undefined ? {} : { message }, (d) => {
+    d.last = 'merged'
+  })
+  return A.getAllChanges(left)
+}
+
+function outcome(decode: (b: Uint8Array) => A.DecodedChange, bytes: Uint8Array): unknown {
+  try {
+    return { ok: decode(bytes) }
+  } catch {
+    return 'throws'
+  }
+}
+
+describe('change decoder', () => {
+  it('reads random documents exactly as A.decodeChange does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(edit, { minLength: 1, maxLength: 12 }),
+        fc.array(edit, { maxLength: 12 }),
+        fc.option(fc.string(), { nil: undefined }),
+        (a, b, message) => {
+          for (const bytes of changesOf(a, b, message)) {
+            // Integers past 2^53 make both throw.
+            const theirs = outcome(A.decodeChange, bytes)
+            expect(outcome(decodeChange, bytes)).toEqual(theirs)
+            // Everything Automerge's encoder writes here takes the fast path.
+            if (theirs !== 'throws') expect(decodeCanonicalChange(bytes)).not.toBeNull()
+          }
+        },
+      ),
+      { numRuns: 400 },
+    )
+  })
+
+  it('reads large changes (which Automerge may compress) the same', () => {
+    const doc = A.change(A.init<Record<string, unknown>>(), (d) => {
+      for (let i = 0; i < 400; i++) d[`k${i}`] = `value ${i}`
+    })
+    const [bytes] = A.getAllChanges(doc)
+    expect(decodeChange(bytes as Uint8Array)).toEqual(A.decodeChange(bytes as Uint8Array))
+  })
+
+  it('never reads mutated bytes differently from Automerge, and throws where it throws', () => {
+    const base = changesOf(
+      [
+        { kind: 'put', key: 'a', value: 'x' },
+        { kind: 'nested', key: 'b', inner: 'c', value: 5 },
+        { kind: 'list', key: 'ship', values: [1, 'two', null] },
+      ],
+      [{ kind: 'inc', key: 'a', by: 3 }],
+      'm',
+    )
+    fc.assert(
+      fc.property(
+        fc.nat(base.length - 1),
+        fc.array(fc.tuple(fc.nat(400), fc.nat(255)), { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        (which, flips, fixChecksum) => {
+          const bytes = (base[which] as Uint8Array).slice()
+          for (const [at, v] of flips) bytes[at % bytes.length] = v
+          // With the checksum recomputed, mutations reach the body's parsers.
+          if (fixChecksum) bytes.set(sha256(bytes.subarray(8)).subarray(0, 4), 4)
+          const theirs = outcome(A.decodeChange, bytes)
+          expect(outcome(decodeChange, bytes)).toEqual(theirs)
+          // What the fast path accepts, Automerge reads the same way.
+          const fast = decodeCanonicalChange(bytes)
+          if (fast !== null) expect({ ok: fast }).toEqual(theirs)
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('throws on bytes that are not a change', () => {
+    expect(() => decodeChange(new Uint8Array([1, 2, 3]))).toThrow()
+    expect(() => decodeChange(new Uint8Array(0))).toThrow()
+  })
+})
+
+function sha256(b: Uint8Array): Buffer {
+  return createHash('sha256').update(b).digest()
+}
