@@ -22,6 +22,11 @@ export function sha256(data: Uint8Array): Uint8Array {
   return new Uint8Array(hash('sha256', data, 'buffer'))
 }
 
+/** SHA-256 of `data` as lower-case hex (one native call). */
+export function sha256Hex(data: Uint8Array): string {
+  return hash('sha256', data, 'hex')
+}
+
 /** A KeyObject for a raw 32-byte Ed25519 public key, cached by key. */
 export function ed25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
   if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES)

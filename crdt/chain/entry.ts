@@ -15,7 +15,7 @@
  * It decodes with a few bounds-checked reads (~5 µs), which matters on catch-up.
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { bytesEqual, ED25519_SIGNATURE_BYTES, fromHex, sha256, toHex } from '../crypto.ts'
+import { bytesEqual, ED25519_SIGNATURE_BYTES, fromHex, sha256Hex, toHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import { isDocId } from '../ids.ts'
 import { isJsonValue, type JsonValue } from '../json.ts'
@@ -189,7 +189,7 @@ export function encodeEntryBody(body: EntryBody): Uint8Array {
 export function signEntry(body: EntryBody, signer: Signer): Entry {
   if (body.author !== signer.memberKey) throw new TypeError('entry author is not the signer')
   const bytes = encodeEntryBody(body)
-  return { ...body, bytes, signature: signer.sign(bytes), hash: toHex(sha256(bytes)) as EntryHash }
+  return { ...body, bytes, signature: signer.sign(bytes), hash: sha256Hex(bytes) as EntryHash }
 }
 
 class Truncated extends Error {}
@@ -209,6 +209,25 @@ function memoText(): (bytes: Uint8Array) => string {
     return lastText
   }
 }
+/** Hex of a fixed-size field, remembering the last value (one author, the same roster heads). */
+function memoHex<T>(convert: (bytes: Uint8Array) => T): (bytes: Uint8Array) => T {
+  let lastBytes: Uint8Array | null = null
+  let last: T
+  return (bytes) => {
+    if (lastBytes === null || !bytesEqual(bytes, lastBytes)) {
+      last = convert(bytes)
+      lastBytes = bytes.slice()
+    }
+    return last
+  }
+}
+const authorHex = memoHex(toHex)
+/** Shared between entries, so frozen. */
+const authHeadsHex = memoHex((bytes) => {
+  const out: string[] = []
+  for (let at = 0; at < bytes.length; at += 32) out.push(toHex(bytes.subarray(at, at + 32)))
+  return Object.freeze(out) as string[]
+})
 const actionText = memoText()
 const resourceText = memoText()
 const docText = memoText()
@@ -240,7 +259,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v)
   }
   try {
-    const author = toHex(take(32))
+    const author = authorHex(take(32))
     const seq = u64()
     const time = u64()
     const flags = u8()
@@ -253,8 +272,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     const doc = flags & FLAG_DOC ? docText(take(u8())) : null
     const changes: string[] = []
     for (let n = u16(); n > 0; n--) changes.push(toHex(take(32)))
-    const authHeads: string[] = []
-    for (let n = u8(); n > 0; n--) authHeads.push(toHex(take(32)))
+    const authHeads = authHeadsHex(take(32 * u8()))
     const detailsBytes = take(u32())
     if (at !== bytes.length) return fail('trailing bytes')
     if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large')
@@ -273,7 +291,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
       authHeads: authHeads as ChangeHash[],
       bytes,
       signature,
-      hash: toHex(sha256(bytes)) as EntryHash,
+      hash: sha256Hex(bytes) as EntryHash,
     }
     const problem = bodyProblem(entry, true)
     if (problem !== null) return fail(`malformed entry field ${problem}`)

@@ -154,8 +154,10 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   const head = new Reader(bytes, 9, bytes.length)
   const length = head.uleb()
   if (head.pos + length !== bytes.length) throw notCanonical
-  const hash = digest('sha256', bytes.subarray(8), 'buffer')
-  for (let i = 0; i < 4; i++) if (hash[i] !== bytes[4 + i]) throw notCanonical
+  const hash = digest('sha256', bytes.subarray(8), 'hex')
+  // The checksum is the hash's first four bytes.
+  for (let i = 0; i < 4; i++)
+    if (parseInt(hash.slice(2 * i, 2 * i + 2), 16) !== bytes[4 + i]) throw notCanonical
 
   const r = head
   const deps: string[] = []
@@ -248,7 +250,7 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   }
   if (!raw.done) throw notCanonical
   // The type names an `author` field that A.decodeChange never sets: left out, as there.
-  return { actor, hash: hash.toString('hex'), seq, startOp, time, message, deps, ops } as Omit<
+  return { actor, hash, seq, startOp, time, message, deps, ops } as Omit<
     A.DecodedChange,
     'author'
   > as A.DecodedChange
