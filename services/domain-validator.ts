@@ -6,6 +6,7 @@
 import type * as A from '@automerge/automerge'
 import type { ChangeContext, ChangeHash, ChangeValidator, Verdict } from '../crdt/index.ts'
 import { validateHangar } from './fleet/hangar-rules.ts'
+import { validateLicenseDoc } from './licensing/license-doc.ts'
 import { validateOperation } from './operations/op-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
 import { ORG_ID } from './org/org-id.ts'
@@ -36,6 +37,8 @@ export class DomainValidator implements ChangeValidator {
         return validateHangar(ctx, this.auth)
       case 'op':
         return validateOperation(ctx, this.auth)
+      case 'license':
+        return validateLicenseDoc(ctx, this.auth)
       default:
         return refuse(`no rules accept ${type} documents`)
     }

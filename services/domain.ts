@@ -7,6 +7,7 @@ import type * as A from '@automerge/automerge'
 import { type DocumentIndexer, type DocumentStore, parseDocId, type Signer } from '../crdt/index.ts'
 import { DomainValidator } from './domain-validator.ts'
 import { FleetService, hangarIndexer } from './fleet/index.ts'
+import { LicenseService, TrustStore } from './licensing/index.ts'
 import { OperationsService } from './operations/index.ts'
 import { InviteService } from './org/invite-service.ts'
 import { OrgService } from './org/org-service.ts'
@@ -34,18 +35,31 @@ export interface DomainServices {
   readonly invites: InviteService
   readonly fleet: FleetService
   readonly ops: OperationsService
+  readonly licenses: LicenseService
 }
 
+/**
+ * `trust`: issuer keys licenses are verified against (default: the shipped trust store).
+ * `wall`: the wall clock licenses are judged by (tests move it).
+ */
 export function domainServices(c: {
   store: DocumentStore
   signer: Signer
   validator: DomainValidator
+  trust?: TrustStore
+  wall?: () => number
 }): DomainServices {
   const base = { store: c.store, signer: c.signer, auth: c.validator.auth }
+  const licenses = new LicenseService({
+    ...base,
+    trust: c.trust ?? TrustStore.withDefaults(),
+    ...(c.wall === undefined ? {} : { wall: c.wall }),
+  })
   return {
-    org: new OrgService(base),
-    invites: new InviteService(base),
+    org: new OrgService({ ...base, gate: licenses }),
+    invites: new InviteService({ ...base, gate: licenses }),
     fleet: new FleetService(base),
     ops: new OperationsService(base),
+    licenses,
   }
 }

@@ -206,6 +206,25 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     })
   }
 
+  /** A node-local setting (never synced), or undefined. */
+  async getSetting(key: string): Promise<JsonValue | undefined> {
+    const raw = await this.db.read(() => this.db.settings.get(key))
+    if (raw === undefined) return undefined
+    try {
+      return JSON.parse(new TextDecoder().decode(raw)) as JsonValue
+    } catch (cause) {
+      throw new StorageCorruptError(this.db.path, `setting ${key} is not JSON`, { cause })
+    }
+  }
+
+  /** Writes a node-local setting in order with the store's other writes. */
+  async putSetting(key: string, value: JsonValue): Promise<void> {
+    await this.enqueue(async () => {
+      const bytes = new TextEncoder().encode(JSON.stringify(value))
+      await this.db.write([{ type: 'put', sublevel: this.db.settings, key, value: bytes }], this.sync)
+    })
+  }
+
   /** Records an action that changes no document (e.g. an invite handed out). */
   async record(action: ActionInput): Promise<Entry> {
     return this.enqueue(async () => {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { type DocumentStore, decodeEntry, type MemberKey, type Signer } from '../../crdt/index.ts'
+import type { FeatureGate } from '../licensing/features.ts'
 import type { AuthIndex } from './auth-index.ts'
 import { InvalidInputError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
@@ -25,8 +26,11 @@ export class InviteService {
   private readonly store: DocumentStore
   private readonly signer: Signer
   private readonly rosters: RosterAccess
+  private readonly gate: FeatureGate
 
-  constructor(components: { store: DocumentStore; signer: Signer; auth: AuthIndex }) {
+  /** `gate`: seats; a full org takes no new invites. */
+  constructor(components: { store: DocumentStore; signer: Signer; auth: AuthIndex; gate: FeatureGate }) {
+    this.gate = components.gate
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
@@ -57,6 +61,7 @@ export class InviteService {
     if (rank === undefined) throw new InvalidInputError('rank', `no rank ${r}`)
     if (rank.level >= state.levelOf(this.me))
       throw new InvalidInputError('rank', 'must be below your own level')
+    await this.gate.requireSeat(orgId)
     const now = Date.now()
     const invite: Invite = {
       id: newInviteId(),

@@ -14,6 +14,8 @@ import {
   type MemberKey,
   type Signer,
 } from '../../crdt/index.ts'
+import { FeatureLockedError } from '../licensing/errors.ts'
+import type { FeatureGate } from '../licensing/features.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
 import { InvalidInputError, NotAMemberError } from './errors.ts'
@@ -28,6 +30,8 @@ export interface OrgServiceComponents {
   readonly store: DocumentStore
   readonly signer: Signer
   readonly auth: AuthIndex
+  /** Asked before licensed writes (custom ranks, RBAC, a second org). */
+  readonly gate: FeatureGate
 }
 
 export interface FlaggedChange {
@@ -76,8 +80,10 @@ export class OrgService {
   private readonly store: DocumentStore
   private readonly signer: Signer
   private readonly rosters: RosterAccess
+  private readonly gate: FeatureGate
 
   constructor(components: OrgServiceComponents) {
+    this.gate = components.gate
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
@@ -98,10 +104,16 @@ export class OrgService {
     const t = parse(tag, input.tag, 'tag')
     const d = parse(description, input.description ?? '', 'description')
     const h = parse(handle, input.handle, 'handle')
-    for (const org of await this.listOrgs()) {
+    const held = await this.listOrgs()
+    for (const org of held) {
       if (org.name.toLowerCase() === n.toLowerCase())
         throw new InvalidInputError('name', `an org named ${org.name} already exists on this node`)
     }
+    if (held.some((o) => !o.deleted) && !(await this.gate.anyOrgHas('multiple-orgs')))
+      throw new FeatureLockedError(
+        'multiple-orgs',
+        'a second org on one node needs a Pro license on an org this node holds',
+      )
     const nonce = newNonce()
     const orgId = deriveOrgId(this.me, nonce)
     const now = Date.now()
@@ -193,6 +205,11 @@ export class OrgService {
     const n = parse(z.string().trim().min(1).max(32), input.name, 'name')
     const l = parse(level, input.level, 'level')
     const p = parse(grants, input.permissions, 'permissions')
+    await this.gate.require(orgId, 'custom-ranks')
+    // Ranks with one of the default permission sets are custom ranks; any other set is RBAC.
+    const key = encodeGrants(p)
+    if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
+      await this.gate.require(orgId, 'rbac')
     const existing = (await this.roster(orgId)).rankLevel[id] !== undefined
     await this.change(
       orgId,
@@ -214,6 +231,7 @@ export class OrgService {
     const r = parse(rankId, id, 'id')
     const doc = await this.roster(orgId)
     if (doc.rankLevel[r] === undefined) throw new InvalidInputError('id', `no rank ${r}`)
+    await this.gate.require(orgId, 'custom-ranks')
     const holders = (await this.members(orgId)).filter((m) => m.rank === r)
     if (holders.length > 0)
       throw new InvalidInputError('id', `${holders.length} member(s) still hold rank ${r}`)

@@ -17,9 +17,11 @@ import {
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
+import type { LicenseService } from '../../services/licensing/index.ts'
 import type { InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
 import { acceptAll } from './accept-all.ts'
+import { issueLicense, TEST_TRUST } from './license.ts'
 import { makeSigner } from './signer.ts'
 
 export interface Replica {
@@ -29,6 +31,7 @@ export interface Replica {
   readonly org: OrgService
   readonly invites: InviteService
   readonly fleet: FleetService
+  readonly licenses: LicenseService
   readonly close: () => Promise<void>
 }
 
@@ -38,7 +41,7 @@ export interface Replica {
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean } = {},
+  options: { lawless?: boolean; wall?: () => number } = {},
 ): Promise<Replica> {
   const dir = await mkdtemp(join(tmpdir(), 'vg-replica-'))
   const db = await Database.open(join(dir, 'db'), { create: true })
@@ -48,7 +51,13 @@ export async function makeReplica(
     { sync: false },
   )
   await store.start()
-  const { org, invites, fleet } = domainServices({ store, signer, validator })
+  const { org, invites, fleet, licenses } = domainServices({
+    store,
+    signer,
+    validator,
+    trust: TEST_TRUST,
+    ...(options.wall === undefined ? {} : { wall: options.wall }),
+  })
   return {
     signer,
     store,
@@ -56,6 +65,7 @@ export async function makeReplica(
     org,
     invites,
     fleet,
+    licenses,
     close: async () => {
       await store.stop()
       await db.close()
@@ -106,4 +116,14 @@ export function useReplicas(): (lawless?: boolean) => Promise<Replica> {
     open.push(r)
     return r
   }
+}
+
+/** Installs a test-issuer license of `tier` in an org the replica holds (its founder's node). */
+export async function licenseOrg(
+  r: Replica,
+  orgId: string,
+  tier: 'pro' | 'enterprise' = 'pro',
+): Promise<void> {
+  const org = await r.org.getOrg(orgId)
+  await r.licenses.install(orgId, issueLicense({ id: org.id, owner: org.owner }, tier))
 }

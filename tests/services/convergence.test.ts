@@ -6,7 +6,7 @@
 import * as A from '@automerge/automerge'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { makeReplica, type Replica, sync } from '../helpers/replica.ts'
+import { licenseOrg, makeReplica, type Replica, sync } from '../helpers/replica.ts'
 
 const EXPECTED = new Set(['ChangeRefusedError', 'InvalidInputError', 'NotAMemberError'])
 
@@ -56,6 +56,7 @@ describe('convergence', () => {
         try {
           const [leader, officer, member] = rs
           const org = await leader.org.createOrg({ name: 'Prop Org', tag: 'PROP', handle: 'Lead_0' })
+          await licenseOrg(leader, org.id, 'enterprise')
           for (const [r, rank, h] of [
             [officer, 'officer', 'Off_1'],
             [member, 'member', 'Mem_2'],

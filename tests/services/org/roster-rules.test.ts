@@ -9,7 +9,14 @@ import { type ChangeHash, parseDocId, type SignedEntry, signEntry } from '../../
 import { signInvite } from '../../../services/org/invite.ts'
 import type { OrgSummary } from '../../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts'
-import { everything, enlist as joinOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
+import {
+  everything,
+  enlist as joinOrg,
+  licenseOrg,
+  type Replica,
+  sync,
+  useReplicas,
+} from '../../helpers/replica.ts'
 
 const replica = useReplicas()
 
@@ -33,6 +40,8 @@ function reasons(result: { rejected: readonly { reason: string }[] }): string[] 
 beforeEach(async () => {
   leader = await replica()
   org = await leader.org.createOrg({ name: 'Honest Org', tag: 'HON', handle: 'Leader_1' })
+  // Custom ranks and permission sets are Enterprise features on every node's own gate.
+  await licenseOrg(leader, org.id, 'enterprise')
 })
 
 describe('roster rules, judged on every node', () => {
