@@ -46,7 +46,13 @@ export async function validateLicenseDoc(ctx: ChangeContext, auth: AuthIndex): P
   const creating = (before as Partial<LicenseDoc>).schema === undefined
   // The revocation maps (one, or several if two members created the document at once).
   const maps = new Set<string>()
-  for (const id of Object.keys(A.getConflicts(before, 'revocations') ?? {})) maps.add(id)
+  const conflicts = A.getConflicts(before, 'revocations')
+  if (conflicts !== undefined) for (const id of Object.keys(conflicts)) maps.add(id)
+  const current = (before as Partial<LicenseDoc>).revocations
+  if (typeof current === 'object' && current !== null) {
+    const id = A.getObjectId(current)
+    if (id !== null) maps.add(id)
+  }
   for (const change of ctx.changes) {
     const ops = change.ops as RawOp[]
     const problem = structuralProblem(ops)

@@ -246,7 +246,8 @@ export class LicenseService implements FeatureGate {
   private async adoptFromDoc(doc: A.Doc<LicenseDoc>): Promise<void> {
     const held = await this.heldLists()
     for (const key of Object.keys(doc.revocations ?? {})) {
-      const candidates = Object.values(A.getConflicts(doc.revocations, key) ?? {})
+      // Every concurrent value under the key (getConflicts is undefined when there is one).
+      const candidates = Object.values(A.getConflicts(doc.revocations, key) ?? { one: doc.revocations[key] })
       for (const value of candidates) {
         const listText = text(value as A.ImmutableString)
         if (listText === undefined) continue
@@ -326,7 +327,8 @@ export function tierFor(feature: Feature): Tier {
 }
 
 function lockedReason(v: LicenseVerdict, feature: Feature): string {
-  const needs = `it needs a ${tierFor(feature)} license`
+  const tier = tierFor(feature)
+  const needs = `it needs a ${tier[0]?.toUpperCase()}${tier.slice(1)} license`
   switch (v.state) {
     case 'none':
       return `${needs} and this org has none`

@@ -36,14 +36,15 @@ export interface Replica {
 }
 
 /**
+ * `dir`: reopen a replica kept there (not removed on close). `wall`: its license clock.
  * `lawless`: the replica's own store accepts anything, like modified software would;
  * what it writes must still be refused by honest replicas.
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean; wall?: () => number } = {},
+  options: { lawless?: boolean; wall?: () => number; dir?: string } = {},
 ): Promise<Replica> {
-  const dir = await mkdtemp(join(tmpdir(), 'vg-replica-'))
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
@@ -69,7 +70,7 @@ export async function makeReplica(
     close: async () => {
       await store.stop()
       await db.close()
-      await rm(dir, { recursive: true, force: true })
+      if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
     },
   }
 }
