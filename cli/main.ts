@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander'
 import { VERSION } from '../node/index.ts'
 import { registerInit } from './commands/init.ts'
+import { registerLicense } from './commands/license.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStatus } from './commands/status.ts'
 import { CliError } from './errors.ts'
@@ -24,6 +25,13 @@ const EXPECTED = new Set([
   'StorageLockedError',
   'StorageMissingError',
   'ExitPromptError',
+  'LicenseInvalidError',
+  'FeatureLockedError',
+  'SeatsExhaustedError',
+  'IssuerKeyError',
+  'ChangeRefusedError',
+  'InvalidInputError',
+  'OrgNotFoundError',
 ])
 
 export function buildProgram(): Command {
@@ -40,6 +48,7 @@ export function buildProgram(): Command {
   registerInit(program)
   registerStart(program)
   registerStatus(program)
+  registerLicense(program)
   return program
 }
 

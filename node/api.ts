@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
+import type { DomainServices } from '../services/domain.ts'
 import type { NodeStatus } from './status.ts'
 
 export interface ApiDeps {
@@ -12,14 +13,33 @@ export interface ApiDeps {
   readonly status: () => Promise<NodeStatus>
   /** The port actually bound, for the Host check. */
   readonly port: () => number
+  readonly services: () => DomainServices
 }
+
+/**
+ * Errors that answer a request (bad input, a refused change, a locked feature): 400 with
+ * the message, which says what to do. Anything else is a 500.
+ */
+const CLIENT_ERRORS = new Set([
+  'InvalidInputError',
+  'OrgNotFoundError',
+  'NotAMemberError',
+  'ChangeRefusedError',
+  'LicenseInvalidError',
+  'FeatureLockedError',
+  'SeatsExhaustedError',
+])
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono()
 
-  app.onError((err, c) => c.json({ error: err.message }, 500))
+  app.onError((err, c) =>
+    CLIENT_ERRORS.has(err.name)
+      ? c.json({ error: err.message, name: err.name }, 400)
+      : c.json({ error: err.message }, 500),
+  )
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404))
 
   app.use('*', async (c, next) => {
@@ -43,5 +63,39 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/status', async (c) => c.json(await deps.status()))
 
+  app.get('/api/licenses', async (c) => {
+    const licenses = deps.services().licenses
+    return c.json({ orgs: await licenses.statusAll(), revocations: await licenses.revocations() })
+  })
+  app.put('/api/orgs/:org/license', async (c) => {
+    const body = await jsonBody(c.req.raw)
+    return c.json(await deps.services().licenses.install(c.req.param('org'), body.text as string))
+  })
+  app.post('/api/license/revocations', async (c) => {
+    const body = await jsonBody(c.req.raw)
+    return c.json(await deps.services().licenses.installRevocations(body.text as string))
+  })
+
   return app
+}
+
+/** A JSON object body (at most 2 MiB), or a 400. */
+async function jsonBody(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text()
+  if (text.length > 2 * 1024 * 1024) throw named('InvalidInputError', 'body: too large')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw named('InvalidInputError', 'body: not JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw named('InvalidInputError', 'body: must be a JSON object')
+  return value as Record<string, unknown>
+}
+
+function named(name: string, message: string): Error {
+  const e = new Error(message)
+  e.name = name
+  return e
 }

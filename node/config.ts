@@ -27,6 +27,16 @@ const configSchema = z.strictObject({
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
     .prefault({}),
+  license: z
+    .strictObject({
+      /**
+       * Issuer public key files (`*.pub`) trusted besides the shipped trust store:
+       * a self-hosted issuer, or a rotated vendor key shipped before an update.
+       * Relative paths are read from the data directory.
+       */
+      trust: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
 })
 
 export type NodeConfig = z.infer<typeof configSchema>

@@ -5,10 +5,12 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
+import { readIssuerPublicKey, TrustStore } from '../services/licensing/index.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
@@ -85,7 +87,12 @@ export class VerseGuyNode {
         },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
-      this.domain = domainServices({ store, signer: this.identity, validator })
+      const trust = TrustStore.withDefaults(
+        await Promise.all(
+          this.config.license.trust.map((f) => readIssuerPublicKey(resolve(this.dataDir, f))),
+        ),
+      )
+      this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
       await store.start()
       // Ready means ready to answer: each org's roster and authorization state loaded.
@@ -151,7 +158,12 @@ export class VerseGuyNode {
 
   /** Binds the API on the preferred port, or on a free one if that is taken. */
   private async listen(preferred: number, host: string): Promise<void> {
-    const app = createApi({ token: this.token, status: () => this.status(), port: () => this.apiPort })
+    const app = createApi({
+      token: this.token,
+      status: () => this.status(),
+      port: () => this.apiPort,
+      services: () => this.services,
+    })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {
         const server = createAdaptorServer({ fetch: app.fetch, hostname: host })

@@ -22,6 +22,10 @@ const REVOCATIONS_SETTING = 'license.revocations'
 
 export interface LicenseStatus {
   readonly org: string
+  /** The org founder's member key, signed into licenses. */
+  readonly founder: string
+  /** What an issuer needs to sign a license for this org: `<org>.<founder>`. */
+  readonly orgRef: string
   readonly state: LicenseState
   readonly reason: string | null
   readonly licenseId: string | null
@@ -148,7 +152,8 @@ export class LicenseService implements FeatureGate {
   async status(orgId: string): Promise<LicenseStatus> {
     const roster = await this.rosters.roster(orgId)
     const { verdict, clock } = await this.judge(orgId, roster)
-    const members = summarizeRoster(roster).memberCount
+    const summary = summarizeRoster(roster)
+    const members = summary.memberCount
     const l = verdict.license
     const warnings: string[] = []
     if (verdict.reason !== null) warnings.push(verdict.reason)
@@ -162,6 +167,8 @@ export class LicenseService implements FeatureGate {
       )
     return {
       org: orgId,
+      founder: summary.owner,
+      orgRef: `${orgId}.${summary.owner}`,
       state: verdict.state,
       reason: verdict.reason,
       licenseId: l?.id ?? null,

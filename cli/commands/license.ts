@@ -1,0 +1,275 @@
+/**
+ * `verseguy license …`: the issuer's side (keygen, issue, revoke: need the vendor
+ * private key file, never a node) and the node's side (install, status, revocations).
+ */
+import { randomBytes } from 'node:crypto'
+import { readFile, writeFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import {
+  decodeLicense,
+  FEATURES,
+  type Feature,
+  isFeature,
+  type LicenseStatus,
+  type RevocationsStatus,
+  readIssuerKey,
+  readIssuerPublicKey,
+  readLicense,
+  signLicense,
+  signRevocations,
+  TIER_FEATURES,
+  TIERS,
+  type Tier,
+  TrustStore,
+  writeIssuerKeyFiles,
+} from '../../services/licensing/index.ts'
+import { CliError } from '../errors.ts'
+import { withNode } from '../node-client.ts'
+import { printJson, printLines } from '../output.ts'
+
+const DAY = 86_400_000
+
+export function registerLicense(program: Command): void {
+  const license = program.command('license').description('license files: issue (vendor) and install (node)')
+  const dataDir = () => program.opts<{ dataDir?: string }>().dataDir
+
+  license
+    .command('keygen')
+    .description('create an issuer key pair: FILE (private, keep it offline) and FILE.pub')
+    .requiredOption('--out <file>', 'where to write the private key')
+    .option('--issuer <name>', 'the issuer name signed into every license', 'Verse Guy')
+    .action(async (opts: { out: string; issuer: string }) => {
+      const pub = await writeIssuerKeyFiles(opts.out, opts.issuer)
+      printLines([
+        `Wrote ${opts.out} (private: keep it offline) and ${opts.out}.pub`,
+        `  issuer  ${pub.issuer}`,
+        `  key id  ${pub.keyId}`,
+        'Nodes trust it once the .pub file is in their trust store (config license.trust).',
+      ])
+    })
+
+  license
+    .command('issue')
+    .description('sign a license for an org')
+    .requiredOption('--key <file>', 'the issuer private key file')
+    .requiredOption(
+      '--org <ref>',
+      "the org: ORGID.FOUNDERKEY as 'verseguy license status' prints it (or ORGID with --founder)",
+    )
+    .option('--founder <key>', "the org founder's member key")
+    .requiredOption('--tier <tier>', `one of ${TIERS.join(', ')}`)
+    .requiredOption('--days <n>', 'valid for this many days', positiveInt('--days'))
+    .requiredOption('--out <file>', 'where to write the license')
+    .option('--seats <n>', 'members the license covers', positiveInt('--seats'), 25)
+    .option('--grace-days <n>', 'days features stay on after expiry', nonNegativeInt('--grace-days'), 14)
+    .option('--features <list>', `comma-separated entitlements (default: the tier's): ${FEATURES.join(', ')}`)
+    .option('--not-before <date>', 'start date (ISO 8601; default now)')
+    .action(
+      async (opts: {
+        key: string
+        org: string
+        founder?: string
+        tier: string
+        days: number
+        out: string
+        seats: number
+        graceDays: number
+        features?: string
+        notBefore?: string
+      }) => {
+        if (!(TIERS as readonly string[]).includes(opts.tier))
+          throw new CliError(`--tier must be one of ${TIERS.join(', ')}`, 2)
+        const tier = opts.tier as Tier
+        const [orgId, founderFromRef] = opts.org.split('.')
+        const founder = opts.founder ?? founderFromRef
+        if (founder === undefined)
+          throw new CliError('--org needs the founder key: ORGID.FOUNDERKEY, or give --founder', 2)
+        const signer = await readIssuerKey(opts.key)
+        const now = Date.now()
+        const notBefore = opts.notBefore === undefined ? now : Date.parse(opts.notBefore)
+        if (Number.isNaN(notBefore)) throw new CliError('--not-before is not a date', 2)
+        const text = signLicense(
+          {
+            v: 1,
+            id: randomBytes(16).toString('hex'),
+            keyId: signer.keyId,
+            issuer: signer.issuer,
+            org: orgId ?? '',
+            founder,
+            tier,
+            features: features(opts.features, tier),
+            seats: opts.seats,
+            issuedAt: now,
+            notBefore,
+            expires: notBefore + opts.days * DAY,
+            grace: opts.graceDays * DAY,
+          },
+          signer,
+        )
+        await writeFile(opts.out, text, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(err.code === 'EEXIST' ? `${opts.out} exists; not overwriting it` : err.message)
+        })
+        const l = decodeLicense(text).fields
+        printLines([`Wrote ${tier} license ${l.id} for org ${l.org} to ${opts.out}`])
+      },
+    )
+
+  license
+    .command('verify')
+    .description("check a license file's signature offline and show what it grants")
+    .argument('<file>', 'the license file')
+    .option('--trust <pub...>', 'issuer public key files to trust (default: the shipped trust store)')
+    .option('--json', 'print the fields as JSON')
+    .action(async (file: string, opts: { trust?: string[]; json?: boolean }) => {
+      const trust =
+        opts.trust === undefined
+          ? TrustStore.withDefaults()
+          : new TrustStore(await Promise.all(opts.trust.map(readIssuerPublicKey)))
+      const l = readLicense(await readText(file), trust).fields
+      const now = Date.now()
+      const when =
+        now < l.notBefore
+          ? 'not valid yet'
+          : now <= l.expires
+            ? 'in force'
+            : now <= l.expires + l.grace
+              ? 'in its grace period'
+              : 'expired'
+      if (opts.json) {
+        printJson({ valid: true, when, license: l })
+        return
+      }
+      printLines([
+        `Valid signature by ${l.issuer} (key ${l.keyId}); the license is ${when}.`,
+        `  license   ${l.id}`,
+        `  org       ${l.org} (founder ${l.founder})`,
+        `  tier      ${l.tier}; ${l.seats} seats`,
+        `  features  ${l.features.join(', ')}`,
+        `  valid     ${iso(l.notBefore)} to ${iso(l.expires)} (+${l.grace / DAY} days grace)`,
+      ])
+    })
+
+  license
+    .command('revoke')
+    .description('sign a revocation list (it replaces earlier lists: name every revoked license)')
+    .requiredOption('--key <file>', 'the issuer private key file')
+    .requiredOption('--seq <n>', 'sequence number, higher than any list issued before', positiveInt('--seq'))
+    .requiredOption('--out <file>', 'where to write the list')
+    .argument('[ids...]', 'license ids to revoke')
+    .action(async (ids: string[], opts: { key: string; seq: number; out: string }) => {
+      const signer = await readIssuerKey(opts.key)
+      const text = signRevocations(
+        {
+          v: 1,
+          keyId: signer.keyId,
+          issuer: signer.issuer,
+          seq: opts.seq,
+          issuedAt: Date.now(),
+          revoked: [...new Set(ids)].sort(),
+        },
+        signer,
+      )
+      await writeFile(opts.out, text, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(err.code === 'EEXIST' ? `${opts.out} exists; not overwriting it` : err.message)
+      })
+      printLines([`Wrote revocation list ${opts.seq} (${ids.length} licenses) to ${opts.out}`])
+    })
+
+  const passphrase = (cmd: Command) =>
+    cmd.option('--passphrase-file <file>', 'when no node runs: read the passphrase from a file')
+
+  passphrase(
+    license
+      .command('install')
+      .description("verify a license offline and install it in its org, for every member's node")
+      .argument('<file>', 'the license file')
+      .option('--org <id>', 'the org (default: the one the license names)')
+      .option('--json', 'print the status as JSON'),
+  ).action(async (file: string, opts: { org?: string; json?: boolean; passphraseFile?: string }) => {
+    const text = await readText(file)
+    const orgId = opts.org ?? decodeLicense(text).fields.org
+    const status = await withNode(dataDir(), opts, (api) =>
+      api.request<LicenseStatus>('PUT', `/api/orgs/${encodeURIComponent(orgId)}/license`, { text }),
+    )
+    if (opts.json) printJson(status)
+    else printLines(describe(status))
+  })
+
+  passphrase(
+    license
+      .command('status')
+      .description("each org's license as this node judges it")
+      .option('--json', 'print as JSON'),
+  ).action(async (opts: { json?: boolean; passphraseFile?: string }) => {
+    const all = await withNode(dataDir(), opts, (api) =>
+      api.request<{ orgs: LicenseStatus[]; revocations: RevocationsStatus[] }>('GET', '/api/licenses'),
+    )
+    if (opts.json) {
+      printJson(all)
+      return
+    }
+    if (all.orgs.length === 0) printLines(['No orgs on this node.'])
+    for (const s of all.orgs) printLines(describe(s))
+    for (const r of all.revocations)
+      printLines([`Revocation list ${r.seq} from ${r.issuer}: ${r.revoked} revoked`])
+  })
+
+  passphrase(
+    license
+      .command('revocations')
+      .description("install an issuer's revocation list; it spreads to every org this node holds")
+      .argument('<file>', 'the revocation list file'),
+  ).action(async (file: string, opts: { passphraseFile?: string }) => {
+    const text = await readText(file)
+    const r = await withNode(dataDir(), opts, (api) =>
+      api.request<RevocationsStatus>('POST', '/api/license/revocations', { text }),
+    )
+    printLines([`Installed revocation list ${r.seq} from ${r.issuer} (${r.revoked} revoked)`])
+  })
+}
+
+function describe(s: LicenseStatus): string[] {
+  return [
+    `Org ${s.org}: ${s.state}${s.tier ? ` ${s.tier} license` : ''}; ${s.effectiveTier} features in force`,
+    `  org ref   ${s.orgRef} (give this to the issuer)`,
+    ...(s.licenseId ? [`  license   ${s.licenseId} by ${s.issuer}; expires ${iso(s.expires ?? 0)}`] : []),
+    `  members   ${s.members}${s.seats === null ? '' : ` of ${s.seats} seats`}`,
+    ...s.warnings.map((w) => `  warning   ${w}`),
+  ]
+}
+
+function features(list: string | undefined, tier: Tier): Feature[] {
+  if (list === undefined) return [...TIER_FEATURES[tier]].sort()
+  const out = [...new Set(list.split(',').map((f) => f.trim()))].sort()
+  for (const f of out)
+    if (!isFeature(f)) throw new CliError(`unknown feature ${f}; known: ${FEATURES.join(', ')}`, 2)
+  return out as Feature[]
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as Error).message}`)
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag} must be a whole number from 1`, 2)
+    return n
+  }
+}
+
+function nonNegativeInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number from 0`, 2)
+    return n
+  }
+}

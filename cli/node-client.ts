@@ -1,0 +1,69 @@
+/**
+ * How commands reach a node: the running one through its local API (token from
+ * node.json), or, when none runs, a node started inside this process for the one
+ * command (it needs the passphrase) and stopped after. Either way the command speaks
+ * to the same API, so both paths behave the same.
+ */
+import { isInitialized, layout, readRuntimeFile, resolveDataDir, VerseGuyNode } from '../node/index.ts'
+import { CliError } from './errors.ts'
+import { type PassphraseSource, readPassphrase } from './passphrase.ts'
+
+export interface ApiClient {
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>
+}
+
+export async function withNode<T>(
+  dataDirOption: string | undefined,
+  passphrase: PassphraseSource,
+  fn: (api: ApiClient) => Promise<T>,
+): Promise<T> {
+  const dataDir = resolveDataDir(dataDirOption)
+  if (!isInitialized(dataDir)) throw new CliError(`No node in ${dataDir}. Create one with: verseguy init`)
+  const runtime = await readRuntimeFile(layout(dataDir).runtime)
+  if (runtime !== null && (await reachable(runtime.apiUrl, runtime.token)))
+    return fn(client(runtime.apiUrl, runtime.token))
+  const node = new VerseGuyNode({
+    dataDir,
+    passphrase: await readPassphrase(passphrase, 'unlock'),
+    apiPort: 0,
+    logLevel: 'silent',
+  })
+  await node.start()
+  try {
+    const token = (await readRuntimeFile(layout(dataDir).runtime))?.token ?? ''
+    return await fn(client(node.apiUrl, token))
+  } finally {
+    await node.stop()
+  }
+}
+
+async function reachable(apiUrl: string, token: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${apiUrl}/api/status`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(3000),
+    })
+    return res.ok
+  } catch {
+    return false
+  }
+}
+
+function client(apiUrl: string, token: string): ApiClient {
+  return {
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(60_000),
+      })
+      const json = (await res.json().catch(() => ({}))) as { error?: string }
+      if (!res.ok) throw new CliError(json.error ?? `the node answered ${res.status}`)
+      return json as T
+    },
+  }
+}

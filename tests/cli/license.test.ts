@@ -1,0 +1,165 @@
+/**
+ * The license commands end to end through the real entry point: the issuer's keygen,
+ * issue, verify and revoke; the node's install, status and revocations, against a
+ * stopped node (started in-process for the command) and a running one (through its API).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { VerseGuyNode } from '../../node/index.ts'
+import { runCli, startNode } from '../helpers/cli.ts'
+
+const PASS = 'license test passphrase'
+let root: string
+let passFile: string
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vg-cli-license-'))
+  passFile = join(root, 'pass')
+  await writeFile(passFile, `${PASS}\n`)
+})
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+/** A node holding one org, trusting the issuer key at `pub`. */
+async function nodeWithOrg(
+  name: string,
+  pub: string,
+): Promise<{ dir: string; orgRef: string; orgId: string }> {
+  const dir = join(root, name)
+  expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ license: { trust: [pub] } }))
+  const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
+  await node.start()
+  const org = await node.services.org.createOrg({ name: `${name} Org`, tag: 'CLI', handle: 'Lead_1' })
+  await node.stop()
+  return { dir, orgId: org.id, orgRef: `${org.id}.${org.owner}` }
+}
+
+describe('verseguy license', () => {
+  it('keygen, issue, verify; install and status on a stopped and a running node; tampering and wrong orgs refused', async () => {
+    const key = join(root, 'issuer.key')
+    const keygen = await runCli(['license', 'keygen', '--out', key, '--issuer', 'CLI Issuer'])
+    expect(keygen.code, keygen.stderr).toBe(0)
+    expect(JSON.parse(await readFile(`${key}.pub`, 'utf8'))).toMatchObject({ issuer: 'CLI Issuer' })
+    // Never overwrites a key.
+    expect((await runCli(['license', 'keygen', '--out', key])).stderr).toMatch(/exists/)
+
+    const a = await nodeWithOrg('alpha', `${key}.pub`)
+    const lic = join(root, 'alpha.license')
+    const issue = await runCli([
+      'license',
+      'issue',
+      '--key',
+      key,
+      '--org',
+      a.orgRef,
+      '--tier',
+      'pro',
+      '--days',
+      '30',
+      '--seats',
+      '10',
+      '--out',
+      lic,
+    ])
+    expect(issue.code, issue.stderr).toBe(0)
+
+    const verify = await runCli(['license', 'verify', lic, '--trust', `${key}.pub`, '--json'])
+    expect(verify.code, verify.stderr).toBe(0)
+    expect(JSON.parse(verify.stdout)).toMatchObject({
+      valid: true,
+      when: 'in force',
+      license: { tier: 'pro', seats: 10 },
+    })
+    // The shipped trust store does not know a self-made issuer.
+    const untrusted = await runCli(['license', 'verify', lic])
+    expect(untrusted.code).toBe(1)
+    expect(untrusted.stderr).toMatch(/unknown issuer key/)
+
+    // A tampered copy: one base64 character changed.
+    const text = await readFile(lic, 'utf8')
+    const lines = text.split('\n')
+    const at = lines.findIndex((l) => l.startsWith('-----BEGIN')) + 3
+    lines[at] = `${(lines[at] as string)[0] === 'A' ? 'B' : 'A'}${(lines[at] as string).slice(1)}`
+    const forged = join(root, 'forged.license')
+    await writeFile(forged, lines.join('\n'))
+    const bad = await runCli(['license', 'verify', forged, '--trust', `${key}.pub`])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/^error: /)
+
+    // Node side, no node running: the command starts one in-process.
+    const env = { VERSEGUY_PASSPHRASE: PASS }
+    const refused = await runCli(['-d', a.dir, 'license', 'install', forged], env)
+    expect(refused.code).toBe(1)
+    const installed = await runCli(['-d', a.dir, 'license', 'install', lic, '--json'], env)
+    expect(installed.code, installed.stderr).toBe(0)
+    expect(JSON.parse(installed.stdout)).toMatchObject({ state: 'valid', tier: 'pro', seats: 10, members: 1 })
+
+    // A license for alpha pasted into another org is refused.
+    const b = await nodeWithOrg('beta', `${key}.pub`)
+    const pasted = await runCli(['-d', b.dir, 'license', 'install', lic, '--org', b.orgId], env)
+    expect(pasted.code).toBe(1)
+    expect(pasted.stderr).toMatch(/issued for org/)
+
+    // Running node: status and revocations go through its API.
+    const running = await startNode(['-d', a.dir, '--api-port', '0', '--log-level', 'silent'], env)
+    try {
+      const status = await runCli(['-d', a.dir, 'license', 'status', '--json'])
+      expect(status.code, status.stderr).toBe(0)
+      const parsed = JSON.parse(status.stdout)
+      expect(parsed.orgs[0]).toMatchObject({ org: a.orgId, state: 'valid', orgRef: a.orgRef })
+      const licenseId = JSON.parse(verify.stdout).license.id as string
+      const list = join(root, 'revocations-1')
+      expect(
+        (await runCli(['license', 'revoke', '--key', key, '--seq', '1', '--out', list, licenseId])).code,
+      ).toBe(0)
+      const rev = await runCli(['-d', a.dir, 'license', 'revocations', list])
+      expect(rev.code, rev.stderr).toBe(0)
+      const after = JSON.parse((await runCli(['-d', a.dir, 'license', 'status', '--json'])).stdout)
+      expect(after.orgs[0]).toMatchObject({ state: 'revoked', effectiveTier: 'free' })
+      expect(after.revocations).toEqual([{ issuer: 'CLI Issuer', seq: 1, revoked: 1 }])
+      const again = await runCli(['-d', a.dir, 'license', 'revocations', list])
+      expect(again.code).toBe(1)
+      expect(again.stderr).toMatch(/not newer/)
+    } finally {
+      await running.stop()
+    }
+  }, 120_000)
+
+  it('bad arguments get a usage error and write nothing', async () => {
+    const r = await runCli([
+      'license',
+      'issue',
+      '--key',
+      'x',
+      '--org',
+      'y',
+      '--tier',
+      'gold',
+      '--days',
+      '3',
+      '--out',
+      join(root, 'no'),
+    ])
+    expect(r.code).toBe(2)
+    const days = await runCli([
+      'license',
+      'issue',
+      '--key',
+      'x',
+      '--org',
+      'y',
+      '--tier',
+      'pro',
+      '--days',
+      '-1',
+      '--out',
+      join(root, 'no'),
+    ])
+    expect(days.code).toBe(2)
+    await expect(readFile(join(root, 'no'))).rejects.toThrow()
+  })
+})
