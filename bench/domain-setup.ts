@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Database, DocumentStore, type SignedEntry, type Signer } from '../crdt/index.ts'
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
 import type { FleetService } from '../services/fleet/index.ts'
+import type { LicenseService, TrustStore } from '../services/licensing/index.ts'
 import type { InviteService } from '../services/org/invite-service.ts'
 import type { OrgService } from '../services/org/org-service.ts'
 
@@ -14,12 +15,13 @@ export interface BenchNode {
   readonly org: OrgService
   readonly invites: InviteService
   readonly fleet: FleetService
+  readonly licenses: LicenseService
   readonly close: () => Promise<void>
 }
 
 export async function benchNode(
   signer: Signer,
-  options: { sync?: boolean; dir?: string } = {},
+  options: { sync?: boolean; dir?: string; trust?: TrustStore } = {},
 ): Promise<BenchNode> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-bench-node-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
@@ -32,7 +34,7 @@ export async function benchNode(
   return {
     signer,
     store,
-    ...domainServices({ store, signer, validator }),
+    ...domainServices({ store, signer, validator, ...(options.trust ? { trust: options.trust } : {}) }),
     close: async () => {
       await store.stop()
       await db.close()

@@ -1,8 +1,10 @@
 /** Runs every benchmark (`npm run bench`; `--quick` for a smoke run). */
 import { run as domain } from './domain.bench.ts'
 import { run as foundation } from './foundation.bench.ts'
+import { run as licensing } from './licensing.bench.ts'
 import { run as scale } from './scale.bench.ts'
 
 await foundation()
 await domain()
+await licensing()
 await scale()

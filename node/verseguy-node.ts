@@ -97,6 +97,11 @@ export class VerseGuyNode {
       await store.start()
       // Ready means ready to answer: each org's roster and authorization state loaded.
       for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
+      // Each org's license, verified offline: anything short of valid is said once at start.
+      for (const l of await this.domain.licenses.statusAll()) {
+        if (l.warnings.length > 0)
+          this.log.warn({ org: l.org, state: l.state, warnings: l.warnings }, 'license')
+      }
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()
