@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { VERSION } from '../node/index.ts'
+import { registerDomainCommands } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
 import { registerLicense } from './commands/license.ts'
 import { registerStart } from './commands/start.ts'
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerInit(program)
   registerStart(program)
   registerStatus(program)
+  registerDomainCommands(program)
   registerLicense(program)
   return program
 }

@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
 import type { DomainServices } from '../services/domain.ts'
+import { domainRoutes } from './routes/domain-routes.ts'
 import type { NodeStatus } from './status.ts'
 
 export interface ApiDeps {
@@ -63,39 +64,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/status', async (c) => c.json(await deps.status()))
 
-  app.get('/api/licenses', async (c) => {
-    const licenses = deps.services().licenses
-    return c.json({ orgs: await licenses.statusAll(), revocations: await licenses.revocations() })
-  })
-  app.put('/api/orgs/:org/license', async (c) => {
-    const body = await jsonBody(c.req.raw)
-    return c.json(await deps.services().licenses.install(c.req.param('org'), body.text as string))
-  })
-  app.post('/api/license/revocations', async (c) => {
-    const body = await jsonBody(c.req.raw)
-    return c.json(await deps.services().licenses.installRevocations(body.text as string))
-  })
+  app.route('/api', domainRoutes(deps.services))
 
   return app
-}
-
-/** A JSON object body (at most 2 MiB), or a 400. */
-async function jsonBody(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text()
-  if (text.length > 2 * 1024 * 1024) throw named('InvalidInputError', 'body: too large')
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw named('InvalidInputError', 'body: not JSON')
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw named('InvalidInputError', 'body: must be a JSON object')
-  return value as Record<string, unknown>
-}
-
-function named(name: string, message: string): Error {
-  const e = new Error(message)
-  e.name = name
-  return e
 }

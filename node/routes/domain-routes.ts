@@ -1,0 +1,89 @@
+/**
+ * The domain over HTTP: orgs, invites, ships and licenses. Thin: each route parses its
+ * body and calls one service method; the services validate input and name the field
+ * that is wrong (answered as 400 by the API's error handler).
+ */
+import { Hono } from 'hono'
+import type { DomainServices } from '../../services/domain.ts'
+
+export function domainRoutes(services: () => DomainServices): Hono {
+  const api = new Hono()
+
+  api.get('/orgs', async (c) => c.json(await services().org.listOrgs()))
+  api.post('/orgs', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(
+      await services().org.createOrg({
+        name: b.name,
+        tag: b.tag,
+        description: b.description,
+        handle: b.handle,
+      }),
+      201,
+    )
+  })
+  api.get('/orgs/:org', async (c) => c.json(await services().org.getOrg(c.req.param('org'))))
+  api.get('/orgs/:org/ranks', async (c) => c.json(await services().org.ranks(c.req.param('org'))))
+  api.get('/orgs/:org/members', async (c) => c.json(await services().org.members(c.req.param('org'))))
+
+  api.post('/orgs/:org/invites', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    const { token, invite } = await services().invites.createInvite(c.req.param('org'), {
+      rank: b.rank,
+      ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
+    })
+    return c.json({ token, invite }, 201)
+  })
+  api.get('/orgs/:org/invites', async (c) => c.json(await services().invites.listInvites(c.req.param('org'))))
+  api.post('/invites/accept', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(await services().invites.join(b.token, b.handle))
+  })
+
+  api.get('/orgs/:org/ships', async (c) => {
+    const all = c.req.query('all') === '1'
+    const fleet = services().fleet
+    const org = c.req.param('org')
+    return c.json(await fleet.ships(org, all ? {} : { owner: services().org.me }))
+  })
+  api.post('/orgs/:org/ships', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(await services().fleet.addShip(c.req.param('org'), b), 201)
+  })
+
+  api.get('/licenses', async (c) => {
+    const licenses = services().licenses
+    return c.json({ orgs: await licenses.statusAll(), revocations: await licenses.revocations() })
+  })
+  api.put('/orgs/:org/license', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(await services().licenses.install(c.req.param('org'), b.text as string))
+  })
+  api.post('/license/revocations', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(await services().licenses.installRevocations(b.text as string))
+  })
+
+  return api
+}
+
+/** A JSON object body (at most 2 MiB), or a 400. */
+async function jsonBody(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text()
+  if (text.length > 2 * 1024 * 1024) throw named('InvalidInputError', 'body: too large')
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw named('InvalidInputError', 'body: not JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw named('InvalidInputError', 'body: must be a JSON object')
+  return value as Record<string, unknown>
+}
+
+function named(name: string, message: string): Error {
+  const e = new Error(message)
+  e.name = name
+  return e
+}

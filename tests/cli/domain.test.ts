@@ -1,0 +1,91 @@
+/**
+ * org / invite / ship commands through the real entry point, against a stopped node
+ * (started in-process for each command) and a running one (through its API).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, startNode } from '../helpers/cli.ts'
+
+const PASS = 'domain cli passphrase'
+const env = { VERSEGUY_PASSPHRASE: PASS }
+let root: string
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vg-cli-domain-'))
+  await writeFile(join(root, 'pass'), PASS)
+})
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+describe('verseguy org / invite / ship', () => {
+  it('creates an org, an invite and ships; lists them as JSON; bad input changes nothing', async () => {
+    const dir = join(root, 'leader')
+    expect((await runCli(['-d', dir, 'init', '--passphrase-file', join(root, 'pass')])).code).toBe(0)
+    const none = await runCli(['-d', dir, 'ship', 'list'], env)
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/no org yet/)
+
+    const created = await runCli(
+      ['-d', dir, 'org', 'create', '--name', 'Test Squadron', '--tag', 'TEST', '--json'],
+      env,
+    )
+    expect(created.code, created.stderr).toBe(0)
+    const org = JSON.parse(created.stdout)
+    expect(org).toMatchObject({ name: 'Test Squadron', tag: 'TEST', memberCount: 1 })
+
+    const badTag = await runCli(['-d', dir, 'org', 'create', '--name', 'Other Org', '--tag', 'low'], env)
+    expect(badTag.code).toBe(1)
+    expect(badTag.stderr).toMatch(/^error: tag: .*Nothing was changed/)
+
+    const running = await startNode(['-d', dir, '--api-port', '0', '--log-level', 'silent'], env)
+    try {
+      const inv = await runCli(['-d', dir, 'invite', 'create', '--rank', 'Member', '--json'])
+      expect(inv.code, inv.stderr).toBe(0)
+      expect(JSON.parse(inv.stdout).token).toMatch(/^vginv1\./)
+      const noRank = await runCli(['-d', dir, 'invite', 'create', '--rank', 'Admiral'])
+      expect(noRank.stderr).toMatch(/No rank Admiral; ranks: Leader, Officer, Member, Recruit/)
+
+      const add = await runCli([
+        '-d',
+        dir,
+        'ship',
+        'add',
+        '--model',
+        'Cutlass Black',
+        '--manufacturer',
+        'Drake',
+        '--json',
+      ])
+      expect(add.code, add.stderr).toBe(0)
+      const bad = await runCli([
+        '-d',
+        dir,
+        'ship',
+        'add',
+        '--model',
+        'Hull C',
+        '--manufacturer',
+        'MISC',
+        '--cost',
+        '-5',
+      ])
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toMatch(/cost/)
+      const list = await runCli(['-d', dir, 'ship', 'list', '--all', '--json'])
+      const ships = JSON.parse(list.stdout)
+      expect(ships).toHaveLength(1)
+      expect(ships[0]).toMatchObject({ model: 'Cutlass Black', manufacturer: 'Drake', owner: org.owner })
+    } finally {
+      await running.stop()
+    }
+    // A token for an org this node has not received yet: a clear error.
+    const other = join(root, 'other')
+    expect((await runCli(['-d', other, 'init', '--passphrase-file', join(root, 'pass')])).code).toBe(0)
+    const accept = await runCli(['-d', other, 'invite', 'accept', 'vginv1.garbage'], env)
+    expect(accept.code).toBe(1)
+    expect(accept.stderr).toMatch(/^error: token/)
+  }, 120_000)
+})
