@@ -19,7 +19,12 @@ import { IssuerKeyError } from './errors.ts'
 import DEFAULT_TRUST_JSON from './trust-store.json' with { type: 'json' }
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`))
-export const issuerName = z.string().trim().min(1).max(64)
+/** Refused, never rewritten: a decoded name is exactly the signed one. */
+export const issuerName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^\S(?:.*\S)?$/, 'no leading or trailing spaces')
 
 const publicKeyFile = z
   .object({

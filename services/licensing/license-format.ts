@@ -24,7 +24,9 @@ export const MAX_REVOKED = 10_000
 export const MAX_REVOCATIONS_CHARS = 1024 * 1024
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`))
-const time = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+/** Milliseconds since the epoch, within what a Date can show (with a year to spare for grace). */
+const MAX_TIME = 8.64e15 - 366 * 86_400_000
+const time = z.number().int().min(0).max(MAX_TIME)
 const sortedUnique = <T extends z.ZodTypeAny>(item: T) =>
   z
     .array(item)
@@ -139,6 +141,9 @@ function verify<T extends { keyId: string; issuer: string }>(
   signed: Signed<T>,
   trust: TrustStore,
 ): void {
+  // The fields must be the ones the signature covers (a caller may hand in edited ones).
+  if (!bytesEqual(concat(kind.domain, dagCbor.encode(signed.fields)), signed.bytes))
+    throw new LicenseInvalidError(`${kind.what} fields do not match its signed bytes`)
   const key = trust.get(signed.fields.keyId)
   if (key === undefined)
     throw new LicenseInvalidError(`${kind.what} is signed by unknown issuer key ${signed.fields.keyId}`)
