@@ -1,0 +1,225 @@
+/**
+ * The libp2p host of a node: transports, encryption, multiplexing, discovery, the
+ * project's own Kademlia DHT, gossipsub, relay, hole punching and AutoNAT, under the
+ * member's own key. The sync layer builds on `Host.libp2p`; everything else uses the
+ * small typed surface here.
+ */
+import { EventEmitter } from 'node:events'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { bootstrap } from '@libp2p/bootstrap'
+import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { dcutr } from '@libp2p/dcutr'
+import { type Identify, identify } from '@libp2p/identify'
+import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
+import { type Logger, silentLogger } from '../crdt/index.ts'
+import { dhtKeyCid } from './dht-key.ts'
+import { DiscoveryDialer } from './discovery-dialer.ts'
+import { type GossipSub, gossipsub } from './gossipsub.ts'
+
+/** Our DHT's protocol: a DHT of our own, never the public IPFS one. */
+export const DHT_PROTOCOL = '/verseguy/kad/1.0.0'
+
+/**
+ * Our mDNS service name: we find (and dial) only Verse Guy nodes on the LAN, not every
+ * libp2p node (IPFS desktops announce the default `_p2p._udp.local`).
+ */
+export const MDNS_SERVICE_TAG = '_verseguy._udp.local'
+
+/** The services every host runs; `relay` only on a relay host. */
+export interface HostServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+  autonat: unknown
+  dcutr: unknown
+  relay?: CircuitRelayService
+}
+
+export interface HostInit {
+  /** The member's 32-byte Ed25519 seed: the peer id is the member key's. */
+  readonly seed: Uint8Array
+  /**
+   * Multiaddrs to listen on, e.g. `/ip4/0.0.0.0/tcp/4001`. Add `/p2p-circuit` to also
+   * take a reservation on a relay when this node is not directly reachable.
+   */
+  readonly listen: readonly string[]
+  /** Peers to dial at start, each with its `/p2p/<peer id>` (from invites and config). */
+  readonly bootstrap?: readonly string[]
+  /** Discover peers on the LAN with mDNS. Default true. */
+  readonly mdns?: boolean
+  /** Serve as a circuit relay v2 for other nodes (`verseguy start --headless`). Default false. */
+  readonly relay?: boolean
+  /** How long one dial of a discovered peer may take. Default 10 s. */
+  readonly dialTimeoutMs?: number
+  /** Namespaced logger (`verseguy:net:host`); silent by default. */
+  readonly log?: Logger
+}
+
+export interface HostEvents {
+  /** A first connection to the peer opened. */
+  'peer:connect': [{ peerId: string }]
+  /** The last connection to the peer closed. */
+  'peer:disconnect': [{ peerId: string }]
+}
+
+/** A provider found in the DHT: who, and where the DHT says it listens. */
+export interface Provider {
+  readonly peerId: PeerId
+  readonly multiaddrs: PeerInfo['multiaddrs']
+}
+
+/**
+ * A node's libp2p host.
+ *
+ * @example
+ * ```ts
+ * const host = await createHost({ seed, listen: ['/ip4/0.0.0.0/tcp/0'] })
+ * await host.start()
+ * await host.provide(orgRendezvousKey(orgId, secret), signal)
+ * await host.stop()
+ * ```
+ */
+export interface Host extends EventEmitter<HostEvents> {
+  /** Base58 peer id: the member key's (`services/identity`'s `peerIdOf`). */
+  readonly peerId: string
+  /** The raw libp2p node, for the sync layer's protocols and gossipsub topics. */
+  readonly libp2p: Libp2p<HostServices>
+  start(): Promise<void>
+  /** Closes every connection and listener, stops every timer. */
+  stop(): Promise<void>
+  /** The addresses we listen on, each ending in `/p2p/<peer id>`. */
+  multiaddrs(): string[]
+  /** The peers we hold a connection to. */
+  connectedPeers(): string[]
+  /**
+   * Announces in the DHT that this node provides `key` (and keeps re-announcing it).
+   * Waits until the DHT knows at least one peer: give it a deadline.
+   */
+  provide(key: Uint8Array, signal: AbortSignal): Promise<void>
+  /** The other nodes that provide `key`, as the DHT finds them. */
+  findProviders(key: Uint8Array, signal: AbortSignal): AsyncIterable<Provider>
+}
+
+/** Builds a host (not started) from the member's seed. */
+export async function createHost(init: HostInit): Promise<Host> {
+  if (init.seed.byteLength !== 32) throw new TypeError('the Ed25519 seed must be 32 bytes')
+  // generateKeyPairFromSeed derives the public half from the seed; privateKeyFromRaw
+  // would take 64 bytes (seed || public key) and trust the public half unchecked.
+  const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed)
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (init.mdns !== false) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
+  if (init.bootstrap !== undefined && init.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: [...init.bootstrap], timeout: 0 }))
+  }
+  const libp2p = await createLibp2p<HostServices>({
+    start: false,
+    privateKey,
+    addresses: { listen: [...init.listen] },
+    transports: [tcp(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        // Our nodes answer DHT queries from the start, so a mesh of a few nodes works
+        // without any publicly reachable one.
+        clientMode: false,
+        // Keep private and loopback addresses: org nodes often share a LAN.
+        peerInfoMapper: passthroughMapper,
+      }),
+      // Best effort: a node alone may publish without an error.
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+      autonat: autoNAT(),
+      dcutr: dcutr(),
+      ...(init.relay === true ? { relay: circuitRelayServer() } : {}),
+    },
+  })
+  return new Libp2pHost(libp2p, init)
+}
+
+class Libp2pHost extends EventEmitter<HostEvents> implements Host {
+  readonly libp2p: Libp2p<HostServices>
+  readonly peerId: string
+  readonly #log: Logger
+  readonly #dialer: DiscoveryDialer
+
+  constructor(libp2p: Libp2p<HostServices>, init: HostInit) {
+    super()
+    this.libp2p = libp2p
+    this.peerId = libp2p.peerId.toString()
+    this.#log = init.log ?? silentLogger
+    this.#dialer = new DiscoveryDialer(
+      { libp2p, log: this.#log },
+      init.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: init.dialTimeoutMs },
+    )
+  }
+
+  async start(): Promise<void> {
+    if (this.libp2p.status !== 'stopped') return
+    this.libp2p.addEventListener('peer:connect', this.#onConnect)
+    this.libp2p.addEventListener('peer:disconnect', this.#onDisconnect)
+    this.#dialer.start()
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      this.#detach()
+      throw err
+    }
+    this.#log.info({ peerId: this.peerId, addrs: this.multiaddrs() }, 'libp2p host started')
+  }
+
+  async stop(): Promise<void> {
+    if (this.libp2p.status === 'stopped') return
+    this.#detach()
+    await this.libp2p.stop()
+    this.#log.info({ peerId: this.peerId }, 'libp2p host stopped')
+  }
+
+  multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
+  }
+
+  connectedPeers(): string[] {
+    return this.libp2p.getPeers().map((id) => id.toString())
+  }
+
+  async provide(key: Uint8Array, signal: AbortSignal): Promise<void> {
+    await this.libp2p.contentRouting.provide(dhtKeyCid(key), { signal })
+  }
+
+  async *findProviders(key: Uint8Array, signal: AbortSignal): AsyncIterable<Provider> {
+    const seen = new Set<string>([this.peerId])
+    for await (const info of this.libp2p.contentRouting.findProviders(dhtKeyCid(key), { signal })) {
+      const id = info.id.toString()
+      if (seen.has(id)) continue
+      seen.add(id)
+      yield { peerId: info.id, multiaddrs: info.multiaddrs }
+    }
+  }
+
+  #detach(): void {
+    this.#dialer.stop()
+    this.libp2p.removeEventListener('peer:connect', this.#onConnect)
+    this.libp2p.removeEventListener('peer:disconnect', this.#onDisconnect)
+  }
+
+  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
+    this.emit('peer:connect', { peerId: event.detail.toString() })
+  }
+
+  readonly #onDisconnect = (event: CustomEvent<PeerId>): void => {
+    this.emit('peer:disconnect', { peerId: event.detail.toString() })
+  }
+}

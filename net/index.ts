@@ -1,0 +1,22 @@
+/**
+ * net: the libp2p layer. Hosts, discovery, the org rendezvous key; the sync protocols
+ * build on `Host.libp2p`.
+ */
+export { dhtKeyCid } from './dht-key.ts'
+export {
+  DiscoveryDialer,
+  type DiscoveryDialerComponents,
+  type DiscoveryDialerInit,
+} from './discovery-dialer.ts'
+export * from './gossipsub.ts'
+export {
+  createHost,
+  DHT_PROTOCOL,
+  type Host,
+  type HostEvents,
+  type HostInit,
+  type HostServices,
+  MDNS_SERVICE_TAG,
+  type Provider,
+} from './host.ts'
+export { MIN_MESH_SECRET_BYTES, ORG_RENDEZVOUS_DOMAIN, orgRendezvousKey } from './org-key.ts'
