@@ -310,12 +310,17 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
   }
 
-  /** All changes of a document, for peers catching up. */
+  /** A document's changes (all, or those with `hashes` that it holds), for peers catching up. */
   async changes(docId: DocId, hashes?: readonly ChangeHash[]): Promise<Uint8Array[]> {
     const doc = await this.get(docId)
     if (hashes === undefined) return A.getAllChanges(doc)
-    const wanted = new Set(hashes)
-    return A.getAllChanges(doc).filter((c) => wanted.has(decodeChange(c).hash as ChangeHash))
+    const backend = A.getBackend(doc)
+    const out: Uint8Array[] = []
+    for (const h of hashes) {
+      const c = backend.getChangeByHash(h)
+      if (c !== null) out.push(c)
+    }
+    return out
   }
 
   /** Writes a snapshot of `docId` now and drops the changes it covers. */

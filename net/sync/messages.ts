@@ -1,0 +1,104 @@
+/**
+ * Messages of the catch-up protocol, one per length-prefixed frame, in deterministic
+ * DAG-CBOR. Every frame from a peer is hostile until it decodes here: exact shapes,
+ * bounded counts and sizes; anything else is a protocol error that ends the session.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+
+export const SYNC_PROTOCOL = '/verseguy/sync/1.0.0'
+
+export const SYNC_LIMITS = {
+  /** One frame on the wire. */
+  maxFrameBytes: 4 * 1024 * 1024,
+  /** Authors a request may name. */
+  maxHeads: 20_000,
+  /** Entries in one batch. */
+  maxBatchEntries: 1_000,
+  /** Change bytes in one batch (the frame limit bounds the rest). */
+  maxBatchBytes: 2 * 1024 * 1024,
+} as const
+
+/** The requester's chain heads for an org: author (hex member key) → highest seq held. */
+export interface SyncRequest {
+  readonly t: 'req'
+  readonly org: string
+  readonly heads: readonly (readonly [string, number])[]
+}
+/** Entries (signature || bytes) and the change bytes they cover. */
+export interface SyncBatch {
+  readonly t: 'batch'
+  readonly entries: readonly Uint8Array[]
+  readonly changes: readonly Uint8Array[]
+}
+export interface SyncDone {
+  readonly t: 'done'
+}
+export interface SyncError {
+  readonly t: 'err'
+  readonly reason: string
+}
+export type SyncMessage = SyncRequest | SyncBatch | SyncDone | SyncError
+
+export class SyncProtocolError extends Error {
+  override name = 'SyncProtocolError'
+}
+
+const ORG = /^[0-9a-f]{32}$/
+const KEY = /^[0-9a-f]{64}$/
+
+export function encodeMessage(m: SyncMessage): Uint8Array {
+  return dagCbor.encode(m)
+}
+
+export function decodeMessage(bytes: Uint8Array): SyncMessage {
+  if (bytes.length > SYNC_LIMITS.maxFrameBytes) throw new SyncProtocolError('frame too large')
+  let v: unknown
+  try {
+    v = dagCbor.decode(bytes)
+  } catch {
+    throw new SyncProtocolError('frame does not decode')
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new SyncProtocolError('frame is not a message')
+  const m = v as Record<string, unknown>
+  const keys = Object.keys(m).sort().join(',')
+  switch (m.t) {
+    case 'req': {
+      if (keys !== 'heads,org,t' || typeof m.org !== 'string' || !ORG.test(m.org) || !Array.isArray(m.heads))
+        throw new SyncProtocolError('malformed request')
+      if (m.heads.length > SYNC_LIMITS.maxHeads) throw new SyncProtocolError('request names too many authors')
+      for (const h of m.heads) {
+        if (
+          !Array.isArray(h) ||
+          h.length !== 2 ||
+          typeof h[0] !== 'string' ||
+          !KEY.test(h[0]) ||
+          !Number.isSafeInteger(h[1]) ||
+          (h[1] as number) < 0
+        )
+          throw new SyncProtocolError('malformed head in request')
+      }
+      return { t: 'req', org: m.org, heads: m.heads as [string, number][] }
+    }
+    case 'batch': {
+      if (keys !== 'changes,entries,t' || !isBytesList(m.entries) || !isBytesList(m.changes))
+        throw new SyncProtocolError('malformed batch')
+      if (m.entries.length > SYNC_LIMITS.maxBatchEntries)
+        throw new SyncProtocolError('batch has too many entries')
+      return { t: 'batch', entries: m.entries, changes: m.changes }
+    }
+    case 'done':
+      if (keys !== 't') throw new SyncProtocolError('malformed done')
+      return { t: 'done' }
+    case 'err':
+      if (keys !== 'reason,t' || typeof m.reason !== 'string' || m.reason.length > 500)
+        throw new SyncProtocolError('malformed error')
+      return { t: 'err', reason: m.reason }
+    default:
+      throw new SyncProtocolError('unknown message type')
+  }
+}
+
+function isBytesList(v: unknown): v is Uint8Array[] {
+  return Array.isArray(v) && v.every((x) => x instanceof Uint8Array)
+}

@@ -1,0 +1,137 @@
+/**
+ * Catch-up sync on its own stream: the requester sends its chain heads for an org; the
+ * responder, if the requester is a member, streams what is missing author by author in
+ * bounded batches and ends with `done`. Nothing is ever loaded whole into one message,
+ * and a dropped stream loses nothing: the next request starts from the heads the
+ * requester has by then (every batch it received was stored as it arrived).
+ *
+ * net/ sees documents only through `SyncSource`: opaque packed entries and change bytes.
+ */
+import type { AbortOptions, MessageStream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import {
+  decodeMessage,
+  encodeMessage,
+  SYNC_LIMITS,
+  type SyncBatch,
+  type SyncMessage,
+  SyncProtocolError,
+} from './messages.ts'
+
+export interface SyncReceipt {
+  readonly accepted: number
+  readonly rejected: number
+  /** Why entries were refused (first few). */
+  readonly reasons: readonly string[]
+}
+
+/** What the sync protocol needs from the node's documents. */
+export interface SyncSource {
+  /** Whether the peer with member key `member` may receive `org`'s data. */
+  mayServe(org: string, member: string): Promise<boolean>
+  /** Chain heads this node holds that concern `org`: author → highest seq. */
+  heads(org: string): Promise<ReadonlyMap<string, number>>
+  /**
+   * Entries of `author` after seq `after`, in order, packed (signature || bytes): at most
+   * `limit` of them and about `maxBytes` in all (at least one), with the changes they cover.
+   */
+  entriesAfter(
+    org: string,
+    author: string,
+    after: number,
+    bounds: { limit: number; maxBytes: number },
+  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[] }>
+  /** Verifies and stores what a peer sent (the node's receive path). */
+  receive(
+    org: string,
+    batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] },
+  ): Promise<SyncReceipt>
+}
+
+/** The responder refused (e.g. not a member). */
+export class SyncRefusedError extends Error {
+  override name = 'SyncRefusedError'
+}
+
+export interface SyncSummary extends SyncReceipt {
+  readonly batches: number
+}
+
+/** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
+export async function serveSync(
+  stream: MessageStream,
+  remoteMember: string,
+  source: SyncSource,
+  options: AbortOptions = {},
+): Promise<void> {
+  const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
+  const send = (m: SyncMessage) => lp.write(encodeMessage(m), options)
+  let req: SyncMessage
+  try {
+    req = decodeMessage((await lp.read(options)).subarray())
+  } catch (err) {
+    await send({
+      t: 'err',
+      reason: err instanceof SyncProtocolError ? err.message : 'unreadable request',
+    }).catch(() => {})
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
+  }
+  if (req.t !== 'req') throw await refuse('expected a request')
+  if (!(await source.mayServe(req.org, remoteMember))) throw await refuse('not a member of this org')
+  const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
+  for (const [author, seq] of await source.heads(req.org)) {
+    let after = theirs.get(author) ?? 0
+    while (after < seq) {
+      options.signal?.throwIfAborted()
+      const { entries, changes } = await source.entriesAfter(req.org, author, after, {
+        limit: SYNC_LIMITS.maxBatchEntries,
+        maxBytes: SYNC_LIMITS.maxBatchBytes,
+      })
+      if (entries.length === 0) break
+      await send({ t: 'batch', entries, changes })
+      after += entries.length
+    }
+  }
+  await send({ t: 'done' })
+  await stream.close(options)
+
+  async function refuse(reason: string): Promise<SyncRefusedError> {
+    await send({ t: 'err', reason }).catch(() => {})
+    await stream.close(options).catch(() => {})
+    return new SyncRefusedError(reason)
+  }
+}
+
+/**
+ * Asks the peer on `stream` for what this node lacks of `org`, storing each batch as it
+ * arrives. Throws `SyncRefusedError` if the peer refuses, `SyncProtocolError` if it sends
+ * something that is not the protocol (the caller penalises it).
+ */
+export async function requestSync(
+  stream: MessageStream,
+  org: string,
+  source: SyncSource,
+  options: AbortOptions = {},
+): Promise<SyncSummary> {
+  const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
+  const heads = [...(await source.heads(org))]
+  await lp.write(encodeMessage({ t: 'req', org, heads }), options)
+  let accepted = 0
+  let rejected = 0
+  let batches = 0
+  const reasons: string[] = []
+  while (true) {
+    const m = decodeMessage((await lp.read(options)).subarray())
+    if (m.t === 'done') break
+    if (m.t === 'err') throw new SyncRefusedError(m.reason)
+    if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
+    const r = await source.receive(org, m as SyncBatch)
+    batches++
+    accepted += r.accepted
+    rejected += r.rejected
+    for (const x of r.reasons) if (reasons.length < 10) reasons.push(x)
+  }
+  await stream.close(options).catch(() => {})
+  return { accepted, rejected, reasons, batches }
+}

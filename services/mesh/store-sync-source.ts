@@ -1,0 +1,92 @@
+/**
+ * The node's documents as the sync protocol sees them (net/'s `SyncSource`, matched
+ * structurally: services never import net/). Serves only to members; sends an author's
+ * entries in chain order with the change bytes they cover; receives through
+ * `DocumentStore.receive`, the one path every remote change takes.
+ *
+ * Scope: chains are per author, and today every chain this node holds is offered for the
+ * org. A member of two orgs would expose one org's entries to the other's members (and
+ * their chains would stop at the other org's entries): per-org chains come with the mesh.
+ */
+import {
+  type DocId,
+  type DocumentStore,
+  decodeEntry,
+  type MemberKey,
+  packEntry,
+  type SignedEntry,
+  unpackEntry,
+} from '../../crdt/index.ts'
+import type { AuthIndex } from '../org/auth-index.ts'
+import { RosterAccess } from '../org/roster-access.ts'
+
+export class StoreSyncSource {
+  private readonly store: DocumentStore
+  private readonly rosters: RosterAccess
+
+  constructor(components: { store: DocumentStore; auth: AuthIndex }) {
+    this.store = components.store
+    this.rosters = new RosterAccess(components)
+  }
+
+  async mayServe(org: string, member: string): Promise<boolean> {
+    try {
+      return (await this.rosters.currentState(org)).isMember(member)
+    } catch {
+      return false
+    }
+  }
+
+  async heads(_org: string): Promise<ReadonlyMap<string, number>> {
+    const out = new Map<string, number>()
+    for (const author of await this.store.chains.authors()) {
+      const head = await this.store.chains.head(author)
+      if (head !== null) out.set(author, head.seq)
+    }
+    return out
+  }
+
+  async entriesAfter(
+    _org: string,
+    author: string,
+    after: number,
+    bounds: { limit: number; maxBytes: number },
+  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[] }> {
+    const entries: Uint8Array[] = []
+    const wanted = new Map<DocId, string[]>()
+    let bytes = 0
+    for await (const signed of this.store.chains.entries(author as MemberKey, {
+      from: after + 1,
+      limit: bounds.limit,
+    })) {
+      const packed = packEntry(signed)
+      if (entries.length > 0 && bytes + packed.length > bounds.maxBytes) break
+      const d = decodeEntry(signed)
+      if (!d.ok) break // Stored entries were verified; a damaged one is not sent.
+      entries.push(packed)
+      bytes += packed.length
+      if (d.entry.doc !== null)
+        wanted.set(d.entry.doc, [...(wanted.get(d.entry.doc) ?? []), ...d.entry.changes])
+    }
+    const changes: Uint8Array[] = []
+    for (const [doc, hashes] of wanted) {
+      if (await this.store.has(doc)) changes.push(...(await this.store.changes(doc, hashes as never)))
+    }
+    return { entries, changes }
+  }
+
+  async receive(
+    _org: string,
+    batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] },
+  ): Promise<{ accepted: number; rejected: number; reasons: string[] }> {
+    const entries: SignedEntry[] = batch.entries.map((p) => unpackEntry(p))
+    const result = await this.store.receive({ entries, changes: [...batch.changes] })
+    let accepted = result.entriesOnly.length
+    for (const d of result.byDoc.values()) accepted += d.entries.length
+    return {
+      accepted,
+      rejected: result.rejected.length,
+      reasons: result.rejected.slice(0, 10).map((r) => r.reason),
+    }
+  }
+}
