@@ -20,6 +20,10 @@ import { MemberIdentity } from '../services/identity/index.ts'
 import { bucketOf, type RosterDoc } from '../services/org/roster-schema.ts'
 import { printTable, quick, type Row, time, writeResults } from './lib.ts'
 
+// Benchmark nodes stay on loopback: no mDNS multicast on the machine's network.
+process.env.VERSEGUY_NET_LISTEN ??= '/ip4/127.0.0.1/tcp/0'
+process.env.VERSEGUY_NET_MDNS ??= '0'
+
 const MEMBERS = quick ? 1_000 : 10_000
 const SHIPS_PER_MEMBER = 5
 const PASS = 'scale bench passphrase'

@@ -19,4 +19,14 @@ export {
   MDNS_SERVICE_TAG,
   type Provider,
 } from './host.ts'
+export { Mesh, type MeshInit, type MeshSource, memberKeyOf, orgTopic, type PeerStatus } from './mesh.ts'
 export { MIN_MESH_SECRET_BYTES, ORG_RENDEZVOUS_DOMAIN, orgRendezvousKey } from './org-key.ts'
+export { SYNC_LIMITS, SYNC_PROTOCOL, SyncProtocolError } from './sync/messages.ts'
+export {
+  requestSync,
+  type SyncReceipt,
+  SyncRefusedError,
+  type SyncSource,
+  type SyncSummary,
+  serveSync,
+} from './sync/sync-protocol.ts'

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
 import type { DomainServices } from '../services/domain.ts'
-import { domainRoutes } from './routes/domain-routes.ts'
+import { domainRoutes, type MeshView } from './routes/domain-routes.ts'
 import type { NodeStatus } from './status.ts'
 
 export interface ApiDeps {
@@ -15,6 +15,7 @@ export interface ApiDeps {
   /** The port actually bound, for the Host check. */
   readonly port: () => number
   readonly services: () => DomainServices
+  readonly mesh: () => MeshView
 }
 
 /**
@@ -64,7 +65,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/api/status', async (c) => c.json(await deps.status()))
 
-  app.route('/api', domainRoutes(deps.services))
+  app.route('/api', domainRoutes(deps.services, deps.mesh))
 
   return app
 }

@@ -27,6 +27,20 @@ const configSchema = z.strictObject({
   log: z
     .strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info') })
     .prefault({}),
+  net: z
+    .strictObject({
+      /** Where libp2p listens. Port 0: a free port, so several nodes on one machine never clash. */
+      listen: z.array(z.string().min(1)).default(['/ip4/0.0.0.0/tcp/0']),
+      /** Peers to dial at start (multiaddrs with /p2p/<peer id>), besides invites'. */
+      bootstrap: z.array(z.string().min(1)).default([]),
+      /** Find the org's nodes on the LAN. */
+      mdns: z.boolean().default(true),
+      /** Serve as a circuit relay for nodes behind NAT (`start --headless` turns it on). */
+      relay: z.boolean().default(false),
+      /** Anti-entropy: pull from every connected peer this often. */
+      syncIntervalSeconds: z.number().int().min(1).max(86_400).default(30),
+    })
+    .prefault({}),
   license: z
     .strictObject({
       /**
@@ -52,6 +66,35 @@ export function parseConfig(json: unknown, path: string): NodeConfig {
     throw new ConfigError(path, `${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
   }
   return parsed.data
+}
+
+/**
+ * Environment overrides for the network settings, for scripts, containers and tests:
+ * `VERSEGUY_NET_LISTEN` and `VERSEGUY_NET_BOOTSTRAP` (comma-separated multiaddrs),
+ * `VERSEGUY_NET_MDNS` (`0` or `1`).
+ */
+export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const list = (v: string | undefined) =>
+    v === undefined || v.trim() === ''
+      ? undefined
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+  const listen = list(env.VERSEGUY_NET_LISTEN)
+  const bootstrap = list(env.VERSEGUY_NET_BOOTSTRAP)
+  const mdns = env.VERSEGUY_NET_MDNS
+  if (mdns !== undefined && mdns !== '0' && mdns !== '1')
+    throw new ConfigError('VERSEGUY_NET_MDNS', 'must be 0 or 1')
+  return {
+    ...config,
+    net: {
+      ...config.net,
+      ...(listen ? { listen } : {}),
+      ...(bootstrap ? { bootstrap } : {}),
+      ...(mdns !== undefined ? { mdns: mdns === '1' } : {}),
+    },
+  }
 }
 
 export async function loadConfig(path: string): Promise<NodeConfig> {

@@ -8,11 +8,13 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
+import { createHost, type Host, Mesh } from '../net/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { readIssuerPublicKey, TrustStore } from '../services/licensing/index.ts'
+import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 import { createApi } from './api.ts'
-import { loadConfig, type NodeConfig } from './config.ts'
+import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
@@ -36,6 +38,8 @@ export class VerseGuyNode {
   private db: Database | null = null
   private store: DocumentStore | null = null
   private domain: DomainServices | null = null
+  private host: Host | null = null
+  private meshNet: Mesh | null = null
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private log: Logger | null = null
@@ -59,6 +63,17 @@ export class VerseGuyNode {
     return this.domain
   }
 
+  /** The org mesh (peers, sync) of the running node. */
+  get mesh(): Mesh {
+    if (this.meshNet === null) throw new Error('node not started')
+    return this.meshNet
+  }
+
+  /** This node's libp2p addresses, each with its /p2p/ peer id (what invites carry). */
+  addresses(): string[] {
+    return this.host?.multiaddrs() ?? []
+  }
+
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`
   }
@@ -69,7 +84,7 @@ export class VerseGuyNode {
     const running = await readRuntimeFile(paths.runtime)
     if (running !== null && running.pid !== process.pid) throw new NodeRunningError(this.dataDir, running.pid)
 
-    this.config = await loadConfig(paths.config)
+    this.config = withEnv(await loadConfig(paths.config))
     const root = this.options.logger ?? createLogger(this.options.logLevel ?? this.config.log.level)
     this.log = root.forComponent('node')
     try {
@@ -102,6 +117,23 @@ export class VerseGuyNode {
         if (l.warnings.length > 0)
           this.log.warn({ org: l.org, state: l.state, warnings: l.warnings }, 'license')
       }
+      const net = this.config.net
+      this.host = await createHost({
+        seed: this.identity.libp2pSeed(),
+        listen: net.listen,
+        bootstrap: net.bootstrap,
+        mdns: net.mdns,
+        relay: net.relay,
+        log: root.forComponent('net:host'),
+      })
+      this.meshNet = new Mesh({
+        host: this.host,
+        source: new StoreSyncSource({ store, auth: validator.auth }),
+        syncIntervalMs: net.syncIntervalSeconds * 1000,
+        log: root.forComponent('net:mesh'),
+      })
+      await this.host.start()
+      await this.meshNet.start()
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()
@@ -132,6 +164,10 @@ export class VerseGuyNode {
       })
       await removeRuntimeFile(layout(this.dataDir).runtime)
     }
+    await this.meshNet?.stop()
+    this.meshNet = null
+    await this.host?.stop()
+    this.host = null
     await this.store?.stop()
     this.store = null
     this.domain = null
@@ -168,6 +204,7 @@ export class VerseGuyNode {
       status: () => this.status(),
       port: () => this.apiPort,
       services: () => this.services,
+      mesh: () => ({ mesh: this.mesh, addresses: this.addresses() }),
     })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {

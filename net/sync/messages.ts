@@ -23,6 +23,8 @@ export interface SyncRequest {
   readonly t: 'req'
   readonly org: string
   readonly heads: readonly (readonly [string, number])[]
+  /** An invite token: a newcomer fetching the org before joining it. */
+  readonly invite?: string
 }
 /** Entries (signature || bytes) and the change bytes they cover. */
 export interface SyncBatch {
@@ -64,7 +66,13 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
   const keys = Object.keys(m).sort().join(',')
   switch (m.t) {
     case 'req': {
-      if (keys !== 'heads,org,t' || typeof m.org !== 'string' || !ORG.test(m.org) || !Array.isArray(m.heads))
+      if (
+        (keys !== 'heads,org,t' && keys !== 'heads,invite,org,t') ||
+        typeof m.org !== 'string' ||
+        !ORG.test(m.org) ||
+        !Array.isArray(m.heads) ||
+        (m.invite !== undefined && (typeof m.invite !== 'string' || m.invite.length > 4096))
+      )
         throw new SyncProtocolError('malformed request')
       if (m.heads.length > SYNC_LIMITS.maxHeads) throw new SyncProtocolError('request names too many authors')
       for (const h of m.heads) {
@@ -78,7 +86,10 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         )
           throw new SyncProtocolError('malformed head in request')
       }
-      return { t: 'req', org: m.org, heads: m.heads as [string, number][] }
+      const heads = m.heads as [string, number][]
+      return typeof m.invite === 'string'
+        ? { t: 'req', org: m.org, heads, invite: m.invite }
+        : { t: 'req', org: m.org, heads }
     }
     case 'batch': {
       if (keys !== 'changes,entries,t' || !isBytesList(m.entries) || !isBytesList(m.changes))

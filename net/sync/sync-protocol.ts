@@ -27,8 +27,11 @@ export interface SyncReceipt {
 
 /** What the sync protocol needs from the node's documents. */
 export interface SyncSource {
-  /** Whether the peer with member key `member` may receive `org`'s data. */
-  mayServe(org: string, member: string): Promise<boolean>
+  /**
+   * Whether the peer with member key `member` may receive `org`'s data: a member, or a
+   * newcomer presenting a valid, unused invite to it.
+   */
+  mayServe(org: string, member: string, invite?: string): Promise<boolean>
   /** Chain heads this node holds that concern `org`: author → highest seq. */
   heads(org: string): Promise<ReadonlyMap<string, number>>
   /**
@@ -57,13 +60,16 @@ export interface SyncSummary extends SyncReceipt {
   readonly batches: number
 }
 
-/** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
+/**
+ * Serves one request on `stream` from the peer whose member key is `remoteMember`.
+ * Resolves with the number of entries sent (how far behind the peer was).
+ */
 export async function serveSync(
   stream: MessageStream,
   remoteMember: string,
   source: SyncSource,
   options: AbortOptions = {},
-): Promise<void> {
+): Promise<number> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const send = (m: SyncMessage) => lp.write(encodeMessage(m), options)
   let req: SyncMessage
@@ -78,7 +84,9 @@ export async function serveSync(
     throw err
   }
   if (req.t !== 'req') throw await refuse('expected a request')
-  if (!(await source.mayServe(req.org, remoteMember))) throw await refuse('not a member of this org')
+  if (!(await source.mayServe(req.org, remoteMember, req.invite)))
+    throw await refuse('not a member of this org')
+  let sent = 0
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
   for (const [author, seq] of await source.heads(req.org)) {
     let after = theirs.get(author) ?? 0
@@ -91,10 +99,12 @@ export async function serveSync(
       if (entries.length === 0) break
       await send({ t: 'batch', entries, changes })
       after += entries.length
+      sent += entries.length
     }
   }
   await send({ t: 'done' })
   await stream.close(options)
+  return sent
 
   async function refuse(reason: string): Promise<SyncRefusedError> {
     await send({ t: 'err', reason }).catch(() => {})
@@ -112,11 +122,15 @@ export async function requestSync(
   stream: MessageStream,
   org: string,
   source: SyncSource,
-  options: AbortOptions = {},
+  options: AbortOptions & { invite?: string } = {},
 ): Promise<SyncSummary> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const heads = [...(await source.heads(org))]
-  await lp.write(encodeMessage({ t: 'req', org, heads }), options)
+  const req =
+    options.invite === undefined
+      ? { t: 'req' as const, org, heads }
+      : { t: 'req' as const, org, heads, invite: options.invite }
+  await lp.write(encodeMessage(req), options)
   let accepted = 0
   let rejected = 0
   let batches = 0

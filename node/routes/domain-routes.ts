@@ -4,10 +4,23 @@
  * that is wrong (answered as 400 by the API's error handler).
  */
 import { Hono } from 'hono'
+import type { Mesh } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
+import { readInvite } from '../../services/org/invite.ts'
 
-export function domainRoutes(services: () => DomainServices): Hono {
+/** The running mesh and this node's addresses (invites carry them). */
+export interface MeshView {
+  readonly mesh: Mesh
+  readonly addresses: string[]
+}
+
+export function domainRoutes(services: () => DomainServices, net: () => MeshView): Hono {
   const api = new Hono()
+
+  api.get('/peers', (c) => {
+    const { mesh, addresses } = net()
+    return c.json({ addresses, peers: mesh.peers() })
+  })
 
   api.get('/orgs', async (c) => c.json(await services().org.listOrgs()))
   api.post('/orgs', async (c) => {
@@ -30,6 +43,7 @@ export function domainRoutes(services: () => DomainServices): Hono {
     const b = await jsonBody(c.req.raw)
     const { token, invite } = await services().invites.createInvite(c.req.param('org'), {
       rank: b.rank,
+      bootstrap: net().addresses.slice(0, 16),
       ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
     })
     return c.json({ token, invite }, 201)
@@ -37,7 +51,30 @@ export function domainRoutes(services: () => DomainServices): Hono {
   api.get('/orgs/:org/invites', async (c) => c.json(await services().invites.listInvites(c.req.param('org'))))
   api.post('/invites/accept', async (c) => {
     const b = await jsonBody(c.req.raw)
-    return c.json(await services().invites.join(b.token, b.handle))
+    const read = readInvite(b.token)
+    if (read.ok && !(await services().org.listOrgs()).some((o) => o.id === read.invite.orgId)) {
+      // A newcomer: fetch the org from the invite's addresses, presenting the invite.
+      const { mesh } = net()
+      const errors: string[] = []
+      for (const addr of read.invite.bootstrap) {
+        try {
+          await mesh.fetchOrg(addr, read.invite.orgId, b.token as string, AbortSignal.timeout(60_000))
+          break
+        } catch (err) {
+          errors.push((err as Error).message)
+        }
+      }
+      if (!(await services().org.listOrgs()).some((o) => o.id === read.invite.orgId))
+        throw named(
+          'InvalidInputError',
+          `token: could not reach the org through the invite's addresses (${errors.join('; ') || 'none given'}); ` +
+            'is the inviting node running? Nothing was changed',
+        )
+    }
+    const joined = await services().invites.join(b.token, b.handle)
+    // Tell the org: the peers we sync with pull our join back.
+    void net().mesh.syncAll()
+    return c.json(joined)
   })
 
   api.get('/orgs/:org/ships', async (c) => {

@@ -12,12 +12,14 @@ import {
   type DocId,
   type DocumentStore,
   decodeEntry,
+  type Entry,
   type MemberKey,
   packEntry,
   type SignedEntry,
   unpackEntry,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
+import { readInvite } from '../org/invite.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 
 export class StoreSyncSource {
@@ -29,12 +31,46 @@ export class StoreSyncSource {
     this.rosters = new RosterAccess(components)
   }
 
-  async mayServe(org: string, member: string): Promise<boolean> {
+  async mayServe(org: string, member: string, invite?: string): Promise<boolean> {
     try {
-      return (await this.rosters.currentState(org)).isMember(member)
+      const state = await this.rosters.currentState(org)
+      if (state.isMember(member)) return true
+      if (invite === undefined) return false
+      // A newcomer fetching the org to join it: a valid, open invite to this org.
+      const read = readInvite(invite)
+      if (!read.ok || read.invite.orgId !== org || read.invite.expiresAt < Date.now()) return false
+      if (!state.can(read.invite.inviter, 'members:invite')) return false
+      const roster = await this.rosters.roster(org)
+      return (
+        roster.invitesUsed[read.invite.id] === undefined &&
+        roster.invitesRevoked[read.invite.id] === undefined
+      )
     } catch {
       return false
     }
+  }
+
+  /** Orgs this node holds (live or deleted: their data still syncs). */
+  async orgs(): Promise<string[]> {
+    return (await this.store.list('org')).map((id) => id.slice('org:'.length))
+  }
+
+  /** Each local change's entry and change bytes, for gossip. */
+  onLocal(
+    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
+  ): () => void {
+    const handler = (e: { docId: DocId; origin: 'local' | 'remote'; entries: readonly Entry[] }) => {
+      if (e.origin !== 'local') return
+      const org = orgOfDoc(e.docId)
+      if (org === null) return
+      void (async () => {
+        const hashes = e.entries.flatMap((x) => x.changes)
+        const changes = await this.store.changes(e.docId, hashes)
+        listener(org, { entries: e.entries.map((x) => packEntry(x)), changes })
+      })().catch(() => {})
+    }
+    this.store.on('change', handler)
+    return () => this.store.off('change', handler)
   }
 
   async heads(_org: string): Promise<ReadonlyMap<string, number>> {
@@ -89,4 +125,10 @@ export class StoreSyncSource {
       reasons: result.rejected.slice(0, 10).map((r) => r.reason),
     }
   }
+}
+
+/** The org a document belongs to: `org:<org>`, `license:<org>`, `hangar:<org>.<member>`, `op:<org>.<op>`. */
+export function orgOfDoc(docId: string): string | null {
+  const m = /^(?:org|license|hangar|op):([0-9a-f]{32})(?:\.|$)/.exec(docId)
+  return m === null ? null : (m[1] as string)
 }

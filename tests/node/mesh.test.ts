@@ -1,0 +1,126 @@
+/**
+ * Two real nodes on 127.0.0.1 (mDNS off; the invite's addresses are the way in): one
+ * founds an org and invites, the other accepts through its API, and ships added on
+ * either side reach the other; peers report their sync state.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
+
+const PASS = 'mesh test passphrase'
+const running: VerseGuyNode[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const n of running.splice(0)) await n.stop()
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+
+async function startNode(
+  name: string,
+): Promise<{ node: VerseGuyNode; api: <T>(method: string, path: string, body?: unknown) => Promise<T> }> {
+  const dir = await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`))
+  dirs.push(dir)
+  await initDataDir(dir, PASS)
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, syncIntervalSeconds: 2 },
+      log: { level: 'silent' },
+    }),
+  )
+  const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
+  await node.start()
+  running.push(node)
+  const token = (await readRuntimeFile(layout(dir).runtime))?.token ?? ''
+  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${node.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+    const json = (await res.json()) as T & { error?: string }
+    if (!res.ok) throw new Error(json.error)
+    return json
+  }
+  return { node, api }
+}
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const v = await fn().catch(() => undefined)
+    if (v !== undefined && v !== false) return v
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+describe('two nodes on one machine', () => {
+  it('invite, accept through the invite addresses, and ships added on either side reach the other', async () => {
+    const a = await startNode('a')
+    const b = await startNode('b')
+    const org = await a.api<{ id: string }>('POST', '/api/orgs', {
+      name: 'Mesh Org',
+      tag: 'MESH',
+      handle: 'Lead_A',
+    })
+    const { token } = await a.api<{ token: string }>('POST', `/api/orgs/${org.id}/invites`, {
+      rank: 'member',
+    })
+
+    const joined = await b.api<{ id: string }>('POST', '/api/invites/accept', { token, handle: 'Mem_B' })
+    expect(joined.id).toBe(org.id)
+    // The founder's node learns of the join.
+    await waitFor('the join on A', async () =>
+      (await a.api<{ handle: string }[]>('GET', `/api/orgs/${org.id}/members`)).some(
+        (m) => m.handle === 'Mem_B',
+      ),
+    )
+
+    await b.api('POST', `/api/orgs/${org.id}/ships`, { model: 'Cutlass Black', manufacturer: 'Drake' })
+    await a.api('POST', `/api/orgs/${org.id}/ships`, { model: 'Carrack', manufacturer: 'Anvil' })
+    const models = async (x: typeof a) =>
+      (await x.api<{ model: string }[]>('GET', `/api/orgs/${org.id}/ships?all=1`)).map((s) => s.model).sort()
+    await waitFor('both ships on A', async () => (await models(a)).length === 2)
+    await waitFor('both ships on B', async () => (await models(b)).length === 2)
+    expect(await models(a)).toEqual(['Carrack', 'Cutlass Black'])
+    expect(await models(b)).toEqual(['Carrack', 'Cutlass Black'])
+
+    const peers = await b.api<{
+      peers: { connected: boolean; lastSync: number | null; memberKey: string }[]
+    }>('GET', '/api/peers')
+    expect(peers.peers).toHaveLength(1)
+    expect(peers.peers[0]).toMatchObject({ connected: true })
+    expect(peers.peers[0]?.lastSync).not.toBeNull()
+  }, 60_000)
+
+  it('a used invite cannot fetch the org again, and a stranger gets nothing', async () => {
+    const a = await startNode('a')
+    const b = await startNode('b')
+    const c = await startNode('c')
+    const org = await a.api<{ id: string }>('POST', '/api/orgs', {
+      name: 'Closed Org',
+      tag: 'SHUT',
+      handle: 'Lead_A',
+    })
+    const { token } = await a.api<{ token: string }>('POST', `/api/orgs/${org.id}/invites`, {
+      rank: 'member',
+    })
+    await b.api('POST', '/api/invites/accept', { token, handle: 'Mem_B' })
+    await waitFor('the join on A', async () =>
+      (await a.api<{ handle: string }[]>('GET', `/api/orgs/${org.id}/members`)).some(
+        (m) => m.handle === 'Mem_B',
+      ),
+    )
+    await expect(c.api('POST', '/api/invites/accept', { token, handle: 'Mem_C' })).rejects.toThrow(
+      /could not reach the org/,
+    )
+    expect(await c.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+  }, 60_000)
+})
