@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander'
 import { VERSION } from '../node/index.ts'
-import { registerDomainCommands } from './commands/domain-commands.ts'
+import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
 import { registerLicense } from './commands/license.ts'
 import { registerStart } from './commands/start.ts'
@@ -50,6 +50,7 @@ export function buildProgram(): Command {
   registerStart(program)
   registerStatus(program)
   registerDomainCommands(program)
+  registerPeers(program)
   registerLicense(program)
   return program
 }

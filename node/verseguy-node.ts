@@ -29,6 +29,8 @@ export interface NodeOptions {
   readonly apiPort?: number
   readonly logLevel?: LogLevel
   readonly logger?: RootLogger
+  /** Serve as a circuit relay (`start --headless`), whatever config.json says. */
+  readonly relay?: boolean
 }
 
 export class VerseGuyNode {
@@ -123,7 +125,7 @@ export class VerseGuyNode {
         listen: net.listen,
         bootstrap: net.bootstrap,
         mdns: net.mdns,
-        relay: net.relay,
+        relay: this.options.relay ?? net.relay,
         log: root.forComponent('net:host'),
       })
       this.meshNet = new Mesh({

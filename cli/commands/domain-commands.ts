@@ -159,6 +159,48 @@ export function registerDomainCommands(program: Command): void {
   })
 }
 
+interface PeersView {
+  addresses: string[]
+  peers: {
+    peerId: string
+    memberKey: string | null
+    connected: boolean
+    lastSync: number | null
+    weWereBehind: number
+    peerWasBehind: number
+    lastError: string | null
+  }[]
+}
+
+/** `verseguy peers`: this node's addresses and every peer's sync state. */
+export function registerPeers(program: Command): void {
+  program
+    .command('peers')
+    .description("this node's addresses and each peer: connected, last sync, how far behind")
+    .option('--passphrase-file <file>', 'when no node runs: read the passphrase from a file')
+    .option('--json', 'print JSON')
+    .action(async (opts: Common) => {
+      const view = await withNode(program.opts<{ dataDir?: string }>().dataDir, opts, (api) =>
+        api.request<PeersView>('GET', '/api/peers'),
+      )
+      if (opts.json) {
+        printJson(view)
+        return
+      }
+      printLines([
+        'Listening on:',
+        ...view.addresses.map((a) => `  ${a}`),
+        view.peers.length === 0 ? 'No peers yet.' : 'Peers:',
+        ...view.peers.map(
+          (p) =>
+            `  ${p.peerId.slice(0, 16)}…  ${p.connected ? 'connected' : 'gone     '}  ` +
+            `last sync ${p.lastSync === null ? 'never' : new Date(p.lastSync).toISOString()}  ` +
+            `received ${p.weWereBehind}, sent ${p.peerWasBehind}${p.lastError ? `  (${p.lastError})` : ''}`,
+        ),
+      ])
+    })
+}
+
 function orgLine(o: OrgSummary): string {
   return `${o.id}  ${o.name} [${o.tag}]  ${o.memberCount} members${o.deleted ? ' (deleted)' : ''}`
 }

@@ -16,43 +16,48 @@ export function registerStart(program: Command): void {
     )
     .option('--api-port <port>', 'port for the local API and UI (0: any free port)', parsePort)
     .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`)
-    .action(async (opts: { passphraseFile?: string; apiPort?: number; logLevel?: string }) => {
-      if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel)) {
-        throw new CliError(`--log-level must be one of ${LEVELS.join(', ')}`, 2)
-      }
-      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
-      let passphrase: string
-      if (!isInitialized(dataDir)) {
-        passphrase = await readPassphrase(opts, 'new')
-        const created = await initDataDir(dataDir, passphrase)
-        printLines([`Created a new node in ${dataDir} (member key ${created.memberKey})`])
-      } else {
-        passphrase = await readPassphrase(opts, 'unlock')
-      }
-      const node = new VerseGuyNode({
-        dataDir,
-        passphrase,
-        ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
-        ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel as LogLevel } : {}),
-      })
-      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve)
-        process.once('SIGTERM', resolve)
-      })
-      await node.start()
-      const status = await node.status()
-      printLines([
-        'Verse Guy node ready',
-        `  data dir    ${dataDir}`,
-        `  member key  ${status.memberKey}`,
-        `  peer id     ${status.peerId}`,
-        `  api         ${node.apiUrl}`,
-        'Press Ctrl-C to stop.',
-      ])
-      const signal = await stopSignal
-      await node.stop()
-      printLines([`Stopped (${signal}).`])
-    })
+    .option('--headless', "an always-on node: also serves as a circuit relay for the org's nodes behind NAT")
+    .action(
+      async (opts: { passphraseFile?: string; apiPort?: number; logLevel?: string; headless?: boolean }) => {
+        if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel)) {
+          throw new CliError(`--log-level must be one of ${LEVELS.join(', ')}`, 2)
+        }
+        const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+        let passphrase: string
+        if (!isInitialized(dataDir)) {
+          passphrase = await readPassphrase(opts, 'new')
+          const created = await initDataDir(dataDir, passphrase)
+          printLines([`Created a new node in ${dataDir} (member key ${created.memberKey})`])
+        } else {
+          passphrase = await readPassphrase(opts, 'unlock')
+        }
+        const node = new VerseGuyNode({
+          dataDir,
+          passphrase,
+          ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
+          ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel as LogLevel } : {}),
+          ...(opts.headless ? { relay: true } : {}),
+        })
+        const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+          process.once('SIGINT', resolve)
+          process.once('SIGTERM', resolve)
+        })
+        await node.start()
+        const status = await node.status()
+        printLines([
+          'Verse Guy node ready',
+          `  data dir    ${dataDir}`,
+          `  member key  ${status.memberKey}`,
+          `  peer id     ${status.peerId}`,
+          `  api         ${node.apiUrl}`,
+          ...node.addresses().map((a, i) => `  ${i === 0 ? 'p2p    ' : '       '}     ${a}`),
+          'Press Ctrl-C to stop.',
+        ])
+        const signal = await stopSignal
+        await node.stop()
+        printLines([`Stopped (${signal}).`])
+      },
+    )
 }
 
 function parsePort(value: string): number {

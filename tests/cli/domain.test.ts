@@ -78,6 +78,12 @@ describe('verseguy org / invite / ship', () => {
       const ships = JSON.parse(list.stdout)
       expect(ships).toHaveLength(1)
       expect(ships[0]).toMatchObject({ model: 'Cutlass Black', manufacturer: 'Drake', owner: org.owner })
+      const peers = await runCli(['-d', dir, 'peers', '--json'])
+      expect(peers.code, peers.stderr).toBe(0)
+      const view = JSON.parse(peers.stdout)
+      expect(view.peers).toEqual([])
+      expect(view.addresses.length).toBeGreaterThan(0)
+      for (const a of view.addresses) expect(a).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\//)
     } finally {
       await running.stop()
     }
