@@ -16,12 +16,15 @@ import type { Logger } from '../crdt/index.ts'
 import { silentLogger } from '../crdt/index.ts'
 import { TopicValidatorResult } from './gossipsub.ts'
 import type { Host } from './host.ts'
+import { orgRendezvousKey } from './org-key.ts'
 import { decodeMessage, encodeMessage, SYNC_PROTOCOL, SyncProtocolError } from './sync/messages.ts'
 import { requestSync, type SyncSource, serveSync } from './sync/sync-protocol.ts'
 
 /** What the mesh needs beyond sync: the orgs this node holds, and its own new entries. */
 export interface MeshSource extends SyncSource {
   orgs(): Promise<string[]>
+  /** A secret only the org's members hold (≥ 16 bytes), for its DHT rendezvous key; null if unknown. */
+  meshSecret(org: string): Promise<Uint8Array | null>
   /** Calls `listener` with each batch of local entries (and their changes) for an org. */
   onLocal(
     listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
@@ -46,6 +49,8 @@ export interface MeshInit {
   readonly host: Host
   readonly source: MeshSource
   readonly syncIntervalMs?: number
+  /** How often to announce the node's orgs in the DHT and look for their other nodes. Default 60 s. */
+  readonly discoveryIntervalMs?: number
   readonly log?: Logger
 }
 
@@ -56,6 +61,9 @@ export class Mesh {
   readonly #source: MeshSource
   readonly #log: Logger
   readonly #intervalMs: number
+  readonly #discoveryMs: number
+  #discoveryTimer: NodeJS.Timeout | null = null
+  #discovering: Promise<void> | null = null
   readonly #peers = new Map<string, { -readonly [K in keyof PeerStatus]: PeerStatus[K] }>()
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
@@ -69,6 +77,7 @@ export class Mesh {
     this.#source = init.source
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
+    this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
   }
 
   async start(): Promise<void> {
@@ -83,12 +92,55 @@ export class Mesh {
     for (const p of this.#host.connectedPeers()) this.#onConnect({ peerId: p })
     this.#timer = setInterval(() => void this.syncAll(), this.#intervalMs)
     this.#timer.unref()
+    this.#discoveryTimer = setInterval(() => void this.discover(), this.#discoveryMs)
+    this.#discoveryTimer.unref()
+    void this.discover()
+  }
+
+  /**
+   * Announces each org in the DHT under its rendezvous key, and dials the other
+   * providers found there (one round at a time).
+   */
+  discover(): Promise<void> {
+    this.#discovering ??= this.#discoverOnce().finally(() => {
+      this.#discovering = null
+    })
+    return this.#discovering
+  }
+
+  async #discoverOnce(): Promise<void> {
+    const signal = AbortSignal.any([
+      this.#stopped.signal,
+      AbortSignal.timeout(Math.max(5_000, this.#discoveryMs)),
+    ])
+    for (const org of await this.#source.orgs()) {
+      const secret = await this.#source.meshSecret(org)
+      if (secret === null) continue
+      const key = orgRendezvousKey(org, secret)
+      try {
+        // Waits for the DHT to know a peer: bounded by the signal.
+        await this.#host.provide(key, signal)
+        for await (const p of this.#host.findProviders(key, signal)) {
+          const id = p.peerId.toString()
+          if (this.#host.connectedPeers().includes(id)) continue
+          this.#log.debug({ org, peer: id }, 'found an org node in the DHT; dialing')
+          await this.#host.libp2p.dial(p.peerId, { signal }).catch((err: Error) => {
+            this.#log.debug({ peer: id, err: err.message }, 'dial failed')
+          })
+        }
+      } catch (err) {
+        if (!this.#stopped.signal.aborted)
+          this.#log.debug({ org, err: (err as Error).message }, 'DHT round ended')
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped.abort()
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
+    if (this.#discoveryTimer !== null) clearInterval(this.#discoveryTimer)
+    this.#discoveryTimer = null
     this.#stopLocal?.()
     this.#host.off('peer:connect', this.#onConnect)
     this.#host.off('peer:disconnect', this.#onDisconnect)
@@ -98,7 +150,7 @@ export class Mesh {
       pubsub.topicValidators.delete(t)
     }
     await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
-    await Promise.allSettled(this.#pulling.values())
+    await Promise.allSettled([...this.#pulling.values(), this.#discovering])
   }
 
   /** Subscribes to the topic of every org this node holds (call after joining one). */

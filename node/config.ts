@@ -39,6 +39,8 @@ const configSchema = z.strictObject({
       relay: z.boolean().default(false),
       /** Anti-entropy: pull from every connected peer this often. */
       syncIntervalSeconds: z.number().int().min(1).max(86_400).default(30),
+      /** Announce the node's orgs in the DHT and look for their other nodes this often. */
+      discoveryIntervalSeconds: z.number().int().min(1).max(86_400).default(60),
     })
     .prefault({}),
   license: z

@@ -132,6 +132,7 @@ export class VerseGuyNode {
         host: this.host,
         source: new StoreSyncSource({ store, auth: validator.auth }),
         syncIntervalMs: net.syncIntervalSeconds * 1000,
+        discoveryIntervalMs: net.discoveryIntervalSeconds * 1000,
         log: root.forComponent('net:mesh'),
       })
       await this.host.start()

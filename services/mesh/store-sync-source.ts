@@ -21,6 +21,7 @@ import {
 import type { AuthIndex } from '../org/auth-index.ts'
 import { readInvite } from '../org/invite.ts'
 import { RosterAccess } from '../org/roster-access.ts'
+import { text } from '../org/roster-schema.ts'
 
 export class StoreSyncSource {
   private readonly store: DocumentStore
@@ -47,6 +48,16 @@ export class StoreSyncSource {
       )
     } catch {
       return false
+    }
+  }
+
+  /** The org's creation nonce: in the roster, so only members (and invite holders after fetching) know it. */
+  async meshSecret(org: string): Promise<Uint8Array | null> {
+    try {
+      const hex = text((await this.rosters.roster(org)).org.nonce) ?? ''
+      return /^[0-9a-f]{32,}$/.test(hex) ? new Uint8Array(Buffer.from(hex, 'hex')) : null
+    } catch {
+      return null
     }
   }
 

@@ -10,6 +10,7 @@ describe('node config', () => {
       mdns: true,
       relay: false,
       syncIntervalSeconds: 30,
+      discoveryIntervalSeconds: 60,
     })
   })
 

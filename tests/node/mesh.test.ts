@@ -124,3 +124,59 @@ describe('two nodes on one machine', () => {
     expect(await c.api<unknown[]>('GET', '/api/orgs')).toEqual([])
   }, 60_000)
 })
+
+describe('discovery through the DHT', () => {
+  it('with mDNS off, a member that knows only a bootstrap peer finds the org node and catches up', async () => {
+    const dirOf = new Map<VerseGuyNode, string>()
+    const boot = await startNode('boot')
+    const bootAddr = boot.node.addresses()[0] as string
+    const withBootstrap = async (name: string, dir?: string) => {
+      const d = dir ?? (await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`)))
+      if (dir === undefined) {
+        dirs.push(d)
+        await initDataDir(d, PASS)
+      }
+      await writeFile(
+        join(d, 'config.json'),
+        JSON.stringify({
+          net: {
+            listen: ['/ip4/127.0.0.1/tcp/0'],
+            mdns: false,
+            bootstrap: [bootAddr],
+            syncIntervalSeconds: 2,
+            discoveryIntervalSeconds: 1,
+          },
+        }),
+      )
+      const node = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
+      await node.start()
+      running.push(node)
+      dirOf.set(node, d)
+      return node
+    }
+    const a = await withBootstrap('a')
+    const c = await withBootstrap('c')
+    const org = await a.services.org.createOrg({ name: 'Far Org', tag: 'FAR', handle: 'Lead_A' })
+    const { token } = await a.services.invites.createInvite(org.id, {
+      rank: 'member',
+      bootstrap: a.addresses(),
+    })
+    await c.mesh.fetchOrg(a.addresses()[0] as string, org.id, token, AbortSignal.timeout(20_000))
+    await c.services.invites.join(token, 'Mem_C')
+    await c.mesh.syncAll()
+    await waitFor('the join on A', async () => (await a.services.org.members(org.id)).length === 2)
+
+    // C goes away; A adds a ship; C comes back knowing only the bootstrap peer.
+    const cDir = dirOf.get(c) as string
+    await c.stop()
+    running.splice(running.indexOf(c), 1)
+    await a.services.fleet.addShip(org.id, { model: 'Reclaimer', manufacturer: 'Aegis' })
+    const c2 = await withBootstrap('c', cDir)
+    await waitFor(
+      'C finding A through the DHT and catching up',
+      async () => (await c2.services.fleet.ships(org.id)).some((s) => s.model === 'Reclaimer'),
+      30_000,
+    )
+    expect(c2.mesh.peers().some((p) => p.memberKey === a.services.org.me && p.connected)).toBe(true)
+  }, 90_000)
+})
