@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database, DocumentStore, type SignedEntry, type Signer } from '../crdt/index.ts'
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import type { DomainValidator } from '../services/domain-validator.ts'
 import type { FleetService } from '../services/fleet/index.ts'
 import type { LicenseService, TrustStore } from '../services/licensing/index.ts'
 import type { InviteService } from '../services/org/invite-service.ts'
@@ -12,6 +13,8 @@ import type { OrgService } from '../services/org/org-service.ts'
 export interface BenchNode {
   readonly signer: Signer
   readonly store: DocumentStore
+  /** The store's validator (its `auth` index answers who is a member, for sync). */
+  readonly validator: DomainValidator
   readonly org: OrgService
   readonly invites: InviteService
   readonly fleet: FleetService
@@ -34,6 +37,7 @@ export async function benchNode(
   return {
     signer,
     store,
+    validator,
     ...domainServices({ store, signer, validator, ...(options.trust ? { trust: options.trust } : {}) }),
     close: async () => {
       await store.stop()

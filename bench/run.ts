@@ -2,9 +2,11 @@
 import { run as domain } from './domain.bench.ts'
 import { run as foundation } from './foundation.bench.ts'
 import { run as licensing } from './licensing.bench.ts'
+import { run as mesh } from './mesh.bench.ts'
 import { run as scale } from './scale.bench.ts'
 
 await foundation()
 await domain()
 await licensing()
+await mesh()
 await scale()

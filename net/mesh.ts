@@ -54,6 +54,8 @@ export interface MeshInit {
   readonly log?: Logger
 }
 
+const PULL_BACK_EVERY_MS = 2_000
+
 export const orgTopic = (org: string): string => `/verseguy/org/${org}/1`
 
 export class Mesh {
@@ -67,6 +69,7 @@ export class Mesh {
   readonly #peers = new Map<string, { -readonly [K in keyof PeerStatus]: PeerStatus[K] }>()
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
+  readonly #lastPullBack = new Map<string, number>()
   #timer: NodeJS.Timeout | null = null
   #stopLocal: (() => void) | null = null
   #topics = new Set<string>()
@@ -242,10 +245,11 @@ export class Mesh {
     const key = memberKeyOf(connection.remotePeer)
     const status = this.#status(peerId)
     serveSync(stream, key ?? '', this.#source, { signal: this.#stopped.signal })
-      .then((sent) => {
+      .then(({ sent, peerAhead }) => {
         status.peerWasBehind = sent
-        // Sync goes both ways: what the peer has that we lack comes back now.
-        void this.pull(peerId)
+        // Sync goes both ways: what the peer has that we lack comes back now (only then,
+        // or two nodes would pull from each other forever).
+        if (peerAhead) this.#pullBack(peerId)
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
@@ -255,8 +259,19 @@ export class Mesh {
         }
         // Refused (not yet a member on this side, e.g. it just joined): its news may be
         // exactly what makes it one, so pull from it all the same.
-        if (err.name === 'SyncRefusedError') void this.pull(peerId)
+        if (err.name === 'SyncRefusedError') this.#pullBack(peerId)
       })
+  }
+
+  /**
+   * A pull prompted by the peer's own request: at most one per peer every few seconds,
+   * so two nodes that refuse each other (or a peer hammering us) cannot start a loop.
+   */
+  #pullBack(peerId: string): void {
+    const now = Date.now()
+    if (now - (this.#lastPullBack.get(peerId) ?? 0) < PULL_BACK_EVERY_MS) return
+    this.#lastPullBack.set(peerId, now)
+    void this.pull(peerId)
   }
 
   async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {

@@ -63,6 +63,12 @@ export function decodeCanonicalChange(bytes: Uint8Array): A.DecodedChange | null
   }
 }
 
+/** A change's hash: SHA-256 of its chunk (type, length, body) when uncompressed, else Automerge's. */
+export function changeHash(bytes: Uint8Array): string {
+  if (bytes.length > 8 && bytes[8] === CHANGE_CHUNK) return digest('sha256', bytes.subarray(8), 'hex')
+  return A.decodeChange(bytes).hash
+}
+
 /** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
 class Reader {
   pos: number

@@ -23,7 +23,7 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { decodeChange } from './change-decoder.ts'
+import { changeHash, decodeChange } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
@@ -96,6 +96,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
+  /** Change bytes by hash, per document state (documents are immutable values). */
+  private readonly changeIndex = new WeakMap<A.Doc<unknown>, Map<string, Uint8Array>>()
   private queue: Promise<unknown> = Promise.resolve()
   private open = false
 
@@ -314,11 +316,18 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async changes(docId: DocId, hashes?: readonly ChangeHash[]): Promise<Uint8Array[]> {
     const doc = await this.get(docId)
     if (hashes === undefined) return A.getAllChanges(doc)
-    const backend = A.getBackend(doc)
+    // By hash, from an index of the document's changes built once per document state
+    // (a catch-up asks for thousands, batch by batch; Automerge's lookup per hash is slow).
+    let index = this.changeIndex.get(doc)
+    if (index === undefined) {
+      index = new Map()
+      for (const c of A.getAllChanges(doc)) index.set(changeHash(c), c)
+      this.changeIndex.set(doc, index)
+    }
     const out: Uint8Array[] = []
     for (const h of hashes) {
-      const c = backend.getChangeByHash(h)
-      if (c !== null) out.push(c)
+      const c = index.get(h)
+      if (c !== undefined) out.push(c)
     }
     return out
   }

@@ -60,16 +60,21 @@ export interface SyncSummary extends SyncReceipt {
   readonly batches: number
 }
 
-/**
- * Serves one request on `stream` from the peer whose member key is `remoteMember`.
- * Resolves with the number of entries sent (how far behind the peer was).
- */
+/** What serving a request found. */
+export interface ServeResult {
+  /** Entries sent: how far behind the peer was. */
+  readonly sent: number
+  /** The peer holds entries this node lacks (its heads are ahead somewhere): pull from it. */
+  readonly peerAhead: boolean
+}
+
+/** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
 export async function serveSync(
   stream: MessageStream,
   remoteMember: string,
   source: SyncSource,
   options: AbortOptions = {},
-): Promise<number> {
+): Promise<ServeResult> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const send = (m: SyncMessage) => lp.write(encodeMessage(m), options)
   let req: SyncMessage
@@ -88,7 +93,9 @@ export async function serveSync(
     throw await refuse('not a member of this org')
   let sent = 0
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
-  for (const [author, seq] of await source.heads(req.org)) {
+  const mine = await source.heads(req.org)
+  const peerAhead = req.heads.some(([a, s]) => s > (mine.get(a) ?? 0))
+  for (const [author, seq] of mine) {
     let after = theirs.get(author) ?? 0
     while (after < seq) {
       options.signal?.throwIfAborted()
@@ -104,7 +111,7 @@ export async function serveSync(
   }
   await send({ t: 'done' })
   await stream.close(options)
-  return sent
+  return { sent, peerAhead }
 
   async function refuse(reason: string): Promise<SyncRefusedError> {
     await send({ t: 'err', reason }).catch(() => {})

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeCanonicalChange, decodeChange } from '../../../crdt/store/change-decoder.ts'
+import { changeHash, decodeCanonicalChange, decodeChange } from '../../../crdt/store/change-decoder.ts'
 
 type Edit =
   | { kind: 'put'; key: string; value: unknown }
@@ -120,7 +120,10 @@ describe('change decoder', () => {
             const theirs = outcome(A.decodeChange, bytes)
             expect(outcome(decodeChange, bytes)).toEqual(theirs)
             // Everything Automerge's encoder writes here takes the fast path.
-            if (theirs !== 'throws') expect(decodeCanonicalChange(bytes)).not.toBeNull()
+            if (theirs !== 'throws') {
+              expect(decodeCanonicalChange(bytes)).not.toBeNull()
+              expect(changeHash(bytes)).toBe((theirs as { ok: A.DecodedChange }).ok.hash)
+            }
           }
         },
       ),
@@ -134,6 +137,7 @@ describe('change decoder', () => {
     })
     const [bytes] = A.getAllChanges(doc)
     expect(decodeChange(bytes as Uint8Array)).toEqual(A.decodeChange(bytes as Uint8Array))
+    expect(changeHash(bytes as Uint8Array)).toBe(A.decodeChange(bytes as Uint8Array).hash)
   })
 
   it('never reads mutated bytes differently from Automerge, and throws where it throws', () => {

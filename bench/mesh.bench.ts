@@ -1,0 +1,355 @@
+/**
+ * Issue 5 figures.
+ * - catchupVsAutomergeRepo: a member's node that was offline catches up on 10,000 hangar
+ *   changes through our sync protocol over real libp2p hosts on 127.0.0.1 (TCP, Noise,
+ *   Yamux), with everything the node does to a remote change (entries, chain links,
+ *   signatures, authorship, rules, persistence with fsync), vs `@automerge/automerge-repo`
+ *   syncing a document holding the same 10,000 changes from one repo to an empty one over
+ *   a WebSocket on 127.0.0.1, no storage. Same process, rounds interleaved (target ≤ 1.5).
+ *   Also shown: automerge-repo over an in-process MessageChannel (no socket at all).
+ *
+ * `--profile` adds one more catch-up of ours under the V8 profiler and prints where the
+ * time went (self time by function and by package).
+ */
+import { randomBytes } from 'node:crypto'
+import type { Profiler } from 'node:inspector'
+import { Session } from 'node:inspector/promises'
+import type { AddressInfo } from 'node:net'
+import * as A from '@automerge/automerge'
+import { type AutomergeUrl, type DocHandle, type PeerId, Repo } from '@automerge/automerge-repo'
+import { MessageChannelNetworkAdapter } from '@automerge/automerge-repo-network-messagechannel'
+import { WebSocketClientAdapter, WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket'
+import { multiaddr } from '@multiformats/multiaddr'
+import { WebSocketServer } from 'ws'
+import {
+  ed25519PrivateKeyObject,
+  ed25519RawPublicKey,
+  ed25519Sign,
+  type MemberKey,
+  type SignedEntry,
+  type Signer,
+  toHex,
+} from '../crdt/index.ts'
+import { createHost, type Host, memberKeyOf, requestSync, SYNC_PROTOCOL, serveSync } from '../net/index.ts'
+import { hangarId } from '../services/fleet/index.ts'
+import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
+import { type BenchNode, benchNode, everything } from './domain-setup.ts'
+import { median, printTable, quick, type Row, time, writeResults } from './lib.ts'
+
+const CHANGES = quick ? 1_000 : 10_000
+const SHIPS = 100
+const ROUNDS = quick ? 1 : 5
+const profile = process.argv.includes('--profile')
+
+/** A member's signer from its 32-byte seed: the libp2p host under the same seed has its key. */
+function seeded(seed: Uint8Array): Signer {
+  const privateKey = ed25519PrivateKeyObject(seed)
+  return {
+    memberKey: toHex(ed25519RawPublicKey(privateKey)) as MemberKey,
+    sign: (d) => ed25519Sign(privateKey, d),
+  }
+}
+
+async function startHost(seed: Uint8Array): Promise<Host> {
+  const h = await createHost({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
+  await h.start()
+  return h
+}
+
+interface Org {
+  readonly leader: BenchNode
+  readonly orgId: string
+  readonly memberSeed: Uint8Array
+  readonly leaderSeed: Uint8Array
+  /** All the leader held before the changes: what the offline member holds. */
+  readonly before: { entries: SignedEntry[]; changes: Uint8Array[] }
+  readonly hangar: string
+  /** The hangar's changes, in the leader's order. */
+  readonly hangarChanges: Uint8Array[]
+  readonly heads: string
+}
+
+/** A leader and a member who joined, then `CHANGES` hangar changes by the leader. */
+async function setup(): Promise<Org> {
+  const leaderSeed = new Uint8Array(randomBytes(32))
+  const memberSeed = new Uint8Array(randomBytes(32))
+  const leader = await benchNode(seeded(leaderSeed), { sync: false })
+  const member = await benchNode(seeded(memberSeed), { sync: false })
+  const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
+  const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
+  await member.store.receive(await everything(leader))
+  await member.invites.join(token, 'Bench_Member')
+  await leader.store.receive(await everything(member))
+  await member.close()
+  const before = await everything(leader)
+  const ids: string[] = []
+  for (let i = 0; i < SHIPS; i++) {
+    ids.push((await leader.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI', cost: i })).id)
+  }
+  const statuses = ['available', 'in-use', 'maintenance'] as const
+  for (let i = SHIPS; i < CHANGES; i++) {
+    await leader.fleet.updateShip(org.id, leader.signer.memberKey, ids[i % SHIPS] as string, {
+      status: statuses[i % 3],
+    })
+  }
+  const hangar = hangarId(org.id, leader.signer.memberKey)
+  const hangarChanges = await leader.store.changes(hangar)
+  const heads = A.getHeads(await leader.store.get(hangar)).join()
+  return { leader, orgId: org.id, memberSeed, leaderSeed, before, hangar, hangarChanges, heads }
+}
+
+/** Ours: the leader's host serving sync for the whole run. */
+async function leaderHost(o: Org): Promise<{ host: Host; served: Promise<unknown>[] }> {
+  const host = await startHost(o.leaderSeed)
+  const served: Promise<unknown>[] = []
+  const source = new StoreSyncSource({ store: o.leader.store, auth: o.leader.validator.auth })
+  await host.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => {
+    served.push(serveSync(stream, memberKeyOf(connection.remotePeer) ?? '', source))
+  })
+  return { host, served }
+}
+
+/**
+ * One catch-up of ours: a fresh member node holding only what it had before the changes
+ * (fsync on, as a node runs by default) and its own host; timed from the dial to the last
+ * batch stored.
+ */
+async function ours(
+  o: Org,
+  leader: { host: Host; served: Promise<unknown>[] },
+  timed: (fn: () => Promise<void>) => Promise<number> = time,
+): Promise<number> {
+  const member = await benchNode(seeded(o.memberSeed), { sync: true })
+  await member.store.receive(o.before)
+  const host = await startHost(o.memberSeed)
+  const source = new StoreSyncSource({ store: member.store, auth: member.validator.auth })
+  let accepted = 0
+  const ms = await timed(async () => {
+    const stream = await host.libp2p.dialProtocol(
+      multiaddr(leader.host.multiaddrs()[0] as string),
+      SYNC_PROTOCOL,
+    )
+    const summary = await requestSync(stream, o.orgId, source)
+    if (summary.rejected > 0) throw new Error(`refused: ${summary.reasons[0]}`)
+    accepted = summary.accepted
+  })
+  await Promise.all(leader.served.splice(0))
+  if (accepted < o.hangarChanges.length) throw new Error(`accepted ${accepted} of ${o.hangarChanges.length}`)
+  if (A.getHeads(await member.store.get(o.hangar as never)).join() !== o.heads)
+    throw new Error('ours diverged')
+  await host.stop()
+  await member.close()
+  return ms
+}
+
+/** Resolves once the handle's document has `heads`. */
+function converged(handle: DocHandle<unknown>, heads: string): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (A.getHeads(handle.doc()).join() !== heads) return false
+      handle.off('change', check)
+      resolve()
+      return true
+    }
+    if (!check()) handle.on('change', check)
+  })
+}
+
+/** Theirs over a WebSocket on 127.0.0.1: repo A serves the document for the whole run. */
+async function theirsServer(
+  o: Org,
+): Promise<{ url: AutomergeUrl; port: number; close: () => Promise<void> }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
+  // The adapter names `ws`'s server through isomorphic-ws's CommonJS typings: the same class.
+  const adapter = new WebSocketServerAdapter(
+    wss as unknown as ConstructorParameters<typeof WebSocketServerAdapter>[0],
+  )
+  const repo = new Repo({ network: [adapter], peerId: 'repo-a' as PeerId })
+  const [doc] = A.applyChanges(A.init(), o.hangarChanges)
+  const handle = repo.import(A.save(doc))
+  if (A.getHeads(handle.doc()).join() !== o.heads) throw new Error('repo A holds another history')
+  return {
+    url: handle.url,
+    port: (wss.address() as AddressInfo).port,
+    close: async () => {
+      await repo.shutdown()
+      await new Promise((resolve) => wss.close(resolve))
+    },
+  }
+}
+
+let peers = 0
+
+/** One catch-up of theirs: an empty repo B connects and finds the document. */
+async function theirsWs(o: Org, server: { url: AutomergeUrl; port: number }): Promise<number> {
+  let repo: Repo | undefined
+  let handle: DocHandle<unknown> | undefined
+  const ms = await time(async () => {
+    repo = new Repo({
+      network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`)],
+      peerId: `repo-b-${++peers}` as PeerId,
+    })
+    handle = await repo.find(server.url)
+    await converged(handle, o.heads)
+  })
+  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
+  await repo?.shutdown()
+  return ms
+}
+
+/** Theirs in process: two repos joined by a MessageChannel (repo A built untimed). */
+async function theirsMc(o: Org): Promise<number> {
+  const { port1, port2 } = new MessageChannel()
+  const a = new Repo({ network: [new MessageChannelNetworkAdapter(port1)], peerId: 'mc-a' as PeerId })
+  const [doc] = A.applyChanges(A.init(), o.hangarChanges)
+  const url = a.import(A.save(doc)).url
+  // Let repo A settle (its import schedules a throttled sync), as the WebSocket server has.
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  let b: Repo | undefined
+  let handle: DocHandle<unknown> | undefined
+  const ms = await time(async () => {
+    b = new Repo({ network: [new MessageChannelNetworkAdapter(port2)], peerId: 'mc-b' as PeerId })
+    handle = await b.find(url)
+    await converged(handle, o.heads)
+  })
+  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
+  await b?.shutdown()
+  await a.shutdown()
+  port1.close()
+  port2.close()
+  return ms
+}
+
+/** Self time by function and by package during one catch-up of ours. */
+async function profiled(o: Org, leader: { host: Host; served: Promise<unknown>[] }): Promise<void> {
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 100 })
+  let p: Profiler.Profile | undefined
+  // Only the timed part: the dial and the catch-up, both nodes' work (same process).
+  const ms = await ours(o, leader, async (fn) => {
+    await session.post('Profiler.start')
+    const t = await time(fn)
+    p = (await session.post('Profiler.stop')).profile
+    return t
+  })
+  session.disconnect()
+  if (p === undefined) return
+  const total = (p.endTime - p.startTime) / 1000
+  const perSample = total / Math.max(1, p.samples?.length ?? 1)
+  const byFn = new Map<string, number>()
+  const byPkg = new Map<string, number>()
+  const byOurs = new Map<string, number>()
+  const parent = new Map<number, number>()
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const nodes = new Map(p.nodes.map((n) => [n.id, n]))
+  const root = new URL('../', import.meta.url).href
+  // Rust symbols lose their crate hashes; wasm frames are named by module, not line.
+  const name = (f: Profiler.ProfileNode['callFrame']) => {
+    const fn = (f.functionName || '(anonymous)').replace(/\[[0-9a-f]{8,}\]/g, '')
+    if (f.url.startsWith('wasm:')) return `${fn.slice(0, 110)} (wasm)`
+    const where = f.url.replace(root, '').replace(/^.*node_modules\//, '')
+    return `${fn} ${where}${f.url ? `:${f.lineNumber + 1}` : ''}`
+  }
+  const ourCode = (url: string) =>
+    url.startsWith(root) && !url.includes('/node_modules/') && !url.startsWith(`${root}bench/`)
+  for (const n of p.nodes) {
+    const self = (n.hitCount ?? 0) * perSample
+    if (self === 0) continue
+    const f = n.callFrame
+    const where = f.url.replace(root, '').replace(/^.*node_modules\//, '')
+    const key = name(f)
+    byFn.set(key, (byFn.get(key) ?? 0) + self)
+    // Charged to the innermost function of ours on the stack (what it calls included).
+    let at: number | undefined = n.id
+    while (at !== undefined && !ourCode(nodes.get(at)?.callFrame.url ?? '')) at = parent.get(at)
+    const mine = at === undefined ? '(not under our code)' : name((nodes.get(at) as typeof n).callFrame)
+    byOurs.set(mine, (byOurs.get(mine) ?? 0) + self)
+    const pkg =
+      f.url === ''
+        ? f.functionName || '(native)'
+        : f.url.startsWith('wasm:')
+          ? 'automerge (wasm)'
+          : (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url)?.[1] ??
+            (f.url.startsWith('node:') ? 'node:*' : (where.split('/')[0] ?? where)))
+    byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + self)
+  }
+  const top = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, n)
+      .map(([k, v]) => ({ 'self ms': Number(v.toFixed(1)), '%': Number(((100 * v) / total).toFixed(1)), k }))
+  console.log(`\nProfile of one catch-up (${ms.toFixed(0)} ms timed, ${total.toFixed(0)} ms profiled)`)
+  console.table(top(byPkg, 15))
+  console.table(top(byFn, 25))
+  console.log('Charged to the innermost function of ours (crdt/, services/, net/) on the stack:')
+  console.table(top(byOurs, 25))
+}
+
+async function catchup(): Promise<Row[]> {
+  const o = await setup()
+  const leader = await leaderHost(o)
+  const server = await theirsServer(o)
+  // One unmeasured round of each (JIT, wasm, first connections); the smoke run skips it.
+  if (!quick) {
+    await ours(o, leader)
+    await theirsWs(o, server)
+    await theirsMc(o)
+  }
+  const mine: number[] = []
+  const ws: number[] = []
+  const mc: number[] = []
+  const ratios: number[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    // Theirs right before and after ours, so each round's ratio compares runs seconds apart.
+    ws.push(await theirsWs(o, server))
+    mine.push(await ours(o, leader))
+    ws.push(await theirsWs(o, server))
+    mc.push(await theirsMc(o))
+    ratios.push((mine.at(-1) as number) / (((ws.at(-1) as number) + (ws.at(-2) as number)) / 2))
+  }
+  if (profile) await profiled(o, leader)
+  await server.close()
+  await leader.host.stop()
+  await o.leader.close()
+  const n = o.hangarChanges.length
+  const rate = (ms: number) => (n / ms) * 1000
+  return [
+    // Fewer than CHANGES: an update that sets a ship's status to what it was is no change.
+    { figure: 'hangar changes caught up', value: n, unit: 'changes' },
+    { figure: 'automerge-repo over WebSocket (baseline)', value: median(ws), unit: 'ms' },
+    { figure: 'automerge-repo over WebSocket, rate', value: rate(median(ws)), unit: 'changes/s' },
+    { figure: 'automerge-repo over MessageChannel', value: median(mc), unit: 'ms' },
+    { figure: 'automerge-repo over MessageChannel, rate', value: rate(median(mc)), unit: 'changes/s' },
+    { figure: 'verified catch-up over libp2p', value: median(mine), unit: 'ms' },
+    { figure: 'verified catch-up over libp2p, rate', value: rate(median(mine)), unit: 'changes/s' },
+    {
+      figure: 'catchupVsAutomergeRepo',
+      value: median(ratios),
+      unit: '×',
+      target: '≤ 1.5',
+      note: 'median over rounds of our time / automerge-repo WebSocket time (before and after)',
+    },
+    { figure: 'catchupVsAutomergeRepo, best round', value: Math.min(...ratios), unit: '×' },
+    { figure: 'catchupVsAutomergeRepo, worst round', value: Math.max(...ratios), unit: '×' },
+    { figure: 'ours vs automerge-repo MessageChannel', value: median(mine) / median(mc), unit: '×' },
+  ]
+}
+
+export async function run(): Promise<Row[]> {
+  const rows = await catchup()
+  printTable(`Mesh (catch-up of ${CHANGES} changes${quick ? ', quick' : ''})`, rows)
+  const file = writeResults('mesh', {
+    changes: CHANGES,
+    rounds: ROUNDS,
+    figures: Object.fromEntries(
+      rows.map((r) => [r.figure, { value: r.value, unit: r.unit, target: r.target }]),
+    ),
+  })
+  console.log(`results: ${file}`)
+  return rows
+}
+
+if (import.meta.main) await run()
