@@ -86,7 +86,7 @@ export class Mesh {
   async start(): Promise<void> {
     const libp2p = this.#host.libp2p
     await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
-      maxInboundStreams: 8,
+      maxInboundStreams: 32,
     })
     this.#host.on('peer:connect', this.#onConnect)
     this.#host.on('peer:disconnect', this.#onDisconnect)
@@ -195,10 +195,17 @@ export class Mesh {
    */
   async fetchOrg(addr: string, org: string, invite: string, signal: AbortSignal): Promise<number> {
     const { multiaddr } = await import('@multiformats/multiaddr')
-    const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
-    const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-    const summary = await requestSync(stream, org, this.#source, { signal, invite })
-    return summary.accepted
+    // A busy peer may reset a stream: try a few times (each batch stored is kept).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
+        const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
+        return (await requestSync(stream, org, this.#source, { signal, invite })).accepted
+      } catch (err) {
+        if (attempt >= 3 || signal.aborted || (err as Error).name === 'SyncRefusedError') throw err
+        await new Promise((r) => setTimeout(r, 250 * attempt))
+      }
+    }
   }
 
   peers(): PeerStatus[] {

@@ -54,7 +54,15 @@ export interface Committed<T> {
 
 export interface StoreEvents {
   /** A document changed, locally or by an accepted remote change. */
-  change: [{ docId: DocId; origin: 'local' | 'remote'; entries: readonly Entry[] }]
+  change: [
+    {
+      docId: DocId
+      origin: 'local' | 'remote'
+      entries: readonly Entry[]
+      /** The change bytes those entries cover. */
+      changes: readonly Uint8Array[]
+    },
+  ]
   /** A remote batch had entries refused. */
   rejected: [{ result: ReceiveResult }]
 }
@@ -306,7 +314,13 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     for (const entry of accepted) this.chains.appended(entry)
     for (const [docId, state] of next) {
       this.docs.set(docId, state)
-      this.emit('change', { docId, origin: 'remote', entries: result.byDoc.get(docId)?.entries ?? [] })
+      const accepted = result.byDoc.get(docId)
+      this.emit('change', {
+        docId,
+        origin: 'remote',
+        entries: accepted?.entries ?? [],
+        changes: accepted?.changes ?? [],
+      })
       this.maybeCompact(docId, state)
     }
     for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
@@ -384,7 +398,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       state.pending++
       this.docs.set(docId, state)
       this.chains.appended(entry)
-      this.emit('change', { docId, origin: 'local', entries: [entry] })
+      this.emit('change', { docId, origin: 'local', entries: [entry], changes: [change] })
       this.maybeCompact(docId, state)
       return { doc: after, entry }
     } catch (err) {

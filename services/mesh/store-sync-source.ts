@@ -70,15 +70,16 @@ export class StoreSyncSource {
   onLocal(
     listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
   ): () => void {
-    const handler = (e: { docId: DocId; origin: 'local' | 'remote'; entries: readonly Entry[] }) => {
+    const handler = (e: {
+      docId: DocId
+      origin: 'local' | 'remote'
+      entries: readonly Entry[]
+      changes: readonly Uint8Array[]
+    }) => {
       if (e.origin !== 'local') return
       const org = orgOfDoc(e.docId)
-      if (org === null) return
-      void (async () => {
-        const hashes = e.entries.flatMap((x) => x.changes)
-        const changes = await this.store.changes(e.docId, hashes)
-        listener(org, { entries: e.entries.map((x) => packEntry(x)), changes })
-      })().catch(() => {})
+      if (org !== null)
+        listener(org, { entries: e.entries.map((x) => packEntry(x)), changes: [...e.changes] })
     }
     this.store.on('change', handler)
     return () => this.store.off('change', handler)
