@@ -171,6 +171,9 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   const actor = r.actorHex(r.uleb())
   const seq = r.uleb()
   const startOp = r.uleb()
+  // Automerge refuses a zero start op; a zero seq is not what it writes either: both
+  // go to Automerge to decide.
+  if (seq === 0 || startOp === 0) throw notCanonical
   const time = r.sleb()
   const messageLength = r.uleb()
   const message = messageLength === 0 ? null : utf8Text(r.bytes(messageLength))
@@ -271,19 +274,20 @@ function utf8Text(b: Uint8Array): string {
 }
 
 /**
- * Reads an RLE column of unsigned integers. An absent column is all nulls; a present one
- * must hold exactly `count` values (`count` -1: as many as it holds).
+ * Reads an RLE column: runs of one value, literal runs, and runs of nulls, each value
+ * read by `read`. An absent column is all nulls; a present one must hold exactly
+ * `count` values (`count` -1: as many as it holds).
  */
-function rleUints(col: Reader | undefined, count: number): (number | null)[] {
+function rle<T>(col: Reader | undefined, count: number, read: (col: Reader) => T): (T | null)[] {
   if (col === undefined) return []
-  const out: (number | null)[] = []
+  const out: (T | null)[] = []
   while (!col.done) {
     const run = col.sleb()
     if (run > 0) {
-      const v = col.uleb()
+      const v = read(col)
       for (let k = 0; k < run; k++) out.push(v)
     } else if (run < 0) {
-      for (let k = 0; k < -run; k++) out.push(col.uleb())
+      for (let k = 0; k < -run; k++) out.push(read(col))
     } else {
       const nulls = col.uleb()
       if (nulls === 0) throw notCanonical
@@ -295,55 +299,19 @@ function rleUints(col: Reader | undefined, count: number): (number | null)[] {
   return out
 }
 
-function rleStrings(col: Reader | undefined, count: number): (string | null)[] {
-  if (col === undefined) return []
-  const out: (string | null)[] = []
-  const text = () => utf8Text(col.bytes(col.uleb()))
-  while (!col.done) {
-    const run = col.sleb()
-    if (run > 0) {
-      const v = text()
-      for (let k = 0; k < run; k++) out.push(v)
-    } else if (run < 0) {
-      for (let k = 0; k < -run; k++) out.push(text())
-    } else {
-      const nulls = col.uleb()
-      if (nulls === 0) throw notCanonical
-      for (let k = 0; k < nulls; k++) out.push(null)
-    }
-    if (out.length > count) throw notCanonical
-  }
-  if (out.length !== count) throw notCanonical
-  return out
-}
+const rleUints = (col: Reader | undefined, count: number) => rle(col, count, (c) => c.uleb())
+const rleStrings = (col: Reader | undefined, count: number) =>
+  rle(col, count, (c) => utf8Text(c.bytes(c.uleb())))
 
 /** A delta column: an RLE of signed differences, summed; nulls leave the sum alone. */
 function deltas(col: Reader | undefined, count: number): (number | null)[] {
-  if (col === undefined) return []
-  const out: (number | null)[] = []
   let sum = 0
-  while (!col.done) {
-    const run = col.sleb()
-    if (run > 0) {
-      const d = col.sleb()
-      for (let k = 0; k < run; k++) {
-        sum += d
-        out.push(sum)
-      }
-    } else if (run < 0) {
-      for (let k = 0; k < -run; k++) {
-        sum += col.sleb()
-        out.push(sum)
-      }
-    } else {
-      const nulls = col.uleb()
-      if (nulls === 0) throw notCanonical
-      for (let k = 0; k < nulls; k++) out.push(null)
-    }
-    if (out.length > count || !Number.isSafeInteger(sum) || sum < 0) throw notCanonical
-  }
-  if (out.length !== count) throw notCanonical
-  return out
+  return rle(col, count, (c) => c.sleb()).map((d) => {
+    if (d === null) return null
+    sum += d
+    if (!Number.isSafeInteger(sum) || sum < 0) throw notCanonical
+    return sum
+  })
 }
 
 /** A boolean column: alternating run lengths, starting with false. Absent: all false. */

@@ -171,6 +171,30 @@ describe('change decoder', () => {
     )
   })
 
+  it('leaves a zero seq or start op to Automerge, which refuses the start op (found by the mutation property)', () => {
+    const doc = A.change(A.init<Record<string, unknown>>({ actor: 'aa01' }), (d) => {
+      d.b = { c: 5 }
+    })
+    const good = A.getLastLocalChange(doc) as Uint8Array
+    // Header after the chunk length: deps count (0), actor (len 2, aa01), seq, startOp.
+    const at = 8 + 1 + 1 + 1 + 1 + 2
+    const zeroAt = (offset: number) => {
+      const bytes = good.slice()
+      bytes[at + offset] = 0
+      bytes.set(sha256(bytes.subarray(8)).subarray(0, 4), 4)
+      return bytes
+    }
+    // Start op 0: Automerge refuses it, and so does the decoder.
+    const noStart = zeroAt(1)
+    expect(() => A.decodeChange(noStart)).toThrow()
+    expect(() => decodeChange(noStart)).toThrow()
+    expect(decodeCanonicalChange(noStart)).toBeNull()
+    // Seq 0: Automerge reads it; the fast path leaves it to Automerge, with the same result.
+    const noSeq = zeroAt(0)
+    expect(decodeCanonicalChange(noSeq)).toBeNull()
+    expect(decodeChange(noSeq)).toEqual(A.decodeChange(noSeq))
+  })
+
   it('throws on bytes that are not a change', () => {
     expect(() => decodeChange(new Uint8Array([1, 2, 3]))).toThrow()
     expect(() => decodeChange(new Uint8Array(0))).toThrow()
