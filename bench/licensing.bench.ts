@@ -21,6 +21,8 @@ import {
   decodeLicense,
   evaluateLicense,
   generateIssuerKey,
+  type IssuerSigner,
+  type LicenseFields,
   publicKeyOf,
   readLicense,
   signLicense,
@@ -41,6 +43,25 @@ function memberSigner() {
   }
 }
 
+/** A year-long Pro license for an org, signed fields only. */
+function proLicense(issuer: IssuerSigner, org: string, founder: string, now: number): LicenseFields {
+  return {
+    v: 1,
+    id: randomBytes(16).toString('hex'),
+    keyId: issuer.keyId,
+    issuer: issuer.issuer,
+    org,
+    founder,
+    tier: 'pro',
+    features: [...TIER_FEATURES.pro].sort(),
+    seats: 50,
+    issuedAt: now,
+    notBefore: now,
+    expires: now + 365 * DAY,
+    grace: 14 * DAY,
+  }
+}
+
 async function verification(): Promise<Row[]> {
   const issuer = generateIssuerKey('Bench Issuer').signer
   const trust = new TrustStore([publicKeyOf(issuer)])
@@ -49,21 +70,7 @@ async function verification(): Promise<Row[]> {
   for (let i = 0; i < LICENSES; i++) {
     texts.push(
       signLicense(
-        {
-          v: 1,
-          id: randomBytes(16).toString('hex'),
-          keyId: issuer.keyId,
-          issuer: issuer.issuer,
-          org: randomBytes(16).toString('hex'),
-          founder: randomBytes(32).toString('hex'),
-          tier: 'pro',
-          features: [...TIER_FEATURES.pro].sort(),
-          seats: 50,
-          issuedAt: now,
-          notBefore: now,
-          expires: now + 365 * DAY,
-          grace: 14 * DAY,
-        },
+        proLicense(issuer, randomBytes(16).toString('hex'), randomBytes(32).toString('hex'), now),
         issuer,
       ),
     )
@@ -113,27 +120,7 @@ async function atStart(): Promise<Row[]> {
     const first = await benchNode(signer, { dir, trust })
     const org = await first.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
     const now = Date.now()
-    await first.licenses.install(
-      org.id,
-      signLicense(
-        {
-          v: 1,
-          id: randomBytes(16).toString('hex'),
-          keyId: issuer.keyId,
-          issuer: issuer.issuer,
-          org: org.id,
-          founder: org.owner,
-          tier: 'pro',
-          features: [...TIER_FEATURES.pro].sort(),
-          seats: 50,
-          issuedAt: now,
-          notBefore: now,
-          expires: now + 365 * DAY,
-          grace: 14 * DAY,
-        },
-        issuer,
-      ),
-    )
+    await first.licenses.install(org.id, signLicense(proLicense(issuer, org.id, org.owner, now), issuer))
     await first.close()
     const open: number[] = []
     const check: number[] = []

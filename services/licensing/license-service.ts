@@ -73,6 +73,8 @@ export class LicenseService implements FeatureGate {
   /** Highest revocation list held per issuer (lists are cumulative). */
   private held: Map<string, HeldList> | null = null
   private revoked = new Set<string>()
+  /** Revocation list texts already read from license documents. */
+  private readonly considered = new Set<string>()
 
   constructor(c: LicenseServiceComponents) {
     this.store = c.store
@@ -257,7 +259,9 @@ export class LicenseService implements FeatureGate {
       const candidates = Object.values(A.getConflicts(doc.revocations, key) ?? { one: doc.revocations[key] })
       for (const value of candidates) {
         const listText = text(value as A.ImmutableString)
-        if (listText === undefined) continue
+        // Each list text is verified once: gate checks run before every gated write.
+        if (listText === undefined || this.considered.has(listText)) continue
+        this.considered.add(listText)
         let list: SignedRevocations
         try {
           list = readRevocations(listText, this.trust)
