@@ -64,6 +64,13 @@ export interface HostInit {
   readonly log?: Logger
 }
 
+/**
+ * How the application rates a peer for gossipsub (added to gossipsub's own score).
+ * Below -80 (gossipsub's graylist threshold) a peer gets nothing from us and what it
+ * sends is dropped unread; below 0 it is never in our mesh for a topic.
+ */
+export type PeerScorer = (peerId: string) => number
+
 export interface HostEvents {
   /** A first connection to the peer opened. */
   'peer:connect': [{ peerId: string }]
@@ -107,6 +114,16 @@ export interface Host extends EventEmitter<HostEvents> {
   provide(key: Uint8Array, signal: AbortSignal): Promise<void>
   /** The other nodes that provide `key`, as the DHT finds them. */
   findProviders(key: Uint8Array, signal: AbortSignal): AsyncIterable<Provider>
+  /**
+   * Closes every connection to the peer and refuses new ones either way (the connection
+   * gater) for `ms`. A ban that is already longer stays.
+   */
+  ban(peerId: string, ms: number): Promise<void>
+  /** Lifts a ban (or does nothing). */
+  unban(peerId: string): void
+  isBanned(peerId: string): boolean
+  /** Sets the application's peer score for gossipsub (default: 0 for everyone). */
+  setPeerScorer(scorer: PeerScorer): void
 }
 
 /** Builds a host (not started) from the member's seed. */
@@ -115,6 +132,17 @@ export async function createHost(init: HostInit): Promise<Host> {
   // generateKeyPairFromSeed derives the public half from the seed; privateKeyFromRaw
   // would take 64 bytes (seed || public key) and trust the public half unchecked.
   const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed)
+  // The gater and the scorer are consulted by libp2p, which exists before the host does.
+  const bans = new Map<string, number>()
+  const banned = (peer: PeerId | string): boolean => {
+    const id = peer.toString()
+    const until = bans.get(id)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    bans.delete(id)
+    return false
+  }
+  const score: { scorer: PeerScorer } = { scorer: () => 0 }
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (init.mdns !== false) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
   if (init.bootstrap !== undefined && init.bootstrap.length > 0) {
@@ -128,6 +156,11 @@ export async function createHost(init: HostInit): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
+    connectionGater: {
+      denyDialPeer: banned,
+      denyInboundEncryptedConnection: banned,
+      denyOutboundEncryptedConnection: banned,
+    },
     services: {
       identify: identify(),
       ping: ping(),
@@ -140,13 +173,25 @@ export async function createHost(init: HostInit): Promise<Host> {
         peerInfoMapper: passthroughMapper,
       }),
       // Best effort: a node alone may publish without an error.
-      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        scoreParams: {
+          appSpecificScore: (p) => (banned(p) ? -10_000 : score.scorer(p)),
+          appSpecificWeight: 1,
+        },
+      }),
       autonat: autoNAT(),
       dcutr: dcutr(),
       ...(init.relay === true ? { relay: circuitRelayServer() } : {}),
     },
   })
-  return new Libp2pHost(libp2p, init)
+  return new Libp2pHost(libp2p, init, { bans, banned, score })
+}
+
+interface Gate {
+  readonly bans: Map<string, number>
+  readonly banned: (peer: string) => boolean
+  readonly score: { scorer: PeerScorer }
 }
 
 class Libp2pHost extends EventEmitter<HostEvents> implements Host {
@@ -154,10 +199,12 @@ class Libp2pHost extends EventEmitter<HostEvents> implements Host {
   readonly peerId: string
   readonly #log: Logger
   readonly #dialer: DiscoveryDialer
+  readonly #gate: Gate
 
-  constructor(libp2p: Libp2p<HostServices>, init: HostInit) {
+  constructor(libp2p: Libp2p<HostServices>, init: HostInit, gate: Gate) {
     super()
     this.libp2p = libp2p
+    this.#gate = gate
     this.peerId = libp2p.peerId.toString()
     this.#log = init.log ?? silentLogger
     this.#dialer = new DiscoveryDialer(
@@ -207,6 +254,29 @@ class Libp2pHost extends EventEmitter<HostEvents> implements Host {
       seen.add(id)
       yield { peerId: info.id, multiaddrs: info.multiaddrs }
     }
+  }
+
+  async ban(peerId: string, ms: number): Promise<void> {
+    const until = Date.now() + ms
+    if ((this.#gate.bans.get(peerId) ?? 0) < until) this.#gate.bans.set(peerId, until)
+    await Promise.allSettled(
+      this.libp2p
+        .getConnections()
+        .filter((c) => c.remotePeer.toString() === peerId)
+        .map((c) => c.close().catch(() => c.abort(new Error('banned')))),
+    )
+  }
+
+  unban(peerId: string): void {
+    this.#gate.bans.delete(peerId)
+  }
+
+  isBanned(peerId: string): boolean {
+    return this.#gate.banned(peerId)
+  }
+
+  setPeerScorer(scorer: PeerScorer): void {
+    this.#gate.score.scorer = scorer
   }
 
   #detach(): void {

@@ -17,10 +17,17 @@ export {
   type HostInit,
   type HostServices,
   MDNS_SERVICE_TAG,
+  type PeerScorer,
   type Provider,
 } from './host.ts'
-export { Mesh, type MeshInit, type MeshSource, memberKeyOf, orgTopic, type PeerStatus } from './mesh.ts'
-export { MIN_MESH_SECRET_BYTES, ORG_RENDEZVOUS_DOMAIN, orgRendezvousKey } from './org-key.ts'
+export { Mesh, type MeshInit, type MeshSource, memberKeyOf, type PeerStatus } from './mesh.ts'
+export {
+  MIN_MESH_SECRET_BYTES,
+  ORG_RENDEZVOUS_DOMAIN,
+  ORG_TOPIC_DOMAIN,
+  orgRendezvousKey,
+  orgTopic,
+} from './org-key.ts'
 export { SYNC_LIMITS, SYNC_PROTOCOL, SyncProtocolError } from './sync/messages.ts'
 export {
   requestSync,

@@ -9,15 +9,29 @@
  *   is where an accepted message is stored), so
  *   what fails verification is rejected (and the sender's score drops), and a message
  *   that arrives ahead of what this node holds triggers a pull from its sender.
- * - A peer that sends a malformed sync frame is disconnected.
+ * - Gossip of local entries is coalesced for a few milliseconds: a burst travels as a
+ *   few bounded batches, not thousands of messages each verified on its own.
+ * - The topic name derives from the org's mesh secret, and gossipsub's score of a peer
+ *   that is a member of none of our orgs is far below its graylist threshold: such a peer
+ *   is sent nothing and heard from not at all. Catch-up sync serves members only.
+ * - Misbehaviour is counted per peer: a malformed sync frame bans the peer at once;
+ *   entries that fail verification or the rules (gossiped or synced) and floods of sync
+ *   requests ban it once they pass a threshold. A ban closes its connections and the
+ *   host's connection gater refuses new ones until it ends.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../crdt/index.ts'
 import { silentLogger } from '../crdt/index.ts'
 import { TopicValidatorResult } from './gossipsub.ts'
 import type { Host } from './host.ts'
-import { orgRendezvousKey } from './org-key.ts'
-import { decodeMessage, encodeMessage, SYNC_PROTOCOL, SyncProtocolError } from './sync/messages.ts'
+import { orgRendezvousKey, orgTopic } from './org-key.ts'
+import {
+  decodeMessage,
+  encodeMessage,
+  SYNC_LIMITS,
+  SYNC_PROTOCOL,
+  SyncProtocolError,
+} from './sync/messages.ts'
 import { requestSync, type SyncSource, serveSync } from './sync/sync-protocol.ts'
 
 /** What the mesh needs beyond sync: the orgs this node holds, and its own new entries. */
@@ -52,11 +66,25 @@ export interface MeshInit {
   /** How often to announce the node's orgs in the DHT and look for their other nodes. Default 60 s. */
   readonly discoveryIntervalMs?: number
   readonly log?: Logger
+  /** How long a misbehaving peer stays banned. Default 10 minutes. */
+  readonly banMs?: number
 }
 
 const PULL_BACK_EVERY_MS = 2_000
+/** Local entries made within this window travel in one gossip message. */
+const GOSSIP_COALESCE_MS = 10
+/** A gossip batch is sent at once when it reaches this many entries or bytes. */
+const GOSSIP_BATCH_ENTRIES = 500
+const GOSSIP_BATCH_BYTES = 512 * 1024
+/** Offences (refused entries, broken rate limits) before a peer is banned. */
+const OFFENCES_BEFORE_BAN = 3
+/** Sync requests one peer may make per window before it is refused and counted. */
+const REQUESTS_PER_WINDOW = 120
+const REQUEST_WINDOW_MS = 10_000
+/** gossipsub score of a peer in none of our orgs: below the graylist threshold (-80). */
+const OUTSIDER_SCORE = -1_000
 
-export const orgTopic = (org: string): string => `/verseguy/org/${org}/1`
+type Outbox = { entries: Uint8Array[]; changes: Uint8Array[]; bytes: number; timer: NodeJS.Timeout | null }
 
 export class Mesh {
   readonly #host: Host
@@ -72,7 +100,16 @@ export class Mesh {
   readonly #lastPullBack = new Map<string, number>()
   #timer: NodeJS.Timeout | null = null
   #stopLocal: (() => void) | null = null
-  #topics = new Set<string>()
+  /** org → its gossip topic (for orgs whose mesh secret this node knows). */
+  readonly #topics = new Map<string, string>()
+  readonly #outbox = new Map<string, Outbox>()
+  readonly #offences = new Map<string, number>()
+  readonly #requests = new Map<string, { start: number; count: number }>()
+  /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
+  readonly #member = new Map<string, boolean>()
+  #membersRefresh: Promise<void> | null = null
+  #membersStale = false
+  readonly #banMs: number
   #stopped = new AbortController()
 
   constructor(init: MeshInit) {
@@ -81,6 +118,7 @@ export class Mesh {
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
+    this.#banMs = init.banMs ?? 10 * 60_000
   }
 
   async start(): Promise<void> {
@@ -90,6 +128,11 @@ export class Mesh {
     })
     this.#host.on('peer:connect', this.#onConnect)
     this.#host.on('peer:disconnect', this.#onDisconnect)
+    this.#host.setPeerScorer((peer) => {
+      const member = this.#member.get(peer)
+      if (member === undefined) void this.refreshMembers()
+      return member === true ? 0 : OUTSIDER_SCORE
+    })
     this.#stopLocal = this.#source.onLocal((org, batch) => void this.#publish(org, batch))
     await this.refreshTopics()
     for (const p of this.#host.connectedPeers()) this.#onConnect({ peerId: p })
@@ -145,26 +188,66 @@ export class Mesh {
     if (this.#discoveryTimer !== null) clearInterval(this.#discoveryTimer)
     this.#discoveryTimer = null
     this.#stopLocal?.()
+    for (const box of this.#outbox.values()) if (box.timer !== null) clearTimeout(box.timer)
+    this.#outbox.clear()
     this.#host.off('peer:connect', this.#onConnect)
     this.#host.off('peer:disconnect', this.#onDisconnect)
+    this.#host.setPeerScorer(() => 0)
     const pubsub = this.#host.libp2p.services.pubsub
-    for (const t of this.#topics) {
+    for (const t of this.#topics.values()) {
       pubsub.unsubscribe(t)
       pubsub.topicValidators.delete(t)
     }
     await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
-    await Promise.allSettled([...this.#pulling.values(), this.#discovering])
+    await Promise.allSettled([...this.#pulling.values(), this.#discovering, this.#membersRefresh])
   }
 
   /** Subscribes to the topic of every org this node holds (call after joining one). */
   async refreshTopics(): Promise<void> {
     const pubsub = this.#host.libp2p.services.pubsub
     for (const org of await this.#source.orgs()) {
-      const topic = orgTopic(org)
-      if (this.#topics.has(topic)) continue
-      this.#topics.add(topic)
+      if (this.#topics.has(org)) continue
+      const secret = await this.#source.meshSecret(org)
+      if (secret === null || this.#topics.has(org) || this.#stopped.signal.aborted) continue
+      const topic = orgTopic(org, secret)
+      this.#topics.set(org, topic)
       pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
       pubsub.subscribe(topic)
+    }
+  }
+
+  /**
+   * Works out again which connected peers are members of one of this node's orgs (after
+   * a roster may have changed). Runs one at a time; a call during a run runs once more.
+   */
+  refreshMembers(): Promise<void> {
+    if (this.#membersRefresh !== null) {
+      this.#membersStale = true
+      return this.#membersRefresh
+    }
+    this.#membersRefresh = this.#refreshMembersOnce().finally(() => {
+      this.#membersRefresh = null
+      if (this.#membersStale && !this.#stopped.signal.aborted) {
+        this.#membersStale = false
+        void this.refreshMembers()
+      }
+    })
+    return this.#membersRefresh
+  }
+
+  async #refreshMembersOnce(): Promise<void> {
+    const orgs = await this.#source.orgs()
+    for (const conn of this.#host.libp2p.getConnections()) {
+      const peer = conn.remotePeer.toString()
+      const key = memberKeyOf(conn.remotePeer)
+      let member = false
+      for (const org of orgs) {
+        if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
+          member = true
+          break
+        }
+      }
+      this.#member.set(peer, member)
     }
   }
 
@@ -229,14 +312,15 @@ export class Mesh {
             'peer sent entries this node refuses',
           )
         }
+        if (summary.offences > 0)
+          await this.#offence(peerId, 'sent entries that fail verification or the rules')
         status.lastError = null
       } catch (err) {
         const e = err as Error
         if (e.name === 'SyncRefusedError') continue // not in that org
         status.lastError = e.message
         if (err instanceof SyncProtocolError) {
-          this.#log.warn({ peer: peerId, err: e.message }, 'peer broke the sync protocol; disconnecting')
-          await conn.close().catch(() => {})
+          await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
           return
         }
         this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
@@ -244,13 +328,21 @@ export class Mesh {
     }
     status.lastSync = Date.now()
     status.weWereBehind = received
-    if (received > 0) await this.refreshTopics()
+    if (received > 0) {
+      await this.refreshTopics()
+      void this.refreshMembers()
+    }
   }
 
   #serve(stream: Stream, connection: Connection): void {
     const peerId = connection.remotePeer.toString()
     const key = memberKeyOf(connection.remotePeer)
     const status = this.#status(peerId)
+    if (this.#flooding(peerId)) {
+      stream.abort(new Error('too many sync requests'))
+      void this.#offence(peerId, 'flooded sync requests')
+      return
+    }
     serveSync(stream, key ?? '', this.#source, { signal: this.#stopped.signal })
       .then(({ sent, peerAhead }) => {
         status.peerWasBehind = sent
@@ -260,8 +352,7 @@ export class Mesh {
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
-          this.#log.warn({ peer: peerId, err: err.message }, 'peer broke the sync protocol; disconnecting')
-          await connection.close().catch(() => {})
+          await this.#banNow(peerId, `broke the sync protocol: ${err.message}`)
           return
         }
         // Refused (not yet a member on this side, e.g. it just joined): its news may be
@@ -291,7 +382,12 @@ export class Mesh {
       return TopicValidatorResult.Reject
     }
     const r = await this.#source.receive(org, batch)
-    if (r.accepted > 0) return TopicValidatorResult.Accept
+    if (r.offences > 0)
+      void this.#offence(peer.toString(), 'gossiped entries that fail verification or the rules')
+    if (r.accepted > 0) {
+      void this.refreshMembers()
+      return TopicValidatorResult.Accept
+    }
     // Ahead of us (we lack earlier entries): not the sender's fault; catch up from it.
     if (r.reasons.some((x) => x.startsWith('missing earlier entries') || x.includes('does not hold'))) {
       void this.pull(peer.toString())
@@ -300,23 +396,77 @@ export class Mesh {
     return r.rejected > 0 ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
   }
 
-  async #publish(org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }): Promise<void> {
-    const topic = orgTopic(org)
-    if (!this.#topics.has(topic)) await this.refreshTopics()
+  /** Queues local entries for gossip: sent within a few ms, together with any that follow. */
+  #publish(org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }): void {
+    if (this.#stopped.signal.aborted) return
+    let box = this.#outbox.get(org)
+    if (box === undefined) {
+      box = { entries: [], changes: [], bytes: 0, timer: null }
+      this.#outbox.set(org, box)
+    }
+    box.entries.push(...batch.entries)
+    box.changes.push(...batch.changes)
+    for (const b of batch.entries) box.bytes += b.length
+    for (const b of batch.changes) box.bytes += b.length
+    if (box.entries.length >= GOSSIP_BATCH_ENTRIES || box.bytes >= GOSSIP_BATCH_BYTES) void this.#flush(org)
+    else box.timer ??= setTimeout(() => void this.#flush(org), GOSSIP_COALESCE_MS)
+  }
+
+  async #flush(org: string): Promise<void> {
+    const box = this.#outbox.get(org)
+    if (box === undefined) return
+    this.#outbox.delete(org)
+    if (box.timer !== null) clearTimeout(box.timer)
+    if (!this.#topics.has(org)) await this.refreshTopics()
+    const topic = this.#topics.get(org)
+    if (topic === undefined) return // No mesh secret (yet): catch-up sync carries it.
+    // One message stays within the protocol's batch bound: a change too big for gossip
+    // travels by catch-up sync.
+    if (box.entries.length > SYNC_LIMITS.maxBatchEntries || box.bytes > SYNC_LIMITS.maxBatchBytes) return
     try {
-      await this.#host.libp2p.services.pubsub.publish(topic, encodeMessage({ t: 'batch', ...batch }))
+      const data = encodeMessage({ t: 'batch', entries: box.entries, changes: box.changes })
+      await this.#host.libp2p.services.pubsub.publish(topic, data)
     } catch (err) {
       this.#log.debug({ org, err: (err as Error).message }, 'gossip publish failed; sync will carry it')
     }
   }
 
+  /** Counts a sync request from the peer; true once it has made too many in the window. */
+  #flooding(peerId: string): boolean {
+    const now = Date.now()
+    let w = this.#requests.get(peerId)
+    if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
+      w = { start: now, count: 0 }
+      this.#requests.set(peerId, w)
+    }
+    return ++w.count > REQUESTS_PER_WINDOW
+  }
+
+  /** Records one offence; the peer is banned once it has committed enough. */
+  async #offence(peerId: string, what: string): Promise<void> {
+    const n = (this.#offences.get(peerId) ?? 0) + 1
+    this.#offences.set(peerId, n)
+    this.#log.warn({ peer: peerId, offences: n }, `peer ${what}`)
+    if (n >= OFFENCES_BEFORE_BAN) await this.#banNow(peerId, what)
+  }
+
+  async #banNow(peerId: string, why: string): Promise<void> {
+    if (this.#host.isBanned(peerId)) return
+    this.#log.warn({ peer: peerId, minutes: this.#banMs / 60_000 }, `banning peer: ${why}`)
+    this.#status(peerId).lastError = `banned: ${why}`
+    this.#offences.delete(peerId)
+    await this.#host.ban(peerId, this.#banMs)
+  }
+
   readonly #onConnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = true
+    void this.refreshMembers()
     void this.pull(peerId)
   }
 
   readonly #onDisconnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = false
+    this.#member.delete(peerId)
   }
 
   #status(peerId: string) {

@@ -20,6 +20,23 @@ export const MIN_MESH_SECRET_BYTES = 16
  * ```
  */
 export function orgRendezvousKey(orgId: string, meshSecret: Uint8Array): Uint8Array {
+  return orgDigest(ORG_RENDEZVOUS_DOMAIN, orgId, meshSecret)
+}
+
+/** Domain separation for gossip topic names. */
+export const ORG_TOPIC_DOMAIN = 'verseguy/org-topic/v1\n'
+
+/**
+ * The gossipsub topic of an org: `/verseguy/org/<hex of the first 16 bytes of
+ * sha256(ORG_TOPIC_DOMAIN || orgId || "\n" || meshSecret)>/1`. Like the rendezvous
+ * key, an outsider who knows the org id cannot name the topic to subscribe to it.
+ */
+export function orgTopic(orgId: string, meshSecret: Uint8Array): string {
+  const digest = orgDigest(ORG_TOPIC_DOMAIN, orgId, meshSecret)
+  return `/verseguy/org/${Buffer.from(digest.subarray(0, 16)).toString('hex')}/1`
+}
+
+function orgDigest(domain: string, orgId: string, meshSecret: Uint8Array): Uint8Array {
   if (orgId.length === 0 || orgId.includes('\n')) {
     throw new TypeError('org id must be non-empty and must not contain a newline')
   }
@@ -27,7 +44,7 @@ export function orgRendezvousKey(orgId: string, meshSecret: Uint8Array): Uint8Ar
     throw new TypeError(`mesh secret must be at least ${MIN_MESH_SECRET_BYTES} bytes`)
   }
   const digest = createHash('sha256')
-    .update(ORG_RENDEZVOUS_DOMAIN, 'utf8')
+    .update(domain, 'utf8')
     .update(orgId, 'utf8')
     .update('\n', 'utf8')
     .update(meshSecret)

@@ -71,6 +71,12 @@ export class VerseGuyNode {
     return this.meshNet
   }
 
+  /** The libp2p host of the running node (peer id, connections, bans). */
+  get network(): Host {
+    if (this.host === null) throw new Error('node not started')
+    return this.host
+  }
+
   /** This node's libp2p addresses, each with its /p2p/ peer id (what invites carry). */
   addresses(): string[] {
     return this.host?.multiaddrs() ?? []

@@ -21,6 +21,11 @@ import {
 export interface SyncReceipt {
   readonly accepted: number
   readonly rejected: number
+  /**
+   * Refusals that show the sender misbehaved (entries or changes that do not decode or
+   * verify, or that the rules refuse), as opposed to a gap or a missing dependency.
+   */
+  readonly offences: number
   /** Why entries were refused (first few). */
   readonly reasons: readonly string[]
 }
@@ -140,6 +145,7 @@ export async function requestSync(
   await lp.write(encodeMessage(req), options)
   let accepted = 0
   let rejected = 0
+  let offences = 0
   let batches = 0
   const reasons: string[] = []
   while (true) {
@@ -151,8 +157,9 @@ export async function requestSync(
     batches++
     accepted += r.accepted
     rejected += r.rejected
+    offences += r.offences
     for (const x of r.reasons) if (reasons.length < 10) reasons.push(x)
   }
   await stream.close(options).catch(() => {})
-  return { accepted, rejected, reasons, batches }
+  return { accepted, rejected, offences, reasons, batches }
 }

@@ -126,7 +126,7 @@ export class StoreSyncSource {
   async receive(
     _org: string,
     batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] },
-  ): Promise<{ accepted: number; rejected: number; reasons: string[] }> {
+  ): Promise<{ accepted: number; rejected: number; offences: number; reasons: string[] }> {
     const entries: SignedEntry[] = batch.entries.map((p) => unpackEntry(p))
     const result = await this.store.receive({ entries, changes: [...batch.changes] })
     let accepted = result.entriesOnly.length
@@ -134,10 +134,18 @@ export class StoreSyncSource {
     return {
       accepted,
       rejected: result.rejected.length,
+      offences: result.rejected.filter((r) => !INNOCENT.test(r.reason)).length,
       reasons: result.rejected.slice(0, 10).map((r) => r.reason),
     }
   }
 }
+
+/**
+ * Refusals an honest peer can cause: it is ahead of us (a gap, a dependency we lack),
+ * it relays an author's equivocation, or the entry only follows another refusal.
+ */
+const INNOCENT =
+  /^(?:missing earlier entries|depends on |fork: |follows refused entry|change \S+ (?:is not in the batch|depends on a change not held))/
 
 /** The org a document belongs to: `org:<org>`, `license:<org>`, `hangar:<org>.<member>`, `op:<org>.<op>`. */
 export function orgOfDoc(docId: string): string | null {
