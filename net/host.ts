@@ -65,9 +65,9 @@ export interface HostInit {
 }
 
 /**
- * How the application rates a peer for gossipsub (added to gossipsub's own score).
- * Below -80 (gossipsub's graylist threshold) a peer gets nothing from us and what it
- * sends is dropped unread; below 0 it is never in our mesh for a topic.
+ * How the application rates a peer for gossipsub (added to gossipsub's own score, with
+ * gossipsub's default thresholds): below 0 a peer is never in our mesh for a topic,
+ * below -50 we publish nothing to it, below -80 what it sends is dropped unread.
  */
 export type PeerScorer = (peerId: string) => number
 

@@ -12,8 +12,8 @@
  * - Gossip of local entries is coalesced for a few milliseconds: a burst travels as a
  *   few bounded batches, not thousands of messages each verified on its own.
  * - The topic name derives from the org's mesh secret, and gossipsub's score of a peer
- *   that is a member of none of our orgs is far below its graylist threshold: such a peer
- *   is sent nothing and heard from not at all. Catch-up sync serves members only.
+ *   that is a member of none of our orgs keeps it out of the topic mesh and below the
+ *   publish threshold: it is sent nothing. Catch-up sync serves members only.
  * - Misbehaviour is counted per peer: a malformed sync frame bans the peer at once;
  *   entries that fail verification or the rules (gossiped or synced) and floods of sync
  *   requests ban it once they pass a threshold. A ban closes its connections and the
@@ -57,6 +57,8 @@ export interface PeerStatus {
   /** Entries the peer lacked when it last pulled from this node. */
   readonly peerWasBehind: number
   readonly lastError: string | null
+  /** Banned for misbehaving (see `lastError` for why): its connections are refused. */
+  readonly banned: boolean
 }
 
 export interface MeshInit {
@@ -78,11 +80,18 @@ const GOSSIP_BATCH_ENTRIES = 500
 const GOSSIP_BATCH_BYTES = 512 * 1024
 /** Offences (refused entries, broken rate limits) before a peer is banned. */
 const OFFENCES_BEFORE_BAN = 3
+/** Sync requests one peer may have served at once; more is a flood. */
+const CONCURRENT_SERVES = 8
 /** Sync requests one peer may make per window before it is refused and counted. */
 const REQUESTS_PER_WINDOW = 120
 const REQUEST_WINDOW_MS = 10_000
-/** gossipsub score of a peer in none of our orgs: below the graylist threshold (-80). */
-const OUTSIDER_SCORE = -1_000
+/**
+ * gossipsub score of a peer in none of our orgs: below gossipsub's publish (-50) and
+ * gossip (-10) thresholds and below 0, so it is sent nothing and kept out of the topic
+ * mesh; above its graylist threshold (-80), so its subscriptions are still heard (it
+ * may be a newcomer whose join we have not pulled yet) and what it sends is verified.
+ */
+const OUTSIDER_SCORE = -60
 
 type Outbox = { entries: Uint8Array[]; changes: Uint8Array[]; bytes: number; timer: NodeJS.Timeout | null }
 
@@ -105,6 +114,7 @@ export class Mesh {
   readonly #outbox = new Map<string, Outbox>()
   readonly #offences = new Map<string, number>()
   readonly #requests = new Map<string, { start: number; count: number }>()
+  readonly #serving = new Map<string, number>()
   /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
   readonly #member = new Map<string, boolean>()
   #membersRefresh: Promise<void> | null = null
@@ -124,7 +134,8 @@ export class Mesh {
   async start(): Promise<void> {
     const libp2p = this.#host.libp2p
     await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
-      maxInboundStreams: 32,
+      // Streams beyond this are reset by libp2p unseen; below it, `#serve` counts them.
+      maxInboundStreams: 256,
     })
     this.#host.on('peer:connect', this.#onConnect)
     this.#host.on('peer:disconnect', this.#onDisconnect)
@@ -292,7 +303,7 @@ export class Mesh {
   }
 
   peers(): PeerStatus[] {
-    return [...this.#peers.values()].map((p) => ({ ...p }))
+    return [...this.#peers.values()].map((p) => ({ ...p, banned: this.#host.isBanned(p.peerId) }))
   }
 
   async #pullOnce(peerId: string): Promise<void> {
@@ -318,6 +329,7 @@ export class Mesh {
       } catch (err) {
         const e = err as Error
         if (e.name === 'SyncRefusedError') continue // not in that org
+        if (this.#host.isBanned(peerId)) return
         status.lastError = e.message
         if (err instanceof SyncProtocolError) {
           await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
@@ -338,11 +350,13 @@ export class Mesh {
     const peerId = connection.remotePeer.toString()
     const key = memberKeyOf(connection.remotePeer)
     const status = this.#status(peerId)
-    if (this.#flooding(peerId)) {
+    const serving = this.#serving.get(peerId) ?? 0
+    if (this.#flooding(peerId) || serving >= CONCURRENT_SERVES) {
       stream.abort(new Error('too many sync requests'))
       void this.#offence(peerId, 'flooded sync requests')
       return
     }
+    this.#serving.set(peerId, serving + 1)
     serveSync(stream, key ?? '', this.#source, { signal: this.#stopped.signal })
       .then(({ sent, peerAhead }) => {
         status.peerWasBehind = sent
@@ -358,6 +372,11 @@ export class Mesh {
         // Refused (not yet a member on this side, e.g. it just joined): its news may be
         // exactly what makes it one, so pull from it all the same.
         if (err.name === 'SyncRefusedError') this.#pullBack(peerId)
+      })
+      .finally(() => {
+        const n = (this.#serving.get(peerId) ?? 1) - 1
+        if (n > 0) this.#serving.set(peerId, n)
+        else this.#serving.delete(peerId)
       })
   }
 
@@ -481,6 +500,7 @@ export class Mesh {
         weWereBehind: 0,
         peerWasBehind: 0,
         lastError: null,
+        banned: false,
       }
       this.#peers.set(peerId, s)
     }

@@ -84,7 +84,7 @@ export async function serveSync(
   const send = (m: SyncMessage) => lp.write(encodeMessage(m), options)
   let req: SyncMessage
   try {
-    req = decodeMessage((await lp.read(options)).subarray())
+    req = await readMessage(lp, options)
   } catch (err) {
     await send({
       t: 'err',
@@ -115,12 +115,12 @@ export async function serveSync(
     }
   }
   await send({ t: 'done' })
-  await stream.close(options)
+  await closeSoon(stream)
   return { sent, peerAhead }
 
   async function refuse(reason: string): Promise<SyncRefusedError> {
     await send({ t: 'err', reason }).catch(() => {})
-    await stream.close(options).catch(() => {})
+    await closeSoon(stream)
     return new SyncRefusedError(reason)
   }
 }
@@ -149,7 +149,7 @@ export async function requestSync(
   let batches = 0
   const reasons: string[] = []
   while (true) {
-    const m = decodeMessage((await lp.read(options)).subarray())
+    const m = await readMessage(lp, options)
     if (m.t === 'done') break
     if (m.t === 'err') throw new SyncRefusedError(m.reason)
     if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
@@ -162,4 +162,32 @@ export async function requestSync(
   }
   await stream.close(options).catch(() => {})
   return { accepted, rejected, offences, reasons, batches }
+}
+
+/** How long a served stream waits for the requester to close its end. */
+const CLOSE_WAIT_MS = 10_000
+
+/** Closes our end; a peer that never closes its own gets the stream reset. */
+async function closeSoon(stream: MessageStream): Promise<void> {
+  try {
+    await stream.close({ signal: AbortSignal.timeout(CLOSE_WAIT_MS) })
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+}
+
+/** The length prefix of a frame is malformed or claims more than the limit. */
+const BAD_FRAME = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+
+/** Reads and decodes one frame; a malformed frame is a `SyncProtocolError` (not a lost connection). */
+async function readMessage(lp: ReturnType<typeof lpStream>, options: AbortOptions): Promise<SyncMessage> {
+  let frame: Uint8Array
+  try {
+    frame = (await lp.read(options)).subarray()
+  } catch (err) {
+    if (BAD_FRAME.has((err as Error).name))
+      throw new SyncProtocolError(`malformed frame: ${(err as Error).message}`)
+    throw err
+  }
+  return decodeMessage(frame)
 }

@@ -117,7 +117,7 @@ describe('sync protocol', () => {
     const [c, d] = await streamPair()
     const served2 = serveSync(d, member.signer.memberKey, source(leader)).catch((e: Error) => e)
     c.send(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]))
-    expect(await served2).toBeInstanceOf(Error)
+    expect(await served2).toBeInstanceOf(SyncProtocolError)
     expect(await leader.store.chains.head(member.signer.memberKey)).toEqual(before)
   })
 

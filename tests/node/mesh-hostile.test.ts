@@ -1,0 +1,269 @@
+/**
+ * Hostile peers against a real node on 127.0.0.1: garbage and oversized sync frames,
+ * forged entries gossiped by a member's node, valid-looking entries from a non-member,
+ * a flood of requests, an outsider on the org's topic. The node neither crashes nor
+ * stores anything of it, bans the peer (its connections close and it cannot dial back),
+ * and keeps serving its members.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type DocId,
+  ed25519PrivateKeyObject,
+  ed25519Sign,
+  encodeEntryBody,
+  type MemberKey,
+  packEntry,
+  parseDocId,
+} from '../../crdt/index.ts'
+import { createHost, type Host, orgTopic } from '../../net/index.ts'
+import { decodeMessage, encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
+import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import type { RosterDoc } from '../../services/org/roster-schema.ts'
+import { text } from '../../services/org/roster-schema.ts'
+import { makeReplica, type Replica } from '../helpers/replica.ts'
+import { makeSigner } from '../helpers/signer.ts'
+
+const PASS = 'hostile test passphrase'
+const nodes: VerseGuyNode[] = []
+const hosts: Host[] = []
+const replicas: Replica[] = []
+const dirs: string[] = []
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.stop().catch(() => {})
+  for (const n of nodes.splice(0)) await n.stop().catch(() => {})
+  for (const r of replicas.splice(0)) await r.close()
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+}, 60_000)
+
+async function node(bootstrap: string[] = []): Promise<VerseGuyNode> {
+  const d = await mkdtemp(join(tmpdir(), 'vg-hostile-'))
+  dirs.push(d)
+  await initDataDir(d, PASS)
+  await writeFile(
+    join(d, 'config.json'),
+    JSON.stringify({
+      net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap, discoveryIntervalSeconds: 600 },
+      storage: { sync: false },
+    }),
+  )
+  const n = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
+  await n.start()
+  nodes.push(n)
+  return n
+}
+
+async function hostile(seed = new Uint8Array(randomBytes(32))): Promise<Host> {
+  const h = await createHost({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
+  hosts.push(h)
+  await h.start()
+  return h
+}
+
+async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await fn()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+/** An org node with a ship, and what it holds (to prove nothing changes). */
+async function target() {
+  const n = await node()
+  const org = await n.services.org.createOrg({ name: 'Target Org', tag: 'TGT', handle: 'Lead_T' })
+  await n.services.fleet.addShip(org.id, { model: 'Hammerhead', manufacturer: 'Aegis' })
+  const held = async () => {
+    const chains = n.documents.chains
+    const authors = (await chains.authors()).sort()
+    const heads = await Promise.all(authors.map(async (a) => (await chains.head(a))?.hash))
+    return JSON.stringify({ docs: (await n.documents.list()).sort(), authors, heads })
+  }
+  const addr = n.addresses()[0] as string
+  return { n, org, addr, held, before: await held() }
+}
+
+/** Expects the target to have banned `h`: no connection left, and dialing back fails. */
+async function expectBanned(t: VerseGuyNode, h: Host): Promise<void> {
+  await waitFor('the hostile peer disconnected', () => !t.network.connectedPeers().includes(h.peerId))
+  expect(t.network.isBanned(h.peerId)).toBe(true)
+  // Dialing back: the target's connection gater refuses it once Noise names the peer.
+  await h.libp2p.dial(multiaddr(t.addresses()[0] as string)).catch(() => {})
+  await new Promise((r) => setTimeout(r, 300))
+  expect(t.network.connectedPeers()).not.toContain(h.peerId)
+  const status = t.mesh.peers().find((p) => p.peerId === h.peerId)
+  expect(status?.banned).toBe(true)
+}
+
+async function syncStream(h: Host, addr: string): Promise<Stream> {
+  return h.libp2p.dialProtocol(multiaddr(addr), SYNC_PROTOCOL)
+}
+
+describe('hostile peers', () => {
+  it('garbage bytes on a sync stream get the peer banned; nothing is stored', async () => {
+    const t = await target()
+    const h = await hostile()
+    const s = await syncStream(h, t.addr)
+    s.send(Uint8Array.from([7, 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02, 0x03]))
+    await expectBanned(t.n, h)
+    expect(await t.held()).toBe(t.before)
+  })
+
+  it('a frame claiming more than the size limit gets the peer banned', async () => {
+    const t = await target()
+    const h = await hostile()
+    const s = await syncStream(h, t.addr)
+    // A varint length of 64 MiB, then the start of that much data.
+    s.send(Uint8Array.from([0x80, 0x80, 0x80, 0x20, ...randomBytes(1024)]))
+    await expectBanned(t.n, h)
+    expect(await t.held()).toBe(t.before)
+  })
+
+  it('a flood of sync requests gets the peer refused, then banned', async () => {
+    const t = await target()
+    const h = await hostile()
+    const refusals: string[] = []
+    const ask = async () => {
+      try {
+        const lp = lpStream(await syncStream(h, t.addr))
+        await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
+        const m = decodeMessage((await lp.read()).subarray())
+        if (m.t === 'err') refusals.push(m.reason)
+      } catch {
+        refusals.push('stream refused')
+      }
+    }
+    // One request is merely refused: it is not a member.
+    await ask()
+    expect(refusals).toEqual(['not a member of this org'])
+    // Then waves of 25 requests at once.
+    for (let wave = 0; wave < 12 && !t.n.network.isBanned(h.peerId); wave++)
+      await Promise.all(Array.from({ length: 25 }, ask))
+    // Past the limits, the streams were cut.
+    expect(refusals).toContain('stream refused')
+    await expectBanned(t.n, h)
+    expect(await t.held()).toBe(t.before)
+  })
+
+  it("a member's node gossiping forged entries is banned, and none of them is stored", async () => {
+    const t = await target()
+    const insider = await node([t.addr])
+    const { token } = await t.n.services.invites.createInvite(t.org.id, { rank: 'member' })
+    await insider.mesh.fetchOrg(t.addr, t.org.id, token, AbortSignal.timeout(20_000))
+    await insider.services.invites.join(token, 'Mem_Insider')
+    await insider.mesh.syncAll()
+    const me = insider.services.org.me
+    await waitFor('the join on the target', async () =>
+      (await t.n.services.org.members(t.org.id)).some((m) => m.memberKey === me),
+    )
+    const before = await t.held()
+    // The insider's node is modified: it stops its own mesh and speaks gossip by hand.
+    await insider.mesh.stop()
+    const roster = await insider.documents.get<RosterDoc>(parseDocId(`org:${t.org.id}`))
+    const topic = orgTopic(t.org.id, Buffer.from(text(roster.org.nonce) ?? '', 'hex'))
+    const pubsub = insider.network.libp2p.services.pubsub
+    pubsub.subscribe(topic)
+    const targetPeer = t.n.network.peerId
+    await waitFor('the target on the topic', () =>
+      pubsub.getSubscribers(topic).some((p) => p.toString() === targetPeer),
+    )
+    // The insider's next entry, signed by somebody else's key.
+    const head = await insider.documents.chains.head(me)
+    if (head === null) throw new Error('the insider has no chain')
+    const bytes = encodeEntryBody({
+      author: me,
+      seq: head.seq + 1,
+      prev: head.hash,
+      time: Date.now(),
+      action: 'fleet.ship-add',
+      resource: 'ship:forged',
+      details: {},
+      doc: null,
+      changes: [],
+      authHeads: [],
+    })
+    const forged = packEntry({ bytes, signature: ed25519Sign(ed25519PrivateKeyObject(randomBytes(32)), bytes) })
+    for (let i = 0; i < 3; i++)
+      await pubsub.publish(topic, encodeMessage({ t: 'batch', entries: [forged], changes: [] }))
+    const h = { peerId: insider.network.peerId, libp2p: insider.network.libp2p } as Host
+    await expectBanned(t.n, h)
+    expect((await t.n.documents.chains.head(me))?.seq).toBe(head.seq)
+    expect(await t.held()).toBe(before)
+  })
+
+  it('valid-looking entries from a non-member are refused and get it banned; it cannot read the org', async () => {
+    const t = await target()
+    // An outsider signs real entries and changes with its own key, for a hangar in the
+    // target's org, in a store that accepts anything.
+    const seed = new Uint8Array(randomBytes(32))
+    const outsider = await makeReplica(makeSigner(seed), { lawless: true })
+    replicas.push(outsider)
+    const key = outsider.signer.memberKey as MemberKey
+    const hangar = `hangar:${t.org.id}.${key}` as DocId
+    await outsider.store.create(hangar, { action: 'fleet.ship-add', resource: `ship:${key}` }, (d: never) => {
+      Object.assign(d, { schema: 1, org: t.org.id, owner: key, ships: {} })
+    })
+    const entries: Uint8Array[] = []
+    for await (const e of outsider.store.chains.entries(key, { from: 1 })) entries.push(packEntry(e))
+    const changes = await outsider.store.changes(hangar)
+    const h = await hostile(seed)
+    // It serves them to whoever pulls the org from it.
+    const served: Promise<void>[] = []
+    await h.libp2p.handle(SYNC_PROTOCOL, (stream) => {
+      served.push(
+        (async () => {
+          const lp = lpStream(stream)
+          await lp.read()
+          await lp.write(encodeMessage({ t: 'batch', entries, changes }))
+          await lp.write(encodeMessage({ t: 'done' }))
+        })().catch(() => {}),
+      )
+    })
+    // It cannot read the org: a sync request is refused.
+    const lp = lpStream(await syncStream(h, t.addr))
+    await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
+    expect(decodeMessage((await lp.read()).subarray())).toEqual({ t: 'err', reason: 'not a member of this org' })
+    // The target pulls from every peer it meets; three refused batches and it is banned.
+    for (let i = 0; i < 3 && !t.n.network.isBanned(h.peerId); i++) await t.n.mesh.pull(h.peerId)
+    await expectBanned(t.n, h)
+    expect(await t.n.documents.has(hangar)).toBe(false)
+    expect(await t.held()).toBe(t.before)
+  })
+
+  it('an outsider that learned the topic name is sent nothing, and what it publishes is refused', async () => {
+    const t = await target()
+    const roster = await t.n.documents.get<RosterDoc>(parseDocId(`org:${t.org.id}`))
+    const topic = orgTopic(t.org.id, Buffer.from(text(roster.org.nonce) ?? '', 'hex'))
+    const h = await hostile()
+    await h.libp2p.dial(multiaddr(t.addr))
+    const heard: Uint8Array[] = []
+    const pubsub = h.libp2p.services.pubsub
+    pubsub.addEventListener('message', (e) => {
+      if (e.detail.topic === topic) heard.push(e.detail.data)
+    })
+    pubsub.subscribe(topic)
+    await waitFor('the outsider seen on the topic', () =>
+      t.n.network.libp2p.services.pubsub
+        .getSubscribers(topic)
+        .some((p) => p.toString() === h.peerId),
+    )
+    // What it publishes is refused; what the org says never reaches it.
+    await pubsub.publish(topic, encodeMessage({ t: 'batch', entries: [randomBytes(300)], changes: [] }))
+    for (let i = 0; i < 5; i++)
+      await t.n.services.fleet.addShip(t.org.id, { model: `Cutlass ${i}`, manufacturer: 'Drake' })
+    await new Promise((r) => setTimeout(r, 2_000))
+    expect(heard).toEqual([])
+    // The node keeps it out of its topic mesh (gossipsub's own view).
+    const router = t.n.network.libp2p.services.pubsub as unknown as { getMeshPeers(t: string): string[] }
+    expect(router.getMeshPeers(topic)).not.toContain(h.peerId)
+    expect((await t.n.services.fleet.ships(t.org.id)).length).toBe(6)
+    expect((await t.n.documents.chains.authors()).length).toBe(1)
+  })
+})
