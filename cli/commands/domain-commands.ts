@@ -169,6 +169,7 @@ interface PeersView {
     weWereBehind: number
     peerWasBehind: number
     lastError: string | null
+    banned: boolean
   }[]
 }
 
@@ -193,7 +194,7 @@ export function registerPeers(program: Command): void {
         view.peers.length === 0 ? 'No peers yet.' : 'Peers:',
         ...view.peers.map(
           (p) =>
-            `  ${p.peerId.slice(0, 16)}…  ${p.connected ? 'connected' : 'gone     '}  ` +
+            `  ${p.peerId.slice(0, 16)}…  ${p.banned ? 'banned   ' : p.connected ? 'connected' : 'gone     '}  ` +
             `last sync ${p.lastSync === null ? 'never' : new Date(p.lastSync).toISOString()}  ` +
             `received ${p.weWereBehind}, sent ${p.peerWasBehind}${p.lastError ? `  (${p.lastError})` : ''}`,
         ),

@@ -11,7 +11,6 @@
  * routed to it. Where namespaces cannot be made, that test is skipped, saying why.
  * Every other host here has mDNS off.
  */
-import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -29,9 +28,9 @@ import {
   orgRendezvousKey,
 } from '../../net/index.ts'
 import { MemberIdentity, peerIdOf } from '../../services/identity/index.ts'
+import { netns, run, runInNetns } from '../helpers/netns.ts'
 
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
 const hosts: Host[] = []
@@ -59,67 +58,31 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 
 const connected = (a: Host, b: Host): boolean => a.connectedPeers().includes(b.peerId)
 
-interface Exit {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs a command to its end; kills it (and fails) after `timeoutMs`. */
-function run(command: string, args: string[], timeoutMs: number): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${command} still running after ${timeoutMs} ms\n${stdout}\n${stderr}`))
-    }, timeoutMs)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-/** Sets up an isolated network namespace's loopback for multicast; then runs the rest. */
-const NETNS_SETUP = 'ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo'
-
-/** The `unshare` flags that give us a network namespace here, or why none can be had. */
-function netnsFlags(): { flags: string } | { reason: string } {
-  for (const flags of ['-n', '-rn']) {
-    const probe = spawnSync('unshare', [flags, 'sh', '-c', NETNS_SETUP], { stdio: 'ignore', timeout: 5_000 })
-    if (probe.status === 0) return { flags }
-  }
-  return { reason: 'cannot create a network namespace (unshare -n / -rn with ip link) on this machine' }
-}
-
-const netns = netnsFlags()
 if ('reason' in netns) console.warn(`skipping the mDNS test: ${netns.reason}`)
 
 describe('host', () => {
   it.skipIf('reason' in netns)(
     'two hosts with mDNS on find and connect to each other with no configuration',
     async () => {
-      const flags = 'flags' in netns ? netns.flags : ''
-      const exit = await run(
-        'unshare',
-        [flags, 'sh', '-c', `${NETNS_SETUP} && exec "$0" "$1"`, process.execPath, `${FIXTURES}mdns-pair.ts`],
-        25_000,
-      )
+      const exit = await runInNetns(`${FIXTURES}mdns-pair.ts`, 25_000)
       expect(exit.stderr).toBe('')
       expect(exit.code).toBe(0)
       const result = JSON.parse(exit.stdout.trim()) as { ok: boolean; ms: number }
       expect(result.ok).toBe(true)
       expect(result.ms).toBeLessThan(15_000)
     },
+  )
+
+  it.skipIf('reason' in netns)(
+    "two fresh CLI nodes with no configuration find each other by mDNS, join one org and see each other's ships",
+    async () => {
+      const exit = await runInNetns(`${FIXTURES}mdns-cli.ts`, 150_000)
+      const result = JSON.parse(exit.stdout.trim() || '{}') as { ok: boolean; steps: string[] }
+      expect(result.steps.join('\n')).not.toMatch(/error/)
+      expect(exit.stderr).toBe('')
+      expect(result.ok).toBe(true)
+    },
+    160_000,
   )
 
   it('speaks our own DHT protocol, never the public IPFS one', async () => {

@@ -189,7 +189,10 @@ describe('hostile peers', () => {
       changes: [],
       authHeads: [],
     })
-    const forged = packEntry({ bytes, signature: ed25519Sign(ed25519PrivateKeyObject(randomBytes(32)), bytes) })
+    const forged = packEntry({
+      bytes,
+      signature: ed25519Sign(ed25519PrivateKeyObject(randomBytes(32)), bytes),
+    })
     for (let i = 0; i < 3; i++)
       await pubsub.publish(topic, encodeMessage({ t: 'batch', entries: [forged], changes: [] }))
     const h = { peerId: insider.network.peerId, libp2p: insider.network.libp2p } as Host
@@ -229,7 +232,10 @@ describe('hostile peers', () => {
     // It cannot read the org: a sync request is refused.
     const lp = lpStream(await syncStream(h, t.addr))
     await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
-    expect(decodeMessage((await lp.read()).subarray())).toEqual({ t: 'err', reason: 'not a member of this org' })
+    expect(decodeMessage((await lp.read()).subarray())).toEqual({
+      t: 'err',
+      reason: 'not a member of this org',
+    })
     // The target pulls from every peer it meets; three refused batches and it is banned.
     for (let i = 0; i < 3 && !t.n.network.isBanned(h.peerId); i++) await t.n.mesh.pull(h.peerId)
     await expectBanned(t.n, h)
@@ -250,9 +256,7 @@ describe('hostile peers', () => {
     })
     pubsub.subscribe(topic)
     await waitFor('the outsider seen on the topic', () =>
-      t.n.network.libp2p.services.pubsub
-        .getSubscribers(topic)
-        .some((p) => p.toString() === h.peerId),
+      t.n.network.libp2p.services.pubsub.getSubscribers(topic).some((p) => p.toString() === h.peerId),
     )
     // What it publishes is refused; what the org says never reaches it.
     await pubsub.publish(topic, encodeMessage({ t: 'batch', entries: [randomBytes(300)], changes: [] }))
