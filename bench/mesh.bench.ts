@@ -1,12 +1,16 @@
 /**
- * Issue 5 figures.
- * - catchupVsAutomergeRepo: a member's node that was offline catches up on 10,000 hangar
- *   changes through our sync protocol over real libp2p hosts on 127.0.0.1 (TCP, Noise,
+ * Issue 4 figures.
+ * - catchupVsAutomergeRepo: a member's node that was offline (it holds the leader's
+ *   hangar of 100 ships as it was) catches up on the 10,000 changes the leader made to it
+ *   meanwhile, through our sync protocol over real libp2p hosts on 127.0.0.1 (TCP, Noise,
  *   Yamux), with everything the node does to a remote change (entries, chain links,
  *   signatures, authorship, rules, persistence with fsync), vs `@automerge/automerge-repo`
- *   syncing a document holding the same 10,000 changes from one repo to an empty one over
- *   a WebSocket on 127.0.0.1, no storage. Same process, rounds interleaved (target ≤ 1.5).
- *   Also shown: automerge-repo over an in-process MessageChannel (no socket at all).
+ *   doing the same catch-up: repo B holds the document as it was, connects to repo A over
+ *   a WebSocket on 127.0.0.1 and syncs the 10,000 changes (no storage). Same process,
+ *   rounds interleaved (target ≤ 1.5).
+ * - Also shown: automerge-repo cloning the whole document into an empty repo, where
+ *   Automerge's sync sends one compressed snapshot instead of changes (over a WebSocket,
+ *   and over an in-process MessageChannel with no socket at all).
  *
  * `--profile` adds one more catch-up of ours under the V8 profiler and prints where the
  * time went (self time by function and by package).
@@ -16,7 +20,13 @@ import type { Profiler } from 'node:inspector'
 import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import * as A from '@automerge/automerge'
-import { type AutomergeUrl, type DocHandle, type PeerId, Repo } from '@automerge/automerge-repo'
+import {
+  type AutomergeUrl,
+  type DocHandle,
+  type DocumentId,
+  type PeerId,
+  Repo,
+} from '@automerge/automerge-repo'
 import { MessageChannelNetworkAdapter } from '@automerge/automerge-repo-network-messagechannel'
 import { WebSocketClientAdapter, WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -66,10 +76,15 @@ interface Org {
   readonly hangar: string
   /** The hangar's changes, in the leader's order. */
   readonly hangarChanges: Uint8Array[]
+  /** The hangar as the member held it when it went offline. */
+  readonly hangarBefore: Uint8Array
   readonly heads: string
 }
 
-/** A leader and a member who joined, then `CHANGES` hangar changes by the leader. */
+/**
+ * A leader and a member who joined and saw the leader's hangar of `SHIPS` ships; then,
+ * with the member offline, `CHANGES` changes to those ships by the leader.
+ */
 async function setup(): Promise<Org> {
   const leaderSeed = new Uint8Array(randomBytes(32))
   const memberSeed = new Uint8Array(randomBytes(32))
@@ -81,21 +96,21 @@ async function setup(): Promise<Org> {
   await member.invites.join(token, 'Bench_Member')
   await leader.store.receive(await everything(member))
   await member.close()
-  const before = await everything(leader)
   const ids: string[] = []
   for (let i = 0; i < SHIPS; i++) {
     ids.push((await leader.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI', cost: i })).id)
   }
-  const statuses = ['available', 'in-use', 'maintenance'] as const
-  for (let i = SHIPS; i < CHANGES; i++) {
+  const hangar = hangarId(org.id, leader.signer.memberKey)
+  const before = await everything(leader)
+  const hangarBefore = A.save(await leader.store.get(hangar))
+  for (let i = 0; i < CHANGES; i++) {
     await leader.fleet.updateShip(org.id, leader.signer.memberKey, ids[i % SHIPS] as string, {
-      status: statuses[i % 3],
+      name: `Refit ${i}`,
     })
   }
-  const hangar = hangarId(org.id, leader.signer.memberKey)
   const hangarChanges = await leader.store.changes(hangar)
   const heads = A.getHeads(await leader.store.get(hangar)).join()
-  return { leader, orgId: org.id, memberSeed, leaderSeed, before, hangar, hangarChanges, heads }
+  return { leader, orgId: org.id, memberSeed, leaderSeed, before, hangar, hangarChanges, hangarBefore, heads }
 }
 
 /** Ours: the leader's host serving sync for the whole run. */
@@ -191,6 +206,27 @@ async function theirsWs(o: Org, server: { url: AutomergeUrl; port: number }): Pr
       peerId: `repo-b-${++peers}` as PeerId,
     })
     handle = await repo.find(server.url)
+    await converged(handle, o.heads)
+  })
+  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
+  await repo?.shutdown()
+  return ms
+}
+
+/**
+ * Theirs, the same catch-up: repo B holds the document as the member held it when it
+ * went offline, connects to repo A over a WebSocket and syncs the changes it missed
+ * (Automerge's sync protocol sends them as changes: B has heads A knows).
+ */
+async function theirsOffline(o: Org, server: { url: AutomergeUrl; port: number }): Promise<number> {
+  let repo: Repo | undefined
+  let handle: DocHandle<unknown> | undefined
+  const ms = await time(async () => {
+    repo = new Repo({
+      network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`)],
+      peerId: `repo-b-${++peers}` as PeerId,
+    })
+    handle = repo.import(o.hangarBefore, { docId: server.url.slice('automerge:'.length) as DocumentId })
     await converged(handle, o.heads)
   })
   if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
@@ -295,32 +331,48 @@ async function catchup(): Promise<Row[]> {
   // One unmeasured round of each (JIT, wasm, first connections); the smoke run skips it.
   if (!quick) {
     await ours(o, leader)
+    await theirsOffline(o, server)
     await theirsWs(o, server)
     await theirsMc(o)
   }
   const mine: number[] = []
+  const off: number[] = []
   const ws: number[] = []
   const mc: number[] = []
   const ratios: number[] = []
+  const cloneRatios: number[] = []
   for (let r = 0; r < ROUNDS; r++) {
     // Theirs right before and after ours, so each round's ratio compares runs seconds apart.
+    off.push(await theirsOffline(o, server))
     ws.push(await theirsWs(o, server))
     mine.push(await ours(o, leader))
     ws.push(await theirsWs(o, server))
+    off.push(await theirsOffline(o, server))
     mc.push(await theirsMc(o))
-    ratios.push((mine.at(-1) as number) / (((ws.at(-1) as number) + (ws.at(-2) as number)) / 2))
+    const m = mine.at(-1) as number
+    ratios.push(m / (((off.at(-1) as number) + (off.at(-2) as number)) / 2))
+    cloneRatios.push(m / (((ws.at(-1) as number) + (ws.at(-2) as number)) / 2))
   }
   if (profile) await profiled(o, leader)
   await server.close()
   await leader.host.stop()
   await o.leader.close()
-  const n = o.hangarChanges.length
+  const n = CHANGES
   const rate = (ms: number) => (n / ms) * 1000
   return [
-    // Fewer than CHANGES: an update that sets a ship's status to what it was is no change.
     { figure: 'hangar changes caught up', value: n, unit: 'changes' },
-    { figure: 'automerge-repo over WebSocket (baseline)', value: median(ws), unit: 'ms' },
-    { figure: 'automerge-repo over WebSocket, rate', value: rate(median(ws)), unit: 'changes/s' },
+    {
+      figure: 'automerge-repo, offline repo catching up over WebSocket (baseline)',
+      value: median(off),
+      unit: 'ms',
+    },
+    { figure: 'automerge-repo, offline repo, rate', value: rate(median(off)), unit: 'changes/s' },
+    {
+      figure: 'automerge-repo, empty repo cloning over WebSocket',
+      value: median(ws),
+      unit: 'ms',
+      note: 'the whole document is sent as one compressed snapshot',
+    },
     { figure: 'automerge-repo over MessageChannel', value: median(mc), unit: 'ms' },
     { figure: 'automerge-repo over MessageChannel, rate', value: rate(median(mc)), unit: 'changes/s' },
     { figure: 'verified catch-up over libp2p', value: median(mine), unit: 'ms' },
@@ -330,10 +382,11 @@ async function catchup(): Promise<Row[]> {
       value: median(ratios),
       unit: '×',
       target: '≤ 1.5',
-      note: 'median over rounds of our time / automerge-repo WebSocket time (before and after)',
+      note: 'median over rounds of our time / automerge-repo offline-repo time (before and after)',
     },
     { figure: 'catchupVsAutomergeRepo, best round', value: Math.min(...ratios), unit: '×' },
     { figure: 'catchupVsAutomergeRepo, worst round', value: Math.max(...ratios), unit: '×' },
+    { figure: 'ours vs automerge-repo empty-repo clone', value: median(cloneRatios), unit: '×' },
     { figure: 'ours vs automerge-repo MessageChannel', value: median(mine) / median(mc), unit: '×' },
   ]
 }

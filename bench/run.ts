@@ -1,4 +1,5 @@
 /** Runs every benchmark (`npm run bench`; `--quick` for a smoke run). */
+import { run as convergence } from './convergence.bench.ts'
 import { run as domain } from './domain.bench.ts'
 import { run as foundation } from './foundation.bench.ts'
 import { run as licensing } from './licensing.bench.ts'
@@ -9,4 +10,5 @@ await foundation()
 await domain()
 await licensing()
 await mesh()
+await convergence()
 await scale()

@@ -20,6 +20,9 @@ const MAGIC = [0x85, 0x6f, 0x4a, 0x83] as const
 const CHANGE_CHUNK = 1
 
 /** Column specs (id << 4 | type) of a change's op columns, in the order they are written. */
+/** Counters above this (no real document comes near) are left to Automerge to judge. */
+const MAX_COUNTER = 2 ** 31
+
 const COL = {
   objActor: 0x01,
   objCtr: 0x02,
@@ -171,9 +174,9 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   const actor = r.actorHex(r.uleb())
   const seq = r.uleb()
   const startOp = r.uleb()
-  // Automerge refuses a zero start op; a zero seq is not what it writes either: both
-  // go to Automerge to decide.
-  if (seq === 0 || startOp === 0) throw notCanonical
+  // Automerge refuses a zero start op, and start ops past what its counters hold; a zero
+  // or huge seq is not what it writes either: all go to Automerge to decide.
+  if (seq === 0 || startOp === 0 || seq > MAX_COUNTER || startOp > MAX_COUNTER) throw notCanonical
   const time = r.sleb()
   const messageLength = r.uleb()
   const message = messageLength === 0 ? null : utf8Text(r.bytes(messageLength))
@@ -213,8 +216,10 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   const predCtr = deltas(columns.get(COL.predCtr), preds)
   if (!raw.done && valMeta.length === 0) throw notCanonical
 
+  // Counter 0 is never an operation: Automerge reads an object id with counter 0 as the
+  // root whatever its actor, which canonical bytes never say that way.
   const opId = (ctr: number | null, actorIndex: number | null): string => {
-    if (ctr === null || actorIndex === null || actorIndex >= actors.length) throw notCanonical
+    if (ctr === null || ctr === 0 || actorIndex === null || actorIndex >= actors.length) throw notCanonical
     return `${ctr}@${actors[actorIndex]}`
   }
   const ops: Op[] = new Array(count)

@@ -193,6 +193,44 @@ describe('change decoder', () => {
     const noSeq = zeroAt(0)
     expect(decodeCanonicalChange(noSeq)).toBeNull()
     expect(decodeChange(noSeq)).toEqual(A.decodeChange(noSeq))
+    // A start op past 2^32 (five LEB128 bytes where one was): Automerge refuses it.
+    const huge = Uint8Array.from([
+      ...good.subarray(0, at + 1),
+      ...[0x80, 0x81, 0x80, 0x90, 0x10],
+      ...good.subarray(at + 2),
+    ])
+    expect(good[9]).toBeLessThan(124) // the chunk length: one LEB128 byte, four more now
+    huge[9] = (good[9] as number) + 4
+    huge.set(sha256(huge.subarray(8)).subarray(0, 4), 4)
+    expect(() => A.decodeChange(huge)).toThrow()
+    expect(() => decodeChange(huge)).toThrow()
+    expect(decodeCanonicalChange(huge)).toBeNull()
+  })
+
+  it('zeroing any one byte of a change never makes the decoders disagree (an object id with counter 0 is the root to Automerge; found by the mutation property)', () => {
+    const doc = A.change(A.init<Record<string, unknown>>({ actor: 'aa01' }), (d) => {
+      d.b = { c: 5, t: 'merged' }
+      d.l = ['x', 'y']
+    })
+    const good = A.getLastLocalChange(doc) as Uint8Array
+    for (let at = 8; at < good.length; at++) {
+      const bytes = good.slice()
+      bytes[at] = 0
+      bytes.set(sha256(bytes.subarray(8)).subarray(0, 4), 4)
+      let theirs: unknown
+      try {
+        theirs = { ok: A.decodeChange(bytes) }
+      } catch {
+        theirs = 'throws'
+      }
+      let ours: unknown
+      try {
+        ours = { ok: decodeChange(bytes) }
+      } catch {
+        ours = 'throws'
+      }
+      expect(ours, `byte ${at}`).toEqual(theirs)
+    }
   })
 
   it('throws on bytes that are not a change', () => {
