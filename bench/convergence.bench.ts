@@ -21,7 +21,7 @@ import { percentile, printTable, quick, type Row, writeResults } from './lib.ts'
 process.env.VERSEGUY_NET_LISTEN ??= '/ip4/127.0.0.1/tcp/0'
 process.env.VERSEGUY_NET_MDNS ??= '0'
 
-const SIZES = quick ? [4] : [10, 30]
+const SIZES = process.env.CONV_SIZES?.split(',').map(Number) ?? (quick ? [4] : [10, 30])
 const CHANGES = quick ? 20 : 100
 const PROBES = quick ? 10 : 40
 const PASS = 'convergence bench passphrase'

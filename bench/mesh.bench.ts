@@ -149,7 +149,7 @@ async function ours(
     accepted = summary.accepted
   })
   await Promise.all(leader.served.splice(0))
-  if (accepted < o.hangarChanges.length) throw new Error(`accepted ${accepted} of ${o.hangarChanges.length}`)
+  if (accepted < CHANGES) throw new Error(`accepted ${accepted} of ${CHANGES}`)
   if (A.getHeads(await member.store.get(o.hangar as never)).join() !== o.heads)
     throw new Error('ours diverged')
   await host.stop()
