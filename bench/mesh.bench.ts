@@ -196,29 +196,17 @@ async function theirsServer(
 
 let peers = 0
 
-/** One catch-up of theirs: an empty repo B connects and finds the document. */
-async function theirsWs(o: Org, server: { url: AutomergeUrl; port: number }): Promise<number> {
-  let repo: Repo | undefined
-  let handle: DocHandle<unknown> | undefined
-  const ms = await time(async () => {
-    repo = new Repo({
-      network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`)],
-      peerId: `repo-b-${++peers}` as PeerId,
-    })
-    handle = await repo.find(server.url)
-    await converged(handle, o.heads)
-  })
-  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
-  await repo?.shutdown()
-  return ms
-}
-
 /**
- * Theirs, the same catch-up: repo B holds the document as the member held it when it
- * went offline, connects to repo A over a WebSocket and syncs the changes it missed
- * (Automerge's sync protocol sends them as changes: B has heads A knows).
+ * One catch-up of theirs over a WebSocket. `clone`: an empty repo B finds the document
+ * (Automerge sends it whole, as one snapshot). `offline`: repo B holds the document as
+ * the member held it when it went offline and syncs what it missed (Automerge sends
+ * changes: B has heads A knows).
  */
-async function theirsOffline(o: Org, server: { url: AutomergeUrl; port: number }): Promise<number> {
+async function theirsWs(
+  o: Org,
+  server: { url: AutomergeUrl; port: number },
+  mode: 'clone' | 'offline',
+): Promise<number> {
   let repo: Repo | undefined
   let handle: DocHandle<unknown> | undefined
   const ms = await time(async () => {
@@ -226,7 +214,10 @@ async function theirsOffline(o: Org, server: { url: AutomergeUrl; port: number }
       network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`)],
       peerId: `repo-b-${++peers}` as PeerId,
     })
-    handle = repo.import(o.hangarBefore, { docId: server.url.slice('automerge:'.length) as DocumentId })
+    handle =
+      mode === 'clone'
+        ? await repo.find(server.url)
+        : repo.import(o.hangarBefore, { docId: server.url.slice('automerge:'.length) as DocumentId })
     await converged(handle, o.heads)
   })
   if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
@@ -331,8 +322,8 @@ async function catchup(): Promise<Row[]> {
   // One unmeasured round of each (JIT, wasm, first connections); the smoke run skips it.
   if (!quick) {
     await ours(o, leader)
-    await theirsOffline(o, server)
-    await theirsWs(o, server)
+    await theirsWs(o, server, 'offline')
+    await theirsWs(o, server, 'clone')
     await theirsMc(o)
   }
   const mine: number[] = []
@@ -343,11 +334,11 @@ async function catchup(): Promise<Row[]> {
   const cloneRatios: number[] = []
   for (let r = 0; r < ROUNDS; r++) {
     // Theirs right before and after ours, so each round's ratio compares runs seconds apart.
-    off.push(await theirsOffline(o, server))
-    ws.push(await theirsWs(o, server))
+    off.push(await theirsWs(o, server, 'offline'))
+    ws.push(await theirsWs(o, server, 'clone'))
     mine.push(await ours(o, leader))
-    ws.push(await theirsWs(o, server))
-    off.push(await theirsOffline(o, server))
+    ws.push(await theirsWs(o, server, 'clone'))
+    off.push(await theirsWs(o, server, 'offline'))
     mc.push(await theirsMc(o))
     const m = mine.at(-1) as number
     ratios.push(m / (((off.at(-1) as number) + (off.at(-2) as number)) / 2))
