@@ -12,6 +12,7 @@ export {
   type Entry,
   type EntryBody,
   encodeEntryBody,
+  entryRefs,
   packEntry,
   type SignedEntry,
   type Signer,

@@ -66,6 +66,13 @@ export class ChainStore {
     }
   }
 
+  /** An author's entries from seq `from`, at most `limit`, packed as stored (one read). */
+  async packed(author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
+    return this.db.read(() =>
+      this.db.entries.values({ gte: entryKey(author, from), lt: `${author}!~`, limit }).all(),
+    )
+  }
+
   /** Every author with a stored chain, in key order. */
   async authors(): Promise<MemberKey[]> {
     const out: MemberKey[] = []

@@ -351,8 +351,45 @@ function fail(reason: string): DecodeResult {
   return { ok: false, reason }
 }
 
+/**
+ * The document and change hashes of an entry this node stored (so verified when it
+ * arrived), read without decoding the rest: serving a catch-up reads thousands. Null if
+ * the bytes do not have the layout (damage; `decodeEntry` says why).
+ */
+export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: ChangeHash[] } | null {
+  let at = ENTRY_DOMAIN.length + 32 + 8 + 8
+  if (bytes.length < at + 1) return null
+  const flags = bytes[at++] as number
+  if (flags & FLAG_PREV) at += 32
+  at += 1 + (bytes[at] ?? 0)
+  if (at + 2 > bytes.length) return null
+  at += 2 + (((bytes[at] as number) << 8) | (bytes[at + 1] as number))
+  let doc: string | null = null
+  if (flags & FLAG_DOC) {
+    const len = bytes[at] ?? 0
+    if (at + 1 + len > bytes.length) return null
+    try {
+      doc = docText(bytes.subarray(at + 1, at + 1 + len))
+    } catch {
+      return null // not UTF-8
+    }
+    at += 1 + len
+  }
+  if (at + 2 > bytes.length) return null
+  const n = ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+  at += 2
+  if (at + 32 * n > bytes.length) return null
+  const changes: ChangeHash[] = []
+  for (let i = 0; i < n; i++, at += 32) changes.push(toHex(bytes.subarray(at, at + 32)) as ChangeHash)
+  return { doc: doc as DocId | null, changes }
+}
+
 /** Storage / wire form: 64-byte signature followed by the canonical bytes. */
 export function packEntry(entry: SignedEntry): Uint8Array {
+  const { signature: sig, bytes } = entry
+  // Unpacked from this form (as every received entry is): the same bytes, no copy.
+  if (sig.buffer === bytes.buffer && sig.byteOffset + sig.length === bytes.byteOffset)
+    return new Uint8Array(sig.buffer, sig.byteOffset, sig.length + bytes.length)
   const out = new Uint8Array(entry.signature.length + entry.bytes.length)
   out.set(entry.signature)
   out.set(entry.bytes, entry.signature.length)

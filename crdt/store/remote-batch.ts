@@ -30,6 +30,12 @@ export const BATCH_LIMITS = {
 export interface RemoteBatch {
   readonly entries: readonly SignedEntry[]
   readonly changes: readonly Uint8Array[]
+  /**
+   * Documents in compact form as the sender holds them after these changes. The store
+   * loads one instead of applying the accepted changes only if it holds exactly the
+   * history this node has plus those changes (same heads); otherwise it is ignored.
+   */
+  readonly snapshots?: ReadonlyMap<DocId, Uint8Array>
 }
 
 export interface Refusal {
@@ -43,6 +49,23 @@ export interface DocAcceptance {
   readonly entries: Entry[]
   /** Change bytes in an order that respects dependencies. */
   readonly changes: Uint8Array[]
+  /** Each of those changes' hash and dependencies, in the same order. */
+  readonly links: ChangeLink[]
+}
+
+export interface ChangeLink {
+  readonly hash: ChangeHash
+  readonly deps: readonly ChangeHash[]
+}
+
+/** The heads of a document with `heads` once `links` (in dependency order) are applied. */
+export function headsAfter(heads: readonly string[], links: readonly ChangeLink[]): Set<string> {
+  const out = new Set<string>(heads)
+  for (const l of links) {
+    for (const d of l.deps) out.delete(d)
+    out.add(l.hash)
+  }
+  return out
 }
 
 export interface ReceiveResult {
@@ -151,22 +174,55 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     byAuthor.set(d.entry.author, list)
   }
 
-  const docs = new Map<DocId, { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }>()
+  // Every hash the judge will ask about, per document: the changes entries list, and
+  // dependencies outside the batch. Whether the document holds them is asked once (one
+  // call into Automerge instead of one per change).
+  const asked = new Map<DocId, ChangeHash[]>()
+  for (const list of byAuthor.values()) {
+    for (const e of list) {
+      if (e.doc === null) continue
+      const hashes = asked.get(e.doc) ?? []
+      for (const h of e.changes) {
+        hashes.push(h)
+        for (const d of changes.get(h)?.decoded.deps ?? [])
+          if (!changes.has(d as ChangeHash)) hashes.push(d as ChangeHash)
+      }
+      asked.set(e.doc, hashes)
+    }
+  }
+  interface DocView {
+    readonly doc: A.Doc<unknown> | null
+    /** Accepted in this batch. */
+    readonly have: Set<ChangeHash>
+    /** Of the hashes asked about, those the document holds. */
+    readonly holds: Set<ChangeHash>
+    readonly asked: Set<ChangeHash>
+  }
+  const docs = new Map<DocId, DocView>()
   let emptyDoc: A.Doc<unknown> | null = null
   const empty = (): A.Doc<unknown> => {
     emptyDoc ??= A.init()
     return emptyDoc
   }
-  const docState = async (docId: DocId) => {
+  const docState = async (docId: DocId): Promise<DocView> => {
     let s = docs.get(docId)
     if (s === undefined) {
-      s = { doc: await deps.loadDoc(docId), have: new Set() }
+      const doc = await deps.loadDoc(docId)
+      const hashes = asked.get(docId) ?? []
+      const holds = new Set<ChangeHash>()
+      if (doc !== null && hashes.length > 0) {
+        const missing = new Set(A.getMissingDeps(doc, hashes))
+        for (const h of hashes) if (!missing.has(h)) holds.add(h)
+      }
+      s = { doc, have: new Set(), holds, asked: new Set(hashes) }
       docs.set(docId, s)
     }
     return s
   }
-  const held = (s: { doc: A.Doc<unknown> | null; have: Set<ChangeHash> }, hash: ChangeHash): boolean =>
-    s.have.has(hash) || (s.doc !== null && A.hasHeads(s.doc, [hash]))
+  const held = (s: DocView, hash: ChangeHash): boolean =>
+    s.have.has(hash) ||
+    s.holds.has(hash) ||
+    (!s.asked.has(hash) && s.doc !== null && A.hasHeads(s.doc, [hash]))
 
   const queues: Entry[][] = []
   for (const [author, list] of byAuthor) {
@@ -278,9 +334,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     })
     if (!verdict.ok) return verdict.pending ? WAIT : verdict.reason
     for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
-    const acc = result.byDoc.get(e.doc) ?? { entries: [], changes: [] }
+    const acc = result.byDoc.get(e.doc) ?? { entries: [], changes: [], links: [] }
     acc.entries.push(e)
-    acc.changes.push(...covered.map((c) => c.bytes))
+    for (const c of covered) {
+      acc.changes.push(c.bytes)
+      acc.links.push({ hash: c.decoded.hash as ChangeHash, deps: c.decoded.deps as ChangeHash[] })
+    }
     result.byDoc.set(e.doc, acc)
     return null
   }
@@ -301,6 +360,7 @@ export function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
     else {
       into.entries.push(...acc.entries)
       into.changes.push(...acc.changes)
+      into.links.push(...acc.links)
     }
   }
   total.entriesOnly.push(...round.entriesOnly)

@@ -16,6 +16,17 @@ export const SYNC_LIMITS = {
   maxBatchEntries: 1_000,
   /** Change bytes in one batch (the frame limit bounds the rest). */
   maxBatchBytes: 2 * 1024 * 1024,
+  /** One document snapshot (what is left of a frame for it). */
+  maxSnapshotBytes: 4 * 1024 * 1024 - 1024,
+  /** Length of an opaque document name. */
+  maxDocName: 256,
+  /**
+   * What the requester gathers before storing it in one receive: entries, and bytes of
+   * entries, changes and snapshots together. Bounds its memory; a dropped stream loses at
+   * most this much (what was stored stays stored).
+   */
+  maxReceiveEntries: 20_000,
+  maxReceiveBytes: 32 * 1024 * 1024,
 } as const
 
 /** The requester's chain heads for an org: author (hex member key) → highest seq held. */
@@ -32,6 +43,17 @@ export interface SyncBatch {
   readonly entries: readonly Uint8Array[]
   readonly changes: readonly Uint8Array[]
 }
+/**
+ * A document as the responder holds it after the batches (Automerge's compact form),
+ * sent once the batches are: the requester may load it instead of replaying the changes
+ * it received, but only if it holds exactly the history those verified changes make.
+ */
+export interface SyncSnapshot {
+  readonly t: 'snap'
+  /** The document's name (opaque to net/). */
+  readonly doc: string
+  readonly bytes: Uint8Array
+}
 export interface SyncDone {
   readonly t: 'done'
 }
@@ -39,7 +61,7 @@ export interface SyncError {
   readonly t: 'err'
   readonly reason: string
 }
-export type SyncMessage = SyncRequest | SyncBatch | SyncDone | SyncError
+export type SyncMessage = SyncRequest | SyncBatch | SyncSnapshot | SyncDone | SyncError
 
 export class SyncProtocolError extends Error {
   override name = 'SyncProtocolError'
@@ -98,6 +120,17 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         throw new SyncProtocolError('batch has too many entries')
       return { t: 'batch', entries: m.entries, changes: m.changes }
     }
+    case 'snap':
+      if (
+        keys !== 'bytes,doc,t' ||
+        typeof m.doc !== 'string' ||
+        m.doc.length === 0 ||
+        m.doc.length > SYNC_LIMITS.maxDocName ||
+        !(m.bytes instanceof Uint8Array) ||
+        m.bytes.length > SYNC_LIMITS.maxSnapshotBytes
+      )
+        throw new SyncProtocolError('malformed snapshot')
+      return { t: 'snap', doc: m.doc, bytes: m.bytes }
     case 'done':
       if (keys !== 't') throw new SyncProtocolError('malformed done')
       return { t: 'done' }

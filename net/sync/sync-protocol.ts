@@ -1,22 +1,35 @@
 /**
  * Catch-up sync on its own stream: the requester sends its chain heads for an org; the
  * responder, if the requester is a member, streams what is missing author by author in
- * bounded batches and ends with `done`. Nothing is ever loaded whole into one message,
- * and a dropped stream loses nothing: the next request starts from the heads the
- * requester has by then (every batch it received was stored as it arrived).
+ * bounded batches, then a snapshot of each document it sent many changes to, and ends
+ * with `done`. Nothing is ever loaded whole into one message.
  *
- * net/ sees documents only through `SyncSource`: opaque packed entries and change bytes.
+ * The requester gathers batches (up to `SYNC_LIMITS.maxReceiveEntries` entries and
+ * `maxReceiveBytes`) and stores each gathering in one receive: one verification pass and
+ * one write for thousands of entries, and a document that arrives with its snapshot is
+ * loaded instead of replayed change by change (only if the snapshot holds exactly the
+ * history of the verified changes). A dropped stream loses only the gathering under
+ * way: the next request starts from the heads the requester has by then.
+ *
+ * net/ sees documents only through `SyncSource`: opaque packed entries, change bytes,
+ * document names and snapshots.
  */
 import type { AbortOptions, MessageStream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import {
-  decodeMessage,
-  encodeMessage,
-  SYNC_LIMITS,
-  type SyncBatch,
-  type SyncMessage,
-  SyncProtocolError,
-} from './messages.ts'
+import { decodeMessage, encodeMessage, SYNC_LIMITS, type SyncMessage, SyncProtocolError } from './messages.ts'
+
+/** Changes to one document in a session from which the responder sends its snapshot too. */
+export const SNAPSHOT_MIN_CHANGES = 200
+/** Snapshots one session sends at most (the documents with the most changes). */
+export const MAX_SNAPSHOTS = 16
+
+/** What the requester stores in one receive. */
+export interface ReceivedBatch {
+  readonly entries: readonly Uint8Array[]
+  readonly changes: readonly Uint8Array[]
+  /** Snapshots by document name, for documents these entries change. */
+  readonly snapshots?: ReadonlyMap<string, Uint8Array>
+}
 
 export interface SyncReceipt {
   readonly accepted: number
@@ -41,19 +54,19 @@ export interface SyncSource {
   heads(org: string): Promise<ReadonlyMap<string, number>>
   /**
    * Entries of `author` after seq `after`, in order, packed (signature || bytes): at most
-   * `limit` of them and about `maxBytes` in all (at least one), with the changes they cover.
+   * `limit` of them and about `maxBytes` in all (at least one), with the changes they
+   * cover and how many of those each document got.
    */
   entriesAfter(
     org: string,
     author: string,
     after: number,
     bounds: { limit: number; maxBytes: number },
-  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[] }>
+  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[]; docs: ReadonlyMap<string, number> }>
+  /** `org`'s document `doc` in compact form, or null (unknown, not the org's, over `maxBytes`). */
+  snapshot(org: string, doc: string, maxBytes: number): Promise<Uint8Array | null>
   /** Verifies and stores what a peer sent (the node's receive path). */
-  receive(
-    org: string,
-    batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] },
-  ): Promise<SyncReceipt>
+  receive(org: string, batch: ReceivedBatch): Promise<SyncReceipt>
 }
 
 /** The responder refused (e.g. not a member). */
@@ -97,6 +110,7 @@ export async function serveSync(
   if (!(await source.mayServe(req.org, remoteMember, req.invite)))
     throw await refuse('not a member of this org')
   let sent = 0
+  const touched = new Map<string, number>()
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
   const mine = await source.heads(req.org)
   const peerAhead = req.heads.some(([a, s]) => s > (mine.get(a) ?? 0))
@@ -104,7 +118,7 @@ export async function serveSync(
     let after = theirs.get(author) ?? 0
     while (after < seq) {
       options.signal?.throwIfAborted()
-      const { entries, changes } = await source.entriesAfter(req.org, author, after, {
+      const { entries, changes, docs } = await source.entriesAfter(req.org, author, after, {
         limit: SYNC_LIMITS.maxBatchEntries,
         maxBytes: SYNC_LIMITS.maxBatchBytes,
       })
@@ -112,7 +126,17 @@ export async function serveSync(
       await send({ t: 'batch', entries, changes })
       after += entries.length
       sent += entries.length
+      for (const [doc, n] of docs) touched.set(doc, (touched.get(doc) ?? 0) + n)
     }
+  }
+  const worth = [...touched]
+    .filter(([, n]) => n >= SNAPSHOT_MIN_CHANGES)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_SNAPSHOTS)
+  for (const [doc] of worth) {
+    options.signal?.throwIfAborted()
+    const bytes = await source.snapshot(req.org, doc, SYNC_LIMITS.maxSnapshotBytes)
+    if (bytes !== null) await send({ t: 'snap', doc, bytes })
   }
   await send({ t: 'done' })
   await closeSoon(stream)
@@ -126,15 +150,16 @@ export async function serveSync(
 }
 
 /**
- * Asks the peer on `stream` for what this node lacks of `org`, storing each batch as it
- * arrives. Throws `SyncRefusedError` if the peer refuses, `SyncProtocolError` if it sends
- * something that is not the protocol (the caller penalises it).
+ * Asks the peer on `stream` for what this node lacks of `org`, storing what arrives in
+ * bounded gatherings (see the top of this file; `gather` lowers the bounds). Throws
+ * `SyncRefusedError` if the peer refuses, `SyncProtocolError` if it sends something that
+ * is not the protocol (the caller penalises it).
  */
 export async function requestSync(
   stream: MessageStream,
   org: string,
   source: SyncSource,
-  options: AbortOptions & { invite?: string } = {},
+  options: AbortOptions & { invite?: string; gather?: { entries: number; bytes: number } } = {},
 ): Promise<SyncSummary> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const heads = [...(await source.heads(org))]
@@ -148,18 +173,52 @@ export async function requestSync(
   let offences = 0
   let batches = 0
   const reasons: string[] = []
-  while (true) {
-    const m = await readMessage(lp, options)
-    if (m.t === 'done') break
-    if (m.t === 'err') throw new SyncRefusedError(m.reason)
-    if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
-    const r = await source.receive(org, m as SyncBatch)
-    batches++
+  const bound = options.gather ?? {
+    entries: SYNC_LIMITS.maxReceiveEntries,
+    bytes: SYNC_LIMITS.maxReceiveBytes,
+  }
+  let entries: Uint8Array[] = []
+  let changes: Uint8Array[] = []
+  let snapshots = new Map<string, Uint8Array>()
+  let bytes = 0
+  const store = async () => {
+    if (entries.length === 0) return
+    const r = await source.receive(
+      org,
+      snapshots.size > 0 ? { entries, changes, snapshots } : { entries, changes },
+    )
+    entries = []
+    changes = []
+    snapshots = new Map()
+    bytes = 0
     accepted += r.accepted
     rejected += r.rejected
     offences += r.offences
     for (const x of r.reasons) if (reasons.length < 10) reasons.push(x)
   }
+  while (true) {
+    const m = await readMessage(lp, options)
+    if (m.t === 'done') break
+    if (m.t === 'err') throw new SyncRefusedError(m.reason)
+    if (m.t === 'snap') {
+      // Only worth keeping with entries it can stand for, and within the bound.
+      if (entries.length > 0 && bytes + m.bytes.length <= bound.bytes && !snapshots.has(m.doc)) {
+        snapshots.set(m.doc, m.bytes)
+        bytes += m.bytes.length
+      }
+      continue
+    }
+    if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
+    batches++
+    let size = 0
+    for (const e of m.entries) size += e.length
+    for (const c of m.changes) size += c.length
+    if (entries.length + m.entries.length > bound.entries || bytes + size > bound.bytes) await store()
+    entries.push(...m.entries)
+    changes.push(...m.changes)
+    bytes += size
+  }
+  await store()
   await stream.close(options).catch(() => {})
   return { accepted, rejected, offences, reasons, batches }
 }

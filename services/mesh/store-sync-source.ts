@@ -9,10 +9,11 @@
  * their chains would stop at the other org's entries): per-org chains come with the mesh.
  */
 import {
+  type ChangeHash,
   type DocId,
   type DocumentStore,
-  decodeEntry,
   type Entry,
+  entryRefs,
   type MemberKey,
   packEntry,
   type SignedEntry,
@@ -99,36 +100,63 @@ export class StoreSyncSource {
     author: string,
     after: number,
     bounds: { limit: number; maxBytes: number },
-  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[] }> {
-    const entries: Uint8Array[] = []
-    const wanted = new Map<DocId, string[]>()
-    let bytes = 0
-    for await (const signed of this.store.chains.entries(author as MemberKey, {
-      from: after + 1,
-      limit: bounds.limit,
-    })) {
-      const packed = packEntry(signed)
-      if (entries.length > 0 && bytes + packed.length > bounds.maxBytes) break
-      const d = decodeEntry(signed)
-      if (!d.ok) break // Stored entries were verified; a damaged one is not sent.
-      entries.push(packed)
-      bytes += packed.length
-      if (d.entry.doc !== null)
-        wanted.set(d.entry.doc, [...(wanted.get(d.entry.doc) ?? []), ...d.entry.changes])
+  ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[]; docs: Map<string, number> }> {
+    const packed = await this.store.chains.packed(author as MemberKey, after + 1, bounds.limit)
+    // Stored entries were verified on arrival: only their document and changes are read.
+    const refs: { doc: DocId | null; changes: ChangeHash[] }[] = []
+    const wanted = new Map<DocId, ChangeHash[]>()
+    for (const p of packed) {
+      const r = entryRefs(unpackEntry(p).bytes)
+      if (r === null) break // a damaged one is not sent, nor anything after it
+      refs.push(r)
+      if (r.doc === null) continue
+      const list = wanted.get(r.doc) ?? []
+      list.push(...r.changes)
+      wanted.set(r.doc, list)
     }
-    const changes: Uint8Array[] = []
+    const bytesOf = new Map<ChangeHash, Uint8Array>()
     for (const [doc, hashes] of wanted) {
-      if (await this.store.has(doc)) changes.push(...(await this.store.changes(doc, hashes as never)))
+      if (!(await this.store.has(doc))) continue
+      for (const [h, c] of await this.store.changesByHash(doc, hashes)) bytesOf.set(h, c)
     }
-    return { entries, changes }
+    const entries: Uint8Array[] = []
+    const changes: Uint8Array[] = []
+    const docs = new Map<string, number>()
+    let bytes = 0
+    for (const [i, r] of refs.entries()) {
+      const entry = packed[i] as Uint8Array
+      const covered = r.changes.map((h) => bytesOf.get(h)).filter((c) => c !== undefined)
+      let size = entry.length
+      for (const c of covered) size += c.length
+      if (entries.length > 0 && bytes + size > bounds.maxBytes) break
+      entries.push(entry)
+      changes.push(...covered)
+      bytes += size
+      if (r.doc !== null) docs.set(r.doc, (docs.get(r.doc) ?? 0) + covered.length)
+    }
+    return { entries, changes, docs }
+  }
+
+  async snapshot(org: string, doc: string, maxBytes: number): Promise<Uint8Array | null> {
+    if (orgOfDoc(doc) !== org || !(await this.store.has(doc as DocId))) return null
+    const bytes = await this.store.snapshot(doc as DocId)
+    return bytes.length <= maxBytes ? bytes : null
   }
 
   async receive(
-    _org: string,
-    batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] },
+    org: string,
+    batch: {
+      entries: readonly Uint8Array[]
+      changes: readonly Uint8Array[]
+      snapshots?: ReadonlyMap<string, Uint8Array>
+    },
   ): Promise<{ accepted: number; rejected: number; offences: number; reasons: string[] }> {
     const entries: SignedEntry[] = batch.entries.map((p) => unpackEntry(p))
-    const result = await this.store.receive({ entries, changes: [...batch.changes] })
+    // Snapshots only of this org's documents (the store checks each against the history).
+    const snapshots = new Map<DocId, Uint8Array>()
+    for (const [doc, bytes] of batch.snapshots ?? [])
+      if (orgOfDoc(doc) === org) snapshots.set(doc as DocId, bytes)
+    const result = await this.store.receive({ entries, changes: [...batch.changes], snapshots })
     let accepted = result.entriesOnly.length
     for (const d of result.byDoc.values()) accepted += d.entries.length
     return {

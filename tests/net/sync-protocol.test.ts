@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import * as A from '@automerge/automerge'
+import * as dagCbor from '@ipld/dag-cbor'
 import { streamPair } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -65,6 +66,40 @@ describe('sync protocol', () => {
     await again
   })
 
+  it("the responder sends the hangar's snapshot; a snapshot with history no entry covers is ignored", async () => {
+    for (const forge of [false, true]) {
+      const { leader, member, org } = await orgWithHistory(400)
+      const hangar = `hangar:${org.id}.${leader.signer.memberKey}`
+      const src = source(leader)
+      const asked: string[] = []
+      const serving = {
+        mayServe: src.mayServe.bind(src),
+        heads: src.heads.bind(src),
+        entriesAfter: src.entriesAfter.bind(src),
+        receive: src.receive.bind(src),
+        // Honest, or with an extra ship that no entry covers.
+        snapshot: async (o: string, doc: string, max: number) => {
+          asked.push(doc)
+          const bytes = await src.snapshot(o, doc, max)
+          if (!forge || bytes === null) return bytes
+          const forged = A.change(A.load<{ ships: Record<string, unknown> }>(bytes), (d) => {
+            d.ships.mallory = { model: 'Idris', manufacturer: 'Aegis' }
+          })
+          return A.save(forged)
+        },
+      }
+      const [a, b] = await streamPair()
+      const served = serveSync(b, member.signer.memberKey, serving)
+      expect(await requestSync(a, org.id, source(member))).toMatchObject({ rejected: 0, offences: 0 })
+      await served
+      expect(asked).toEqual([hangar])
+      expect(await heads(member, hangar)).toEqual(await heads(leader, hangar))
+      const ships = A.toJS(await member.store.get<{ ships: Record<string, unknown> }>(hangar as never)).ships
+      expect(Object.keys(ships)).toHaveLength(1)
+      expect(ships.mallory).toBeUndefined()
+    }
+  })
+
   it('a dropped stream loses nothing: the next request resumes from what arrived', async () => {
     const { leader, member, org } = await orgWithHistory(2_500)
     const [a, b] = await streamPair()
@@ -75,6 +110,7 @@ describe('sync protocol', () => {
       mayServe: src.mayServe.bind(src),
       heads: src.heads.bind(src),
       entriesAfter: src.entriesAfter.bind(src),
+      snapshot: src.snapshot.bind(src),
       receive: async (o: string, batch: Parameters<StoreSyncSource['receive']>[1]) => {
         const r = await src.receive(o, batch)
         if (++batches === 1) a.abort(new Error('connection lost'))
@@ -82,7 +118,10 @@ describe('sync protocol', () => {
       },
     }
     serveSync(b, member.signer.memberKey, source(leader)).catch(() => {})
-    await expect(requestSync(a, org.id, cut)).rejects.toThrow()
+    // Stores every 1,000 entries (a real catch-up gathers up to 20,000).
+    await expect(
+      requestSync(a, org.id, cut, { gather: { entries: 1_000, bytes: 1 << 24 } }),
+    ).rejects.toThrow()
     const partial = (await member.store.chains.head(leader.signer.memberKey))?.seq ?? 0
     const full = (await leader.store.chains.head(leader.signer.memberKey))?.seq ?? 0
     expect(partial).toBeGreaterThan(0)
@@ -119,6 +158,29 @@ describe('sync protocol', () => {
     c.send(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]))
     expect(await served2).toBeInstanceOf(SyncProtocolError)
     expect(await leader.store.chains.head(member.signer.memberKey)).toEqual(before)
+  })
+
+  it('a malformed snapshot frame (wrong shape or over the limit) is a protocol error; nothing is stored', async () => {
+    const bad = [
+      { t: 'snap', doc: 42, bytes: new Uint8Array(4) },
+      { t: 'snap', doc: 'x'.repeat(SYNC_LIMITS.maxDocName + 1), bytes: new Uint8Array(4) },
+      { t: 'snap', doc: 'hangar:x', bytes: new Uint8Array(SYNC_LIMITS.maxSnapshotBytes + 1) },
+      { t: 'snap', doc: 'hangar:x', bytes: new Uint8Array(4), extra: 1 },
+    ]
+    for (const frame of bad) {
+      const { member, org } = await orgWithHistory(1)
+      const before = await member.store.list()
+      const [a, b] = await streamPair()
+      const peer = (async () => {
+        const { lpStream } = await import('@libp2p/utils')
+        const lp = lpStream(b, { maxDataLength: SYNC_LIMITS.maxFrameBytes + 1024 })
+        await lp.read()
+        await lp.write(dagCbor.encode(frame))
+      })()
+      await expect(requestSync(a, org.id, source(member))).rejects.toBeInstanceOf(SyncProtocolError)
+      await peer
+      expect(await member.store.list()).toEqual(before)
+    }
   })
 
   it('forged entries in a batch are refused and counted, and nothing of them is stored', async () => {

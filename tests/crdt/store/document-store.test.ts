@@ -222,8 +222,10 @@ describe('DocumentStore: create, change and reopen', () => {
     })
     const all = await h.store.changes(ORG)
     expect(all).toHaveLength(2)
-    const selected = await h.store.changes(ORG, entry?.changes ?? [])
-    expect(selected.map((c) => A.decodeChange(c).hash)).toEqual(entry?.changes)
+    const unknown = 'ab'.repeat(32) as never
+    const selected = await h.store.changesByHash(ORG, [...(entry?.changes ?? []), unknown])
+    expect([...selected.keys()]).toEqual(entry?.changes)
+    expect([...selected.values()].map((c) => A.decodeChange(c).hash)).toEqual(entry?.changes)
   })
 })
 

@@ -205,6 +205,98 @@ describe('receive: accepting a peer', () => {
   })
 })
 
+/** A with ORG created and counted up `n` times; its full batch and its document's snapshot. */
+async function countedOrg(n: number): Promise<{ a: StoreHandle; batch: RemoteBatch; snapshot: Uint8Array }> {
+  const a = await stores.open()
+  await createOrg(a, ORG)
+  for (let i = 0; i < n; i++) {
+    await a.store.change<Org>(ORG, { action: 'org.count', resource: ORG }, (d) => {
+      d.count = i
+    })
+  }
+  return { a, batch: await fullBatch(a, [ORG]), snapshot: await a.store.snapshot(ORG) }
+}
+
+describe('receive: snapshots', () => {
+  it('a snapshot holding exactly the accepted history is loaded and stored as the document, no change records', async () => {
+    const { a, batch, snapshot } = await countedOrg(30)
+    let b = await stores.open()
+    const result = await b.store.receive({ ...batch, snapshots: new Map([[ORG, snapshot]]) })
+    expect(reasons(result)).toEqual([])
+    expect(result.byDoc.get(ORG)?.entries).toHaveLength(31)
+    await expectSameDoc(a, b, ORG)
+    expect(await keysOf(b.db.changes)).toEqual([])
+    expect(Buffer.from((await b.db.snapshots.get(ORG)) as Uint8Array).equals(snapshot)).toBe(true)
+    b = await stores.reopen(b)
+    await expectSameDoc(a, b, ORG)
+  })
+
+  it('a node that held part of the history loads the snapshot and drops its change records', async () => {
+    const a = await stores.open()
+    await createOrg(a, ORG)
+    const b = await stores.open()
+    expect(reasons(await b.store.receive(await fullBatch(a, [ORG])))).toEqual([])
+    for (let i = 0; i < 10; i++) {
+      await a.store.change<Org>(ORG, { action: 'org.count', resource: ORG }, (d) => {
+        d.count = i
+      })
+    }
+    expect(reasons(await b.store.receive(await fullBatch(a, [ORG])))).toEqual([])
+    expect(await keysOf(b.db.changes)).toHaveLength(2)
+    for (let i = 10; i < 20; i++) {
+      await a.store.change<Org>(ORG, { action: 'org.count', resource: ORG }, (d) => {
+        d.count = i
+      })
+    }
+    const snapshots = new Map([[ORG, await a.store.snapshot(ORG)]])
+    expect(reasons(await b.store.receive({ ...(await fullBatch(a, [ORG])), snapshots }))).toEqual([])
+    expect(await keysOf(b.db.changes)).toEqual([])
+    await expectSameDoc(a, b, ORG)
+    await expectSameDoc(a, await stores.reopen(b), ORG)
+  })
+
+  it('a snapshot with any other history is ignored: the verified changes are applied instead', async () => {
+    const { a, batch, snapshot } = await countedOrg(12)
+    const docA = await a.store.get<Org>(ORG)
+    // One change more than the entries cover (content no entry vouches for).
+    const extra = A.save(A.change(A.clone(docA), (d) => d.members.push('mallory')))
+    // One change fewer; another document; damaged bytes; no document at all.
+    const [first] = await a.store.changes(ORG)
+    const fewer = A.save(A.applyChanges(A.init(), (await a.store.changes(ORG)).slice(0, -1))[0])
+    const other = A.save(A.from({ name: 'Elsewhere', members: [] }))
+    const damaged = Uint8Array.from(snapshot)
+    damaged[damaged.length - 3] = (damaged[damaged.length - 3] ?? 0) ^ 0x55
+    const garbage = new Uint8Array(randomBytes(200))
+    expect(first).toBeDefined()
+    for (const bad of [extra, fewer, other, damaged, garbage, new Uint8Array(0)]) {
+      const b = await stores.open()
+      const result = await b.store.receive({ ...batch, snapshots: new Map([[ORG, bad]]) })
+      expect(reasons(result)).toEqual([])
+      await expectSameDoc(a, b, ORG)
+      expect(A.toJS(await b.store.get<Org>(ORG)).members).toEqual(['ann'])
+      expect(Buffer.from((await b.db.snapshots.get(ORG)) as Uint8Array).equals(bad)).toBe(false)
+      expect(await keysOf(b.db.changes)).toHaveLength(1) // applied: the batch's one record
+      await expectSameDoc(a, await stores.reopen(b), ORG)
+    }
+  })
+
+  it('when an entry is refused, the snapshot (which holds its change) is ignored and the change stays out', async () => {
+    const { a, batch, snapshot } = await countedOrg(5)
+    const b = await stores.open()
+    const entries = [...batch.entries]
+    entries[5] = withBadSignature(entries[5] as SignedEntry)
+    const result = await b.store.receive({
+      entries,
+      changes: batch.changes,
+      snapshots: new Map([[ORG, snapshot]]),
+    })
+    expect(result.rejected.map((r) => r.seq)).toEqual([6])
+    expect(A.toJS(await b.store.get<Org>(ORG)).count).toBe(3)
+    expect(sortedHeads(await b.store.get(ORG))).not.toEqual(sortedHeads(await a.store.get(ORG)))
+    expect(Buffer.from((await b.db.snapshots.get(ORG)) as Uint8Array).equals(snapshot)).toBe(false)
+  })
+})
+
 describe('receive: what is refused', () => {
   it('with the deny-all validator nothing is stored', async () => {
     const { a, batch } = await authorWithDocs(2)
