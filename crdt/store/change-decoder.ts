@@ -72,6 +72,37 @@ export function changeHash(bytes: Uint8Array): string {
   return A.decodeChange(bytes).hash
 }
 
+const DOCUMENT_CHUNK = 0
+
+/**
+ * The heads a document snapshot (`A.save`) names in its header, read without loading it:
+ * a cheap way to skip loading a snapshot that cannot be the history wanted. Only a
+ * claim: `A.load` checks it against the content. Null when the header does not parse.
+ */
+export function snapshotHeads(bytes: Uint8Array): string[] | null {
+  try {
+    if (bytes.length < 9 || MAGIC.some((m, i) => bytes[i] !== m) || bytes[8] !== DOCUMENT_CHUNK) return null
+    const r = new Reader(bytes, 9, bytes.length)
+    r.uleb() // chunk length
+    for (let actors = r.uleb(); actors > 0; actors--) {
+      const length = r.uleb()
+      r.pos += length
+    }
+    const count = r.uleb()
+    if (r.pos + 32 * count > bytes.length) return null
+    const heads: string[] = []
+    for (let i = 0; i < count; i++, r.pos += 32) heads.push(toHexString(bytes.subarray(r.pos, r.pos + 32)))
+    return heads
+  } catch (err) {
+    if (err instanceof NotCanonical) return null
+    throw err
+  }
+}
+
+function toHexString(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
 /** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
 class Reader {
   pos: number

@@ -23,7 +23,7 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { changeHash, decodeChange } from './change-decoder.ts'
+import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
@@ -107,6 +107,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly docs = new Map<DocId, DocState>()
   /** Change bytes by hash, per document state (documents are immutable values). */
   private readonly changeIndex = new WeakMap<A.Doc<unknown>, Map<ChangeHash, Uint8Array>>()
+  /** Snapshots served, per document state. */
+  private readonly saved = new WeakMap<A.Doc<unknown>, Uint8Array>()
   private queue: Promise<unknown> = Promise.resolve()
   private open = false
 
@@ -378,9 +380,15 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return out
   }
 
-  /** The document in compact form (`A.save`), for a peer catching up. */
+  /** The document in compact form (`A.save`), for a peer catching up; kept per document state. */
   async snapshot(docId: DocId): Promise<Uint8Array> {
-    return A.save(await this.get(docId))
+    const doc = await this.get(docId)
+    let bytes = this.saved.get(doc)
+    if (bytes === undefined) {
+      bytes = A.save(doc)
+      this.saved.set(doc, bytes)
+    }
+    return bytes
   }
 
   /**
@@ -389,15 +397,16 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    * a change hash covers all its ancestors, so equal heads are an equal history). Else null.
    */
   private loadIfHistory(bytes: Uint8Array, heads: ReadonlySet<string>): A.Doc<unknown> | null {
+    // The heads its header claims first: a snapshot of another state is not even loaded.
+    const claimed = snapshotHeads(bytes)
+    if (claimed === null || !sameHeads(claimed, heads)) return null
     let doc: A.Doc<unknown>
     try {
       doc = A.load(bytes, { actor: this.freshActor() })
     } catch {
       return null
     }
-    const got = A.getHeads(doc)
-    if (got.length !== heads.size || !got.every((h) => heads.has(h))) return null
-    return doc
+    return sameHeads(A.getHeads(doc), heads) ? doc : null
   }
 
   /** Keys of a document's change records up to `lastSeq`. */
@@ -555,4 +564,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
+}
+
+function sameHeads(a: readonly string[], b: ReadonlySet<string>): boolean {
+  return a.length === b.size && a.every((h) => b.has(h))
 }

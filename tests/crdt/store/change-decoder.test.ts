@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { changeHash, decodeCanonicalChange, decodeChange } from '../../../crdt/store/change-decoder.ts'
+import {
+  changeHash,
+  decodeCanonicalChange,
+  decodeChange,
+  snapshotHeads,
+} from '../../../crdt/store/change-decoder.ts'
 
 type Edit =
   | { kind: 'put'; key: string; value: unknown }
@@ -236,6 +241,29 @@ describe('change decoder', () => {
   it('throws on bytes that are not a change', () => {
     expect(() => decodeChange(new Uint8Array([1, 2, 3]))).toThrow()
     expect(() => decodeChange(new Uint8Array(0))).toThrow()
+  })
+})
+
+describe('snapshot heads', () => {
+  it("reads the heads a saved document names, as loading it gives them; null for anything that is not a document's header", () => {
+    fc.assert(
+      fc.property(
+        fc.array(edit, { minLength: 1, maxLength: 12 }),
+        fc.array(edit, { maxLength: 12 }),
+        (a, b) => {
+          const changes = changesOf(a, b, undefined)
+          const [doc] = A.applyChanges(A.init(), changes)
+          const saved = A.save(doc)
+          expect([...(snapshotHeads(saved) ?? [])].sort()).toEqual([...A.getHeads(A.load(saved))].sort())
+          for (const c of changes) expect(snapshotHeads(c)).toBeNull() // a change chunk
+          expect(snapshotHeads(saved.subarray(0, 20))).toBeNull()
+        },
+      ),
+      { numRuns: 100 },
+    )
+    expect(snapshotHeads(A.save(A.init()))).toEqual([])
+    expect(snapshotHeads(new Uint8Array(0))).toBeNull()
+    expect(snapshotHeads(new Uint8Array(64).fill(0xff))).toBeNull()
   })
 })
 
