@@ -13,6 +13,7 @@
  */
 import { hash as digest } from 'node:crypto'
 import * as A from '@automerge/automerge'
+import { toHex } from '../crypto.ts'
 
 type Op = A.DecodedChange['ops'][number]
 
@@ -91,16 +92,12 @@ export function snapshotHeads(bytes: Uint8Array): string[] | null {
     const count = r.uleb()
     if (r.pos + 32 * count > bytes.length) return null
     const heads: string[] = []
-    for (let i = 0; i < count; i++, r.pos += 32) heads.push(toHexString(bytes.subarray(r.pos, r.pos + 32)))
+    for (let i = 0; i < count; i++, r.pos += 32) heads.push(toHex(bytes.subarray(r.pos, r.pos + 32)))
     return heads
   } catch (err) {
     if (err instanceof NotCanonical) return null
     throw err
   }
-}
-
-function toHexString(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
 /** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
@@ -167,8 +164,7 @@ class Reader {
   }
 
   hex(length: number): string {
-    const b = this.bytes(length)
-    return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+    return toHex(this.bytes(length))
   }
 
   /** Hex of an actor id: a batch repeats the same few actors, so the last one is kept. */

@@ -1,7 +1,9 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { NOT_SIMPLE, readCanonical } from '../../../crdt/chain/entry.ts'
 import {
   type ChangeHash,
   type DocId,
@@ -915,5 +917,59 @@ describe('entry codec: text that UTF-8 cannot carry', () => {
       const decoded = decodeEntry(signedForm(signEntry(body, signer)))
       expect(decoded.ok && bodyOf(decoded.entry)).toEqual(body)
     }
+  })
+})
+
+describe('entry codec: the fast path for details', () => {
+  /** What dag-cbor makes of `bytes`: the value if it decodes and re-encodes to the same bytes. */
+  const reference = (bytes: Uint8Array): { value: unknown } | 'other' => {
+    try {
+      const value = dagCbor.decode(bytes)
+      return Buffer.from(dagCbor.encode(value)).equals(bytes) ? { value } : 'other'
+    } catch {
+      return 'other'
+    }
+  }
+  const json = fc.jsonValue({ maxDepth: 5 })
+
+  it('reads every value dag-cbor writes for small JSON data as dag-cbor does, or leaves it to dag-cbor', () => {
+    let fast = 0
+    fc.assert(
+      fc.property(json, (v) => {
+        const bytes = dagCbor.encode(JSON.parse(JSON.stringify(v)))
+        const got = readCanonical(bytes)
+        if (got === NOT_SIMPLE) return
+        fast++
+        expect(reference(bytes)).toEqual({ value: got })
+      }),
+      { numRuns: 2_000 },
+    )
+    expect(fast).toBeGreaterThan(500)
+    expect(readCanonical(dagCbor.encode({ name: 'Refit 1', cost: 3, tags: ['a', null, true] }))).toEqual({
+      name: 'Refit 1',
+      cost: 3,
+      tags: ['a', null, true],
+    })
+  })
+
+  it('never reads mutated, reordered or truncated bytes differently from dag-cbor', () => {
+    fc.assert(
+      fc.property(json, fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(), (v, where, xor, cut) => {
+        const bytes = Uint8Array.from(dagCbor.encode(JSON.parse(JSON.stringify(v))))
+        const at = where % bytes.length
+        const mutated = cut
+          ? bytes.subarray(0, at)
+          : Uint8Array.from(bytes, (b, i) => (i === at ? b ^ xor : b))
+        const got = readCanonical(mutated)
+        if (got !== NOT_SIMPLE) expect(reference(mutated)).toEqual({ value: got })
+      }),
+      { numRuns: 5_000 },
+    )
+    // Keys out of dag-cbor order, a duplicate key, a non-minimal length, a float: not taken.
+    const a1 = Uint8Array.from([0xa2, 0x62, 0x62, 0x62, 0x01, 0x61, 0x61, 0x02]) // {"bb":1,"a":2}
+    const dup = Uint8Array.from([0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02])
+    const longLength = Uint8Array.from([0x78, 0x01, 0x61])
+    const float = dagCbor.encode(1.5)
+    for (const b of [a1, dup, longLength, float]) expect(readCanonical(b)).toBe(NOT_SIMPLE)
   })
 })
