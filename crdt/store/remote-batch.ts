@@ -16,7 +16,7 @@ import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import { decodeChange } from './change-decoder.ts'
-import type { ChangeValidator } from './validator.ts'
+import type { ChangeValidator, Verdict } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
 const WAIT = Symbol('wait')
@@ -267,6 +267,10 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     if (queue.length > 0) queues.push(queue)
   }
 
+  // Every document an entry changes, loaded before judging (judging then only waits
+  // for a validator that needs to).
+  for (const queue of queues) for (const e of queue) if (e.doc !== null) await docState(e.doc)
+
   // Judge entries in an order that respects dependencies across authors: each round
   // takes every author's next entry whose changes' dependencies are now held.
   // A cursor per queue (shift() on long queues would be quadratic).
@@ -278,7 +282,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       let at = cursors[q] as number
       while (at < queue.length) {
         const e = queue[at] as Entry
-        const verdict = await judge(e)
+        let verdict = judge(e)
+        if (verdict instanceof Promise) verdict = await verdict
         if (verdict === WAIT) break
         at++
         progress = true
@@ -295,15 +300,17 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   return result
 
   /**
-   * Checks one verified entry's changes and records acceptance. Returns null when
-   * accepted, WAIT when a dependency is in this batch but not yet accepted, else why not.
+   * Checks one verified entry's changes and records acceptance. Null when accepted, WAIT
+   * when a dependency is in this batch but not yet accepted, else why not; a promise of
+   * that only when the validator answers asynchronously.
    */
-  async function judge(e: Entry): Promise<string | null | typeof WAIT> {
+  function judge(e: Entry): Judgement | Promise<Judgement> {
     if (e.doc === null) {
       result.entriesOnly.push(e)
       return null
     }
-    const s = await docState(e.doc)
+    const docId = e.doc
+    const s = docs.get(docId) as DocView
     const covered: HeldChange[] = []
     const inEntry = new Set<ChangeHash>()
     for (const hash of e.changes) {
@@ -323,27 +330,33 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       inEntry.add(hash)
       covered.push(c)
     }
-    const verdict = await deps.validator.validate({
-      docId: e.doc,
+    const verdict = deps.validator.validate({
+      docId,
       entry: e,
       changes: covered.map((c) => c.decoded),
       changeBytes: covered.map((c) => c.bytes),
       origin: 'remote',
       doc: s.doc ?? empty(),
-      prior: result.byDoc.get(e.doc)?.changes ?? [],
+      prior: result.byDoc.get(docId)?.changes ?? [],
     })
-    if (!verdict.ok) return verdict.pending ? WAIT : verdict.reason
-    for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
-    const acc = result.byDoc.get(e.doc) ?? { entries: [], changes: [], links: [] }
-    acc.entries.push(e)
-    for (const c of covered) {
-      acc.changes.push(c.bytes)
-      acc.links.push({ hash: c.decoded.hash as ChangeHash, deps: c.decoded.deps as ChangeHash[] })
+    const record = (v: Verdict): Judgement => {
+      if (!v.ok) return v.pending ? WAIT : v.reason
+      for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
+      const acc = result.byDoc.get(docId) ?? { entries: [], changes: [], links: [] }
+      acc.entries.push(e)
+      for (const c of covered) {
+        acc.changes.push(c.bytes)
+        acc.links.push({ hash: c.decoded.hash as ChangeHash, deps: c.decoded.deps as ChangeHash[] })
+      }
+      result.byDoc.set(docId, acc)
+      return null
     }
-    result.byDoc.set(e.doc, acc)
-    return null
+    return verdict instanceof Promise ? verdict.then(record) : record(verdict)
   }
 }
+
+/** A judge's answer: accepted (null), not yet (WAIT), or why not. */
+type Judgement = string | null | typeof WAIT
 
 /** How many entries a receive round accepted. */
 export function acceptedCount(r: ReceiveResult): number {

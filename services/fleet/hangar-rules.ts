@@ -10,10 +10,18 @@ import { parseHangarName } from './hangar-schema.ts'
 
 const IMMUTABLE_ROOT = new Set(['schema', 'org', 'owner'])
 
-export async function validateHangar(ctx: ChangeContext, auth: AuthIndex): Promise<Verdict> {
+export function validateHangar(ctx: ChangeContext, auth: AuthIndex): Verdict | Promise<Verdict> {
   const parts = parseHangarName(ctx.docId.slice('hangar:'.length))
   if (parts === null) return { ok: false, reason: `${ctx.docId} is not a hangar id` }
-  const judged = await authForEntry(ctx, auth, parts.orgId)
+  const judged = authForEntry(ctx, auth, parts.orgId)
+  return judged instanceof Promise ? judged.then((j) => byRules(ctx, parts, j)) : byRules(ctx, parts, judged)
+}
+
+function byRules(
+  ctx: ChangeContext,
+  parts: { orgId: string; owner: string },
+  judged: Awaited<ReturnType<typeof authForEntry>>,
+): Verdict {
   if (!judged.ok) return judged
   const { state } = judged
   const author = ctx.entry.author

@@ -6,14 +6,17 @@ import type { ChangeContext, ChangeHash, Verdict } from '../../crdt/index.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
 
-export async function authForEntry(
-  ctx: ChangeContext,
-  auth: AuthIndex,
-  orgId: string,
-): Promise<{ ok: true; state: AuthState } | (Verdict & { ok: false })> {
+type Judged = { ok: true; state: AuthState } | (Verdict & { ok: false })
+
+/** Synchronous when the state at the entry's heads is cached (as on a catch-up, entry after entry). */
+export function authForEntry(ctx: ChangeContext, auth: AuthIndex, orgId: string): Judged | Promise<Judged> {
   const heads = ctx.entry.authHeads as readonly ChangeHash[]
   if (heads.length === 0) return { ok: false, reason: 'the entry records no roster heads to judge it by' }
-  const state = await auth.stateAt(orgId, heads)
+  const hit = auth.cached(orgId, heads)
+  return hit !== undefined ? judge(ctx, hit) : auth.stateAt(orgId, heads).then((state) => judge(ctx, state))
+}
+
+function judge(ctx: ChangeContext, state: AuthState | null): Judged {
   if (state === null)
     return { ok: false, reason: 'depends on roster changes this node does not hold', pending: true }
   if (state.deleted) return { ok: false, reason: 'the org was deleted; it is read-only' }

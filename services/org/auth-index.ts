@@ -25,6 +25,11 @@ export class AuthIndex {
     this.deps = deps
   }
 
+  /** The state at `heads` if it is cached (a lookup, no waiting). */
+  cached(orgId: string, heads: readonly ChangeHash[]): AuthState | undefined {
+    return heads.length === 0 ? AuthState.empty() : this.states.get(cacheKey(orgId, heads))
+  }
+
   /** The state at `heads`, or null when this node does not hold them (fetch first). */
   async stateAt(orgId: string, heads: readonly ChangeHash[]): Promise<AuthState | null> {
     if (heads.length === 0) return AuthState.empty()
