@@ -4,7 +4,7 @@
  *   hangar of 100 ships as it was) catches up on the 10,000 changes the leader made to it
  *   meanwhile, through our sync protocol over real libp2p hosts on 127.0.0.1 (TCP, Noise,
  *   Yamux), with everything the node does to a remote change (entries, chain links,
- *   signatures, authorship, rules, persistence with fsync), vs `@automerge/automerge-repo`
+ *   signatures, authorship, rules, persistence in LevelDB), vs `@automerge/automerge-repo`
  *   doing the same catch-up: repo B holds the document as it was, connects to repo A over
  *   a WebSocket on 127.0.0.1 and syncs the 10,000 changes (no storage). Same process,
  *   rounds interleaved (target ≤ 1.5).
@@ -48,7 +48,8 @@ import { median, printTable, quick, type Row, time, writeResults } from './lib.t
 
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
-const ROUNDS = quick ? 1 : 5
+/** Rounds of each (`MESH_ROUNDS` for more on a noisy machine). */
+const ROUNDS = quick ? 1 : Number(process.env.MESH_ROUNDS ?? 5)
 const profile = process.argv.includes('--profile')
 
 /** A member's signer from its 32-byte seed: the libp2p host under the same seed has its key. */
@@ -126,7 +127,7 @@ async function leaderHost(o: Org): Promise<{ host: Host; served: Promise<unknown
 
 /**
  * One catch-up of ours: a fresh member node holding only what it had before the changes
- * (fsync on, as a node runs by default) and its own host; timed from the dial to the last
+ * (storage settings as a node runs by default) and its own host; timed from the dial to the last
  * batch stored.
  */
 async function ours(

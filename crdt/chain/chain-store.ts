@@ -102,7 +102,8 @@ export class ChainStore {
   /** Tells the store that a batch holding `entry` was written. */
   appended(entry: Entry): void {
     const head = this.heads.get(entry.author)
-    if (head === undefined || head === null || head.seq < entry.seq) this.heads.set(entry.author, entry)
+    if (head === undefined || head === null || head.seq < entry.seq)
+      this.heads.set(entry.author, ownBytes(entry))
   }
 
   /** Keeps two signed entries with one seq as proof that their author equivocated. */
@@ -130,4 +131,15 @@ export class ChainStore {
       throw new StorageCorruptError(this.db.path, `a stored chain entry does not decode: ${d.reason}`)
     return d.entry
   }
+}
+
+/**
+ * The entry with bytes of its own: a received entry is a view into the whole frame it
+ * came in (megabytes), which a cached head must not keep alive.
+ */
+function ownBytes(entry: Entry): Entry {
+  const { bytes, signature } = entry
+  if (bytes.byteLength === bytes.buffer.byteLength && signature.byteLength === signature.buffer.byteLength)
+    return entry
+  return { ...entry, bytes: bytes.slice(), signature: signature.slice() }
 }

@@ -79,7 +79,11 @@ export interface DocumentStoreComponents {
 }
 
 export interface DocumentStoreInit {
-  /** fsync every write (survives power loss); false still survives a process kill. Default true. */
+  /**
+   * fsync every write of this node's own actions (survives power loss); false still
+   * survives a process kill. Received data is never flushed on its own (see commitRemote).
+   * Default true.
+   */
   readonly sync?: boolean
   /** Changes after which a document is compacted into a new snapshot. Default 500. */
   readonly compactAfter?: number
@@ -335,7 +339,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     for (const entry of accepted) ops.push(...this.chains.putOps(entry))
     if (ops.length > 0) {
       try {
-        await this.db.write(ops, this.sync)
+        // Not flushed to disk before going on: what peers sent can be fetched again, and
+        // LevelDB's log is sequential, so the next flushed write (this node's own next
+        // action) makes it durable too. It survives a crash of the process either way.
+        await this.db.write(ops, false)
       } catch (err) {
         for (const docId of next.keys()) this.docs.delete(docId)
         throw err

@@ -14,6 +14,8 @@ export const SYNC_LIMITS = {
   maxHeads: 20_000,
   /** Entries in one batch. */
   maxBatchEntries: 1_000,
+  /** Changes in one batch (an entry may cover several). */
+  maxBatchChanges: 40_000,
   /** Change bytes in one batch (the frame limit bounds the rest). */
   maxBatchBytes: 2 * 1024 * 1024,
   /** One document snapshot (what is left of a frame for it). */
@@ -70,8 +72,44 @@ export class SyncProtocolError extends Error {
 const ORG = /^[0-9a-f]{32}$/
 const KEY = /^[0-9a-f]{64}$/
 
+/**
+ * A batch travels with its entries and its changes each packed into one byte string
+ * (u32 big-endian length, then the bytes, per item): two CBOR values instead of
+ * thousands, and the receiver's items are views into one buffer instead of thousands of
+ * copies.
+ */
 export function encodeMessage(m: SyncMessage): Uint8Array {
-  return dagCbor.encode(m)
+  if (m.t !== 'batch') return dagCbor.encode(m)
+  return dagCbor.encode({ t: 'batch', entries: packList(m.entries), changes: packList(m.changes) })
+}
+
+function packList(items: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const item of items) size += 4 + item.length
+  const out = new Uint8Array(size)
+  const view = new DataView(out.buffer)
+  let at = 0
+  for (const item of items) {
+    view.setUint32(at, item.length)
+    out.set(item, at + 4)
+    at += 4 + item.length
+  }
+  return out
+}
+
+/** The items of a packed list, or null if the lengths do not add up exactly or there are more than `max`. */
+function unpackList(bytes: Uint8Array, max: number): Uint8Array[] | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: Uint8Array[] = []
+  let at = 0
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length || out.length >= max) return null
+    const length = view.getUint32(at)
+    if (at + 4 + length > bytes.length) return null
+    out.push(bytes.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return out
 }
 
 export function decodeMessage(bytes: Uint8Array): SyncMessage {
@@ -114,11 +152,18 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         : { t: 'req', org: m.org, heads }
     }
     case 'batch': {
-      if (keys !== 'changes,entries,t' || !isBytesList(m.entries) || !isBytesList(m.changes))
+      if (
+        keys !== 'changes,entries,t' ||
+        !(m.entries instanceof Uint8Array) ||
+        !(m.changes instanceof Uint8Array)
+      )
         throw new SyncProtocolError('malformed batch')
-      if (m.entries.length > SYNC_LIMITS.maxBatchEntries)
+      const entries = unpackList(m.entries, SYNC_LIMITS.maxBatchEntries + 1)
+      const changes = unpackList(m.changes, SYNC_LIMITS.maxBatchChanges)
+      if (entries === null || changes === null) throw new SyncProtocolError('malformed batch')
+      if (entries.length > SYNC_LIMITS.maxBatchEntries)
         throw new SyncProtocolError('batch has too many entries')
-      return { t: 'batch', entries: m.entries, changes: m.changes }
+      return { t: 'batch', entries, changes }
     }
     case 'snap':
       if (
@@ -141,8 +186,4 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
     default:
       throw new SyncProtocolError('unknown message type')
   }
-}
-
-function isBytesList(v: unknown): v is Uint8Array[] {
-  return Array.isArray(v) && v.every((x) => x instanceof Uint8Array)
 }
