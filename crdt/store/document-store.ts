@@ -348,7 +348,11 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         throw err
       }
     }
-    for (const entry of accepted) this.chains.appended(entry)
+    // Each author's newest accepted entry is its head now.
+    const newest = new Map<string, Entry>()
+    for (const entry of accepted)
+      if ((newest.get(entry.author)?.seq ?? 0) < entry.seq) newest.set(entry.author, entry)
+    for (const entry of newest.values()) this.chains.appended(entry)
     for (const [docId, state] of next) {
       this.docs.set(docId, state)
       const accepted = result.byDoc.get(docId)

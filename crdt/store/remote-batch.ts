@@ -174,29 +174,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     byAuthor.set(d.entry.author, list)
   }
 
-  // Every hash the judge will ask about, per document: the changes entries list, and
-  // dependencies outside the batch. Whether the document holds them is asked once (one
-  // call into Automerge instead of one per change).
-  const asked = new Map<DocId, ChangeHash[]>()
-  for (const list of byAuthor.values()) {
-    for (const e of list) {
-      if (e.doc === null) continue
-      const hashes = asked.get(e.doc) ?? []
-      for (const h of e.changes) {
-        hashes.push(h)
-        for (const d of changes.get(h)?.decoded.deps ?? [])
-          if (!changes.has(d as ChangeHash)) hashes.push(d as ChangeHash)
-      }
-      asked.set(e.doc, hashes)
-    }
-  }
   interface DocView {
     readonly doc: A.Doc<unknown> | null
     /** Accepted in this batch. */
     readonly have: Set<ChangeHash>
-    /** Of the hashes asked about, those the document holds. */
-    readonly holds: Set<ChangeHash>
-    readonly asked: Set<ChangeHash>
+    /** Whether the document holds a change, as found out so far. */
+    readonly holds: Map<ChangeHash, boolean>
   }
   const docs = new Map<DocId, DocView>()
   let emptyDoc: A.Doc<unknown> | null = null
@@ -207,22 +190,28 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const docState = async (docId: DocId): Promise<DocView> => {
     let s = docs.get(docId)
     if (s === undefined) {
-      const doc = await deps.loadDoc(docId)
-      const hashes = asked.get(docId) ?? []
-      const holds = new Set<ChangeHash>()
-      if (doc !== null && hashes.length > 0) {
-        const missing = new Set(A.getMissingDeps(doc, hashes))
-        for (const h of hashes) if (!missing.has(h)) holds.add(h)
-      }
-      s = { doc, have: new Set(), holds, asked: new Set(hashes) }
+      s = { doc: await deps.loadDoc(docId), have: new Set(), holds: new Map() }
       docs.set(docId, s)
     }
     return s
   }
-  const held = (s: DocView, hash: ChangeHash): boolean =>
-    s.have.has(hash) ||
-    s.holds.has(hash) ||
-    (!s.asked.has(hash) && s.doc !== null && A.hasHeads(s.doc, [hash]))
+  /**
+   * Whether the document holds `hash`. A document holds a change only with all its
+   * dependencies, so a batch change with a dependency it lacks is not asked about: on a
+   * catch-up, Automerge is asked once for the first new change, not for every one.
+   */
+  const holds = (s: DocView, hash: ChangeHash, depth = 0): boolean => {
+    if (s.doc === null) return false
+    const known = s.holds.get(hash)
+    if (known !== undefined) return known
+    const c = changes.get(hash)
+    const lacksDep =
+      c !== undefined && depth < 64 && (c.decoded.deps as ChangeHash[]).some((d) => !holds(s, d, depth + 1))
+    const v = !lacksDep && A.hasHeads(s.doc, [hash])
+    s.holds.set(hash, v)
+    return v
+  }
+  const held = (s: DocView, hash: ChangeHash): boolean => s.have.has(hash) || holds(s, hash)
 
   const queues: Entry[][] = []
   for (const [author, list] of byAuthor) {
