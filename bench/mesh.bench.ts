@@ -49,7 +49,7 @@ import { median, printTable, quick, type Row, time, writeResults } from './lib.t
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
 /** Rounds of each (`MESH_ROUNDS` for more on a noisy machine). */
-const ROUNDS = quick ? 1 : Number(process.env.MESH_ROUNDS ?? 5)
+const ROUNDS = quick ? 1 : Number(process.env.MESH_ROUNDS ?? 11)
 const profile = process.argv.includes('--profile')
 
 /** A member's signer from its 32-byte seed: the libp2p host under the same seed has its key. */
