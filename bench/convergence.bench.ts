@@ -26,6 +26,10 @@ const CHANGES = quick ? 20 : 100
 const PROBES = quick ? 10 : 40
 const PASS = 'convergence bench passphrase'
 const MiB = 1024 * 1024
+const began = performance.now()
+/** Progress on stderr: a 30-node run takes many minutes. */
+const progress = (what: string) =>
+  console.error(`[${((performance.now() - began) / 1000).toFixed(1)} s] ${what}`)
 
 async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -69,6 +73,7 @@ async function startMesh(count: number): Promise<Mesh> {
     await m.mesh.fetchOrg(boot[0] as string, org.id, token, AbortSignal.timeout(60_000))
     await m.services.invites.join(token, `Mem_${i}`)
     await m.mesh.syncAll()
+    progress(`${i + 1} of ${count} nodes joined`)
   }
   await waitFor(
     'every join everywhere',
@@ -80,6 +85,7 @@ async function startMesh(count: number): Promise<Mesh> {
   )
   // One discovery round now that all are members: they find each other in the DHT.
   await Promise.all(nodes.map((n) => n.mesh.discover()))
+  progress('every node knows every join')
   return { nodes, org: org.id, dirs }
 }
 
@@ -149,6 +155,7 @@ async function measure(count: number): Promise<Row[]> {
   const rssPerNode = (process.memoryUsage().rss - rssBefore) / count
   try {
     const latency = await gossipLatency(m)
+    progress(`${PROBES} gossip probes measured`)
     // Every node makes CHANGES changes at once.
     const t1 = performance.now()
     await Promise.all(
@@ -159,6 +166,7 @@ async function measure(count: number): Promise<Row[]> {
       }),
     )
     const madeMs = performance.now() - t1
+    progress(`${count * CHANGES} changes made`)
     await waitFor('convergence', () => allConverged(m.nodes), 900_000)
     const convergeMs = performance.now() - t1
     return [
