@@ -2,8 +2,10 @@
  * The org mesh on top of a host: serves and requests catch-up sync, spreads new local
  * entries on a gossipsub topic per org, and keeps a status per peer.
  *
- * - On every new connection, and every `syncIntervalMs`, the node pulls each of its orgs
- *   from the peer (a refusal just means the peer is not in that org).
+ * - On every new connection the node pulls each of its orgs from the peer (a refusal
+ *   just means the peer is not in that org); every `syncIntervalMs` it pulls from a few
+ *   connected peers chosen at random (anti-entropy: any gap closes within a few rounds,
+ *   and the cost per node stays the same however large the mesh).
  * - Serving a peer is followed by pulling from it: sync goes both ways.
  * - Gossip is best effort and fast; the topic validator runs the node's receive path (that
  *   is where an accepted message is stored), so
@@ -73,6 +75,8 @@ export interface MeshInit {
 }
 
 const PULL_BACK_EVERY_MS = 2_000
+/** Peers pulled from in each periodic round. */
+const PULLS_PER_ROUND = 3
 /** Local entries made within this window travel in one gossip message. */
 const GOSSIP_COALESCE_MS = 10
 /** A gossip batch is sent at once when it reaches this many entries or bytes. */
@@ -147,7 +151,7 @@ export class Mesh {
     this.#stopLocal = this.#source.onLocal((org, batch) => void this.#publish(org, batch))
     await this.refreshTopics()
     for (const p of this.#host.connectedPeers()) this.#onConnect({ peerId: p })
-    this.#timer = setInterval(() => void this.syncAll(), this.#intervalMs)
+    this.#timer = setInterval(() => void this.syncSome(PULLS_PER_ROUND), this.#intervalMs)
     this.#timer.unref()
     this.#discoveryTimer = setInterval(() => void this.discover(), this.#discoveryMs)
     this.#discoveryTimer.unref()
@@ -266,6 +270,18 @@ export class Mesh {
   async syncAll(): Promise<void> {
     await this.refreshTopics()
     await Promise.allSettled(this.#host.connectedPeers().map((p) => this.pull(p)))
+  }
+
+  /** Pulls every org from `count` connected peers chosen at random (the periodic round). */
+  async syncSome(count: number): Promise<void> {
+    await this.refreshTopics()
+    const peers = this.#host.connectedPeers()
+    // A partial Fisher–Yates shuffle: the first `count` are a uniform sample.
+    for (let i = 0; i < Math.min(count, peers.length); i++) {
+      const j = i + Math.floor(Math.random() * (peers.length - i))
+      ;[peers[i], peers[j]] = [peers[j] as string, peers[i] as string]
+    }
+    await Promise.allSettled(peers.slice(0, count).map((p) => this.pull(p)))
   }
 
   /** Pulls this node's orgs from one peer (one pull at a time per peer; a request while one runs queues another). */
