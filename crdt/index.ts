@@ -4,6 +4,7 @@
  */
 
 export type { DecodedChange } from '@automerge/automerge'
+export { packByteList, unpackByteList } from './byte-list.ts'
 export { type ChainHead, ChainStore } from './chain/chain-store.ts'
 export {
   decodeEntry,

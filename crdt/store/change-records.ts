@@ -1,3 +1,4 @@
+import { packByteList, unpackByteList } from '../byte-list.ts'
 import type { DocId } from '../ids.ts'
 
 /**
@@ -18,33 +19,13 @@ const BATCH_MAGIC = [0x56, 0x47, 0x42, 0x31]
 
 /** One record for several changes (a single change is stored as itself). */
 export function packChanges(changes: readonly Uint8Array[]): Uint8Array {
-  if (changes.length === 1) return changes[0] as Uint8Array
-  let size = 4
-  for (const c of changes) size += 4 + c.length
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  out.set(BATCH_MAGIC)
-  let at = 4
-  for (const c of changes) {
-    view.setUint32(at, c.length)
-    out.set(c, at + 4)
-    at += 4 + c.length
-  }
-  return out
+  return changes.length === 1 ? (changes[0] as Uint8Array) : packByteList(changes, BATCH_MAGIC)
 }
 
 /** The changes of a record; a single change (Automerge's own magic bytes) stands alone. */
 export function unpackChanges(record: Uint8Array): Uint8Array[] {
   if (!BATCH_MAGIC.every((b, i) => record[i] === b)) return [record]
-  const view = new DataView(record.buffer, record.byteOffset, record.byteLength)
-  const out: Uint8Array[] = []
-  let at = 4
-  while (at < record.length) {
-    if (at + 4 > record.length) throw new Error('truncated change batch')
-    const length = view.getUint32(at)
-    if (at + 4 + length > record.length) throw new Error('truncated change batch')
-    out.push(record.subarray(at + 4, at + 4 + length))
-    at += 4 + length
-  }
-  return out
+  const changes = unpackByteList(record, BATCH_MAGIC.length)
+  if (changes === null) throw new Error('truncated change batch')
+  return changes
 }

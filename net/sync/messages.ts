@@ -4,6 +4,7 @@
  * bounded counts and sizes; anything else is a protocol error that ends the session.
  */
 import * as dagCbor from '@ipld/dag-cbor'
+import { packByteList, unpackByteList } from '../../crdt/index.ts'
 
 export const SYNC_PROTOCOL = '/verseguy/sync/1.0.0'
 
@@ -80,36 +81,7 @@ const KEY = /^[0-9a-f]{64}$/
  */
 export function encodeMessage(m: SyncMessage): Uint8Array {
   if (m.t !== 'batch') return dagCbor.encode(m)
-  return dagCbor.encode({ t: 'batch', entries: packList(m.entries), changes: packList(m.changes) })
-}
-
-function packList(items: readonly Uint8Array[]): Uint8Array {
-  let size = 0
-  for (const item of items) size += 4 + item.length
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  let at = 0
-  for (const item of items) {
-    view.setUint32(at, item.length)
-    out.set(item, at + 4)
-    at += 4 + item.length
-  }
-  return out
-}
-
-/** The items of a packed list, or null if the lengths do not add up exactly or there are more than `max`. */
-function unpackList(bytes: Uint8Array, max: number): Uint8Array[] | null {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const out: Uint8Array[] = []
-  let at = 0
-  while (at < bytes.length) {
-    if (at + 4 > bytes.length || out.length >= max) return null
-    const length = view.getUint32(at)
-    if (at + 4 + length > bytes.length) return null
-    out.push(bytes.subarray(at + 4, at + 4 + length))
-    at += 4 + length
-  }
-  return out
+  return dagCbor.encode({ t: 'batch', entries: packByteList(m.entries), changes: packByteList(m.changes) })
 }
 
 export function decodeMessage(bytes: Uint8Array): SyncMessage {
@@ -158,8 +130,8 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         !(m.changes instanceof Uint8Array)
       )
         throw new SyncProtocolError('malformed batch')
-      const entries = unpackList(m.entries, SYNC_LIMITS.maxBatchEntries + 1)
-      const changes = unpackList(m.changes, SYNC_LIMITS.maxBatchChanges)
+      const entries = unpackByteList(m.entries, 0, SYNC_LIMITS.maxBatchEntries + 1)
+      const changes = unpackByteList(m.changes, 0, SYNC_LIMITS.maxBatchChanges)
       if (entries === null || changes === null) throw new SyncProtocolError('malformed batch')
       if (entries.length > SYNC_LIMITS.maxBatchEntries)
         throw new SyncProtocolError('batch has too many entries')
