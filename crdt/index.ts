@@ -42,5 +42,7 @@ export {
   type ChangeContext,
   type ChangeValidator,
   denyAllValidator,
+  INNOCENT_KINDS,
+  type RefusalKind,
   type Verdict,
 } from './store/validator.ts'

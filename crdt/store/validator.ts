@@ -26,10 +26,49 @@ export interface ChangeContext {
   readonly prior: readonly Uint8Array[]
 }
 
+/**
+ * Why a remote entry or change was refused, as a type: offences and bans are decided on
+ * the kind, never on the reason's wording.
+ * - `malformed`: does not decode, or breaks the wire format.
+ * - `oversize`: past a declared bound (bytes, ops, items, decompressed size).
+ * - `bad-signature`: the signature or hash chain does not verify (tampered).
+ * - `fork`: a second signed entry with a seq this node already holds.
+ * - `conflict`: contradicts a stored entry and does not verify.
+ * - `gap`: starts past this node's head of that chain (the sender is ahead: innocent).
+ * - `missing-dependency`: needs changes this node does not hold yet (innocent).
+ * - `not-member`: the author is not (or no longer) a member of the org.
+ * - `rule`: verified, but the document rules do not allow it.
+ * - `budget`: the author wrote more than this node takes for now (back-pressure: innocent).
+ * - `follows-refused`: an earlier entry of the same chain in the batch was refused.
+ */
+export type RefusalKind =
+  | 'malformed'
+  | 'oversize'
+  | 'bad-signature'
+  | 'fork'
+  | 'conflict'
+  | 'gap'
+  | 'missing-dependency'
+  | 'not-member'
+  | 'rule'
+  | 'budget'
+  | 'follows-refused'
+
+/** Kinds an honest peer can cause (it is ahead of us, or relays what it was sent): never an offence. */
+export const INNOCENT_KINDS: ReadonlySet<RefusalKind> = new Set([
+  'gap',
+  'missing-dependency',
+  'budget',
+  'follows-refused',
+])
+
 export type Verdict =
   | { readonly ok: true }
-  /** `pending`: cannot be judged yet (e.g. authorization heads still queued in the batch). */
-  | { readonly ok: false; readonly reason: string; readonly pending?: boolean }
+  /**
+   * `pending`: cannot be judged yet (e.g. authorization heads still queued in the batch).
+   * `kind`: why, as a type (default `rule`, or `missing-dependency` when pending).
+   */
+  | { readonly ok: false; readonly reason: string; readonly pending?: boolean; readonly kind?: RefusalKind }
 
 /**
  * Judges every change before it is stored: local ones (a refusal throws
