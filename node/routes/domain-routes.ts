@@ -100,6 +100,10 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
     const b = await jsonBody(c.req.raw)
     return c.json(await services().licenses.installRevocations(b.text as string))
   })
+  api.post('/license/clock-reset', async (c) => {
+    const b = await jsonBody(c.req.raw)
+    return c.json(await services().licenses.resetClock(b.confirm === true))
+  })
 
   return api
 }
