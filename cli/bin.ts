@@ -8,5 +8,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   )
   process.exit(1)
 }
+// What this process creates (LevelDB's files as it writes them, keys, licenses) is the
+// owner's alone; the node also makes what is already in its data directory owner-only.
+process.umask(0o077)
 const { main } = await import('./main.ts')
 process.exitCode = await main(process.argv)

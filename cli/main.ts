@@ -17,6 +17,7 @@ const EXPECTED = new Set([
   'NotInitializedError',
   'AlreadyInitializedError',
   'ConfigError',
+  'DataDirPermissionError',
   'NodeRunningError',
   'WrongPassphraseError',
   'WeakPassphraseError',

@@ -5,6 +5,7 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { DomainServices } from '../services/domain.ts'
 import { domainRoutes, type MeshView } from './routes/domain-routes.ts'
 import type { NodeStatus } from './status.ts'
@@ -31,6 +32,12 @@ const CLIENT_ERRORS = new Set([
   'FeatureLockedError',
   'SeatsExhaustedError',
 ])
+
+/**
+ * The largest request body the API reads (a license is a few KB). The limit holds while
+ * reading: a body past it, announced or chunked, is answered 413 without being buffered.
+ */
+export const API_BODY_LIMIT = 2 * 1024 * 1024
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
@@ -62,6 +69,22 @@ export function createApi(deps: ApiDeps): Hono {
     }
     await next()
   })
+
+  // After the token check: a stranger's body is never read at all.
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: (c) =>
+        c.json(
+          {
+            error: `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
+            name: 'PayloadTooLargeError',
+          },
+          413,
+        ),
+    }),
+  )
 
   app.get('/api/status', async (c) => c.json(await deps.status()))
 

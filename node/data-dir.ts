@@ -2,11 +2,18 @@
  * Where a node keeps its files. Default: the user's data directory
  * (`~/.local/share/verseguy` on Linux, `~/Library/Application Support/verseguy` on
  * macOS, `%LOCALAPPDATA%\verseguy\Data` on Windows); `--data-dir` or `VERSEGUY_HOME`
- * overrides it.
+ * overrides it. Everything in it is owner-only (see `secureDataDir`).
  */
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { chmod, lstat, readdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import envPaths from 'env-paths'
+import { DataDirPermissionError } from './errors.ts'
+
+/** Folders of a data directory: only the owner may list or enter them. */
+export const DIR_MODE = 0o700
+/** Files of a data directory (member key, database, token): only the owner may read them. */
+export const FILE_MODE = 0o600
 
 export interface DataDirLayout {
   readonly root: string
@@ -38,4 +45,32 @@ export function layout(root: string): DataDirLayout {
 
 export function isInitialized(root: string): boolean {
   return existsSync(layout(root).identity)
+}
+
+/**
+ * Makes a data directory and everything in it owner-only: folders 0700, files 0600,
+ * LevelDB's files included. Run on init and on every start, so a directory made or
+ * copied with looser modes is mended before anything is read from it. Symbolic links
+ * are left as they are and never followed. Returns the paths whose mode it changed.
+ * Nothing to do on Windows, where these modes do not apply.
+ */
+export async function secureDataDir(root: string): Promise<string[]> {
+  if (process.platform === 'win32') return []
+  const changed: string[] = []
+  const visit = async (path: string): Promise<void> => {
+    const s = await lstat(path)
+    const mode = s.isDirectory() ? DIR_MODE : s.isFile() ? FILE_MODE : null
+    if (mode === null) return
+    if ((s.mode & 0o777) !== mode) {
+      try {
+        await chmod(path, mode)
+      } catch (cause) {
+        throw new DataDirPermissionError(root, path, { cause })
+      }
+      changed.push(path)
+    }
+    if (s.isDirectory()) for (const name of await readdir(path)) await visit(join(path, name))
+  }
+  await visit(root)
+  return changed
 }

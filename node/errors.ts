@@ -27,3 +27,16 @@ export class NodeRunningError extends Error {
     super(`A node is already running on ${dataDir} (pid ${pid}).`)
   }
 }
+
+/** A file or folder of the data directory whose mode this user cannot make owner-only. */
+export class DataDirPermissionError extends Error {
+  override name = 'DataDirPermissionError'
+  constructor(dataDir: string, path: string, options?: ErrorOptions) {
+    super(
+      `Cannot make ${path} readable by its owner only (${(options?.cause as Error | undefined)?.message ?? 'chmod failed'}). ` +
+        `The data directory ${dataDir} must belong to the user running the node: fix it with ` +
+        `\`chown -R "$USER" ${dataDir} && chmod -R go-rwx ${dataDir}\`. Nothing was changed.`,
+      options,
+    )
+  }
+}

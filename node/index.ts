@@ -1,6 +1,6 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
-export { isInitialized, layout, resolveDataDir } from './data-dir.ts'
+export { DIR_MODE, FILE_MODE, isInitialized, layout, resolveDataDir, secureDataDir } from './data-dir.ts'
 export * from './errors.ts'
 export { type InitResult, initDataDir } from './init.ts'
 export { createLogger, type LogLevel } from './logger.ts'

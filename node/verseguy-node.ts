@@ -15,7 +15,7 @@ import { readIssuerPublicKey, TrustStore } from '../services/licensing/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
-import { isInitialized, layout } from './data-dir.ts'
+import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
@@ -95,6 +95,10 @@ export class VerseGuyNode {
     this.config = withEnv(await loadConfig(paths.config))
     const root = this.options.logger ?? createLogger(this.options.logLevel ?? this.config.log.level)
     this.log = root.forComponent('node')
+    // Before anything is read: a directory made or copied with looser modes is mended.
+    const loosened = await secureDataDir(this.dataDir)
+    if (loosened.length > 0)
+      this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
     try {
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
       this.db = await Database.open(paths.db)

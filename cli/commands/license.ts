@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import {
+  type ClockReset,
   decodeLicense,
   FEATURES,
   type Feature,
@@ -192,7 +193,7 @@ export function registerLicense(program: Command): void {
       api.request<LicenseStatus>('PUT', `/api/orgs/${encodeURIComponent(orgId)}/license`, { text }),
     )
     if (opts.json) printJson(status)
-    else printLines(describe(status))
+    else printLines(describe(status, dataDir()))
   })
 
   passphrase(
@@ -209,7 +210,7 @@ export function registerLicense(program: Command): void {
       return
     }
     if (all.orgs.length === 0) printLines(['No orgs on this node.'])
-    for (const s of all.orgs) printLines(describe(s))
+    for (const s of all.orgs) printLines(describe(s, dataDir()))
     for (const r of all.revocations)
       printLines([`Revocation list ${r.seq} from ${r.issuer}: ${r.revoked} revoked`])
   })
@@ -226,15 +227,61 @@ export function registerLicense(program: Command): void {
     )
     printLines([`Installed revocation list ${r.seq} from ${r.issuer} (${r.revoked} revoked)`])
   })
+
+  passphrase(
+    license
+      .command('clock-reset')
+      .description(
+        "after a wrong clock pushed the license clock ahead: reset it to this computer's clock (recorded in your chain)",
+      )
+      .option('--yes', "confirm that this computer's clock is right now")
+      .option('--json', 'print the result as JSON'),
+  ).action(async (opts: { yes?: boolean; json?: boolean; passphraseFile?: string }) => {
+    const r = await withNode(dataDir(), opts, (api) =>
+      api.request<ClockReset>('POST', '/api/license/clock-reset', { confirm: opts.yes === true }),
+    )
+    if (opts.json) printJson(r)
+    if (r.done) {
+      if (!opts.json)
+        printLines([
+          `Reset the license clock from ${iso(r.from)} to ${iso(r.to)}; recorded in your chain (entry ${r.entry?.seq}).`,
+        ])
+      return
+    }
+    if (!r.needed) {
+      if (!opts.json)
+        printLines([
+          `This computer's clock (${iso(r.to)}) is not behind the time already seen (${iso(r.from)}): nothing to reset.`,
+        ])
+      return
+    }
+    throw new CliError(
+      `The license clock has seen ${iso(r.from)}; this computer's clock says ${iso(r.to)}. ` +
+        `If that is right, reset it with: ${cliHint(dataDir(), 'license clock-reset --yes')} ` +
+        '(the reset is recorded in your chain, which your orgs see). Nothing was changed.',
+    )
+  })
 }
 
-function describe(s: LicenseStatus): string[] {
+/** How to run a command against the data directory the user named (if any). */
+function cliHint(dataDir: string | undefined, command: string): string {
+  const dir =
+    dataDir === undefined
+      ? ''
+      : ` -d ${/^[\w./:@%+=,-]+$/.test(dataDir) ? dataDir : `'${dataDir.replaceAll("'", "'\\''")}'`}`
+  return `npx verseguy${dir} ${command}`
+}
+
+function describe(s: LicenseStatus, dataDir: string | undefined): string[] {
   return [
     `Org ${s.org}: ${s.state}${s.tier ? ` ${s.tier} license` : ''}; ${s.effectiveTier} features in force`,
     `  org ref   ${s.orgRef} (give this to the issuer)`,
     ...(s.licenseId ? [`  license   ${s.licenseId} by ${s.issuer}; expires ${iso(s.expires ?? 0)}`] : []),
     `  members   ${s.members}${s.seats === null ? '' : ` of ${s.seats} seats`}`,
     ...s.warnings.map((w) => `  warning   ${w}`),
+    ...(s.clock.rolledBack
+      ? [`  fix       if this computer's clock is right: ${cliHint(dataDir, 'license clock-reset --yes')}`]
+      : []),
   ]
 }
 

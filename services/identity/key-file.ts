@@ -24,6 +24,14 @@ const MIN_N = 2 ** 12
 const MAX_N = 2 ** 22
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/)
+/** GCM's tag is 16 bytes; a shorter one would be accepted by the decipher and forgeable. */
+export const GCM_TAG_BYTES = 16
+const GCM_NONCE_BYTES = 12
+/** Base64 of exactly `n` bytes (canonical padding, so one value has one spelling). */
+const b64Bytes = (n: number) =>
+  b64.refine((s) => s.length === 4 * Math.ceil(n / 3) && Buffer.from(s, 'base64').length === n, {
+    message: `must be ${n} bytes`,
+  })
 const keyFileSchema = z.strictObject({
   format: z.literal(KEY_FILE_FORMAT),
   memberKey: z.string().regex(/^[0-9a-f]{64}$/),
@@ -39,7 +47,12 @@ const keyFileSchema = z.strictObject({
     p: z.number().int().min(1).max(16),
     salt: b64,
   }),
-  cipher: z.strictObject({ name: z.literal('aes-256-gcm'), nonce: b64, ciphertext: b64, tag: b64 }),
+  cipher: z.strictObject({
+    name: z.literal('aes-256-gcm'),
+    nonce: b64Bytes(GCM_NONCE_BYTES),
+    ciphertext: b64,
+    tag: b64Bytes(GCM_TAG_BYTES),
+  }),
   createdAt: z.string(),
   checksum: z.string().regex(/^[0-9a-f]{64}$/),
 })
@@ -114,10 +127,11 @@ export function parseKeyFile(text: string, path: string): KeyFile {
   }
   const parsed = keyFileSchema.safeParse(json)
   if (!parsed.success) {
-    throw new IdentityFileCorruptError(
-      path,
-      `field ${parsed.error.issues[0]?.path.join('.') || '(root)'} is invalid`,
-    )
+    const issue = parsed.error.issues[0]
+    const field = issue?.path.join('.') || '(root)'
+    // A refinement names what is wrong (e.g. a tag cut short); other issues just the field.
+    const detail = issue?.code === 'custom' ? `: ${issue.message}` : ''
+    throw new IdentityFileCorruptError(path, `field ${field} is invalid${detail}`)
   }
   const { checksum, ...body } = parsed.data
   if (checksumOf(body) !== checksum) throw new IdentityFileCorruptError(path, 'checksum mismatch')
@@ -127,7 +141,10 @@ export function parseKeyFile(text: string, path: string): KeyFile {
 /** Decrypts the seed. Throws `WrongPassphraseError` when the passphrase does not open it. */
 export async function openSeed(file: KeyFile, passphrase: string): Promise<Uint8Array> {
   const key = await deriveKey(passphrase, Buffer.from(file.kdf.salt, 'base64'), file.kdf)
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.cipher.nonce, 'base64'))
+  // authTagLength: without it the decipher accepts a tag cut to 4 bytes (forgeable).
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(file.cipher.nonce, 'base64'), {
+    authTagLength: GCM_TAG_BYTES,
+  })
   decipher.setAAD(associatedData(file))
   decipher.setAuthTag(Buffer.from(file.cipher.tag, 'base64'))
   try {

@@ -20,7 +20,12 @@ export {
   TrustStore,
   writeIssuerKeyFiles,
 } from './issuer-keys.ts'
-export { type ClockReading, ROLLBACK_TOLERANCE_MS } from './license-clock.ts'
+export {
+  CLOCK_RESET_ACTION,
+  type ClockReading,
+  type ClockReset,
+  ROLLBACK_TOLERANCE_MS,
+} from './license-clock.ts'
 export { type LicenseDoc, licenseDocId, validateLicenseDoc } from './license-doc.ts'
 export {
   decodeLicense,

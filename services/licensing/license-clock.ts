@@ -3,10 +3,17 @@
  * last-seen-time watermark, and the time of this member's newest chain entry (the chain
  * keeps it too, signed, so a wiped setting does not reset it). A license is judged at
  * that time: setting the clock back never extends one.
+ *
+ * A clock that ran ahead (a wrong date, once) pushes the watermark ahead with it, and
+ * valid licenses would stay expired for good. The member can confirm that their clock is
+ * right again and reset the watermark to it (`reset`); the reset is a signed entry in
+ * their chain, which every member of their orgs receives: never silent.
  */
-import type { DocumentStore, MemberKey } from '../../crdt/index.ts'
+import type { DocumentStore, EntryHash, MemberKey } from '../../crdt/index.ts'
 
 const SETTING = 'license.watermark'
+/** The chain action that records a reset. */
+export const CLOCK_RESET_ACTION = 'license.clock-reset'
 /** Clocks drift and NTP steps back a little; beyond this a step back is reported. */
 export const ROLLBACK_TOLERANCE_MS = 5 * 60_000
 /** How far the watermark may run ahead of the persisted one before it is written again. */
@@ -19,6 +26,20 @@ export interface ClockReading {
   readonly watermark: number
   /** The wall clock is behind the watermark by more than the tolerance. */
   readonly rolledBack: boolean
+}
+
+/** What a reset did, or would do (not confirmed, or nothing to reset). */
+export interface ClockReset {
+  /** The wall clock is behind the watermark (beyond the tolerance): a reset would help. */
+  readonly needed: boolean
+  /** The watermark was reset and the reset recorded. */
+  readonly done: boolean
+  /** The watermark before (ms). */
+  readonly from: number
+  /** The watermark after a reset: this computer's clock (ms). */
+  readonly to: number
+  /** The chain entry that records the reset (null unless done). */
+  readonly entry: { readonly seq: number; readonly hash: EntryHash } | null
 }
 
 export class LicenseClock {
@@ -49,5 +70,29 @@ export class LicenseClock {
       await this.store.putSetting(SETTING, mark)
     }
     return { now: mark, wall, watermark: mark, rolledBack: wall < mark - ROLLBACK_TOLERANCE_MS }
+  }
+
+  /**
+   * Sets the watermark back to this computer's clock, when that clock is behind it and
+   * the member confirms; first records the reset (from, to) as a signed entry in their
+   * chain. Without `confirm`, or with nothing to reset, it changes nothing and says what
+   * a reset would do.
+   */
+  async reset(confirm: boolean): Promise<ClockReset> {
+    const reading = await this.read()
+    const from = reading.watermark
+    const to = reading.wall
+    if (!confirm || !reading.rolledBack)
+      return { needed: reading.rolledBack, done: false, from, to, entry: null }
+    // The record first: a reset that is not in the chain never happens.
+    const entry = await this.store.record({
+      action: CLOCK_RESET_ACTION,
+      resource: `license-clock:${this.me}`,
+      details: { from, to },
+    })
+    await this.store.putSetting(SETTING, to)
+    this.watermark = to
+    this.persisted = to
+    return { needed: true, done: true, from, to, entry: { seq: entry.seq, hash: entry.hash } }
   }
 }

@@ -13,7 +13,7 @@ import { type RosterDoc, str, text } from '../org/roster-schema.ts'
 import { FeatureLockedError, LicenseInvalidError, SeatsExhaustedError } from './errors.ts'
 import { type Feature, type FeatureGate, TIER_FEATURES, TIERS, type Tier } from './features.ts'
 import type { TrustStore } from './issuer-keys.ts'
-import { type ClockReading, LicenseClock } from './license-clock.ts'
+import { type ClockReading, type ClockReset, LicenseClock } from './license-clock.ts'
 import { LICENSE_DOC_SCHEMA, type LicenseDoc, licenseDocId } from './license-doc.ts'
 import { readLicense, readRevocations, type SignedRevocations } from './license-format.ts'
 import { evaluateLicense, type LicenseState, type LicenseVerdict } from './license-status.ts'
@@ -165,7 +165,8 @@ export class LicenseService implements FeatureGate {
       )
     if (clock.rolledBack)
       warnings.push(
-        `this computer's clock (${new Date(clock.wall).toISOString()}) is behind time already seen (${new Date(clock.watermark).toISOString()}); the license is judged at the later time`,
+        `this computer's clock (${new Date(clock.wall).toISOString()}) is behind time already seen (${new Date(clock.watermark).toISOString()}); the license is judged at the later time. ` +
+          'If this clock is right now, reset the license clock (license clock-reset; the reset is recorded in your chain)',
       )
     return {
       org: orgId,
@@ -187,6 +188,15 @@ export class LicenseService implements FeatureGate {
       warnings,
       clock,
     }
+  }
+
+  /**
+   * Resets the license clock's watermark to this computer's clock, recorded in this
+   * member's chain, once the member confirms that their clock is right (see
+   * `LicenseClock.reset`). Without `confirm` it changes nothing and says what it would do.
+   */
+  async resetClock(confirm: boolean): Promise<ClockReset> {
+    return this.clock.reset(confirm)
   }
 
   /** Every org's status (deleted orgs included: their data stays readable). */

@@ -213,6 +213,48 @@ describe('MemberIdentity: key file', () => {
     expect(await unlockError(path)).toBeInstanceOf(WrongPassphraseError)
   })
 
+  it.each([
+    ['cut to 4 bytes', 4],
+    ['cut to 12 bytes', 12],
+    ['grown to 17 bytes', 17],
+  ])('a GCM tag %s (checksum recomputed) is refused as damaged and changes nothing', async (_how, bytes) => {
+    const { path } = await written()
+    await edit(
+      path,
+      (f) => {
+        const tag = Buffer.from(f.cipher.tag, 'base64')
+        f.cipher.tag = Buffer.concat([tag, Buffer.alloc(1)])
+          .subarray(0, bytes)
+          .toString('base64')
+      },
+      { rechecksum: true },
+    )
+    const before = await readFile(path)
+    // The first bytes of the right tag: the decipher accepts them unless told the length.
+    const err = await unlockError(path)
+    expect(err).toBeInstanceOf(IdentityFileCorruptError)
+    expect((err as Error).message).toBe(
+      `The identity file ${path} is damaged (field cipher.tag is invalid: must be 16 bytes). Restore it from a backup.`,
+    )
+    await expect(MemberIdentity.publicKeyOf(path)).rejects.toBeInstanceOf(IdentityFileCorruptError)
+    expect(await readFile(path)).toEqual(before)
+  })
+
+  it('a nonce that is not 12 bytes (checksum recomputed) is refused as damaged', async () => {
+    const { path } = await written()
+    await edit(
+      path,
+      (f) => {
+        f.cipher.nonce = Buffer.alloc(16).toString('base64')
+      },
+      { rechecksum: true },
+    )
+    expect(await unlockError(path)).toMatchObject({
+      name: 'IdentityFileCorruptError',
+      message: /field cipher\.nonce is invalid: must be 12 bytes/,
+    })
+  })
+
   it('kdf.N that is not a power of two (checksum recomputed) is reported as a damaged file, not a raw RangeError', async () => {
     const { path } = await written()
     await edit(

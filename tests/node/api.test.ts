@@ -1,0 +1,166 @@
+/**
+ * The local API's body limit, on a real node started through the real entry point: a
+ * body past the limit is answered 413 while it is still arriving (announced by
+ * Content-Length or chunked without one), and the node's memory does not grow with it.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { API_BODY_LIMIT } from '../../node/api.ts'
+import { type RunningNode, runCli, startNode } from '../helpers/cli.ts'
+
+const PASS = 'api limit passphrase'
+const MB = 1024 * 1024
+let root: string
+let node: RunningNode
+let api: { url: string; token: string }
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vg-api-'))
+  const passFile = join(root, 'pass')
+  await writeFile(passFile, `${PASS}\n`)
+  const dir = join(root, 'node')
+  expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+  node = await startNode(['-d', dir, '--api-port', '0', '--passphrase-file', passFile])
+  const runtime = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8'))
+  api = { url: runtime.apiUrl, token: runtime.token }
+})
+afterAll(async () => {
+  await node?.stop()
+  await rm(root, { recursive: true, force: true })
+})
+
+interface Sent {
+  readonly status: number
+  readonly body: unknown
+  /** Body bytes written before the answer came. */
+  readonly sent: number
+}
+
+/**
+ * POSTs over a fresh TCP connection (no agent, no pooling): `body`, or up to `total`
+ * bytes of filler in 64 KiB chunks with backpressure, chunked unless `contentLength` is
+ * given; stops writing as soon as the node's answer has arrived.
+ */
+function post(
+  path: string,
+  total: number,
+  opts: { contentLength?: number; body?: string } = {},
+): Promise<Sent> {
+  const url = new URL(path, api.url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname)
+    let sent = 0
+    let answer = ''
+    let done = false
+    const finish = (err?: Error) => {
+      if (done) return
+      done = true
+      socket.destroy()
+      if (err !== undefined) return reject(err)
+      const [head = '', text = ''] = answer.split('\r\n\r\n')
+      resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(text), sent })
+    }
+    socket.on('data', (d) => {
+      answer += d
+      const split = answer.indexOf('\r\n\r\n')
+      const length = /content-length: (\d+)/i.exec(answer.slice(0, split))?.[1]
+      if (split >= 0 && length !== undefined && answer.length >= split + 4 + Number(length)) finish()
+    })
+    socket.on('error', (err) => finish(new Error(`no answer after ${sent} bytes: ${err.message}`)))
+    socket.on('close', () => finish(new Error(`closed without an answer after ${sent} bytes`)))
+    const framing =
+      opts.contentLength === undefined
+        ? 'transfer-encoding: chunked'
+        : `content-length: ${opts.contentLength}`
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${api.token}\r\n` +
+        `content-type: application/json\r\n${framing}\r\n\r\n`,
+    )
+    const frame = (data: Buffer) =>
+      opts.contentLength === undefined
+        ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+        : data
+    if (opts.body !== undefined) {
+      sent = Buffer.byteLength(opts.body)
+      socket.write(frame(Buffer.from(opts.body)))
+      socket.write('0\r\n\r\n')
+      return
+    }
+    const chunk = frame(Buffer.alloc(64 * 1024, 'a'))
+    const pump = () => {
+      while (!done && sent < total) {
+        sent += 64 * 1024
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump)
+          return
+        }
+      }
+    }
+    pump()
+  })
+}
+
+async function rss(): Promise<number> {
+  const res = await fetch(`${api.url}/api/status`, { headers: { authorization: `Bearer ${api.token}` } })
+  return ((await res.json()) as { rssBytes: number }).rssBytes
+}
+
+const TOO_LARGE = {
+  error: `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
+  name: 'PayloadTooLargeError',
+}
+
+describe('API body limit', () => {
+  it('a chunked body far over the limit is answered 413 while it arrives, and memory does not grow with it', async () => {
+    // One answer first, so the baseline includes what any first request warms up.
+    expect((await post('/api/orgs', 4 * MB)).status).toBe(413)
+    const before = await rss()
+    for (let i = 0; i < 3; i++) {
+      const res = await post('/api/orgs', 256 * MB)
+      expect(res.status).toBe(413)
+      expect(res.body).toEqual(TOO_LARGE)
+      // Answered long before the body ended: the node stopped reading at the limit.
+      expect(res.sent).toBeLessThan(64 * MB)
+    }
+    const grown = (await rss()) - before
+    expect(grown).toBeLessThan(64 * MB)
+    // Nothing was created, and the node still answers.
+    const orgs = await fetch(`${api.url}/api/orgs`, { headers: { authorization: `Bearer ${api.token}` } })
+    expect(await orgs.json()).toEqual([])
+  })
+
+  it('a Content-Length over the limit is answered 413 before any body is read', async () => {
+    const res = await post('/api/orgs', 256 * MB, { contentLength: 256 * MB })
+    expect(res.status).toBe(413)
+    expect(res.body).toEqual(TOO_LARGE)
+    expect(res.sent).toBeLessThan(64 * MB)
+  })
+
+  it('a body just over the limit is refused, and one within it (chunked) still works', async () => {
+    const over = await post('/api/orgs', API_BODY_LIMIT + 64 * 1024)
+    expect(over.status).toBe(413)
+    const ok = await post('/api/orgs', 0, {
+      body: JSON.stringify({ name: 'Limit Org', tag: 'LIM', handle: 'Lead_1' }),
+    })
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201)
+    expect(ok.body).toMatchObject({ name: 'Limit Org' })
+  })
+
+  it('without the token, the body is not read: 401 whatever its size', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const url = new URL('/api/orgs', api.url)
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (r) => {
+        r.resume()
+        req.destroy()
+        resolve(r.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.write(Buffer.alloc(64 * 1024, 'a'))
+    })
+    expect(res).toBe(401)
+  })
+})
