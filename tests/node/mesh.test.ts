@@ -161,8 +161,7 @@ describe('discovery through the DHT', () => {
       rank: 'member',
       bootstrap: a.addresses(),
     })
-    await c.mesh.fetchOrg(a.addresses()[0] as string, org.id, token, AbortSignal.timeout(20_000))
-    await c.services.invites.join(token, 'Mem_C')
+    await c.services.invites.accept(token, 'Mem_C', c.admissions)
     await c.mesh.syncAll()
     await waitFor('the join on A', async () => (await a.services.org.members(org.id)).length === 2)
 
