@@ -17,6 +17,7 @@ import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { inviteAddresses } from './invite-addresses.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
@@ -238,7 +239,15 @@ export class VerseGuyNode {
       status: () => this.status(),
       port: () => this.apiPort,
       services: () => this.services,
-      mesh: () => ({ mesh: this.mesh, admit: this.admissions, addresses: this.addresses() }),
+      mesh: () => ({
+        mesh: this.mesh,
+        admit: this.admissions,
+        addresses: this.addresses(),
+        inviteAddresses: async (org) => {
+          const state = await this.services.org.currentState(org).catch(() => null)
+          return inviteAddresses(this.network, (key) => state?.isMember(key) === true)
+        },
+      }),
     })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {

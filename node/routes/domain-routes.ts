@@ -13,6 +13,8 @@ export interface MeshView {
   /** Asks a member's node to admit this one (invite accept). */
   readonly admit: AdmitProtocol
   readonly addresses: string[]
+  /** What an invite to `org` carries: this node's addresses, then connected members'. */
+  readonly inviteAddresses: (org: string) => Promise<string[]>
 }
 
 export function domainRoutes(services: () => DomainServices, net: () => MeshView): Hono {
@@ -42,9 +44,10 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
 
   api.post('/orgs/:org/invites', async (c) => {
     const b = await jsonBody(c.req.raw)
-    const { token, invite } = await services().invites.createInvite(c.req.param('org'), {
+    const org = c.req.param('org')
+    const { token, invite } = await services().invites.createInvite(org, {
       rank: b.rank,
-      bootstrap: net().addresses.slice(0, 16),
+      bootstrap: await net().inviteAddresses(org),
       ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
     })
     return c.json({ token, invite }, 201)
