@@ -163,6 +163,8 @@ export class VerseGuyNode {
           },
         },
         log: root.forComponent('net:admit'),
+        // Now a member: its topic, and peers that are members too (gossip reaches them).
+        onJoined: () => void mesh.refreshTopics().then(() => mesh.refreshMembers()),
       })
       await this.host.start()
       await this.meshNet.start()

@@ -44,6 +44,8 @@ export interface AdmitProtocolInit {
   /** For the fetch that follows an admission. */
   readonly sync: SyncSource
   readonly log?: Logger
+  /** Called once this node was admitted into `org` and fetched it (e.g. to join its topic). */
+  readonly onJoined?: (org: string) => void
   /** How long a peer may take to send its request. Default 10 s. */
   readonly readTimeoutMs?: number
 }
@@ -58,6 +60,7 @@ export class AdmitProtocol {
   readonly #sync: SyncSource
   readonly #log: Logger
   readonly #readTimeoutMs: number
+  readonly #onJoined: (org: string) => void
   readonly #busy = new Set<string>()
   readonly #requests = new Map<string, { start: number; count: number }>()
   #stopped = new AbortController()
@@ -68,6 +71,7 @@ export class AdmitProtocol {
     this.#sync = init.sync
     this.#log = init.log ?? silentLogger
     this.#readTimeoutMs = init.readTimeoutMs ?? 10_000
+    this.#onJoined = init.onJoined ?? (() => {})
   }
 
   async start(): Promise<void> {
@@ -106,6 +110,7 @@ export class AdmitProtocol {
       { org, peer: conn.remotePeer.toString(), entries: summary.accepted },
       'admitted; org fetched',
     )
+    this.#onJoined(org)
     return { ok: true }
   }
 

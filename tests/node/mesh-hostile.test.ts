@@ -165,6 +165,11 @@ describe('hostile peers', () => {
     await waitFor('the join on the target', async () =>
       (await t.n.services.org.members(t.org.id)).some((m) => m.memberKey === me),
     )
+    // An honest first entry of its own (its admission is in the admitting member's chain).
+    await insider.services.org.setHandle(t.org.id, me, 'Mem_Insider_2')
+    await waitFor('the insider entry on the target', async () =>
+      (await t.n.services.org.members(t.org.id)).some((m) => m.handle === 'Mem_Insider_2'),
+    )
     const before = await t.held()
     // The insider's node is modified: it stops its own mesh and speaks gossip by hand.
     await insider.mesh.stop()
