@@ -125,14 +125,17 @@ export class AdmitProtocol {
         .close({ signal: AbortSignal.timeout(5_000) })
         .catch(() => stream.abort(new Error('closed')))
     }
-    if (key === null || this.#busy.has(peer) || this.#flooding(peer)) {
-      await answer({ t: 'no', code: 'busy', reason: 'too many join requests; try again later' })
-      return
-    }
-    this.#busy.add(peer)
+    // A peer with an exchange under way, or past its rate, is answered `busy` (after its one
+    // bounded frame: the answer must reach it) and its request is not looked at.
+    const refused = key === null || this.#busy.has(peer) || this.#flooding(peer)
+    if (!refused) this.#busy.add(peer)
     try {
       const m = await readAdmitMessage(lp, signal)
       if (m.t !== 'admit') throw new AdmitProtocolError('expected a join request')
+      if (refused) {
+        await answer({ t: 'no', code: 'busy', reason: 'too many join requests; try again later' })
+        return
+      }
       const a = await this.#source.admit(m.org, key, m.request)
       await answer(
         a.ok ? { t: 'ok' } : { t: 'no', code: a.code, reason: a.reason.slice(0, ADMIT_LIMITS.maxReason) },
@@ -141,7 +144,7 @@ export class AdmitProtocol {
       this.#log.debug({ peer, err: (err as Error).message }, 'join request failed')
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
-      this.#busy.delete(peer)
+      if (!refused) this.#busy.delete(peer)
     }
   }
 
