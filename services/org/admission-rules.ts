@@ -86,13 +86,23 @@ export function judgeAdmission(
   if (state.isKicked(newcomer)) return refuse('the newcomer was removed from the org')
   const problem = inviteProblem(state, invite, entry.time)
   if (problem !== null) return refuse(problem.reason)
-  const problemOps = admissionOpsProblem(request, invite, ops)
+  const problemOps = admissionOpsProblem(request, invite, ops, state.rankOf(newcomer))
   if (problemOps !== null) return refuse(problemOps)
   return { ok: true, newcomer }
 }
 
-/** The ops must be exactly: rank, handle, join time and invite of the newcomer, and the invite used by them. */
-function admissionOpsProblem(request: JoinRequest, invite: Invite, ops: readonly StateOp[]): string | null {
+/**
+ * The ops must be exactly: rank, handle, join time and invite of the newcomer, and the
+ * invite used by them. Over a record that did not count (`oldRank`: its rank), Automerge
+ * writes no op for a value that stays the same: then the rank must already be the
+ * invite's, and a handle or join time left as they were is harmless.
+ */
+function admissionOpsProblem(
+  request: JoinRequest,
+  invite: Invite,
+  ops: readonly StateOp[],
+  oldRank: string | undefined,
+): string | null {
   const newcomer = request.member
   const handleOk = (v: Scalar) =>
     v === request.handle &&
@@ -115,6 +125,10 @@ function admissionOpsProblem(request: JoinRequest, invite: Invite, ops: readonly
     if (!rule(op.value)) return `an admission wrote an unexpected ${field}`
     seen.add(field)
   }
-  if (seen.size !== wanted.size) return 'an admission must record rank, handle, join time and the invite'
+  const required = ['mInvite', 'invitesUsed']
+  if (oldRank !== invite.rank) required.push('mRank')
+  if (oldRank === undefined) required.push('mHandle', 'mJoined')
+  if (required.some((f) => !seen.has(f)))
+    return 'an admission must record rank, handle, join time and the invite'
   return null
 }

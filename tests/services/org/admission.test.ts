@@ -208,6 +208,12 @@ describe('races, settled the same on every node', () => {
     expect(state.isMember(loser.signer.memberKey)).toBe(false)
     const docs = await Promise.all([leader, officer, member, n1, n2].map((r) => r.org.roster(org.id)))
     for (const d of docs) expect(A.getHeads(d).sort()).toEqual(A.getHeads(docs[0] as A.Doc<RosterDoc>).sort())
+    // With an invite of its own, the loser is admitted after all.
+    const again = await leader.invites.createInvite(org.id, { rank: 'recruit' })
+    expect(await admitVia(leader, loser, again.token, 'Racer_Again')).toEqual({ ok: true })
+    for (const r of [officer, member]) expect(reasons(await sync(leader, r))).toEqual([])
+    for (const r of [leader, officer, member, loser])
+      expect((await r.org.member(org.id, loser.signer.memberKey)).handle).toBe('Racer_Again')
   })
 
   it('a revocation concurrent with an admission wins on every node', async () => {
