@@ -376,6 +376,18 @@ describe('forged joins, refused on every node', () => {
     await refusedEverywhere(rogue, /^invalid admission: this invite expired on /)
   })
 
+  it("a member rewriting a member's invite outside an admission", async () => {
+    const k = rogue.signer.memberKey
+    await rogue.store.change<RosterDoc>(
+      rosterId(org.id),
+      { action: 'member.notes', resource: `member:${org.id}/${k}` },
+      (d) => {
+        memberField(d, 'mInvite', k)[k] = str('44'.repeat(16))
+      },
+    )
+    await refusedEverywhere(rogue, "a member's invite is written only by their admission")
+  })
+
   it('a member adding a record for a new key outside an admission', async () => {
     const k = newcomer.signer.memberKey
     await rogue.store.change<RosterDoc>(
