@@ -1,8 +1,8 @@
 /**
  * Joining on real nodes on 127.0.0.1: the invite carries the addresses of the members
  * online when it was made; with the inviter offline, another member's node admits the
- * newcomer, who then fetches the org. A second newcomer with the same invite is told
- * plainly that it was used, and nothing is stored on its node.
+ * newcomer, who then fetches the org. A newcomer with a revoked, expired or used invite
+ * is told so plainly, and nothing is stored on its node.
  */
 import { describe, expect, it } from 'vitest'
 import { useApiNodes, waitFor } from '../helpers/api-node.ts'
@@ -39,6 +39,26 @@ describe('admission on real nodes', () => {
       )
       return inv.invite.bootstrap.some((x) => x.endsWith(`/p2p/${bId}`)) && inv
     })
+    // Revoked or expired: the inviter's node says so plainly, and the newcomer stores nothing.
+    const revoked = await a.api<{ token: string; invite: { id: string } }>(
+      'POST',
+      `/api/orgs/${org.id}/invites`,
+      { rank: 'recruit' },
+    )
+    await a.node.services.invites.revokeInvite(org.id, revoked.invite.id)
+    await expect(
+      d.api('POST', '/api/invites/accept', { token: revoked.token, handle: 'Late_D' }),
+    ).rejects.toThrow(/this invite was revoked/)
+    const expired = await a.api<{ token: string }>('POST', `/api/orgs/${org.id}/invites`, {
+      rank: 'recruit',
+      expiresInHours: 1 / 3_600_000,
+    })
+    await new Promise((r) => setTimeout(r, 5))
+    await expect(
+      d.api('POST', '/api/invites/accept', { token: expired.token, handle: 'Late_D' }),
+    ).rejects.toThrow(/this invite expired on /)
+    expect(await d.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+
     await a.node.stop() // the inviter goes offline
 
     const joined = await c.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
