@@ -50,6 +50,8 @@ export interface AdmitProtocolInit {
   readonly readTimeoutMs?: number
 }
 
+/** How long a newcomer waits for a node to be reached and to answer (not for the fetch). */
+const ASK_TIMEOUT_MS = 20_000
 /** Join requests one peer may make per window. */
 const REQUESTS_PER_WINDOW = 6
 const REQUEST_WINDOW_MS = 60_000
@@ -96,12 +98,14 @@ export class AdmitProtocol {
    */
   async join(addr: string, org: string, request: Uint8Array, signal: AbortSignal): Promise<AdmitAnswer> {
     const { multiaddr } = await import('@multiformats/multiaddr')
-    const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
-    const stream = await conn.newStream(ADMIT_PROTOCOL, { signal })
+    // Reaching the node and its answer are quick or not at all; the fetch may take long.
+    const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])
+    const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal: ask })
+    const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
     const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
-    await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal })
-    const answer = await readAdmitMessage(lp, signal)
-    await stream.close({ signal }).catch(() => {})
+    await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
+    const answer = await readAdmitMessage(lp, ask)
+    await stream.close({ signal: ask }).catch(() => {})
     if (answer.t === 'no') return { ok: false, code: answer.code, reason: answer.reason }
     if (answer.t !== 'ok') throw new AdmitProtocolError('expected an answer')
     const sync = await conn.newStream(SYNC_PROTOCOL, { signal })

@@ -244,7 +244,7 @@ export class InviteService {
     token: unknown,
     handleValue: unknown,
     transport: JoinTransport,
-    signal: AbortSignal = AbortSignal.timeout(90_000),
+    signal: AbortSignal = AbortSignal.timeout(300_000),
   ): Promise<OrgSummary> {
     const { invite, request } = this.joinRequest(token, handleValue)
     const org = invite.orgId
