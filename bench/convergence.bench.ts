@@ -70,8 +70,7 @@ async function startMesh(count: number): Promise<Mesh> {
   for (let i = 1; i < count; i++) {
     const m = await start(boot)
     const { token } = await leader.services.invites.createInvite(org.id, { rank: 'member', bootstrap: boot })
-    await m.mesh.fetchOrg(boot[0] as string, org.id, token, AbortSignal.timeout(60_000))
-    await m.services.invites.join(token, `Mem_${i}`)
+    await m.services.invites.accept(token, `Mem_${i}`, m.admissions, AbortSignal.timeout(60_000))
     await m.mesh.syncAll()
     progress(`${i + 1} of ${count} nodes joined`)
   }

@@ -27,9 +27,10 @@ async function receive(): Promise<Row[]> {
   const member = await benchNode(signer(), { sync: false })
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
+  const { request } = member.invites.joinRequest(token, 'Bench_Member')
+  const admitted = await leader.invites.admit(request)
+  if (!admitted.ok) throw new Error(admitted.reason)
   await member.store.receive(await everything(leader))
-  await member.invites.join(token, 'Bench_Member')
-  await leader.store.receive(await everything(member))
   const ids: string[] = []
   for (let i = 0; i < SHIPS; i++) {
     ids.push((await member.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI', cost: i })).id)

@@ -93,9 +93,10 @@ async function setup(): Promise<Org> {
   const member = await benchNode(seeded(memberSeed), { sync: false })
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
+  const { request } = member.invites.joinRequest(token, 'Bench_Member')
+  const admitted = await leader.invites.admit(request)
+  if (!admitted.ok) throw new Error(admitted.reason)
   await member.store.receive(await everything(leader))
-  await member.invites.join(token, 'Bench_Member')
-  await leader.store.receive(await everything(member))
   await member.close()
   const ids: string[] = []
   for (let i = 0; i < SHIPS; i++) {

@@ -2,6 +2,14 @@
  * net: the libp2p layer. Hosts, discovery, the org rendezvous key; the sync protocols
  * build on `Host.libp2p`.
  */
+
+export {
+  type AdmitAnswer,
+  AdmitProtocol,
+  type AdmitProtocolInit,
+  type AdmitSource,
+} from './admit/admit-protocol.ts'
+export { ADMIT_LIMITS, ADMIT_PROTOCOL, AdmitProtocolError } from './admit/messages.ts'
 export { dhtKeyCid } from './dht-key.ts'
 export {
   DiscoveryDialer,

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
-import { createHost, type Host, Mesh } from '../net/index.ts'
+import { AdmitProtocol, createHost, type Host, Mesh } from '../net/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { readIssuerPublicKey, TrustStore } from '../services/licensing/index.ts'
@@ -17,6 +17,7 @@ import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { inviteAddresses } from './invite-addresses.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
@@ -42,6 +43,7 @@ export class VerseGuyNode {
   private domain: DomainServices | null = null
   private host: Host | null = null
   private meshNet: Mesh | null = null
+  private admitNet: AdmitProtocol | null = null
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private log: Logger | null = null
@@ -69,6 +71,12 @@ export class VerseGuyNode {
   get mesh(): Mesh {
     if (this.meshNet === null) throw new Error('node not started')
     return this.meshNet
+  }
+
+  /** Admission: members' nodes admit newcomers; a newcomer asks one to (invite accept). */
+  get admissions(): AdmitProtocol {
+    if (this.admitNet === null) throw new Error('node not started')
+    return this.admitNet
   }
 
   /** The libp2p host of the running node (peer id, connections, bans). */
@@ -138,15 +146,33 @@ export class VerseGuyNode {
         relay: this.options.relay ?? net.relay,
         log: root.forComponent('net:host'),
       })
+      const syncSource = new StoreSyncSource({ store, auth: validator.auth })
       this.meshNet = new Mesh({
         host: this.host,
-        source: new StoreSyncSource({ store, auth: validator.auth }),
+        source: syncSource,
         syncIntervalMs: net.syncIntervalSeconds * 1000,
         discoveryIntervalMs: net.discoveryIntervalSeconds * 1000,
         log: root.forComponent('net:mesh'),
       })
+      const invites = this.domain.invites
+      const mesh = this.meshNet
+      this.admitNet = new AdmitProtocol({
+        host: this.host,
+        sync: syncSource,
+        source: {
+          admit: async (org, member, request) => {
+            const answer = await invites.admit(request, { member, org })
+            if (answer.ok) void mesh.refreshMembers() // a new member: gossip and sync reach it
+            return answer
+          },
+        },
+        log: root.forComponent('net:admit'),
+        // Now a member: its topic, and peers that are members too (gossip reaches them).
+        onJoined: () => void mesh.refreshTopics().then(() => mesh.refreshMembers()),
+      })
       await this.host.start()
       await this.meshNet.start()
+      await this.admitNet.start()
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()
@@ -177,6 +203,8 @@ export class VerseGuyNode {
       })
       await removeRuntimeFile(layout(this.dataDir).runtime)
     }
+    await this.admitNet?.stop()
+    this.admitNet = null
     await this.meshNet?.stop()
     this.meshNet = null
     await this.host?.stop()
@@ -217,7 +245,15 @@ export class VerseGuyNode {
       status: () => this.status(),
       port: () => this.apiPort,
       services: () => this.services,
-      mesh: () => ({ mesh: this.mesh, addresses: this.addresses() }),
+      mesh: () => ({
+        mesh: this.mesh,
+        admit: this.admissions,
+        addresses: this.addresses(),
+        inviteAddresses: async (org) => {
+          const state = await this.services.org.currentState(org).catch(() => null)
+          return inviteAddresses(this.network, (key) => state?.isMember(key) === true)
+        },
+      }),
     })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {

@@ -4,14 +4,17 @@
  * that is wrong (answered as 400 by the API's error handler).
  */
 import { Hono } from 'hono'
-import type { Mesh } from '../../net/index.ts'
+import type { AdmitProtocol, Mesh } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
-import { readInvite } from '../../services/org/invite.ts'
 
 /** The running mesh and this node's addresses (invites carry them). */
 export interface MeshView {
   readonly mesh: Mesh
+  /** Asks a member's node to admit this one (invite accept). */
+  readonly admit: AdmitProtocol
   readonly addresses: string[]
+  /** What an invite to `org` carries: this node's addresses, then connected members'. */
+  readonly inviteAddresses: (org: string) => Promise<string[]>
 }
 
 export function domainRoutes(services: () => DomainServices, net: () => MeshView): Hono {
@@ -41,9 +44,10 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
 
   api.post('/orgs/:org/invites', async (c) => {
     const b = await jsonBody(c.req.raw)
-    const { token, invite } = await services().invites.createInvite(c.req.param('org'), {
+    const org = c.req.param('org')
+    const { token, invite } = await services().invites.createInvite(org, {
       rank: b.rank,
-      bootstrap: net().addresses.slice(0, 16),
+      bootstrap: await net().inviteAddresses(org),
       ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
     })
     return c.json({ token, invite }, 201)
@@ -51,28 +55,9 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
   api.get('/orgs/:org/invites', async (c) => c.json(await services().invites.listInvites(c.req.param('org'))))
   api.post('/invites/accept', async (c) => {
     const b = await jsonBody(c.req.raw)
-    const read = readInvite(b.token)
-    if (read.ok && !(await services().org.listOrgs()).some((o) => o.id === read.invite.orgId)) {
-      // A newcomer: fetch the org from the invite's addresses, presenting the invite.
-      const { mesh } = net()
-      const errors: string[] = []
-      for (const addr of read.invite.bootstrap) {
-        try {
-          await mesh.fetchOrg(addr, read.invite.orgId, b.token as string, AbortSignal.timeout(60_000))
-          break
-        } catch (err) {
-          errors.push((err as Error).message)
-        }
-      }
-      if (!(await services().org.listOrgs()).some((o) => o.id === read.invite.orgId))
-        throw named(
-          'InvalidInputError',
-          `token: could not reach the org through the invite's addresses (${errors.join('; ') || 'none given'}); ` +
-            'is the inviting node running? Nothing was changed',
-        )
-    }
-    const joined = await services().invites.join(b.token, b.handle)
-    // Tell the org: the peers we sync with pull our join back.
+    // A member's node admits this one (judging the invite on its roster and clock); then
+    // the org is fetched from it. Nothing is stored unless admitted.
+    const joined = await services().invites.accept(b.token, b.handle, net().admit)
     void net().mesh.syncAll()
     return c.json(joined)
   })

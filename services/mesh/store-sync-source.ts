@@ -20,7 +20,6 @@ import {
   unpackEntry,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { readInvite } from '../org/invite.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 
@@ -33,26 +32,19 @@ export class StoreSyncSource {
     this.rosters = new RosterAccess(components)
   }
 
-  async mayServe(org: string, member: string, invite?: string): Promise<boolean> {
+  /**
+   * Members only. An invite buys nothing here: a newcomer is first admitted by a member's
+   * node (the admission protocol), then fetches the org as the member it is.
+   */
+  async mayServe(org: string, member: string, _invite?: string): Promise<boolean> {
     try {
-      const state = await this.rosters.currentState(org)
-      if (state.isMember(member)) return true
-      if (invite === undefined) return false
-      // A newcomer fetching the org to join it: a valid, open invite to this org.
-      const read = readInvite(invite)
-      if (!read.ok || read.invite.orgId !== org || read.invite.expiresAt < Date.now()) return false
-      if (!state.can(read.invite.inviter, 'members:invite')) return false
-      const roster = await this.rosters.roster(org)
-      return (
-        roster.invitesUsed[read.invite.id] === undefined &&
-        roster.invitesRevoked[read.invite.id] === undefined
-      )
+      return (await this.rosters.currentState(org)).isMember(member)
     } catch {
       return false
     }
   }
 
-  /** The org's creation nonce: in the roster, so only members (and invite holders after fetching) know it. */
+  /** The org's creation nonce: in the roster, so only members know it. */
   async meshSecret(org: string): Promise<Uint8Array | null> {
     try {
       const hex = text((await this.rosters.roster(org)).org.nonce) ?? ''

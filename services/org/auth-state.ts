@@ -30,10 +30,11 @@ export type TableName =
   | 'rankPerms'
   | 'mRank'
   | 'kicked'
+  | 'mInvite'
   | 'invitesUsed'
   | 'invitesRevoked'
 
-const BUCKETED = new Set<TableName>(['mRank', 'kicked'])
+const BUCKETED = new Set<TableName>(['mRank', 'kicked', 'mInvite'])
 const TRACKED = new Set<string>([
   'org',
   'rankName',
@@ -41,6 +42,7 @@ const TRACKED = new Set<string>([
   'rankPerms',
   'mRank',
   'kicked',
+  'mInvite',
   'invitesUsed',
   'invitesRevoked',
 ])
@@ -193,9 +195,21 @@ export class AuthState {
     return this.get('kicked', member) !== undefined
   }
 
-  /** A member: holds a rank and was not kicked. */
+  /** A member: holds a rank, was not kicked, and is the founder or holds its invite. */
   isMember(member: MemberKey | string): boolean {
-    return this.rankOf(member) !== undefined && !this.isKicked(member)
+    return this.rankOf(member) !== undefined && !this.isKicked(member) && this.admitted(member)
+  }
+
+  /**
+   * Whether a member record counts: the founder's always; anyone else's only while the
+   * invite it was admitted with names them as its user (of two concurrent admissions with
+   * one invite, Automerge's winner of `invitesUsed`) and was not revoked (a revocation
+   * concurrent with the admission wins).
+   */
+  admitted(member: MemberKey | string): boolean {
+    if (member === this.owner) return true
+    const invite = asString(this.get('mInvite', member))
+    return invite !== undefined && this.inviteUsedBy(invite) === member && !this.isInviteRevoked(invite)
   }
 
   /** The level of a member's rank; 0 for non-members and unknown ranks. */

@@ -1,16 +1,50 @@
 /**
  * Invites: signed single-use tokens for a rank below the inviter's, listed with their
- * state, revocable; and joining an org with one (valid with no officer online).
+ * state, revocable; joining an org with one: the newcomer's node asks a member's node to
+ * admit it (any member, no officer needed), and that node judges the invite on its own
+ * roster and clock (see admission-rules.ts).
  */
 import { z } from 'zod'
 import { type DocumentStore, decodeEntry, type MemberKey, type Signer } from '../../crdt/index.ts'
 import type { FeatureGate } from '../licensing/features.ts'
+import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
 import { InvalidInputError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
-import { memberField, type OrgSummary, RosterAccess, summarizeRoster } from './roster-access.ts'
+import { joinRequestText, readJoinRequest, signJoinRequest } from './join-request.ts'
+import { ORG_ID } from './org-id.ts'
+import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
 import { str } from './roster-schema.ts'
+
+/** Why a node did not admit a newcomer, as a code (the newcomer's node acts on it) and words. */
+export type AdmitRefusalCode = InviteRefusalCode | 'bad-request' | 'not-member' | 'removed' | 'busy'
+export type AdmitAnswer = { ok: true } | { ok: false; code: AdmitRefusalCode; reason: string }
+
+/**
+ * How a newcomer reaches a member's node (the mesh implements it): asks the node at
+ * `addr` to admit the packed request and, once admitted, fetches the org from it.
+ * Throws when the node cannot be reached.
+ */
+export interface JoinTransport {
+  join(
+    addr: string,
+    org: string,
+    request: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<{ ok: true } | { ok: false; code: string; reason: string }>
+}
+
+/** Refusals that hold whichever member is asked: the newcomer stops asking. */
+const FINAL_REFUSALS: ReadonlySet<string> = new Set<AdmitRefusalCode>([
+  'used',
+  'revoked',
+  'expired',
+  'not-yet-valid',
+  'invalid',
+  'removed',
+  'bad-request',
+])
 
 export interface InviteView {
   readonly id: string
@@ -134,29 +168,119 @@ export class InviteService {
   }
 
   /**
-   * Joins the org of an invite. This node must hold the org's roster (synced from a
-   * peer); the join is valid on every node with no officer online.
+   * Signs this node's request to join the org of `token` as `handle` (what a member's
+   * node admits). Checks the input only.
    */
-  async join(token: unknown, handleValue: unknown): Promise<OrgSummary> {
+  joinRequest(token: unknown, handleValue: unknown): { invite: Invite; request: Uint8Array } {
     const read = readInvite(token)
     if (!read.ok) throw new InvalidInputError('token', read.reason)
     const h = parse(handle, handleValue, 'handle')
-    const invite = read.invite
-    await this.rosters.change(
-      invite.orgId,
-      {
-        action: 'member.join',
-        resource: `member:${invite.orgId}/${this.me}`,
-        details: { invite: token as string },
-      },
-      (d) => {
-        memberField(d, 'mRank', this.me)[this.me] = str(invite.rank)
-        memberField(d, 'mHandle', this.me)[this.me] = str(h)
-        memberField(d, 'mJoined', this.me)[this.me] = Date.now()
-        memberField(d, 'mInvite', this.me)[this.me] = str(invite.id)
-        d.invitesUsed[invite.id] = str(this.me)
-      },
+    const request = signJoinRequest(
+      { orgId: read.invite.orgId, token: token as string, handle: h },
+      this.signer,
     )
-    return summarizeRoster(await this.rosters.roster(invite.orgId))
+    return { invite: read.invite, request }
   }
+
+  /**
+   * Admits a newcomer (this node's member signs the admission): the invite is judged on
+   * this node's current roster and clock. `asker`: the key of the peer that asked (the
+   * request must be its own) and the org it named. Answers a refusal with a code instead
+   * of throwing.
+   */
+  async admit(packed: Uint8Array, asker?: { member: string; org: string }): Promise<AdmitAnswer> {
+    const read = readJoinRequest(packed)
+    if (!read.ok) return refuse('bad-request', read.reason)
+    const { request, invite } = read
+    if (asker !== undefined && asker.member !== request.member)
+      return refuse('bad-request', 'the join request is for another key than the one asking')
+    if (asker !== undefined && asker.org !== request.orgId)
+      return refuse('bad-request', 'the join request is for another org')
+    const org = request.orgId
+    const notHere = refuse('not-member', 'this node is not a member of that org')
+    if (!ORG_ID.test(org) || !(await this.store.has(rosterId(org)))) return notHere
+    const state = await this.rosters.currentState(org)
+    if (!state.isMember(this.me)) return notHere
+    // Already in (e.g. admitted before, and the fetch that followed failed): fetch again.
+    if (state.isMember(request.member)) return { ok: true }
+    if (state.isKicked(request.member)) return refuse('removed', 'you were removed from this org')
+    const problem = inviteProblem(state, invite, Date.now())
+    if (problem !== null) return refuse(problem.code, problem.reason)
+    const newcomer = request.member
+    try {
+      await this.rosters.change(
+        org,
+        {
+          action: ADMIT_ACTION,
+          resource: `member:${org}/${newcomer}`,
+          details: { request: joinRequestText(packed) },
+        },
+        (d) => {
+          memberField(d, 'mRank', newcomer)[newcomer] = str(invite.rank)
+          memberField(d, 'mHandle', newcomer)[newcomer] = str(request.handle)
+          memberField(d, 'mJoined', newcomer)[newcomer] = Date.now()
+          memberField(d, 'mInvite', newcomer)[newcomer] = str(invite.id)
+          d.invitesUsed[invite.id] = str(newcomer)
+        },
+      )
+    } catch (err) {
+      if ((err as Error).name !== 'ChangeRefusedError') throw err
+      // Another admission with this invite came first (or the rules refuse the request).
+      const now = inviteProblem(await this.rosters.currentState(org), invite, Date.now())
+      return now !== null
+        ? refuse(now.code, now.reason)
+        : refuse('invalid', (err as Error & { reason: string }).reason)
+    }
+    return { ok: true }
+  }
+
+  /**
+   * Joins the org of an invite: asks the nodes at the invite's addresses, one after the
+   * other, to admit this node; once one has, fetches the org from it. All or nothing:
+   * unless admitted, nothing is stored. An invite that was used, revoked or has expired
+   * is refused with those words.
+   */
+  async accept(
+    token: unknown,
+    handleValue: unknown,
+    transport: JoinTransport,
+    signal: AbortSignal = AbortSignal.timeout(300_000),
+  ): Promise<OrgSummary> {
+    const { invite, request } = this.joinRequest(token, handleValue)
+    const org = invite.orgId
+    if (await this.isMemberOf(org)) return summarizeRoster(await this.rosters.roster(org))
+    const errors: string[] = []
+    for (const addr of invite.bootstrap) {
+      signal.throwIfAborted()
+      let answer: Awaited<ReturnType<JoinTransport['join']>>
+      try {
+        answer = await transport.join(addr, org, request, signal)
+      } catch (err) {
+        errors.push(`${addr}: ${(err as Error).message}`)
+        continue
+      }
+      if (answer.ok) {
+        if (await this.isMemberOf(org)) return summarizeRoster(await this.rosters.roster(org))
+        errors.push(`${addr}: admitted, but the org did not arrive (accept again to fetch it)`)
+      } else if (FINAL_REFUSALS.has(answer.code)) {
+        throw new InvalidInputError('token', answer.reason)
+      } else {
+        errors.push(`${addr}: ${answer.reason}`)
+      }
+    }
+    throw new InvalidInputError(
+      'token',
+      `no member of the org admitted you through the invite's addresses (${errors.join('; ') || 'none given'}); ` +
+        'is a member of the org online?',
+    )
+  }
+
+  private async isMemberOf(org: string): Promise<boolean> {
+    if (!(await this.store.has(rosterId(org)))) return false
+    return (await this.rosters.currentState(org)).isMember(this.me)
+  }
+}
+
+function refuse(code: AdmitRefusalCode, reason: string): AdmitAnswer {
+  return { ok: false, code, reason }
 }

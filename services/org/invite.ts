@@ -1,7 +1,8 @@
 /**
- * Invite tokens: signed by a member with `members:invite`, carried by the newcomer's
- * join change (in its entry's details) so every node can check it with no officer
- * online. Text form: `vginv1.` + base64url(signature ‖ canonical bytes).
+ * Invite tokens: signed by a member with `members:invite`, carried in the newcomer's
+ * signed join request, which the admitting member's entry carries (see
+ * admission-rules.ts), so every node can check it with no officer online.
+ * Text form: `vginv1.` + base64url(signature ‖ canonical bytes).
  */
 import { randomBytes } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'

@@ -22,7 +22,14 @@ import { InvalidInputError, NotAMemberError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { deriveOrgId, newNonce } from './org-id.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
-import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
+import {
+  isMemberIn,
+  memberField,
+  type OrgSummary,
+  RosterAccess,
+  rosterId,
+  summarizeRoster,
+} from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
 import { DESCRIPTION_MAX, MAX_LEVEL, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
 
@@ -248,7 +255,7 @@ export class OrgService {
     const out: MemberView[] = []
     for (const [b, bucket] of Object.entries(doc.mRank)) {
       for (const [key, rankValue] of Object.entries(bucket)) {
-        if (doc.kicked[b]?.[key] !== undefined) continue
+        if (!isMemberIn(doc, key)) continue
         const rank = text(rankValue) ?? ''
         out.push({
           memberKey: key as MemberKey,

@@ -72,10 +72,25 @@ export function memberField<V>(
   return (doc[field] as unknown as Record<string, Record<string, V>>)[bucketOf(key)] as Record<string, V>
 }
 
+/**
+ * Whether the roster's record of `key` makes a member, read from the document as
+ * `AuthState.isMember` reads it from the state: not kicked, and the founder or the user
+ * of the (unrevoked) invite it was admitted with.
+ */
+export function isMemberIn(doc: A.Doc<RosterDoc>, key: string): boolean {
+  const b = bucketOf(key)
+  if (doc.mRank[b]?.[key] === undefined || doc.kicked[b]?.[key] !== undefined) return false
+  if (key === text(doc.org.owner)) return true
+  const invite = text(doc.mInvite[b]?.[key])
+  return (
+    invite !== undefined && text(doc.invitesUsed[invite]) === key && doc.invitesRevoked[invite] === undefined
+  )
+}
+
 export function summarizeRoster(doc: A.Doc<RosterDoc>): OrgSummary {
   let memberCount = 0
-  for (const [b, bucket] of Object.entries(doc.mRank)) {
-    for (const key of Object.keys(bucket)) if (doc.kicked[b]?.[key] === undefined) memberCount++
+  for (const bucket of Object.values(doc.mRank)) {
+    for (const key of Object.keys(bucket)) if (isMemberIn(doc, key)) memberCount++
   }
   return {
     id: text(doc.org.id) ?? '',

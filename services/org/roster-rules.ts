@@ -4,17 +4,17 @@
  * The same rules judge local and remote changes, so every node reaches the same verdict.
  */
 import type * as A from '@automerge/automerge'
-import type { Entry, MemberKey } from '../../crdt/index.ts'
+import type { Entry, MemberKey, RefusalKind } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
+import { ADMIT_ACTION, judgeAdmission } from './admission-rules.ts'
 import { AuthState, compareOpIds, type Scalar, type StateOp } from './auth-state.ts'
-import { readInvite } from './invite.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
 import { VALID } from './validation.ts'
 
 export type Judgement =
   | { readonly ok: true; readonly after: AuthState }
-  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly reason: string; readonly kind?: RefusalKind }
 
 export interface RosterChangeInput {
   readonly author: MemberKey
@@ -85,8 +85,12 @@ export function judgeRosterChange(input: RosterChangeInput): Judgement {
   if (!mapped.ok) return refuse(mapped.reason)
   const ops = mapped.ops
   if (state.isKicked(author)) return refuse('the author was removed from the org')
-  if (state.rankOf(author) === undefined) return judgeJoin(input, ops)
-  if (!state.isMember(author)) return refuse('the author is not a member')
+  // Nobody joins by themself: a newcomer is added by a member's admission.
+  if (!state.isMember(author)) return { ok: false, reason: 'the author is not a member', kind: 'not-member' }
+  if (input.entry.action === ADMIT_ACTION) {
+    const admitted = judgeAdmission(input, ops)
+    return admitted.ok ? { ok: true, after: state.apply(ops) } : refuse(admitted.reason)
+  }
   for (const op of ops) {
     const reason = memberOpProblem(input, op, ops)
     if (reason !== null) return refuse(reason)
@@ -139,15 +143,18 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
 
   if (c.kind === 'invite') {
     if (c.field === 'invitesRevoked') {
-      return state.can(author, 'members:invite') ? null : 'revoking invites needs members:invite'
+      if (!state.can(author, 'members:invite')) return 'revoking invites needs members:invite'
+      // Revoking a used invite would void the membership it gave: that is a kick's job.
+      return state.inviteUsedBy(op.key) === undefined ? null : 'that invite was already used'
     }
-    return 'invites are marked used only by the joining member'
+    return 'invites are marked used only by an admission'
   }
 
   // Member fields: the key is the member concerned.
   const target = op.key
   if (!isMemberKey(target) || bucketOf(target) !== c.bucket)
     return `${target.slice(0, 16)} is not a member key in its bucket`
+  if (state.rankOf(target) === undefined) return 'a member record is created only by an admission'
   const targetLevel = state.levelOf(target)
   const self = target === author
   switch (c.field) {
@@ -160,9 +167,6 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       const rankLevel = levelAfter(state, ops, String(op.value))
       if (rankLevel === undefined) return `unknown rank ${String(op.value)}`
       if (rankLevel >= myLevel) return `rank ${String(op.value)} is at or above your own level`
-      if (state.rankOf(target) === undefined) {
-        return state.can(author, 'members:manage') ? null : 'adding a member needs members:manage'
-      }
       if (!state.can(author, 'ranks:assign')) return 'assigning ranks needs ranks:assign'
       return targetLevel >= myLevel ? 'that member is at or above your own level' : null
     }
@@ -170,8 +174,9 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       if (self) return null
       if (!state.can(author, 'members:manage')) return "changing another member's handle needs members:manage"
       return targetLevel >= myLevel ? 'that member is at or above your own level' : null
-    case 'mJoined':
     case 'mInvite':
+      return "a member's invite is written only by their admission"
+    case 'mJoined':
     case 'mNotes':
       if (!state.can(author, 'members:manage')) return `${c.field} needs members:manage`
       return !self && targetLevel >= myLevel ? 'that member is at or above your own level' : null
@@ -188,50 +193,4 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
         : null
     }
   }
-}
-
-/** A newcomer's join: exactly their own member fields and the invite marked used, under a valid invite. */
-function judgeJoin(input: RosterChangeInput, ops: readonly StateOp[]): Judgement {
-  const { author, state, entry } = input
-  const details = entry.details as { invite?: unknown } | null
-  const read = readInvite(details?.invite)
-  if (!read.ok) return refuse(`not a member, and no valid invite: ${read.reason}`)
-  const invite = read.invite
-  if (invite.orgId !== state.orgId) return refuse('the invite is for another org')
-  if (!state.can(invite.inviter, 'members:invite'))
-    return refuse('the inviter may not invite (members:invite) at that time')
-  const rank = state.rank(invite.rank)
-  if (rank === undefined) return refuse(`the invite grants an unknown rank ${invite.rank}`)
-  if (rank.level >= state.levelOf(invite.inviter))
-    return refuse("the invite grants a rank at or above the inviter's level")
-  if (entry.time < invite.issuedAt || entry.time > invite.expiresAt)
-    return refuse('the invite had expired (or was not yet issued)')
-  if (state.isInviteRevoked(invite.id)) return refuse('the invite was revoked')
-  if (state.inviteUsedBy(invite.id) !== undefined) return refuse('the invite was already used')
-  const wanted = new Map<string, Scalar | ((v: Scalar) => boolean)>([
-    ['mRank', invite.rank],
-    [
-      'mHandle',
-      (v) =>
-        VALID.rosterValue({ kind: 'member', field: 'mHandle', bucket: bucketOf(author) }, author, v) === null,
-    ],
-    ['mJoined', (v) => Number.isSafeInteger(v)],
-    ['mInvite', invite.id],
-    ['invitesUsed', author],
-  ])
-  const seen = new Set<string>()
-  for (const op of ops) {
-    const c = op.container
-    const field = c.kind === 'member' || c.kind === 'invite' ? c.field : c.kind
-    const expectedKey = field === 'invitesUsed' ? invite.id : author
-    const rule = wanted.get(field)
-    if (rule === undefined || op.key !== expectedKey || op.action !== 'set' || seen.has(field)) {
-      return refuse('a join may only add the newcomer under the invite')
-    }
-    if (typeof rule === 'function' ? !rule(op.value) : rule !== op.value)
-      return refuse(`a join wrote an unexpected ${field}`)
-    seen.add(field)
-  }
-  if (seen.size !== wanted.size) return refuse('a join must record rank, handle, join time and the invite')
-  return { ok: true, after: state.apply(ops) }
 }

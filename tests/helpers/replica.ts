@@ -18,7 +18,7 @@ import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
 import type { LicenseService } from '../../services/licensing/index.ts'
-import type { InviteService } from '../../services/org/invite-service.ts'
+import type { AdmitAnswer, InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
 import { acceptAll } from './accept-all.ts'
 import { issueLicense, TEST_TRUST } from './license.ts'
@@ -91,7 +91,23 @@ export async function sync(from: Replica, to: Replica): Promise<ReceiveResult> {
   return to.store.receive(await everything(from))
 }
 
-/** Brings `who` into the org at `rank`: an invite from `leader`, synced both ways. */
+/**
+ * `who` asks `admitter` to admit it with `token` (what the admission protocol carries);
+ * once admitted, it receives everything `admitter` holds, as the fetch that follows does.
+ */
+export async function admitVia(
+  admitter: Replica,
+  who: Replica,
+  token: string,
+  handle: string,
+): Promise<AdmitAnswer> {
+  const { invite, request } = who.invites.joinRequest(token, handle)
+  const answer = await admitter.invites.admit(request, { member: who.signer.memberKey, org: invite.orgId })
+  if (answer.ok) await sync(admitter, who)
+  return answer
+}
+
+/** Brings `who` into the org at `rank`: an invite from `leader`, who admits it. */
 export async function enlist(
   leader: Replica,
   orgId: string,
@@ -100,10 +116,8 @@ export async function enlist(
   handle: string,
 ): Promise<void> {
   const { token } = await leader.invites.createInvite(orgId, { rank })
-  await sync(leader, who)
-  await who.invites.join(token, handle)
-  const back = await sync(who, leader)
-  if (back.rejected.length > 0) throw new Error(`the join was refused: ${back.rejected[0]?.reason}`)
+  const answer = await admitVia(leader, who, token, handle)
+  if (!answer.ok) throw new Error(`the newcomer was not admitted: ${answer.reason}`)
 }
 
 /** Replicas for one test file, each closed after its test. Call at module level. */

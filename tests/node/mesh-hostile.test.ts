@@ -155,13 +155,20 @@ describe('hostile peers', () => {
   it("a member's node gossiping forged entries is banned, and none of them is stored", async () => {
     const t = await target()
     const insider = await node([t.addr])
-    const { token } = await t.n.services.invites.createInvite(t.org.id, { rank: 'member' })
-    await insider.mesh.fetchOrg(t.addr, t.org.id, token, AbortSignal.timeout(20_000))
-    await insider.services.invites.join(token, 'Mem_Insider')
+    const { token } = await t.n.services.invites.createInvite(t.org.id, {
+      rank: 'member',
+      bootstrap: [t.addr],
+    })
+    await insider.services.invites.accept(token, 'Mem_Insider', insider.admissions)
     await insider.mesh.syncAll()
     const me = insider.services.org.me
     await waitFor('the join on the target', async () =>
       (await t.n.services.org.members(t.org.id)).some((m) => m.memberKey === me),
+    )
+    // An honest first entry of its own (its admission is in the admitting member's chain).
+    await insider.services.org.setHandle(t.org.id, me, 'Mem_Insider_2')
+    await waitFor('the insider entry on the target', async () =>
+      (await t.n.services.org.members(t.org.id)).some((m) => m.handle === 'Mem_Insider_2'),
     )
     const before = await t.held()
     // The insider's node is modified: it stops its own mesh and speaks gossip by hand.

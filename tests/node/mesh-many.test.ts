@@ -76,8 +76,7 @@ describe('many nodes on one machine', () => {
         rank: 'member',
         bootstrap: boot,
       })
-      await m.mesh.fetchOrg(boot[0] as string, org.id, token, AbortSignal.timeout(30_000))
-      await m.services.invites.join(token, `Mem_${i}`)
+      await m.services.invites.accept(token, `Mem_${i}`, m.admissions)
       await m.mesh.syncAll()
       members.push(m)
     }
@@ -173,8 +172,7 @@ describe('many nodes on one machine', () => {
       rank: 'member',
       bootstrap: boot,
     })
-    await away.mesh.fetchOrg(boot[0] as string, org.id, t1, AbortSignal.timeout(30_000))
-    await away.services.invites.join(t1, 'Mem_Away')
+    await away.services.invites.accept(t1, 'Mem_Away', away.admissions)
     await away.mesh.syncAll()
     const ship = await leader.services.fleet.addShip(org.id, { model: 'Reclaimer', manufacturer: 'Aegis' })
     await waitFor(
@@ -207,8 +205,7 @@ describe('many nodes on one machine', () => {
     // A late joiner gets all history.
     const late = await node(boot)
     const { token } = await leader.services.invites.createInvite(org.id, { rank: 'member', bootstrap: boot })
-    await late.mesh.fetchOrg(boot[0] as string, org.id, token, AbortSignal.timeout(60_000))
-    await late.services.invites.join(token, 'Mem_Late')
+    await late.services.invites.accept(token, 'Mem_Late', late.admissions)
     await late.mesh.syncAll()
     await waitFor('the late joiner holding everything', async () => (await headSeq(late, me)) >= now, 60_000)
     expect(await fleetOf(late)).toBe(await fleetOf(leader))

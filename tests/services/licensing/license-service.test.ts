@@ -11,7 +11,7 @@ import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type LicenseDoc, licenseDocId } from '../../../services/licensing/index.ts'
 import { DAY, issueLicense, issueRevocations, licenseFields } from '../../helpers/license.ts'
-import { enlist, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
+import { admitVia, enlist, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
 const open: Replica[] = []
@@ -258,9 +258,7 @@ describe('license service', () => {
     await leader.licenses.install(org.id, issueLicense(org, 'pro', { seats: 3 }))
     const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
     await leader.licenses.install(org.id, issueLicense(org, 'pro', { seats: 2 }))
-    await sync(leader, b)
-    await b.invites.join(token, 'Mem_B')
-    await sync(b, leader)
+    expect(await admitVia(leader, b, token, 'Mem_B')).toEqual({ ok: true })
     const s = await leader.licenses.status(org.id)
     expect(s.members).toBe(3)
     expect(s.warnings.join()).toMatch(/3 members but 2 seats/)

@@ -1,0 +1,179 @@
+/**
+ * Admission on its own stream: a newcomer's node sends its signed join request to a
+ * member's node; that node's `AdmitSource` judges the invite against its own roster and
+ * clock and, if it admits, writes the admission before answering `ok`. The newcomer then
+ * fetches the org over the sync protocol on the same connection, as the member it now is.
+ *
+ * A stranger costs little here: one bounded frame read within a timeout, one exchange at
+ * a time per peer and a few per minute; the source checks a signature before anything
+ * else. net/ sees the request as opaque bytes and the answer as a code and words.
+ */
+import type { Connection, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import type { Logger } from '../../crdt/index.ts'
+import { silentLogger } from '../../crdt/index.ts'
+import type { Host } from '../host.ts'
+import { memberKeyOf } from '../mesh.ts'
+import { SYNC_PROTOCOL } from '../sync/messages.ts'
+import { requestSync, type SyncSource } from '../sync/sync-protocol.ts'
+import {
+  ADMIT_LIMITS,
+  ADMIT_PROTOCOL,
+  type AdmitMessage,
+  AdmitProtocolError,
+  decodeAdmitMessage,
+  encodeAdmitMessage,
+} from './messages.ts'
+
+/** The answer to a join request. */
+export type AdmitAnswer = { ok: true } | { ok: false; code: string; reason: string }
+
+/** What the protocol needs from the node: a judge of join requests. */
+export interface AdmitSource {
+  /**
+   * Judges the join request `request` for `org` from the peer whose member key is
+   * `member`, and admits it (writing the admission) or says why not. Never throws for a
+   * refusal.
+   */
+  admit(org: string, member: string, request: Uint8Array): Promise<AdmitAnswer>
+}
+
+export interface AdmitProtocolInit {
+  readonly host: Host
+  readonly source: AdmitSource
+  /** For the fetch that follows an admission. */
+  readonly sync: SyncSource
+  readonly log?: Logger
+  /** Called once this node was admitted into `org` and fetched it (e.g. to join its topic). */
+  readonly onJoined?: (org: string) => void
+  /** How long a peer may take to send its request. Default 10 s. */
+  readonly readTimeoutMs?: number
+}
+
+/** How long a newcomer waits for a node to be reached and to answer (not for the fetch). */
+const ASK_TIMEOUT_MS = 20_000
+/** Join requests one peer may make per window. */
+const REQUESTS_PER_WINDOW = 6
+const REQUEST_WINDOW_MS = 60_000
+
+export class AdmitProtocol {
+  readonly #host: Host
+  readonly #source: AdmitSource
+  readonly #sync: SyncSource
+  readonly #log: Logger
+  readonly #readTimeoutMs: number
+  readonly #onJoined: (org: string) => void
+  readonly #busy = new Set<string>()
+  readonly #requests = new Map<string, { start: number; count: number }>()
+  #stopped = new AbortController()
+
+  constructor(init: AdmitProtocolInit) {
+    this.#host = init.host
+    this.#source = init.source
+    this.#sync = init.sync
+    this.#log = init.log ?? silentLogger
+    this.#readTimeoutMs = init.readTimeoutMs ?? 10_000
+    this.#onJoined = init.onJoined ?? (() => {})
+  }
+
+  async start(): Promise<void> {
+    await this.#host.libp2p.handle(
+      ADMIT_PROTOCOL,
+      (stream, connection) => void this.#serve(stream, connection),
+      {
+        maxInboundStreams: 4,
+      },
+    )
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped.abort()
+    await this.#host.libp2p.unhandle(ADMIT_PROTOCOL).catch(() => {})
+  }
+
+  /**
+   * Asks the node at `addr` to admit this node into `org` with the packed join request;
+   * once admitted, fetches the org from it. Throws if the node cannot be reached or
+   * breaks the protocol; a refusal is an answer.
+   */
+  async join(addr: string, org: string, request: Uint8Array, signal: AbortSignal): Promise<AdmitAnswer> {
+    const { multiaddr } = await import('@multiformats/multiaddr')
+    // Reaching the node and its answer are quick or not at all; the fetch may take long.
+    const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])
+    const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal: ask })
+    const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
+    const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
+    await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
+    const answer = await readAdmitMessage(lp, ask)
+    await stream.close({ signal: ask }).catch(() => {})
+    if (answer.t === 'no') return { ok: false, code: answer.code, reason: answer.reason }
+    if (answer.t !== 'ok') throw new AdmitProtocolError('expected an answer')
+    const sync = await conn.newStream(SYNC_PROTOCOL, { signal })
+    const summary = await requestSync(sync, org, this.#sync, { signal })
+    this.#log.info(
+      { org, peer: conn.remotePeer.toString(), entries: summary.accepted },
+      'admitted; org fetched',
+    )
+    this.#onJoined(org)
+    return { ok: true }
+  }
+
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
+    const key = memberKeyOf(connection.remotePeer)
+    const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
+    const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(this.#readTimeoutMs)])
+    const answer = async (m: AdmitMessage) => {
+      await lp.write(encodeAdmitMessage(m), { signal: this.#stopped.signal }).catch(() => {})
+      await stream
+        .close({ signal: AbortSignal.timeout(5_000) })
+        .catch(() => stream.abort(new Error('closed')))
+    }
+    // A peer with an exchange under way, or past its rate, is answered `busy` (after its one
+    // bounded frame: the answer must reach it) and its request is not looked at.
+    const refused = key === null || this.#busy.has(peer) || this.#flooding(peer)
+    if (!refused) this.#busy.add(peer)
+    try {
+      const m = await readAdmitMessage(lp, signal)
+      if (m.t !== 'admit') throw new AdmitProtocolError('expected a join request')
+      if (refused) {
+        await answer({ t: 'no', code: 'busy', reason: 'too many join requests; try again later' })
+        return
+      }
+      const a = await this.#source.admit(m.org, key, m.request)
+      await answer(
+        a.ok ? { t: 'ok' } : { t: 'no', code: a.code, reason: a.reason.slice(0, ADMIT_LIMITS.maxReason) },
+      )
+    } catch (err) {
+      this.#log.debug({ peer, err: (err as Error).message }, 'join request failed')
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      if (!refused) this.#busy.delete(peer)
+    }
+  }
+
+  #flooding(peer: string): boolean {
+    const now = Date.now()
+    let w = this.#requests.get(peer)
+    if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
+      if (this.#requests.size > 1024) this.#requests.clear()
+      w = { start: now, count: 0 }
+      this.#requests.set(peer, w)
+    }
+    return ++w.count > REQUESTS_PER_WINDOW
+  }
+}
+
+const BAD_FRAME = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
+
+async function readAdmitMessage(lp: ReturnType<typeof lpStream>, signal: AbortSignal): Promise<AdmitMessage> {
+  let frame: Uint8Array
+  try {
+    frame = (await lp.read({ signal })).subarray()
+  } catch (err) {
+    if (BAD_FRAME.has((err as Error).name))
+      throw new AdmitProtocolError(`malformed frame: ${(err as Error).message}`)
+    throw err
+  }
+  return decodeAdmitMessage(frame)
+}
