@@ -7,6 +7,7 @@
 import * as A from '@automerge/automerge'
 import type { ChangeHash } from '../../crdt/index.ts'
 import { AuthState } from './auth-state.ts'
+import type { Membership } from './membership.ts'
 import { type Container, containerIndex, type RosterDoc } from './roster-schema.ts'
 
 const CACHE_LIMIT = 4096
@@ -20,9 +21,29 @@ export class AuthIndex {
   private readonly deps: AuthIndexDeps
   private readonly states = new Map<string, AuthState>()
   private readonly containers = new Map<string, Map<string, Container>>()
+  /** Removals that hold (rule 5), once the domain has wired them; null reads Automerge's views. */
+  private resolver: Membership | null = null
 
   constructor(deps: AuthIndexDeps) {
     this.deps = deps
+  }
+
+  get membership(): Membership | null {
+    return this.resolver
+  }
+
+  useMembership(membership: Membership): void {
+    this.resolver = membership
+  }
+
+  /**
+   * The org's current state as views and decisions read it: without the changes of
+   * members past their recorded heads (rule 5). Null when the roster is not held.
+   */
+  async current(orgId: string): Promise<AuthState | null> {
+    if (this.resolver !== null) return this.resolver.current(orgId)
+    const doc = await this.deps.roster(orgId)
+    return doc === null ? null : this.stateAt(orgId, A.getHeads(doc) as ChangeHash[])
   }
 
   /** The state at `heads` if it is cached (a lookup, no waiting). */

@@ -157,6 +157,27 @@ export class AuthState {
     return new AuthState(tables)
   }
 
+  /**
+   * This state with `member` holding `rank` (null: no rank): how an entry past a recorded
+   * head is judged when a rank change took rights away (rule 5).
+   */
+  withRank(member: MemberKey | string, rank: string | null): AuthState {
+    const container: Container = { kind: 'member', field: 'mRank', bucket: bucketOf(member) }
+    const pred = this.visible(container, member)
+    const op: StateOp =
+      rank === null
+        ? { id: '0@overlay', container, key: member, action: 'del', value: null, pred }
+        : { id: '0@overlay', container, key: member, action: 'set', value: rank, pred }
+    return this.apply([op])
+  }
+
+  /** This state with `member` removed (kicked). */
+  withoutMember(member: MemberKey | string): AuthState {
+    const container: Container = { kind: 'member', field: 'kicked', bucket: bucketOf(member) }
+    const pred = this.visible(container, member)
+    return this.apply([{ id: '0@overlay', container, key: member, action: 'set', value: 0, pred }])
+  }
+
   private get(name: TableName, key: string): Scalar | undefined {
     const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : name
     return winner(this.tables.get(table)?.get(key))

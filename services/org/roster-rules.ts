@@ -153,6 +153,9 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
   switch (c.field) {
     case 'mRank': {
       if (self) return 'you cannot change your own rank'
+      // Removing or re-ranking a member records their chain head (rule 5).
+      if (state.rankOf(target) !== undefined && headOf(ops, target) === undefined)
+        return "changing a member's rank must record their chain head (mHead)"
       if (op.action === 'del') {
         if (!state.can(author, 'members:manage')) return 'removing a member needs members:manage'
         return targetLevel >= myLevel ? 'that member is at or above your own level' : null
@@ -166,6 +169,16 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       if (!state.can(author, 'ranks:assign')) return 'assigning ranks needs ranks:assign'
       return targetLevel >= myLevel ? 'that member is at or above your own level' : null
     }
+    case 'mHead': {
+      if (op.action !== 'set') return 'a recorded chain head is never deleted'
+      const decides = ops.some(
+        (o) =>
+          o.key === target &&
+          o.container.kind === 'member' &&
+          (o.container.field === 'mRank' || (o.container.field === 'kicked' && o.action === 'set')),
+      )
+      return decides ? null : 'mHead is recorded only with a removal or a rank change of that member'
+    }
     case 'mHandle':
       if (self) return null
       if (!state.can(author, 'members:manage')) return "changing another member's handle needs members:manage"
@@ -176,11 +189,14 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       if (!state.can(author, 'members:manage')) return `${c.field} needs members:manage`
       return !self && targetLevel >= myLevel ? 'that member is at or above your own level' : null
     case 'kicked': {
-      if (self) return 'you cannot remove yourself this way'
       if (op.action === 'set') {
+        if (headOf(ops, target) !== op.value) return 'a removal must record the same chain head in mHead'
+        // Leaving: the member's own entry is the last one that counts.
+        if (self) return op.value === input.entry.seq ? null : 'leaving records your own entry as your last'
         if (!state.can(author, 'members:kick')) return 'removing a member needs members:kick'
         return targetLevel >= myLevel ? 'that member is at or above your own level' : null
       }
+      if (self) return 'you cannot re-admit yourself'
       if (!state.can(author, 'members:manage')) return 're-admitting a member needs members:manage'
       const rank = state.rankOf(target)
       return rank !== undefined && (state.rank(rank)?.level ?? 0) >= myLevel
@@ -188,6 +204,18 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
         : null
     }
   }
+}
+
+/** The chain head a change records for `member` (mHead), if it records one. */
+function headOf(ops: readonly StateOp[], member: string): Scalar | undefined {
+  const op = ops.find(
+    (o) =>
+      o.key === member &&
+      o.container.kind === 'member' &&
+      o.container.field === 'mHead' &&
+      o.action === 'set',
+  )
+  return op?.value
 }
 
 /** A newcomer's join: exactly their own member fields and the invite marked used, under a valid invite. */
