@@ -225,7 +225,7 @@ export class FleetService {
   /** One ship, as its owner sees it. */
   async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
     const doc = await this.hangar(orgId, this.owner(owner))
-    const record = doc?.ships[id]
+    const record = doc?.ships?.[id]
     if (doc === null || record === undefined)
       throw new InvalidInputError('ship', `no ship ${id} in that hangar`)
     return shipView(record, this.owner(owner))

@@ -276,7 +276,13 @@ export class OperationsService {
     await this.roster(orgId)
     const now = this.now()
     const views: OperationView[] = []
-    for (const id of await this.ids(orgId)) views.push(operationView(await this.viewDoc(orgId, id)))
+    for (const id of await this.ids(orgId)) {
+      const doc = await this.viewDoc(orgId, id).catch((err: unknown) => {
+        if (err instanceof OperationNotFoundError) return null
+        throw err
+      })
+      if (doc !== null) views.push(operationView(doc))
+    }
     const upcoming = (o: OperationView) =>
       o.endsAt > now && o.status !== 'completed' && o.status !== 'cancelled'
     const byTime = (a: OperationView, b: OperationView) =>
@@ -297,10 +303,12 @@ export class OperationsService {
     const events = []
     for (const id of ids) {
       const doc = await this.doc(orgId, id)
-      events.push({
-        op: operationView(await this.viewDoc(orgId, id)),
-        sequence: A.getChangesMetaSince(doc, []).length - 1,
+      const view = await this.viewDoc(orgId, id).catch((err: unknown) => {
+        if (err instanceof OperationNotFoundError && options.opIds === undefined) return null
+        throw err
       })
+      if (view === null) continue
+      events.push({ op: operationView(view), sequence: A.getChangesMetaSince(doc, []).length - 1 })
     }
     events.sort((a, b) => a.op.scheduledAt - b.op.scheduledAt)
     const name = `${text(roster.org.name) ?? orgId} operations`
@@ -346,6 +354,8 @@ export class OperationsService {
   private async viewDoc(orgId: string, id: string): Promise<A.Doc<OperationDoc>> {
     const doc = await this.doc(orgId, id)
     const tree = await this.auth.membership?.view(orgId, opDocId(orgId, id), doc as A.Doc<unknown>)
+    // Made by a change that has no effect: the operation does not exist.
+    if (tree !== undefined && tree !== null && tree.schema === undefined) throw new OperationNotFoundError(id)
     return (tree ?? doc) as A.Doc<OperationDoc>
   }
 
