@@ -2,16 +2,20 @@
  * The membership resolver (rule 5 of DESIGN, strong removal as @localfirst/auth does it).
  * A removal, a leave or a rank change records the member's chain head; that member's
  * entries past it, in any document of the org, whatever roster heads they claim, are
- * judged with the reduced rights, and those that fail are masked: every view the
- * services read is a function of the set of changes without them (see causal-fold.ts),
- * so nodes that applied such an entry before they heard of the removal agree with nodes
- * that heard first. Concurrent removals are decided by seniority (the author's rank level
- * at the removal's deps, then member key, then change hash); a removal whose own change
- * is masked, or that would mask a removal already decided, has no effect.
+ * judged with the reduced rights, and those that fail are masked: the authorization
+ * state (current, and at any roster heads a change is judged at) and every view the
+ * services read are functions of the set of changes without them (causal-fold.ts), so a
+ * node that applied such an entry before it heard of the removal agrees with one that
+ * heard first. Entries made knowing of the removal (their claimed heads descend from it)
+ * were judged on receipt already.
+ *
+ * Concurrent removals are decided by seniority: the author's rank level at the removal's
+ * deps, then member key, then change hash. A removal whose own change is masked, or that
+ * would mask a removal already decided, has no effect (two officers kicking each other:
+ * exactly one kick holds, the same everywhere).
  *
  * Only orgs whose roster records a head (`mHead`) need any of this; the others read
- * Automerge's own views. Results are cached by roster heads and the removed members'
- * chain heads.
+ * Automerge's own state and documents.
  */
 import * as A from '@automerge/automerge'
 import {
@@ -25,23 +29,30 @@ import {
   parseDocId,
   type Verdict,
 } from '../../crdt/index.ts'
-
-export type { MaskedEntry } from '../org/membership.ts'
-
 import { validateHangar } from '../fleet/hangar-rules.ts'
 import { validateLicenseDoc } from '../licensing/license-doc.ts'
 import { validateOperation } from '../operations/op-rules.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { AuthState, type Scalar, type StateOp } from '../org/auth-state.ts'
+import type { AuthState } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
 import { judgeRosterChange } from '../org/roster-rules.ts'
-import type { Container, RosterDoc } from '../org/roster-schema.ts'
-import { type DecodedChange, decodeAll, foldChanges, opId } from './causal-fold.ts'
+import type { RosterDoc } from '../org/roster-schema.ts'
+import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
 import { OverlayAuth } from './overlay-auth.ts'
-import { eventsOf, type RemovalEvent } from './removal-events.ts'
+import type { RemovalEvent } from './removal-events.ts'
+import {
+  ancestors,
+  claimedDeps,
+  descends,
+  foldState,
+  type RosterHistory,
+  rosterHistory,
+} from './roster-history.ts'
+
+export type { MaskedEntry } from '../org/membership.ts'
 
 export interface Resolution {
-  /** The org's authorization state without masked changes: what current views and decisions read. */
+  /** The org's current authorization state without masked changes. */
   readonly state: AuthState
   /** Masked change hashes per document. */
   readonly masked: ReadonlyMap<DocId, ReadonlySet<string>>
@@ -53,25 +64,59 @@ export interface MembershipResolverDeps {
   readonly auth: AuthIndex
 }
 
-interface RosterHistory {
-  readonly key: string
-  readonly order: readonly DecodedChange[]
-  readonly byHash: ReadonlyMap<string, DecodedChange>
-  readonly events: readonly (RemovalEvent & { readonly seniority: number })[]
-  readonly containers: ReadonlyMap<string, Container>
+/** The removals that hold at some roster heads, and the roster entries they mask. */
+interface RosterVerdict {
+  readonly held: readonly RemovalEvent[]
+  readonly masked: ReadonlySet<string>
+  readonly found: readonly MaskedEntry[]
 }
+
+const MEMO_LIMIT = 8192
 
 export class MembershipResolver implements Membership {
   private readonly deps: MembershipResolverDeps
   private readonly histories = new Map<string, RosterHistory>()
   private readonly resolutions = new Map<string, { key: string; resolution: Resolution }>()
   private readonly views = new Map<DocId, { key: string; tree: Record<string, unknown> }>()
+  /** Verdicts that never change: whether an entry passes with a rank, whether heads descend from a change. */
+  private readonly memo = new Map<string, boolean>()
 
   constructor(deps: MembershipResolverDeps) {
     this.deps = deps
   }
 
-  /** The org's resolution, or null when this node does not hold its roster. */
+  async current(orgId: string): Promise<AuthState | null> {
+    return (await this.resolve(orgId))?.state ?? null
+  }
+
+  async maskedDocs(orgId: string): Promise<ReadonlySet<DocId>> {
+    return new Set((await this.resolve(orgId))?.masked.keys() ?? [])
+  }
+
+  async flagged(orgId: string): Promise<readonly MaskedEntry[]> {
+    return (await this.resolve(orgId))?.flagged ?? []
+  }
+
+  /**
+   * The state at roster `heads` without masked changes, or null when nothing there is
+   * masked (then Automerge's state at those heads is the state). What `AuthIndex.stateAt`
+   * asks, so changes are judged on it too.
+   */
+  async stateAt(
+    orgId: string,
+    roster: A.Doc<RosterDoc>,
+    heads: readonly ChangeHash[],
+  ): Promise<AuthState | null> {
+    if (!recordsHeads(roster)) return null
+    const history = await this.history(orgId, roster)
+    if (history === null) return null
+    const scope = ancestors(heads, history.byHash)
+    if (!history.events.some((e) => scope.has(e.change))) return null
+    const verdict = await this.judgeRoster(orgId, history, scope)
+    return verdict.masked.size === 0 ? null : foldState(history, verdict.masked, scope)
+  }
+
+  /** The org's current resolution, or null when this node does not hold its roster. */
   async resolve(orgId: string): Promise<Resolution | null> {
     const roster = await this.roster(orgId)
     if (roster === null) return null
@@ -85,24 +130,12 @@ export class MembershipResolver implements Membership {
     const chains = this.deps.store().chains
     const targets = [...new Set(history.events.map((e) => e.target))].sort()
     const seqs = await Promise.all(targets.map(async (t) => (await chains.head(t))?.seq ?? 0))
-    const key = `${history.key}|${seqs.join(',')}`
+    const key = `${[...heads].sort().join(',')}|${seqs.join(',')}`
     const hit = this.resolutions.get(orgId)
     if (hit?.key === key) return hit.resolution
-    const resolution = await this.compute(orgId, history)
+    const resolution = await this.compute(orgId, history, heads)
     this.resolutions.set(orgId, { key, resolution })
     return resolution
-  }
-
-  async current(orgId: string): Promise<AuthState | null> {
-    return (await this.resolve(orgId))?.state ?? null
-  }
-
-  async maskedDocs(orgId: string): Promise<ReadonlySet<DocId>> {
-    return new Set((await this.resolve(orgId))?.masked.keys() ?? [])
-  }
-
-  async flagged(orgId: string): Promise<readonly MaskedEntry[]> {
-    return (await this.resolve(orgId))?.flagged ?? []
   }
 
   /**
@@ -120,77 +153,15 @@ export class MembershipResolver implements Membership {
     return tree
   }
 
-  private async roster(orgId: string): Promise<A.Doc<RosterDoc> | null> {
-    const id = parseDocId(`org:${orgId}`)
-    const store = this.deps.store()
-    return (await store.has(id)) ? store.get<RosterDoc>(id) : null
-  }
-
-  private async history(orgId: string, roster: A.Doc<RosterDoc>): Promise<RosterHistory | null> {
-    const key = [...A.getHeads(roster)].sort().join(',')
-    const hit = this.histories.get(orgId)
-    if (hit?.key === key) return hit
-    const containers = await this.deps.auth.containersOf(orgId, roster)
-    if (containers === null) return null
-    const order = decodeAll(roster as A.Doc<unknown>)
-    const events: (RemovalEvent & { seniority: number })[] = []
-    for (const change of order) {
-      for (const e of eventsOf(change, containers)) {
-        const at = await this.deps.auth.stateAt(orgId, change.deps as ChangeHash[])
-        events.push({ ...e, seniority: at?.levelOf(e.author) ?? 0 })
-      }
-    }
-    events.sort(
-      (a, b) =>
-        b.seniority - a.seniority ||
-        cmp(a.author, b.author) ||
-        cmp(a.change, b.change) ||
-        cmp(a.target, b.target),
-    )
-    const history = {
-      key,
-      order,
-      byHash: new Map(order.map((c) => [c.hash as string, c])),
-      events,
-      containers,
-    }
-    this.histories.set(orgId, history)
-    return history
-  }
-
-  private async compute(orgId: string, history: RosterHistory): Promise<Resolution> {
-    const rosterDoc = parseDocId(`org:${orgId}`)
-    const maskedChanges = new Set<string>()
-    const held = new Set<string>()
-    const flagged = new Map<string, MaskedEntry>()
-    for (const e of history.events) {
-      if (maskedChanges.has(e.change)) continue // its author had lost the right to make it
-      const found: MaskedEntry[] = []
+  private async compute(orgId: string, history: RosterHistory, heads: ChangeHash[]): Promise<Resolution> {
+    const verdict = await this.judgeRoster(orgId, history, null)
+    const flagged = new Map(verdict.found.map((m) => [`${m.author}!${m.seq}`, m]))
+    // The removals that hold mask the member's entries in the org's other documents too.
+    for (const e of verdict.held) {
       for (const entry of await this.entriesPast(orgId, e.target, e.cutoff)) {
-        const claimed =
-          entry.doc === rosterDoc
-            ? claimedDeps(entry, history.byHash)
-            : (entry.authHeads as readonly string[])
-        if (descends(claimed, e.change, history.byHash)) continue // made knowing of it: judged on receipt
-        if (e.effect.kind === 'rank' && (await this.passes(orgId, entry, e.effect.rank, history))) continue
-        found.push({
-          docId: entry.doc as DocId,
-          author: entry.author,
-          seq: entry.seq,
-          action: entry.action,
-          resource: entry.resource,
-          time: entry.time,
-          changes: entry.changes,
-          removal: e.change,
-          why: e.effect.kind === 'rank' ? 'demoted' : e.effect.kind,
-        })
-      }
-      // Seniority: a later-decided removal never undoes one that holds.
-      if (found.some((m) => m.changes.some((h) => held.has(h)))) continue
-      held.add(e.change)
-      for (const m of found) {
-        for (const h of m.changes) maskedChanges.add(h)
-        if (!flagged.has(`${m.author}!${m.seq}`)) flagged.set(`${m.author}!${m.seq}`, m)
+        if (entry.doc === `org:${orgId}` || flagged.has(`${entry.author}!${entry.seq}`)) continue
+        if (await this.stands(orgId, entry, entry.authHeads as readonly string[], e, history)) continue
+        flagged.set(`${entry.author}!${entry.seq}`, masking(entry, e))
       }
     }
     const masked = new Map<DocId, Set<string>>()
@@ -202,9 +173,103 @@ export class MembershipResolver implements Membership {
       }
       for (const h of m.changes) set.add(h)
     }
-    const state = effectiveState(history, maskedChanges)
+    const state =
+      verdict.masked.size === 0
+        ? await this.deps.auth.stateAt(orgId, heads)
+        : foldState(history, verdict.masked, null)
     const list = [...flagged.values()].sort((a, b) => cmp(a.author, b.author) || a.seq - b.seq)
-    return { state, masked, flagged: list }
+    return { state: state ?? foldState(history, verdict.masked, null), masked, flagged: list }
+  }
+
+  /** Decides which removals in `scope` (null: the whole roster) hold, and the roster entries they mask. */
+  private async judgeRoster(
+    orgId: string,
+    history: RosterHistory,
+    scope: ReadonlySet<string> | null,
+  ): Promise<RosterVerdict> {
+    const rosterDoc = `org:${orgId}`
+    const events: (RemovalEvent & { seniority: number })[] = []
+    for (const e of history.events) {
+      if (scope !== null && !scope.has(e.change)) continue
+      const change = history.byHash.get(e.change) as DecodedChange
+      const at = await this.deps.auth.stateAt(orgId, change.deps as ChangeHash[])
+      events.push({ ...e, seniority: at?.levelOf(e.author) ?? 0 })
+    }
+    events.sort(
+      (a, b) =>
+        b.seniority - a.seniority ||
+        cmp(a.author, b.author) ||
+        cmp(a.change, b.change) ||
+        cmp(a.target, b.target),
+    )
+    const masked = new Set<string>()
+    const held = new Set<string>()
+    const heldEvents: RemovalEvent[] = []
+    const found: MaskedEntry[] = []
+    for (const e of events) {
+      if (masked.has(e.change)) continue // its author had lost the right to make it
+      const mine: MaskedEntry[] = []
+      for (const entry of await this.entriesPast(orgId, e.target, e.cutoff)) {
+        if (entry.doc !== rosterDoc) continue
+        if (scope !== null && !entry.changes.every((h) => scope.has(h))) continue
+        if (await this.stands(orgId, entry, claimedDeps(entry, history.byHash), e, history)) continue
+        mine.push(masking(entry, e))
+      }
+      // Seniority: a removal decided later never undoes one that holds.
+      if (mine.some((m) => m.changes.some((h) => held.has(h)))) continue
+      held.add(e.change)
+      heldEvents.push(e)
+      for (const m of mine) {
+        for (const h of m.changes) masked.add(h)
+        found.push(m)
+      }
+    }
+    return { held: heldEvents, masked, found }
+  }
+
+  /** Whether an entry past `e`'s recorded head keeps its effect: made knowing of `e`, or allowed under it. */
+  private async stands(
+    orgId: string,
+    entry: Entry,
+    claimed: readonly string[],
+    e: RemovalEvent,
+    history: RosterHistory,
+  ): Promise<boolean> {
+    const knew = `d|${e.change}|${[...claimed].sort().join(',')}`
+    let descendsFrom = this.memo.get(knew)
+    if (descendsFrom === undefined) {
+      descendsFrom = descends(claimed, e.change, history.byHash)
+      this.remember(knew, descendsFrom)
+    }
+    if (descendsFrom) return true // judged on receipt, with the removal in view
+    if (e.effect.kind !== 'rank') return false
+    const key = `p|${entry.hash}|${e.effect.rank}`
+    const hit = this.memo.get(key)
+    if (hit !== undefined) return hit
+    const ok = await this.passes(orgId, entry, e.effect.rank, history)
+    this.remember(key, ok)
+    return ok
+  }
+
+  private remember(key: string, value: boolean): void {
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear()
+    this.memo.set(key, value)
+  }
+
+  private async roster(orgId: string): Promise<A.Doc<RosterDoc> | null> {
+    const id = parseDocId(`org:${orgId}`)
+    const store = this.deps.store()
+    return (await store.has(id)) ? store.get<RosterDoc>(id) : null
+  }
+
+  private async history(orgId: string, roster: A.Doc<RosterDoc>): Promise<RosterHistory | null> {
+    const hit = this.histories.get(orgId)
+    if (hit?.doc === roster) return hit
+    const containers = await this.deps.auth.containersOf(orgId, roster)
+    if (containers === null) return null
+    const history = rosterHistory(roster, containers, hit)
+    this.histories.set(orgId, history)
+    return history
   }
 
   /** `member`'s entries past `cutoff` that touch a document of this org. */
@@ -252,10 +317,25 @@ export class MembershipResolver implements Membership {
       changes,
       changeBytes: changeBytes as Uint8Array[],
       origin: 'remote',
+      // The document as it was before the entry (what the rules judged it on at receipt).
       doc: first.deps.length === 0 ? A.init() : A.clone(A.view(doc, first.deps)),
       prior: [],
     }
     return (await judgeWith(ctx, auth)).ok
+  }
+}
+
+function masking(entry: Entry, e: RemovalEvent): MaskedEntry {
+  return {
+    docId: entry.doc as DocId,
+    author: entry.author,
+    seq: entry.seq,
+    action: entry.action,
+    resource: entry.resource,
+    time: entry.time,
+    changes: entry.changes,
+    removal: e.change,
+    why: e.effect.kind === 'rank' ? 'demoted' : e.effect.kind,
   }
 }
 
@@ -282,55 +362,6 @@ function inOrg(docId: string, orgId: string): boolean {
     docId.startsWith(`hangar:${orgId}.`) ||
     docId.startsWith(`op:${orgId}.`)
   )
-}
-
-/** The roster heads a roster entry was made at: its changes' deps outside the entry. */
-function claimedDeps(entry: Entry, byHash: ReadonlyMap<string, DecodedChange>): string[] {
-  const own = new Set<string>(entry.changes)
-  const out = new Set<string>()
-  for (const h of entry.changes) for (const d of byHash.get(h)?.deps ?? []) if (!own.has(d)) out.add(d)
-  return [...out]
-}
-
-/** Whether `target` is `heads` or in their causal past. */
-function descends(
-  heads: readonly string[],
-  target: string,
-  byHash: ReadonlyMap<string, DecodedChange>,
-): boolean {
-  const seen = new Set<string>()
-  const stack = [...heads]
-  while (stack.length > 0) {
-    const h = stack.pop() as string
-    if (h === target) return true
-    if (seen.has(h)) continue
-    seen.add(h)
-    for (const d of byHash.get(h)?.deps ?? []) stack.push(d)
-  }
-  return false
-}
-
-/** The authorization state folded over the roster's changes without the masked ones. */
-function effectiveState(history: RosterHistory, masked: ReadonlySet<string>): AuthState {
-  const ops: StateOp[] = []
-  for (const change of history.order) {
-    if (masked.has(change.hash as string)) continue
-    for (const [i, raw] of change.ops.entries()) {
-      const op = raw as { action: string; obj: string; key?: unknown; value?: unknown; pred?: string[] }
-      const container = history.containers.get(op.obj)
-      if (container === undefined || typeof op.key !== 'string') continue
-      if (op.action !== 'set' && op.action !== 'del') continue
-      ops.push({
-        id: opId(change, i),
-        container,
-        key: op.key,
-        action: op.action,
-        value: op.action === 'set' ? (op.value as Scalar) : null,
-        pred: op.pred ?? [],
-      })
-    }
-  }
-  return AuthState.empty().apply(ops)
 }
 
 function cmp(a: string, b: string): number {

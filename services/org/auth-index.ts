@@ -1,6 +1,7 @@
 /**
  * The authorization state of an org at given roster heads: a cached lookup, never a
- * replay. A change with one parent gets its state from the parent's (cached when the
+ * replay. Where removals mask changes (rule 5), the state is the membership resolver's,
+ * without them: changes are judged on what removals left, never on what they took away. A change with one parent gets its state from the parent's (cached when the
  * parent was judged) plus its own ops; anything else is read once from a historical
  * view of the roster and cached.
  */
@@ -61,7 +62,9 @@ export class AuthIndex {
     if (doc === null || !A.hasHeads(doc, [...heads])) return null
     const containers = await this.containersOf(orgId, doc)
     if (containers === null) return null
-    const state = AuthState.fromDoc(doc, containers, heads)
+    // Without the changes of members past their recorded heads (rule 5), where there are any.
+    const masked = this.resolver === null ? null : await this.resolver.stateAt(orgId, doc, heads)
+    const state = masked ?? AuthState.fromDoc(doc, containers, heads)
     this.remember(orgId, heads, state)
     return state
   }

@@ -6,6 +6,7 @@
 import type * as A from '@automerge/automerge'
 import type { ChangeHash, DocId, MemberKey } from '../../crdt/index.ts'
 import type { AuthState } from './auth-state.ts'
+import type { RosterDoc } from './roster-schema.ts'
 
 /** An entry that has no effect: its author had lost the rights it used. */
 export interface MaskedEntry {
@@ -23,6 +24,11 @@ export interface MaskedEntry {
 }
 
 export interface Membership {
+  /**
+   * The state at roster `heads` without masked changes, or null when nothing there is
+   * masked (Automerge's state at those heads is then the state).
+   */
+  stateAt(orgId: string, roster: A.Doc<RosterDoc>, heads: readonly ChangeHash[]): Promise<AuthState | null>
   /** The org's current state without masked changes, or null when the roster is not held. */
   current(orgId: string): Promise<AuthState | null>
   /** A document as views read it: null when nothing in it is masked, else its tree without them. */

@@ -178,6 +178,10 @@ describe('removal that holds', () => {
     expect(v.removed).toEqual([true, false])
     expect(v.members.find((m) => m.key === B)?.rank).toBe('captain')
     expect(v.ships).toEqual([])
+    // The kick that lost has no effect on judging either: B, whom it named, writes on, accepted everywhere.
+    const ship = await b.fleet.addShip(org.id, { model: 'Hammerhead', manufacturer: 'Aegis' })
+    expect((await sync(b, witness)).rejected).toEqual([])
+    expect((await witness.fleet.ships(org.id)).map((s) => s.id)).toEqual([ship.id])
     expect(v.flagged.map((f) => f.split(' ').slice(1).join(' ')).sort()).toEqual(
       [
         `${(await a.store.chains.head(A))?.seq} ship.add removed`,
