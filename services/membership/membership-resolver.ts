@@ -35,6 +35,7 @@ import { validateOperation } from '../operations/op-rules.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
+import { within } from '../org/permissions.ts'
 import { judgeRosterChange } from '../org/roster-rules.ts'
 import type { RosterDoc } from '../org/roster-schema.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
@@ -78,6 +79,8 @@ export class MembershipResolver implements Membership {
   private readonly histories = new Map<string, RosterHistory>()
   private readonly resolutions = new Map<string, { key: string; resolution: Resolution }>()
   private readonly views = new Map<DocId, { key: string; tree: Record<string, unknown> }>()
+  /** Decoded entries of removed or re-ranked members, from some seq on. */
+  private readonly entries = new Map<MemberKey, { from: number; upTo: number; list: Entry[] }>()
   /** Verdicts that never change: whether an entry passes with a rank, whether heads descend from a change. */
   private readonly memo = new Map<string, boolean>()
 
@@ -193,6 +196,7 @@ export class MembershipResolver implements Membership {
       if (scope !== null && !scope.has(e.change)) continue
       const change = history.byHash.get(e.change) as DecodedChange
       const at = await this.deps.auth.stateAt(orgId, change.deps as ChangeHash[])
+      if (at !== null && e.effect.kind === 'rank' && !takesAway(at, e.target, e.effect.rank)) continue
       events.push({ ...e, seniority: at?.levelOf(e.author) ?? 0 })
     }
     events.sort(
@@ -272,15 +276,26 @@ export class MembershipResolver implements Membership {
     return history
   }
 
-  /** `member`'s entries past `cutoff` that touch a document of this org. */
+  /**
+   * `member`'s entries past `cutoff` that touch a document of this org. Entries never
+   * change once stored, so each is read and decoded once; later calls read only new ones.
+   */
   private async entriesPast(orgId: string, member: MemberKey, cutoff: number): Promise<Entry[]> {
-    const out: Entry[] = []
-    for await (const signed of this.deps.store().chains.entries(member, { from: cutoff + 1 })) {
-      const d = decodeEntry(signed)
-      if (d.ok && d.entry.doc !== null && d.entry.changes.length > 0 && inOrg(d.entry.doc, orgId))
-        out.push(d.entry)
+    let cached = this.entries.get(member)
+    if (cached === undefined || cached.from > cutoff + 1) {
+      cached = { from: cutoff + 1, upTo: cutoff, list: [] }
+      this.entries.set(member, cached)
     }
-    return out
+    const head = (await this.deps.store().chains.head(member))?.seq ?? 0
+    if (head > cached.upTo) {
+      for await (const signed of this.deps.store().chains.entries(member, { from: cached.upTo + 1 })) {
+        const d = decodeEntry(signed)
+        if (!d.ok) continue
+        cached.upTo = Math.max(cached.upTo, d.entry.seq)
+        if (d.entry.doc !== null && d.entry.changes.length > 0) cached.list.push(d.entry)
+      }
+    }
+    return cached.list.filter((e) => e.seq > cutoff && inOrg(e.doc as string, orgId))
   }
 
   /** Whether an entry is allowed with its author holding `rank` at the heads it claims. */
@@ -323,6 +338,17 @@ export class MembershipResolver implements Membership {
     }
     return (await judgeWith(ctx, auth)).ok
   }
+}
+
+/** Whether moving `member` to `rank` takes a permission or level away (a promotion masks nothing). */
+function takesAway(state: AuthState, member: MemberKey, rank: string): boolean {
+  const before = state.rankOf(member)
+  if (before === undefined || !state.isMember(member)) return false
+  const was = state.rank(before)
+  const now = state.rank(rank)
+  if (was === undefined) return false
+  if (now === undefined || now.level < was.level) return true
+  return !within(was.grants, now.grants)
 }
 
 function masking(entry: Entry, e: RemovalEvent): MaskedEntry {
