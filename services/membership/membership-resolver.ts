@@ -19,7 +19,6 @@
  */
 import * as A from '@automerge/automerge'
 import {
-  type ChangeContext,
   type ChangeHash,
   type DocId,
   type DocumentStore,
@@ -27,19 +26,14 @@ import {
   type Entry,
   type MemberKey,
   parseDocId,
-  type Verdict,
 } from '../../crdt/index.ts'
-import { validateHangar } from '../fleet/hangar-rules.ts'
-import { validateLicenseDoc } from '../licensing/license-doc.ts'
-import { validateOperation } from '../operations/op-rules.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
 import { within } from '../org/permissions.ts'
-import { judgeRosterChange } from '../org/roster-rules.ts'
 import type { RosterDoc } from '../org/roster-schema.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
-import { OverlayAuth } from './overlay-auth.ts'
+import { passesWithRank } from './rejudge.ts'
 import type { RemovalEvent } from './removal-events.ts'
 import {
   ancestors,
@@ -79,6 +73,8 @@ export class MembershipResolver implements Membership {
   private readonly histories = new Map<string, RosterHistory>()
   private readonly resolutions = new Map<string, { key: string; resolution: Resolution }>()
   private readonly views = new Map<DocId, { key: string; tree: Record<string, unknown> }>()
+  /** Effective recorded heads, per removal. */
+  private readonly cutoffs = new Map<string, number>()
   /** Decoded entries of removed or re-ranked members, from some seq on. */
   private readonly entries = new Map<MemberKey, { from: number; upTo: number; list: Entry[] }>()
   /** Verdicts that never change: whether an entry passes with a rank, whether heads descend from a change. */
@@ -212,8 +208,9 @@ export class MembershipResolver implements Membership {
     const found: MaskedEntry[] = []
     for (const e of events) {
       if (masked.has(e.change)) continue // its author had lost the right to make it
+      const cutoff = await this.cutoffOf(orgId, e, history)
       const mine: MaskedEntry[] = []
-      for (const entry of await this.entriesPast(orgId, e.target, e.cutoff)) {
+      for (const entry of await this.entriesPast(orgId, e.target, cutoff)) {
         if (entry.doc !== rosterDoc) continue
         if (scope !== null && !entry.changes.every((h) => scope.has(h))) continue
         if (await this.stands(orgId, entry, claimedDeps(entry, history.byHash), e, history)) continue
@@ -222,13 +219,35 @@ export class MembershipResolver implements Membership {
       // Seniority: a removal decided later never undoes one that holds.
       if (mine.some((m) => m.changes.some((h) => held.has(h)))) continue
       held.add(e.change)
-      heldEvents.push(e)
+      heldEvents.push({ ...e, cutoff })
       for (const m of mine) {
         for (const h of m.changes) masked.add(h)
         found.push(m)
       }
     }
     return { held: heldEvents, masked, found }
+  }
+
+  /**
+   * The head `e` counts from: the recorded one, or later if the remover had already seen
+   * (in the roster it acted on) an entry of the member past it. A remover cannot take
+   * back what its own change shows it knew, and so a removal never masks anything in its
+   * own causal past: the state after a change is the state at its deps plus its ops.
+   */
+  private async cutoffOf(orgId: string, e: RemovalEvent, history: RosterHistory): Promise<number> {
+    const key = `c|${e.change}|${e.target}`
+    const hit = this.cutoffs.get(key)
+    if (hit !== undefined) return hit
+    let past: Set<string> | null = null
+    let cutoff = e.cutoff
+    for (const entry of await this.entriesPast(orgId, e.target, e.cutoff)) {
+      if (entry.doc !== `org:${orgId}`) continue
+      past ??= ancestors([e.change], history.byHash)
+      if (entry.seq > cutoff && entry.changes.some((h) => past?.has(h))) cutoff = entry.seq
+    }
+    if (this.cutoffs.size >= MEMO_LIMIT) this.cutoffs.clear()
+    this.cutoffs.set(key, cutoff)
+    return cutoff
   }
 
   /** Whether an entry past `e`'s recorded head keeps its effect: made knowing of `e`, or allowed under it. */
@@ -250,7 +269,7 @@ export class MembershipResolver implements Membership {
     const key = `p|${entry.hash}|${e.effect.rank}`
     const hit = this.memo.get(key)
     if (hit !== undefined) return hit
-    const ok = await this.passes(orgId, entry, e.effect.rank, history)
+    const ok = await passesWithRank(this.deps, orgId, entry, e.effect.rank, history)
     this.remember(key, ok)
     return ok
   }
@@ -297,47 +316,6 @@ export class MembershipResolver implements Membership {
     }
     return cached.list.filter((e) => e.seq > cutoff && inOrg(e.doc as string, orgId))
   }
-
-  /** Whether an entry is allowed with its author holding `rank` at the heads it claims. */
-  private async passes(orgId: string, entry: Entry, rank: string, history: RosterHistory): Promise<boolean> {
-    const auth = new OverlayAuth(this.deps.auth, entry.author, rank)
-    const docId = entry.doc as DocId
-    if (docId === `org:${orgId}`) {
-      for (const hash of entry.changes) {
-        const change = history.byHash.get(hash)
-        if (change === undefined) return false
-        const state = await auth.stateAt(orgId, change.deps as ChangeHash[])
-        if (state === null) return false
-        const judged = judgeRosterChange({
-          author: entry.author,
-          entry,
-          change,
-          state,
-          containers: history.containers,
-        })
-        if (!judged.ok) return false
-      }
-      return true
-    }
-    const store = this.deps.store()
-    const bytes = await store.changesByHash(docId, entry.changes)
-    const changeBytes = entry.changes.map((h) => bytes.get(h))
-    if (changeBytes.some((b) => b === undefined)) return false
-    const changes = (changeBytes as Uint8Array[]).map((b) => A.decodeChange(b))
-    const doc = await store.get<unknown>(docId)
-    const first = changes[0] as DecodedChange
-    const ctx: ChangeContext = {
-      docId,
-      entry,
-      changes,
-      changeBytes: changeBytes as Uint8Array[],
-      origin: 'remote',
-      // The document as it was before the entry (what the rules judged it on at receipt).
-      doc: first.deps.length === 0 ? A.init() : A.clone(A.view(doc, first.deps)),
-      prior: [],
-    }
-    return (await judgeWith(ctx, auth)).ok
-  }
 }
 
 /** Whether moving `member` to `rank` takes a permission or level away (a promotion masks nothing). */
@@ -363,14 +341,6 @@ function masking(entry: Entry, e: RemovalEvent): MaskedEntry {
     removal: e.change,
     why: e.effect.kind === 'rank' ? 'demoted' : e.effect.kind,
   }
-}
-
-function judgeWith(ctx: ChangeContext, auth: AuthIndex): Verdict | Promise<Verdict> {
-  const type = ctx.docId.slice(0, ctx.docId.indexOf(':'))
-  if (type === 'hangar') return validateHangar(ctx, auth)
-  if (type === 'op') return validateOperation(ctx, auth)
-  if (type === 'license') return validateLicenseDoc(ctx, auth)
-  return { ok: false, reason: `no rules accept ${type} documents` }
 }
 
 /** Whether any member's chain head was ever recorded (never deleted, so visible if ever set). */

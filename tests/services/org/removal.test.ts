@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest'
 import type { ChangeHash, MemberKey } from '../../../crdt/index.ts'
 import type { HangarDoc } from '../../../services/fleet/hangar-schema.ts'
 import { hangarId } from '../../../services/fleet/index.ts'
+import { rosterId } from '../../../services/org/org-service.ts'
+import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts'
 import { enlist, licenseOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
 const replica = useReplicas()
@@ -232,5 +234,30 @@ describe('removal that holds', () => {
     expect(v.removed).toEqual([true])
     expect(v.ships.map((s) => s.id)).toEqual([kept.id])
     expect(v.flagged.map((f) => f.split(' ').slice(2).join(' '))).toEqual(['ship.remove left'])
+  }, 60_000)
+
+  it('a remover cannot take back what it had seen: a recorded head below the roster it acted on counts from there', async () => {
+    const [leader, officer, member] = [await replica(), await replica(true), await replica()]
+    const org = await leader.org.createOrg({ name: 'Lie Org', tag: 'LIE', handle: 'Leader_1' })
+    await enlist(leader, org.id, officer, 'officer', 'Officer_1')
+    await enlist(leader, org.id, member, 'member', 'Member_1')
+    const ship = await member.fleet.addShip(org.id, { model: 'Freelancer', manufacturer: 'MISC' })
+    await member.org.setHandle(org.id, member.signer.memberKey, 'Member_2')
+    await heal([leader, officer, member])
+    // Modified software kicks the member recording head 0, as if it had seen nothing of theirs.
+    const M = member.signer.memberKey
+    await officer.store.change<RosterDoc>(
+      rosterId(org.id),
+      { action: 'member.kick', resource: `member:${org.id}/${M}` },
+      (d) => {
+        ;(d.kicked[bucketOf(M)] as Record<string, number>)[M] = 0
+        ;(d.mHead[bucketOf(M)] as Record<string, number>)[M] = 0
+      },
+    )
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    const v = await views(leader, org.id, [M])
+    expect(v.removed).toEqual([true])
+    expect(v.ships.map((s) => s.id)).toEqual([ship.id])
+    expect(v.flagged).toEqual([])
   }, 60_000)
 })
