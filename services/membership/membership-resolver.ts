@@ -73,6 +73,8 @@ export class MembershipResolver implements Membership {
   private readonly histories = new Map<string, RosterHistory>()
   private readonly resolutions = new Map<string, { key: string; resolution: Resolution }>()
   private readonly views = new Map<DocId, { key: string; tree: Record<string, unknown> }>()
+  /** Entries judged per removal, over the whole roster: up to which seq, and those masked. */
+  private readonly scanned = new Map<string, { upTo: number; found: MaskedEntry[] }>()
   /** Effective recorded heads, per removal. */
   private readonly cutoffs = new Map<string, number>()
   /** Decoded entries of removed or re-ranked members, from some seq on. */
@@ -157,10 +159,8 @@ export class MembershipResolver implements Membership {
     const flagged = new Map(verdict.found.map((m) => [`${m.author}!${m.seq}`, m]))
     // The removals that hold mask the member's entries in the org's other documents too.
     for (const e of verdict.held) {
-      for (const entry of await this.entriesPast(orgId, e.target, e.cutoff)) {
-        if (entry.doc === `org:${orgId}` || flagged.has(`${entry.author}!${entry.seq}`)) continue
-        if (await this.stands(orgId, entry, entry.authHeads as readonly string[], e, history)) continue
-        flagged.set(`${entry.author}!${entry.seq}`, masking(entry, e))
+      for (const m of await this.maskedBy(orgId, e, e.cutoff, history, 'other', null)) {
+        if (!flagged.has(`${m.author}!${m.seq}`)) flagged.set(`${m.author}!${m.seq}`, m)
       }
     }
     const masked = new Map<DocId, Set<string>>()
@@ -186,7 +186,6 @@ export class MembershipResolver implements Membership {
     history: RosterHistory,
     scope: ReadonlySet<string> | null,
   ): Promise<RosterVerdict> {
-    const rosterDoc = `org:${orgId}`
     const events: (RemovalEvent & { seniority: number })[] = []
     for (const e of history.events) {
       if (scope !== null && !scope.has(e.change)) continue
@@ -209,13 +208,7 @@ export class MembershipResolver implements Membership {
     for (const e of events) {
       if (masked.has(e.change)) continue // its author had lost the right to make it
       const cutoff = await this.cutoffOf(orgId, e, history)
-      const mine: MaskedEntry[] = []
-      for (const entry of await this.entriesPast(orgId, e.target, cutoff)) {
-        if (entry.doc !== rosterDoc) continue
-        if (scope !== null && !entry.changes.every((h) => scope.has(h))) continue
-        if (await this.stands(orgId, entry, claimedDeps(entry, history.byHash), e, history)) continue
-        mine.push(masking(entry, e))
-      }
+      const mine = await this.maskedBy(orgId, e, cutoff, history, 'roster', scope)
       // Seniority: a removal decided later never undoes one that holds.
       if (mine.some((m) => m.changes.some((h) => held.has(h)))) continue
       held.add(e.change)
@@ -226,6 +219,40 @@ export class MembershipResolver implements Membership {
       }
     }
     return { held: heldEvents, masked, found }
+  }
+
+  /**
+   * The entries of `e`'s member past `cutoff` that `e` masks, in the roster or in the
+   * org's other documents, within `scope` (null: everywhere). Verdicts never change, so
+   * over the whole roster each entry is judged once and later calls judge only new ones.
+   */
+  private async maskedBy(
+    orgId: string,
+    e: RemovalEvent,
+    cutoff: number,
+    history: RosterHistory,
+    which: 'roster' | 'other',
+    scope: ReadonlySet<string> | null,
+  ): Promise<readonly MaskedEntry[]> {
+    const key = `${which}|${e.change}|${e.target}|${cutoff}`
+    const before = scope === null ? this.scanned.get(key) : undefined
+    // A new record each time: concurrent calls must not append to one list twice.
+    const done = { upTo: before?.upTo ?? cutoff, found: [...(before?.found ?? [])] }
+    const rosterDoc = `org:${orgId}`
+    for (const entry of await this.entriesPast(orgId, e.target, done.upTo)) {
+      done.upTo = Math.max(done.upTo, entry.seq)
+      if ((entry.doc === rosterDoc) !== (which === 'roster')) continue
+      if (scope !== null && !entry.changes.every((h) => scope.has(h))) continue
+      const claimed =
+        which === 'roster' ? claimedDeps(entry, history.byHash) : (entry.authHeads as readonly string[])
+      if (await this.stands(orgId, entry, claimed, e, history)) continue
+      done.found.push(masking(entry, e))
+    }
+    if (scope === null) {
+      if (this.scanned.size >= MEMO_LIMIT) this.scanned.clear()
+      this.scanned.set(key, done)
+    }
+    return done.found
   }
 
   /**
