@@ -283,7 +283,7 @@ export class OrgService {
       },
       (d) => {
         memberField(d, 'mRank', k)[k] = str(r)
-        memberField(d, 'mHead', k)[k] = head?.seq ?? 0
+        recordHead(d, k, head?.seq ?? 0)
       },
     )
   }
@@ -329,7 +329,7 @@ export class OrgService {
       },
       (d) => {
         memberField(d, 'kicked', k)[k] = seq
-        memberField(d, 'mHead', k)[k] = seq
+        recordHead(d, k, seq)
       },
     )
   }
@@ -343,7 +343,7 @@ export class OrgService {
     const seq = ((await this.store.chains.head(this.me))?.seq ?? 0) + 1
     await this.change(orgId, { action: 'member.leave', resource: `member:${orgId}/${this.me}` }, (d) => {
       memberField(d, 'kicked', this.me)[this.me] = seq
-      memberField(d, 'mHead', this.me)[this.me] = seq
+      recordHead(d, this.me, seq)
     })
   }
 
@@ -373,6 +373,16 @@ export class OrgService {
   ): Promise<Entry | null> {
     return this.rosters.change(orgId, action, fn)
   }
+}
+
+/**
+ * Records `member`'s chain head in a change (rule 5). Automerge drops a set of an equal
+ * value, so an unchanged head is deleted and set again: the change always carries it.
+ */
+function recordHead(d: RosterDoc, member: string, seq: number): void {
+  const heads = memberField<number>(d, 'mHead', member)
+  if (heads[member] === seq) delete heads[member]
+  heads[member] = seq
 }
 
 export { type OrgSummary, rosterId } from './roster-access.ts'

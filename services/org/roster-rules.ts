@@ -170,7 +170,9 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       return targetLevel >= myLevel ? 'that member is at or above your own level' : null
     }
     case 'mHead': {
-      if (op.action !== 'set') return 'a recorded chain head is never deleted'
+      // Re-recording an unchanged head deletes and sets it (Automerge drops an equal set).
+      if (op.action !== 'set' && headOf(ops, target) === undefined)
+        return 'a recorded chain head is never deleted'
       const decides = ops.some(
         (o) =>
           o.key === target &&

@@ -109,6 +109,16 @@ describe('removal that holds', () => {
     expect(new Set(flagged.map((f) => f.docId)).size).toBe(3) // hangar, operation, roster
   }, 60_000)
 
+  it('re-ranking a member whose head has not moved records it again (and is accepted everywhere)', async () => {
+    const [leader, member] = [await replica(), await replica()]
+    const org = await leader.org.createOrg({ name: 'Again Org', tag: 'AGN', handle: 'Leader_1' })
+    await enlist(leader, org.id, member, 'member', 'Member_1')
+    const M = member.signer.memberKey
+    for (const rank of ['recruit', 'member', 'recruit']) await leader.org.setRank(org.id, M, rank)
+    expect((await sync(leader, member)).rejected).toEqual([])
+    expect((await member.org.member(org.id, M)).rank).toBe('recruit')
+  }, 60_000)
+
   it('a demoted officer who never hears of it keeps using officer rights: no effect; what a member may do stays', async () => {
     const [leader, demoted, member] = [await replica(), await replica(), await replica()]
     const org = await leader.org.createOrg({ name: 'Rank Org', tag: 'RNK', handle: 'Leader_1' })
