@@ -28,7 +28,7 @@ import {
   parseDocId,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState } from '../org/auth-state.ts'
+import { AuthState } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
 import { within } from '../org/permissions.ts'
 import type { RosterDoc } from '../org/roster-schema.ts'
@@ -114,7 +114,10 @@ export class MembershipResolver implements Membership {
     const scope = ancestors(heads, history.byHash)
     if (!history.events.some((e) => scope.has(e.change))) return null
     const verdict = await this.judgeRoster(orgId, history, scope)
-    return verdict.masked.size === 0 ? null : foldState(history, verdict.masked, scope)
+    if (verdict.masked.size === 0) return null
+    // Decided without the masked changes; new ops still overwrite what Automerge shows.
+    const raw = AuthState.fromDoc(roster, history.containers, heads)
+    return AuthState.masked(foldState(history, verdict.masked, scope), raw)
   }
 
   /** The org's current resolution, or null when this node does not hold its roster. */
@@ -172,10 +175,8 @@ export class MembershipResolver implements Membership {
       }
       for (const h of m.changes) set.add(h)
     }
-    const state =
-      verdict.masked.size === 0
-        ? await this.deps.auth.stateAt(orgId, heads)
-        : foldState(history, verdict.masked, null)
+    // The same state changes are judged on at these heads (computed by `stateAt`, cached).
+    const state = await this.deps.auth.stateAt(orgId, heads)
     const list = [...flagged.values()].sort((a, b) => cmp(a.author, b.author) || a.seq - b.seq)
     return { state: state ?? foldState(history, verdict.masked, null), masked, flagged: list }
   }

@@ -79,9 +79,23 @@ export interface StateOp {
 
 export class AuthState {
   private readonly tables: ReadonlyMap<string, Table>
+  /**
+   * Every op Automerge shows, masked ones included (rule 5), when they differ from
+   * `tables`: what a new op's `pred` must name. Null: the same as `tables`.
+   */
+  private readonly raw: AuthState | null
 
-  private constructor(tables: ReadonlyMap<string, Table>) {
+  private constructor(tables: ReadonlyMap<string, Table>, raw: AuthState | null = null) {
     this.tables = tables
+    this.raw = raw
+  }
+
+  /**
+   * The state `effective` decides by, with the registers of `raw` (the same heads with
+   * nothing masked) for what a new op overwrites: Automerge's own visible ops.
+   */
+  static masked(effective: AuthState, raw: AuthState): AuthState {
+    return new AuthState(effective.tables, raw.raw ?? raw)
   }
 
   static empty(): AuthState {
@@ -124,9 +138,16 @@ export class AuthState {
 
   /** The visible op ids of one key, sorted (what a well-formed op's `pred` must be). */
   visible(container: Container, key: string): string[] {
+    if (this.raw !== null) return this.raw.visible(container, key)
     const name = tableName(container)
     if (name === null) return []
     return [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])].sort(compareOpIds)
+  }
+
+  /** The op ids this state decides by for one key (masked ones left out). */
+  private deciding(container: Container, key: string): string[] {
+    const name = tableName(container)
+    return name === null ? [] : [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])]
   }
 
   /** Whether the state tracks this container (the others do not affect authorization). */
@@ -136,6 +157,11 @@ export class AuthState {
 
   /** The state after a change's ops (already judged well-formed). */
   apply(ops: readonly StateOp[]): AuthState {
+    const raw = this.raw === null ? null : this.raw.apply(ops)
+    return new AuthState(this.applied(ops), raw)
+  }
+
+  private applied(ops: readonly StateOp[]): Map<string, Table> {
     const tables = new Map(this.tables)
     const copied = new Set<string>()
     for (const op of ops) {
@@ -154,7 +180,7 @@ export class AuthState {
       if (current.size === 0) t.delete(op.key)
       else t.set(op.key, { ops: current })
     }
-    return new AuthState(tables)
+    return tables
   }
 
   /**
@@ -163,19 +189,22 @@ export class AuthState {
    */
   withRank(member: MemberKey | string, rank: string | null): AuthState {
     const container: Container = { kind: 'member', field: 'mRank', bucket: bucketOf(member) }
-    const pred = this.visible(container, member)
+    const pred = this.deciding(container, member)
     const op: StateOp =
       rank === null
         ? { id: '0@overlay', container, key: member, action: 'del', value: null, pred }
         : { id: '0@overlay', container, key: member, action: 'set', value: rank, pred }
-    return this.apply([op])
+    return new AuthState(this.applied([op]), this.raw ?? this)
   }
 
   /** This state with `member` removed (kicked). */
   withoutMember(member: MemberKey | string): AuthState {
     const container: Container = { kind: 'member', field: 'kicked', bucket: bucketOf(member) }
-    const pred = this.visible(container, member)
-    return this.apply([{ id: '0@overlay', container, key: member, action: 'set', value: 0, pred }])
+    const pred = this.deciding(container, member)
+    return new AuthState(
+      this.applied([{ id: '0@overlay', container, key: member, action: 'set', value: 0, pred }]),
+      this.raw ?? this,
+    )
   }
 
   private get(name: TableName, key: string): Scalar | undefined {

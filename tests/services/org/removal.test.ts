@@ -107,6 +107,15 @@ describe('removal that holds', () => {
     ])
     expect(flagged.every((f) => f.author === K && f.why === 'removed')).toBe(true)
     expect(new Set(flagged.map((f) => f.docId)).size).toBe(3) // hangar, operation, roster
+    // Honest writes over what the masked ones wrote are accepted as usual.
+    await leader.org.setNotes(org.id, M, 'reviewed')
+    await leader.org.setRank(org.id, M, 'officer')
+    await member.ops.signUp(org.id, op.id, { role: 'Miner' })
+    for (const r of [officer, member]) expect((await sync(leader, r)).rejected).toEqual([])
+    expect((await sync(member, officer)).rejected).toEqual([])
+    expect((await officer.org.member(org.id, M)).notes).toBe('reviewed')
+    expect((await officer.org.member(org.id, M)).rank).toBe('officer')
+    expect((await officer.ops.get(org.id, op.id)).participants.map((p) => p.memberKey)).toEqual([M])
   }, 60_000)
 
   it('re-ranking a member whose head has not moved records it again (and is accepted everywhere)', async () => {
