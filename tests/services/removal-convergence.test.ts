@@ -7,6 +7,9 @@
 import * as A from '@automerge/automerge'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { ChangeHash } from '../../crdt/index.ts'
+import type { HangarDoc } from '../../services/fleet/hangar-schema.ts'
+import { hangarId } from '../../services/fleet/index.ts'
 import { licenseOrg, makeReplica, type Replica, sync } from '../helpers/replica.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
@@ -27,6 +30,7 @@ type Cmd =
   | { kind: 'ship'; who: number; n: number }
   | { kind: 'shipStatus'; who: number; status: string }
   | { kind: 'signUp'; who: number }
+  | { kind: 'staleShip'; n: number }
   | { kind: 'sync'; from: number; to: number }
 
 const who = fc.integer({ min: 0, max: N - 1 })
@@ -49,6 +53,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     status: fc.constantFrom('available', 'in-use', 'destroyed'),
   }),
   fc.record({ kind: fc.constant('signUp' as const), who }),
+  fc.record({ kind: fc.constant('staleShip' as const), n: fc.nat(99) }),
   { arbitrary: fc.record({ kind: fc.constant('sync' as const), from: who, to: who }), weight: 2 },
 )
 
@@ -101,6 +106,9 @@ describe('convergence with removals', () => {
             durationMin: 60,
           })
           for (const r of rs) await sync(leader, r)
+          // The lawless writer keeps claiming the roster as it was at the start, whatever it hears since.
+          const lawless = rs[LAWLESS] as Replica
+          const staleHeads = A.getHeads(await lawless.org.roster(org.id)) as ChangeHash[]
           const key = (i: number) => (rs[i] as Replica).signer.memberKey
           for (const c of cmds) {
             try {
@@ -111,7 +119,7 @@ describe('convergence with removals', () => {
                 if (c.from !== LAWLESS && c.to !== LAWLESS) expect(result.rejected).toEqual([])
                 continue
               }
-              const r = rs[c.who] as Replica
+              const r = rs[c.kind === 'staleShip' ? LAWLESS : c.who] as Replica
               switch (c.kind) {
                 case 'notes':
                   await r.org.setNotes(org.id, key(c.target), `note ${c.n}`)
@@ -133,6 +141,31 @@ describe('convergence with removals', () => {
                 case 'signUp':
                   await r.ops.signUp(org.id, op.id, { role: 'Crew' })
                   break
+                case 'staleShip': {
+                  const docId = hangarId(org.id, key(LAWLESS))
+                  const action = {
+                    action: 'ship.add',
+                    resource: `ship:${org.id}/s${c.n}`,
+                    authHeads: staleHeads,
+                  }
+                  const add = (d: HangarDoc) => {
+                    d.ships[`${c.n}`.padStart(16, '0')] = {
+                      id: new A.ImmutableString(`${c.n}`.padStart(16, '0')),
+                      model: new A.ImmutableString(`Stale ${c.n}`),
+                    } as never
+                  }
+                  if (await lawless.store.has(docId))
+                    await lawless.store.change<HangarDoc>(docId, action, add)
+                  else
+                    await lawless.store.create<HangarDoc>(docId, action, (d) => {
+                      d.schema = 1
+                      d.org = new A.ImmutableString(org.id)
+                      d.owner = new A.ImmutableString(key(LAWLESS))
+                      d.ships = {}
+                      add(d)
+                    })
+                  break
+                }
               }
             } catch (err) {
               if (!EXPECTED.has((err as Error).name)) throw err
