@@ -1,9 +1,9 @@
 /**
  * The authorization state of an org at given roster heads: a cached lookup, never a
- * replay. Where removals mask changes (rule 5), the state is the membership resolver's,
- * without them: changes are judged on what removals left, never on what they took away. A change with one parent gets its state from the parent's (cached when the
+ * replay. A change with one parent gets its state from the parent's (cached when the
  * parent was judged) plus its own ops; anything else is read once from a historical
- * view of the roster and cached.
+ * view of the roster and cached. Where removals mask changes (rule 5), that read is the
+ * membership resolver's, without them: changes are judged on the rights removals left.
  */
 import * as A from '@automerge/automerge'
 import type { ChangeHash } from '../../crdt/index.ts'

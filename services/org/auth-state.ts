@@ -197,16 +197,6 @@ export class AuthState {
     return new AuthState(this.applied([op]), this.raw ?? this)
   }
 
-  /** This state with `member` removed (kicked). */
-  withoutMember(member: MemberKey | string): AuthState {
-    const container: Container = { kind: 'member', field: 'kicked', bucket: bucketOf(member) }
-    const pred = this.deciding(container, member)
-    return new AuthState(
-      this.applied([{ id: '0@overlay', container, key: member, action: 'set', value: 0, pred }]),
-      this.raw ?? this,
-    )
-  }
-
   private get(name: TableName, key: string): Scalar | undefined {
     const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : name
     return winner(this.tables.get(table)?.get(key))
