@@ -12,6 +12,7 @@ import type { HangarDoc } from '../../../services/fleet/hangar-schema.ts'
 import { hangarId } from '../../../services/fleet/index.ts'
 import { rosterId } from '../../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts'
+import { issueLicense } from '../../helpers/license.ts'
 import { enlist, licenseOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
 const replica = useReplicas()
@@ -278,5 +279,26 @@ describe('removal that holds', () => {
     expect(v.removed).toEqual([true])
     expect(v.ships.map((s) => s.id)).toEqual([ship.id])
     expect(v.flagged).toEqual([])
+  }, 60_000)
+
+  it('a license installed by a removed member with org:manage has no effect', async () => {
+    const [leader, director] = [await replica(), await replica()]
+    const org = await leader.org.createOrg({ name: 'Paid Org', tag: 'PAID', handle: 'Leader_1' })
+    await licenseOrg(leader, org.id, 'enterprise')
+    await leader.org.putRank(org.id, {
+      id: 'director',
+      name: 'Director',
+      level: 60,
+      permissions: ['org:manage', 'members:view', 'fleet:view'],
+    })
+    await enlist(leader, org.id, director, 'director', 'Director_1')
+    await heal([leader, director])
+    await leader.org.kick(org.id, director.signer.memberKey)
+    await director.licenses.install(org.id, issueLicense({ id: org.id, owner: org.owner }, 'pro'))
+    expect((await sync(director, leader)).rejected).toEqual([])
+    expect((await leader.licenses.status(org.id)).tier).toBe('enterprise')
+    expect((await views(leader, org.id, [])).flagged.map((f) => f.split(' ').slice(2).join(' '))).toEqual([
+      'license.install removed',
+    ])
   }, 60_000)
 })
