@@ -28,12 +28,12 @@ import {
   parseDocId,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { AuthState } from '../org/auth-state.ts'
+import { AuthState, type OverlayOp } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
 import { within } from '../org/permissions.ts'
 import type { RosterDoc } from '../org/roster-schema.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
-import { passesWithRank } from './rejudge.ts'
+import { passesWith } from './rejudge.ts'
 import type { RemovalEvent } from './removal-events.ts'
 import {
   ancestors,
@@ -192,7 +192,7 @@ export class MembershipResolver implements Membership {
       if (scope !== null && !scope.has(e.change)) continue
       const change = history.byHash.get(e.change) as DecodedChange
       const at = await this.deps.auth.stateAt(orgId, change.deps as ChangeHash[])
-      if (at !== null && e.effect.kind === 'rank' && !takesAway(at, e.target, e.effect.rank)) continue
+      if (at !== null && e.effect.kind === 'rights' && !takesAway(at, e.target, e.effect.overlay)) continue
       events.push({ ...e, seniority: at?.levelOf(e.author) ?? 0 })
     }
     events.sort(
@@ -293,11 +293,11 @@ export class MembershipResolver implements Membership {
       this.remember(knew, descendsFrom)
     }
     if (descendsFrom) return true // judged on receipt, with the removal in view
-    if (e.effect.kind !== 'rank') return false
-    const key = `p|${entry.hash}|${e.effect.rank}`
+    if (e.effect.kind !== 'rights') return false
+    const key = `p|${entry.hash}|${e.change}`
     const hit = this.memo.get(key)
     if (hit !== undefined) return hit
-    const ok = await passesWithRank(this.deps, orgId, entry, e.effect.rank, history)
+    const ok = await passesWith(this.deps, orgId, entry, e.effect.overlay, history)
     this.remember(key, ok)
     return ok
   }
@@ -346,15 +346,12 @@ export class MembershipResolver implements Membership {
   }
 }
 
-/** Whether moving `member` to `rank` takes a permission or level away (a promotion masks nothing). */
-function takesAway(state: AuthState, member: MemberKey, rank: string): boolean {
-  const before = state.rankOf(member)
-  if (before === undefined || !state.isMember(member)) return false
-  const was = state.rank(before)
-  const now = state.rank(rank)
-  if (was === undefined) return false
-  if (now === undefined || now.level < was.level) return true
-  return !within(was.grants, now.grants)
+/** Whether `overlay` takes a permission or level from `member` (a promotion masks nothing). */
+function takesAway(state: AuthState, member: MemberKey, overlay: readonly OverlayOp[]): boolean {
+  if (!state.isMember(member)) return false
+  const after = state.withOps(overlay)
+  if (!after.isMember(member) || after.levelOf(member) < state.levelOf(member)) return true
+  return !within(state.grantsOf(member), after.grantsOf(member))
 }
 
 function masking(entry: Entry, e: RemovalEvent): MaskedEntry {
@@ -367,7 +364,7 @@ function masking(entry: Entry, e: RemovalEvent): MaskedEntry {
     time: entry.time,
     changes: entry.changes,
     removal: e.change,
-    why: e.effect.kind === 'rank' ? 'demoted' : e.effect.kind,
+    why: e.effect.kind === 'rights' ? 'demoted' : e.effect.kind,
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Judging an entry again with its author's rights reduced (rule 5): the same rules that
- * judged it on receipt, on the state at the heads it claims, with the author holding the
- * rank a rank change left them.
+ * judged it on receipt, on the state at the heads it claims, with the writes of the rank
+ * change (the author's new rank, or a rank's new definition) laid over it.
  */
 import * as A from '@automerge/automerge'
 import type { ChangeContext, ChangeHash, DocId, DocumentStore, Entry, Verdict } from '../../crdt/index.ts'
@@ -9,20 +9,21 @@ import { validateHangar } from '../fleet/hangar-rules.ts'
 import { validateLicenseDoc } from '../licensing/license-doc.ts'
 import { validateOperation } from '../operations/op-rules.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
+import type { OverlayOp } from '../org/auth-state.ts'
 import { judgeRosterChange } from '../org/roster-rules.ts'
 import type { DecodedChange } from './causal-fold.ts'
 import { OverlayAuth } from './overlay-auth.ts'
 import type { RosterHistory } from './roster-history.ts'
 
-/** Whether an entry is allowed with its author holding `rank` at the heads it claims. */
-export async function passesWithRank(
+/** Whether an entry is allowed at the heads it claims with `overlay` written over them. */
+export async function passesWith(
   deps: { readonly store: () => DocumentStore; readonly auth: AuthIndex },
   orgId: string,
   entry: Entry,
-  rank: string,
+  overlay: readonly OverlayOp[],
   history: RosterHistory,
 ): Promise<boolean> {
-  const auth = new OverlayAuth(deps.auth, entry.author, rank)
+  const auth = new OverlayAuth(deps.auth, overlay)
   const docId = entry.doc as DocId
   if (docId === `org:${orgId}`) {
     for (const hash of entry.changes) {

@@ -1,10 +1,12 @@
 /**
- * Removals and rank changes as the roster records them (rule 5): a change that sets
- * `mHead[T]` to a seq of T's chain, together with what it does to T (`kicked[T]` set or
- * `mRank[T]` deleted: a removal; `mRank[T]` set: a new rank). The roster rules require
- * the head with every removal, leave and re-ranking of a member.
+ * Removals and lost rights as the roster records them (rule 5): a change that sets
+ * `mHead[T]` to a seq of T's chain, together with what it does to T: `kicked[T]` set or
+ * `mRank[T]` deleted (a removal; a leave when T wrote it), `mRank[T]` set (a new rank),
+ * or writes to the definition of T's rank (its level or permissions). The roster rules
+ * require the head with each of these.
  */
 import type { ChangeHash, MemberKey } from '../../crdt/index.ts'
+import type { OverlayOp, Scalar } from '../org/auth-state.ts'
 import type { Container } from '../org/roster-schema.ts'
 import type { DecodedChange } from './causal-fold.ts'
 
@@ -15,19 +17,39 @@ export interface RemovalEvent {
   readonly target: MemberKey
   /** The target's entries with a seq above this are judged with the reduced rights. */
   readonly cutoff: number
-  /** `removed` (kick or rank deleted), `left` (the member's own), or the new rank id. */
-  readonly effect: { readonly kind: 'removed' | 'left' } | { readonly kind: 'rank'; readonly rank: string }
+  /**
+   * `removed` (kick or rank deleted), `left` (the member's own), or `rights`: the writes
+   * (T's new rank, or its rank's new definition) T's later entries are judged under.
+   */
+  readonly effect:
+    | { readonly kind: 'removed' | 'left' }
+    | { readonly kind: 'rights'; readonly overlay: readonly OverlayOp[] }
 }
 
 type RawOp = { action: string; obj: string; key?: unknown; value?: unknown }
 
 /** The events one roster change records (usually none). */
 export function eventsOf(change: DecodedChange, containers: ReadonlyMap<string, Container>): RemovalEvent[] {
+  const ops = change.ops as RawOp[]
   const field = (op: RawOp): string | null => {
     const c = containers.get(op.obj)
     return c?.kind === 'member' ? c.field : null
   }
-  const ops = change.ops as RawOp[]
+  const overlayOf = (op: RawOp): OverlayOp | null => {
+    const container = containers.get(op.obj)
+    if (container === undefined || typeof op.key !== 'string') return null
+    if (op.action !== 'set' && op.action !== 'del') return null
+    return {
+      container,
+      key: op.key,
+      action: op.action,
+      value: op.action === 'set' ? (op.value as Scalar) : null,
+    }
+  }
+  const rankWrites = ops
+    .filter((op) => containers.get(op.obj)?.kind === 'rank')
+    .map(overlayOf)
+    .filter((o): o is OverlayOp => o !== null)
   const author = change.actor.slice(0, 64) as MemberKey
   const out: RemovalEvent[] = []
   for (const op of ops) {
@@ -40,8 +62,10 @@ export function eventsOf(change: DecodedChange, containers: ReadonlyMap<string, 
     let effect: RemovalEvent['effect'] | null = null
     if (kicked?.action === 'set' || rank?.action === 'del')
       effect = { kind: target === author ? 'left' : 'removed' }
-    else if (rank?.action === 'set' && typeof rank.value === 'string')
-      effect = { kind: 'rank', rank: rank.value }
+    else if (rank?.action === 'set') {
+      const overlay = overlayOf(rank)
+      if (overlay !== null) effect = { kind: 'rights', overlay: [overlay, ...rankWrites] }
+    } else if (rankWrites.length > 0) effect = { kind: 'rights', overlay: rankWrites }
     if (effect !== null)
       out.push({ change: change.hash as ChangeHash, author, target, cutoff: op.value, effect })
   }

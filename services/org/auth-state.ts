@@ -77,6 +77,14 @@ export interface StateOp {
   readonly pred: readonly string[]
 }
 
+/** A write laid over a state to judge with changed rights (no op id, no history). */
+export interface OverlayOp {
+  readonly container: Container
+  readonly key: string
+  readonly action: 'set' | 'del'
+  readonly value: Scalar
+}
+
 export class AuthState {
   private readonly tables: ReadonlyMap<string, Table>
   /**
@@ -184,17 +192,15 @@ export class AuthState {
   }
 
   /**
-   * This state with `member` holding `rank` (null: no rank): how an entry past a recorded
-   * head is judged when a rank change took rights away (rule 5).
+   * This state with `ops` written over it (each overwriting what this state decides by):
+   * how an entry past a recorded head is judged when a rank change, or a change to a
+   * rank, took rights away (rule 5).
    */
-  withRank(member: MemberKey | string, rank: string | null): AuthState {
-    const container: Container = { kind: 'member', field: 'mRank', bucket: bucketOf(member) }
-    const pred = this.deciding(container, member)
-    const op: StateOp =
-      rank === null
-        ? { id: '0@overlay', container, key: member, action: 'del', value: null, pred }
-        : { id: '0@overlay', container, key: member, action: 'set', value: rank, pred }
-    return new AuthState(this.applied([op]), this.raw ?? this)
+  withOps(ops: readonly OverlayOp[]): AuthState {
+    const stateOps = ops.map(
+      (op): StateOp => ({ id: '0@overlay', ...op, pred: this.deciding(op.container, op.key) }),
+    )
+    return new AuthState(this.applied(stateOps), this.raw ?? this)
   }
 
   private get(name: TableName, key: string): Scalar | undefined {
