@@ -28,9 +28,8 @@ import {
   parseDocId,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { AuthState, type OverlayOp } from '../org/auth-state.ts'
+import { AuthState, takesRightsAway } from '../org/auth-state.ts'
 import type { MaskedEntry, Membership } from '../org/membership.ts'
-import { within } from '../org/permissions.ts'
 import type { RosterDoc } from '../org/roster-schema.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
 import { passesWith } from './rejudge.ts'
@@ -192,7 +191,8 @@ export class MembershipResolver implements Membership {
       if (scope !== null && !scope.has(e.change)) continue
       const change = history.byHash.get(e.change) as DecodedChange
       const at = await this.deps.auth.stateAt(orgId, change.deps as ChangeHash[])
-      if (at !== null && e.effect.kind === 'rights' && !takesAway(at, e.target, e.effect.overlay)) continue
+      if (at !== null && e.effect.kind === 'rights' && !takesRightsAway(at, e.target, e.effect.overlay))
+        continue
       events.push({ ...e, seniority: at?.levelOf(e.author) ?? 0 })
     }
     events.sort(
@@ -344,14 +344,6 @@ export class MembershipResolver implements Membership {
     }
     return cached.list.filter((e) => e.seq > cutoff && inOrg(e.doc as string, orgId))
   }
-}
-
-/** Whether `overlay` takes a permission or level from `member` (a promotion masks nothing). */
-function takesAway(state: AuthState, member: MemberKey, overlay: readonly OverlayOp[]): boolean {
-  if (!state.isMember(member)) return false
-  const after = state.withOps(overlay)
-  if (!after.isMember(member) || after.levelOf(member) < state.levelOf(member)) return true
-  return !within(state.grantsOf(member), after.grantsOf(member))
 }
 
 function masking(entry: Entry, e: RemovalEvent): MaskedEntry {

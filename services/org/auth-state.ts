@@ -10,7 +10,7 @@
  */
 import * as A from '@automerge/automerge'
 import type { MemberKey } from '../../crdt/index.ts'
-import { allows, decodeGrants, type Permission } from './permissions.ts'
+import { allows, decodeGrants, type Permission, within } from './permissions.ts'
 import { bucketOf, type Container, type RosterDoc } from './roster-schema.ts'
 
 export type Scalar = string | number | boolean | null
@@ -203,6 +203,16 @@ export class AuthState {
     return new AuthState(this.applied(stateOps), this.raw ?? this)
   }
 
+  /** Members (not kicked) holding `rankId`. */
+  holdersOf(rankId: string): string[] {
+    const out: string[] = []
+    for (const [name, table] of this.tables) {
+      if (!name.startsWith('mRank/')) continue
+      for (const [key, reg] of table) if (winner(reg) === rankId && !this.isKicked(key)) out.push(key)
+    }
+    return out
+  }
+
   private get(name: TableName, key: string): Scalar | undefined {
     const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : name
     return winner(this.tables.get(table)?.get(key))
@@ -266,6 +276,14 @@ export class AuthState {
   isInviteRevoked(inviteId: string): boolean {
     return this.get('invitesRevoked', inviteId) !== undefined
   }
+}
+
+/** Whether `overlay` takes a permission or level from `member` (a promotion takes nothing). */
+export function takesRightsAway(state: AuthState, member: string, overlay: readonly OverlayOp[]): boolean {
+  if (!state.isMember(member)) return false
+  const after = state.withOps(overlay)
+  if (!after.isMember(member) || after.levelOf(member) < state.levelOf(member)) return true
+  return !within(state.grantsOf(member), after.grantsOf(member))
 }
 
 function tableName(c: Container): string | null {

@@ -15,7 +15,7 @@ import { InvalidInputError, NotAMemberError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import type { MaskedEntry } from './membership.ts'
 import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
-import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
+import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant, within } from './permissions.ts'
 import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
 import { DESCRIPTION_MAX, MAX_LEVEL, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
@@ -205,7 +205,17 @@ export class OrgService {
     const key = encodeGrants(p)
     if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
       await this.gate.require(orgId, 'rbac')
-    const existing = (await this.roster(orgId)).rankLevel[id] !== undefined
+    const roster = await this.roster(orgId)
+    const existing = roster.rankLevel[id] !== undefined
+    // Rule 5: taking rights from a rank records its holders' chain heads as this node has
+    // them; their entries past those are judged with the rank's new definition.
+    const reduces =
+      existing &&
+      (l < (roster.rankLevel[id] as number) || !within(decodeGrants(text(roster.rankPerms[id])), new Set(p)))
+    const holders = reduces ? (await this.members(orgId)).filter((m) => m.rank === id) : []
+    const heads = await Promise.all(
+      holders.map(async (m) => [m.memberKey, (await this.store.chains.head(m.memberKey))?.seq ?? 0] as const),
+    )
     await this.change(
       orgId,
       {
@@ -217,6 +227,7 @@ export class OrgService {
         doc.rankName[id] = str(n)
         doc.rankLevel[id] = l
         doc.rankPerms[id] = str(encodeGrants(p))
+        for (const [key, seq] of heads) recordHead(doc, key, seq)
       },
     )
     return { id, name: n, level: l, permissions: [...decodeGrants(encodeGrants(p))] }

@@ -6,7 +6,7 @@
 import type * as A from '@automerge/automerge'
 import type { Entry, MemberKey } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
-import { AuthState, compareOpIds, type Scalar, type StateOp } from './auth-state.ts'
+import { AuthState, compareOpIds, type Scalar, type StateOp, takesRightsAway } from './auth-state.ts'
 import { readInvite } from './invite.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
@@ -121,6 +121,12 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
 
   if (c.kind === 'rank') {
     if (!state.can(author, 'ranks:manage')) return 'changing ranks needs ranks:manage'
+    // Taking rights from a rank's holders records each one's chain head (rule 5).
+    const writes = ops.filter((o) => o.container.kind === 'rank')
+    for (const holder of state.holdersOf(op.key)) {
+      if (headOf(ops, holder) === undefined && takesRightsAway(state, holder, writes))
+        return `taking rights from rank ${op.key} must record its holders' chain heads (mHead)`
+    }
     const before = state.rank(op.key)
     if (before !== undefined && before.level >= myLevel) return `rank ${op.key} is at or above your own level`
     const after = levelAfter(state, ops, op.key)
@@ -173,11 +179,13 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       // Re-recording an unchanged head deletes and sets it (Automerge drops an equal set).
       if (op.action !== 'set' && headOf(ops, target) === undefined)
         return 'a recorded chain head is never deleted'
+      const rank = state.rankOf(target)
       const decides = ops.some(
         (o) =>
-          o.key === target &&
-          o.container.kind === 'member' &&
-          (o.container.field === 'mRank' || (o.container.field === 'kicked' && o.action === 'set')),
+          (o.container.kind === 'rank' && o.key === rank) ||
+          (o.key === target &&
+            o.container.kind === 'member' &&
+            (o.container.field === 'mRank' || (o.container.field === 'kicked' && o.action === 'set'))),
       )
       return decides ? null : 'mHead is recorded only with a removal or a rank change of that member'
     }

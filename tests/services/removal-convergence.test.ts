@@ -2,7 +2,8 @@
  * Property (rule 5): with kicks, demotions and a lawless writer (modified software that
  * skips its own checks) in the mix, random concurrent operations exchanged in random
  * orders leave every honest replica with identical documents and identical views:
- * members, ranks, ships, sign-ups, who is removed and the flagged list.
+ * members, ranks, ships, sign-ups, who is removed and the flagged list. Rank changes
+ * include cutting a rank's permissions while its holders are offline.
  */
 import * as A from '@automerge/automerge'
 import fc from 'fast-check'
@@ -18,7 +19,10 @@ const EXPECTED = new Set([
   'InvalidInputError',
   'NotAMemberError',
   'OperationNotFoundError',
+  'FeatureLockedError',
 ])
+const OFFICER_FULL = ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view']
+const OFFICER_CUT = ['members:view', 'ranks:view', 'fleet:*', 'ops:*', 'treasury:view']
 const SOON = Math.floor(Date.now() / 60_000) * 60_000 + 7 * 24 * 3_600_000
 const N = 4
 const LAWLESS = 3
@@ -31,6 +35,7 @@ type Cmd =
   | { kind: 'shipStatus'; who: number; status: string }
   | { kind: 'signUp'; who: number }
   | { kind: 'staleShip'; n: number }
+  | { kind: 'rankDef'; who: number; cut: boolean }
   | { kind: 'sync'; from: number; to: number }
 
 const who = fc.integer({ min: 0, max: N - 1 })
@@ -54,6 +59,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('signUp' as const), who }),
   fc.record({ kind: fc.constant('staleShip' as const), n: fc.nat(99) }),
+  fc.record({ kind: fc.constant('rankDef' as const), who, cut: fc.boolean() }),
   { arbitrary: fc.record({ kind: fc.constant('sync' as const), from: who, to: who }), weight: 2 },
 )
 
@@ -140,6 +146,14 @@ describe('convergence with removals', () => {
                 }
                 case 'signUp':
                   await r.ops.signUp(org.id, op.id, { role: 'Crew' })
+                  break
+                case 'rankDef':
+                  await r.org.putRank(org.id, {
+                    id: 'officer',
+                    name: 'Officer',
+                    level: 50,
+                    permissions: c.cut ? OFFICER_CUT : OFFICER_FULL,
+                  })
                   break
                 case 'staleShip': {
                   const docId = hangarId(org.id, key(LAWLESS))

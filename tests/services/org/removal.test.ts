@@ -166,6 +166,32 @@ describe('removal that holds', () => {
     await expect(leader.ops.list(org.id)).resolves.toEqual([])
   }, 60_000)
 
+  it("a rank's permissions cut while a holder is offline: its later use of them has no effect", async () => {
+    const [leader, officer, member] = [await replica(), await replica(), await replica()]
+    const org = await leader.org.createOrg({ name: 'Cut Org', tag: 'CUT', handle: 'Leader_1' })
+    await licenseOrg(leader, org.id, 'enterprise')
+    await enlist(leader, org.id, officer, 'officer', 'Officer_1')
+    await enlist(leader, org.id, member, 'member', 'Member_1')
+    await heal([leader, officer, member])
+    const M = member.signer.memberKey
+    await leader.org.putRank(org.id, {
+      id: 'officer',
+      name: 'Officer',
+      level: 50,
+      permissions: ['fleet:*', 'ops:*', 'members:view', 'ranks:view', 'treasury:view'],
+    })
+    await officer.org.setNotes(org.id, M, 'still managing')
+    const ship = await officer.fleet.addShip(org.id, { model: 'Vanguard', manufacturer: 'Aegis' })
+    await sync(officer, member)
+    await heal([leader, officer, member])
+    const seen = await Promise.all([leader, member].map((r) => views(r, org.id, [officer.signer.memberKey])))
+    expect(seen[1]).toEqual(seen[0])
+    const v = seen[0] as Awaited<ReturnType<typeof views>>
+    expect(v.members.find((m) => m.key === M)?.notes).toBe('')
+    expect(v.ships.map((s) => s.id)).toEqual([ship.id])
+    expect(v.flagged.map((f) => f.split(' ').slice(2).join(' '))).toEqual(['member.notes demoted'])
+  }, 60_000)
+
   it('two officers kick each other concurrently: the more senior kick holds, the same everywhere', async () => {
     const [leader, a, b, witness] = [await replica(), await replica(), await replica(), await replica()]
     const org = await leader.org.createOrg({ name: 'Feud Org', tag: 'FEUD', handle: 'Leader_1' })
