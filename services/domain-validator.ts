@@ -4,9 +4,10 @@
  * hangar and operation changes on the state at the roster heads their entry records.
  */
 import type * as A from '@automerge/automerge'
-import type { ChangeContext, ChangeHash, ChangeValidator, Verdict } from '../crdt/index.ts'
+import type { ChangeContext, ChangeHash, ChangeValidator, DocumentStore, Verdict } from '../crdt/index.ts'
 import { validateHangar } from './fleet/hangar-rules.ts'
 import { validateLicenseDoc } from './licensing/license-doc.ts'
+import { MembershipResolver } from './membership/index.ts'
 import { validateOperation } from './operations/op-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
 import { ORG_ID } from './org/org-id.ts'
@@ -17,13 +18,21 @@ import type { RosterDoc } from './org/roster-schema.ts'
 export interface DomainValidatorDeps {
   /** The roster of an org as this node holds it, or null. */
   readonly roster: (orgId: string) => Promise<A.Doc<RosterDoc> | null>
+  /** The store judged for: with it, the services' views hold removals (rule 5). */
+  readonly store?: () => DocumentStore
 }
 
 export class DomainValidator implements ChangeValidator {
   readonly auth: AuthIndex
 
+  /** Removals that hold (rule 5): what the services' views read. */
+  readonly membership: MembershipResolver | null
+
   constructor(deps: DomainValidatorDeps) {
     this.auth = new AuthIndex({ roster: deps.roster })
+    this.membership =
+      deps.store === undefined ? null : new MembershipResolver({ store: deps.store, auth: this.auth })
+    if (this.membership !== null) this.auth.useMembership(this.membership)
   }
 
   /** Synchronous where it can be (hangars with a cached roster state): a catch-up judges thousands. */

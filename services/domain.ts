@@ -22,6 +22,7 @@ export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexer]
  */
 export function domainValidator(store: () => DocumentStore): DomainValidator {
   return new DomainValidator({
+    store,
     roster: async (orgId): Promise<A.Doc<RosterDoc> | null> => {
       const id = parseDocId(`org:${orgId}`)
       const s = store()

@@ -20,7 +20,7 @@ import { InvalidInputError } from '../org/errors.ts'
 import { parseInput as parse } from '../org/input.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
-import { AT, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
+import { AT, hangarIndexer, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
@@ -39,6 +39,7 @@ export interface FleetServiceComponents {
   readonly auth: AuthIndex
 }
 
+const EMPTY_ROW = new TextEncoder().encode('[]')
 const S = A.ImmutableString
 const str = (v: string) => new S(v)
 
@@ -95,8 +96,10 @@ export class FleetService {
   private readonly store: DocumentStore
   private readonly signer: Signer
   private readonly rosters: RosterAccess
+  private readonly auth: AuthIndex
 
   constructor(components: FleetServiceComponents) {
+    this.auth = components.auth
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
@@ -222,7 +225,7 @@ export class FleetService {
   /** One ship, as its owner sees it. */
   async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
     const doc = await this.hangar(orgId, this.owner(owner))
-    const record = doc?.ships[id]
+    const record = doc?.ships?.[id]
     if (doc === null || record === undefined)
       throw new InvalidInputError('ship', `no ship ${id} in that hangar`)
     return shipView(record, this.owner(owner))
@@ -243,7 +246,7 @@ export class FleetService {
     const mayView = this.viewer(await this.state(orgId))
     const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
     const out: ShipSummary[] = []
-    for (const [docId, row] of await this.store.indexRows(prefix)) {
+    for (const [docId, row] of await this.rows(orgId, prefix)) {
       for (const ship of readHangarRow(docId, row)) if (mayView(ship)) out.push(ship)
     }
     return out
@@ -282,7 +285,7 @@ export class FleetService {
     const mayView = this.viewer(await this.state(orgId))
     const acc = newStats()
     const probe = { owner: '', visibility: '' }
-    for (const [docId, row] of await this.store.indexRows(prefix)) {
+    for (const [docId, row] of await this.rows(orgId, prefix)) {
       probe.owner = rowOwner(docId)
       for (const t of readHangarTuples(row)) {
         probe.visibility = t[AT.visibility] as string
@@ -323,9 +326,34 @@ export class FleetService {
     )
   }
 
-  private async hangar(orgId: string, owner: string): Promise<A.Doc<HangarDoc> | null> {
+  /**
+   * Index rows under `prefix`; a hangar holding changes of a member past their recorded
+   * head (rule 5) is read from its view without them instead of its row.
+   */
+  private async rows(orgId: string, prefix: string): Promise<[DocId, Uint8Array][]> {
+    const rows = await this.store.indexRows(prefix)
+    const membership = this.auth.membership
+    const masked = membership === null ? new Set<DocId>() : await membership.maskedDocs(orgId)
+    if (masked.size === 0 || membership === null) return rows
+    const out: [DocId, Uint8Array][] = []
+    for (const [docId, row] of rows) {
+      if (!masked.has(docId)) {
+        out.push([docId, row])
+        continue
+      }
+      const tree = await membership.view(orgId, docId, await this.store.get(docId))
+      out.push([docId, tree === null ? row : (hangarIndexer.row(docId, tree as never) ?? EMPTY_ROW)])
+    }
+    return out
+  }
+
+  /** A hangar as views read it (without masked changes), or null. */
+  private async hangar(orgId: string, owner: string): Promise<HangarDoc | null> {
     const id = hangarId(orgId, owner)
-    return (await this.store.has(id)) ? this.store.get<HangarDoc>(id) : null
+    if (!(await this.store.has(id))) return null
+    const doc = await this.store.get<HangarDoc>(id)
+    const tree = await this.auth.membership?.view(orgId, id, doc as A.Doc<unknown>)
+    return (tree ?? doc) as HangarDoc
   }
 
   private async rosterHeads(orgId: string) {

@@ -70,6 +70,7 @@ export class LicenseService implements FeatureGate {
   private readonly rosters: RosterAccess
   private readonly trust: TrustStore
   private readonly clock: LicenseClock
+  private readonly auth: AuthIndex
   /** Highest revocation list held per issuer (lists are cumulative). */
   private held: Map<string, HeldList> | null = null
   private revoked = new Set<string>()
@@ -78,6 +79,7 @@ export class LicenseService implements FeatureGate {
 
   constructor(c: LicenseServiceComponents) {
     this.store = c.store
+    this.auth = c.auth
     this.rosters = new RosterAccess({ store: c.store, auth: c.auth })
     this.trust = c.trust
     this.clock = new LicenseClock({
@@ -237,8 +239,11 @@ export class LicenseService implements FeatureGate {
     const doc = await this.licenseDoc(orgId)
     if (doc !== null) await this.adoptFromDoc(doc)
     const ctx = await this.context(orgId, roster)
+    // The license as the org's view shows it: a removed member's later install has no effect (rule 5).
+    const shown =
+      doc === null ? null : ((await this.auth.membership?.view(orgId, licenseDocId(orgId), doc)) ?? doc)
     return {
-      verdict: evaluateLicense(doc === null ? null : (text(doc.license) ?? null), ctx),
+      verdict: evaluateLicense(shown === null ? null : (text(shown.license) ?? null), ctx),
       clock: ctx.clock,
     }
   }

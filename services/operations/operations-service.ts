@@ -276,7 +276,13 @@ export class OperationsService {
     await this.roster(orgId)
     const now = this.now()
     const views: OperationView[] = []
-    for (const id of await this.ids(orgId)) views.push(operationView(await this.doc(orgId, id)))
+    for (const id of await this.ids(orgId)) {
+      const doc = await this.viewDoc(orgId, id).catch((err: unknown) => {
+        if (err instanceof OperationNotFoundError) return null
+        throw err
+      })
+      if (doc !== null) views.push(operationView(doc))
+    }
     const upcoming = (o: OperationView) =>
       o.endsAt > now && o.status !== 'completed' && o.status !== 'cancelled'
     const byTime = (a: OperationView, b: OperationView) =>
@@ -287,7 +293,7 @@ export class OperationsService {
   }
 
   async get(orgId: string, id: unknown): Promise<OperationView> {
-    return operationView(await this.doc(orgId, parse(opId, id, 'op')))
+    return operationView(await this.viewDoc(orgId, parse(opId, id, 'op')))
   }
 
   /** The org's operations (or those named) as an iCalendar file (RFC 5545). */
@@ -297,7 +303,12 @@ export class OperationsService {
     const events = []
     for (const id of ids) {
       const doc = await this.doc(orgId, id)
-      events.push({ op: operationView(doc), sequence: A.getChangesMetaSince(doc, []).length - 1 })
+      const view = await this.viewDoc(orgId, id).catch((err: unknown) => {
+        if (err instanceof OperationNotFoundError && options.opIds === undefined) return null
+        throw err
+      })
+      if (view === null) continue
+      events.push({ op: operationView(view), sequence: A.getChangesMetaSince(doc, []).length - 1 })
     }
     events.sort((a, b) => a.op.scheduledAt - b.op.scheduledAt)
     const name = `${text(roster.org.name) ?? orgId} operations`
@@ -339,6 +350,15 @@ export class OperationsService {
     return this.store.get<OperationDoc>(docId)
   }
 
+  /** An operation as views read it: without changes of members past their recorded heads (rule 5). */
+  private async viewDoc(orgId: string, id: string): Promise<A.Doc<OperationDoc>> {
+    const doc = await this.doc(orgId, id)
+    const tree = await this.auth.membership?.view(orgId, opDocId(orgId, id), doc as A.Doc<unknown>)
+    // Made by a change that has no effect: the operation does not exist.
+    if (tree !== undefined && tree !== null && tree.schema === undefined) throw new OperationNotFoundError(id)
+    return (tree ?? doc) as A.Doc<OperationDoc>
+  }
+
   private async ids(orgId: string): Promise<string[]> {
     const out: string[] = []
     for (const docId of await this.store.list('op')) {
@@ -356,7 +376,8 @@ export class OperationsService {
   }
 
   private async state(orgId: string): Promise<AuthState> {
-    const state = await this.auth.stateAt(orgId, A.getHeads(await this.roster(orgId)) as ChangeHash[])
+    await this.roster(orgId)
+    const state = await this.auth.current(orgId)
     if (state === null) throw new OrgNotFoundError(orgId)
     return state
   }
@@ -368,6 +389,8 @@ export class OperationsService {
   private async ownsShip(orgId: string, ship: string): Promise<boolean> {
     const id = hangarId(orgId, this.me)
     if (!(await this.store.has(id))) return false
-    return (await this.store.get<HangarDoc>(id)).ships[ship] !== undefined
+    const doc = await this.store.get<HangarDoc>(id)
+    const tree = (await this.auth.membership?.view(orgId, id, doc as A.Doc<unknown>)) ?? doc
+    return (tree as HangarDoc).ships?.[ship] !== undefined
   }
 }

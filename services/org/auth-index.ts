@@ -2,11 +2,13 @@
  * The authorization state of an org at given roster heads: a cached lookup, never a
  * replay. A change with one parent gets its state from the parent's (cached when the
  * parent was judged) plus its own ops; anything else is read once from a historical
- * view of the roster and cached.
+ * view of the roster and cached. Where removals mask changes (rule 5), that read is the
+ * membership resolver's, without them: changes are judged on the rights removals left.
  */
 import * as A from '@automerge/automerge'
 import type { ChangeHash } from '../../crdt/index.ts'
 import { AuthState } from './auth-state.ts'
+import type { Membership } from './membership.ts'
 import { type Container, containerIndex, type RosterDoc } from './roster-schema.ts'
 
 const CACHE_LIMIT = 4096
@@ -20,9 +22,29 @@ export class AuthIndex {
   private readonly deps: AuthIndexDeps
   private readonly states = new Map<string, AuthState>()
   private readonly containers = new Map<string, Map<string, Container>>()
+  /** Removals that hold (rule 5), once the domain has wired them; null reads Automerge's views. */
+  private resolver: Membership | null = null
 
   constructor(deps: AuthIndexDeps) {
     this.deps = deps
+  }
+
+  get membership(): Membership | null {
+    return this.resolver
+  }
+
+  useMembership(membership: Membership): void {
+    this.resolver = membership
+  }
+
+  /**
+   * The org's current state as views and decisions read it: without the changes of
+   * members past their recorded heads (rule 5). Null when the roster is not held.
+   */
+  async current(orgId: string): Promise<AuthState | null> {
+    if (this.resolver !== null) return this.resolver.current(orgId)
+    const doc = await this.deps.roster(orgId)
+    return doc === null ? null : this.stateAt(orgId, A.getHeads(doc) as ChangeHash[])
   }
 
   /** The state at `heads` if it is cached (a lookup, no waiting). */
@@ -40,7 +62,9 @@ export class AuthIndex {
     if (doc === null || !A.hasHeads(doc, [...heads])) return null
     const containers = await this.containersOf(orgId, doc)
     if (containers === null) return null
-    const state = AuthState.fromDoc(doc, containers, heads)
+    // Without the changes of members past their recorded heads (rule 5), where there are any.
+    const masked = this.resolver === null ? null : await this.resolver.stateAt(orgId, doc, heads)
+    const state = masked ?? AuthState.fromDoc(doc, containers, heads)
     this.remember(orgId, heads, state)
     return state
   }

@@ -10,7 +10,7 @@
  */
 import * as A from '@automerge/automerge'
 import type { MemberKey } from '../../crdt/index.ts'
-import { allows, decodeGrants, type Permission } from './permissions.ts'
+import { allows, decodeGrants, type Permission, within } from './permissions.ts'
 import { bucketOf, type Container, type RosterDoc } from './roster-schema.ts'
 
 export type Scalar = string | number | boolean | null
@@ -79,11 +79,33 @@ export interface StateOp {
   readonly pred: readonly string[]
 }
 
+/** A write laid over a state to judge with changed rights (no op id, no history). */
+export interface OverlayOp {
+  readonly container: Container
+  readonly key: string
+  readonly action: 'set' | 'del'
+  readonly value: Scalar
+}
+
 export class AuthState {
   private readonly tables: ReadonlyMap<string, Table>
+  /**
+   * Every op Automerge shows, masked ones included (rule 5), when they differ from
+   * `tables`: what a new op's `pred` must name. Null: the same as `tables`.
+   */
+  private readonly raw: AuthState | null
 
-  private constructor(tables: ReadonlyMap<string, Table>) {
+  private constructor(tables: ReadonlyMap<string, Table>, raw: AuthState | null = null) {
     this.tables = tables
+    this.raw = raw
+  }
+
+  /**
+   * The state `effective` decides by, with the registers of `raw` (the same heads with
+   * nothing masked) for what a new op overwrites: Automerge's own visible ops.
+   */
+  static masked(effective: AuthState, raw: AuthState): AuthState {
+    return new AuthState(effective.tables, raw.raw ?? raw)
   }
 
   static empty(): AuthState {
@@ -126,9 +148,16 @@ export class AuthState {
 
   /** The visible op ids of one key, sorted (what a well-formed op's `pred` must be). */
   visible(container: Container, key: string): string[] {
+    if (this.raw !== null) return this.raw.visible(container, key)
     const name = tableName(container)
     if (name === null) return []
     return [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])].sort(compareOpIds)
+  }
+
+  /** The op ids this state decides by for one key (masked ones left out). */
+  private deciding(container: Container, key: string): string[] {
+    const name = tableName(container)
+    return name === null ? [] : [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])]
   }
 
   /** Whether the state tracks this container (the others do not affect authorization). */
@@ -138,6 +167,11 @@ export class AuthState {
 
   /** The state after a change's ops (already judged well-formed). */
   apply(ops: readonly StateOp[]): AuthState {
+    const raw = this.raw === null ? null : this.raw.apply(ops)
+    return new AuthState(this.applied(ops), raw)
+  }
+
+  private applied(ops: readonly StateOp[]): Map<string, Table> {
     const tables = new Map(this.tables)
     const copied = new Set<string>()
     for (const op of ops) {
@@ -156,7 +190,29 @@ export class AuthState {
       if (current.size === 0) t.delete(op.key)
       else t.set(op.key, { ops: current })
     }
-    return new AuthState(tables)
+    return tables
+  }
+
+  /**
+   * This state with `ops` written over it (each overwriting what this state decides by):
+   * how an entry past a recorded head is judged when a rank change, or a change to a
+   * rank, took rights away (rule 5).
+   */
+  withOps(ops: readonly OverlayOp[]): AuthState {
+    const stateOps = ops.map(
+      (op): StateOp => ({ id: '0@overlay', ...op, pred: this.deciding(op.container, op.key) }),
+    )
+    return new AuthState(this.applied(stateOps), this.raw ?? this)
+  }
+
+  /** Members (not kicked) holding `rankId`. */
+  holdersOf(rankId: string): string[] {
+    const out: string[] = []
+    for (const [name, table] of this.tables) {
+      if (!name.startsWith('mRank/')) continue
+      for (const [key, reg] of table) if (winner(reg) === rankId && !this.isKicked(key)) out.push(key)
+    }
+    return out
   }
 
   private get(name: TableName, key: string): Scalar | undefined {
@@ -234,6 +290,14 @@ export class AuthState {
   isInviteRevoked(inviteId: string): boolean {
     return this.get('invitesRevoked', inviteId) !== undefined
   }
+}
+
+/** Whether `overlay` takes a permission or level from `member` (a promotion takes nothing). */
+export function takesRightsAway(state: AuthState, member: string, overlay: readonly OverlayOp[]): boolean {
+  if (!state.isMember(member)) return false
+  const after = state.withOps(overlay)
+  if (!after.isMember(member) || after.levelOf(member) < state.levelOf(member)) return true
+  return !within(state.grantsOf(member), after.grantsOf(member))
 }
 
 function tableName(c: Container): string | null {

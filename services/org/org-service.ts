@@ -4,24 +4,18 @@
  * Input is checked here (errors name the field); permissions are checked by the same
  * rules that judge remote changes (`ChangeRefusedError` when not allowed).
  */
-import * as A from '@automerge/automerge'
+import type * as A from '@automerge/automerge'
 import { z } from 'zod'
-import {
-  type DocId,
-  type DocumentStore,
-  type Entry,
-  isMemberKey,
-  type MemberKey,
-  type Signer,
-} from '../../crdt/index.ts'
+import { type DocumentStore, type Entry, isMemberKey, type MemberKey, type Signer } from '../../crdt/index.ts'
 import { FeatureLockedError } from '../licensing/errors.ts'
 import type { FeatureGate } from '../licensing/features.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
 import { InvalidInputError, NotAMemberError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
-import { deriveOrgId, newNonce } from './org-id.ts'
-import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
+import type { MaskedEntry } from './membership.ts'
+import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
+import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant, within } from './permissions.ts'
 import {
   isMemberIn,
   memberField,
@@ -41,15 +35,8 @@ export interface OrgServiceComponents {
   readonly gate: FeatureGate
 }
 
-export interface FlaggedChange {
-  readonly docId: DocId
-  readonly author: MemberKey
-  readonly change: string
-  /** Milliseconds since the epoch (the author's clock). */
-  readonly time: number
-  /** The change that removed the author. */
-  readonly kick: string
-}
+/** An entry of a removed or re-ranked member that has no effect (rule 5). */
+export type FlaggedChange = MaskedEntry
 
 export interface RankView {
   readonly id: string
@@ -88,9 +75,11 @@ export class OrgService {
   private readonly signer: Signer
   private readonly rosters: RosterAccess
   private readonly gate: FeatureGate
+  private readonly auth: AuthIndex
 
   constructor(components: OrgServiceComponents) {
     this.gate = components.gate
+    this.auth = components.auth
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
@@ -156,13 +145,19 @@ export class OrgService {
   /** Orgs this node holds. */
   async listOrgs(): Promise<OrgSummary[]> {
     const out: OrgSummary[] = []
-    for (const id of await this.store.list('org'))
-      out.push(summarizeRoster(await this.store.get<RosterDoc>(id)))
+    for (const id of await this.store.list('org')) {
+      const orgId = id.slice('org:'.length)
+      out.push(
+        summarizeRoster(
+          ORG_ID.test(orgId) ? await this.rosters.rosterView(orgId) : await this.store.get<RosterDoc>(id),
+        ),
+      )
+    }
     return out
   }
 
   async getOrg(orgId: string): Promise<OrgSummary> {
-    return summarizeRoster(await this.roster(orgId))
+    return summarizeRoster(await this.rosters.rosterView(orgId))
   }
 
   async updateOrg(
@@ -192,7 +187,7 @@ export class OrgService {
   }
 
   async ranks(orgId: string): Promise<RankView[]> {
-    const doc = await this.roster(orgId)
+    const doc = await this.rosters.rosterView(orgId)
     return Object.keys(doc.rankLevel)
       .map((id) => ({
         id,
@@ -217,7 +212,17 @@ export class OrgService {
     const key = encodeGrants(p)
     if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
       await this.gate.require(orgId, 'rbac')
-    const existing = (await this.roster(orgId)).rankLevel[id] !== undefined
+    const roster = await this.roster(orgId)
+    const existing = roster.rankLevel[id] !== undefined
+    // Rule 5: taking rights from a rank records its holders' chain heads as this node has
+    // them; their entries past those are judged with the rank's new definition.
+    const reduces =
+      existing &&
+      (l < (roster.rankLevel[id] as number) || !within(decodeGrants(text(roster.rankPerms[id])), new Set(p)))
+    const holders = reduces ? (await this.members(orgId)).filter((m) => m.rank === id) : []
+    const heads = await Promise.all(
+      holders.map(async (m) => [m.memberKey, (await this.store.chains.head(m.memberKey))?.seq ?? 0] as const),
+    )
     await this.change(
       orgId,
       {
@@ -229,6 +234,7 @@ export class OrgService {
         doc.rankName[id] = str(n)
         doc.rankLevel[id] = l
         doc.rankPerms[id] = str(encodeGrants(p))
+        for (const [key, seq] of heads) recordHead(doc, key, seq)
       },
     )
     return { id, name: n, level: l, permissions: [...decodeGrants(encodeGrants(p))] }
@@ -251,7 +257,7 @@ export class OrgService {
 
   /** Current members (kicked ones excluded), highest rank first. */
   async members(orgId: string): Promise<MemberView[]> {
-    const doc = await this.roster(orgId)
+    const doc = await this.rosters.rosterView(orgId)
     const out: MemberView[] = []
     for (const [b, bucket] of Object.entries(doc.mRank)) {
       for (const [key, rankValue] of Object.entries(bucket)) {
@@ -284,11 +290,18 @@ export class OrgService {
     await this.member(orgId, k)
     if ((await this.roster(orgId)).rankLevel[r] === undefined)
       throw new InvalidInputError('rank', `no rank ${r}`)
+    // Rule 5: the member's entries past their head, as this node has it, are judged with the new rank.
+    const head = await this.store.chains.head(k)
     await this.change(
       orgId,
-      { action: 'member.rank', resource: `member:${orgId}/${k}`, details: { rank: r } },
+      {
+        action: 'member.rank',
+        resource: `member:${orgId}/${k}`,
+        details: { rank: r, head: head?.seq ?? 0, ...(head ? { headHash: head.hash } : {}) },
+      },
       (d) => {
         memberField(d, 'mRank', k)[k] = str(r)
+        recordHead(d, k, head?.seq ?? 0)
       },
     )
   }
@@ -315,50 +328,51 @@ export class OrgService {
     })
   }
 
-  /** Removes a member: their later changes are refused everywhere. */
+  /**
+   * Removes a member. Records their chain head as this node has it: their entries past it
+   * have no effect on any node, whatever they claim to have seen (rule 5).
+   */
   async kick(orgId: string, key: unknown): Promise<void> {
     const k = parse(memberKey, key, 'member')
     await this.member(orgId, k)
-    await this.change(orgId, { action: 'member.kick', resource: `member:${orgId}/${k}` }, (d) => {
-      memberField(d, 'kicked', k)[k] = Date.now()
+    if (k === this.me) throw new InvalidInputError('member', 'to remove yourself, leave the org')
+    const head = await this.store.chains.head(k)
+    const seq = head?.seq ?? 0
+    await this.change(
+      orgId,
+      {
+        action: 'member.kick',
+        resource: `member:${orgId}/${k}`,
+        details: { head: seq, ...(head ? { headHash: head.hash } : {}) },
+      },
+      (d) => {
+        memberField(d, 'kicked', k)[k] = seq
+        recordHead(d, k, seq)
+      },
+    )
+  }
+
+  /** Leaves the org: this entry is your last that counts in it (rule 5). */
+  async leave(orgId: string): Promise<void> {
+    const org = await this.getOrg(orgId)
+    await this.member(orgId, this.me)
+    if (org.owner === this.me)
+      throw new InvalidInputError('org', 'the owner cannot leave; delete the org instead')
+    const seq = ((await this.store.chains.head(this.me))?.seq ?? 0) + 1
+    await this.change(orgId, { action: 'member.leave', resource: `member:${orgId}/${this.me}` }, (d) => {
+      memberField(d, 'kicked', this.me)[this.me] = seq
+      recordHead(d, this.me, seq)
     })
   }
 
   /**
-   * Changes by removed members that were made concurrently with their removal: valid at
-   * their own dependencies, so accepted everywhere, and listed here for officers to
-   * review (and revert if needed).
+   * Entries of removed, departed or re-ranked members that have no effect: made past
+   * their recorded head and not allowed with the rights they had left, in every document
+   * of the org. Listed for officers to review.
    */
-  async flagged(orgId: string): Promise<FlaggedChange[]> {
-    const doc = await this.roster(orgId)
-    const backend = A.getBackend(doc as A.Doc<unknown>)
-    const all = A.getChangesMetaSince(doc, [])
-    const out: FlaggedChange[] = []
-    for (const [b, bucket] of Object.entries(doc.kicked)) {
-      const bucketObj = A.getObjectId(doc.kicked, b)
-      if (bucketObj === null) continue
-      for (const member of Object.keys(bucket)) {
-        for (const [, , opId] of backend.getAll(bucketObj, member) as [string, unknown, string][]) {
-          const [counter, actor] = opId.split('@')
-          const kick = all.find(
-            (m) => m.actor === actor && m.startOp <= Number(counter) && Number(counter) <= m.maxOp,
-          )
-          if (kick === undefined) continue
-          for (const m of A.getChangesMetaSince(doc, [kick.hash])) {
-            if (m.actor.startsWith(member)) {
-              out.push({
-                docId: rosterId(orgId),
-                author: member as MemberKey,
-                change: m.hash,
-                time: m.time * 1000,
-                kick: kick.hash,
-              })
-            }
-          }
-        }
-      }
-    }
-    return out
+  async flagged(orgId: string): Promise<readonly FlaggedChange[]> {
+    await this.roster(orgId)
+    return (await this.auth.membership?.flagged(orgId)) ?? []
   }
 
   /** The authorization state at the roster's current heads. */
@@ -377,6 +391,16 @@ export class OrgService {
   ): Promise<Entry | null> {
     return this.rosters.change(orgId, action, fn)
   }
+}
+
+/**
+ * Records `member`'s chain head in a change (rule 5). Automerge drops a set of an equal
+ * value, so an unchanged head is deleted and set again: the change always carries it.
+ */
+function recordHead(d: RosterDoc, member: string, seq: number): void {
+  const heads = memberField<number>(d, 'mHead', member)
+  if (heads[member] === seq) delete heads[member]
+  heads[member] = seq
 }
 
 export { type OrgSummary, rosterId } from './roster-access.ts'

@@ -1,7 +1,7 @@
 /**
  * Reading and changing an org's roster: what the org and invite services share.
  */
-import * as A from '@automerge/automerge'
+import type * as A from '@automerge/automerge'
 import { type DocId, type DocumentStore, type Entry, type MemberKey, parseDocId } from '../../crdt/index.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
@@ -45,10 +45,17 @@ export class RosterAccess {
 
   /** The authorization state at the roster's current heads. */
   async currentState(orgId: string): Promise<AuthState> {
-    const doc = await this.roster(orgId)
-    const state = await this.auth.stateAt(orgId, A.getHeads(doc) as never)
+    await this.roster(orgId)
+    const state = await this.auth.current(orgId)
     if (state === null) throw new OrgNotFoundError(orgId)
     return state
+  }
+
+  /** The roster as views read it: without the changes of members past their recorded heads. */
+  async rosterView(orgId: string): Promise<RosterDoc> {
+    const doc = await this.roster(orgId)
+    return ((await this.auth.membership?.view(orgId, rosterId(orgId), doc as A.Doc<unknown>)) ??
+      doc) as RosterDoc
   }
 
   /** Changes the roster (the rules judge it before anything is written). */
@@ -66,7 +73,7 @@ export function rosterId(orgId: string): DocId {
 /** The bucket map of one member field that holds `key`. */
 export function memberField<V>(
   doc: RosterDoc,
-  field: 'mRank' | 'mHandle' | 'mJoined' | 'mNotes' | 'mInvite' | 'kicked',
+  field: 'mRank' | 'mHandle' | 'mJoined' | 'mNotes' | 'mInvite' | 'kicked' | 'mHead',
   key: string,
 ): Record<string, V> {
   return (doc[field] as unknown as Record<string, Record<string, V>>)[bucketOf(key)] as Record<string, V>
@@ -77,7 +84,7 @@ export function memberField<V>(
  * `AuthState.isMember` reads it from the state: not kicked, and the founder or the user
  * of the (unrevoked) invite it was admitted with.
  */
-export function isMemberIn(doc: A.Doc<RosterDoc>, key: string): boolean {
+export function isMemberIn(doc: RosterDoc, key: string): boolean {
   const b = bucketOf(key)
   if (doc.mRank[b]?.[key] === undefined || doc.kicked[b]?.[key] !== undefined) return false
   if (key === text(doc.org.owner)) return true
@@ -87,7 +94,7 @@ export function isMemberIn(doc: A.Doc<RosterDoc>, key: string): boolean {
   )
 }
 
-export function summarizeRoster(doc: A.Doc<RosterDoc>): OrgSummary {
+export function summarizeRoster(doc: RosterDoc): OrgSummary {
   let memberCount = 0
   for (const bucket of Object.values(doc.mRank)) {
     for (const key of Object.keys(bucket)) if (isMemberIn(doc, key)) memberCount++

@@ -7,7 +7,7 @@ import type * as A from '@automerge/automerge'
 import type { Entry, MemberKey, RefusalKind } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
 import { ADMIT_ACTION, judgeAdmission } from './admission-rules.ts'
-import { AuthState, compareOpIds, type Scalar, type StateOp } from './auth-state.ts'
+import { AuthState, compareOpIds, type Scalar, type StateOp, takesRightsAway } from './auth-state.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
 import { VALID } from './validation.ts'
@@ -125,6 +125,12 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
 
   if (c.kind === 'rank') {
     if (!state.can(author, 'ranks:manage')) return 'changing ranks needs ranks:manage'
+    // Taking rights from a rank's holders records each one's chain head (rule 5).
+    const writes = ops.filter((o) => o.container.kind === 'rank')
+    for (const holder of state.holdersOf(op.key)) {
+      if (headOf(ops, holder) === undefined && takesRightsAway(state, holder, writes))
+        return `taking rights from rank ${op.key} must record its holders' chain heads (mHead)`
+    }
     const before = state.rank(op.key)
     if (before !== undefined && before.level >= myLevel) return `rank ${op.key} is at or above your own level`
     const after = levelAfter(state, ops, op.key)
@@ -160,6 +166,9 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
   switch (c.field) {
     case 'mRank': {
       if (self) return 'you cannot change your own rank'
+      // Removing or re-ranking a member records their chain head (rule 5).
+      if (state.rankOf(target) !== undefined && headOf(ops, target) === undefined)
+        return "changing a member's rank must record their chain head (mHead)"
       if (op.action === 'del') {
         if (!state.can(author, 'members:manage')) return 'removing a member needs members:manage'
         return targetLevel >= myLevel ? 'that member is at or above your own level' : null
@@ -169,6 +178,20 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       if (rankLevel >= myLevel) return `rank ${String(op.value)} is at or above your own level`
       if (!state.can(author, 'ranks:assign')) return 'assigning ranks needs ranks:assign'
       return targetLevel >= myLevel ? 'that member is at or above your own level' : null
+    }
+    case 'mHead': {
+      // Re-recording an unchanged head deletes and sets it (Automerge drops an equal set).
+      if (op.action !== 'set' && headOf(ops, target) === undefined)
+        return 'a recorded chain head is never deleted'
+      const rank = state.rankOf(target)
+      const decides = ops.some(
+        (o) =>
+          (o.container.kind === 'rank' && o.key === rank) ||
+          (o.key === target &&
+            o.container.kind === 'member' &&
+            (o.container.field === 'mRank' || (o.container.field === 'kicked' && o.action === 'set'))),
+      )
+      return decides ? null : 'mHead is recorded only with a removal or a rank change of that member'
     }
     case 'mHandle':
       if (self) return null
@@ -181,11 +204,14 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
       if (!state.can(author, 'members:manage')) return `${c.field} needs members:manage`
       return !self && targetLevel >= myLevel ? 'that member is at or above your own level' : null
     case 'kicked': {
-      if (self) return 'you cannot remove yourself this way'
       if (op.action === 'set') {
+        if (headOf(ops, target) !== op.value) return 'a removal must record the same chain head in mHead'
+        // Leaving: the member's own entry is the last one that counts.
+        if (self) return op.value === input.entry.seq ? null : 'leaving records your own entry as your last'
         if (!state.can(author, 'members:kick')) return 'removing a member needs members:kick'
         return targetLevel >= myLevel ? 'that member is at or above your own level' : null
       }
+      if (self) return 'you cannot re-admit yourself'
       if (!state.can(author, 'members:manage')) return 're-admitting a member needs members:manage'
       const rank = state.rankOf(target)
       return rank !== undefined && (state.rank(rank)?.level ?? 0) >= myLevel
@@ -193,4 +219,16 @@ function memberOpProblem(input: RosterChangeInput, op: StateOp, ops: readonly St
         : null
     }
   }
+}
+
+/** The chain head a change records for `member` (mHead), if it records one. */
+function headOf(ops: readonly StateOp[], member: string): Scalar | undefined {
+  const op = ops.find(
+    (o) =>
+      o.key === member &&
+      o.container.kind === 'member' &&
+      o.container.field === 'mHead' &&
+      o.action === 'set',
+  )
+  return op?.value
 }

@@ -11,8 +11,12 @@ import type { MemberKey } from '../../crdt/index.ts'
 export const ROSTER_SCHEMA = 1
 export const BUCKETS = 64
 
-/** Per-member fields, each a bucketed map memberKey → scalar. */
-export const MEMBER_FIELDS = ['mRank', 'mHandle', 'mJoined', 'mNotes', 'mInvite', 'kicked'] as const
+/**
+ * Per-member fields, each a bucketed map memberKey → scalar. `kicked` and `mHead` hold a
+ * chain seq: the member's chain head as the member who removed or re-ranked them saw it
+ * (rule 5: the member's entries past it are judged with the reduced rights).
+ */
+export const MEMBER_FIELDS = ['mRank', 'mHandle', 'mJoined', 'mNotes', 'mInvite', 'kicked', 'mHead'] as const
 export type MemberField = (typeof MEMBER_FIELDS)[number]
 export const RANK_FIELDS = ['rankName', 'rankLevel', 'rankPerms'] as const
 export type RankField = (typeof RANK_FIELDS)[number]
@@ -52,7 +56,10 @@ export interface RosterDoc {
   mJoined: Buckets<number>
   mNotes: Buckets<Str>
   mInvite: Buckets<Str>
+  /** memberKey → the seq of their chain head when they were removed (their entries past it have no effect). */
   kicked: Buckets<number>
+  /** memberKey → their chain head seq as seen at their last removal or rank change (set, never deleted). */
+  mHead: Buckets<number>
   invitesUsed: Record<string, Str>
   invitesRevoked: Record<string, number>
 }

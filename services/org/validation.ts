@@ -68,6 +68,8 @@ export const VALID = {
           case 'mJoined':
           case 'kicked':
             return isTime(v) ? null : `${c.field} must be a time`
+          case 'mHead':
+            return isTime(v) ? null : 'mHead must be a chain seq'
           case 'mNotes':
             return isText(v, 0, NOTES_MAX) ? null : 'notes are too long'
           case 'mInvite':

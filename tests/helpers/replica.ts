@@ -18,6 +18,7 @@ import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
 import type { LicenseService } from '../../services/licensing/index.ts'
+import type { OperationsService } from '../../services/operations/index.ts'
 import type { AdmitAnswer, InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
 import { acceptAll } from './accept-all.ts'
@@ -31,6 +32,7 @@ export interface Replica {
   readonly org: OrgService
   readonly invites: InviteService
   readonly fleet: FleetService
+  readonly ops: OperationsService
   readonly licenses: LicenseService
   readonly close: () => Promise<void>
 }
@@ -52,7 +54,7 @@ export async function makeReplica(
     { sync: false },
   )
   await store.start()
-  const { org, invites, fleet, licenses } = domainServices({
+  const { org, invites, fleet, ops, licenses } = domainServices({
     store,
     signer,
     validator,
@@ -66,6 +68,7 @@ export async function makeReplica(
     org,
     invites,
     fleet,
+    ops,
     licenses,
     close: async () => {
       await store.stop()
