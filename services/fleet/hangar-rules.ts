@@ -1,12 +1,15 @@
 /**
  * Who may change a hangar: its owner, or a member with `fleet:manage` whose level is
  * above the owner's. Judged on the roster state at the entry's recorded heads; the
- * hangar's first change must name its org and owner as the document id says.
+ * hangar's first change must name its org and owner as the document id says. What a
+ * change writes must fit the hangar layout and its bounds (hangar-shape.ts).
  */
-import type { ChangeContext, Verdict } from '../../crdt/index.ts'
+import type { ChangeContext, DecodedChange, Verdict } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
+import { eachWithWorking } from '../working-doc.ts'
 import { parseHangarName } from './hangar-schema.ts'
+import { judgeHangarShape } from './hangar-shape.ts'
 
 const IMMUTABLE_ROOT = new Set(['schema', 'org', 'owner'])
 
@@ -47,5 +50,9 @@ function byRules(
       return { ok: false, reason: "a hangar's org and owner never change" }
     }
   }
-  return { ok: true }
+  return (
+    eachWithWorking(ctx, (working, i) => judgeHangarShape(working, ctx.changes[i] as DecodedChange)) ?? {
+      ok: true,
+    }
+  )
 }

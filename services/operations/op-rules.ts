@@ -18,6 +18,7 @@ import { isMemberKey } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState, Scalar } from '../org/auth-state.ts'
+import { withPrior } from '../working-doc.ts'
 import { isScalar, judgeOpCreate } from './op-create.ts'
 import {
   canTransition,
@@ -99,38 +100,6 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
     if (!verdict.ok) return verdict
   }
   return OK
-}
-
-/** `ctx.doc` with `ctx.prior` applied, kept between the calls of one batch. */
-interface Working {
-  readonly prior: readonly Uint8Array[]
-  count: number
-  last: Uint8Array | undefined
-  doc: A.Doc<unknown>
-}
-
-/**
- * A memo, keyed by the document object a batch judges against: entry after entry of one
- * batch, `prior` only grows, so each call applies just the changes accepted since the
- * last one (rebuilding from scratch per entry is quadratic: ~3.4 s for 300 sign-ups).
- * Never changes a verdict: anything that does not match is rebuilt.
- */
-const workingCache = new WeakMap<A.Doc<unknown>, Working>()
-
-function withPrior(ctx: ChangeContext): A.Doc<unknown> {
-  const { doc, prior } = ctx
-  if (prior.length === 0) return doc
-  let w = workingCache.get(doc)
-  if (w === undefined || w.prior !== prior || w.count > prior.length || w.last !== prior[w.count - 1]) {
-    w = { prior, count: 0, last: undefined, doc: A.clone(doc) }
-    workingCache.set(doc, w)
-  }
-  if (w.count < prior.length) {
-    ;[w.doc] = A.applyChanges(w.doc, prior.slice(w.count))
-    w.count = prior.length
-    w.last = prior[w.count - 1]
-  }
-  return w.doc
 }
 
 interface RawOp {
