@@ -10,6 +10,7 @@ import { text } from '../org/roster-schema.ts'
 import {
   deriveOpId,
   INITIAL_STATUSES,
+  OP_LIMITS,
   type OpStatus,
   ROOT_FIELDS,
   rootValueProblem,
@@ -72,6 +73,8 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
     return refuse('an operation starts with no sign-ups')
   const slots = mapOf(js.slots)
   if (slots === null) return refuse('slots must be a map')
+  if (Object.keys(slots).length > OP_LIMITS.slotsPerOp)
+    return { ok: false, reason: `at most ${OP_LIMITS.slotsPerOp} slots`, kind: 'oversize' }
   for (const [slotId, raw] of Object.entries(slots)) {
     const slot = mapOf(raw)
     if (!SLOT_ID.test(slotId) || slot === null || Object.keys(slot).sort().join() !== SORTED_SLOT)

@@ -24,6 +24,7 @@ import {
   canTransition,
   EDITABLE_FIELDS,
   isOpStatus,
+  OP_LIMITS,
   type OpStatus,
   PARTICIPANT_FIELDS,
   parseOpDocId,
@@ -138,6 +139,8 @@ class EditJudge {
   private readonly touched = new Map<string, Touch>()
   private readonly newSlots = new Map<string, Set<string>>()
   private readonly newSlotKeys = new Set<string>()
+  /** Keys this change adds to and removes from the slot and sign-up maps. */
+  private readonly growth = { slots: new Map<string, boolean>(), participants: new Map<string, boolean>() }
   private managerCache: boolean | undefined
   private status: string | undefined
 
@@ -172,7 +175,31 @@ class EditJudge {
       const problem = this.recordProblem(touch)
       if (problem !== null) return refuse(problem)
     }
-    return OK
+    return (
+      this.boundProblem(this.slotsId, this.growth.slots, OP_LIMITS.slotsPerOp, 'slots') ??
+      this.boundProblem(this.participantsId, this.growth.participants, OP_LIMITS.signUpsPerOp, 'sign-ups') ??
+      OK
+    )
+  }
+
+  /** `oversize` when the change leaves a map with more than `max` keys, having grown it. */
+  private boundProblem(
+    obj: string | null,
+    growth: Map<string, boolean>,
+    max: number,
+    what: string,
+  ): Verdict | null {
+    if (obj === null || growth.size === 0) return null
+    const before = this.backend.keys(obj, this.deps)
+    const had = new Set(before)
+    let n = before.length
+    for (const [key, added] of growth) {
+      if (added && !had.has(key)) n++
+      else if (!added && had.has(key)) n--
+    }
+    return n > max && n > before.length
+      ? { ok: false, reason: `at most ${max} ${what}`, kind: 'oversize' }
+      : null
   }
 
   private opProblem(
@@ -189,14 +216,17 @@ class EditJudge {
       case 'participants': {
         if (!isMemberKey(key)) return 'sign-ups are keyed by member key'
         if (action === 'set') return 'a sign-up must be a record'
-        if (action === 'del')
+        if (action === 'del') {
+          this.growth.participants.set(key, false)
           return this.manager() ? null : 'removing a sign-up needs the leader or ops:manage'
+        }
         if (key !== this.author) {
           if (!this.manager()) return 'signing up someone else needs the leader or ops:manage'
           if (!this.state.isMember(key)) return 'only members can be signed up'
         }
         this.made.set(id, { kind: 'participant', key, isNew: true })
         this.touch(id, key, true)
+        this.growth.participants.set(key, true)
         return null
       }
       case 'participant': {
@@ -215,6 +245,7 @@ class EditJudge {
         if (!SLOT_ID.test(key)) return 'slots are keyed by slot id'
         if (action === 'set') return 'a slot must be a record'
         if (!this.manager()) return 'changing slots needs the leader or ops:manage'
+        this.growth.slots.set(key, action === 'makeMap')
         if (action === 'makeMap') {
           this.made.set(id, { kind: 'slot', key, isNew: true })
           this.newSlots.set(id, new Set())

@@ -72,6 +72,12 @@ export function canTransition(from: OpStatus, to: OpStatus): boolean {
   return LIFECYCLE[from].includes(to)
 }
 
+/** How many records an operation holds at most: checked on local input and remote changes alike. */
+export const OP_LIMITS = {
+  slotsPerOp: 200,
+  signUpsPerOp: 1_000,
+} as const
+
 export const TITLE_MAX = 100
 export const DESCRIPTION_MAX = 4000
 export const DURATION_MAX = 10_080
