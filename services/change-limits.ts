@@ -32,3 +32,11 @@ export function changeSizeProblem(ctx: Pick<ChangeContext, 'changes' | 'changeBy
   }
   return null
 }
+
+/**
+ * The kind of a refused field value: `oversize` when it is text longer than the field's
+ * bound `max` (a node that skips its own checks), else `rule`.
+ */
+export function valueKind(max: number | undefined, v: unknown): 'oversize' | 'rule' {
+  return typeof v === 'string' && max !== undefined && v.length > max ? 'oversize' : 'rule'
+}

@@ -15,6 +15,7 @@
 import * as A from '@automerge/automerge'
 import type { ChangeContext, DecodedChange, MemberKey, Verdict } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
+import { valueKind } from '../change-limits.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState, Scalar } from '../org/auth-state.ts'
@@ -25,6 +26,7 @@ import {
   EDITABLE_FIELDS,
   isOpStatus,
   OP_LIMITS,
+  OP_TEXT_MAX,
   type OpStatus,
   PARTICIPANT_FIELDS,
   parseOpDocId,
@@ -166,7 +168,7 @@ class EditJudge {
       const id = `${this.change.startOp + i}@${this.change.actor}`
       const value = op.action === 'set' ? (op.value as Scalar) : null
       const problem = this.opProblem(at, op.obj, op.action, op.key, value, id)
-      if (problem !== null) return refuse(problem)
+      if (problem !== null) return { ok: false, reason: problem, kind: valueKind(OP_TEXT_MAX[op.key], value) }
     }
     for (const keys of this.newSlots.values()) {
       if (SLOT_FIELDS.some((k) => !keys.has(k))) return refuse('a new slot must set role and ship')

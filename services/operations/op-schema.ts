@@ -89,6 +89,13 @@ export const SLOT_ID = /^[0-9a-f]{16}$/
 /** A ship id of a member's hangar (see services/fleet). */
 export const SHIP_ID = /^[0-9a-f]{16}$/
 
+/** The longest text of each text field, by key. */
+export const OP_TEXT_MAX: Readonly<Record<string, number>> = {
+  title: TITLE_MAX,
+  description: DESCRIPTION_MAX,
+  role: ROLE_MAX,
+}
+
 type Str = A.ImmutableString
 
 export interface SlotRecord {

@@ -4,17 +4,18 @@
  * The same rules judge local and remote changes, so every node reaches the same verdict.
  */
 import type * as A from '@automerge/automerge'
-import type { Entry, MemberKey } from '../../crdt/index.ts'
+import type { Entry, MemberKey, RefusalKind } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
+import { valueKind } from '../change-limits.ts'
 import { AuthState, compareOpIds, type Scalar, type StateOp } from './auth-state.ts'
 import { readInvite } from './invite.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
-import { VALID } from './validation.ts'
+import { rosterTextMax, VALID } from './validation.ts'
 
 export type Judgement =
   | { readonly ok: true; readonly after: AuthState }
-  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly reason: string; readonly kind?: RefusalKind }
 
 export interface RosterChangeInput {
   readonly author: MemberKey
@@ -84,6 +85,8 @@ export function judgeRosterChange(input: RosterChangeInput): Judgement {
   const mapped = stateOps(input.change, input.containers, state)
   if (!mapped.ok) return refuse(mapped.reason)
   const ops = mapped.ops
+  const oversize = oversizeValue(ops)
+  if (oversize !== null) return { ok: false, reason: oversize, kind: 'oversize' }
   if (state.isKicked(author)) return refuse('the author was removed from the org')
   if (state.rankOf(author) === undefined) return judgeJoin(input, ops)
   if (!state.isMember(author)) return refuse('the author is not a member')
@@ -92,6 +95,16 @@ export function judgeRosterChange(input: RosterChangeInput): Judgement {
     if (reason !== null) return refuse(reason)
   }
   return { ok: true, after: state.apply(ops) }
+}
+
+/** Why a value of the change is text past its field's bound, or null (checked before anything else). */
+function oversizeValue(ops: readonly StateOp[]): string | null {
+  for (const op of ops) {
+    if (op.action !== 'set' || valueKind(rosterTextMax(op.container, op.key), op.value) !== 'oversize')
+      continue
+    return VALID.rosterValue(op.container, op.key, op.value) ?? `${op.key.slice(0, 40)} is too long`
+  }
+  return null
 }
 
 /** The rank a change leaves `rankId` at: its own write if it has one, else the state's. */
