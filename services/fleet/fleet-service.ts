@@ -20,6 +20,7 @@ import { parseInput as parse } from '../org/input.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { AT, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
+import { HANGAR_LIMITS } from './hangar-limits.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
@@ -87,6 +88,9 @@ export class FleetService {
       authHeads: await this.rosterHeads(orgId),
     }
     const docId = hangarId(orgId, owner)
+    const held = Object.keys((await this.hangar(orgId, owner))?.ships ?? {}).length
+    if (held >= HANGAR_LIMITS.shipsPerHangar)
+      throw new InvalidInputError('ship', `a hangar holds at most ${HANGAR_LIMITS.shipsPerHangar} ships`)
     if (await this.store.has(docId)) {
       await this.store.change<HangarDoc>(docId, action, (d) => {
         d.ships[id] = record()
@@ -136,6 +140,9 @@ export class FleetService {
       if (slots.has(c.slot)) throw new InvalidInputError('loadout.components', `slot ${c.slot} appears twice`)
       slots.add(c.slot)
     }
+    const held = (await this.ship(orgId, owner, sid)).loadouts.length
+    if (held >= HANGAR_LIMITS.loadoutsPerShip)
+      throw new InvalidInputError('loadout', `a ship has at most ${HANGAR_LIMITS.loadoutsPerShip} loadouts`)
     const lid = randomBytes(8).toString('hex')
     await this.changeShip(orgId, owner, sid, 'loadout.add', { loadout: lid, name: l.name }, (s) => {
       s.loadouts[lid] = {
