@@ -46,3 +46,4 @@ export {
   type RefusalKind,
   type Verdict,
 } from './store/validator.ts'
+export { WriteBudget, type WriteBudgetInit } from './store/write-budget.ts'

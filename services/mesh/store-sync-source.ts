@@ -14,6 +14,7 @@ import {
   type DocumentStore,
   type Entry,
   entryRefs,
+  INNOCENT_KINDS,
   type MemberKey,
   packEntry,
   type SignedEntry,
@@ -162,7 +163,9 @@ export class StoreSyncSource {
     return {
       accepted,
       rejected: result.rejected.length,
-      offences: result.rejected.filter((r) => !INNOCENT.test(r.reason)).length,
+      offences: result.rejected.filter((r) =>
+        r.kind !== undefined ? !INNOCENT_KINDS.has(r.kind) : !INNOCENT.test(r.reason),
+      ).length,
       reasons: result.rejected.slice(0, 10).map((r) => r.reason),
     }
   }
