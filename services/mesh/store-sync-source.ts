@@ -24,6 +24,7 @@ import type { AuthIndex } from '../org/auth-index.ts'
 import { readInvite } from '../org/invite.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
+import { rosterFirstOrder } from './catch-up-order.ts'
 
 export class StoreSyncSource {
   private readonly store: DocumentStore
@@ -96,6 +97,11 @@ export class StoreSyncSource {
     return out
   }
 
+  /** Roster first: see catch-up-order.ts. */
+  async catchUpOrder(org: string, theirs: ReadonlyMap<string, number>): Promise<[string, number][]> {
+    return rosterFirstOrder(this.store, org, theirs)
+  }
+
   async entriesAfter(
     _org: string,
     author: string,
@@ -129,7 +135,8 @@ export class StoreSyncSource {
       const covered = r.changes.map((h) => bytesOf.get(h)).filter((c) => c !== undefined)
       let size = entry.length
       for (const c of covered) size += c.length
-      if (entries.length > 0 && bytes + size > bounds.maxBytes) break
+      // Past the bound even alone (stored before bounds held): not sent, nor anything after it.
+      if (bytes + size > bounds.maxBytes && (entries.length > 0 || size > bounds.maxBytes)) break
       entries.push(entry)
       changes.push(...covered)
       bytes += size
