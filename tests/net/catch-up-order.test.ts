@@ -4,9 +4,13 @@
  * gatherings never holds a hangar entry whose roster heads come later. Real stores over
  * an in-memory stream pair (the protocol is the same over libp2p).
  */
+import { randomBytes } from 'node:crypto'
+import * as A from '@automerge/automerge'
 import { streamPair } from '@libp2p/utils'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { ChangeHash } from '../../crdt/index.ts'
 import { requestSync, serveSync } from '../../net/sync/sync-protocol.ts'
+import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { enlist, everything, makeReplica, type Replica } from '../helpers/replica.ts'
 import { makeSigner, type TestSigner } from '../helpers/signer.ts'
@@ -94,5 +98,50 @@ describe('catch-up order', () => {
     const summary = await session(newcomer, org.id, source)
     expect(summary.rejected).toBeGreaterThan(0)
     expect(summary.offences).toBe(0)
+  })
+
+  it('an entry stored before the bounds held, too large for a frame, is not sent: the session completes', async () => {
+    const leader = await replica(signerWhere((k) => k < '8'))
+    const org = await leader.org.createOrg({ name: 'Old Org', tag: 'OLD', handle: 'Lead_1' })
+    const newcomer = await replica(makeSigner())
+    await enlist(leader, org.id, newcomer, 'member', 'Late_1')
+    const member = await replica(signerWhere((k) => k > leader.signer.memberKey))
+    await enlist(leader, org.id, member, 'member', 'Pilot_1')
+    await member.fleet.addShip(org.id, { model: 'Carrack', manufacturer: 'Anvil' })
+    await leader.store.receive(await everything(member))
+    // The leader's node, on the old version with no bounds, wrote a 5 MB ship.
+    const old = await makeReplica(leader.signer, { lawless: true })
+    open.push(old)
+    await old.store.receive(await everything(leader))
+    await old.store.create<HangarDoc>(
+      hangarId(org.id, leader.signer.memberKey),
+      {
+        action: 'ship.add',
+        resource: 'ship',
+        authHeads: A.getHeads(await old.org.roster(org.id)) as ChangeHash[],
+      },
+      (d) => {
+        d.schema = 1
+        d.org = new A.ImmutableString(org.id)
+        d.owner = new A.ImmutableString(leader.signer.memberKey)
+        d.ships = {
+          x: { location: new A.ImmutableString(randomBytes(5 * 1024 * 1024).toString('base64')) },
+        } as never
+      },
+    )
+    const [a, b] = await streamPair()
+    const served = serveSync(
+      b,
+      newcomer.signer.memberKey,
+      new StoreSyncSource({ store: old.store, auth: old.validator.auth }),
+    )
+    const summary = await requestSync(
+      a,
+      org.id,
+      new StoreSyncSource({ store: newcomer.store, auth: newcomer.validator.auth }),
+    )
+    await served
+    expect(summary.offences).toBe(0)
+    expect(await newcomer.fleet.ships(org.id, { owner: member.signer.memberKey })).toHaveLength(1)
   })
 })
