@@ -39,22 +39,11 @@ export function withPrior(ctx: Pick<ChangeContext, 'doc' | 'prior'>): A.Doc<unkn
 }
 
 /**
- * Calls `judge` for each change of the context with the document it is read against:
- * the working document, plus the entry's earlier changes. Stops at the first refusal.
+ * The document change `i` of the context is read against: the working document plus the
+ * entry's earlier changes (an entry usually covers one change).
  */
-export function eachWithWorking<V extends { ok: boolean }>(
-  ctx: ChangeContext,
-  judge: (working: A.Doc<unknown>, i: number) => V,
-): V | null {
-  let working = withPrior(ctx)
-  let owned = false
-  for (let i = 0; i < ctx.changes.length; i++) {
-    if (i > 0) {
-      ;[working] = A.applyChanges(owned ? working : A.clone(working), [ctx.changeBytes[i - 1] as Uint8Array])
-      owned = true
-    }
-    const v = judge(working, i)
-    if (!v.ok) return v
-  }
-  return null
+export function workingAt(ctx: ChangeContext, i: number): A.Doc<unknown> {
+  const working = withPrior(ctx)
+  if (i === 0) return working
+  return A.applyChanges(A.clone(working), ctx.changeBytes.slice(0, i) as Uint8Array[])[0]
 }

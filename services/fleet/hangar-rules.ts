@@ -4,10 +4,10 @@
  * hangar's first change must name its org and owner as the document id says. What a
  * change writes must fit the hangar layout and its bounds (hangar-shape.ts).
  */
-import type { ChangeContext, DecodedChange, Verdict } from '../../crdt/index.ts'
+import type { ChangeContext, Verdict } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { eachWithWorking } from '../working-doc.ts'
+import { workingAt } from '../working-doc.ts'
 import { parseHangarName } from './hangar-schema.ts'
 import { judgeHangarShape } from './hangar-shape.ts'
 
@@ -50,9 +50,9 @@ function byRules(
       return { ok: false, reason: "a hangar's org and owner never change" }
     }
   }
-  return (
-    eachWithWorking(ctx, (working, i) => judgeHangarShape(working, ctx.changes[i] as DecodedChange)) ?? {
-      ok: true,
-    }
-  )
+  for (const [i, change] of ctx.changes.entries()) {
+    const verdict = judgeHangarShape(ctx.doc, () => workingAt(ctx, i), change)
+    if (!verdict.ok) return verdict
+  }
+  return { ok: true }
 }

@@ -59,16 +59,42 @@ const KEY_MAX = 64
 const refuse = (reason: string): Verdict => ({ ok: false, reason, kind: 'rule' })
 const oversize = (reason: string): Verdict => ({ ok: false, reason, kind: 'oversize' })
 
-/** Judges one change to a hangar against `working` (the hangar with everything accepted before it). */
-export function judgeHangarShape(working: A.Doc<unknown>, change: DecodedChange): Verdict {
-  return new ShapeJudge(working, change).judge()
+/**
+ * Where objects sit, per hangar as held (an object's place is fixed when it is made, so
+ * this is a fact about its id, whatever the heads): objects made by changes judged in a
+ * batch are found here before they are in the held document.
+ */
+const places = new WeakMap<A.Doc<unknown>, Map<string, Where>>()
+
+/**
+ * Judges one change to a hangar. `held`: the hangar as this node holds it; `working`:
+ * the hangar with everything accepted before this change (built only when the change
+ * grows a collection or names an object `held` does not place: most changes set fields).
+ */
+export function judgeHangarShape(
+  held: A.Doc<unknown>,
+  working: () => A.Doc<unknown>,
+  change: DecodedChange,
+): Verdict {
+  let known = places.get(held)
+  if (known === undefined) {
+    known = new Map()
+    places.set(held, known)
+  }
+  const judge = new ShapeJudge(held, working, change, known)
+  const verdict = judge.judge()
+  if (verdict.ok) for (const [id, at] of judge.made) known.set(id, at)
+  return verdict
 }
 
 class ShapeJudge {
-  private readonly backend: ReturnType<typeof A.getBackend>
+  private readonly held: A.Doc<unknown>
+  private readonly working: () => A.Doc<unknown>
+  private readonly known: Map<string, Where>
+  private backendCache: ReturnType<typeof A.getBackend> | undefined
   private readonly change: DecodedChange
   private readonly deps: string[]
-  private readonly made = new Map<string, Where>()
+  readonly made = new Map<string, Where>()
   private readonly located = new Map<string, Where | null>()
   /** Per collection object: keys added and removed by this change. */
   private readonly growth = new Map<
@@ -76,10 +102,23 @@ class ShapeJudge {
     { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }
   >()
 
-  constructor(working: A.Doc<unknown>, change: DecodedChange) {
-    this.backend = A.getBackend(working)
+  constructor(
+    held: A.Doc<unknown>,
+    working: () => A.Doc<unknown>,
+    change: DecodedChange,
+    known: Map<string, Where>,
+  ) {
+    this.held = held
+    this.working = working
+    this.known = known
     this.change = change
     this.deps = [...change.deps]
+  }
+
+  /** The working document's backend, built on first use. */
+  private get backend(): ReturnType<typeof A.getBackend> {
+    this.backendCache ??= A.getBackend(this.working())
+    return this.backendCache
   }
 
   judge(): Verdict {
@@ -93,6 +132,7 @@ class ShapeJudge {
       if (verdict !== null) return verdict
     }
     for (const [obj, g] of this.growth) {
+      if (g.added.size === 0) continue // only removals: it cannot grow
       const before = this.made.has(obj) ? 0 : this.visibleKeys(obj)
       let n = before
       for (const k of g.added) if (!this.visibleAtDeps(obj, k)) n++
@@ -176,21 +216,30 @@ class ShapeJudge {
     }
   }
 
-  /** Maps an object id to its place: the root, objects made here, or objects visible at the deps. */
+  /**
+   * Maps an object id to its place: the root, objects made here or earlier in the batch,
+   * objects the held hangar places, else objects visible at the change's deps.
+   */
   private where(obj: string): Where | null {
     if (obj === '_root') return { kind: 'root' }
-    const made = this.made.get(obj)
+    const made = this.made.get(obj) ?? this.known.get(obj)
     if (made !== undefined) return made
     if (this.located.has(obj)) return this.located.get(obj) ?? null
-    let found: Where | null = null
-    try {
-      const info = this.backend.objInfo(obj, this.deps)
-      if (info.type === 'map') found = placeOf(info.path ?? [])
-    } catch {
-      found = null // not an object of this document at those heads
-    }
+    let found = placeIn(A.getBackend(this.held), obj)
+    if (found === null) found = placeIn(this.backend, obj, this.deps)
     this.located.set(obj, found)
+    if (found !== null) this.known.set(obj, found)
     return found
+  }
+}
+
+/** The place of map `obj` in a document (at `heads`), or null if it has none there. */
+function placeIn(backend: ReturnType<typeof A.getBackend>, obj: string, heads?: string[]): Where | null {
+  try {
+    const info = backend.objInfo(obj, heads)
+    return info.type === 'map' && info.path !== undefined ? placeOf(info.path) : null
+  } catch {
+    return null // not an object of this document (at those heads)
   }
 }
 
