@@ -95,7 +95,7 @@ class ShapeJudge {
   private readonly change: DecodedChange
   private readonly deps: string[]
   readonly made = new Map<string, Where>()
-  private readonly located = new Map<string, Where | null>()
+  private readonly located = new Map<string, Where | null | undefined>()
   /** Per collection object: keys added and removed by this change. */
   private readonly growth = new Map<
     string,
@@ -127,6 +127,13 @@ class ShapeJudge {
       if (typeof op.key !== 'string') return refuse('hangar ops must address map keys')
       if (op.key.length > KEY_MAX) return oversize(`a hangar key is longer than ${KEY_MAX} characters`)
       const at = this.where(op.obj)
+      if (at === undefined)
+        return {
+          ok: false,
+          reason: 'op on an object this node does not hold',
+          pending: true,
+          kind: 'missing-dependency',
+        }
       if (at === null) return refuse('op on an object outside the hangar layout')
       const verdict = this.op(at, op, `${this.change.startOp + i}@${this.change.actor}`)
       if (verdict !== null) return verdict
@@ -217,30 +224,42 @@ class ShapeJudge {
   }
 
   /**
-   * Maps an object id to its place: the root, objects made here or earlier in the batch,
-   * objects the held hangar places, else objects visible at the change's deps.
+   * Maps an object id to its place (null: outside the layout): the root, objects made
+   * here or earlier in the batch, objects the held hangar has. A place is a fact about
+   * the object's id, the same on every node that knows the object; a node that knows it
+   * nowhere says `undefined` (the change waits, innocent, until the object arrives), so
+   * every node that judges the change at all gives it the same verdict.
    */
-  private where(obj: string): Where | null {
+  private where(obj: string): Where | null | undefined {
     if (obj === '_root') return { kind: 'root' }
     const made = this.made.get(obj) ?? this.known.get(obj)
     if (made !== undefined) return made
-    if (this.located.has(obj)) return this.located.get(obj) ?? null
-    let found = placeIn(A.getBackend(this.held), obj)
-    if (found === null) found = placeIn(this.backend, obj, this.deps)
+    if (this.located.has(obj)) return this.located.get(obj)
+    // Not in the held hangar now (e.g. its ship was deleted since): where it was at the deps.
+    const found = placeIn(A.getBackend(this.held), obj) ?? placeIn(this.backend, obj, this.deps)
     this.located.set(obj, found)
-    if (found !== null) this.known.set(obj, found)
+    if (found !== null && found !== undefined) this.known.set(obj, found)
     return found
   }
 }
 
-/** The place of map `obj` in a document (at `heads`), or null if it has none there. */
-function placeIn(backend: ReturnType<typeof A.getBackend>, obj: string, heads?: string[]): Where | null {
+/**
+ * The place of `obj` in a document (at `heads`): null outside the layout, undefined if
+ * the document has no such object there.
+ */
+function placeIn(
+  backend: ReturnType<typeof A.getBackend>,
+  obj: string,
+  heads?: string[],
+): Where | null | undefined {
+  let info: ReturnType<typeof backend.objInfo>
   try {
-    const info = backend.objInfo(obj, heads)
-    return info.type === 'map' && info.path !== undefined ? placeOf(info.path) : null
+    info = backend.objInfo(obj, heads)
   } catch {
-    return null // not an object of this document (at those heads)
+    return undefined
   }
+  if (info.path === undefined) return undefined // not reachable from the root there
+  return info.type === 'map' ? placeOf(info.path) : null
 }
 
 function isCollection(at: Where): at is Extract<Where, { kind: keyof typeof BOUND }> {
