@@ -13,6 +13,7 @@ import {
   packEntry,
   type RefusalKind,
   type Verdict,
+  WriteBudget,
 } from '../../crdt/index.ts'
 import { CHANGE_LIMITS } from '../../services/change-limits.ts'
 import { HANGAR_LIMITS } from '../../services/fleet/hangar-limits.ts'
@@ -23,7 +24,8 @@ import { OperationsService } from '../../services/operations/operations-service.
 import type { OrgSummary } from '../../services/org/org-service.ts'
 import { rosterId } from '../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../services/org/roster-schema.ts'
-import { enlist, everything, type Replica, useReplicas } from '../helpers/replica.ts'
+import { enlist, everything, makeReplica, type Replica, useReplicas } from '../helpers/replica.ts'
+import { makeSigner } from '../helpers/signer.ts'
 
 const replica = useReplicas()
 const S = (v: string) => new A.ImmutableString(v)
@@ -383,5 +385,29 @@ describe('roster, operation and entry bounds hold for remote changes', () => {
     expect(decodeEntry(signed)).toMatchObject({ ok: false, kind: 'oversize' })
     const result = await observer.store.receive({ entries: [signed], changes: [] })
     expect(result.rejected.map((r) => r.reason)).toEqual(['undecodable entry: entry too large'])
+  })
+
+  it('entries past an author’s write budget are refused as budget: no offence, and they are taken later', async () => {
+    let now = 0
+    const budget = new WriteBudget({ burstEntries: 3, entriesPerMinute: 60, now: () => now })
+    const observer = await makeReplica(makeSigner(), { budget })
+    try {
+      for (let i = 0; i < 4; i++)
+        await leader.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI' })
+      const first = await deliver(leader, observer, org.id)
+      expect(first.accepted).toBe(3)
+      expect(first.rejected).toBeGreaterThan(0)
+      expect(first.offences).toBe(0)
+      now += 60_000
+      const later = await deliver(leader, observer, org.id)
+      expect(later.rejected).toBe(0)
+      const hangar = await observer.store.get<HangarDoc>(hangarId(org.id, leader.signer.memberKey))
+      expect(Object.keys(hangar.ships)).toHaveLength(4)
+      expect((await observer.store.chains.head(leader.signer.memberKey))?.seq).toBe(
+        (await leader.store.chains.head(leader.signer.memberKey))?.seq,
+      )
+    } finally {
+      await observer.close()
+    }
   })
 })
