@@ -24,7 +24,15 @@ import { deriveOrgId, newNonce } from './org-id.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant } from './permissions.ts'
 import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
-import { DESCRIPTION_MAX, MAX_LEVEL, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
+import {
+  DESCRIPTION_MAX,
+  MAX_LEVEL,
+  NAME_MAX,
+  NAME_MIN,
+  NOTES_MAX,
+  ROSTER_LIMITS,
+  TAG,
+} from './validation.ts'
 
 export interface OrgServiceComponents {
   readonly store: DocumentStore
@@ -210,7 +218,10 @@ export class OrgService {
     const key = encodeGrants(p)
     if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
       await this.gate.require(orgId, 'rbac')
-    const existing = (await this.roster(orgId)).rankLevel[id] !== undefined
+    const ranks = (await this.roster(orgId)).rankLevel
+    const existing = ranks[id] !== undefined
+    if (!existing && Object.keys(ranks).length >= ROSTER_LIMITS.ranks)
+      throw new InvalidInputError('id', `an org has at most ${ROSTER_LIMITS.ranks} ranks`)
     await this.change(
       orgId,
       {

@@ -11,7 +11,7 @@ import { AuthState, compareOpIds, type Scalar, type StateOp } from './auth-state
 import { readInvite } from './invite.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
-import { rosterTextMax, VALID } from './validation.ts'
+import { ROSTER_LIMITS, rosterTextMax, VALID } from './validation.ts'
 
 export type Judgement =
   | { readonly ok: true; readonly after: AuthState }
@@ -88,13 +88,25 @@ export function judgeRosterChange(input: RosterChangeInput): Judgement {
   const oversize = oversizeValue(ops)
   if (oversize !== null) return { ok: false, reason: oversize, kind: 'oversize' }
   if (state.isKicked(author)) return refuse('the author was removed from the org')
-  if (state.rankOf(author) === undefined) return judgeJoin(input, ops)
+  if (state.rankOf(author) === undefined) return withinBounds(state, judgeJoin(input, ops))
   if (!state.isMember(author)) return refuse('the author is not a member')
   for (const op of ops) {
     const reason = memberOpProblem(input, op, ops)
     if (reason !== null) return refuse(reason)
   }
-  return { ok: true, after: state.apply(ops) }
+  return withinBounds(state, { ok: true, after: state.apply(ops) })
+}
+
+/** `oversize` when an allowed change grows the roster past ROSTER_LIMITS (counted at its deps and after it). */
+function withinBounds(before: AuthState, judged: Judgement): Judgement {
+  if (!judged.ok) return judged
+  const was = before.counts()
+  const now = judged.after.counts()
+  if (now.ranks > ROSTER_LIMITS.ranks && now.ranks > was.ranks)
+    return { ok: false, reason: `an org has at most ${ROSTER_LIMITS.ranks} ranks`, kind: 'oversize' }
+  if (now.members > ROSTER_LIMITS.members && now.members > was.members)
+    return { ok: false, reason: `an org has at most ${ROSTER_LIMITS.members} members`, kind: 'oversize' }
+  return judged
 }
 
 /** Why a value of the change is text past its field's bound, or null (checked before anything else). */

@@ -16,6 +16,11 @@ export const DESCRIPTION_MAX = 2000
 export const NOTES_MAX = 2000
 export const RANK_NAME_MAX = 32
 export const MAX_LEVEL = 1_000_000
+/** Records a roster may hold, checked on local and remote changes alike. */
+export const ROSTER_LIMITS = {
+  ranks: 64,
+  members: 20_000,
+} as const
 
 /** The longest text a roster field takes: a longer string is refused as `oversize`. */
 export function rosterTextMax(c: Container, key: string): number | undefined {

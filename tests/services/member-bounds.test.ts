@@ -24,6 +24,7 @@ import { OperationsService } from '../../services/operations/operations-service.
 import type { OrgSummary } from '../../services/org/org-service.ts'
 import { rosterId } from '../../services/org/org-service.ts'
 import { bucketOf, type RosterDoc } from '../../services/org/roster-schema.ts'
+import { ROSTER_LIMITS } from '../../services/org/validation.ts'
 import { enlist, everything, makeReplica, type Replica, useReplicas } from '../helpers/replica.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
@@ -321,6 +322,25 @@ describe('roster, operation and entry bounds hold for remote changes', () => {
     const receipt = await deliver(founder, observer, o.id)
     expect(receipt.reasons).toContain(`changes of one entry exceed ${CHANGE_LIMITS.bytesPerEntry} bytes`)
     expect(receipt.offences).toBeGreaterThan(0)
+    expect(kinds).toEqual(['oversize'])
+  })
+
+  it(`roster: ranks past ${ROSTER_LIMITS.ranks} are refused`, async () => {
+    const { founder, observer, org: o, kinds } = await lawlessOrg()
+    await founder.store.change<RosterDoc>(
+      rosterId(o.id),
+      { action: 'rank.create', resource: `org:${o.id}` },
+      (d) => {
+        for (let i = 0; i < ROSTER_LIMITS.ranks; i++) {
+          d.rankName[`r-${i}`] = S(`Rank ${i}`)
+          d.rankLevel[`r-${i}`] = 2 + i
+          d.rankPerms[`r-${i}`] = S('')
+        }
+      },
+    )
+    expect((await deliver(founder, observer, o.id)).reasons).toEqual([
+      `an org has at most ${ROSTER_LIMITS.ranks} ranks`,
+    ])
     expect(kinds).toEqual(['oversize'])
   })
 
