@@ -251,6 +251,23 @@ describe('hangar bounds hold for remote changes', () => {
     expect(kinds).toEqual(['rule', 'oversize'])
   })
 
+  it('a ship deleted while an officer edits it: every node takes both, whatever the order', async () => {
+    const owner = await replica()
+    await enlist(leader, org.id, owner, 'member', 'Owner_1')
+    const s = await owner.fleet.addShip(org.id, { model: 'Carrack', manufacturer: 'Anvil' })
+    await leader.store.receive(await everything(owner))
+    await owner.fleet.removeShip(org.id, owner.signer.memberKey, s.id)
+    await leader.fleet.updateShip(org.id, owner.signer.memberKey, s.id, { location: 'Lorville' })
+    const x = await replica()
+    const y = await replica()
+    expect((await x.store.receive(await everything(owner))).rejected).toEqual([])
+    expect((await x.store.receive(await everything(leader))).rejected).toEqual([])
+    expect((await y.store.receive(await everything(leader))).rejected).toEqual([])
+    expect((await y.store.receive(await everything(owner))).rejected).toEqual([])
+    const hangar = hangarId(org.id, owner.signer.memberKey)
+    expect(A.getHeads(await x.store.get(hangar)).sort()).toEqual(A.getHeads(await y.store.get(hangar)).sort())
+  })
+
   it('local input still gets the same clear errors', async () => {
     await expect(
       leader.fleet.addShip(org.id, { model: 'x'.repeat(81), manufacturer: 'RSI' }),
