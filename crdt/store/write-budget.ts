@@ -89,7 +89,8 @@ export class WriteBudget {
         if (x.seq <= head) admitted.push(x.signed)
         return x.seq > head
       })
-      const b = this.bucket(author)
+      // Peeked, not stored: only what is stored makes an author tracked.
+      const b = this.bucket(author, false)
       const room = b.bytes <= 0 ? 0 : Math.floor(b.entries)
       if (room >= list.length) {
         for (const x of list) admitted.push(x.signed)
@@ -125,16 +126,17 @@ export class WriteBudget {
 
   /** What an author has left now (for status and tests). */
   left(author: string): { entries: number; bytes: number } {
-    const b = this.bucket(author)
+    const b = this.bucket(author, false)
     return { entries: Math.floor(b.entries), bytes: Math.floor(b.bytes) }
   }
 
-  private bucket(author: string): Bucket {
+  /** The author's bucket, refilled to now; `track`: keep it (else a full one is not stored). */
+  private bucket(author: string, track = true): Bucket {
     const now = this.now()
     let b = this.buckets.get(author)
     if (b === undefined) {
       b = { entries: this.burstEntries, bytes: this.burstBytes, at: now }
-      this.buckets.set(author, b)
+      if (track) this.buckets.set(author, b)
       return b
     }
     const dt = Math.max(0, now - b.at)
@@ -148,7 +150,7 @@ export class WriteBudget {
   private forgetFull(): void {
     if (this.buckets.size <= this.maxAuthors) return
     for (const [author] of this.buckets) {
-      const b = this.bucket(author)
+      const b = this.bucket(author, false)
       if (b.entries >= this.burstEntries && b.bytes >= this.burstBytes) this.buckets.delete(author)
     }
     for (const author of this.buckets.keys()) {

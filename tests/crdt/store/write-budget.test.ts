@@ -4,7 +4,14 @@
  * bucket has refilled; charged only for what was stored.
  */
 import { describe, expect, it } from 'vitest'
-import { INNOCENT_KINDS, parseDocId, type SignedEntry, WriteBudget } from '../../../crdt/index.ts'
+import {
+  ENTRY_DOMAIN,
+  fromHex,
+  INNOCENT_KINDS,
+  parseDocId,
+  type SignedEntry,
+  WriteBudget,
+} from '../../../crdt/index.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 import { batchOf, entriesOf, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
@@ -81,6 +88,23 @@ describe('write budget', () => {
     const ok = await r.store.receive({ entries: real, changes: await w.store.changes(doc) })
     expect(ok.rejected).toEqual([])
     expect(budget.left(w.signer.memberKey).entries).toBe(2)
+  })
+
+  it('entries it does not take make no author tracked (a flood of made-up authors costs no memory)', async () => {
+    const budget = new WriteBudget({ maxAuthors: 3 })
+    const r = await stores.open({ budget })
+    const w = await writer(1)
+    const [real] = await entriesOf(w.store, w.signer.memberKey)
+    const entries = Array.from({ length: 50 }, () => {
+      const bytes = (real as SignedEntry).bytes.slice()
+      bytes.set(fromHex(makeSigner().memberKey), ENTRY_DOMAIN.length)
+      return { bytes, signature: new Uint8Array(64) }
+    })
+    const { admitted } = await budget.admit(entries, async () => 0)
+    expect(admitted).toHaveLength(50)
+    expect((budget as unknown as { buckets: Map<string, unknown> }).buckets.size).toBe(0)
+    await r.store.receive({ entries, changes: [] })
+    expect((budget as unknown as { buckets: Map<string, unknown> }).buckets.size).toBe(0)
   })
 
   it('tracks a bounded number of authors', async () => {
