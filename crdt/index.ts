@@ -34,6 +34,7 @@ export * from './errors.ts'
 export * from './ids.ts'
 export { isJsonValue, type JsonValue } from './json.ts'
 export { type Logger, silentLogger } from './logger.ts'
+export { changeHash } from './store/change-decoder.ts'
 export { Database, FORMAT_VERSION } from './store/database.ts'
 export { type ActionInput, type Committed, DocumentStore, type StoreEvents } from './store/document-store.ts'
 export type { DocumentIndexer } from './store/indexer.ts'
@@ -46,3 +47,4 @@ export {
   type RefusalKind,
   type Verdict,
 } from './store/validator.ts'
+export { WriteBudget, type WriteBudgetInit } from './store/write-budget.ts'

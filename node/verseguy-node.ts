@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
-import { Database, DocumentStore, type Logger } from '../crdt/index.ts'
+import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
 import { AdmitProtocol, createHost, type Host, Mesh } from '../net/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
@@ -118,6 +118,7 @@ export class VerseGuyNode {
           signer: this.identity,
           validator,
           indexers: DOMAIN_INDEXERS,
+          budget: new WriteBudget(),
           log: root.forComponent('crdt:store'),
         },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },

@@ -5,6 +5,7 @@
  */
 import type * as A from '@automerge/automerge'
 import type { ChangeContext, ChangeHash, ChangeValidator, DocumentStore, Verdict } from '../crdt/index.ts'
+import { changeSizeProblem } from './change-limits.ts'
 import { validateHangar } from './fleet/hangar-rules.ts'
 import { validateLicenseDoc } from './licensing/license-doc.ts'
 import { MembershipResolver } from './membership/index.ts'
@@ -37,6 +38,8 @@ export class DomainValidator implements ChangeValidator {
 
   /** Synchronous where it can be (hangars with a cached roster state): a catch-up judges thousands. */
   validate(ctx: ChangeContext): Verdict | Promise<Verdict> {
+    const size = changeSizeProblem(ctx)
+    if (size !== null) return size
     const colon = ctx.docId.indexOf(':')
     const type = ctx.docId.slice(0, colon)
     const name = ctx.docId.slice(colon + 1)

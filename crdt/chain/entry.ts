@@ -71,7 +71,8 @@ export interface Signer {
   sign(data: Uint8Array): Uint8Array
 }
 
-export type DecodeResult = { ok: true; entry: Entry } | { ok: false; reason: string }
+/** A refusal is `malformed` unless it says the entry was past a declared bound (`kind: 'oversize'`). */
+export type DecodeResult = { ok: true; entry: Entry } | { ok: false; reason: string; kind?: 'oversize' }
 
 const FLAG_PREV = 1
 const FLAG_DOC = 2
@@ -241,7 +242,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
   const { bytes, signature } = signed
   if (!(bytes instanceof Uint8Array) || !(signature instanceof Uint8Array)) return fail('not bytes')
   if (signature.length !== ED25519_SIGNATURE_BYTES) return fail('signature is not 64 bytes')
-  if (bytes.length > ENTRY_LIMITS.maxBytes) return fail('entry too large')
+  if (bytes.length > ENTRY_LIMITS.maxBytes) return fail('entry too large', 'oversize')
   if (!bytesEqual(bytes.subarray(0, ENTRY_DOMAIN.length), ENTRY_DOMAIN)) return fail('wrong domain prefix')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let at = ENTRY_DOMAIN.length
@@ -275,7 +276,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     const authHeads = authHeadsHex(take(32 * u8()))
     const detailsBytes = take(u32())
     if (at !== bytes.length) return fail('trailing bytes')
-    if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large')
+    if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large', 'oversize')
     const details = decodeDetails(detailsBytes)
     if (details === undefined) return fail('malformed entry field details')
     const entry: Entry = {
@@ -294,7 +295,13 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
       hash: sha256Hex(bytes) as EntryHash,
     }
     const problem = bodyProblem(entry, true)
-    if (problem !== null) return fail(`malformed entry field ${problem}`)
+    if (problem !== null) {
+      const over =
+        resource.length > ENTRY_LIMITS.maxResource ||
+        changes.length > ENTRY_LIMITS.maxChanges ||
+        authHeads.length > ENTRY_LIMITS.maxAuthHeads
+      return fail(`malformed entry field ${problem}`, over ? 'oversize' : undefined)
+    }
     if (details === NON_CANONICAL) return fail('non-canonical encoding')
     return { ok: true, entry }
   } catch (err) {
@@ -458,8 +465,8 @@ function deepFreeze(value: JsonValue): JsonValue {
   return value
 }
 
-function fail(reason: string): DecodeResult {
-  return { ok: false, reason }
+function fail(reason: string, kind?: 'oversize'): DecodeResult {
+  return kind === undefined ? { ok: false, reason } : { ok: false, reason, kind }
 }
 
 /**

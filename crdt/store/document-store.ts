@@ -20,7 +20,7 @@ import {
   StorageCorruptError,
   StoreClosedError,
 } from '../errors.ts'
-import type { ChangeHash, DocId } from '../ids.ts'
+import type { ChangeHash, DocId, MemberKey } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
@@ -37,6 +37,7 @@ import {
   refuseWaiting,
 } from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
+import type { WriteBudget } from './write-budget.ts'
 
 /** What a local action says about itself; becomes the signed chain entry. */
 export interface ActionInput {
@@ -76,6 +77,8 @@ export interface DocumentStoreComponents {
   readonly log?: Logger
   /** Derived rows kept with the documents (e.g. hangar summaries). */
   readonly indexers?: readonly DocumentIndexer[]
+  /** How much this node takes from each author for now (default: no bound). */
+  readonly budget?: WriteBudget
 }
 
 export interface DocumentStoreInit {
@@ -106,6 +109,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly validator: ChangeValidator
   private readonly log: Logger
   private readonly indexers: ReadonlyMap<string, DocumentIndexer>
+  private readonly budget: WriteBudget | undefined
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
@@ -123,6 +127,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.validator = components.validator
     this.log = components.log ?? silentLogger
     this.indexers = new Map((components.indexers ?? []).map((i) => [i.type, i]))
+    this.budget = components.budget
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
@@ -269,7 +274,15 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const snapshots = new Map<DocId, Uint8Array>()
       if (offered instanceof Map)
         for (const [docId, bytes] of offered) if (bytes instanceof Uint8Array) snapshots.set(docId, bytes)
-      const total = await receiveBatch(batch, deps)
+      // Entries past their author's write budget are refused before any work (kind `budget`).
+      const within =
+        this.budget !== undefined && Array.isArray((batch as RemoteBatch | null)?.entries)
+          ? await this.budget.admit(
+              batch.entries,
+              async (author) => (await this.chains.head(author as MemberKey))?.seq ?? 0,
+            )
+          : null
+      const total = await receiveBatch(within === null ? batch : { ...batch, entries: within.admitted }, deps)
       await this.commitRemote(total, snapshots)
       // Entries that waited on this batch's other changes (e.g. roster heads) get another
       // round once those are written, as long as rounds make progress.
@@ -285,6 +298,11 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       }
       total.waiting.push(...last.waiting.splice(0))
       refuseWaiting(total)
+      if (within !== null) {
+        total.rejected.push(...within.refused)
+        const stored = [...[...total.byDoc.values()].flatMap((a) => a.entries), ...total.entriesOnly]
+        this.budget?.charge(stored, total.changeBytes)
+      }
       if (total.rejected.length > 0) this.emit('rejected', { result: total })
       return total
     })

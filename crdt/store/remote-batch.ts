@@ -16,7 +16,7 @@ import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import { decodeChange } from './change-decoder.ts'
-import type { ChangeValidator, Verdict } from './validator.ts'
+import type { ChangeValidator, RefusalKind, Verdict } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
 const WAIT = Symbol('wait')
@@ -43,6 +43,8 @@ export interface Refusal {
   readonly seq: number | null
   readonly hash: EntryHash | null
   readonly reason: string
+  /** Why, as a type (see RefusalKind). */
+  readonly kind?: RefusalKind
 }
 
 export interface DocAcceptance {

@@ -65,6 +65,14 @@ export interface SyncSource {
   ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[]; docs: ReadonlyMap<string, number> }>
   /** `org`'s document `doc` in compact form, or null (unknown, not the org's, over `maxBytes`). */
   snapshot(org: string, doc: string, maxBytes: number): Promise<Uint8Array | null>
+  /**
+   * Optional: steps `[author, upToSeq]` to send before the rest, in that order (the org's
+   * roster first, so a newcomer can take each batch as it comes).
+   */
+  catchUpOrder?(
+    org: string,
+    theirs: ReadonlyMap<string, number>,
+  ): Promise<readonly (readonly [string, number])[]>
   /** Verifies and stores what a peer sent (the node's receive path). */
   receive(org: string, batch: ReceivedBatch): Promise<SyncReceipt>
 }
@@ -114,12 +122,15 @@ export async function serveSync(
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
   const mine = await source.heads(req.org)
   const peerAhead = req.heads.some(([a, s]) => s > (mine.get(a) ?? 0))
-  for (const [author, seq] of mine) {
-    let after = theirs.get(author) ?? 0
+  const first = (await source.catchUpOrder?.(req.org, theirs)) ?? []
+  const sentTo = new Map(theirs)
+  for (const [author, head] of [...first, ...mine]) {
+    let after = sentTo.get(author) ?? 0
+    const seq = Math.min(head, mine.get(author) ?? 0)
     while (after < seq) {
       options.signal?.throwIfAborted()
       const { entries, changes, docs } = await source.entriesAfter(req.org, author, after, {
-        limit: SYNC_LIMITS.maxBatchEntries,
+        limit: Math.min(SYNC_LIMITS.maxBatchEntries, seq - after),
         maxBytes: SYNC_LIMITS.maxBatchBytes,
       })
       if (entries.length === 0) break
@@ -128,6 +139,7 @@ export async function serveSync(
       sent += entries.length
       for (const [doc, n] of docs) touched.set(doc, (touched.get(doc) ?? 0) + n)
     }
+    sentTo.set(author, after)
   }
   const worth = [...touched]
     .filter(([, n]) => n >= SNAPSHOT_MIN_CHANGES)

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import * as A from '@automerge/automerge'
-import { z } from 'zod'
 import {
   type DocId,
   type DocumentStore,
@@ -21,16 +20,15 @@ import { parseInput as parse } from '../org/input.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { AT, hangarIndexer, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
+import { HANGAR_LIMITS } from './hangar-limits.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
   hangarName,
-  INSURANCE,
   parseHangarName,
-  SHIP_STATUS,
   type ShipRecord,
-  VISIBILITY,
 } from './hangar-schema.ts'
+import { loadout, newShip, shipId, shipPatch } from './ship-input.ts'
 import { type ShipSummary, type ShipView, shipView } from './ship-view.ts'
 
 export interface FleetServiceComponents {
@@ -42,46 +40,6 @@ export interface FleetServiceComponents {
 const EMPTY_ROW = new TextEncoder().encode('[]')
 const S = A.ImmutableString
 const str = (v: string) => new S(v)
-
-const date = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'is not a real date')
-const shipFields = {
-  model: z.string().trim().min(1, 'is required').max(80, 'must be at most 80 characters'),
-  manufacturer: z.string().trim().min(1, 'is required').max(60, 'must be at most 60 characters'),
-  name: z.string().trim().max(80, 'must be at most 80 characters'),
-  role: z.string().trim().max(40, 'must be at most 40 characters'),
-  pledgeDate: date.nullable(),
-  cost: z.number('must be a number').finite().min(0, 'must not be negative').max(1_000_000, 'is too large'),
-  insurance: z.enum(INSURANCE, `must be one of ${INSURANCE.join(', ')}`),
-  status: z.enum(SHIP_STATUS, `must be one of ${SHIP_STATUS.join(', ')}`),
-  location: z.string().trim().max(120, 'must be at most 120 characters'),
-  visibility: z.enum(VISIBILITY, `must be one of ${VISIBILITY.join(', ')}`),
-}
-const newShip = z.object({
-  ...shipFields,
-  name: shipFields.name.default(''),
-  role: shipFields.role.default(''),
-  pledgeDate: shipFields.pledgeDate.default(null),
-  cost: shipFields.cost.default(0),
-  insurance: shipFields.insurance.default('none'),
-  status: shipFields.status.default('available'),
-  location: shipFields.location.default(''),
-  visibility: shipFields.visibility.default('org'),
-})
-const shipPatch = z.object(shipFields).partial()
-const component = z.object({
-  slot: z.string().regex(/^[A-Za-z0-9 _.-]{1,40}$/, 'must be 1 to 40 letters, digits, space, _ . -'),
-  item: z.string().trim().min(1, 'is required').max(80),
-  manufacturer: z.string().trim().max(60).default(''),
-})
-const loadout = z.object({
-  name: z.string().trim().min(1, 'is required').max(60),
-  components: z.array(component).max(64, 'at most 64 components'),
-  active: z.boolean().default(false),
-})
-const shipId = z.string().regex(/^[0-9a-f]{16}$/, 'must be a ship id (16 hex characters)')
 
 export interface FleetStats {
   readonly ships: number
@@ -133,6 +91,9 @@ export class FleetService {
       authHeads: await this.rosterHeads(orgId),
     }
     const docId = hangarId(orgId, owner)
+    const held = Object.keys((await this.hangar(orgId, owner))?.ships ?? {}).length
+    if (held >= HANGAR_LIMITS.shipsPerHangar)
+      throw new InvalidInputError('ship', `a hangar holds at most ${HANGAR_LIMITS.shipsPerHangar} ships`)
     if (await this.store.has(docId)) {
       await this.store.change<HangarDoc>(docId, action, (d) => {
         d.ships[id] = record()
@@ -182,6 +143,9 @@ export class FleetService {
       if (slots.has(c.slot)) throw new InvalidInputError('loadout.components', `slot ${c.slot} appears twice`)
       slots.add(c.slot)
     }
+    const held = (await this.ship(orgId, owner, sid)).loadouts.length
+    if (held >= HANGAR_LIMITS.loadoutsPerShip)
+      throw new InvalidInputError('loadout', `a ship has at most ${HANGAR_LIMITS.loadoutsPerShip} loadouts`)
     const lid = randomBytes(8).toString('hex')
     await this.changeShip(orgId, owner, sid, 'loadout.add', { loadout: lid, name: l.name }, (s) => {
       s.loadouts[lid] = {

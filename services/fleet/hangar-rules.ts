@@ -1,12 +1,15 @@
 /**
  * Who may change a hangar: its owner, or a member with `fleet:manage` whose level is
  * above the owner's. Judged on the roster state at the entry's recorded heads; the
- * hangar's first change must name its org and owner as the document id says.
+ * hangar's first change must name its org and owner as the document id says. What a
+ * change writes must fit the hangar layout and its bounds (hangar-shape.ts).
  */
 import type { ChangeContext, Verdict } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
+import { workingAt } from '../working-doc.ts'
 import { parseHangarName } from './hangar-schema.ts'
+import { judgeHangarShape } from './hangar-shape.ts'
 
 const IMMUTABLE_ROOT = new Set(['schema', 'org', 'owner'])
 
@@ -46,6 +49,10 @@ function byRules(
     } else if (rootOps.some((o) => typeof o.key === 'string' && IMMUTABLE_ROOT.has(o.key))) {
       return { ok: false, reason: "a hangar's org and owner never change" }
     }
+  }
+  for (const [i, change] of ctx.changes.entries()) {
+    const verdict = judgeHangarShape(ctx.doc, () => workingAt(ctx, i), change)
+    if (!verdict.ok) return verdict
   }
   return { ok: true }
 }

@@ -14,6 +14,7 @@ import {
   type DocumentStore,
   type Entry,
   entryRefs,
+  INNOCENT_KINDS,
   type MemberKey,
   packEntry,
   type SignedEntry,
@@ -22,6 +23,7 @@ import {
 import type { AuthIndex } from '../org/auth-index.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
+import { rosterFirstOrder } from './catch-up-order.ts'
 
 export class StoreSyncSource {
   private readonly store: DocumentStore
@@ -87,6 +89,11 @@ export class StoreSyncSource {
     return out
   }
 
+  /** Roster first: see catch-up-order.ts. */
+  async catchUpOrder(org: string, theirs: ReadonlyMap<string, number>): Promise<[string, number][]> {
+    return rosterFirstOrder(this.store, org, theirs)
+  }
+
   async entriesAfter(
     _org: string,
     author: string,
@@ -120,7 +127,8 @@ export class StoreSyncSource {
       const covered = r.changes.map((h) => bytesOf.get(h)).filter((c) => c !== undefined)
       let size = entry.length
       for (const c of covered) size += c.length
-      if (entries.length > 0 && bytes + size > bounds.maxBytes) break
+      // Past the bound even alone (stored before bounds held): not sent, nor anything after it.
+      if (bytes + size > bounds.maxBytes && (entries.length > 0 || size > bounds.maxBytes)) break
       entries.push(entry)
       changes.push(...covered)
       bytes += size
@@ -154,7 +162,9 @@ export class StoreSyncSource {
     return {
       accepted,
       rejected: result.rejected.length,
-      offences: result.rejected.filter((r) => !INNOCENT.test(r.reason)).length,
+      offences: result.rejected.filter((r) =>
+        r.kind !== undefined ? !INNOCENT_KINDS.has(r.kind) : !INNOCENT.test(r.reason),
+      ).length,
       reasons: result.rejected.slice(0, 10).map((r) => r.reason),
     }
   }

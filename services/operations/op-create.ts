@@ -4,12 +4,15 @@
  * an empty document and comparing it with the only allowed shape.
  */
 import * as A from '@automerge/automerge'
-import type { DecodedChange, MemberKey, Verdict } from '../../crdt/index.ts'
+import type { DecodedChange, MemberKey, RefusalKind, Verdict } from '../../crdt/index.ts'
+import { valueKind } from '../change-limits.ts'
 import type { AuthState, Scalar } from '../org/auth-state.ts'
 import { text } from '../org/roster-schema.ts'
 import {
   deriveOpId,
   INITIAL_STATUSES,
+  OP_LIMITS,
+  OP_TEXT_MAX,
   type OpStatus,
   ROOT_FIELDS,
   rootValueProblem,
@@ -34,7 +37,11 @@ const SORTED_SLOT = [...SLOT_FIELDS].sort().join()
 /** Judges the first change of `op:<orgId>.<opId>`. */
 export function judgeOpCreate(input: OpCreateInput): Verdict {
   const { author, state, change } = input
-  const refuse = (reason: string): Verdict => ({ ok: false, reason: `invalid operation creation: ${reason}` })
+  const refuse = (reason: string, kind: RefusalKind = 'rule'): Verdict => ({
+    ok: false,
+    reason: `invalid operation creation: ${reason}`,
+    kind,
+  })
   if (!state.can(author, 'ops:create')) return { ok: false, reason: 'creating an operation needs ops:create' }
   for (const op of change.ops as { action: string; value?: unknown; datatype?: string }[]) {
     if (op.action !== 'makeMap' && op.action !== 'set')
@@ -56,7 +63,7 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
     const v = scalarOf(js[key])
     if (v === undefined) return refuse(`${key} is not a scalar`)
     const problem = rootValueProblem(key, v)
-    if (problem !== null) return refuse(problem)
+    if (problem !== null) return refuse(problem, valueKind(OP_TEXT_MAX[key], v))
     root.set(key, v)
   }
   if (root.get('org') !== input.orgId || root.get('id') !== input.opId)
@@ -72,6 +79,8 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
     return refuse('an operation starts with no sign-ups')
   const slots = mapOf(js.slots)
   if (slots === null) return refuse('slots must be a map')
+  if (Object.keys(slots).length > OP_LIMITS.slotsPerOp)
+    return { ok: false, reason: `at most ${OP_LIMITS.slotsPerOp} slots`, kind: 'oversize' }
   for (const [slotId, raw] of Object.entries(slots)) {
     const slot = mapOf(raw)
     if (!SLOT_ID.test(slotId) || slot === null || Object.keys(slot).sort().join() !== SORTED_SLOT)
@@ -79,7 +88,7 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
     for (const key of SLOT_FIELDS) {
       const v = scalarOf(slot[key])
       const problem = v === undefined ? `slot ${key} is not a scalar` : slotValueProblem(key, v)
-      if (problem !== null) return refuse(problem)
+      if (problem !== null) return refuse(problem, valueKind(OP_TEXT_MAX[key], v))
     }
   }
   return { ok: true }

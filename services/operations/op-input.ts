@@ -12,6 +12,7 @@ import {
   DURATION_MAX,
   INITIAL_STATUSES,
   OP_ID,
+  OP_LIMITS,
   OP_STATUSES,
   OP_TYPES,
   ROLE_MAX,
@@ -24,7 +25,8 @@ import {
 /** Which operations `list` returns. */
 export type OperationsFilter = 'upcoming' | 'past' | 'all'
 
-export const MAX_SLOTS = 200
+/** Seats an operation may have (OP_LIMITS.slotsPerOp). */
+export const MAX_SLOTS = OP_LIMITS.slotsPerOp
 
 export const title = z
   .string('must be text')

@@ -15,14 +15,18 @@
 import * as A from '@automerge/automerge'
 import type { ChangeContext, DecodedChange, MemberKey, Verdict } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
+import { valueKind } from '../change-limits.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState, Scalar } from '../org/auth-state.ts'
+import { withPrior } from '../working-doc.ts'
 import { isScalar, judgeOpCreate } from './op-create.ts'
 import {
   canTransition,
   EDITABLE_FIELDS,
   isOpStatus,
+  OP_LIMITS,
+  OP_TEXT_MAX,
   type OpStatus,
   PARTICIPANT_FIELDS,
   parseOpDocId,
@@ -101,38 +105,6 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
   return OK
 }
 
-/** `ctx.doc` with `ctx.prior` applied, kept between the calls of one batch. */
-interface Working {
-  readonly prior: readonly Uint8Array[]
-  count: number
-  last: Uint8Array | undefined
-  doc: A.Doc<unknown>
-}
-
-/**
- * A memo, keyed by the document object a batch judges against: entry after entry of one
- * batch, `prior` only grows, so each call applies just the changes accepted since the
- * last one (rebuilding from scratch per entry is quadratic: ~3.4 s for 300 sign-ups).
- * Never changes a verdict: anything that does not match is rebuilt.
- */
-const workingCache = new WeakMap<A.Doc<unknown>, Working>()
-
-function withPrior(ctx: ChangeContext): A.Doc<unknown> {
-  const { doc, prior } = ctx
-  if (prior.length === 0) return doc
-  let w = workingCache.get(doc)
-  if (w === undefined || w.prior !== prior || w.count > prior.length || w.last !== prior[w.count - 1]) {
-    w = { prior, count: 0, last: undefined, doc: A.clone(doc) }
-    workingCache.set(doc, w)
-  }
-  if (w.count < prior.length) {
-    ;[w.doc] = A.applyChanges(w.doc, prior.slice(w.count))
-    w.count = prior.length
-    w.last = prior[w.count - 1]
-  }
-  return w.doc
-}
-
 interface RawOp {
   readonly action: string
   readonly obj: string
@@ -169,6 +141,8 @@ class EditJudge {
   private readonly touched = new Map<string, Touch>()
   private readonly newSlots = new Map<string, Set<string>>()
   private readonly newSlotKeys = new Set<string>()
+  /** Keys this change adds to and removes from the slot and sign-up maps. */
+  private readonly growth = { slots: new Map<string, boolean>(), participants: new Map<string, boolean>() }
   private managerCache: boolean | undefined
   private status: string | undefined
 
@@ -194,7 +168,7 @@ class EditJudge {
       const id = `${this.change.startOp + i}@${this.change.actor}`
       const value = op.action === 'set' ? (op.value as Scalar) : null
       const problem = this.opProblem(at, op.obj, op.action, op.key, value, id)
-      if (problem !== null) return refuse(problem)
+      if (problem !== null) return { ok: false, reason: problem, kind: valueKind(OP_TEXT_MAX[op.key], value) }
     }
     for (const keys of this.newSlots.values()) {
       if (SLOT_FIELDS.some((k) => !keys.has(k))) return refuse('a new slot must set role and ship')
@@ -203,7 +177,31 @@ class EditJudge {
       const problem = this.recordProblem(touch)
       if (problem !== null) return refuse(problem)
     }
-    return OK
+    return (
+      this.boundProblem(this.slotsId, this.growth.slots, OP_LIMITS.slotsPerOp, 'slots') ??
+      this.boundProblem(this.participantsId, this.growth.participants, OP_LIMITS.signUpsPerOp, 'sign-ups') ??
+      OK
+    )
+  }
+
+  /** `oversize` when the change leaves a map with more than `max` keys, having grown it. */
+  private boundProblem(
+    obj: string | null,
+    growth: Map<string, boolean>,
+    max: number,
+    what: string,
+  ): Verdict | null {
+    if (obj === null || growth.size === 0) return null
+    const before = this.backend.keys(obj, this.deps)
+    const had = new Set(before)
+    let n = before.length
+    for (const [key, added] of growth) {
+      if (added && !had.has(key)) n++
+      else if (!added && had.has(key)) n--
+    }
+    return n > max && n > before.length
+      ? { ok: false, reason: `at most ${max} ${what}`, kind: 'oversize' }
+      : null
   }
 
   private opProblem(
@@ -220,14 +218,17 @@ class EditJudge {
       case 'participants': {
         if (!isMemberKey(key)) return 'sign-ups are keyed by member key'
         if (action === 'set') return 'a sign-up must be a record'
-        if (action === 'del')
+        if (action === 'del') {
+          this.growth.participants.set(key, false)
           return this.manager() ? null : 'removing a sign-up needs the leader or ops:manage'
+        }
         if (key !== this.author) {
           if (!this.manager()) return 'signing up someone else needs the leader or ops:manage'
           if (!this.state.isMember(key)) return 'only members can be signed up'
         }
         this.made.set(id, { kind: 'participant', key, isNew: true })
         this.touch(id, key, true)
+        this.growth.participants.set(key, true)
         return null
       }
       case 'participant': {
@@ -246,6 +247,7 @@ class EditJudge {
         if (!SLOT_ID.test(key)) return 'slots are keyed by slot id'
         if (action === 'set') return 'a slot must be a record'
         if (!this.manager()) return 'changing slots needs the leader or ops:manage'
+        this.growth.slots.set(key, action === 'makeMap')
         if (action === 'makeMap') {
           this.made.set(id, { kind: 'slot', key, isNew: true })
           this.newSlots.set(id, new Set())

@@ -72,6 +72,12 @@ export function canTransition(from: OpStatus, to: OpStatus): boolean {
   return LIFECYCLE[from].includes(to)
 }
 
+/** How many records an operation holds at most: checked on local input and remote changes alike. */
+export const OP_LIMITS = {
+  slotsPerOp: 200,
+  signUpsPerOp: 1_000,
+} as const
+
 export const TITLE_MAX = 100
 export const DESCRIPTION_MAX = 4000
 export const DURATION_MAX = 10_080
@@ -82,6 +88,13 @@ export const OP_ID = /^[0-9a-f]{32}$/
 export const SLOT_ID = /^[0-9a-f]{16}$/
 /** A ship id of a member's hangar (see services/fleet). */
 export const SHIP_ID = /^[0-9a-f]{16}$/
+
+/** The longest text of each text field, by key. */
+export const OP_TEXT_MAX: Readonly<Record<string, number>> = {
+  title: TITLE_MAX,
+  description: DESCRIPTION_MAX,
+  role: ROLE_MAX,
+}
 
 type Str = A.ImmutableString
 

@@ -53,6 +53,7 @@ import {
   LIFECYCLE,
   newOpNonce,
   newSlotId,
+  OP_LIMITS,
   OP_SCHEMA,
   type OperationDoc,
   opDocId,
@@ -216,6 +217,11 @@ export class OperationsService {
       throw new InvalidInputError('ship', 'is not a ship in your hangar')
     if (!SIGNUP_OPEN.includes(op.status) && !(await this.manages(orgId, op)))
       throw new InvalidInputError('op', `sign-ups are closed (the operation is ${op.status})`)
+    if (
+      op.participants.length >= OP_LIMITS.signUpsPerOp &&
+      !op.participants.some((p) => p.memberKey === this.me)
+    )
+      throw new InvalidInputError('op', `is full (at most ${OP_LIMITS.signUpsPerOp} sign-ups)`)
     const state = tentative ? 'tentative' : 'pending'
     const details = { role: r, state, ...(sid === null ? {} : { slot: sid }) }
     await this.write(orgId, op.id, 'op.signup', details, (doc) => {

@@ -243,6 +243,13 @@ export class AuthState {
     }
   }
 
+  /** How many ranks and member records (holders of a rank, kicked or not) the roster has. */
+  counts(): { ranks: number; members: number } {
+    let members = 0
+    for (const [name, table] of this.tables) if (name.startsWith('mRank/')) members += table.size
+    return { ranks: this.tables.get('rankLevel')?.size ?? 0, members }
+  }
+
   rankOf(member: MemberKey | string): string | undefined {
     return asString(this.get('mRank', member))
   }

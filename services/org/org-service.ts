@@ -25,7 +25,15 @@ import {
   summarizeRoster,
 } from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
-import { DESCRIPTION_MAX, MAX_LEVEL, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
+import {
+  DESCRIPTION_MAX,
+  MAX_LEVEL,
+  NAME_MAX,
+  NAME_MIN,
+  NOTES_MAX,
+  ROSTER_LIMITS,
+  TAG,
+} from './validation.ts'
 
 export interface OrgServiceComponents {
   readonly store: DocumentStore
@@ -214,6 +222,8 @@ export class OrgService {
       await this.gate.require(orgId, 'rbac')
     const roster = await this.roster(orgId)
     const existing = roster.rankLevel[id] !== undefined
+    if (!existing && Object.keys(roster.rankLevel).length >= ROSTER_LIMITS.ranks)
+      throw new InvalidInputError('id', `an org has at most ${ROSTER_LIMITS.ranks} ranks`)
     // Rule 5: taking rights from a rank records its holders' chain heads as this node has
     // them; their entries past those are judged with the rank's new definition.
     const reduces =

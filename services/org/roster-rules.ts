@@ -6,11 +6,12 @@
 import type * as A from '@automerge/automerge'
 import type { Entry, MemberKey, RefusalKind } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
+import { valueKind } from '../change-limits.ts'
 import { ADMIT_ACTION, judgeAdmission } from './admission-rules.ts'
 import { AuthState, compareOpIds, type Scalar, type StateOp, takesRightsAway } from './auth-state.ts'
 import { decodeGrants, within } from './permissions.ts'
 import { bucketOf, type Container } from './roster-schema.ts'
-import { VALID } from './validation.ts'
+import { ROSTER_LIMITS, rosterTextMax, VALID } from './validation.ts'
 
 export type Judgement =
   | { readonly ok: true; readonly after: AuthState }
@@ -84,18 +85,42 @@ export function judgeRosterChange(input: RosterChangeInput): Judgement {
   const mapped = stateOps(input.change, input.containers, state)
   if (!mapped.ok) return refuse(mapped.reason)
   const ops = mapped.ops
+  const oversize = oversizeValue(ops)
+  if (oversize !== null) return { ok: false, reason: oversize, kind: 'oversize' }
   if (state.isKicked(author)) return refuse('the author was removed from the org')
   // Nobody joins by themself: a newcomer is added by a member's admission.
   if (!state.isMember(author)) return { ok: false, reason: 'the author is not a member', kind: 'not-member' }
   if (input.entry.action === ADMIT_ACTION) {
     const admitted = judgeAdmission(input, ops)
-    return admitted.ok ? { ok: true, after: state.apply(ops) } : refuse(admitted.reason)
+    return admitted.ok ? withinBounds(state, { ok: true, after: state.apply(ops) }) : refuse(admitted.reason)
   }
   for (const op of ops) {
     const reason = memberOpProblem(input, op, ops)
     if (reason !== null) return refuse(reason)
   }
-  return { ok: true, after: state.apply(ops) }
+  return withinBounds(state, { ok: true, after: state.apply(ops) })
+}
+
+/** `oversize` when an allowed change grows the roster past ROSTER_LIMITS (counted at its deps and after it). */
+function withinBounds(before: AuthState, judged: Judgement): Judgement {
+  if (!judged.ok) return judged
+  const was = before.counts()
+  const now = judged.after.counts()
+  if (now.ranks > ROSTER_LIMITS.ranks && now.ranks > was.ranks)
+    return { ok: false, reason: `an org has at most ${ROSTER_LIMITS.ranks} ranks`, kind: 'oversize' }
+  if (now.members > ROSTER_LIMITS.members && now.members > was.members)
+    return { ok: false, reason: `an org has at most ${ROSTER_LIMITS.members} members`, kind: 'oversize' }
+  return judged
+}
+
+/** Why a value of the change is text past its field's bound, or null (checked before anything else). */
+function oversizeValue(ops: readonly StateOp[]): string | null {
+  for (const op of ops) {
+    if (op.action !== 'set' || valueKind(rosterTextMax(op.container, op.key), op.value) !== 'oversize')
+      continue
+    return VALID.rosterValue(op.container, op.key, op.value) ?? `${op.key.slice(0, 40)} is too long`
+  }
+  return null
 }
 
 /** The rank a change leaves `rankId` at: its own write if it has one, else the state's. */

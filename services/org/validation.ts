@@ -16,6 +16,31 @@ export const DESCRIPTION_MAX = 2000
 export const NOTES_MAX = 2000
 export const RANK_NAME_MAX = 32
 export const MAX_LEVEL = 1_000_000
+/** Records a roster may hold, checked on local and remote changes alike. */
+export const ROSTER_LIMITS = {
+  ranks: 64,
+  members: 20_000,
+} as const
+
+/** The longest text a roster field takes: a longer string is refused as `oversize`. */
+export function rosterTextMax(c: Container, key: string): number | undefined {
+  switch (c.kind) {
+    case 'org':
+      return key === 'name'
+        ? NAME_MAX
+        : key === 'description'
+          ? DESCRIPTION_MAX
+          : key === 'tag'
+            ? 5
+            : undefined
+    case 'rank':
+      return c.field === 'rankName' ? RANK_NAME_MAX : undefined
+    case 'member':
+      return c.field === 'mNotes' ? NOTES_MAX : c.field === 'mHandle' ? 60 : undefined
+    case 'invite':
+      return undefined
+  }
+}
 
 const isText = (v: Scalar, min: number, max: number) =>
   typeof v === 'string' && v.length >= min && v.length <= max

@@ -13,6 +13,7 @@ import {
   type ReceiveResult,
   type SignedEntry,
   type Signer,
+  type WriteBudget,
 } from '../../crdt/index.ts'
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
@@ -40,17 +41,24 @@ export interface Replica {
 /**
  * `dir`: reopen a replica kept there (not removed on close). `wall`: its license clock.
  * `lawless`: the replica's own store accepts anything, like modified software would;
- * what it writes must still be refused by honest replicas.
+ * what it writes must still be refused by honest replicas. `budget`: what it takes from
+ * each author (default: no bound).
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean; wall?: () => number; dir?: string } = {},
+  options: { lawless?: boolean; wall?: () => number; dir?: string; budget?: WriteBudget } = {},
 ): Promise<Replica> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
-    { db, signer, validator: options.lawless ? acceptAll : validator, indexers: DOMAIN_INDEXERS },
+    {
+      db,
+      signer,
+      validator: options.lawless ? acceptAll : validator,
+      indexers: DOMAIN_INDEXERS,
+      ...(options.budget === undefined ? {} : { budget: options.budget }),
+    },
     { sync: false },
   )
   await store.start()

@@ -11,6 +11,7 @@ import {
   type MemberKey,
   type RemoteBatch,
   type SignedEntry,
+  type WriteBudget,
 } from '../../crdt/index.ts'
 import type { Sub } from '../../crdt/store/database.ts'
 import { acceptAll } from './accept-all.ts'
@@ -36,6 +37,8 @@ export interface OpenOptions {
   readonly validator?: ChangeValidator
   /** Default `{ sync: false }`: these tests are not about power loss. */
   readonly init?: StoreInit
+  /** A write budget for what the store receives; default none. */
+  readonly budget?: WriteBudget
 }
 
 export interface Stores {
@@ -51,7 +54,8 @@ export function useStores(dirs: TempDirs): Stores {
     const signer = options.signer ?? makeSigner()
     const validator = options.validator ?? acceptAll
     const db = await Database.open(path, { create: true })
-    const store = new DocumentStore({ db, signer, validator }, options.init ?? { sync: false })
+    const budget = options.budget === undefined ? {} : { budget: options.budget }
+    const store = new DocumentStore({ db, signer, validator, ...budget }, options.init ?? { sync: false })
     dirs.defer(async () => {
       await store.stop().catch(() => {})
       await db.close()

@@ -1,0 +1,297 @@
+/**
+ * What a hangar change may write, op by op, judged on the hangar as it was at the
+ * change's own dependencies (so every node reaches the same verdict): every op lands in
+ * the hangar layout (ships → ship → loadouts → loadout → components → component), every
+ * value is a scalar within HANGAR_LIMITS, and no collection grows past its bound
+ * (ships per hangar, loadouts per ship, components per loadout: the keys visible at the
+ * deps, plus what the change adds, minus what it removes).
+ */
+import * as A from '@automerge/automerge'
+import type { DecodedChange, Verdict } from '../../crdt/index.ts'
+import { isScalar } from '../operations/op-create.ts'
+import type { Scalar } from '../org/auth-state.ts'
+import {
+  componentValueProblem,
+  HANGAR_LIMITS,
+  loadoutValueProblem,
+  RECORD_ID,
+  SLOT,
+  shipValueProblem,
+} from './hangar-limits.ts'
+import { HANGAR_SCHEMA } from './hangar-schema.ts'
+
+/** Where an object sits in a hangar. */
+type Where =
+  | { readonly kind: 'root' }
+  | { readonly kind: 'ships' }
+  | { readonly kind: 'ship'; readonly ship: string }
+  | { readonly kind: 'loadouts'; readonly ship: string }
+  | { readonly kind: 'loadout'; readonly ship: string; readonly loadout: string }
+  | { readonly kind: 'components' }
+  | { readonly kind: 'component' }
+
+interface RawOp {
+  readonly action: string
+  readonly obj: string
+  readonly key?: unknown
+  readonly value?: unknown
+  readonly datatype?: string
+}
+
+/** How many keys a collection may hold, by kind. */
+const BOUND = {
+  ships: { max: HANGAR_LIMITS.shipsPerHangar, what: 'ships in a hangar' },
+  loadouts: { max: HANGAR_LIMITS.loadoutsPerShip, what: 'loadouts on a ship' },
+  components: { max: HANGAR_LIMITS.componentsPerLoadout, what: 'components in a loadout' },
+} as const
+
+/** The longest text each field takes: a longer string is `oversize`, not just wrong. */
+const TEXT_MAX: Readonly<Record<string, number>> = {
+  model: HANGAR_LIMITS.model,
+  manufacturer: HANGAR_LIMITS.manufacturer,
+  name: Math.max(HANGAR_LIMITS.name, HANGAR_LIMITS.loadoutName),
+  role: HANGAR_LIMITS.role,
+  location: HANGAR_LIMITS.location,
+  item: HANGAR_LIMITS.item,
+}
+const KEY_MAX = 64
+
+const refuse = (reason: string): Verdict => ({ ok: false, reason, kind: 'rule' })
+const oversize = (reason: string): Verdict => ({ ok: false, reason, kind: 'oversize' })
+
+/**
+ * Where objects sit, per hangar as held (an object's place is fixed when it is made, so
+ * this is a fact about its id, whatever the heads): objects made by changes judged in a
+ * batch are found here before they are in the held document.
+ */
+const places = new WeakMap<A.Doc<unknown>, Map<string, Where>>()
+
+/**
+ * Judges one change to a hangar. `held`: the hangar as this node holds it; `working`:
+ * the hangar with everything accepted before this change (built only when the change
+ * grows a collection or names an object `held` does not place: most changes set fields).
+ */
+export function judgeHangarShape(
+  held: A.Doc<unknown>,
+  working: () => A.Doc<unknown>,
+  change: DecodedChange,
+): Verdict {
+  let known = places.get(held)
+  if (known === undefined) {
+    known = new Map()
+    places.set(held, known)
+  }
+  const judge = new ShapeJudge(held, working, change, known)
+  const verdict = judge.judge()
+  if (verdict.ok) for (const [id, at] of judge.made) known.set(id, at)
+  return verdict
+}
+
+class ShapeJudge {
+  private readonly held: A.Doc<unknown>
+  private readonly working: () => A.Doc<unknown>
+  private readonly known: Map<string, Where>
+  private backendCache: ReturnType<typeof A.getBackend> | undefined
+  private readonly change: DecodedChange
+  private readonly deps: string[]
+  readonly made = new Map<string, Where>()
+  private readonly located = new Map<string, Where | null | undefined>()
+  /** Per collection object: keys added and removed by this change. */
+  private readonly growth = new Map<
+    string,
+    { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }
+  >()
+
+  constructor(
+    held: A.Doc<unknown>,
+    working: () => A.Doc<unknown>,
+    change: DecodedChange,
+    known: Map<string, Where>,
+  ) {
+    this.held = held
+    this.working = working
+    this.known = known
+    this.change = change
+    this.deps = [...change.deps]
+  }
+
+  /** The working document's backend, built on first use. */
+  private get backend(): ReturnType<typeof A.getBackend> {
+    this.backendCache ??= A.getBackend(this.working())
+    return this.backendCache
+  }
+
+  judge(): Verdict {
+    for (const [i, raw] of this.change.ops.entries()) {
+      const op = raw as RawOp
+      if (typeof op.key !== 'string') return refuse('hangar ops must address map keys')
+      if (op.key.length > KEY_MAX) return oversize(`a hangar key is longer than ${KEY_MAX} characters`)
+      const at = this.where(op.obj)
+      if (at === undefined)
+        return {
+          ok: false,
+          reason: 'op on an object this node does not hold',
+          pending: true,
+          kind: 'missing-dependency',
+        }
+      if (at === null) return refuse('op on an object outside the hangar layout')
+      const verdict = this.op(at, op, `${this.change.startOp + i}@${this.change.actor}`)
+      if (verdict !== null) return verdict
+    }
+    for (const [obj, g] of this.growth) {
+      if (g.added.size === 0) continue // only removals: it cannot grow
+      const before = this.made.has(obj) ? 0 : this.visibleKeys(obj)
+      let n = before
+      for (const k of g.added) if (!this.visibleAtDeps(obj, k)) n++
+      for (const k of g.removed) if (this.visibleAtDeps(obj, k) && !g.added.has(k)) n--
+      const bound = BOUND[g.kind]
+      if (n > bound.max && n > before) return oversize(`at most ${bound.max} ${bound.what}`)
+    }
+    return { ok: true }
+  }
+
+  /** Null when the op fits the layout, else the refusal. */
+  private op(at: Where, op: RawOp, id: string): Verdict | null {
+    const key = op.key as string
+    if (op.action === 'set') {
+      if (!isScalar(op.value, op.datatype)) return refuse(`value of ${key} is not a plain scalar`)
+      const problem = this.valueProblem(at, key, op.value as Scalar)
+      if (problem === null) return null
+      const max = TEXT_MAX[key]
+      return typeof op.value === 'string' && max !== undefined && op.value.length > max
+        ? oversize(problem)
+        : refuse(problem)
+    }
+    if (op.action === 'makeMap') {
+      const child = childOf(at, key)
+      if (child === null) return refuse(`a map under ${key.slice(0, 40)} is not part of the hangar layout`)
+      if (isCollection(at)) this.grow(op.obj, at.kind, key, 'added')
+      else if (this.visibleAtDeps(op.obj, key)) return refuse(`${key} cannot be replaced`)
+      this.made.set(id, child)
+      return null
+    }
+    if (op.action === 'del') {
+      if (!isCollection(at)) return refuse(`${key.slice(0, 40)} cannot be deleted, only set`)
+      this.grow(op.obj, at.kind, key, 'removed')
+      return null
+    }
+    return refuse(`op ${op.action} is not allowed: fields are scalars and maps`)
+  }
+
+  private valueProblem(at: Where, key: string, v: Scalar): string | null {
+    switch (at.kind) {
+      case 'root':
+        if (key === 'schema') return v === HANGAR_SCHEMA ? null : 'unknown hangar schema'
+        if (key === 'org' || key === 'owner') return null // bound to the document id (hangar-rules.ts)
+        return `${key.slice(0, 40)} is not a field of a hangar`
+      case 'ship':
+        if (key === 'id' && v !== at.ship) return 'a ship id must be its key'
+        return shipValueProblem(key, v)
+      case 'loadout':
+        if (key === 'id' && v !== at.loadout) return 'a loadout id must be its key'
+        return loadoutValueProblem(key, v)
+      case 'component':
+        return componentValueProblem(key, v)
+      default:
+        return `${at.kind} hold records, not values`
+    }
+  }
+
+  private grow(obj: string, kind: keyof typeof BOUND, key: string, how: 'added' | 'removed'): void {
+    let g = this.growth.get(obj)
+    if (g === undefined) {
+      g = { kind, added: new Set(), removed: new Set() }
+      this.growth.set(obj, g)
+    }
+    g[how].add(key)
+  }
+
+  private visibleKeys(obj: string): number {
+    try {
+      return this.backend.keys(obj, this.deps).length
+    } catch {
+      return 0
+    }
+  }
+
+  private visibleAtDeps(obj: string, key: string): boolean {
+    if (this.made.has(obj)) return false
+    try {
+      return this.backend.getAll(obj, key, this.deps).length > 0
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Maps an object id to its place (null: outside the layout): the root, objects made
+   * here or earlier in the batch, objects the held hangar has. A place is a fact about
+   * the object's id, the same on every node that knows the object; a node that knows it
+   * nowhere says `undefined` (the change waits, innocent, until the object arrives), so
+   * every node that judges the change at all gives it the same verdict.
+   */
+  private where(obj: string): Where | null | undefined {
+    if (obj === '_root') return { kind: 'root' }
+    const made = this.made.get(obj) ?? this.known.get(obj)
+    if (made !== undefined) return made
+    if (this.located.has(obj)) return this.located.get(obj)
+    // Not in the held hangar now (e.g. its ship was deleted since): where it was at the deps.
+    const found = placeIn(A.getBackend(this.held), obj) ?? placeIn(this.backend, obj, this.deps)
+    this.located.set(obj, found)
+    if (found !== null && found !== undefined) this.known.set(obj, found)
+    return found
+  }
+}
+
+/**
+ * The place of `obj` in a document (at `heads`): null outside the layout, undefined if
+ * the document has no such object there.
+ */
+function placeIn(
+  backend: ReturnType<typeof A.getBackend>,
+  obj: string,
+  heads?: string[],
+): Where | null | undefined {
+  let info: ReturnType<typeof backend.objInfo>
+  try {
+    info = backend.objInfo(obj, heads)
+  } catch {
+    return undefined
+  }
+  if (info.path === undefined) return undefined // not reachable from the root there
+  return info.type === 'map' ? placeOf(info.path) : null
+}
+
+function isCollection(at: Where): at is Extract<Where, { kind: keyof typeof BOUND }> {
+  return at.kind === 'ships' || at.kind === 'loadouts' || at.kind === 'components'
+}
+
+/** The place of a map made under `key` of a map at `at`, or null if the layout has none. */
+function childOf(at: Where, key: string): Where | null {
+  switch (at.kind) {
+    case 'root':
+      return key === 'ships' ? { kind: 'ships' } : null
+    case 'ships':
+      return RECORD_ID.test(key) ? { kind: 'ship', ship: key } : null
+    case 'ship':
+      return key === 'loadouts' ? { kind: 'loadouts', ship: at.ship } : null
+    case 'loadouts':
+      return RECORD_ID.test(key) ? { kind: 'loadout', ship: at.ship, loadout: key } : null
+    case 'loadout':
+      return key === 'components' ? { kind: 'components' } : null
+    case 'components':
+      return SLOT.test(key) ? { kind: 'component' } : null
+    case 'component':
+      return null
+  }
+}
+
+/** The place of a map at `path` from the root, or null. */
+function placeOf(path: readonly unknown[]): Where | null {
+  let at: Where | null = { kind: 'root' }
+  for (const key of path) {
+    if (at === null || typeof key !== 'string') return null
+    at = childOf(at, key)
+  }
+  return at
+}
