@@ -18,6 +18,8 @@ import { inflateRawSync } from 'node:zlib'
 export const CHANGE_BOUNDS = {
   /** Ops in one change, and in all the changes one entry covers. */
   maxOps: 100_000,
+  /** Bytes of one change chunk. */
+  maxChangeBytes: 4 * 1024 * 1024,
   /** Bytes a snapshot's deflated columns may inflate to, in all. */
   maxInflatedBytes: 32 * 1024 * 1024,
   /** Items (ops, changes) any one column of a snapshot may declare. */
@@ -223,6 +225,22 @@ function chunkBody(bytes: Uint8Array, type: number): Cursor {
   const length = r.uleb()
   if (r.pos + length !== bytes.length) throw malformed('chunk length does not match')
   return r
+}
+
+/**
+ * The hash of an uncompressed change chunk (SHA-256 of its type, length and body), read
+ * without looking inside it; else the problem. Enough to match a change to the entry
+ * that covers it before spending anything more on it.
+ */
+export function changeChunkHash(bytes: Uint8Array): string | BoundsProblem {
+  try {
+    chunkBody(bytes, CHANGE_CHUNK)
+    if (bytes.length > CHANGE_BOUNDS.maxChangeBytes) throw oversize('change too large')
+    return digest('sha256', bytes.subarray(8), 'hex')
+  } catch (err) {
+    if (err instanceof Problem) return { kind: err.kind, reason: err.message }
+    throw err
+  }
 }
 
 /**

@@ -23,14 +23,18 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { snapshotProblem } from './change-bounds.ts'
 import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
 import {
+  type AuthorGate,
   acceptedCount,
+  type DocAcceptance,
   headsAfter,
   mergeInto,
+  type ReceiveDeps,
   type ReceiveResult,
   type RemoteBatch,
   receiveBatch,
@@ -76,6 +80,14 @@ export interface DocumentStoreComponents {
   readonly log?: Logger
   /** Derived rows kept with the documents (e.g. hangar summaries). */
   readonly indexers?: readonly DocumentIndexer[]
+}
+
+export interface ReceiveOptions {
+  /**
+   * Whether an author may have entries here at all (see `ReceiveDeps.knowsAuthor`): the
+   * network's caller passes the org's roster, so an outsider's bytes cost nothing.
+   */
+  readonly knowsAuthor?: AuthorGate
 }
 
 export interface DocumentStoreInit {
@@ -257,12 +269,13 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    * entries whose signatures, chain links, change authorship and validator verdicts
    * all pass are stored; the rest are refused with a reason.
    */
-  async receive(batch: RemoteBatch): Promise<ReceiveResult> {
+  async receive(batch: RemoteBatch, options: ReceiveOptions = {}): Promise<ReceiveResult> {
     return this.enqueue(async () => {
-      const deps = {
+      const deps: ReceiveDeps = {
         chains: this.chains,
         validator: this.validator,
         loadDoc: async (docId: DocId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
+        ...(options.knowsAuthor === undefined ? {} : { knowsAuthor: options.knowsAuthor }),
       }
       // Anything malformed is refused by receiveBatch; snapshots only as a map of bytes.
       const offered = (batch as RemoteBatch | null)?.snapshots
@@ -284,7 +297,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         mergeInto(total, last)
       }
       total.waiting.push(...last.waiting.splice(0))
-      refuseWaiting(total)
+      refuseWaiting(total, last.strangers)
       if (total.rejected.length > 0) this.emit('rejected', { result: total })
       return total
     })
@@ -310,10 +323,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         ? await this.load(docId)
         : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
       const snapshot = snapshots.get(docId)
-      const loaded =
-        snapshot === undefined
-          ? null
-          : this.loadIfHistory(snapshot, headsAfter(A.getHeads(state.doc), acceptedHere.links))
+      const loaded = snapshot === undefined ? null : this.loadIfHistory(snapshot, state.doc, acceptedHere)
       if (loaded !== null) {
         // The snapshot replaces the stored one and every change record since it.
         ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: snapshot as Uint8Array })
@@ -403,21 +413,37 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   }
 
   /**
-   * `bytes` loaded as a document, if it loads and holds exactly the history with `heads`
-   * (Automerge checks on load that the heads a snapshot names are those of its content;
-   * a change hash covers all its ancestors, so equal heads are an equal history). Else null.
+   * `bytes` loaded as a document, if it loads and holds exactly the history of `doc` plus
+   * the `accepted` changes (Automerge checks on load that the heads a snapshot names are
+   * those of its content; a change hash covers all its ancestors, so equal heads are an
+   * equal history). Else null.
    */
-  private loadIfHistory(bytes: Uint8Array, heads: ReadonlySet<string>): A.Doc<unknown> | null {
+  private loadIfHistory(
+    bytes: Uint8Array,
+    doc: A.Doc<unknown>,
+    accepted: DocAcceptance,
+  ): A.Doc<unknown> | null {
+    const heads = headsAfter(A.getHeads(doc), accepted.links)
     // The heads its header claims first: a snapshot of another state is not even loaded.
     const claimed = snapshotHeads(bytes)
     if (claimed === null || !sameHeads(claimed, heads)) return null
-    let doc: A.Doc<unknown>
+    // Nor one that declares more than that history holds, or inflates past the bound.
+    const stats = A.stats(doc)
+    const problem = snapshotProblem(bytes, {
+      changes: stats.numChanges + accepted.links.length,
+      ops: stats.numOps + accepted.ops,
+    })
+    if (problem !== null) {
+      this.log.warn({ reason: problem.reason }, 'a snapshot from a peer is past the bounds; not loaded')
+      return null
+    }
+    let loaded: A.Doc<unknown>
     try {
-      doc = A.load(bytes, { actor: this.freshActor() })
+      loaded = A.load(bytes, { actor: this.freshActor() })
     } catch {
       return null
     }
-    return sameHeads(A.getHeads(doc), heads) ? doc : null
+    return sameHeads(A.getHeads(loaded), heads) ? loaded : null
   }
 
   /** Keys of a document's change records up to `lastSeq`. */

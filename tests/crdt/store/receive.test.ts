@@ -310,8 +310,15 @@ describe('receive: what is refused', () => {
         seq: 1,
         hash: expect.any(String),
         reason: 'no rules accept changes to org:d1',
+        kind: 'rule',
       },
-      { author: a.signer.memberKey, seq: 2, hash: expect.any(String), reason: 'follows refused entry 1' },
+      {
+        author: a.signer.memberKey,
+        seq: 2,
+        hash: expect.any(String),
+        reason: 'follows refused entry 1',
+        kind: 'follows-refused',
+      },
     ])
     expect(result.byDoc.size).toBe(0)
     expect(rejectedEvents).toHaveLength(1)
@@ -332,6 +339,7 @@ describe('receive: what is refused', () => {
         seq: 1,
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         reason: 'entry 1 does not verify: bad signature',
+        kind: 'bad-signature',
       },
     ])
     await expectNothingStored(b)
@@ -610,14 +618,15 @@ describe('receive: what is refused', () => {
     } as unknown as RemoteBatch
     const result = await b.store.receive(junk)
     expect(result.rejected.every((r) => r.author === null && r.seq === null && r.hash === null)).toBe(true)
-    // Changes are checked as they decode (alongside the entries): compare as a multiset.
+    // Changes are only hashed (their chunk header checked), alongside the entries: compare as a multiset.
+    expect(result.rejected.every((r) => r.kind === 'malformed')).toBe(true)
     expect(reasons(result).sort()).toEqual(
       [
-        'undecodable change',
-        'undecodable change',
-        'malformed or oversized change',
-        'malformed or oversized change',
-        'undecodable change',
+        'change refused: not an Automerge chunk',
+        'change refused: not an Automerge chunk',
+        'change refused: not bytes',
+        'change refused: not bytes',
+        'change refused: not an Automerge chunk',
         'undecodable entry: wrong domain prefix',
         'undecodable entry: truncated entry',
         'undecodable entry: signature is not 64 bytes',
