@@ -2,24 +2,36 @@
  * The org mesh on top of a host: serves and requests catch-up sync, spreads new local
  * entries on a gossipsub topic per org, and keeps a status per peer.
  *
- * - On every new connection the node pulls each of its orgs from the peer (a refusal
- *   just means the peer is not in that org); every `syncIntervalMs` it pulls from a few
- *   connected peers chosen at random (anti-entropy: any gap closes within a few rounds,
- *   and the cost per node stays the same however large the mesh).
- * - Serving a peer is followed by pulling from it: sync goes both ways.
+ * - On every new connection the node pulls from the peer each of its orgs the peer is a
+ *   member of (by the peer's member key, in this node's roster): a peer that is not
+ *   is sent nothing, not even a request (no org id, no member keys, no chain lengths).
+ *   Every `syncIntervalMs` it pulls from a few connected peers chosen at random
+ *   (anti-entropy: any gap closes within a few rounds, and the cost per node stays the
+ *   same however large the mesh).
+ * - Serving a peer is followed by pulling from it: sync goes both ways. A peer refused
+ *   as not a member of the org it asked for (a newcomer whose join this node lacks) is
+ *   asked for its own chain only, naming no heads; only that author's entries are taken.
+ * - A member removed from an org is neither served nor pulled from; asked, this node
+ *   answers with the `removed` code, and a node told so records and logs it
+ *   (`PeerStatus.removedFrom`).
  * - Gossip is best effort and fast; the topic validator runs the node's receive path (that
  *   is where an accepted message is stored), so
  *   what fails verification is rejected (and the sender's score drops), and a message
- *   that arrives ahead of what this node holds triggers a pull from its sender.
+ *   that arrives ahead of what this node holds triggers a pull from its sender. A message
+ *   from a peer that is not a member of the org, or that does not decode, is rejected
+ *   unread and counted as an offence.
  * - Gossip of local entries is coalesced for a few milliseconds: a burst travels as a
  *   few bounded batches, not thousands of messages each verified on its own.
  * - The topic name derives from the org's mesh secret, and gossipsub's score of a peer
  *   that is a member of none of our orgs keeps it out of the topic mesh and below the
- *   publish threshold: it is sent nothing. Catch-up sync serves members only.
- * - Misbehaviour is counted per peer: a malformed sync frame bans the peer at once;
- *   entries that fail verification or the rules (gossiped or synced) and floods of sync
- *   requests ban it once they pass a threshold. A ban closes its connections and the
- *   host's connection gater refuses new ones until it ends.
+ *   publish threshold: it is sent nothing. Its score stays above the graylist so that a
+ *   newcomer's subscription is heard before it is known as a member; what it publishes
+ *   costs a map lookup before it is rejected. Catch-up sync serves members only.
+ * - Misbehaviour is counted per peer, on the kinds of refusal (never their wording): a
+ *   malformed sync frame bans the peer at once; entries refused for a kind that is not
+ *   innocent (crdt's `INNOCENT_KINDS`), gossip from non-members, undecodable gossip and
+ *   floods of sync requests ban it once they pass a threshold. A ban closes its
+ *   connections and the host's connection gater refuses new ones until it ends.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../crdt/index.ts'
@@ -34,7 +46,7 @@ import {
   SYNC_PROTOCOL,
   SyncProtocolError,
 } from './sync/messages.ts'
-import { requestSync, type SyncSource, serveSync } from './sync/sync-protocol.ts'
+import { requestSync, SyncRefusedError, type SyncSource, serveSync } from './sync/sync-protocol.ts'
 
 /** What the mesh needs beyond sync: the orgs this node holds, and its own new entries. */
 export interface MeshSource extends SyncSource {
@@ -61,6 +73,8 @@ export interface PeerStatus {
   readonly lastError: string | null
   /** Banned for misbehaving (see `lastError` for why): its connections are refused. */
   readonly banned: boolean
+  /** Orgs this peer said this node's member was removed from. */
+  readonly removedFrom: readonly string[]
 }
 
 export interface MeshInit {
@@ -72,6 +86,8 @@ export interface MeshInit {
   readonly log?: Logger
   /** How long a misbehaving peer stays banned. Default 10 minutes. */
   readonly banMs?: number
+  /** How long a sync stream waits for the peer's next frame. Default `SYNC_LIMITS.frameTimeoutMs`. */
+  readonly syncFrameTimeoutMs?: number
 }
 
 const PULL_BACK_EVERY_MS = 2_000
@@ -107,7 +123,10 @@ export class Mesh {
   readonly #discoveryMs: number
   #discoveryTimer: NodeJS.Timeout | null = null
   #discovering: Promise<void> | null = null
-  readonly #peers = new Map<string, { -readonly [K in keyof PeerStatus]: PeerStatus[K] }>()
+  readonly #peers = new Map<
+    string,
+    { -readonly [K in keyof PeerStatus]: PeerStatus[K] } & { removedFrom: string[] }
+  >()
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
   readonly #lastPullBack = new Map<string, number>()
@@ -124,6 +143,7 @@ export class Mesh {
   #membersRefresh: Promise<void> | null = null
   #membersStale = false
   readonly #banMs: number
+  readonly #frameTimeoutMs: number
   #stopped = new AbortController()
 
   constructor(init: MeshInit) {
@@ -133,6 +153,7 @@ export class Mesh {
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
     this.#banMs = init.banMs ?? 10 * 60_000
+    this.#frameTimeoutMs = init.syncFrameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   }
 
   async start(): Promise<void> {
@@ -319,7 +340,67 @@ export class Mesh {
   }
 
   peers(): PeerStatus[] {
-    return [...this.#peers.values()].map((p) => ({ ...p, banned: this.#host.isBanned(p.peerId) }))
+    return [...this.#peers.values()].map((p) => ({
+      ...p,
+      banned: this.#host.isBanned(p.peerId),
+      removedFrom: [...p.removedFrom],
+    }))
+  }
+
+  /**
+   * Pulls `org` from `peerId` if it is a member of it. `ownChain`: a peer that is not,
+   * asked only for its own chain (see the top of this file).
+   */
+  async #pullOrg(peerId: string, org: string, signal: AbortSignal, ownChain = false): Promise<number> {
+    const status = this.#status(peerId)
+    const conn = this.#connectionTo(peerId)
+    const key = conn === undefined ? null : memberKeyOf(conn.remotePeer)
+    if (conn === undefined || key === null) return 0
+    const standing = await this.#source.standing(org, key).catch(() => 'stranger' as const)
+    if (ownChain ? standing !== 'stranger' : standing !== 'member') return 0
+    try {
+      const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
+      const summary = await requestSync(stream, org, this.#source, {
+        signal,
+        frameTimeoutMs: this.#frameTimeoutMs,
+        ...(ownChain ? { ownChainOf: key } : {}),
+      })
+      if (summary.rejected > 0) {
+        this.#log.warn(
+          { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
+          'peer sent entries this node refuses',
+        )
+      }
+      if (summary.offences > 0)
+        await this.#offence(peerId, 'sent entries that fail verification or the rules')
+      status.lastError = null
+      return summary.accepted
+    } catch (err) {
+      const e = err as Error
+      if (e instanceof SyncRefusedError) {
+        if (e.code === 'removed') this.#removed(peerId, org)
+        return 0
+      }
+      if (this.#host.isBanned(peerId)) return 0
+      status.lastError = e.message
+      if (err instanceof SyncProtocolError) {
+        await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
+        return 0
+      }
+      this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
+      return 0
+    }
+  }
+
+  /** The peer says this node's member was removed from `org`: recorded, and said plainly. */
+  #removed(peerId: string, org: string): void {
+    const status = this.#status(peerId)
+    if (!status.removedFrom.includes(org)) status.removedFrom.push(org)
+    status.lastError = `this node was removed from org ${org}`
+    this.#log.warn(
+      { peer: peerId, org },
+      `this node was removed from org ${org} (the peer refuses to sync it)`,
+    )
   }
 
   async #pullOnce(peerId: string): Promise<void> {
@@ -327,38 +408,24 @@ export class Mesh {
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(120_000)])
     let received = 0
     for (const org of await this.#source.orgs()) {
-      const conn = this.#connectionTo(peerId)
-      if (conn === undefined) return
-      try {
-        const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-        const summary = await requestSync(stream, org, this.#source, { signal })
-        received += summary.accepted
-        if (summary.rejected > 0) {
-          this.#log.warn(
-            { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
-            'peer sent entries this node refuses',
-          )
-        }
-        if (summary.offences > 0)
-          await this.#offence(peerId, 'sent entries that fail verification or the rules')
-        status.lastError = null
-      } catch (err) {
-        const e = err as Error
-        if (e.name === 'SyncRefusedError') continue // not in that org
-        if (this.#host.isBanned(peerId)) return
-        status.lastError = e.message
-        if (err instanceof SyncProtocolError) {
-          await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
-          return
-        }
-        this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
-      }
+      if (this.#connectionTo(peerId) === undefined) return
+      if (this.#host.isBanned(peerId)) return
+      received += await this.#pullOrg(peerId, org, signal)
     }
     status.lastSync = Date.now()
     status.weWereBehind = received
     if (received > 0) {
       await this.refreshTopics()
       void this.refreshMembers()
+    }
+  }
+
+  /** Asks a peer that is not a member of `org` (it asked us for it) for its own chain. */
+  async #pullOwnChain(peerId: string, org: string): Promise<void> {
+    const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(120_000)])
+    if ((await this.#pullOrg(peerId, org, signal, true)) > 0) {
+      void this.refreshMembers()
+      void this.pull(peerId)
     }
   }
 
@@ -373,7 +440,10 @@ export class Mesh {
       return
     }
     this.#serving.set(peerId, serving + 1)
-    serveSync(stream, key ?? '', this.#source, { signal: this.#stopped.signal })
+    serveSync(stream, key ?? '', this.#source, {
+      signal: this.#stopped.signal,
+      frameTimeoutMs: this.#frameTimeoutMs,
+    })
       .then(({ sent, peerAhead }) => {
         status.peerWasBehind = sent
         // Sync goes both ways: what the peer has that we lack comes back now (only then,
@@ -385,9 +455,10 @@ export class Mesh {
           await this.#banNow(peerId, `broke the sync protocol: ${err.message}`)
           return
         }
-        // Refused (not yet a member on this side, e.g. it just joined): its news may be
-        // exactly what makes it one, so pull from it all the same.
-        if (err.name === 'SyncRefusedError') this.#pullBack(peerId)
+        // Refused as not a member here (e.g. it just joined): its own chain may be exactly
+        // what makes it one, so ask it for that (and nothing else).
+        if (err instanceof SyncRefusedError && err.code === 'not-member' && err.org !== undefined)
+          this.#pullBack(peerId, err.org)
       })
       .finally(() => {
         const n = (this.#serving.get(peerId) ?? 1) - 1
@@ -400,32 +471,41 @@ export class Mesh {
    * A pull prompted by the peer's own request: at most one per peer every few seconds,
    * so two nodes that refuse each other (or a peer hammering us) cannot start a loop.
    */
-  #pullBack(peerId: string): void {
+  #pullBack(peerId: string, ownChainOf?: string): void {
     const now = Date.now()
     if (now - (this.#lastPullBack.get(peerId) ?? 0) < PULL_BACK_EVERY_MS) return
     this.#lastPullBack.set(peerId, now)
-    void this.pull(peerId)
+    if (ownChainOf === undefined) void this.pull(peerId)
+    else void this.#pullOwnChain(peerId, ownChainOf)
   }
 
   async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    const peerId = peer.toString()
+    // Only a member of the org may publish on its topic: anyone else is refused unread.
+    const key = memberKeyOf(peer)
+    const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
+    if (standing !== 'member') {
+      void this.#offence(peerId, 'gossiped on the topic of an org it is not a member of')
+      return TopicValidatorResult.Reject
+    }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
     try {
       const m = decodeMessage(data)
-      if (m.t !== 'batch') return TopicValidatorResult.Reject
+      if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
       batch = m
     } catch {
+      void this.#offence(peerId, 'gossiped a message that does not decode')
       return TopicValidatorResult.Reject
     }
     const r = await this.#source.receive(org, batch)
-    if (r.offences > 0)
-      void this.#offence(peer.toString(), 'gossiped entries that fail verification or the rules')
+    if (r.offences > 0) void this.#offence(peerId, 'gossiped entries that fail verification or the rules')
     if (r.accepted > 0) {
       void this.refreshMembers()
       return TopicValidatorResult.Accept
     }
-    // Ahead of us (we lack earlier entries): not the sender's fault; catch up from it.
-    if (r.reasons.some((x) => x.startsWith('missing earlier entries') || x.includes('does not hold'))) {
-      void this.pull(peer.toString())
+    // Ahead of us (we lack earlier entries or dependencies): not the sender's fault; catch up from it.
+    if ((r.byKind.get('gap') ?? 0) + (r.byKind.get('missing-dependency') ?? 0) > 0) {
+      void this.pull(peerId)
       return TopicValidatorResult.Ignore
     }
     return r.rejected > 0 ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
@@ -517,6 +597,7 @@ export class Mesh {
         peerWasBehind: 0,
         lastError: null,
         banned: false,
+        removedFrom: [] as string[],
       }
       this.#peers.set(peerId, s)
     }

@@ -123,8 +123,8 @@ export interface ReceiveDeps {
   readonly knowsAuthor?: AuthorGate
 }
 
-/** See `ReceiveDeps.knowsAuthor`; `entry` is the author's first entry in the batch. */
-export type AuthorGate = (author: MemberKey, entry: Entry) => boolean | Promise<boolean>
+/** See `ReceiveDeps.knowsAuthor`; `entries`: the author's entries in the batch, in seq order. */
+export type AuthorGate = (author: MemberKey, entries: readonly Entry[]) => boolean | Promise<boolean>
 
 interface HeldChange {
   readonly bytes: Uint8Array
@@ -272,7 +272,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   for (const [author, list] of byAuthor) {
     const sorted = inSeqOrder(list)
     // An author the owner does not know costs nothing more: no signature, no change read.
-    if (deps.knowsAuthor !== undefined && !(await deps.knowsAuthor(author, sorted[0] as Entry))) {
+    if (deps.knowsAuthor !== undefined && !(await deps.knowsAuthor(author, sorted))) {
       result.strangers.add(author)
       result.waiting.push(...sorted)
       continue

@@ -217,27 +217,34 @@ describe('hostile peers', () => {
     for await (const e of outsider.store.chains.entries(key, { from: 1 })) entries.push(packEntry(e))
     const changes = await outsider.store.changes(hangar)
     const h = await hostile(seed)
-    // It serves them to whoever pulls the org from it.
-    const served: Promise<void>[] = []
-    await h.libp2p.handle(SYNC_PROTOCOL, (stream) => {
-      served.push(
-        (async () => {
-          const lp = lpStream(stream)
-          await lp.read()
-          await lp.write(encodeMessage({ t: 'batch', entries, changes }))
-          await lp.write(encodeMessage({ t: 'done' }))
-        })().catch(() => {}),
-      )
+    // It serves them to whoever pulls the org from it, and records what it is asked.
+    const asked: unknown[] = []
+    await h.libp2p.handle(SYNC_PROTOCOL, async (stream) => {
+      try {
+        const lp = lpStream(stream)
+        asked.push(decodeMessage((await lp.read()).subarray()))
+        await lp.write(encodeMessage({ t: 'batch', entries, changes }))
+        await lp.write(encodeMessage({ t: 'done' }))
+      } catch {}
     })
-    // It cannot read the org: a sync request is refused.
-    const lp = lpStream(await syncStream(h, t.addr))
-    await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
-    expect(decodeMessage((await lp.read()).subarray())).toEqual({
-      t: 'err',
-      reason: 'not a member of this org',
-    })
-    // The target pulls from every peer it meets; three refused batches and it is banned.
-    for (let i = 0; i < 3 && !t.n.network.isBanned(h.peerId); i++) await t.n.mesh.pull(h.peerId)
+    // The target does not pull from a peer that is not a member.
+    await t.n.mesh.pull(h.peerId)
+    expect(asked).toEqual([])
+    // It cannot read the org: a sync request is refused. Having asked for the org, it is
+    // asked for its own chain only (no heads: nothing about the members); what it sends
+    // is refused unread, and after three such answers it is banned.
+    for (let i = 0; i < 4 && !t.n.network.isBanned(h.peerId); i++) {
+      const lp = lpStream(await syncStream(h, t.addr))
+      await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
+      expect(decodeMessage((await lp.read()).subarray())).toEqual({
+        t: 'err',
+        reason: 'not a member of this org',
+        code: 'not-member',
+      })
+      await waitFor('the own-chain pull', () => asked.length > i || t.n.network.isBanned(h.peerId))
+      await new Promise((r) => setTimeout(r, 2_100)) // pull-backs are at most one per 2 s
+    }
+    for (const m of asked) expect(m).toEqual({ t: 'req', org: t.org.id, heads: [] })
     await expectBanned(t.n, h)
     expect(await t.n.documents.has(hangar)).toBe(false)
     expect(await t.held()).toBe(t.before)
