@@ -323,7 +323,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         ? await this.load(docId)
         : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
       const snapshot = snapshots.get(docId)
-      const loaded = snapshot === undefined ? null : this.loadIfHistory(snapshot, state.doc, acceptedHere)
+      const loaded =
+        snapshot === undefined ? null : this.loadIfHistory(snapshot, state.doc, acceptedHere, result)
       if (loaded !== null) {
         // The snapshot replaces the stored one and every change record since it.
         ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: snapshot as Uint8Array })
@@ -422,6 +423,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     bytes: Uint8Array,
     doc: A.Doc<unknown>,
     accepted: DocAcceptance,
+    result: ReceiveResult,
   ): A.Doc<unknown> | null {
     const heads = headsAfter(A.getHeads(doc), accepted.links)
     // The heads its header claims first: a snapshot of another state is not even loaded.
@@ -434,7 +436,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       ops: stats.numOps + accepted.ops,
     })
     if (problem !== null) {
-      this.log.warn({ reason: problem.reason }, 'a snapshot from a peer is past the bounds; not loaded')
+      // Refused like an entry (no author): the peer that sent it answers for it.
+      const reason = `snapshot refused: ${problem.reason}`
+      result.rejected.push({ author: null, seq: null, hash: null, reason, kind: problem.kind })
       return null
     }
     let loaded: A.Doc<unknown>
