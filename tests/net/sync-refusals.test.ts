@@ -11,7 +11,7 @@ import { decodeMessage, encodeMessage } from '../../net/sync/messages.ts'
 import { requestSync, SyncRefusedError, SyncStalledError, serveSync } from '../../net/sync/sync-protocol.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { AuthIndex } from '../../services/org/auth-index.ts'
-import { enlist, type Replica, useReplicas } from '../helpers/replica.ts'
+import { enlist, everything, type Replica, useReplicas } from '../helpers/replica.ts'
 import { batchOf, useStores } from '../helpers/store.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 
