@@ -20,7 +20,11 @@ export const CHANGE_BOUNDS = {
   maxOps: 100_000,
   /** Bytes of one change chunk. */
   maxChangeBytes: 4 * 1024 * 1024,
-  /** Bytes a snapshot's deflated columns may inflate to, in all. */
+  /**
+   * Bytes a snapshot's deflated columns may inflate to, in all: this many times the
+   * snapshot's own size (at least 1 MB), and never more than `maxInflatedBytes`.
+   */
+  inflateRatio: 20,
   maxInflatedBytes: 32 * 1024 * 1024,
   /** Items (ops, changes) any one column of a snapshot may declare. */
   maxSnapshotItems: 2_000_000,
@@ -281,7 +285,7 @@ export function isProblem(x: ChangeOutline | BoundsProblem): x is BoundsProblem 
 
 /**
  * A document snapshot's problem, or null when it is within the bounds: its deflated
- * columns inflate within `CHANGE_BOUNDS.maxInflatedBytes`, and it declares at most
+ * columns inflate within the budget (`CHANGE_BOUNDS.inflateRatio`), and it declares at most
  * `limits.changes` changes and `limits.ops` ops (what the history it stands for holds).
  */
 export function snapshotProblem(
@@ -295,7 +299,12 @@ export function snapshotProblem(
     r.skip(32 * heads)
     const changeMeta = columnMeta(r)
     const opMeta = columnMeta(r)
-    const budget = { left: CHANGE_BOUNDS.maxInflatedBytes }
+    const budget = {
+      left: Math.min(
+        CHANGE_BOUNDS.maxInflatedBytes,
+        Math.max(1 << 20, CHANGE_BOUNDS.inflateRatio * bytes.length),
+      ),
+    }
     const changeColumns = readColumns(r, changeMeta, budget)
     const opColumns = readColumns(r, opMeta, budget)
     const cap = (n: number) => Math.min(CHANGE_BOUNDS.maxSnapshotItems, Math.max(1, n))

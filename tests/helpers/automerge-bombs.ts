@@ -109,9 +109,20 @@ export function changeBombs(actor: string): Record<string, Uint8Array> {
   }
 }
 
+const deflated = new Map<number, Buffer>()
+/** `bytes` zeros, deflated (made once per size: it takes a while). */
+export function deflatedZeros(bytes: number): Buffer {
+  let out = deflated.get(bytes)
+  if (out === undefined) {
+    out = deflateRawSync(Buffer.alloc(bytes), { level: 9 })
+    deflated.set(bytes, out)
+  }
+  return out
+}
+
 /** A deflated change chunk (type 2) whose body inflates to `bytes` zeros. */
 export function compressedChangeBomb(bytes: number): Uint8Array {
-  return chunk(2, deflateRawSync(Buffer.alloc(bytes), { level: 9 }))
+  return chunk(2, deflatedZeros(bytes))
 }
 
 interface DocParts {
@@ -185,5 +196,5 @@ export function snapshotBomb(doc: A.Doc<unknown>, kind: 'rle' | 'deflate', infla
   const d = parts(A.save(doc))
   if (kind === 'rle') return assemble(d, [[COLUMN.action, run(2 ** 31, uleb(1))]])
   // Deflate bit (0x08) on the value column.
-  return assemble(d, [[COLUMN.valRaw | 0x08, deflateRawSync(Buffer.alloc(inflate), { level: 9 })]])
+  return assemble(d, [[COLUMN.valRaw | 0x08, deflatedZeros(inflate)]])
 }
