@@ -485,7 +485,8 @@ export class Mesh {
     const key = memberKeyOf(peer)
     const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
     if (standing !== 'member') {
-      void this.#offence(peerId, 'gossiped on the topic of an org it is not a member of')
+      // A removed member may not know yet; anyone else has no business on the topic.
+      if (standing === 'stranger') void this.#offence(peerId, 'gossiped on the topic of an org it is not in')
       return TopicValidatorResult.Reject
     }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
