@@ -199,9 +199,14 @@ export class StoreSyncSource {
     let accepted = result.entriesOnly.length
     for (const d of result.byDoc.values()) accepted += d.entries.length
     const byKind = new Map<RefusalKind, number>()
-    // From a pull of one peer's own chain, the rest of what it sent is just not asked for.
+    // From a pull of one peer's own chain, other authors' entries were just not asked for.
+    const only = options.onlyAuthor
     const rejected = result.rejected.filter(
-      (r) => options.onlyAuthor === undefined || r.kind !== 'not-member' || r.author === options.onlyAuthor,
+      (r) =>
+        only === undefined ||
+        r.author === null ||
+        r.author === only ||
+        (r.kind !== 'not-member' && r.kind !== 'follows-refused'),
     )
     for (const r of rejected) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1)
     let offences = 0

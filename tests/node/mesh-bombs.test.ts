@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   type ChangeHash,
   type DocId,
+  type EntryHash,
   type MemberKey,
   packEntry,
   parseDocId,
@@ -160,6 +161,52 @@ describe('bombs against a real node', () => {
     expectHeld(held)
     expect((await t.n.documents.chains.head(key))?.seq).toBe(before)
   })
+
+  it("an outsider's answer to the pull of its own chain: bombs refused unread; banned after three", async () => {
+    const t = await target()
+    const seed = new Uint8Array(randomBytes(32))
+    const h = await mesh.hostile(seed)
+    const stranger = makeSigner(seed) // its own chain, as asked
+    const bombs = Object.values(changeBombs(`${stranger.memberKey}0102030405060708`))
+    const asked: number[] = []
+    await h.libp2p.handle(SYNC_PROTOCOL, async (stream) => {
+      try {
+        const lp = lpStream(stream)
+        asked.push((await lp.read()).byteLength)
+        const entries: Uint8Array[] = []
+        let prev: EntryHash | null = null
+        for (const [i, bomb] of bombs.entries()) {
+          const e = signEntry(
+            entryBody(stranger.memberKey, i + 1, prev, {
+              doc: hangarId(t.org.id, stranger.memberKey),
+              changes: [changeChunkHash(bomb) as ChangeHash],
+              authHeads: [],
+            }),
+            stranger,
+          )
+          prev = e.hash
+          entries.push(packEntry(e))
+        }
+        await lp.write(encodeMessage({ t: 'batch', entries, changes: bombs }))
+        await lp.write(encodeMessage({ t: 'done' }))
+      } catch {}
+    })
+    const held = await underAttack(t.n, async () => {
+      // It asks for the org (refused), so the target asks it for its own chain.
+      for (let i = 0; i < 4 && !t.n.network.isBanned(h.peerId); i++) {
+        const lp = lpStream(
+          await h.libp2p.dialProtocol(multiaddr(t.n.addresses()[0] as string), SYNC_PROTOCOL),
+        )
+        await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
+        await lp.read().catch(() => {})
+        await waitFor('the own-chain pull', () => asked.length > i || t.n.network.isBanned(h.peerId))
+        await new Promise((r) => setTimeout(r, 2_100))
+      }
+      await expectBanned(t.n, h)
+    })
+    expectHeld(held)
+    expect(await t.n.documents.chains.head(stranger.memberKey)).toBeNull()
+  }, 60_000)
 
   it('a pull answered with bombs by a member: refused as oversize; banned after three', async () => {
     const t = await target()

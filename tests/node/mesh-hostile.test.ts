@@ -6,9 +6,6 @@
  * and keeps serving its members.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -22,58 +19,21 @@ import {
   packEntry,
   parseDocId,
 } from '../../crdt/index.ts'
-import { createHost, type Host, orgTopic } from '../../net/index.ts'
+import { type Host, orgTopic } from '../../net/index.ts'
 import { decodeMessage, encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
-import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import type { RosterDoc } from '../../services/org/roster-schema.ts'
 import { text } from '../../services/org/roster-schema.ts'
+import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
 import { makeReplica, type Replica } from '../helpers/replica.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
-const PASS = 'hostile test passphrase'
-const nodes: VerseGuyNode[] = []
-const hosts: Host[] = []
+const mesh = useMeshNodes()
 const replicas: Replica[] = []
-const dirs: string[] = []
 afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.stop().catch(() => {})
-  for (const n of nodes.splice(0)) await n.stop().catch(() => {})
   for (const r of replicas.splice(0)) await r.close()
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-}, 60_000)
-
-async function node(bootstrap: string[] = []): Promise<VerseGuyNode> {
-  const d = await mkdtemp(join(tmpdir(), 'vg-hostile-'))
-  dirs.push(d)
-  await initDataDir(d, PASS)
-  await writeFile(
-    join(d, 'config.json'),
-    JSON.stringify({
-      net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, bootstrap, discoveryIntervalSeconds: 600 },
-      storage: { sync: false },
-    }),
-  )
-  const n = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
-  await n.start()
-  nodes.push(n)
-  return n
-}
-
-async function hostile(seed = new Uint8Array(randomBytes(32))): Promise<Host> {
-  const h = await createHost({ seed, listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false })
-  hosts.push(h)
-  await h.start()
-  return h
-}
-
-async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+})
+const node = mesh.node
+const hostile = mesh.hostile
 
 /** An org node with a ship, and what it holds (to prove nothing changes). */
 async function target() {
@@ -88,18 +48,6 @@ async function target() {
   }
   const addr = n.addresses()[0] as string
   return { n, org, addr, held, before: await held() }
-}
-
-/** Expects the target to have banned `h`: no connection left, and dialing back fails. */
-async function expectBanned(t: VerseGuyNode, h: Host): Promise<void> {
-  await waitFor('the hostile peer disconnected', () => !t.network.connectedPeers().includes(h.peerId))
-  expect(t.network.isBanned(h.peerId)).toBe(true)
-  // Dialing back: the target's connection gater refuses it once Noise names the peer.
-  await h.libp2p.dial(multiaddr(t.addresses()[0] as string)).catch(() => {})
-  await new Promise((r) => setTimeout(r, 300))
-  expect(t.network.connectedPeers()).not.toContain(h.peerId)
-  const status = t.mesh.peers().find((p) => p.peerId === h.peerId)
-  expect(status?.banned).toBe(true)
 }
 
 async function syncStream(h: Host, addr: string): Promise<Stream> {
