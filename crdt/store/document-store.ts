@@ -23,7 +23,7 @@ import {
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { snapshotProblem } from './change-bounds.ts'
+import { isProblem, outlineChange, snapshotProblem } from './change-bounds.ts'
 import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
@@ -486,6 +486,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const hash = A.getHeads(after)[0] as ChangeHash
     try {
       const entry = await this.nextEntry(action, docId, [hash])
+      // A change past the bounds would be refused by every peer: refuse it here first.
+      const outline = outlineChange(change)
+      if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
       const verdict = await this.validator.validate({
         docId,
         entry,

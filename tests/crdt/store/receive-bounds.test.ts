@@ -16,7 +16,7 @@ import {
   type SignedEntry,
   signEntry,
 } from '../../../crdt/index.ts'
-import { changeChunkHash } from '../../../crdt/store/change-bounds.ts'
+import { CHANGE_BOUNDS, changeChunkHash } from '../../../crdt/store/change-bounds.ts'
 import { changeBombs, compressedChangeBomb, snapshotBomb } from '../../helpers/automerge-bombs.ts'
 import { entryBody, makeSigner, type TestSigner } from '../../helpers/signer.ts'
 import { batchOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
@@ -128,6 +128,16 @@ describe('receive: bounds before work', () => {
     const taken = await b.store.receive(batch, { knowsAuthor: () => known })
     expect(taken.rejected).toEqual([])
     expect(await b.store.has(DOC)).toBe(true)
+  })
+
+  it('a local change past the bounds is refused (ChangeRefusedError) before anything is written', async () => {
+    const a = await stores.open()
+    await expect(
+      a.store.create(DOC, { action: 'org.create', resource: DOC }, (d: Record<string, unknown>) => {
+        d.list = Array.from({ length: CHANGE_BOUNDS.maxOps + 1 }, () => 0)
+      }),
+    ).rejects.toMatchObject({ name: 'ChangeRefusedError' })
+    await expectNothingStored(a)
   })
 
   for (const kind of ['rle', 'deflate'] as const) {
