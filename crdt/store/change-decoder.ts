@@ -14,7 +14,8 @@
 import { hash as digest } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import { toHex } from '../crypto.ts'
-import { type BoundsKind, CHANGE_BOUNDS, isProblem, outlineChange } from './change-bounds.ts'
+import { ChangeBoundsError } from '../errors.ts'
+import { CHANGE_BOUNDS, isProblem, outlineChange } from './change-bounds.ts'
 
 type Op = A.DecodedChange['ops'][number]
 
@@ -62,16 +63,6 @@ export function decodeChange(bytes: Uint8Array): A.DecodedChange {
   const outline = outlineChange(bytes)
   if (isProblem(outline)) throw new ChangeBoundsError(outline.kind, outline.reason)
   return decodeCanonicalChange(bytes) ?? A.decodeChange(bytes)
-}
-
-/** A change past `CHANGE_BOUNDS`, or not a change chunk at all. */
-export class ChangeBoundsError extends Error {
-  override name = 'ChangeBoundsError'
-  readonly kind: BoundsKind
-  constructor(kind: BoundsKind, reason: string) {
-    super(reason)
-    this.kind = kind
-  }
 }
 
 /** The change, if it is in the canonical form this decoder reads; else null. */

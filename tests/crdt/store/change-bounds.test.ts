@@ -5,6 +5,7 @@
  */
 import * as A from '@automerge/automerge'
 import { describe, expect, it } from 'vitest'
+import { ChangeBoundsError } from '../../../crdt/errors.ts'
 import {
   CHANGE_BOUNDS,
   changeChunkHash,
@@ -12,7 +13,7 @@ import {
   outlineChange,
   snapshotProblem,
 } from '../../../crdt/store/change-bounds.ts'
-import { ChangeBoundsError, decodeChange } from '../../../crdt/store/change-decoder.ts'
+import { decodeChange } from '../../../crdt/store/change-decoder.ts'
 import { changeBombs, compressedChangeBomb, snapshotBomb } from '../../helpers/automerge-bombs.ts'
 
 const ACTOR = `${'ab'.repeat(32)}0102030405060708`
