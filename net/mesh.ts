@@ -39,6 +39,7 @@ import { silentLogger } from '../crdt/index.ts'
 import { TopicValidatorResult } from './gossipsub.ts'
 import type { Host } from './host.ts'
 import { orgRendezvousKey, orgTopic } from './org-key.ts'
+import { PeerDiscipline } from './peer-discipline.ts'
 import {
   decodeMessage,
   encodeMessage,
@@ -98,13 +99,8 @@ const GOSSIP_COALESCE_MS = 10
 /** A gossip batch is sent at once when it reaches this many entries or bytes. */
 const GOSSIP_BATCH_ENTRIES = 500
 const GOSSIP_BATCH_BYTES = 512 * 1024
-/** Offences (refused entries, broken rate limits) before a peer is banned. */
-const OFFENCES_BEFORE_BAN = 3
 /** Sync requests one peer may have served at once; more is a flood. */
 const CONCURRENT_SERVES = 8
-/** Sync requests one peer may make per window before it is refused and counted. */
-const REQUESTS_PER_WINDOW = 120
-const REQUEST_WINDOW_MS = 10_000
 /**
  * gossipsub score of a peer in none of our orgs: below gossipsub's publish (-50) and
  * gossip (-10) thresholds and below 0, so it is sent nothing and kept out of the topic
@@ -135,14 +131,12 @@ export class Mesh {
   /** org → its gossip topic (for orgs whose mesh secret this node knows). */
   readonly #topics = new Map<string, string>()
   readonly #outbox = new Map<string, Outbox>()
-  readonly #offences = new Map<string, number>()
-  readonly #requests = new Map<string, { start: number; count: number }>()
+  readonly #discipline: PeerDiscipline
   readonly #serving = new Map<string, number>()
   /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
   readonly #member = new Map<string, boolean>()
   #membersRefresh: Promise<void> | null = null
   #membersStale = false
-  readonly #banMs: number
   readonly #frameTimeoutMs: number
   #stopped = new AbortController()
 
@@ -152,7 +146,14 @@ export class Mesh {
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
-    this.#banMs = init.banMs ?? 10 * 60_000
+    this.#discipline = new PeerDiscipline({
+      host: this.#host,
+      log: this.#log,
+      banMs: init.banMs ?? 10 * 60_000,
+      onBan: (peerId, why) => {
+        this.#status(peerId).lastError = `banned: ${why}`
+      },
+    })
     this.#frameTimeoutMs = init.syncFrameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   }
 
@@ -241,6 +242,7 @@ export class Mesh {
   /** Subscribes to the topic of every org this node holds (call after joining one). */
   async refreshTopics(): Promise<void> {
     const pubsub = this.#host.libp2p.services.pubsub
+    const before = this.#topics.size
     for (const org of await this.#source.orgs()) {
       if (this.#topics.has(org)) continue
       const secret = await this.#source.meshSecret(org)
@@ -250,6 +252,8 @@ export class Mesh {
       pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
       pubsub.subscribe(topic)
     }
+    // A new org: which connected peers are its members (and so are sent its gossip) changes.
+    if (this.#topics.size > before) void this.refreshMembers()
   }
 
   /**
@@ -331,7 +335,9 @@ export class Mesh {
       try {
         const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
         const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-        return (await requestSync(stream, org, this.#source, { signal, invite })).accepted
+        const { accepted } = await requestSync(stream, org, this.#source, { signal, invite })
+        await this.refreshTopics()
+        return accepted
       } catch (err) {
         if (attempt >= 3 || signal.aborted || (err as Error).name === 'SyncRefusedError') throw err
         await new Promise((r) => setTimeout(r, 250 * attempt))
@@ -372,7 +378,7 @@ export class Mesh {
         )
       }
       if (summary.offences > 0)
-        await this.#offence(peerId, 'sent entries that fail verification or the rules')
+        await this.#discipline.offence(peerId, 'sent entries that fail verification or the rules')
       status.lastError = null
       return summary.accepted
     } catch (err) {
@@ -384,7 +390,7 @@ export class Mesh {
       if (this.#host.isBanned(peerId)) return 0
       status.lastError = e.message
       if (err instanceof SyncProtocolError) {
-        await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
+        await this.#discipline.banNow(peerId, `broke the sync protocol: ${e.message}`)
         return 0
       }
       this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
@@ -434,9 +440,9 @@ export class Mesh {
     const key = memberKeyOf(connection.remotePeer)
     const status = this.#status(peerId)
     const serving = this.#serving.get(peerId) ?? 0
-    if (this.#flooding(peerId) || serving >= CONCURRENT_SERVES) {
+    if (this.#discipline.flooding(peerId) || serving >= CONCURRENT_SERVES) {
       stream.abort(new Error('too many sync requests'))
-      void this.#offence(peerId, 'flooded sync requests')
+      void this.#discipline.offence(peerId, 'flooded sync requests')
       return
     }
     this.#serving.set(peerId, serving + 1)
@@ -452,7 +458,7 @@ export class Mesh {
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
-          await this.#banNow(peerId, `broke the sync protocol: ${err.message}`)
+          await this.#discipline.banNow(peerId, `broke the sync protocol: ${err.message}`)
           return
         }
         // Refused as not a member here (e.g. it just joined): its own chain may be exactly
@@ -486,7 +492,8 @@ export class Mesh {
     const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
     if (standing !== 'member') {
       // A removed member may not know yet; anyone else has no business on the topic.
-      if (standing === 'stranger') void this.#offence(peerId, 'gossiped on the topic of an org it is not in')
+      if (standing === 'stranger')
+        void this.#discipline.offence(peerId, 'gossiped on the topic of an org it is not in')
       return TopicValidatorResult.Reject
     }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
@@ -495,11 +502,12 @@ export class Mesh {
       if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
       batch = m
     } catch {
-      void this.#offence(peerId, 'gossiped a message that does not decode')
+      void this.#discipline.offence(peerId, 'gossiped a message that does not decode')
       return TopicValidatorResult.Reject
     }
     const r = await this.#source.receive(org, batch)
-    if (r.offences > 0) void this.#offence(peerId, 'gossiped entries that fail verification or the rules')
+    if (r.offences > 0)
+      void this.#discipline.offence(peerId, 'gossiped entries that fail verification or the rules')
     if (r.accepted > 0) {
       void this.refreshMembers()
       return TopicValidatorResult.Accept
@@ -545,33 +553,6 @@ export class Mesh {
     } catch (err) {
       this.#log.debug({ org, err: (err as Error).message }, 'gossip publish failed; sync will carry it')
     }
-  }
-
-  /** Counts a sync request from the peer; true once it has made too many in the window. */
-  #flooding(peerId: string): boolean {
-    const now = Date.now()
-    let w = this.#requests.get(peerId)
-    if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
-      w = { start: now, count: 0 }
-      this.#requests.set(peerId, w)
-    }
-    return ++w.count > REQUESTS_PER_WINDOW
-  }
-
-  /** Records one offence; the peer is banned once it has committed enough. */
-  async #offence(peerId: string, what: string): Promise<void> {
-    const n = (this.#offences.get(peerId) ?? 0) + 1
-    this.#offences.set(peerId, n)
-    this.#log.warn({ peer: peerId, offences: n }, `peer ${what}`)
-    if (n >= OFFENCES_BEFORE_BAN) await this.#banNow(peerId, what)
-  }
-
-  async #banNow(peerId: string, why: string): Promise<void> {
-    if (this.#host.isBanned(peerId)) return
-    this.#log.warn({ peer: peerId, minutes: this.#banMs / 60_000 }, `banning peer: ${why}`)
-    this.#status(peerId).lastError = `banned: ${why}`
-    this.#offences.delete(peerId)
-    await this.#host.ban(peerId, this.#banMs)
   }
 
   readonly #onConnect = ({ peerId }: { peerId: string }): void => {

@@ -122,6 +122,10 @@ describe('hostile peers', () => {
     await waitFor('the target on the topic', () =>
       pubsub.getSubscribers(topic).some((p) => p.toString() === targetPeer),
     )
+    // gossipsub caches scores for a heartbeat: wait until the target is no longer scored as
+    // it was before the join (an outsider, sent nothing).
+    const scores = pubsub as unknown as { score: { score(peer: string): number } }
+    await waitFor('the target scored as a member', () => scores.score.score(targetPeer) >= 0)
     // The insider's next entry, signed by somebody else's key.
     const head = await insider.documents.chains.head(me)
     if (head === null) throw new Error('the insider has no chain')
