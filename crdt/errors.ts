@@ -64,3 +64,14 @@ export class ChangeRefusedError extends Error {
     this.reason = reason
   }
 }
+
+/** A change past the bounds on what a peer may send (`CHANGE_BOUNDS`), or not a change chunk at all. */
+export class ChangeBoundsError extends Error {
+  override name = 'ChangeBoundsError'
+  /** `oversize`: declares more than a bound; `malformed`: its structure does not parse. */
+  readonly kind: 'oversize' | 'malformed'
+  constructor(kind: 'oversize' | 'malformed', reason: string) {
+    super(reason)
+    this.kind = kind
+  }
+}

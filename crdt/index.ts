@@ -35,10 +35,23 @@ export * from './ids.ts'
 export { isJsonValue, type JsonValue } from './json.ts'
 export { type Logger, silentLogger } from './logger.ts'
 export { changeHash } from './store/change-decoder.ts'
+export { CHANGE_BOUNDS } from './store/change-bounds.ts'
 export { Database, FORMAT_VERSION } from './store/database.ts'
-export { type ActionInput, type Committed, DocumentStore, type StoreEvents } from './store/document-store.ts'
+export {
+  type ActionInput,
+  type Committed,
+  DocumentStore,
+  type ReceiveOptions,
+  type StoreEvents,
+} from './store/document-store.ts'
 export type { DocumentIndexer } from './store/indexer.ts'
-export { BATCH_LIMITS, type ReceiveResult, type Refusal, type RemoteBatch } from './store/remote-batch.ts'
+export {
+  type AuthorGate,
+  BATCH_LIMITS,
+  type ReceiveResult,
+  type Refusal,
+  type RemoteBatch,
+} from './store/remote-batch.ts'
 export {
   type ChangeContext,
   type ChangeValidator,

@@ -2,24 +2,36 @@
  * The org mesh on top of a host: serves and requests catch-up sync, spreads new local
  * entries on a gossipsub topic per org, and keeps a status per peer.
  *
- * - On every new connection the node pulls each of its orgs from the peer (a refusal
- *   just means the peer is not in that org); every `syncIntervalMs` it pulls from a few
- *   connected peers chosen at random (anti-entropy: any gap closes within a few rounds,
- *   and the cost per node stays the same however large the mesh).
- * - Serving a peer is followed by pulling from it: sync goes both ways.
+ * - On every new connection the node pulls from the peer each of its orgs the peer is a
+ *   member of (by the peer's member key, in this node's roster): a peer that is not
+ *   is sent nothing, not even a request (no org id, no member keys, no chain lengths).
+ *   Every `syncIntervalMs` it pulls from a few connected peers chosen at random
+ *   (anti-entropy: any gap closes within a few rounds, and the cost per node stays the
+ *   same however large the mesh).
+ * - Serving a peer is followed by pulling from it: sync goes both ways. A peer refused
+ *   as not a member of the org it asked for is asked nothing (a newcomer becomes a
+ *   member through a member's admission, which reaches this node first).
+ * - A member removed from an org is neither served nor pulled from; asked, this node
+ *   answers with the `removed` code, and a node told so records and logs it
+ *   (`PeerStatus.removedFrom`).
  * - Gossip is best effort and fast; the topic validator runs the node's receive path (that
  *   is where an accepted message is stored), so
  *   what fails verification is rejected (and the sender's score drops), and a message
- *   that arrives ahead of what this node holds triggers a pull from its sender.
+ *   that arrives ahead of what this node holds triggers a pull from its sender. A message
+ *   from a peer that is not a member of the org, or that does not decode, is rejected
+ *   unread and counted as an offence.
  * - Gossip of local entries is coalesced for a few milliseconds: a burst travels as a
  *   few bounded batches, not thousands of messages each verified on its own.
  * - The topic name derives from the org's mesh secret, and gossipsub's score of a peer
  *   that is a member of none of our orgs keeps it out of the topic mesh and below the
- *   publish threshold: it is sent nothing. Catch-up sync serves members only.
- * - Misbehaviour is counted per peer: a malformed sync frame bans the peer at once;
- *   entries that fail verification or the rules (gossiped or synced) and floods of sync
- *   requests ban it once they pass a threshold. A ban closes its connections and the
- *   host's connection gater refuses new ones until it ends.
+ *   publish threshold: it is sent nothing. Its score stays above the graylist so that a
+ *   newcomer's subscription is heard before it is known as a member; what it publishes
+ *   costs a map lookup before it is rejected. Catch-up sync serves members only.
+ * - Misbehaviour is counted per peer, on the kinds of refusal (never their wording): a
+ *   malformed sync frame bans the peer at once; entries refused for a kind that is not
+ *   innocent (crdt's `INNOCENT_KINDS`), gossip from non-members, undecodable gossip and
+ *   floods of sync requests ban it once they pass a threshold. A ban closes its
+ *   connections and the host's connection gater refuses new ones until it ends.
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { Logger } from '../crdt/index.ts'
@@ -27,6 +39,7 @@ import { silentLogger } from '../crdt/index.ts'
 import { TopicValidatorResult } from './gossipsub.ts'
 import type { Host } from './host.ts'
 import { orgRendezvousKey, orgTopic } from './org-key.ts'
+import { PeerDiscipline } from './peer-discipline.ts'
 import {
   decodeMessage,
   encodeMessage,
@@ -34,7 +47,7 @@ import {
   SYNC_PROTOCOL,
   SyncProtocolError,
 } from './sync/messages.ts'
-import { requestSync, type SyncSource, serveSync } from './sync/sync-protocol.ts'
+import { requestSync, SyncRefusedError, type SyncSource, serveSync } from './sync/sync-protocol.ts'
 
 /** What the mesh needs beyond sync: the orgs this node holds, and its own new entries. */
 export interface MeshSource extends SyncSource {
@@ -61,6 +74,8 @@ export interface PeerStatus {
   readonly lastError: string | null
   /** Banned for misbehaving (see `lastError` for why): its connections are refused. */
   readonly banned: boolean
+  /** Orgs this peer said this node's member was removed from. */
+  readonly removedFrom: readonly string[]
 }
 
 export interface MeshInit {
@@ -72,6 +87,8 @@ export interface MeshInit {
   readonly log?: Logger
   /** How long a misbehaving peer stays banned. Default 10 minutes. */
   readonly banMs?: number
+  /** How long a sync stream waits for the peer's next frame. Default `SYNC_LIMITS.frameTimeoutMs`. */
+  readonly syncFrameTimeoutMs?: number
 }
 
 const PULL_BACK_EVERY_MS = 2_000
@@ -82,13 +99,8 @@ const GOSSIP_COALESCE_MS = 10
 /** A gossip batch is sent at once when it reaches this many entries or bytes. */
 const GOSSIP_BATCH_ENTRIES = 500
 const GOSSIP_BATCH_BYTES = 512 * 1024
-/** Offences (refused entries, broken rate limits) before a peer is banned. */
-const OFFENCES_BEFORE_BAN = 3
 /** Sync requests one peer may have served at once; more is a flood. */
 const CONCURRENT_SERVES = 8
-/** Sync requests one peer may make per window before it is refused and counted. */
-const REQUESTS_PER_WINDOW = 120
-const REQUEST_WINDOW_MS = 10_000
 /**
  * gossipsub score of a peer in none of our orgs: below gossipsub's publish (-50) and
  * gossip (-10) thresholds and below 0, so it is sent nothing and kept out of the topic
@@ -107,7 +119,10 @@ export class Mesh {
   readonly #discoveryMs: number
   #discoveryTimer: NodeJS.Timeout | null = null
   #discovering: Promise<void> | null = null
-  readonly #peers = new Map<string, { -readonly [K in keyof PeerStatus]: PeerStatus[K] }>()
+  readonly #peers = new Map<
+    string,
+    { -readonly [K in keyof PeerStatus]: PeerStatus[K] } & { removedFrom: string[] }
+  >()
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
   readonly #lastPullBack = new Map<string, number>()
@@ -116,14 +131,13 @@ export class Mesh {
   /** org → its gossip topic (for orgs whose mesh secret this node knows). */
   readonly #topics = new Map<string, string>()
   readonly #outbox = new Map<string, Outbox>()
-  readonly #offences = new Map<string, number>()
-  readonly #requests = new Map<string, { start: number; count: number }>()
+  readonly #discipline: PeerDiscipline
   readonly #serving = new Map<string, number>()
   /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
   readonly #member = new Map<string, boolean>()
   #membersRefresh: Promise<void> | null = null
   #membersStale = false
-  readonly #banMs: number
+  readonly #frameTimeoutMs: number
   #stopped = new AbortController()
 
   constructor(init: MeshInit) {
@@ -132,7 +146,15 @@ export class Mesh {
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
-    this.#banMs = init.banMs ?? 10 * 60_000
+    this.#discipline = new PeerDiscipline({
+      host: this.#host,
+      log: this.#log,
+      banMs: init.banMs ?? 10 * 60_000,
+      onBan: (peerId, why) => {
+        this.#status(peerId).lastError = `banned: ${why}`
+      },
+    })
+    this.#frameTimeoutMs = init.syncFrameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   }
 
   async start(): Promise<void> {
@@ -220,6 +242,7 @@ export class Mesh {
   /** Subscribes to the topic of every org this node holds (call after joining one). */
   async refreshTopics(): Promise<void> {
     const pubsub = this.#host.libp2p.services.pubsub
+    const before = this.#topics.size
     for (const org of await this.#source.orgs()) {
       if (this.#topics.has(org)) continue
       const secret = await this.#source.meshSecret(org)
@@ -229,6 +252,8 @@ export class Mesh {
       pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
       pubsub.subscribe(topic)
     }
+    // A new org: which connected peers are its members (and so are sent its gossip) changes.
+    if (this.#topics.size > before) void this.refreshMembers()
   }
 
   /**
@@ -310,7 +335,9 @@ export class Mesh {
       try {
         const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
         const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-        return (await requestSync(stream, org, this.#source, { signal, invite })).accepted
+        const { accepted } = await requestSync(stream, org, this.#source, { signal, invite })
+        await this.refreshTopics()
+        return accepted
       } catch (err) {
         if (attempt >= 3 || signal.aborted || (err as Error).name === 'SyncRefusedError') throw err
         await new Promise((r) => setTimeout(r, 250 * attempt))
@@ -319,7 +346,63 @@ export class Mesh {
   }
 
   peers(): PeerStatus[] {
-    return [...this.#peers.values()].map((p) => ({ ...p, banned: this.#host.isBanned(p.peerId) }))
+    return [...this.#peers.values()].map((p) => ({
+      ...p,
+      banned: this.#host.isBanned(p.peerId),
+      removedFrom: [...p.removedFrom],
+    }))
+  }
+
+  /** Pulls `org` from `peerId` if it is a member of it. */
+  async #pullOrg(peerId: string, org: string, signal: AbortSignal): Promise<number> {
+    const status = this.#status(peerId)
+    const conn = this.#connectionTo(peerId)
+    const key = conn === undefined ? null : memberKeyOf(conn.remotePeer)
+    if (conn === undefined || key === null) return 0
+    const standing = await this.#source.standing(org, key).catch(() => 'stranger' as const)
+    if (standing !== 'member') return 0
+    try {
+      const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
+      const summary = await requestSync(stream, org, this.#source, {
+        signal,
+        frameTimeoutMs: this.#frameTimeoutMs,
+      })
+      if (summary.rejected > 0) {
+        this.#log.warn(
+          { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
+          'peer sent entries this node refuses',
+        )
+      }
+      if (summary.offences > 0)
+        await this.#discipline.offence(peerId, 'sent entries that fail verification or the rules')
+      status.lastError = null
+      return summary.accepted
+    } catch (err) {
+      const e = err as Error
+      if (e instanceof SyncRefusedError) {
+        if (e.code === 'removed') this.#removed(peerId, org)
+        return 0
+      }
+      if (this.#host.isBanned(peerId)) return 0
+      status.lastError = e.message
+      if (err instanceof SyncProtocolError) {
+        await this.#discipline.banNow(peerId, `broke the sync protocol: ${e.message}`)
+        return 0
+      }
+      this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
+      return 0
+    }
+  }
+
+  /** The peer says this node's member was removed from `org`: recorded, and said plainly. */
+  #removed(peerId: string, org: string): void {
+    const status = this.#status(peerId)
+    if (!status.removedFrom.includes(org)) status.removedFrom.push(org)
+    status.lastError = `this node was removed from org ${org}`
+    this.#log.warn(
+      { peer: peerId, org },
+      `this node was removed from org ${org} (the peer refuses to sync it)`,
+    )
   }
 
   async #pullOnce(peerId: string): Promise<void> {
@@ -327,32 +410,9 @@ export class Mesh {
     const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(120_000)])
     let received = 0
     for (const org of await this.#source.orgs()) {
-      const conn = this.#connectionTo(peerId)
-      if (conn === undefined) return
-      try {
-        const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-        const summary = await requestSync(stream, org, this.#source, { signal })
-        received += summary.accepted
-        if (summary.rejected > 0) {
-          this.#log.warn(
-            { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
-            'peer sent entries this node refuses',
-          )
-        }
-        if (summary.offences > 0)
-          await this.#offence(peerId, 'sent entries that fail verification or the rules')
-        status.lastError = null
-      } catch (err) {
-        const e = err as Error
-        if (e.name === 'SyncRefusedError') continue // not in that org
-        if (this.#host.isBanned(peerId)) return
-        status.lastError = e.message
-        if (err instanceof SyncProtocolError) {
-          await this.#banNow(peerId, `broke the sync protocol: ${e.message}`)
-          return
-        }
-        this.#log.debug({ peer: peerId, org, err: e.message }, 'sync failed; will retry')
-      }
+      if (this.#connectionTo(peerId) === undefined) return
+      if (this.#host.isBanned(peerId)) return
+      received += await this.#pullOrg(peerId, org, signal)
     }
     status.lastSync = Date.now()
     status.weWereBehind = received
@@ -367,13 +427,16 @@ export class Mesh {
     const key = memberKeyOf(connection.remotePeer)
     const status = this.#status(peerId)
     const serving = this.#serving.get(peerId) ?? 0
-    if (this.#flooding(peerId) || serving >= CONCURRENT_SERVES) {
+    if (this.#discipline.flooding(peerId) || serving >= CONCURRENT_SERVES) {
       stream.abort(new Error('too many sync requests'))
-      void this.#offence(peerId, 'flooded sync requests')
+      void this.#discipline.offence(peerId, 'flooded sync requests')
       return
     }
     this.#serving.set(peerId, serving + 1)
-    serveSync(stream, key ?? '', this.#source, { signal: this.#stopped.signal })
+    serveSync(stream, key ?? '', this.#source, {
+      signal: this.#stopped.signal,
+      frameTimeoutMs: this.#frameTimeoutMs,
+    })
       .then(({ sent, peerAhead }) => {
         status.peerWasBehind = sent
         // Sync goes both ways: what the peer has that we lack comes back now (only then,
@@ -382,12 +445,11 @@ export class Mesh {
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
-          await this.#banNow(peerId, `broke the sync protocol: ${err.message}`)
+          await this.#discipline.banNow(peerId, `broke the sync protocol: ${err.message}`)
           return
         }
-        // Refused (not yet a member on this side, e.g. it just joined): its news may be
-        // exactly what makes it one, so pull from it all the same.
-        if (err.name === 'SyncRefusedError') this.#pullBack(peerId)
+        // Refused as not a member here: nothing is asked of it. A newcomer is a member
+        // once a member's node has admitted it (the admission reaches us first).
       })
       .finally(() => {
         const n = (this.#serving.get(peerId) ?? 1) - 1
@@ -408,24 +470,35 @@ export class Mesh {
   }
 
   async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
+    const peerId = peer.toString()
+    // Only a member of the org may publish on its topic: anyone else is refused unread.
+    const key = memberKeyOf(peer)
+    const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
+    if (standing !== 'member') {
+      // A removed member may not know yet; anyone else has no business on the topic.
+      if (standing === 'stranger')
+        void this.#discipline.offence(peerId, 'gossiped on the topic of an org it is not in')
+      return TopicValidatorResult.Reject
+    }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
     try {
       const m = decodeMessage(data)
-      if (m.t !== 'batch') return TopicValidatorResult.Reject
+      if (m.t !== 'batch') throw new SyncProtocolError(`unexpected ${m.t} message`)
       batch = m
     } catch {
+      void this.#discipline.offence(peerId, 'gossiped a message that does not decode')
       return TopicValidatorResult.Reject
     }
     const r = await this.#source.receive(org, batch)
     if (r.offences > 0)
-      void this.#offence(peer.toString(), 'gossiped entries that fail verification or the rules')
+      void this.#discipline.offence(peerId, 'gossiped entries that fail verification or the rules')
     if (r.accepted > 0) {
       void this.refreshMembers()
       return TopicValidatorResult.Accept
     }
-    // Ahead of us (we lack earlier entries): not the sender's fault; catch up from it.
-    if (r.reasons.some((x) => x.startsWith('missing earlier entries') || x.includes('does not hold'))) {
-      void this.pull(peer.toString())
+    // Ahead of us (we lack earlier entries or dependencies): not the sender's fault; catch up from it.
+    if ((r.byKind.get('gap') ?? 0) + (r.byKind.get('missing-dependency') ?? 0) > 0) {
+      void this.pull(peerId)
       return TopicValidatorResult.Ignore
     }
     return r.rejected > 0 ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
@@ -466,33 +539,6 @@ export class Mesh {
     }
   }
 
-  /** Counts a sync request from the peer; true once it has made too many in the window. */
-  #flooding(peerId: string): boolean {
-    const now = Date.now()
-    let w = this.#requests.get(peerId)
-    if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
-      w = { start: now, count: 0 }
-      this.#requests.set(peerId, w)
-    }
-    return ++w.count > REQUESTS_PER_WINDOW
-  }
-
-  /** Records one offence; the peer is banned once it has committed enough. */
-  async #offence(peerId: string, what: string): Promise<void> {
-    const n = (this.#offences.get(peerId) ?? 0) + 1
-    this.#offences.set(peerId, n)
-    this.#log.warn({ peer: peerId, offences: n }, `peer ${what}`)
-    if (n >= OFFENCES_BEFORE_BAN) await this.#banNow(peerId, what)
-  }
-
-  async #banNow(peerId: string, why: string): Promise<void> {
-    if (this.#host.isBanned(peerId)) return
-    this.#log.warn({ peer: peerId, minutes: this.#banMs / 60_000 }, `banning peer: ${why}`)
-    this.#status(peerId).lastError = `banned: ${why}`
-    this.#offences.delete(peerId)
-    await this.#host.ban(peerId, this.#banMs)
-  }
-
   readonly #onConnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = true
     void this.refreshMembers()
@@ -517,6 +563,7 @@ export class Mesh {
         peerWasBehind: 0,
         lastError: null,
         banned: false,
+        removedFrom: [] as string[],
       }
       this.#peers.set(peerId, s)
     }

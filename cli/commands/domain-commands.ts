@@ -170,6 +170,8 @@ interface PeersView {
     peerWasBehind: number
     lastError: string | null
     banned: boolean
+    /** Orgs the peer says this node's member was removed from. */
+    removedFrom?: string[]
   }[]
 }
 
@@ -188,7 +190,11 @@ export function registerPeers(program: Command): void {
         printJson(view)
         return
       }
+      const removed = [...new Set(view.peers.flatMap((p) => p.removedFrom ?? []))]
       printLines([
+        ...removed.map(
+          (org) => `You were removed from org ${org}: its members no longer sync it with this node.`,
+        ),
         'Listening on:',
         ...view.addresses.map((a) => `  ${a}`),
         view.peers.length === 0 ? 'No peers yet.' : 'Peers:',

@@ -14,6 +14,8 @@
 import { hash as digest } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import { toHex } from '../crypto.ts'
+import { ChangeBoundsError } from '../errors.ts'
+import { CHANGE_BOUNDS, isProblem, outlineChange } from './change-bounds.ts'
 
 type Op = A.DecodedChange['ops'][number]
 
@@ -52,8 +54,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 class NotCanonical extends Error {}
 const notCanonical = new NotCanonical()
 
-/** Decodes a change, falling back to Automerge's own decoder for anything unusual. Throws as `A.decodeChange` does. */
+/**
+ * Decodes a change, falling back to Automerge's own decoder for anything unusual. Throws
+ * as `A.decodeChange` does, and `ChangeBoundsError` for a change past the bounds (or
+ * whose structure does not parse) before either decoder expands anything.
+ */
 export function decodeChange(bytes: Uint8Array): A.DecodedChange {
+  const outline = outlineChange(bytes)
+  if (isProblem(outline)) throw new ChangeBoundsError(outline.kind, outline.reason)
   return decodeCanonicalChange(bytes) ?? A.decodeChange(bytes)
 }
 
@@ -225,7 +233,7 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   }
   if (at !== bytes.length || columns.has(COL.markName)) throw notCanonical
 
-  const actions = rleUints(columns.get(COL.action), -1)
+  const actions = rleUints(columns.get(COL.action), -CHANGE_BOUNDS.maxOps)
   const count = actions.length
   const objActor = rleUints(columns.get(COL.objActor), count)
   const objCtr = rleUints(columns.get(COL.objCtr), count)
@@ -239,6 +247,7 @@ function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
   const predCount = rleUints(columns.get(COL.predGroup), count)
   let preds = 0
   for (const n of predCount) if (n !== null) preds += n
+  if (preds > CHANGE_BOUNDS.maxOps) throw notCanonical
   const predActor = rleUints(columns.get(COL.predActor), preds)
   const predCtr = deltas(columns.get(COL.predCtr), preds)
   if (!raw.done && valMeta.length === 0) throw notCanonical
@@ -308,24 +317,31 @@ function utf8Text(b: Uint8Array): string {
 /**
  * Reads an RLE column: runs of one value, literal runs, and runs of nulls, each value
  * read by `read`. An absent column is all nulls; a present one must hold exactly
- * `count` values (`count` -1: as many as it holds).
+ * `count` values (a negative `count`: as many as it holds, at most `-count`). A run is
+ * checked against the bound before it is expanded.
  */
 function rle<T>(col: Reader | undefined, count: number, read: (col: Reader) => T): (T | null)[] {
   if (col === undefined) return []
+  const max = Math.abs(count)
   const out: (T | null)[] = []
+  const room = (n: number) => {
+    if (out.length + n > max) throw notCanonical
+  }
   while (!col.done) {
     const run = col.sleb()
     if (run > 0) {
+      room(run)
       const v = read(col)
       for (let k = 0; k < run; k++) out.push(v)
     } else if (run < 0) {
+      room(-run)
       for (let k = 0; k < -run; k++) out.push(read(col))
     } else {
       const nulls = col.uleb()
       if (nulls === 0) throw notCanonical
+      room(nulls)
       for (let k = 0; k < nulls; k++) out.push(null)
     }
-    if (count >= 0 && out.length > count) throw notCanonical
   }
   if (count >= 0 && out.length !== count) throw notCanonical
   return out
@@ -353,10 +369,9 @@ function booleans(col: Reader | undefined, count: number): boolean[] {
   let value = false
   while (!col.done) {
     const run = col.uleb()
-    if (run === 0 && out.length > 0) throw notCanonical
+    if ((run === 0 && out.length > 0) || out.length + run > count) throw notCanonical
     for (let k = 0; k < run; k++) out.push(value)
     value = !value
-    if (out.length > count) throw notCanonical
   }
   if (out.length !== count) throw notCanonical
   return out

@@ -23,14 +23,18 @@ import {
 import type { ChangeHash, DocId, MemberKey } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
+import { isProblem, outlineChange, snapshotProblem } from './change-bounds.ts'
 import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { DocumentIndexer } from './indexer.ts'
 import {
+  type AuthorGate,
   acceptedCount,
+  type DocAcceptance,
   headsAfter,
   mergeInto,
+  type ReceiveDeps,
   type ReceiveResult,
   type RemoteBatch,
   receiveBatch,
@@ -79,6 +83,14 @@ export interface DocumentStoreComponents {
   readonly indexers?: readonly DocumentIndexer[]
   /** How much this node takes from each author for now (default: no bound). */
   readonly budget?: WriteBudget
+}
+
+export interface ReceiveOptions {
+  /**
+   * Whether an author may have entries here at all (see `ReceiveDeps.knowsAuthor`): the
+   * network's caller passes the org's roster, so an outsider's bytes cost nothing.
+   */
+  readonly knowsAuthor?: AuthorGate
 }
 
 export interface DocumentStoreInit {
@@ -262,12 +274,13 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    * entries whose signatures, chain links, change authorship and validator verdicts
    * all pass are stored; the rest are refused with a reason.
    */
-  async receive(batch: RemoteBatch): Promise<ReceiveResult> {
+  async receive(batch: RemoteBatch, options: ReceiveOptions = {}): Promise<ReceiveResult> {
     return this.enqueue(async () => {
-      const deps = {
+      const deps: ReceiveDeps = {
         chains: this.chains,
         validator: this.validator,
         loadDoc: async (docId: DocId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
+        ...(options.knowsAuthor === undefined ? {} : { knowsAuthor: options.knowsAuthor }),
       }
       // Anything malformed is refused by receiveBatch; snapshots only as a map of bytes.
       const offered = (batch as RemoteBatch | null)?.snapshots
@@ -297,7 +310,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         mergeInto(total, last)
       }
       total.waiting.push(...last.waiting.splice(0))
-      refuseWaiting(total)
+      refuseWaiting(total, last.strangers)
       if (within !== null) {
         total.rejected.push(...within.refused)
         const stored = [...[...total.byDoc.values()].flatMap((a) => a.entries), ...total.entriesOnly]
@@ -329,9 +342,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
       const snapshot = snapshots.get(docId)
       const loaded =
-        snapshot === undefined
-          ? null
-          : this.loadIfHistory(snapshot, headsAfter(A.getHeads(state.doc), acceptedHere.links))
+        snapshot === undefined ? null : this.loadIfHistory(snapshot, state.doc, acceptedHere, result)
       if (loaded !== null) {
         // The snapshot replaces the stored one and every change record since it.
         ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: snapshot as Uint8Array })
@@ -421,21 +432,40 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   }
 
   /**
-   * `bytes` loaded as a document, if it loads and holds exactly the history with `heads`
-   * (Automerge checks on load that the heads a snapshot names are those of its content;
-   * a change hash covers all its ancestors, so equal heads are an equal history). Else null.
+   * `bytes` loaded as a document, if it loads and holds exactly the history of `doc` plus
+   * the `accepted` changes (Automerge checks on load that the heads a snapshot names are
+   * those of its content; a change hash covers all its ancestors, so equal heads are an
+   * equal history). Else null.
    */
-  private loadIfHistory(bytes: Uint8Array, heads: ReadonlySet<string>): A.Doc<unknown> | null {
+  private loadIfHistory(
+    bytes: Uint8Array,
+    doc: A.Doc<unknown>,
+    accepted: DocAcceptance,
+    result: ReceiveResult,
+  ): A.Doc<unknown> | null {
+    const heads = headsAfter(A.getHeads(doc), accepted.links)
     // The heads its header claims first: a snapshot of another state is not even loaded.
     const claimed = snapshotHeads(bytes)
     if (claimed === null || !sameHeads(claimed, heads)) return null
-    let doc: A.Doc<unknown>
+    // Nor one that declares more than that history holds, or inflates past the bound.
+    const stats = A.stats(doc)
+    const problem = snapshotProblem(bytes, {
+      changes: stats.numChanges + accepted.links.length,
+      ops: stats.numOps + accepted.ops,
+    })
+    if (problem !== null) {
+      // Refused like an entry (no author): the peer that sent it answers for it.
+      const reason = `snapshot refused: ${problem.reason}`
+      result.rejected.push({ author: null, seq: null, hash: null, reason, kind: problem.kind })
+      return null
+    }
+    let loaded: A.Doc<unknown>
     try {
-      doc = A.load(bytes, { actor: this.freshActor() })
+      loaded = A.load(bytes, { actor: this.freshActor() })
     } catch {
       return null
     }
-    return sameHeads(A.getHeads(doc), heads) ? doc : null
+    return sameHeads(A.getHeads(loaded), heads) ? loaded : null
   }
 
   /** Keys of a document's change records up to `lastSeq`. */
@@ -474,6 +504,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const hash = A.getHeads(after)[0] as ChangeHash
     try {
       const entry = await this.nextEntry(action, docId, [hash])
+      // A change past the bounds would be refused by every peer: refuse it here first.
+      const outline = outlineChange(change)
+      if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
       const verdict = await this.validator.validate({
         docId,
         entry,

@@ -2,12 +2,18 @@
  * Judging a batch of remote entries and the Automerge changes they cover. Pure with
  * respect to storage: it reads chain heads and documents, and returns what to store.
  *
- * An entry is accepted only if it decodes, continues its author's stored chain (hash
- * link and seq), is vouched for by a valid signature (one per linked run), every
- * change it lists is in the batch (or already held), made by an actor of the entry's
- * author (actor ids start with the member key), with all dependencies present, and the validator allows it. A refused
- * entry refuses every later entry of the same author in the batch: the chain must
- * stay unbroken.
+ * An entry is accepted only if it decodes, its author is known to the store's owner
+ * (`ReceiveDeps.knowsAuthor`), it continues its author's stored chain (hash link and
+ * seq), is vouched for by a valid signature (one per linked run), every change it lists
+ * is in the batch (or already held), within the bounds (change-bounds.ts), made by an
+ * actor of the entry's author (actor ids start with the member key), with all
+ * dependencies present, and the validator allows it. A refused entry refuses every later
+ * entry of the same author in the batch: the chain must stay unbroken.
+ *
+ * Work follows trust: entries are decoded first (small, bounded); changes are only
+ * hashed to match them to entries; a change's structure is read (its run lengths
+ * summed, never expanded) and then decoded only once a verified entry of a known author
+ * covers it. Changes no such entry covers are dropped unread.
  */
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
@@ -15,6 +21,14 @@ import { decodeEntry, type Entry, type SignedEntry } from '../chain/entry.ts'
 import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
+import {
+  type BoundsProblem,
+  CHANGE_BOUNDS,
+  type ChangeOutline,
+  changeChunkHash,
+  isProblem,
+  outlineChange,
+} from './change-bounds.ts'
 import { decodeChange } from './change-decoder.ts'
 import type { ChangeValidator, RefusalKind, Verdict } from './validator.ts'
 
@@ -24,7 +38,7 @@ const WAIT = Symbol('wait')
 export const BATCH_LIMITS = {
   maxEntries: 20_000,
   maxChanges: 40_000,
-  maxChangeBytes: 4 * 1024 * 1024,
+  maxChangeBytes: CHANGE_BOUNDS.maxChangeBytes,
 } as const
 
 export interface RemoteBatch {
@@ -43,8 +57,8 @@ export interface Refusal {
   readonly seq: number | null
   readonly hash: EntryHash | null
   readonly reason: string
-  /** Why, as a type (see RefusalKind). */
-  readonly kind?: RefusalKind
+  /** Why, as a type: offences are decided on this, never on `reason`'s wording. */
+  readonly kind: RefusalKind
 }
 
 export interface DocAcceptance {
@@ -53,6 +67,8 @@ export interface DocAcceptance {
   readonly changes: Uint8Array[]
   /** Each of those changes' hash and dependencies, in the same order. */
   readonly links: ChangeLink[]
+  /** Ops those changes declare, in all (bounds a snapshot that stands for them). */
+  ops: number
 }
 
 export interface ChangeLink {
@@ -88,8 +104,10 @@ export interface ReceiveResult {
    * once the accepted ones are written.
    */
   readonly waiting: Entry[]
-  /** The batch's decoded changes by hash, for such a second round. */
+  /** The batch's changes by hash, for such a second round. */
   readonly changeBytes: Map<ChangeHash, Uint8Array>
+  /** Authors `knowsAuthor` did not know (their entries wait: this batch may introduce them). */
+  readonly strangers: Set<MemberKey>
 }
 
 export interface ReceiveDeps {
@@ -97,25 +115,42 @@ export interface ReceiveDeps {
   readonly validator: ChangeValidator
   /** The document as held now, or null if this node has none yet. */
   readonly loadDoc: (docId: DocId) => Promise<A.Doc<unknown> | null>
+  /**
+   * Whether `author` may have entries here at all (e.g. is or was a member of the org the
+   * batch came for), asked before any of its entries is verified or any change it covers
+   * is read. Absent: every author is.
+   */
+  readonly knowsAuthor?: AuthorGate
 }
+
+/** See `ReceiveDeps.knowsAuthor`; `entries`: the author's entries in the batch, in seq order. */
+export type AuthorGate = (author: MemberKey, entries: readonly Entry[]) => boolean | Promise<boolean>
 
 interface HeldChange {
   readonly bytes: Uint8Array
-  readonly decoded: A.DecodedChange
+  /** Read once a verified entry covers the change. */
+  outline?: ChangeOutline | BoundsProblem
 }
 
-/** Refuses entries still waiting when no further round can help. */
-export function refuseWaiting(result: ReceiveResult): void {
+/** Refuses entries still waiting when no further round can help (`strangers`: authors still unknown). */
+export function refuseWaiting(
+  result: ReceiveResult,
+  strangers: ReadonlySet<MemberKey> = result.strangers,
+): void {
   const firstOf = new Map<MemberKey, Entry>()
   for (const e of result.waiting) if (!firstOf.has(e.author)) firstOf.set(e.author, e)
   for (const e of result.waiting) {
     const first = firstOf.get(e.author) as Entry
+    const stranger = strangers.has(e.author)
     result.rejected.push({
       author: e.author,
       seq: e.seq,
       hash: e.hash,
-      reason:
-        e === first ? 'depends on changes this node does not hold' : `follows refused entry ${first.seq}`,
+      ...(e !== first
+        ? { reason: `follows refused entry ${first.seq}`, kind: 'follows-refused' as const }
+        : stranger
+          ? { reason: 'the author is not known here', kind: 'not-member' as const }
+          : { reason: 'depends on changes this node does not hold', kind: 'missing-dependency' as const }),
     })
   }
   result.waiting.length = 0
@@ -131,9 +166,21 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     duplicates: 0,
     waiting: [],
     changeBytes: new Map(),
+    strangers: new Set(),
   }
-  const refuse = (e: Entry | null, reason: string): void => {
-    result.rejected.push({ author: e?.author ?? null, seq: e?.seq ?? null, hash: e?.hash ?? null, reason })
+  const refuse = (e: Entry | null, reason: string, kind: RefusalKind): void => {
+    result.rejected.push({
+      author: e?.author ?? null,
+      seq: e?.seq ?? null,
+      hash: e?.hash ?? null,
+      reason,
+      kind,
+    })
+  }
+  const refuseRest = (rest: readonly Entry[], first: Entry, reason: string, kind: RefusalKind): void => {
+    for (const e of rest)
+      if (e === first) refuse(e, reason, kind)
+      else refuse(e, `follows refused entry ${first.seq}`, 'follows-refused')
   }
   if (
     typeof batch !== 'object' ||
@@ -141,34 +188,36 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     !Array.isArray(batch.entries) ||
     !Array.isArray(batch.changes)
   ) {
-    refuse(null, 'malformed batch')
+    refuse(null, 'malformed batch', 'malformed')
     return result
   }
   if (batch.entries.length > BATCH_LIMITS.maxEntries || batch.changes.length > BATCH_LIMITS.maxChanges) {
-    refuse(null, 'batch too large')
+    refuse(null, 'batch too large', 'oversize')
     return result
   }
 
+  // Changes are only hashed here: nothing is read inside them until an entry covers them.
   const changes = new Map<ChangeHash, HeldChange>()
   for (const bytes of batch.changes) {
-    if (!(bytes instanceof Uint8Array) || bytes.length > BATCH_LIMITS.maxChangeBytes) {
-      refuse(null, 'malformed or oversized change')
+    const hash = bytes instanceof Uint8Array ? changeChunkHash(bytes) : null
+    if (hash === null || typeof hash !== 'string') {
+      refuse(null, `change refused: ${hash?.reason ?? 'not bytes'}`, hash?.kind ?? 'malformed')
       continue
     }
-    try {
-      const decoded = decodeChange(bytes)
-      changes.set(decoded.hash as ChangeHash, { bytes, decoded })
-      result.changeBytes.set(decoded.hash as ChangeHash, bytes)
-    } catch {
-      refuse(null, 'undecodable change')
-    }
+    changes.set(hash as ChangeHash, { bytes })
+    result.changeBytes.set(hash as ChangeHash, bytes)
+  }
+  /** A batch change's outline (dependencies, actor, op count), read once and only when needed. */
+  const outline = (c: HeldChange): ChangeOutline | BoundsProblem => {
+    c.outline ??= outlineChange(c.bytes)
+    return c.outline
   }
 
   const byAuthor = new Map<MemberKey, Entry[]>()
   for (const signed of batch.entries) {
     const d = decodeEntry(signed)
     if (!d.ok) {
-      refuse(null, `undecodable entry: ${d.reason}`)
+      refuse(null, `undecodable entry: ${d.reason}`, 'malformed')
       continue
     }
     const list = byAuthor.get(d.entry.author) ?? []
@@ -207,8 +256,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const known = s.holds.get(hash)
     if (known !== undefined) return known
     const c = changes.get(hash)
+    const o = c === undefined ? undefined : outline(c)
     const lacksDep =
-      c !== undefined && depth < 64 && (c.decoded.deps as ChangeHash[]).some((d) => !holds(s, d, depth + 1))
+      o !== undefined &&
+      !isProblem(o) &&
+      depth < 64 &&
+      (o.deps as ChangeHash[]).some((d) => !holds(s, d, depth + 1))
     const v = !lacksDep && A.hasHeads(s.doc, [hash])
     s.holds.set(hash, v)
     return v
@@ -218,6 +271,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const queues: Entry[][] = []
   for (const [author, list] of byAuthor) {
     const sorted = inSeqOrder(list)
+    // An author the owner does not know costs nothing more: no signature, no change read.
+    if (deps.knowsAuthor !== undefined && !(await deps.knowsAuthor(author, sorted))) {
+      result.strangers.add(author)
+      result.waiting.push(...sorted)
+      continue
+    }
     const head = await deps.chains.head(author)
     const fresh: Entry[] = []
     for (const e of sorted) {
@@ -226,8 +285,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
         if (mine?.hash === e.hash) result.duplicates++
         else if (mine !== null && ed25519Verify(fromHex(author), e.bytes, e.signature)) {
           result.forks.push([mine, e])
-          refuse(e, `fork: a second signed entry ${e.seq}`)
-        } else refuse(e, 'conflicts with a stored entry and does not verify')
+          refuse(e, `fork: a second signed entry ${e.seq}`, 'fork')
+        } else refuse(e, 'conflicts with a stored entry and does not verify', 'conflict')
       } else fresh.push(e)
     }
     if (fresh.length === 0) continue
@@ -235,7 +294,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const first = fresh[0] as Entry
     if (first.seq !== (head?.seq ?? 0) + 1) {
       result.missing.push({ author, after: head?.seq ?? 0 })
-      for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`)
+      for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`, 'gap')
       continue
     }
     const report = verifyDecodedChain(
@@ -252,7 +311,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       }
       const issue = report.issues.find((x) => x.kind === 'tampered' && x.seq === e.seq)
       const reason = `entry ${e.seq} does not verify${issue?.kind === 'tampered' ? `: ${issue.reason}` : ''}`
-      for (const rest of fresh.slice(i)) refuse(rest, rest === e ? reason : `follows refused entry ${e.seq}`)
+      refuseRest(fresh.slice(i), e, reason, 'bad-signature')
       break
     }
     if (queue.length > 0) queues.push(queue)
@@ -279,8 +338,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
         at++
         progress = true
         if (verdict !== null) {
-          refuse(e, verdict)
-          for (const rest of queue.slice(at)) refuse(rest, `follows refused entry ${e.seq}`)
+          refuseRest(queue.slice(at - 1), e, verdict.reason, verdict.kind)
           at = queue.length
         }
       }
@@ -302,42 +360,56 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     const docId = e.doc
     const s = docs.get(docId) as DocView
-    const covered: HeldChange[] = []
+    const covered: { bytes: Uint8Array; outline: ChangeOutline }[] = []
     const inEntry = new Set<ChangeHash>()
+    let ops = 0
     for (const hash of e.changes) {
+      const at = hash.slice(0, 12)
       // A change is covered by exactly one entry, stored with it: a new entry claiming a
       // held change is claiming someone else's work.
-      if (held(s, hash)) return `change ${hash.slice(0, 12)} is already covered by another entry`
+      if (held(s, hash)) return no(`change ${at} is already covered by another entry`, 'rule')
       const c = changes.get(hash)
-      if (c === undefined) return `change ${hash.slice(0, 12)} is not in the batch`
+      if (c === undefined) return no(`change ${at} is not in the batch`, 'missing-dependency')
+      const o = outline(c)
+      if (isProblem(o)) return no(`change ${at}: ${o.reason}`, o.kind)
+      ops += o.ops
+      if (ops > CHANGE_BOUNDS.maxOps)
+        return no(`the entry's changes declare more than ${CHANGE_BOUNDS.maxOps} ops`, 'oversize')
       // An actor id starts with its member's key: a change is its entry author's own.
-      if (!c.decoded.actor.startsWith(e.author))
-        return `change ${hash.slice(0, 12)} has another author than its entry`
-      for (const dep of c.decoded.deps as ChangeHash[]) {
+      if (!o.actor.startsWith(e.author)) return no(`change ${at} has another author than its entry`, 'rule')
+      for (const dep of o.deps as ChangeHash[]) {
         if (held(s, dep) || inEntry.has(dep)) continue
         if (changes.has(dep)) return WAIT
-        return `change ${hash.slice(0, 12)} depends on a change not held`
+        return no(`change ${at} depends on a change not held`, 'missing-dependency')
       }
       inEntry.add(hash)
-      covered.push(c)
+      covered.push({ bytes: c.bytes, outline: o })
+    }
+    // Only now, within the bounds and covered by a verified entry, are the changes decoded.
+    let decoded: A.DecodedChange[]
+    try {
+      decoded = covered.map((c) => decodeChange(c.bytes))
+    } catch (err) {
+      return no(`a change does not decode: ${(err as Error).message}`, 'malformed')
     }
     const verdict = deps.validator.validate({
       docId,
       entry: e,
-      changes: covered.map((c) => c.decoded),
+      changes: decoded,
       changeBytes: covered.map((c) => c.bytes),
       origin: 'remote',
       doc: s.doc ?? empty(),
       prior: result.byDoc.get(docId)?.changes ?? [],
     })
     const record = (v: Verdict): Judgement => {
-      if (!v.ok) return v.pending ? WAIT : v.reason
-      for (const c of covered) s.have.add(c.decoded.hash as ChangeHash)
-      const acc = result.byDoc.get(docId) ?? { entries: [], changes: [], links: [] }
+      if (!v.ok) return v.pending ? WAIT : no(v.reason, v.kind ?? 'rule')
+      for (const c of covered) s.have.add(c.outline.hash as ChangeHash)
+      const acc = result.byDoc.get(docId) ?? { entries: [], changes: [], links: [], ops: 0 }
       acc.entries.push(e)
+      acc.ops += ops
       for (const c of covered) {
         acc.changes.push(c.bytes)
-        acc.links.push({ hash: c.decoded.hash as ChangeHash, deps: c.decoded.deps as ChangeHash[] })
+        acc.links.push({ hash: c.outline.hash as ChangeHash, deps: c.outline.deps as ChangeHash[] })
       }
       result.byDoc.set(docId, acc)
       return null
@@ -347,7 +419,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
 }
 
 /** A judge's answer: accepted (null), not yet (WAIT), or why not. */
-type Judgement = string | null | typeof WAIT
+type Judgement = { readonly reason: string; readonly kind: RefusalKind } | null | typeof WAIT
+
+function no(reason: string, kind: RefusalKind): Judgement {
+  return { reason, kind }
+}
 
 /** How many entries a receive round accepted. */
 export function acceptedCount(r: ReceiveResult): number {
@@ -365,6 +441,7 @@ export function mergeInto(total: ReceiveResult, round: ReceiveResult): void {
       into.entries.push(...acc.entries)
       into.changes.push(...acc.changes)
       into.links.push(...acc.links)
+      into.ops += acc.ops
     }
   }
   total.entriesOnly.push(...round.entriesOnly)

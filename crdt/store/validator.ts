@@ -54,9 +54,14 @@ export type RefusalKind =
   | 'budget'
   | 'follows-refused'
 
-/** Kinds an honest peer can cause (it is ahead of us, or relays what it was sent): never an offence. */
+/**
+ * Kinds an honest peer can cause (it is ahead of us, or relays what it was sent, such as
+ * the second half of an author's fork: the fork is proof against the author, not the
+ * relay): never an offence.
+ */
 export const INNOCENT_KINDS: ReadonlySet<RefusalKind> = new Set([
   'gap',
+  'fork',
   'missing-dependency',
   'budget',
   'follows-refused',

@@ -30,6 +30,11 @@ export const SYNC_LIMITS = {
    */
   maxReceiveEntries: 20_000,
   maxReceiveBytes: 32 * 1024 * 1024,
+  /**
+   * How long either side waits for the other to read or send the next frame before it
+   * closes the stream: a stalled peer holds nothing for longer.
+   */
+  frameTimeoutMs: 60_000,
 } as const
 
 /** The requester's chain heads for an org: author (hex member key) → highest seq held. */
@@ -60,9 +65,18 @@ export interface SyncSnapshot {
 export interface SyncDone {
   readonly t: 'done'
 }
+/**
+ * Why a request is refused, as a type the requester acts on: `removed`: the requester's
+ * member was removed from the org (its node should tell its user); `not-member`: not a
+ * member (or not yet); `bad-request`: not a request.
+ */
+export type SyncErrorCode = 'removed' | 'not-member' | 'bad-request'
+const ERROR_CODES: ReadonlySet<string> = new Set<SyncErrorCode>(['removed', 'not-member', 'bad-request'])
+
 export interface SyncError {
   readonly t: 'err'
   readonly reason: string
+  readonly code?: SyncErrorCode
 }
 export type SyncMessage = SyncRequest | SyncBatch | SyncSnapshot | SyncDone | SyncError
 
@@ -152,9 +166,16 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
       if (keys !== 't') throw new SyncProtocolError('malformed done')
       return { t: 'done' }
     case 'err':
-      if (keys !== 'reason,t' || typeof m.reason !== 'string' || m.reason.length > 500)
+      if (
+        (keys !== 'reason,t' && keys !== 'code,reason,t') ||
+        typeof m.reason !== 'string' ||
+        m.reason.length > 500 ||
+        (m.code !== undefined && (typeof m.code !== 'string' || !ERROR_CODES.has(m.code)))
+      )
         throw new SyncProtocolError('malformed error')
-      return { t: 'err', reason: m.reason }
+      return m.code === undefined
+        ? { t: 'err', reason: m.reason }
+        : { t: 'err', reason: m.reason, code: m.code as SyncErrorCode }
     default:
       throw new SyncProtocolError('unknown message type')
   }

@@ -11,12 +11,24 @@
  * history of the verified changes). A dropped stream loses only the gathering under
  * way: the next request starts from the heads the requester has by then.
  *
+ * Only members are served (the source decides), and a member the org removed is told so
+ * with the `removed` code. Each side waits at most `SYNC_LIMITS.frameTimeoutMs` for the
+ * other's next frame (or for room to send one), then closes the stream.
+ *
  * net/ sees documents only through `SyncSource`: opaque packed entries, change bytes,
  * document names and snapshots.
  */
 import type { AbortOptions, MessageStream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { decodeMessage, encodeMessage, SYNC_LIMITS, type SyncMessage, SyncProtocolError } from './messages.ts'
+import type { RefusalKind } from '../../crdt/index.ts'
+import {
+  decodeMessage,
+  encodeMessage,
+  SYNC_LIMITS,
+  type SyncErrorCode,
+  type SyncMessage,
+  SyncProtocolError,
+} from './messages.ts'
 
 /** Changes to one document in a session from which the responder sends its snapshot too. */
 export const SNAPSHOT_MIN_CHANGES = 200
@@ -39,6 +51,8 @@ export interface SyncReceipt {
    * verify, or that the rules refuse), as opposed to a gap or a missing dependency.
    */
   readonly offences: number
+  /** Refusals by kind (e.g. `gap`, `missing-dependency`: the sender is ahead of us). */
+  readonly byKind: ReadonlyMap<RefusalKind, number>
   /** Why entries were refused (first few). */
   readonly reasons: readonly string[]
 }
@@ -50,6 +64,11 @@ export interface SyncSource {
    * newcomer presenting a valid, unused invite to it.
    */
   mayServe(org: string, member: string, invite?: string): Promise<boolean>
+  /**
+   * Where the peer with member key `member` stands in `org`: a member (served, pulled
+   * from), removed from it (told so, neither served nor pulled from), or a stranger.
+   */
+  standing(org: string, member: string): Promise<'member' | 'removed' | 'stranger'>
   /** Chain heads this node holds that concern `org`: author → highest seq. */
   heads(org: string): Promise<ReadonlyMap<string, number>>
   /**
@@ -77,9 +96,26 @@ export interface SyncSource {
   receive(org: string, batch: ReceivedBatch): Promise<SyncReceipt>
 }
 
-/** The responder refused (e.g. not a member). */
+/** The responder refused (e.g. not a member); `code` says why as a type, `org` for which org. */
 export class SyncRefusedError extends Error {
   override name = 'SyncRefusedError'
+  readonly code: SyncErrorCode | undefined
+  readonly org: string | undefined
+  constructor(reason: string, code?: SyncErrorCode, org?: string) {
+    super(reason)
+    this.code = code
+    this.org = org
+  }
+}
+
+/** The peer sent nothing (or read nothing) for `SYNC_LIMITS.frameTimeoutMs`: the stream was closed. */
+export class SyncStalledError extends Error {
+  override name = 'SyncStalledError'
+}
+
+/** Timing options shared by both sides: `frameTimeoutMs` overrides the default wait per frame. */
+export interface SyncTiming extends AbortOptions {
+  readonly frameTimeoutMs?: number
 }
 
 export interface SyncSummary extends SyncReceipt {
@@ -99,24 +135,30 @@ export async function serveSync(
   stream: MessageStream,
   remoteMember: string,
   source: SyncSource,
-  options: AbortOptions = {},
+  options: SyncTiming = {},
 ): Promise<ServeResult> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
-  const send = (m: SyncMessage) => lp.write(encodeMessage(m), options)
+  const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
+  const send = (m: SyncMessage) => timed(stream, wait, options, (o) => lp.write(encodeMessage(m), o))
   let req: SyncMessage
   try {
-    req = await readMessage(lp, options)
+    req = await readMessage(stream, lp, wait, options)
   } catch (err) {
     await send({
       t: 'err',
       reason: err instanceof SyncProtocolError ? err.message : 'unreadable request',
+      code: 'bad-request',
     }).catch(() => {})
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     throw err
   }
-  if (req.t !== 'req') throw await refuse('expected a request')
-  if (!(await source.mayServe(req.org, remoteMember, req.invite)))
-    throw await refuse('not a member of this org')
+  if (req.t !== 'req') throw await refuse('expected a request', 'bad-request')
+  const org = req.org
+  // A removed member is told so plainly (unless it comes back with an invite).
+  if (req.invite === undefined && (await source.standing(org, remoteMember)) === 'removed')
+    throw await refuse('you were removed from this org', 'removed')
+  if (!(await source.mayServe(org, remoteMember, req.invite)))
+    throw await refuse('not a member of this org', 'not-member')
   let sent = 0
   const touched = new Map<string, number>()
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
@@ -154,10 +196,10 @@ export async function serveSync(
   await closeSoon(stream)
   return { sent, peerAhead }
 
-  async function refuse(reason: string): Promise<SyncRefusedError> {
-    await send({ t: 'err', reason }).catch(() => {})
+  async function refuse(reason: string, code: SyncErrorCode): Promise<SyncRefusedError> {
+    await send({ t: 'err', reason, code }).catch(() => {})
     await closeSoon(stream)
-    return new SyncRefusedError(reason)
+    return new SyncRefusedError(reason, code, org)
   }
 }
 
@@ -165,26 +207,32 @@ export async function serveSync(
  * Asks the peer on `stream` for what this node lacks of `org`, storing what arrives in
  * bounded gatherings (see the top of this file; `gather` lowers the bounds). Throws
  * `SyncRefusedError` if the peer refuses, `SyncProtocolError` if it sends something that
- * is not the protocol (the caller penalises it).
+ * is not the protocol (the caller penalises it), `SyncStalledError` if it stalls.
+ *
  */
 export async function requestSync(
   stream: MessageStream,
   org: string,
   source: SyncSource,
-  options: AbortOptions & { invite?: string; gather?: { entries: number; bytes: number } } = {},
+  options: SyncTiming & {
+    invite?: string
+    gather?: { entries: number; bytes: number }
+  } = {},
 ): Promise<SyncSummary> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
+  const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   const heads = [...(await source.heads(org))]
   const req =
     options.invite === undefined
       ? { t: 'req' as const, org, heads }
       : { t: 'req' as const, org, heads, invite: options.invite }
-  await lp.write(encodeMessage(req), options)
+  await timed(stream, wait, options, (o) => lp.write(encodeMessage(req), o))
   let accepted = 0
   let rejected = 0
   let offences = 0
   let batches = 0
   const reasons: string[] = []
+  const byKind = new Map<RefusalKind, number>()
   const bound = options.gather ?? {
     entries: SYNC_LIMITS.maxReceiveEntries,
     bytes: SYNC_LIMITS.maxReceiveBytes,
@@ -206,12 +254,13 @@ export async function requestSync(
     accepted += r.accepted
     rejected += r.rejected
     offences += r.offences
+    for (const [kind, n] of r.byKind) byKind.set(kind, (byKind.get(kind) ?? 0) + n)
     for (const x of r.reasons) if (reasons.length < 10) reasons.push(x)
   }
   while (true) {
-    const m = await readMessage(lp, options)
+    const m = await readMessage(stream, lp, wait, options)
     if (m.t === 'done') break
-    if (m.t === 'err') throw new SyncRefusedError(m.reason)
+    if (m.t === 'err') throw new SyncRefusedError(m.reason, m.code, org)
     if (m.t === 'snap') {
       // Only worth keeping with entries it can stand for, and within the bound.
       if (entries.length > 0 && bytes + m.bytes.length <= bound.bytes && !snapshots.has(m.doc)) {
@@ -232,7 +281,29 @@ export async function requestSync(
   }
   await store()
   await stream.close(options).catch(() => {})
-  return { accepted, rejected, offences, reasons, batches }
+  return { accepted, rejected, offences, byKind, reasons, batches }
+}
+
+/**
+ * Runs one read or write with the caller's signal and a per-frame timeout; on timeout the
+ * stream is reset and `SyncStalledError` thrown.
+ */
+async function timed<T>(
+  stream: MessageStream,
+  ms: number,
+  options: AbortOptions,
+  op: (o: AbortOptions) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(ms)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  try {
+    return await op({ signal })
+  } catch (err) {
+    if (!timeout.aborted || options.signal?.aborted) throw err
+    const stalled = new SyncStalledError(`the peer stalled for ${ms} ms`)
+    stream.abort(stalled)
+    throw stalled
+  }
 }
 
 /** How long a served stream waits for the requester to close its end. */
@@ -251,10 +322,15 @@ async function closeSoon(stream: MessageStream): Promise<void> {
 const BAD_FRAME = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError'])
 
 /** Reads and decodes one frame; a malformed frame is a `SyncProtocolError` (not a lost connection). */
-async function readMessage(lp: ReturnType<typeof lpStream>, options: AbortOptions): Promise<SyncMessage> {
+async function readMessage(
+  stream: MessageStream,
+  lp: ReturnType<typeof lpStream>,
+  wait: number,
+  options: AbortOptions,
+): Promise<SyncMessage> {
   let frame: Uint8Array
   try {
-    frame = (await lp.read(options)).subarray()
+    frame = (await timed(stream, wait, options, (o) => lp.read(o))).subarray()
   } catch (err) {
     if (BAD_FRAME.has((err as Error).name))
       throw new SyncProtocolError(`malformed frame: ${(err as Error).message}`)

@@ -2,7 +2,9 @@
  * The node's documents as the sync protocol sees them (net/'s `SyncSource`, matched
  * structurally: services never import net/). Serves only to members; sends an author's
  * entries in chain order with the change bytes they cover; receives through
- * `DocumentStore.receive`, the one path every remote change takes.
+ * `DocumentStore.receive`, the one path every remote change takes, gated by the org's
+ * roster (author-gate.ts): an author the org does not know costs nothing. Heads name only
+ * authors the org's roster knows. Offences are counted on refusal kinds, never on reasons.
  *
  * Scope: chains are per author, and today every chain this node holds is offered for the
  * org. A member of two orgs would expose one org's entries to the other's members (and
@@ -17,12 +19,16 @@ import {
   INNOCENT_KINDS,
   type MemberKey,
   packEntry,
+  type RefusalKind,
   type SignedEntry,
   unpackEntry,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
+import type { AuthState } from '../org/auth-state.ts'
+import { OrgNotFoundError } from '../org/errors.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
+import { authorGate, type Standing, standingIn } from './author-gate.ts'
 import { rosterFirstOrder } from './catch-up-order.ts'
 
 export class StoreSyncSource {
@@ -32,6 +38,22 @@ export class StoreSyncSource {
   constructor(components: { store: DocumentStore; auth: AuthIndex }) {
     this.store = components.store
     this.rosters = new RosterAccess(components)
+  }
+
+  /** Where `member` stands in `org`: pulled from and served as a member, told it was removed, or a stranger. */
+  async standing(org: string, member: string): Promise<Standing> {
+    const state = await this.stateOrNull(org).catch(() => null)
+    return state === null ? 'stranger' : standingIn(state, member)
+  }
+
+  /** The org's current authorization state, or null when this node does not hold the org. */
+  private async stateOrNull(org: string): Promise<AuthState | null> {
+    try {
+      return await this.rosters.currentState(org)
+    } catch (err) {
+      if (err instanceof OrgNotFoundError || (err as Error).name === 'InvalidInputError') return null
+      throw err
+    }
   }
 
   /**
@@ -80,9 +102,13 @@ export class StoreSyncSource {
     return () => this.store.off('change', handler)
   }
 
-  async heads(_org: string): Promise<ReadonlyMap<string, number>> {
+  /** Heads of the authors the org's roster knows (none when this node does not hold the org). */
+  async heads(org: string): Promise<ReadonlyMap<string, number>> {
     const out = new Map<string, number>()
+    const state = await this.stateOrNull(org).catch(() => null)
+    if (state === null) return out
     for (const author of await this.store.chains.authors()) {
+      if (state.rankOf(author) === undefined) continue
       const head = await this.store.chains.head(author)
       if (head !== null) out.set(author, head.seq)
     }
@@ -143,6 +169,7 @@ export class StoreSyncSource {
     return bytes.length <= maxBytes ? bytes : null
   }
 
+  /** Receives a batch of `org`'s entries and changes; authors the org does not know cost nothing. */
   async receive(
     org: string,
     batch: {
@@ -150,32 +177,39 @@ export class StoreSyncSource {
       changes: readonly Uint8Array[]
       snapshots?: ReadonlyMap<string, Uint8Array>
     },
-  ): Promise<{ accepted: number; rejected: number; offences: number; reasons: string[] }> {
+  ): Promise<{
+    accepted: number
+    rejected: number
+    offences: number
+    byKind: ReadonlyMap<RefusalKind, number>
+    reasons: string[]
+  }> {
     const entries: SignedEntry[] = batch.entries.map((p) => unpackEntry(p))
     // Snapshots only of this org's documents (the store checks each against the history).
     const snapshots = new Map<DocId, Uint8Array>()
     for (const [doc, bytes] of batch.snapshots ?? [])
       if (orgOfDoc(doc) === org) snapshots.set(doc as DocId, bytes)
-    const result = await this.store.receive({ entries, changes: [...batch.changes], snapshots })
+    const knowsAuthor = authorGate(() => this.stateOrNull(org))
+    const result = await this.store.receive(
+      { entries, changes: [...batch.changes], snapshots },
+      { knowsAuthor },
+    )
     let accepted = result.entriesOnly.length
     for (const d of result.byDoc.values()) accepted += d.entries.length
+    const byKind = new Map<RefusalKind, number>()
+    const rejected = result.rejected
+    for (const r of rejected) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1)
+    let offences = 0
+    for (const [kind, n] of byKind) if (!INNOCENT_KINDS.has(kind)) offences += n
     return {
       accepted,
-      rejected: result.rejected.length,
-      offences: result.rejected.filter((r) =>
-        r.kind !== undefined ? !INNOCENT_KINDS.has(r.kind) : !INNOCENT.test(r.reason),
-      ).length,
-      reasons: result.rejected.slice(0, 10).map((r) => r.reason),
+      rejected: rejected.length,
+      offences,
+      byKind,
+      reasons: rejected.slice(0, 10).map((r) => r.reason),
     }
   }
 }
-
-/**
- * Refusals an honest peer can cause: it is ahead of us (a gap, a dependency we lack),
- * it relays an author's equivocation, or the entry only follows another refusal.
- */
-const INNOCENT =
-  /^(?:missing earlier entries|depends on |fork: |follows refused entry|change \S+ (?:is not in the batch|depends on a change not held))/
 
 /** The org a document belongs to: `org:<org>`, `license:<org>`, `hangar:<org>.<member>`, `op:<org>.<op>`. */
 export function orgOfDoc(docId: string): string | null {

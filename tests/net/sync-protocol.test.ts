@@ -74,6 +74,7 @@ describe('sync protocol', () => {
       const asked: string[] = []
       const serving = {
         mayServe: src.mayServe.bind(src),
+        standing: src.standing.bind(src),
         heads: src.heads.bind(src),
         entriesAfter: src.entriesAfter.bind(src),
         receive: src.receive.bind(src),
@@ -108,6 +109,7 @@ describe('sync protocol', () => {
     const cut = {
       ...src,
       mayServe: src.mayServe.bind(src),
+      standing: src.standing.bind(src),
       heads: src.heads.bind(src),
       entriesAfter: src.entriesAfter.bind(src),
       snapshot: src.snapshot.bind(src),

@@ -271,7 +271,9 @@ describe('receive: snapshots', () => {
     for (const bad of [extra, fewer, other, damaged, garbage, new Uint8Array(0)]) {
       const b = await stores.open()
       const result = await b.store.receive({ ...batch, snapshots: new Map([[ORG, bad]]) })
-      expect(reasons(result)).toEqual([])
+      // Damage past the header is caught by the bounds check: refused, not just ignored.
+      if (bad === damaged) expect(result.rejected.map((r) => r.kind)).toEqual(['malformed'])
+      else expect(reasons(result)).toEqual([])
       await expectSameDoc(a, b, ORG)
       expect(A.toJS(await b.store.get<Org>(ORG)).members).toEqual(['ann'])
       expect(Buffer.from((await b.db.snapshots.get(ORG)) as Uint8Array).equals(bad)).toBe(false)
@@ -310,8 +312,15 @@ describe('receive: what is refused', () => {
         seq: 1,
         hash: expect.any(String),
         reason: 'no rules accept changes to org:d1',
+        kind: 'rule',
       },
-      { author: a.signer.memberKey, seq: 2, hash: expect.any(String), reason: 'follows refused entry 1' },
+      {
+        author: a.signer.memberKey,
+        seq: 2,
+        hash: expect.any(String),
+        reason: 'follows refused entry 1',
+        kind: 'follows-refused',
+      },
     ])
     expect(result.byDoc.size).toBe(0)
     expect(rejectedEvents).toHaveLength(1)
@@ -332,6 +341,7 @@ describe('receive: what is refused', () => {
         seq: 1,
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         reason: 'entry 1 does not verify: bad signature',
+        kind: 'bad-signature',
       },
     ])
     await expectNothingStored(b)
@@ -610,14 +620,15 @@ describe('receive: what is refused', () => {
     } as unknown as RemoteBatch
     const result = await b.store.receive(junk)
     expect(result.rejected.every((r) => r.author === null && r.seq === null && r.hash === null)).toBe(true)
-    // Changes are checked as they decode (alongside the entries): compare as a multiset.
+    // Changes are only hashed (their chunk header checked), alongside the entries: compare as a multiset.
+    expect(result.rejected.every((r) => r.kind === 'malformed')).toBe(true)
     expect(reasons(result).sort()).toEqual(
       [
-        'undecodable change',
-        'undecodable change',
-        'malformed or oversized change',
-        'malformed or oversized change',
-        'undecodable change',
+        'change refused: not an Automerge chunk',
+        'change refused: not an Automerge chunk',
+        'change refused: not bytes',
+        'change refused: not bytes',
+        'change refused: not an Automerge chunk',
         'undecodable entry: wrong domain prefix',
         'undecodable entry: truncated entry',
         'undecodable entry: signature is not 64 bytes',
