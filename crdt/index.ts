@@ -34,8 +34,8 @@ export * from './errors.ts'
 export * from './ids.ts'
 export { isJsonValue, type JsonValue } from './json.ts'
 export { type Logger, silentLogger } from './logger.ts'
-export { changeHash } from './store/change-decoder.ts'
 export { CHANGE_BOUNDS } from './store/change-bounds.ts'
+export { changeHash } from './store/change-decoder.ts'
 export { Database, FORMAT_VERSION } from './store/database.ts'
 export {
   type ActionInput,
