@@ -496,8 +496,10 @@ export class Mesh {
       void this.refreshMembers()
       return TopicValidatorResult.Accept
     }
-    // Ahead of us (we lack earlier entries or dependencies): not the sender's fault; catch up from it.
-    if ((r.byKind.get('gap') ?? 0) + (r.byKind.get('missing-dependency') ?? 0) > 0) {
+    // Ahead of us (we lack earlier entries, dependencies, or the admission of a newcomer
+    // whose entries these are): not the sender's fault; catch up from it.
+    const ahead = ['gap', 'missing-dependency', 'unknown-author'] as const
+    if (ahead.some((k) => (r.byKind.get(k) ?? 0) > 0)) {
       void this.pull(peerId)
       return TopicValidatorResult.Ignore
     }

@@ -149,7 +149,7 @@ export function refuseWaiting(
       ...(e !== first
         ? { reason: `follows refused entry ${first.seq}`, kind: 'follows-refused' as const }
         : stranger
-          ? { reason: 'the author is not known here', kind: 'not-member' as const }
+          ? { reason: 'the author is not known here', kind: 'unknown-author' as const }
           : { reason: 'depends on changes this node does not hold', kind: 'missing-dependency' as const }),
     })
   }

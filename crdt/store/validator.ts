@@ -37,6 +37,9 @@ export interface ChangeContext {
  * - `gap`: starts past this node's head of that chain (the sender is ahead: innocent).
  * - `missing-dependency`: needs changes this node does not hold yet (innocent).
  * - `not-member`: the author is not (or no longer) a member of the org.
+ * - `unknown-author`: the org's roster here does not know the author (yet): its entries
+ *   are dropped unread. Innocent: a newcomer's first entries can reach a node before the
+ *   admission that made it a member (the sender is then ahead of us).
  * - `rule`: verified, but the document rules do not allow it.
  * - `budget`: the author wrote more than this node takes for now (back-pressure: innocent).
  * - `follows-refused`: an earlier entry of the same chain in the batch was refused.
@@ -50,6 +53,7 @@ export type RefusalKind =
   | 'gap'
   | 'missing-dependency'
   | 'not-member'
+  | 'unknown-author'
   | 'rule'
   | 'budget'
   | 'follows-refused'
@@ -63,6 +67,7 @@ export const INNOCENT_KINDS: ReadonlySet<RefusalKind> = new Set([
   'gap',
   'fork',
   'missing-dependency',
+  'unknown-author',
   'budget',
   'follows-refused',
 ])

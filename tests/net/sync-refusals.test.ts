@@ -56,6 +56,9 @@ describe('sync refusals', () => {
 
   it('heads name only authors the org knows; an org this node does not hold has none', async () => {
     const { leader, member, org } = await orgWithMember()
+    // The member's own chain starts with its first action (its admission is the leader's entry).
+    await member.fleet.addShip(org.id, { model: 'Aurora MR', manufacturer: 'RSI' })
+    await leader.store.receive(await everything(member))
     // The leader also holds another org, with an author of its own that this org does not know.
     const other = await replicas()
     await other.org.createOrg({ name: 'Other', tag: 'OTH', handle: 'Lead_O' })

@@ -95,7 +95,7 @@ describe('bounds on real nodes', () => {
         d.owner = new A.ImmutableString(me)
         d.ships = {}
         for (let i = 0; i < 1_500; i++)
-          d.ships[randomBytes(8).toString('hex')] = { name: 'x'.repeat(200) } as never
+          d.ships[randomBytes(8).toString('hex')] = { name: new A.ImmutableString('x'.repeat(200)) } as never
       },
     )
     await insider.mesh.stop()

@@ -2,7 +2,7 @@
  * The receive path does no work for strangers and none past the bounds: a known
  * author's entry covering a run-length or deflate bomb is refused as `oversize` (or
  * `malformed`) before anything expands it; an unknown author's entries are refused as
- * `not-member` with nothing verified or read; changes no entry covers are dropped
+ * `unknown-author` with nothing verified or read; changes no entry covers are dropped
  * unread; a snapshot bomb that names the right heads is refused, not loaded. Memory
  * stays within 100 MB of where it was, and each receive returns fast.
  */
@@ -80,7 +80,7 @@ describe('receive: bounds before work', () => {
     await expectNothingStored(b)
   })
 
-  it("an unknown author's entries are refused as not-member: no signature checked, no change read", async () => {
+  it("an unknown author's entries are refused as unknown-author: no signature checked, no change read", async () => {
     const b = await stores.open()
     const bomb = changeBombs(actor)['action (no expected count)'] as Uint8Array
     const entry = coveringEntry(signer, bomb)
@@ -100,7 +100,7 @@ describe('receive: bounds before work', () => {
     )
     expect(asked).toEqual([signer.memberKey])
     expect(result.rejected.map((r) => [r.kind, r.reason])).toEqual([
-      ['not-member', 'the author is not known here'],
+      ['unknown-author', 'the author is not known here'],
     ])
     await expectNothingStored(b)
   })
@@ -123,7 +123,7 @@ describe('receive: bounds before work', () => {
     let known = false
     const batch = await batchOf(a.store, signer.memberKey, DOC)
     const refused = await b.store.receive(batch, { knowsAuthor: () => known })
-    expect(refused.rejected.map((r) => r.kind)).toEqual(['not-member'])
+    expect(refused.rejected.map((r) => r.kind)).toEqual(['unknown-author'])
     known = true
     const taken = await b.store.receive(batch, { knowsAuthor: () => known })
     expect(taken.rejected).toEqual([])
