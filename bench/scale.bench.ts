@@ -12,12 +12,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as A from '@automerge/automerge'
-import { type ChangeHash, Database, DocumentStore, parseDocId } from '../crdt/index.ts'
+import {
+  type ChangeHash,
+  Database,
+  DocumentStore,
+  ed25519PrivateKeyObject,
+  ed25519RawPublicKey,
+  ed25519Sign,
+  type MemberKey,
+  parseDocId,
+  toHex,
+} from '../crdt/index.ts'
 import { initDataDir, layout } from '../node/index.ts'
 import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
 import { HANGAR_SCHEMA, type HangarDoc, hangarId } from '../services/fleet/index.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
-import { bucketOf, type RosterDoc } from '../services/org/roster-schema.ts'
+import { newInviteId, signInvite } from '../services/org/invite.ts'
+import { signJoinRequest } from '../services/org/join-request.ts'
 import { printTable, quick, type Row, time, writeResults } from './lib.ts'
 
 // Benchmark nodes stay on loopback: no mDNS multicast on the machine's network.
@@ -41,25 +52,39 @@ async function generate(dir: string): Promise<string> {
     { sync: false },
   )
   await store.start()
-  const { org } = domainServices({ store, signer: identity, validator })
+  const { org, invites } = domainServices({ store, signer: identity, validator })
   const created = await org.createOrg({ name: 'Scale Org', tag: 'SCALE', handle: 'Scale_Lead' })
   const rosterDoc = parseDocId(`org:${created.id}`)
   const keys: string[] = []
-  const now = Date.now()
-  // The leader adds members directly (members:manage), 100 per change.
-  for (let i = 0; i < MEMBERS; i += 100) {
-    const batch = Array.from({ length: Math.min(100, MEMBERS - i) }, () => randomBytes(32).toString('hex'))
-    keys.push(...batch)
-    await store.change<RosterDoc>(rosterDoc, { action: 'member.add', resource: `org:${created.id}` }, (d) => {
-      for (const [j, k] of batch.entries()) {
-        const b = bucketOf(k)
-        ;(d.mRank[b] as Record<string, A.ImmutableString>)[k] = S(j % 10 === 0 ? 'officer' : 'member')
-        ;(d.mHandle[b] as Record<string, A.ImmutableString>)[k] = S(`Pilot_${i + j}`)
-        ;(d.mJoined[b] as Record<string, number>)[k] = now
-      }
-    })
+  // Every member joins as members do: an invite of its own, a signed join request, and the
+  // leader's node admitting it (one roster change each).
+  for (let i = 0; i < MEMBERS; i++) {
+    const newcomer = ed25519PrivateKeyObject(new Uint8Array(randomBytes(32)))
+    const key = toHex(ed25519RawPublicKey(newcomer)) as MemberKey
+    const now = Date.now()
+    const token = signInvite(
+      {
+        id: newInviteId(),
+        orgId: created.id,
+        inviter: identity.memberKey,
+        rank: i % 10 === 0 ? 'officer' : 'member',
+        issuedAt: now,
+        expiresAt: now + 3_600_000,
+        bootstrap: [],
+      },
+      identity,
+    )
+    const request = signJoinRequest(
+      { orgId: created.id, token, handle: `Pilot_${i}` },
+      { memberKey: key, sign: (data) => ed25519Sign(newcomer, data) },
+    )
+    const answer = await invites.admit(request)
+    if (!answer.ok) throw new Error(`member ${i} was not admitted: ${answer.reason}`)
+    keys.push(key)
+    if (i % 1_000 === 999) process.stderr.write(`admitted ${i + 1} of ${MEMBERS} members\n`)
   }
   // Each member's hangar, created by the leader (fleet:manage) with five ships.
+  const now = Date.now()
   const authHeads = A.getHeads(await store.get(rosterDoc)) as ChangeHash[]
   for (const [n, owner] of keys.entries()) {
     await store.create<HangarDoc>(
