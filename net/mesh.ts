@@ -126,6 +126,8 @@ export class Mesh {
   readonly #pulling = new Map<string, Promise<void>>()
   readonly #again = new Set<string>()
   readonly #lastPullBack = new Map<string, number>()
+  /** Peers whose gossip came in as strangers': messages so far, while checked again after a catch-up. */
+  readonly #strangerChecks = new Map<string, number>()
   #timer: NodeJS.Timeout | null = null
   #stopLocal: (() => void) | null = null
   /** org → its gossip topic (for orgs whose mesh secret this node knows). */
@@ -476,8 +478,7 @@ export class Mesh {
     const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
     if (standing !== 'member') {
       // A removed member may not know yet; anyone else has no business on the topic.
-      if (standing === 'stranger')
-        void this.#discipline.offence(peerId, 'gossiped on the topic of an org it is not in')
+      if (standing === 'stranger' && key !== null) void this.#strangerGossip(peerId, org, key)
       return TopicValidatorResult.Reject
     }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
@@ -504,6 +505,43 @@ export class Mesh {
       return TopicValidatorResult.Ignore
     }
     return r.rejected > 0 ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+  }
+
+  /**
+   * Gossip from a peer this node does not know as a member (refused unread). It may be a
+   * newcomer whose admission has not reached this node yet: catch up from members first,
+   * and count an offence only if it is still a stranger then. One check per peer at a time.
+   */
+  async #strangerGossip(peerId: string, org: string, key: string): Promise<void> {
+    const seen = this.#strangerChecks.get(peerId)
+    if (seen !== undefined) {
+      this.#strangerChecks.set(peerId, seen + 1)
+      return
+    }
+    if (this.#stopped.signal.aborted) return
+    this.#strangerChecks.set(peerId, 1)
+    try {
+      const members: string[] = []
+      for (const p of this.#host.connectedPeers()) {
+        const conn = this.#connectionTo(p)
+        const k = conn === undefined ? null : memberKeyOf(conn.remotePeer)
+        if (k !== null && (await this.#source.standing(org, k).catch(() => 'stranger')) === 'member')
+          members.push(p)
+        if (members.length >= PULLS_PER_ROUND) break
+      }
+      await Promise.allSettled(members.map((p) => this.pull(p)))
+      const now = await this.#source.standing(org, key).catch(() => 'stranger' as const)
+      if (this.#stopped.signal.aborted) return
+      if (now !== 'stranger') {
+        void this.refreshMembers()
+        return
+      }
+      const messages = this.#strangerChecks.get(peerId) ?? 1
+      for (let i = 0; i < messages && !this.#host.isBanned(peerId); i++)
+        await this.#discipline.offence(peerId, 'gossiped on the topic of an org it is not in')
+    } finally {
+      this.#strangerChecks.delete(peerId)
+    }
   }
 
   /** Queues local entries for gossip: sent within a few ms, together with any that follow. */
