@@ -65,10 +65,19 @@ export function decodeChange(bytes: Uint8Array): A.DecodedChange {
   return decodeCanonicalChange(bytes) ?? A.decodeChange(bytes)
 }
 
-/** The change, if it is in the canonical form this decoder reads; else null. */
-export function decodeCanonicalChange(bytes: Uint8Array): A.DecodedChange | null {
+/**
+ * Decodes a change the caller has already outlined within the bounds (`outlineChange`)
+ * and hashed (`changeChunkHash`, the SHA-256 of its chunk): the receive path, which does
+ * both before it decodes anything, so neither is done twice.
+ */
+export function decodeOutlinedChange(bytes: Uint8Array, hash: string): A.DecodedChange {
+  return decodeCanonicalChange(bytes, hash) ?? A.decodeChange(bytes)
+}
+
+/** The change, if it is in the canonical form this decoder reads; else null. `hash`: its chunk hash, if known. */
+export function decodeCanonicalChange(bytes: Uint8Array, hash?: string): A.DecodedChange | null {
   try {
-    return decodeCanonical(bytes)
+    return decodeCanonical(bytes, hash)
   } catch (err) {
     if (err instanceof NotCanonical) return null
     throw err
@@ -191,14 +200,14 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-function decodeCanonical(bytes: Uint8Array): A.DecodedChange {
+function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange {
   if (bytes.length < 9) throw notCanonical
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw notCanonical
   if (bytes[8] !== CHANGE_CHUNK) throw notCanonical
   const head = new Reader(bytes, 9, bytes.length)
   const length = head.uleb()
   if (head.pos + length !== bytes.length) throw notCanonical
-  const hash = digest('sha256', bytes.subarray(8), 'hex')
+  const hash = knownHash ?? digest('sha256', bytes.subarray(8), 'hex')
   // The checksum is the hash's first four bytes.
   for (let i = 0; i < 4; i++)
     if (parseInt(hash.slice(2 * i, 2 * i + 2), 16) !== bytes[4 + i]) throw notCanonical

@@ -29,7 +29,7 @@ import {
   isProblem,
   outlineChange,
 } from './change-bounds.ts'
-import { decodeChange } from './change-decoder.ts'
+import { decodeOutlinedChange } from './change-decoder.ts'
 import type { ChangeValidator, RefusalKind, Verdict } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
@@ -360,7 +360,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     const docId = e.doc
     const s = docs.get(docId) as DocView
-    const covered: { bytes: Uint8Array; outline: ChangeOutline }[] = []
+    const covered: { bytes: Uint8Array; outline: ChangeOutline; hash: ChangeHash }[] = []
     const inEntry = new Set<ChangeHash>()
     let ops = 0
     for (const hash of e.changes) {
@@ -383,12 +383,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
         return no(`change ${at} depends on a change not held`, 'missing-dependency')
       }
       inEntry.add(hash)
-      covered.push({ bytes: c.bytes, outline: o })
+      covered.push({ bytes: c.bytes, outline: o, hash })
     }
     // Only now, within the bounds and covered by a verified entry, are the changes decoded.
     let decoded: A.DecodedChange[]
     try {
-      decoded = covered.map((c) => decodeChange(c.bytes))
+      decoded = covered.map((c) => decodeOutlinedChange(c.bytes, c.hash))
     } catch (err) {
       return no(`a change does not decode: ${(err as Error).message}`, 'malformed')
     }
