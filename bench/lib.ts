@@ -1,4 +1,5 @@
 /** Small benchmark helpers: timing, medians, a printed table, JSON results. */
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 
 export const quick = process.argv.includes('--quick')
@@ -48,7 +49,23 @@ export function writeResults(name: string, data: Record<string, unknown>): strin
   const machine = { node: process.version, cpus: navigator.hardwareConcurrency, platform: process.platform }
   writeFileSync(
     file,
-    `${JSON.stringify({ name, quick, at: new Date().toISOString(), machine, ...data }, null, 2)}\n`,
+    `${JSON.stringify({ name, quick, at: new Date().toISOString(), ...codeMeasured(), machine, ...data }, null, 2)}\n`,
   )
   return file.pathname
+}
+
+/**
+ * Which code a result measured: the commit, and whether the tree differed from it
+ * (results files themselves aside: the benches write them). Null outside a git checkout.
+ */
+function codeMeasured(): { commit: string | null; dirty: boolean | null } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8' }).trim()
+  try {
+    const commit = git('rev-parse', 'HEAD')
+    const changed = git('status', '--porcelain', '--', '.', ':(exclude)bench/results')
+    return { commit, dirty: changed.length > 0 }
+  } catch {
+    return { commit: null, dirty: null }
+  }
 }
