@@ -326,27 +326,6 @@ export class Mesh {
     return run
   }
 
-  /**
-   * Fetches an org this node does not hold yet from the peer at `addr` (an invite's
-   * bootstrap address), presenting the invite: what a newcomer does before joining.
-   */
-  async fetchOrg(addr: string, org: string, invite: string, signal: AbortSignal): Promise<number> {
-    const { multiaddr } = await import('@multiformats/multiaddr')
-    // A busy peer may reset a stream: try a few times (each batch stored is kept).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal })
-        const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
-        const { accepted } = await requestSync(stream, org, this.#source, { signal, invite })
-        await this.refreshTopics()
-        return accepted
-      } catch (err) {
-        if (attempt >= 3 || signal.aborted || (err as Error).name === 'SyncRefusedError') throw err
-        await new Promise((r) => setTimeout(r, 250 * attempt))
-      }
-    }
-  }
-
   peers(): PeerStatus[] {
     return [...this.#peers.values()].map((p) => ({
       ...p,

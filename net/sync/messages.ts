@@ -42,7 +42,7 @@ export interface SyncRequest {
   readonly t: 'req'
   readonly org: string
   readonly heads: readonly (readonly [string, number])[]
-  /** An invite token: a newcomer fetching the org before joining it. */
+  /** An invite token, as nodes before admission sent it: still read, grants nothing. */
   readonly invite?: string
 }
 /** Entries (signature || bytes) and the change bytes they cover. */

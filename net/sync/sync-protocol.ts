@@ -63,7 +63,7 @@ export interface SyncSource {
    * Whether the peer with member key `member` may receive `org`'s data: a member, or a
    * newcomer presenting a valid, unused invite to it.
    */
-  mayServe(org: string, member: string, invite?: string): Promise<boolean>
+  mayServe(org: string, member: string): Promise<boolean>
   /**
    * Where the peer with member key `member` stands in `org`: a member (served, pulled
    * from), removed from it (told so, neither served nor pulled from), or a stranger.
@@ -157,7 +157,7 @@ export async function serveSync(
   // A removed member is told so plainly (unless it comes back with an invite).
   if (req.invite === undefined && (await source.standing(org, remoteMember)) === 'removed')
     throw await refuse('you were removed from this org', 'removed')
-  if (!(await source.mayServe(org, remoteMember, req.invite)))
+  if (!(await source.mayServe(org, remoteMember)))
     throw await refuse('not a member of this org', 'not-member')
   let sent = 0
   const touched = new Map<string, number>()
@@ -214,18 +214,12 @@ export async function requestSync(
   stream: MessageStream,
   org: string,
   source: SyncSource,
-  options: SyncTiming & {
-    invite?: string
-    gather?: { entries: number; bytes: number }
-  } = {},
+  options: SyncTiming & { gather?: { entries: number; bytes: number } } = {},
 ): Promise<SyncSummary> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   const heads = [...(await source.heads(org))]
-  const req =
-    options.invite === undefined
-      ? { t: 'req' as const, org, heads }
-      : { t: 'req' as const, org, heads, invite: options.invite }
+  const req = { t: 'req' as const, org, heads }
   await timed(stream, wait, options, (o) => lp.write(encodeMessage(req), o))
   let accepted = 0
   let rejected = 0

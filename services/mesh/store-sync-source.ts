@@ -60,7 +60,7 @@ export class StoreSyncSource {
    * Members only. An invite buys nothing here: a newcomer is first admitted by a member's
    * node (the admission protocol), then fetches the org as the member it is.
    */
-  async mayServe(org: string, member: string, _invite?: string): Promise<boolean> {
+  async mayServe(org: string, member: string): Promise<boolean> {
     try {
       return (await this.rosters.currentState(org)).isMember(member)
     } catch {
