@@ -4,9 +4,22 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { type MultiaddrUse, multiaddrProblem } from './config-multiaddr.ts'
 import { ConfigError } from './errors.ts'
 
 export const DEFAULT_API_PORT = 7420
+
+/** A list of multiaddrs, each checked for its use; an issue names the bad value. */
+const multiaddrs = (use: MultiaddrUse) =>
+  z.array(
+    z
+      .string()
+      .min(1)
+      .superRefine((value, ctx) => {
+        const problem = multiaddrProblem(value, use)
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem })
+      }),
+  )
 
 const configSchema = z.strictObject({
   api: z
@@ -30,9 +43,9 @@ const configSchema = z.strictObject({
   net: z
     .strictObject({
       /** Where libp2p listens. Port 0: a free port, so several nodes on one machine never clash. */
-      listen: z.array(z.string().min(1)).default(['/ip4/0.0.0.0/tcp/0']),
+      listen: multiaddrs('listen').default(['/ip4/0.0.0.0/tcp/0']),
       /** Peers to dial at start (multiaddrs with /p2p/<peer id>), besides invites'. */
-      bootstrap: z.array(z.string().min(1)).default([]),
+      bootstrap: multiaddrs('bootstrap').default([]),
       /** Find the org's nodes on the LAN. */
       mdns: z.boolean().default(true),
       /** Serve as a circuit relay for nodes behind NAT (`start --headless` turns it on). */
@@ -73,7 +86,8 @@ export function parseConfig(json: unknown, path: string): NodeConfig {
 /**
  * Environment overrides for the network settings, for scripts, containers and tests:
  * `VERSEGUY_NET_LISTEN` and `VERSEGUY_NET_BOOTSTRAP` (comma-separated multiaddrs),
- * `VERSEGUY_NET_MDNS` (`0` or `1`).
+ * `VERSEGUY_NET_MDNS` (`0` or `1`). Checked as config.json is: a bad value is a
+ * `ConfigError` naming the variable and the value.
  */
 export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const list = (v: string | undefined) =>
@@ -83,8 +97,16 @@ export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env
           .split(',')
           .map((x) => x.trim())
           .filter(Boolean)
-  const listen = list(env.VERSEGUY_NET_LISTEN)
-  const bootstrap = list(env.VERSEGUY_NET_BOOTSTRAP)
+  const checked = (name: string, use: MultiaddrUse) => {
+    const values = list(env[name])
+    for (const v of values ?? []) {
+      const problem = multiaddrProblem(v, use)
+      if (problem !== null) throw new ConfigError(name, problem)
+    }
+    return values
+  }
+  const listen = checked('VERSEGUY_NET_LISTEN', 'listen')
+  const bootstrap = checked('VERSEGUY_NET_BOOTSTRAP', 'bootstrap')
   const mdns = env.VERSEGUY_NET_MDNS
   if (mdns !== undefined && mdns !== '0' && mdns !== '1')
     throw new ConfigError('VERSEGUY_NET_MDNS', 'must be 0 or 1')

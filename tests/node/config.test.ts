@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig, parseConfig, withEnv } from '../../node/config.ts'
 
+const PEER = '12D3KooWBZwaZbiYDEDoXimc3mtvxTaYR2eURyvRyySaApCCjt9P'
+
 describe('node config', () => {
   it('fills defaults: any free port on every interface, mDNS on', () => {
     expect(defaultConfig().net).toEqual({
@@ -25,14 +27,37 @@ describe('node config', () => {
     const c = withEnv(defaultConfig(), {
       VERSEGUY_NET_LISTEN: '/ip4/127.0.0.1/tcp/0, /ip4/127.0.0.1/tcp/4001',
       VERSEGUY_NET_MDNS: '0',
-      VERSEGUY_NET_BOOTSTRAP: '/ip4/127.0.0.1/tcp/4002/p2p/12D3KooW',
+      VERSEGUY_NET_BOOTSTRAP: `/ip4/127.0.0.1/tcp/4002/p2p/${PEER}`,
     })
     expect(c.net).toMatchObject({
       listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/4001'],
       mdns: false,
-      bootstrap: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooW'],
+      bootstrap: [`/ip4/127.0.0.1/tcp/4002/p2p/${PEER}`],
     })
     expect(withEnv(defaultConfig(), {}).net).toEqual(defaultConfig().net)
     expect(() => withEnv(defaultConfig(), { VERSEGUY_NET_MDNS: 'yes' })).toThrow(/0 or 1/)
+  })
+
+  it('refuses a bad multiaddr in config.json, naming the setting and the value', () => {
+    const bad = (net: unknown) => () => parseConfig({ net }, '/x/config.json')
+    expect(bad({ listen: ['garbage'] })).toThrow(/config\.json: net\.listen\.0: "garbage" is not a multiaddr/)
+    expect(bad({ listen: ['/ip4/1.2.3.4/tcp/abc'] })).toThrow(/net\.listen\.0: "\/ip4\/1\.2\.3\.4\/tcp\/abc"/)
+    expect(bad({ listen: ['/ip4/127.0.0.1/udp/5'] })).toThrow(/net\.listen\.0: .* not a TCP address/)
+    expect(bad({ bootstrap: ['/ip4/127.0.0.1/tcp/4002'] })).toThrow(/net\.bootstrap\.0: .*names no peer/)
+    expect(bad({ bootstrap: ['/ip4/127.0.0.1/tcp/4002/p2p/12D3KooW'] })).toThrow(
+      /net\.bootstrap\.0: .*invalid peer id/,
+    )
+    expect(
+      parseConfig({ net: { listen: ['/ip4/127.0.0.1/tcp/0', '/p2p-circuit'] } }, 'c').net.listen,
+    ).toHaveLength(2)
+  })
+
+  it('refuses a bad multiaddr in the environment, naming the variable and the value', () => {
+    expect(() => withEnv(defaultConfig(), { VERSEGUY_NET_LISTEN: '/ip4/127.0.0.1/tcp/0,nonsense' })).toThrow(
+      /VERSEGUY_NET_LISTEN: "nonsense" is not a multiaddr/,
+    )
+    expect(() => withEnv(defaultConfig(), { VERSEGUY_NET_BOOTSTRAP: '/ip4/127.0.0.1/tcp/4002' })).toThrow(
+      /VERSEGUY_NET_BOOTSTRAP: "\/ip4\/127\.0\.0\.1\/tcp\/4002" names no peer/,
+    )
   })
 })
