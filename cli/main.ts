@@ -18,6 +18,7 @@ const EXPECTED = new Set([
   'AlreadyInitializedError',
   'ConfigError',
   'DataDirPermissionError',
+  'DataDirNotDirectoryError',
   'NodeRunningError',
   'WrongPassphraseError',
   'WeakPassphraseError',

@@ -4,7 +4,14 @@
  * command (it needs the passphrase) and stopped after. Either way the command speaks
  * to the same API, so both paths behave the same.
  */
-import { isInitialized, layout, readRuntimeFile, resolveDataDir, VerseGuyNode } from '../node/index.ts'
+import {
+  cliHint,
+  isInitialized,
+  layout,
+  readRuntimeFile,
+  resolveDataDir,
+  VerseGuyNode,
+} from '../node/index.ts'
 import { CliError } from './errors.ts'
 import { type PassphraseSource, readPassphrase } from './passphrase.ts'
 
@@ -18,7 +25,8 @@ export async function withNode<T>(
   fn: (api: ApiClient) => Promise<T>,
 ): Promise<T> {
   const dataDir = resolveDataDir(dataDirOption)
-  if (!isInitialized(dataDir)) throw new CliError(`No node in ${dataDir}. Create one with: verseguy init`)
+  if (!isInitialized(dataDir))
+    throw new CliError(`No node in ${dataDir}. Create one with: ${cliHint('init', dataDirOption)}`)
   const runtime = await readRuntimeFile(layout(dataDir).runtime)
   if (runtime !== null && (await reachable(runtime.apiUrl, runtime.token)))
     return fn(client(runtime.apiUrl, runtime.token))

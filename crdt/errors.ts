@@ -6,7 +6,7 @@ export class StorageCorruptError extends Error {
   readonly path: string
   constructor(path: string, detail: string, options?: ErrorOptions) {
     super(
-      `The database at ${path} is damaged (${detail}). Restore it from a backup (verseguy backup restore), ` +
+      `The database at ${path} is damaged (${detail}). Restore the data directory from a backup copy, ` +
         "or move the folder aside and start again from the org's other members.",
       options,
     )
@@ -29,7 +29,7 @@ export class StorageLockedError extends Error {
 export class StorageMissingError extends Error {
   override name = 'StorageMissingError'
   constructor(path: string, options?: ErrorOptions) {
-    super(`The database at ${path} is missing. Restore it from a backup (verseguy backup restore).`, options)
+    super(`The database at ${path} is missing. Restore the data directory from a backup copy.`, options)
   }
 }
 

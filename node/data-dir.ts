@@ -4,11 +4,11 @@
  * macOS, `%LOCALAPPDATA%\verseguy\Data` on Windows); `--data-dir` or `VERSEGUY_HOME`
  * overrides it. Everything in it is owner-only (see `secureDataDir`).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { chmod, lstat, readdir } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import envPaths from 'env-paths'
-import { DataDirPermissionError } from './errors.ts'
+import { DataDirNotDirectoryError, DataDirPermissionError } from './errors.ts'
 
 /** Folders of a data directory: only the owner may list or enter them. */
 export const DIR_MODE = 0o700
@@ -43,8 +43,27 @@ export function layout(root: string): DataDirLayout {
   }
 }
 
+/**
+ * Whether `root` holds a node. Throws `DataDirNotDirectoryError` if `root`, or the
+ * nearest existing path above it, is a file: such a directory can be neither read nor
+ * created, and every command says so rather than "run init".
+ */
 export function isInitialized(root: string): boolean {
+  assertDataDirPath(root)
   return existsSync(layout(root).identity)
+}
+
+/** `root` is a folder, or could be made one (the nearest existing path above it is a folder). */
+export function assertDataDirPath(root: string): void {
+  let path = resolve(root)
+  for (;;) {
+    const stats = statSync(path, { throwIfNoEntry: false })
+    if (stats?.isDirectory()) return
+    if (stats !== undefined) throw new DataDirNotDirectoryError(resolve(root), path)
+    const parent = dirname(path)
+    if (parent === path) return
+    path = parent
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 /** Errors of the node runtime; match on `.name`. */
+import { cliHint } from './cli-hint.ts'
 
 export class NotInitializedError extends Error {
   override name = 'NotInitializedError'
   constructor(dataDir: string) {
-    super(`No Verse Guy node at ${dataDir}. Run \`verseguy init --data-dir ${dataDir}\` first.`)
+    super(`No Verse Guy node at ${dataDir}. Create one with: ${cliHint('init', dataDir)}`)
   }
 }
 
@@ -11,6 +12,20 @@ export class AlreadyInitializedError extends Error {
   override name = 'AlreadyInitializedError'
   constructor(dataDir: string) {
     super(`${dataDir} already holds a Verse Guy node; nothing was changed.`)
+  }
+}
+
+/** The data directory, or a path above it, is a file. */
+export class DataDirNotDirectoryError extends Error {
+  override name = 'DataDirNotDirectoryError'
+  readonly path: string
+  constructor(dataDir: string, path: string) {
+    super(
+      path === dataDir
+        ? `${dataDir} is a file, not a directory: it cannot be a data directory. Choose another with -d DIR, or move the file away.`
+        : `${path} is a file, not a directory, so ${dataDir} cannot be a data directory. Choose another with -d DIR.`,
+    )
+    this.path = path
   }
 }
 

@@ -1,6 +1,16 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
+
+export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
-export { DIR_MODE, FILE_MODE, isInitialized, layout, resolveDataDir, secureDataDir } from './data-dir.ts'
+export {
+  assertDataDirPath,
+  DIR_MODE,
+  FILE_MODE,
+  isInitialized,
+  layout,
+  resolveDataDir,
+  secureDataDir,
+} from './data-dir.ts'
 export * from './errors.ts'
 export { type InitResult, initDataDir } from './init.ts'
 export { createLogger, type LogLevel } from './logger.ts'

@@ -3,13 +3,18 @@
  * running node, or one started for the command). Reads take `--json`.
  */
 import type { Command } from 'commander'
-import type { NodeStatus } from '../../node/index.ts'
+import { cliHint, type NodeStatus } from '../../node/index.ts'
+import { INSURANCE } from '../../services/fleet/hangar-schema.ts'
 import type { ShipSummary, ShipView } from '../../services/fleet/ship-view.ts'
 import type { RankView } from '../../services/org/org-service.ts'
 import type { OrgSummary } from '../../services/org/roster-access.ts'
 import { CliError } from '../errors.ts'
 import { type ApiClient, withNode } from '../node-client.ts'
+import { number, oneOf } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
+
+/** The longest an invite may stay valid: a year. */
+const MAX_INVITE_HOURS = 24 * 365
 
 interface Common {
   passphraseFile?: string
@@ -18,8 +23,8 @@ interface Common {
 }
 
 export function registerDomainCommands(program: Command): void {
-  const run = <T>(opts: Common, fn: (api: ApiClient) => Promise<T>) =>
-    withNode(program.opts<{ dataDir?: string }>().dataDir, opts, fn)
+  const dataDir = () => program.opts<{ dataDir?: string }>().dataDir
+  const run = <T>(opts: Common, fn: (api: ApiClient) => Promise<T>) => withNode(dataDir(), opts, fn)
   const common = (cmd: Command, withOrg = true) => {
     cmd
       .option('--passphrase-file <file>', 'when no node runs: read the passphrase from a file')
@@ -55,7 +60,9 @@ export function registerDomainCommands(program: Command): void {
     if (opts.json) printJson(orgs)
     else
       printLines(
-        orgs.length === 0 ? ['No orgs yet: verseguy org create --name N --tag T'] : orgs.map(orgLine),
+        orgs.length === 0
+          ? [`No orgs yet: ${cliHint('org create --name N --tag T', dataDir())}`]
+          : orgs.map(orgLine),
       )
   })
 
@@ -65,10 +72,14 @@ export function registerDomainCommands(program: Command): void {
       .command('create')
       .description('a signed, single-use invite for a rank below yours')
       .requiredOption('--rank <rank>', 'rank id or name, e.g. Member')
-      .option('--hours <n>', 'valid for this many hours (default 72)', Number),
+      .option(
+        '--hours <n>',
+        'valid for this many hours, more than 0 (default 72)',
+        number('--hours', { above: 0, max: MAX_INVITE_HOURS }),
+      ),
   ).action(async (opts: Common & { rank: string; hours?: number }) => {
     const out = await run(opts, async (api) => {
-      const orgId = await resolveOrg(api, opts.org)
+      const orgId = await resolveOrg(api, opts.org, dataDir())
       const rank = await resolveRank(api, orgId, opts.rank)
       return api.request<{ token: string; invite: { expiresAt: number } }>(
         'POST',
@@ -108,8 +119,8 @@ export function registerDomainCommands(program: Command): void {
       .requiredOption('--model <model>', 'e.g. Cutlass Black')
       .requiredOption('--manufacturer <name>', 'e.g. Drake Interplanetary')
       .option('--name <name>', "the ship's own name")
-      .option('--cost <usd>', 'pledge cost', Number)
-      .option('--insurance <kind>', 'none, standard or lti')
+      .option('--cost <usd>', 'pledge cost', number('--cost', { min: 0 }))
+      .option('--insurance <kind>', INSURANCE.join(', '), oneOf('--insurance', INSURANCE))
       .option('--location <place>', 'where it is parked'),
   ).action(
     async (
@@ -123,7 +134,7 @@ export function registerDomainCommands(program: Command): void {
       },
     ) => {
       const added = await run(opts, async (api) => {
-        const orgId = await resolveOrg(api, opts.org)
+        const orgId = await resolveOrg(api, opts.org, dataDir())
         const { model, manufacturer, name, cost, insurance, location } = opts
         const body = Object.fromEntries(
           Object.entries({ model, manufacturer, name, cost, insurance, location }).filter(
@@ -143,7 +154,7 @@ export function registerDomainCommands(program: Command): void {
       .option('--all', "every member's ships"),
   ).action(async (opts: Common & { all?: boolean }) => {
     const ships = await run(opts, async (api) => {
-      const orgId = await resolveOrg(api, opts.org)
+      const orgId = await resolveOrg(api, opts.org, dataDir())
       return api.request<ShipSummary[]>('GET', `/api/orgs/${orgId}/ships${opts.all ? '?all=1' : ''}`)
     })
     if (opts.json) printJson(ships)
@@ -218,14 +229,18 @@ async function defaultHandle(api: ApiClient): Promise<string> {
 }
 
 /** The org named, or the node's only live org. */
-async function resolveOrg(api: ApiClient, given: string | undefined): Promise<string> {
+async function resolveOrg(
+  api: ApiClient,
+  given: string | undefined,
+  dataDir: string | undefined,
+): Promise<string> {
   if (given !== undefined) return given
   const live = (await api.request<OrgSummary[]>('GET', '/api/orgs')).filter((o) => !o.deleted)
   if (live.length === 1) return (live[0] as OrgSummary).id
   throw new CliError(
     live.length === 0
-      ? 'This node holds no org yet: create one (verseguy org create) or accept an invite.'
-      : `This node holds ${live.length} orgs: choose one with --org (verseguy org list).`,
+      ? `This node holds no org yet: create one (${cliHint('org create --name N --tag T', dataDir)}) or accept an invite (${cliHint('invite accept TOKEN', dataDir)}).`
+      : `This node holds ${live.length} orgs: choose one with --org (${cliHint('org list', dataDir)} lists them).`,
   )
 }
 

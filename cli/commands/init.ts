@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { initDataDir, resolveDataDir } from '../../node/index.ts'
+import { cliHint, initDataDir, resolveDataDir } from '../../node/index.ts'
 import { printJson, printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
 
@@ -13,7 +13,8 @@ export function registerInit(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action(async (opts: { passphraseFile?: string; json?: boolean }) => {
-      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+      const given = program.opts<{ dataDir?: string }>().dataDir
+      const dataDir = resolveDataDir(given)
       const result = await initDataDir(dataDir, await readPassphrase(opts, 'new'))
       if (opts.json) printJson(result)
       else
@@ -21,7 +22,7 @@ export function registerInit(program: Command): void {
           `Created a Verse Guy node in ${result.dataDir}`,
           `  member key  ${result.memberKey}`,
           `  peer id     ${result.peerId}`,
-          'Start it with: verseguy start',
+          `Start it with: ${cliHint('start', given)}`,
         ])
     })
 }

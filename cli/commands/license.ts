@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { cliHint } from '../../node/index.ts'
 import {
   type ClockReset,
   decodeLicense,
@@ -26,6 +27,7 @@ import {
 } from '../../services/licensing/index.ts'
 import { CliError } from '../errors.ts'
 import { withNode } from '../node-client.ts'
+import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
 
 const DAY = 86_400_000
@@ -55,14 +57,19 @@ export function registerLicense(program: Command): void {
     .requiredOption('--key <file>', 'the issuer private key file')
     .requiredOption(
       '--org <ref>',
-      "the org: ORGID.FOUNDERKEY as 'verseguy license status' prints it (or ORGID with --founder)",
+      `the org: ORGID.FOUNDERKEY as '${cliHint('license status')}' prints it (or ORGID with --founder)`,
     )
     .option('--founder <key>', "the org founder's member key")
-    .requiredOption('--tier <tier>', `one of ${TIERS.join(', ')}`)
-    .requiredOption('--days <n>', 'valid for this many days', positiveInt('--days'))
+    .requiredOption('--tier <tier>', `one of ${TIERS.join(', ')}`, oneOf('--tier', TIERS))
+    .requiredOption('--days <n>', 'valid for this many days', wholeNumber('--days', { min: 1 }))
     .requiredOption('--out <file>', 'where to write the license')
-    .option('--seats <n>', 'members the license covers', positiveInt('--seats'), 25)
-    .option('--grace-days <n>', 'days features stay on after expiry', nonNegativeInt('--grace-days'), 14)
+    .option('--seats <n>', 'members the license covers', wholeNumber('--seats', { min: 1 }), 25)
+    .option(
+      '--grace-days <n>',
+      'days features stay on after expiry',
+      wholeNumber('--grace-days', { min: 0 }),
+      14,
+    )
     .option('--features <list>', `comma-separated entitlements (default: the tier's): ${FEATURES.join(', ')}`)
     .option('--not-before <date>', 'start date (ISO 8601; default now)')
     .action(
@@ -70,7 +77,7 @@ export function registerLicense(program: Command): void {
         key: string
         org: string
         founder?: string
-        tier: string
+        tier: Tier
         days: number
         out: string
         seats: number
@@ -78,9 +85,7 @@ export function registerLicense(program: Command): void {
         features?: string
         notBefore?: string
       }) => {
-        if (!(TIERS as readonly string[]).includes(opts.tier))
-          throw new CliError(`--tier must be one of ${TIERS.join(', ')}`, 2)
-        const tier = opts.tier as Tier
+        const tier = opts.tier
         const [orgId, founderFromRef] = opts.org.split('.')
         const founder = opts.founder ?? founderFromRef
         if (founder === undefined)
@@ -154,7 +159,11 @@ export function registerLicense(program: Command): void {
     .command('revoke')
     .description('sign a revocation list (it replaces earlier lists: name every revoked license)')
     .requiredOption('--key <file>', 'the issuer private key file')
-    .requiredOption('--seq <n>', 'sequence number, higher than any list issued before', positiveInt('--seq'))
+    .requiredOption(
+      '--seq <n>',
+      'sequence number, higher than any list issued before',
+      wholeNumber('--seq', { min: 1 }),
+    )
     .requiredOption('--out <file>', 'where to write the list')
     .argument('[ids...]', 'license ids to revoke')
     .action(async (ids: string[], opts: { key: string; seq: number; out: string }) => {
@@ -257,19 +266,10 @@ export function registerLicense(program: Command): void {
     }
     throw new CliError(
       `The license clock has seen ${iso(r.from)}; this computer's clock says ${iso(r.to)}. ` +
-        `If that is right, reset it with: ${cliHint(dataDir(), 'license clock-reset --yes')} ` +
+        `If that is right, reset it with: ${cliHint('license clock-reset --yes', dataDir())} ` +
         '(the reset is recorded in your chain, which your orgs see). Nothing was changed.',
     )
   })
-}
-
-/** How to run a command against the data directory the user named (if any). */
-function cliHint(dataDir: string | undefined, command: string): string {
-  const dir =
-    dataDir === undefined
-      ? ''
-      : ` -d ${/^[\w./:@%+=,-]+$/.test(dataDir) ? dataDir : `'${dataDir.replaceAll("'", "'\\''")}'`}`
-  return `npx verseguy${dir} ${command}`
 }
 
 function describe(s: LicenseStatus, dataDir: string | undefined): string[] {
@@ -280,7 +280,7 @@ function describe(s: LicenseStatus, dataDir: string | undefined): string[] {
     `  members   ${s.members}${s.seats === null ? '' : ` of ${s.seats} seats`}`,
     ...s.warnings.map((w) => `  warning   ${w}`),
     ...(s.clock.rolledBack
-      ? [`  fix       if this computer's clock is right: ${cliHint(dataDir, 'license clock-reset --yes')}`]
+      ? [`  fix       if this computer's clock is right: ${cliHint('license clock-reset --yes', dataDir)}`]
       : []),
   ]
 }
@@ -303,20 +303,4 @@ async function readText(file: string): Promise<string> {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString()
-}
-
-function positiveInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isSafeInteger(n) || n < 1) throw new CliError(`${flag} must be a whole number from 1`, 2)
-    return n
-  }
-}
-
-function nonNegativeInt(flag: string) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isSafeInteger(n) || n < 0) throw new CliError(`${flag} must be a whole number from 0`, 2)
-    return n
-  }
 }

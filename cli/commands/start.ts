@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { initDataDir, isInitialized, type LogLevel, resolveDataDir, VerseGuyNode } from '../../node/index.ts'
-import { CliError } from '../errors.ts'
+import { oneOf, wholeNumber } from '../options.ts'
 import { printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent']
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[]
 
 export function registerStart(program: Command): void {
   program
@@ -14,14 +14,20 @@ export function registerStart(program: Command): void {
       '--passphrase-file <file>',
       'read the passphrase from a file (else $VERSEGUY_PASSPHRASE, else a prompt)',
     )
-    .option('--api-port <port>', 'port for the local API and UI (0: any free port)', parsePort)
-    .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`)
+    .option(
+      '--api-port <port>',
+      'port for the local API and UI (0: any free port)',
+      wholeNumber('--api-port', { min: 0, max: 65535 }),
+    )
+    .option('--log-level <level>', `log level: ${LEVELS.join(', ')}`, oneOf('--log-level', LEVELS))
     .option('--headless', "an always-on node: also serves as a circuit relay for the org's nodes behind NAT")
     .action(
-      async (opts: { passphraseFile?: string; apiPort?: number; logLevel?: string; headless?: boolean }) => {
-        if (opts.logLevel !== undefined && !LEVELS.includes(opts.logLevel)) {
-          throw new CliError(`--log-level must be one of ${LEVELS.join(', ')}`, 2)
-        }
+      async (opts: {
+        passphraseFile?: string
+        apiPort?: number
+        logLevel?: LogLevel
+        headless?: boolean
+      }) => {
         const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
         let passphrase: string
         if (!isInitialized(dataDir)) {
@@ -35,7 +41,7 @@ export function registerStart(program: Command): void {
           dataDir,
           passphrase,
           ...(opts.apiPort !== undefined ? { apiPort: opts.apiPort } : {}),
-          ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel as LogLevel } : {}),
+          ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
           ...(opts.headless ? { relay: true } : {}),
         })
         const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
@@ -58,10 +64,4 @@ export function registerStart(program: Command): void {
         printLines([`Stopped (${signal}).`])
       },
     )
-}
-
-function parsePort(value: string): number {
-  const port = Number(value)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid port: ${value}`, 2)
-  return port
 }

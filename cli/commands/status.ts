@@ -1,5 +1,12 @@
 import type { Command } from 'commander'
-import { layout, type NodeStatus, offlineStatus, readRuntimeFile, resolveDataDir } from '../../node/index.ts'
+import {
+  cliHint,
+  layout,
+  type NodeStatus,
+  offlineStatus,
+  readRuntimeFile,
+  resolveDataDir,
+} from '../../node/index.ts'
 import { printJson, printLines } from '../output.ts'
 
 export function registerStatus(program: Command): void {
@@ -8,14 +15,15 @@ export function registerStatus(program: Command): void {
     .description('show whether the node runs, its identity and its data')
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+      const given = program.opts<{ dataDir?: string }>().dataDir
+      const dataDir = resolveDataDir(given)
       const status = await currentStatus(dataDir)
       if (opts.json) {
         printJson(status)
         return
       }
       if (!status.initialized) {
-        printLines([`No node in ${dataDir}. Create one with: verseguy init`])
+        printLines([`No node in ${dataDir}. Create one with: ${cliHint('init', given)}`])
         return
       }
       printLines([

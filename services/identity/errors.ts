@@ -19,7 +19,7 @@ export class IdentityFileCorruptError extends Error {
 export class IdentityMissingError extends Error {
   override name = 'IdentityMissingError'
   constructor(path: string) {
-    super(`No identity at ${path}. Run \`verseguy init\` first.`)
+    super(`No identity at ${path}: this data directory holds no member key.`)
   }
 }
 

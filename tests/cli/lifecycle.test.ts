@@ -80,7 +80,7 @@ describe('verseguy init / status', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ initialized: false, running: false })
     const bad = await runCli(['-d', root, 'start', '--api-port', 'abc'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('invalid port')
+    expect(bad.stderr).toContain('--api-port must be a whole number from 0 to 65535')
     const unknown = await runCli(['frobnicate'])
     expect(unknown.code).toBe(2)
   })

@@ -70,3 +70,41 @@ export function startNode(
     })
   })
 }
+
+/**
+ * Runs the CLI's `main` in this process (no child process: fast), with `env` laid over
+ * process.env for the call, and returns its exit code and what it printed. For commands
+ * that end without running a node; `runCli` runs the real entry point.
+ */
+export async function runMain(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const { main } = await import('../../cli/main.ts')
+  const saved = new Map<string, string | undefined>()
+  for (const [k, v] of Object.entries({ VERSEGUY_PASSPHRASE: '', ...env })) {
+    saved.set(k, process.env[k])
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+  let stdout = ''
+  let stderr = ''
+  const out = process.stdout.write
+  const err = process.stderr.write
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk)
+    return true
+  }) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk)
+    return true
+  }) as typeof process.stderr.write
+  try {
+    const code = await main(['node', 'verseguy', ...args])
+    return { code, stdout, stderr }
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}

@@ -57,7 +57,7 @@ function expectCorrupt(err: unknown, path: string, detail: RegExp): void {
   expect(e.name).toBe('StorageCorruptError')
   expect(e.path).toBe(path)
   expect(e.message).toContain(`The database at ${path} is damaged`)
-  expect(e.message).toMatch(/Restore it from a backup/)
+  expect(e.message).toMatch(/Restore the data directory from a backup/)
   expect(e.message).toMatch(detail)
 }
 
@@ -163,7 +163,7 @@ describe('damaged database files', () => {
     const err = await openError(path)
     expect(err).toBeInstanceOf(StorageMissingError)
     expect((err as Error).message).toBe(
-      `The database at ${path} is missing. Restore it from a backup (verseguy backup restore).`,
+      `The database at ${path} is missing. Restore the data directory from a backup copy.`,
     )
     // An empty folder where the database should be is missing too (LevelDB: "does not exist").
     await mkdir(path)
