@@ -102,3 +102,29 @@ describe.skipIf(process.platform === 'win32')('data directory permissions', () =
     expect(await secureDataDir(root)).toEqual([])
   })
 })
+
+describe('init leaves nothing behind when it fails', () => {
+  it('a failure part-way (the key derivation refuses its parameters) removes every folder it made', async () => {
+    const parent = await dirs.make()
+    const root = join(parent, 'a', 'node')
+    await expect(initDataDir(root, PASS, { N: 3, r: 8, p: 1 })).rejects.toThrow()
+    expect(await readdir(parent)).toEqual([])
+  })
+
+  it('in a folder that was there, removes only what it made and keeps a config.json put there first', async () => {
+    const root = join(await dirs.make(), 'node')
+    await mkdir(root)
+    await writeFile(join(root, 'config.json'), '{"log":{"level":"warn"}}\n')
+    await writeFile(join(root, 'notes.txt'), 'mine')
+    await expect(initDataDir(root, PASS, { N: 3, r: 8, p: 1 })).rejects.toThrow()
+    expect((await readdir(root)).sort()).toEqual(['config.json', 'notes.txt'])
+    await initDataDir(root, PASS, FAST)
+    expect(await readFile(join(root, 'config.json'), 'utf8')).toBe('{"log":{"level":"warn"}}\n')
+  })
+
+  it('a weak passphrase is refused before anything is created', async () => {
+    const parent = await dirs.make()
+    await expect(initDataDir(join(parent, 'node'), 'short', FAST)).rejects.toThrow(/at least 8 characters/)
+    expect(await readdir(parent)).toEqual([])
+  })
+})
