@@ -45,6 +45,19 @@ export async function withNode<T>(
   }
 }
 
+/**
+ * Runs `fn` against the node running on the data directory, if one runs; null if none
+ * does (no node is started for it).
+ */
+export async function withRunningNode<T>(
+  dataDirOption: string | undefined,
+  fn: (api: ApiClient) => Promise<T>,
+): Promise<T | null> {
+  const runtime = await readRuntimeFile(layout(resolveDataDir(dataDirOption)).runtime)
+  if (runtime === null || !(await reachable(runtime.apiUrl, runtime.token))) return null
+  return fn(client(runtime.apiUrl, runtime.token))
+}
+
 async function reachable(apiUrl: string, token: string): Promise<boolean> {
   try {
     const res = await fetch(`${apiUrl}/api/status`, {

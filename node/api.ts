@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { DomainServices } from '../services/domain.ts'
+import type { TrustedKey } from './license-trust.ts'
 import { domainRoutes, type MeshView } from './routes/domain-routes.ts'
 import type { NodeStatus } from './status.ts'
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   /** The port actually bound, for the Host check. */
   readonly port: () => number
   readonly services: () => DomainServices
+  /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
+  readonly reloadTrust: () => Promise<readonly TrustedKey[]>
   readonly mesh: () => MeshView
 }
 
@@ -31,6 +34,8 @@ const CLIENT_ERRORS = new Set([
   'LicenseInvalidError',
   'FeatureLockedError',
   'SeatsExhaustedError',
+  'IssuerKeyError',
+  'ConfigError',
 ])
 
 /**
@@ -87,6 +92,7 @@ export function createApi(deps: ApiDeps): Hono {
   )
 
   app.get('/api/status', async (c) => c.json(await deps.status()))
+  app.post('/api/license/trust/reload', async (c) => c.json({ trusted: await deps.reloadTrust() }))
 
   app.route('/api', domainRoutes(deps.services, deps.mesh))
 

@@ -13,6 +13,7 @@ export {
 } from './data-dir.ts'
 export * from './errors.ts'
 export { type InitResult, initDataDir } from './init.ts'
+export { addTrustedKeyFile, type TrustedKey } from './license-trust.ts'
 export { createLogger, type LogLevel } from './logger.ts'
 export { type RuntimeInfo, readRuntimeFile } from './runtime-file.ts'
 export { type NodeStatus, offlineStatus } from './status.ts'

@@ -5,19 +5,19 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { resolve } from 'node:path'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
 import { AdmitProtocol, createHost, type Host, Mesh } from '../net/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
-import { readIssuerPublicKey, TrustStore } from '../services/licensing/index.ts'
+import { TrustStore } from '../services/licensing/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { inviteAddresses } from './invite-addresses.ts'
+import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
@@ -46,6 +46,7 @@ export class VerseGuyNode {
   private admitNet: AdmitProtocol | null = null
   private server: ServerType | null = null
   private config: NodeConfig | null = null
+  private trust: TrustStore | null = null
   private log: Logger | null = null
   private token = ''
   private apiPort = 0
@@ -124,10 +125,9 @@ export class VerseGuyNode {
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
       const trust = TrustStore.withDefaults(
-        await Promise.all(
-          this.config.license.trust.map((f) => readIssuerPublicKey(resolve(this.dataDir, f))),
-        ),
+        (await readTrustedKeys(this.dataDir, this.config.license.trust)).keys,
       )
+      this.trust = trust
       this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
       await store.start()
@@ -213,10 +213,26 @@ export class VerseGuyNode {
     await this.store?.stop()
     this.store = null
     this.domain = null
+    this.trust = null
     await this.db?.close()
     this.db = null
     if (this.startedAt !== null) this.log?.info('node stopped')
     this.startedAt = null
+  }
+
+  /**
+   * Re-reads config.json's `license.trust` and trusts exactly those issuer keys beside the
+   * shipped ones, at once: licenses and revocation lists are judged again under them.
+   * Nothing changes if a listed file is not a valid key (`IssuerKeyError`).
+   */
+  async reloadTrust(): Promise<TrustedKey[]> {
+    if (this.trust === null || this.domain === null) throw new Error('node not started')
+    const config = await loadConfig(layout(this.dataDir).config)
+    const { keys, trusted } = await readTrustedKeys(this.dataDir, config.license.trust)
+    this.trust.setExtra(keys)
+    this.domain.licenses.trustChanged()
+    this.log?.info({ trusted: trusted.map((k) => k.keyId) }, 'license trust reloaded')
+    return trusted
   }
 
   async status(): Promise<NodeStatus> {
@@ -246,6 +262,7 @@ export class VerseGuyNode {
       status: () => this.status(),
       port: () => this.apiPort,
       services: () => this.services,
+      reloadTrust: () => this.reloadTrust(),
       mesh: () => ({
         mesh: this.mesh,
         admit: this.admissions,

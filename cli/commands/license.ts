@@ -29,6 +29,7 @@ import { CliError } from '../errors.ts'
 import { withNode } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
+import { registerLicenseTrust } from './license-trust.ts'
 
 const DAY = 86_400_000
 
@@ -47,7 +48,7 @@ export function registerLicense(program: Command): void {
         `Wrote ${opts.out} (private: keep it offline) and ${opts.out}.pub`,
         `  issuer  ${pub.issuer}`,
         `  key id  ${pub.keyId}`,
-        'Nodes trust it once the .pub file is in their trust store (config license.trust).',
+        `A node trusts it after: ${cliHint(`license trust ${opts.out}.pub`, dataDir())}`,
       ])
     })
 
@@ -184,6 +185,8 @@ export function registerLicense(program: Command): void {
       })
       printLines([`Wrote revocation list ${opts.seq} (${ids.length} licenses) to ${opts.out}`])
     })
+
+  registerLicenseTrust(license, dataDir)
 
   const passphrase = (cmd: Command) =>
     cmd.option('--passphrase-file <file>', 'when no node runs: read the passphrase from a file')

@@ -142,9 +142,12 @@ async function readJson(path: string): Promise<unknown> {
 
 /** Trusted issuer public keys by key id. */
 export class TrustStore {
+  private readonly base: readonly IssuerPublicKey[]
   private readonly keys = new Map<string, IssuerPublicKey>()
 
+  /** `keys` are the store's base: `setExtra` replaces what is trusted besides them. */
   constructor(keys: readonly IssuerPublicKey[] = []) {
+    this.base = [...keys]
     for (const k of keys) this.keys.set(k.keyId, k)
   }
 
@@ -153,7 +156,19 @@ export class TrustStore {
     const shipped = (DEFAULT_TRUST_JSON as unknown[]).map((k, i) =>
       parsePublicKey(k, `trust store entry ${i}`),
     )
-    return new TrustStore([...shipped, ...extra])
+    const store = new TrustStore(shipped)
+    store.setExtra(extra)
+    return store
+  }
+
+  /**
+   * Trusts exactly the base keys plus `extra` from now on (config.json's `license.trust`
+   * re-read by a running node). Whoever verified with this store re-judges what it
+   * verified before (`LicenseService.trustChanged`).
+   */
+  setExtra(extra: readonly IssuerPublicKey[]): void {
+    this.keys.clear()
+    for (const k of [...this.base, ...extra]) this.keys.set(k.keyId, k)
   }
 
   get(keyId: string): IssuerPublicKey | undefined {

@@ -90,6 +90,16 @@ export class LicenseService implements FeatureGate {
   }
 
   /**
+   * The trust store changed (an issuer key trusted or no longer trusted): revocation
+   * lists are judged again under it, those once ignored as untrusted included. Licenses
+   * are judged on every status and gate check, so they follow at once.
+   */
+  trustChanged(): void {
+    this.considered.clear()
+    if (this.held !== null) this.recomputeRevoked(this.held)
+  }
+
+  /**
    * Verifies a license file offline and installs it in its org's license document, from
    * where it reaches every member. Throws `LicenseInvalidError` (nothing changed) for a
    * file that does not verify, was issued for another org, is revoked or has expired.
