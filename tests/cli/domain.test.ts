@@ -72,8 +72,8 @@ describe('verseguy org / invite / ship', () => {
         '--cost',
         '-5',
       ])
-      expect(bad.code).toBe(1)
-      expect(bad.stderr).toMatch(/cost/)
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toContain('--cost must be a number at least 0')
       const list = await runCli(['-d', dir, 'ship', 'list', '--all', '--json'])
       const ships = JSON.parse(list.stdout)
       expect(ships).toHaveLength(1)
