@@ -1,11 +1,12 @@
 /**
  * Issue 2 figures, each a ratio against a baseline measured in the same run:
- * - chainVerifyRatio: chain verification (links + every signature) vs raw single-thread
- *   node:crypto Ed25519 verify of the same entries (target ≥ 0.7).
+ * - chainVerifyRatio: chain verification (links + every signature) on one thread vs raw
+ *   single-thread node:crypto Ed25519 verify of the same entries (target ≥ 0.7); the
+ *   worker-pool verification (2 threads) against the same baseline is shown beside it.
  * - appendRatio: chain append (sign + persist, the node's durability) vs raw sign + level
  *   put of the same bytes with the same durability (raw time / ours, target ≥ 0.6).
- * - docChangeRatio: a document change + its entry persisted, vs raw level puts of the
- *   same bytes.
+ * - docChangeRatio: a document change + its entry persisted, vs raw level batch puts of
+ *   the same bytes (the real change bytes and packed entries the store wrote).
  * - cold start to ready and RSS after start, vs a bare `node -e 0` start.
  */
 import { spawn } from 'node:child_process'
@@ -112,16 +113,16 @@ async function chainVerify(): Promise<Row[]> {
     { figure: 'raw node:crypto verify (baseline)', value: (CHAIN / rawMs) * 1000, unit: 'entries/s' },
     {
       figure: 'chainVerifyRatio',
-      value: rawMs / median(parallel),
-      unit: '×',
-      target: '≥ 0.7',
-      note: 'every signature, 2 worker threads',
-    },
-    {
-      figure: 'chainVerifyRatio, one thread',
       value: rawMs / median(single),
       unit: '×',
-      note: 'every signature',
+      target: '≥ 0.7',
+      note: 'every signature, one thread vs one thread',
+    },
+    {
+      figure: 'chainVerifyRatio, 2 worker threads',
+      value: rawMs / median(parallel),
+      unit: '×',
+      note: 'every signature, worker pool vs the one-thread baseline',
     },
     {
       figure: 'catch-up verify (head signatures)',
@@ -179,12 +180,19 @@ async function append(dir: string): Promise<Row[]> {
       d.ships = {}
     },
   )
-  const written: { change: Uint8Array; entry: Uint8Array }[] = []
+  // What the store wrote for each change: the change bytes and the packed entry.
+  const made: { change: Uint8Array; entry: Entry }[] = []
+  const onChange = (e: { entries: readonly Entry[]; changes: readonly Uint8Array[] }) => {
+    const [entry] = e.entries
+    const [change] = e.changes
+    if (entry !== undefined && change !== undefined) made.push({ change, entry })
+  }
   const latencies: number[] = []
+  store.on('change', onChange)
   const ourChange = await time(async () => {
     for (let i = 0; i < APPENDS; i++) {
       const t = performance.now()
-      const { entry } = await store.change<{ ships: Record<string, unknown> }>(
+      await store.change<{ ships: Record<string, unknown> }>(
         docId,
         { action: 'ship.add', resource: `ship:${i}` },
         (d) => {
@@ -192,10 +200,11 @@ async function append(dir: string): Promise<Row[]> {
         },
       )
       latencies.push(performance.now() - t)
-      if (entry)
-        written.push({ change: new Uint8Array(64 + (entry.bytes.length % 97)), entry: packEntry(entry) })
     }
   })
+  store.off('change', onChange)
+  if (made.length !== APPENDS) throw new Error(`the store wrote ${made.length} of ${APPENDS} changes`)
+  const written = made.map((w) => ({ change: w.change, entry: packEntry(w.entry) }))
   const rawChange = await time(async () => {
     let i = 0
     for (const w of written) {

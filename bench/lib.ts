@@ -1,6 +1,7 @@
 /** Small benchmark helpers: timing, medians, a printed table, JSON results. */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 
 export const quick = process.argv.includes('--quick')
 
@@ -8,6 +9,21 @@ export async function time(fn: () => unknown | Promise<unknown>): Promise<number
   const t = performance.now()
   await fn()
   return performance.now() - t
+}
+
+/** Wall time and this process's CPU time (user + system, every thread) of one run, in ms. */
+export interface Measured {
+  readonly ms: number
+  readonly cpuMs: number
+}
+
+export async function measure(fn: () => unknown | Promise<unknown>): Promise<Measured> {
+  const cpu = process.cpuUsage()
+  const t = performance.now()
+  await fn()
+  const ms = performance.now() - t
+  const used = process.cpuUsage(cpu)
+  return { ms, cpuMs: (used.user + used.system) / 1000 }
 }
 
 export function median(xs: readonly number[]): number {
@@ -46,7 +62,13 @@ export function writeResults(name: string, data: Record<string, unknown>): strin
   const dir = new URL('./results/', import.meta.url)
   mkdirSync(dir, { recursive: true })
   const file = new URL(`${name}${quick ? '.quick' : ''}.json`, dir)
-  const machine = { node: process.version, cpus: navigator.hardwareConcurrency, platform: process.platform }
+  // Load averages (1, 5, 15 min) when the results were written: the machine may be shared.
+  const machine = {
+    node: process.version,
+    cpus: navigator.hardwareConcurrency,
+    platform: process.platform,
+    loadavg: loadavg().map((x) => Number(x.toFixed(2))),
+  }
   writeFileSync(
     file,
     `${JSON.stringify({ name, quick, at: new Date().toISOString(), ...codeMeasured(), machine, ...data }, null, 2)}\n`,

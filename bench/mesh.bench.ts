@@ -1,21 +1,30 @@
 /**
- * Issue 4 figures.
+ * Issue 4 figures (issue 12: cold and warm, CPU beside wall time).
  * - catchupVsAutomergeRepo: a member's node that was offline (it holds the leader's
  *   hangar of 100 ships as it was) catches up on the 10,000 changes the leader made to it
  *   meanwhile, through our sync protocol over real libp2p hosts on 127.0.0.1 (TCP, Noise,
  *   Yamux), with everything the node does to a remote change (entries, chain links,
  *   signatures, authorship, rules, persistence in LevelDB), vs `@automerge/automerge-repo`
  *   doing the same catch-up: repo B holds the document as it was, connects to repo A over
- *   a WebSocket on 127.0.0.1 and syncs the 10,000 changes (no storage). Same process,
- *   rounds interleaved (target ≤ 1.5).
+ *   a WebSocket on 127.0.0.1 and syncs the changes (no storage). Same process, rounds
+ *   interleaved (target ≤ 1.5 for the cold figure).
+ *   Cold: before each round the leader makes one more change to the hangar and repo A
+ *   takes the same change, so each responder serves a document state it has not served
+ *   before (its per-document caches are empty), as for the first member to come back
+ *   after a change. Warm: the same catch-up again right after, from the same state.
+ *   Same setup on both sides: the requester holds its document in memory before the
+ *   clock starts; timed from opening the connection to the document at the new heads.
+ *   CPU time (this process, both sides, every thread) is reported beside wall time.
  * - Also shown: automerge-repo cloning the whole document into an empty repo, where
  *   Automerge's sync sends one compressed snapshot instead of changes (over a WebSocket,
  *   and over an in-process MessageChannel with no socket at all).
  *
- * `--profile` adds one more catch-up of ours under the V8 profiler and prints where the
- * time went (self time by function and by package).
+ * `--profile` adds one more cold catch-up of ours under the V8 profiler and prints where
+ * the time went (self time by function and by package; `MESH_PROFILE_OUT=FILE` keeps the
+ * profile).
  */
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import type { Profiler } from 'node:inspector'
 import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
@@ -44,7 +53,7 @@ import { createHost, type Host, memberKeyOf, requestSync, SYNC_PROTOCOL, serveSy
 import { hangarId } from '../services/fleet/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 import { type BenchNode, benchNode, everything } from './domain-setup.ts'
-import { median, printTable, quick, type Row, time, writeResults } from './lib.ts'
+import { type Measured, measure, median, printTable, quick, type Row, writeResults } from './lib.ts'
 
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
@@ -79,7 +88,11 @@ interface Org {
   readonly hangarChanges: Uint8Array[]
   /** The hangar as the member held it when it went offline. */
   readonly hangarBefore: Uint8Array
-  readonly heads: string
+  /** The leader's heads now (one more change before each cold round). */
+  heads: string
+  /** Changes the member lacks now. */
+  missed: number
+  readonly shipIds: readonly string[]
 }
 
 /**
@@ -112,7 +125,19 @@ async function setup(): Promise<Org> {
   }
   const hangarChanges = await leader.store.changes(hangar)
   const heads = A.getHeads(await leader.store.get(hangar)).join()
-  return { leader, orgId: org.id, memberSeed, leaderSeed, before, hangar, hangarChanges, hangarBefore, heads }
+  return {
+    leader,
+    orgId: org.id,
+    memberSeed,
+    leaderSeed,
+    before,
+    hangar,
+    hangarChanges,
+    hangarBefore,
+    heads,
+    missed: CHANGES,
+    shipIds: ids,
+  }
 }
 
 /** Ours: the leader's host serving sync for the whole run. */
@@ -134,8 +159,8 @@ async function leaderHost(o: Org): Promise<{ host: Host; served: Promise<unknown
 async function ours(
   o: Org,
   leader: { host: Host; served: Promise<unknown>[] },
-  timed: (fn: () => Promise<void>) => Promise<number> = time,
-): Promise<number> {
+  timed: (fn: () => Promise<void>) => Promise<Measured> = measure,
+): Promise<Measured> {
   const member = await benchNode(seeded(o.memberSeed), { sync: true })
   await member.store.receive(o.before)
   const host = await startHost(o.memberSeed)
@@ -151,7 +176,7 @@ async function ours(
     accepted = summary.accepted
   })
   await Promise.all(leader.served.splice(0))
-  if (accepted < CHANGES) throw new Error(`accepted ${accepted} of ${CHANGES}`)
+  if (accepted < o.missed) throw new Error(`accepted ${accepted} of ${o.missed}`)
   if (A.getHeads(await member.store.get(o.hangar as never)).join() !== o.heads)
     throw new Error('ours diverged')
   await host.stop()
@@ -172,10 +197,33 @@ function converged(handle: DocHandle<unknown>, heads: string): Promise<void> {
   })
 }
 
+interface TheirServer {
+  readonly url: AutomergeUrl
+  readonly handle: DocHandle<unknown>
+  readonly port: number
+  readonly close: () => Promise<void>
+}
+
+/**
+ * The leader makes one more change to the hangar and repo A takes the same change: both
+ * responders then hold a document state neither has served (untimed; both settle after).
+ */
+async function changeBoth(o: Org, server: TheirServer, round: number): Promise<void> {
+  await o.leader.fleet.updateShip(o.orgId, o.leader.signer.memberKey, o.shipIds[round % SHIPS] as string, {
+    name: `Cold ${round}`,
+  })
+  const doc = await o.leader.store.get(o.hangar as never)
+  const change = A.getLastLocalChange(doc)
+  if (change === undefined) throw new Error('the leader made no change')
+  server.handle.update((d) => A.applyChanges(d, [change])[0])
+  o.heads = A.getHeads(doc).join()
+  o.missed++
+  if (A.getHeads(server.handle.doc()).join() !== o.heads) throw new Error('repo A holds another history')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+}
+
 /** Theirs over a WebSocket on 127.0.0.1: repo A serves the document for the whole run. */
-async function theirsServer(
-  o: Org,
-): Promise<{ url: AutomergeUrl; port: number; close: () => Promise<void> }> {
+async function theirsServer(o: Org): Promise<TheirServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
   // The adapter names `ws`'s server through isomorphic-ws's CommonJS typings: the same class.
@@ -188,6 +236,7 @@ async function theirsServer(
   if (A.getHeads(handle.doc()).join() !== o.heads) throw new Error('repo A holds another history')
   return {
     url: handle.url,
+    handle,
     port: (wss.address() as AddressInfo).port,
     close: async () => {
       await repo.shutdown()
@@ -204,40 +253,31 @@ let peers = 0
  * the member held it when it went offline and syncs what it missed (Automerge sends
  * changes: B has heads A knows).
  */
-async function theirsWs(
-  o: Org,
-  server: { url: AutomergeUrl; port: number },
-  mode: 'clone' | 'offline',
-): Promise<number> {
-  let repo: Repo | undefined
-  let handle: DocHandle<unknown> | undefined
-  const ms = await time(async () => {
-    repo = new Repo({
-      network: [new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`)],
-      peerId: `repo-b-${++peers}` as PeerId,
-    })
-    handle =
-      mode === 'clone'
-        ? await repo.find(server.url)
-        : repo.import(o.hangarBefore, { docId: server.url.slice('automerge:'.length) as DocumentId })
+async function theirsWs(o: Org, server: TheirServer, mode: 'clone' | 'offline'): Promise<Measured> {
+  // Repo B and its document in memory before the clock starts, as our member's node.
+  const repo = new Repo({ network: [], peerId: `repo-b-${++peers}` as PeerId })
+  const docId = server.url.slice('automerge:'.length) as DocumentId
+  let handle = mode === 'offline' ? repo.import(o.hangarBefore, { docId }) : undefined
+  const m = await measure(async () => {
+    repo.networkSubsystem.addNetworkAdapter(new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`))
+    handle ??= await repo.find(server.url)
     await converged(handle, o.heads)
   })
   if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
-  await repo?.shutdown()
-  return ms
+  await repo.shutdown()
+  return m
 }
 
 /** Theirs in process: two repos joined by a MessageChannel (repo A built untimed). */
-async function theirsMc(o: Org): Promise<number> {
+async function theirsMc(o: Org, server: TheirServer): Promise<Measured> {
   const { port1, port2 } = new MessageChannel()
   const a = new Repo({ network: [new MessageChannelNetworkAdapter(port1)], peerId: 'mc-a' as PeerId })
-  const [doc] = A.applyChanges(A.init(), o.hangarChanges)
-  const url = a.import(A.save(doc)).url
+  const url = a.import(A.save(server.handle.doc())).url
   // Let repo A settle (its import schedules a throttled sync), as the WebSocket server has.
   await new Promise((resolve) => setTimeout(resolve, 200))
   let b: Repo | undefined
   let handle: DocHandle<unknown> | undefined
-  const ms = await time(async () => {
+  const ms = await measure(async () => {
     b = new Repo({ network: [new MessageChannelNetworkAdapter(port2)], peerId: 'mc-b' as PeerId })
     handle = await b.find(url)
     await converged(handle, o.heads)
@@ -250,22 +290,29 @@ async function theirsMc(o: Org): Promise<number> {
   return ms
 }
 
-/** Self time by function and by package during one catch-up of ours. */
-async function profiled(o: Org, leader: { host: Host; served: Promise<unknown>[] }): Promise<void> {
+/** Self time by function and by package during one cold catch-up of ours. */
+async function profiled(
+  o: Org,
+  leader: { host: Host; served: Promise<unknown>[] },
+  server: TheirServer,
+): Promise<void> {
+  await changeBoth(o, server, ROUNDS)
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
   await session.post('Profiler.setSamplingInterval', { interval: 100 })
   let p: Profiler.Profile | undefined
   // Only the timed part: the dial and the catch-up, both nodes' work (same process).
-  const ms = await ours(o, leader, async (fn) => {
+  const { ms } = await ours(o, leader, async (fn) => {
     await session.post('Profiler.start')
-    const t = await time(fn)
+    const t = await measure(fn)
     p = (await session.post('Profiler.stop')).profile
     return t
   })
   session.disconnect()
   if (p === undefined) return
+  // The whole profile, for Chrome DevTools or other tools (`MESH_PROFILE_OUT=FILE.cpuprofile`).
+  if (process.env.MESH_PROFILE_OUT) writeFileSync(process.env.MESH_PROFILE_OUT, JSON.stringify(p))
   const total = (p.endTime - p.startTime) / 1000
   const perSample = total / Math.max(1, p.samples?.length ?? 1)
   const byFn = new Map<string, number>()
@@ -326,62 +373,101 @@ async function catchup(): Promise<Row[]> {
     await ours(o, leader)
     await theirsWs(o, server, 'offline')
     await theirsWs(o, server, 'clone')
-    await theirsMc(o)
+    await theirsMc(o, server)
   }
-  const mine: number[] = []
-  const off: number[] = []
-  const ws: number[] = []
-  const mc: number[] = []
-  const ratios: number[] = []
-  const cloneRatios: number[] = []
+  const cold = { ours: [] as Measured[], theirs: [] as Measured[] }
+  const warm = { ours: [] as Measured[], theirs: [] as Measured[] }
+  const clone: Measured[] = []
+  const mc: Measured[] = []
   for (let r = 0; r < ROUNDS; r++) {
-    // Theirs right before and after ours, so each round's ratio compares runs seconds apart.
-    off.push(await theirsWs(o, server, 'offline'))
-    ws.push(await theirsWs(o, server, 'clone'))
-    mine.push(await ours(o, leader))
-    ws.push(await theirsWs(o, server, 'clone'))
-    off.push(await theirsWs(o, server, 'offline'))
-    mc.push(await theirsMc(o))
-    const m = mine.at(-1) as number
-    ratios.push(m / (((off.at(-1) as number) + (off.at(-2) as number)) / 2))
-    cloneRatios.push(m / (((ws.at(-1) as number) + (ws.at(-2) as number)) / 2))
+    await changeBoth(o, server, r)
+    // Which side goes first alternates, so drift of the machine's speed hits both alike.
+    const pair = async (into: { ours: Measured[]; theirs: Measured[] }) => {
+      if (r % 2 === 0) {
+        into.theirs.push(await theirsWs(o, server, 'offline'))
+        into.ours.push(await ours(o, leader))
+      } else {
+        into.ours.push(await ours(o, leader))
+        into.theirs.push(await theirsWs(o, server, 'offline'))
+      }
+    }
+    await pair(cold)
+    await pair(warm)
+    clone.push(await theirsWs(o, server, 'clone'))
+    mc.push(await theirsMc(o, server))
   }
-  if (profile) await profiled(o, leader)
+  if (profile) await profiled(o, leader, server)
   await server.close()
   await leader.host.stop()
   await o.leader.close()
-  const n = CHANGES
-  const rate = (ms: number) => (n / ms) * 1000
-  return [
-    { figure: 'hangar changes caught up', value: n, unit: 'changes' },
+  const n = o.missed
+  const wall = (xs: readonly Measured[]) => median(xs.map((x) => x.ms))
+  const cpu = (xs: readonly Measured[]) => median(xs.map((x) => x.cpuMs))
+  const ratios = (p: { ours: Measured[]; theirs: Measured[] }, of: (x: Measured) => number) =>
+    p.ours.map((x, i) => of(x) / of(p.theirs[i] as Measured))
+  const coldRatios = ratios(cold, (x) => x.ms)
+  const rows: Row[] = [
+    { figure: 'hangar changes caught up', value: n, unit: 'changes', note: `${CHANGES} + one per round` },
     {
-      figure: 'automerge-repo, offline repo catching up over WebSocket (baseline)',
-      value: median(off),
-      unit: 'ms',
+      figure: 'catchupVsAutomergeRepo',
+      value: median(coldRatios),
+      unit: '×',
+      target: '≤ 1.5',
+      note: 'cold responders: median over rounds of our wall time / automerge-repo offline-repo wall time',
     },
-    { figure: 'automerge-repo, offline repo, rate', value: rate(median(off)), unit: 'changes/s' },
+    { figure: 'catchupVsAutomergeRepo, best round', value: Math.min(...coldRatios), unit: '×' },
+    { figure: 'catchupVsAutomergeRepo, worst round', value: Math.max(...coldRatios), unit: '×' },
+    {
+      figure: 'catchupVsAutomergeRepo, CPU',
+      value: median(ratios(cold, (x) => x.cpuMs)),
+      unit: '×',
+      note: 'cold: our CPU time / automerge-repo CPU time (both sides of each, this process)',
+    },
+    {
+      figure: 'catchupVsAutomergeRepo, warm',
+      value: median(ratios(warm, (x) => x.ms)),
+      unit: '×',
+      note: 'the same catch-up again from the same responder state',
+    },
+    { figure: 'catchupVsAutomergeRepo, warm, CPU', value: median(ratios(warm, (x) => x.cpuMs)), unit: '×' },
+  ]
+  for (const [label, p] of [
+    ['cold', cold],
+    ['warm', warm],
+  ] as const) {
+    rows.push(
+      {
+        figure: `automerge-repo offline repo over WebSocket, ${label} (baseline)`,
+        value: wall(p.theirs),
+        unit: 'ms',
+      },
+      { figure: `automerge-repo offline repo, ${label}, CPU`, value: cpu(p.theirs), unit: 'ms' },
+      { figure: `verified catch-up over libp2p, ${label}`, value: wall(p.ours), unit: 'ms' },
+      { figure: `verified catch-up over libp2p, ${label}, CPU`, value: cpu(p.ours), unit: 'ms' },
+      {
+        figure: `verified catch-up over libp2p, ${label}, rate`,
+        value: (n / wall(p.ours)) * 1000,
+        unit: 'changes/s',
+      },
+    )
+  }
+  rows.push(
     {
       figure: 'automerge-repo, empty repo cloning over WebSocket',
-      value: median(ws),
+      value: wall(clone),
       unit: 'ms',
       note: 'the whole document is sent as one compressed snapshot',
     },
-    { figure: 'automerge-repo over MessageChannel', value: median(mc), unit: 'ms' },
-    { figure: 'automerge-repo over MessageChannel, rate', value: rate(median(mc)), unit: 'changes/s' },
-    { figure: 'verified catch-up over libp2p', value: median(mine), unit: 'ms' },
-    { figure: 'verified catch-up over libp2p, rate', value: rate(median(mine)), unit: 'changes/s' },
+    { figure: 'automerge-repo, empty repo cloning, CPU', value: cpu(clone), unit: 'ms' },
+    { figure: 'automerge-repo over MessageChannel', value: wall(mc), unit: 'ms' },
     {
-      figure: 'catchupVsAutomergeRepo',
-      value: median(ratios),
+      figure: 'ours (warm) vs automerge-repo empty-repo clone',
+      value: wall(warm.ours) / wall(clone),
       unit: '×',
-      target: '≤ 1.5',
-      note: 'median over rounds of our time / automerge-repo offline-repo time (before and after)',
     },
-    { figure: 'catchupVsAutomergeRepo, best round', value: Math.min(...ratios), unit: '×' },
-    { figure: 'catchupVsAutomergeRepo, worst round', value: Math.max(...ratios), unit: '×' },
-    { figure: 'ours vs automerge-repo empty-repo clone', value: median(cloneRatios), unit: '×' },
-    { figure: 'ours vs automerge-repo MessageChannel', value: median(mine) / median(mc), unit: '×' },
-  ]
+    { figure: 'ours (warm) vs automerge-repo MessageChannel', value: wall(warm.ours) / wall(mc), unit: '×' },
+  )
+  return rows
 }
 
 export async function run(): Promise<Row[]> {

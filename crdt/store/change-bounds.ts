@@ -129,42 +129,49 @@ interface ColumnCount {
  * the count passes `max`.
  */
 function countColumn(type: number, data: Uint8Array, max: number): ColumnCount {
+  if (type === VALUE_RAW) return { items: 0, sum: 0, valueBytes: 0 }
   const c = new Cursor(data)
   let items = 0
   let sum = 0
   let valueBytes = 0
-  const add = (n: number) => {
-    items += n
-    if (items > max) throw oversize(`a column declares more than ${max} items`)
-  }
-  const value = (run: number) => {
-    if (type === STRING) c.skip(c.uleb())
-    else if (type === DELTA) c.sleb()
-    else {
-      const v = c.uleb()
-      if (type === GROUP) sum += v * run
-      if (type === VALUE_META) valueBytes += Math.floor(v / 16) * run
-      if (sum > max || valueBytes > Number.MAX_SAFE_INTEGER)
-        throw oversize(`a column declares more than ${max} items`)
-    }
-  }
-  if (type === VALUE_RAW) return { items: 0, sum: 0, valueBytes: 0 }
   if (type === BOOLEAN) {
-    while (!c.done) add(c.uleb())
+    while (!c.done) {
+      items += c.uleb()
+      if (items > max) throw tooManyItems(max)
+    }
     return { items, sum, valueBytes }
   }
+  // Run by run (no closures: a catch-up counts the columns of thousands of changes).
   while (!c.done) {
-    const run = c.sleb()
-    if (run > 0) {
-      add(run)
-      value(run)
-    } else if (run < 0) {
-      add(-run)
-      for (let k = 0; k < -run; k++) value(1)
-    } else add(c.uleb())
+    let run = c.sleb()
+    let values: number
+    if (run > 0) values = 1
+    else if (run < 0) {
+      run = -run
+      values = run
+    } else {
+      run = c.uleb()
+      values = 0
+    }
+    items += run
+    if (items > max) throw tooManyItems(max)
+    // A repeated value counts once per item it stands for; literal values once each.
+    const times = values === 1 ? run : 1
+    for (let k = 0; k < values; k++) {
+      if (type === STRING) c.skip(c.uleb())
+      else if (type === DELTA) c.sleb()
+      else {
+        const v = c.uleb()
+        if (type === GROUP) sum += v * times
+        if (type === VALUE_META) valueBytes += Math.floor(v / 16) * times
+        if (sum > max || valueBytes > Number.MAX_SAFE_INTEGER) throw tooManyItems(max)
+      }
+    }
   }
   return { items, sum, valueBytes }
 }
+
+const tooManyItems = (max: number) => oversize(`a column declares more than ${max} items`)
 
 /** Column specs and their bytes, inflating deflated ones within `budget.left` bytes. */
 function readColumns(
@@ -252,18 +259,18 @@ export function changeChunkHash(bytes: Uint8Array): string | BoundsProblem {
  * nodes never send compressed change chunks (Automerge returns changes uncompressed), so
  * a compressed one is refused as malformed rather than inflated.
  */
-export function outlineChange(bytes: Uint8Array): ChangeOutline | BoundsProblem {
+export function outlineChange(bytes: Uint8Array, knownHash?: string): ChangeOutline | BoundsProblem {
   try {
     const r = chunkBody(bytes, CHANGE_CHUNK)
-    const hash = digest('sha256', bytes.subarray(8), 'hex')
-    for (let i = 0; i < 4; i++)
-      if (parseInt(hash.slice(2 * i, 2 * i + 2), 16) !== bytes[4 + i]) throw malformed('bad checksum')
+    // `knownHash`: the caller's `changeChunkHash` of these very bytes (not hashed twice).
+    const hash = knownHash ?? digest('sha256', bytes.subarray(8), 'hex')
+    for (let i = 0; i < 4; i++) if (hexByte(hash, i) !== bytes[4 + i]) throw malformed('bad checksum')
     const deps: string[] = []
     for (let n = r.uleb(); n > 0; n--) {
       if (deps.length >= 1024) throw oversize('too many dependencies')
       deps.push(Buffer.from(r.skip(32)).toString('hex'))
     }
-    const actor = Buffer.from(r.skip(r.uleb())).toString('hex')
+    const actor = actorHex(r.skip(r.uleb()))
     r.uleb() // seq
     r.uleb() // start op
     r.sleb() // time
@@ -277,6 +284,28 @@ export function outlineChange(bytes: Uint8Array): ChangeOutline | BoundsProblem 
     throw err
   }
 }
+
+/** The value of the `i`th byte of a lowercase hex string (NaN for other characters). */
+function hexByte(hex: string, i: number): number {
+  return hexDigit(hex.charCodeAt(2 * i)) * 16 + hexDigit(hex.charCodeAt(2 * i + 1))
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  return Number.NaN
+}
+
+/** Hex of an actor id: a batch repeats the same few actors, so the last one is kept. */
+function actorHex(b: Uint8Array): string {
+  const last = lastActor.bytes
+  let same = last.length === b.length
+  for (let i = 0; same && i < b.length; i++) same = last[i] === b[i]
+  if (!same) lastActor = { bytes: b.slice(), hex: Buffer.from(b).toString('hex') }
+  return lastActor.hex
+}
+
+let lastActor = { bytes: new Uint8Array(0), hex: '' }
 
 /** Whether `outlineChange` found a problem. */
 export function isProblem(x: ChangeOutline | BoundsProblem): x is BoundsProblem {

@@ -42,7 +42,13 @@ const COL = {
   expand: 0x94,
   markName: 0xa5,
 } as const
-const KNOWN_COLUMNS = new Set<number>(Object.values(COL))
+/** Each known column's slot in a decode's column table, by spec (-1: unknown). */
+const SLOT_OF = new Int8Array(0x100).fill(-1)
+for (const [i, spec] of Object.values(COL).entries()) SLOT_OF[spec] = i
+const COLUMN_SLOTS = Object.keys(COL).length
+/** A decode's column specs and sizes (decoding is synchronous: one pair of buffers serves all). */
+const SPEC_BUFFER = new Float64Array(COLUMN_SLOTS)
+const SIZE_BUFFER = new Float64Array(COLUMN_SLOTS)
 
 const ACTIONS = ['makeMap', 'set', 'makeList', 'del', 'makeText', 'inc', 'makeTable'] as const
 const SET = 1
@@ -210,7 +216,8 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
   const hash = knownHash ?? digest('sha256', bytes.subarray(8), 'hex')
   // The checksum is the hash's first four bytes.
   for (let i = 0; i < 4; i++)
-    if (parseInt(hash.slice(2 * i, 2 * i + 2), 16) !== bytes[4 + i]) throw notCanonical
+    if (hexDigit(hash.charCodeAt(2 * i)) * 16 + hexDigit(hash.charCodeAt(2 * i + 1)) !== bytes[4 + i])
+      throw notCanonical
 
   const r = head
   const deps: string[] = []
@@ -227,38 +234,48 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
   const actors = [actor]
   for (let n = r.uleb(); n > 0; n--) actors.push(r.hex(r.uleb()))
 
-  const columns = new Map<number, Reader>()
-  const specs: [number, number][] = []
-  for (let n = r.uleb(); n > 0; n--) specs.push([r.uleb(), r.uleb()])
+  // Column specs and sizes first (the data follows them), into reused buffers: at most
+  // one of each known column, ascending.
+  const n = r.uleb()
+  if (n > SPEC_BUFFER.length) throw notCanonical
+  for (let i = 0; i < n; i++) {
+    SPEC_BUFFER[i] = r.uleb()
+    SIZE_BUFFER[i] = r.uleb()
+  }
+  const columns: (Reader | undefined)[] = new Array(COLUMN_SLOTS)
   let at = r.pos
   let lastSpec = -1
-  for (const [spec, size] of specs) {
+  for (let i = 0; i < n; i++) {
+    const spec = SPEC_BUFFER[i] as number
+    const size = SIZE_BUFFER[i] as number
     // Ascending, known, uncompressed columns only.
-    if (spec <= lastSpec || !KNOWN_COLUMNS.has(spec)) throw notCanonical
+    const slot = spec < SLOT_OF.length ? (SLOT_OF[spec] as number) : -1
+    if (spec <= lastSpec || slot < 0) throw notCanonical
     lastSpec = spec
     if (size > bytes.length - at) throw notCanonical
-    if (size > 0) columns.set(spec, new Reader(bytes, at, at + size))
+    if (size > 0) columns[slot] = new Reader(bytes, at, at + size)
     at += size
   }
-  if (at !== bytes.length || columns.has(COL.markName)) throw notCanonical
+  if (at !== bytes.length || columns[SLOT_OF[COL.markName] as number] !== undefined) throw notCanonical
+  const column = (spec: number): Reader | undefined => columns[SLOT_OF[spec] as number]
 
-  const actions = rleUints(columns.get(COL.action), -CHANGE_BOUNDS.maxOps)
+  const actions = rleUints(column(COL.action), -CHANGE_BOUNDS.maxOps)
   const count = actions.length
-  const objActor = rleUints(columns.get(COL.objActor), count)
-  const objCtr = rleUints(columns.get(COL.objCtr), count)
-  const keyActor = rleUints(columns.get(COL.keyActor), count)
-  const keyCtr = deltas(columns.get(COL.keyCtr), count)
-  const keyStr = rleStrings(columns.get(COL.keyStr), count)
-  const insert = booleans(columns.get(COL.insert), count)
-  const expand = booleans(columns.get(COL.expand), count)
-  const valMeta = rleUints(columns.get(COL.valMeta), count)
-  const raw = columns.get(COL.valRaw) ?? new Reader(bytes, 0, 0)
-  const predCount = rleUints(columns.get(COL.predGroup), count)
+  const objActor = rleUints(column(COL.objActor), count)
+  const objCtr = rleUints(column(COL.objCtr), count)
+  const keyActor = rleUints(column(COL.keyActor), count)
+  const keyCtr = deltas(column(COL.keyCtr), count)
+  const keyStr = rleStrings(column(COL.keyStr), count)
+  const insert = booleans(column(COL.insert), count)
+  const expand = booleans(column(COL.expand), count)
+  const valMeta = rleUints(column(COL.valMeta), count)
+  const raw = column(COL.valRaw) ?? new Reader(bytes, 0, 0)
+  const predCount = rleUints(column(COL.predGroup), count)
   let preds = 0
   for (const n of predCount) if (n !== null) preds += n
   if (preds > CHANGE_BOUNDS.maxOps) throw notCanonical
-  const predActor = rleUints(columns.get(COL.predActor), preds)
-  const predCtr = deltas(columns.get(COL.predCtr), preds)
+  const predActor = rleUints(column(COL.predActor), preds)
+  const predCtr = deltas(column(COL.predCtr), preds)
   if (!raw.done && valMeta.length === 0) throw notCanonical
 
   // Counter 0 is never an operation: Automerge reads an object id with counter 0 as the
@@ -315,7 +332,28 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
   > as A.DecodedChange
 }
 
+/** A lowercase hex digit's value; anything else is not a hash this decoder made. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  throw notCanonical
+}
+
+/** Short ASCII strings (keys, most values) without a TextDecoder call each. */
 function utf8Text(b: Uint8Array): string {
+  if (b.length <= 64) {
+    let s = ''
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i] as number
+      if (c >= 0x80) return utf8Decoded(b)
+      s += String.fromCharCode(c)
+    }
+    return s
+  }
+  return utf8Decoded(b)
+}
+
+function utf8Decoded(b: Uint8Array): string {
   try {
     return utf8.decode(b)
   } catch {

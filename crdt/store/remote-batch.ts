@@ -128,6 +128,8 @@ export type AuthorGate = (author: MemberKey, entries: readonly Entry[]) => boole
 
 interface HeldChange {
   readonly bytes: Uint8Array
+  /** Its chunk hash (`changeChunkHash`), taken when the batch came in. */
+  readonly hash: ChangeHash
   /** Read once a verified entry covers the change. */
   outline?: ChangeOutline | BoundsProblem
 }
@@ -204,12 +206,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       refuse(null, `change refused: ${hash?.reason ?? 'not bytes'}`, hash?.kind ?? 'malformed')
       continue
     }
-    changes.set(hash as ChangeHash, { bytes })
+    changes.set(hash as ChangeHash, { bytes, hash: hash as ChangeHash })
     result.changeBytes.set(hash as ChangeHash, bytes)
   }
   /** A batch change's outline (dependencies, actor, op count), read once and only when needed. */
   const outline = (c: HeldChange): ChangeOutline | BoundsProblem => {
-    c.outline ??= outlineChange(c.bytes)
+    c.outline ??= outlineChange(c.bytes, c.hash)
     return c.outline
   }
 

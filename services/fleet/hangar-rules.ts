@@ -7,7 +7,7 @@
 import type { ChangeContext, Verdict } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
-import { workingAt } from '../working-doc.ts'
+import { workingBackendAt } from '../working-doc.ts'
 import { parseHangarName } from './hangar-schema.ts'
 import { judgeHangarShape } from './hangar-shape.ts'
 
@@ -51,7 +51,7 @@ function byRules(
     }
   }
   for (const [i, change] of ctx.changes.entries()) {
-    const verdict = judgeHangarShape(ctx.doc, () => workingAt(ctx, i), change)
+    const verdict = judgeHangarShape(ctx.doc, () => workingBackendAt(ctx, i), change)
     if (!verdict.ok) return verdict
   }
   return { ok: true }

@@ -10,6 +10,7 @@ import * as A from '@automerge/automerge'
 import type { DecodedChange, Verdict } from '../../crdt/index.ts'
 import { isScalar } from '../operations/op-create.ts'
 import type { Scalar } from '../org/auth-state.ts'
+import type { Backend } from '../working-doc.ts'
 import {
   componentValueProblem,
   HANGAR_LIMITS,
@@ -68,12 +69,13 @@ const places = new WeakMap<A.Doc<unknown>, Map<string, Where>>()
 
 /**
  * Judges one change to a hangar. `held`: the hangar as this node holds it; `working`:
- * the hangar with everything accepted before this change (built only when the change
- * grows a collection or names an object `held` does not place: most changes set fields).
+ * the backend of the hangar with everything accepted before this change (built only when
+ * the change grows a collection or names an object `held` does not place: most changes
+ * set fields).
  */
 export function judgeHangarShape(
   held: A.Doc<unknown>,
-  working: () => A.Doc<unknown>,
+  working: () => Backend,
   change: DecodedChange,
 ): Verdict {
   let known = places.get(held)
@@ -89,9 +91,9 @@ export function judgeHangarShape(
 
 class ShapeJudge {
   private readonly held: A.Doc<unknown>
-  private readonly working: () => A.Doc<unknown>
+  private readonly working: () => Backend
   private readonly known: Map<string, Where>
-  private backendCache: ReturnType<typeof A.getBackend> | undefined
+  private backendCache: Backend | undefined
   private readonly change: DecodedChange
   private readonly deps: string[]
   readonly made = new Map<string, Where>()
@@ -104,7 +106,7 @@ class ShapeJudge {
 
   constructor(
     held: A.Doc<unknown>,
-    working: () => A.Doc<unknown>,
+    working: () => Backend,
     change: DecodedChange,
     known: Map<string, Where>,
   ) {
@@ -116,8 +118,8 @@ class ShapeJudge {
   }
 
   /** The working document's backend, built on first use. */
-  private get backend(): ReturnType<typeof A.getBackend> {
-    this.backendCache ??= A.getBackend(this.working())
+  private get backend(): Backend {
+    this.backendCache ??= this.working()
     return this.backendCache
   }
 
