@@ -6,7 +6,7 @@
  * Verification is offline: the trust store and the files are all it needs.
  */
 import * as A from '@automerge/automerge'
-import type { DocumentStore, JsonValue, Signer } from '../../crdt/index.ts'
+import type { DocumentStore, JsonValue, MemberKey, Signer } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import { RosterAccess, summarizeRoster } from '../org/roster-access.ts'
 import { type RosterDoc, str, text } from '../org/roster-schema.ts'
@@ -237,9 +237,10 @@ export class LicenseService implements FeatureGate {
   async requireSeat(orgId: string): Promise<void> {
     const roster = await this.rosters.roster(orgId)
     const { verdict } = await this.judge(orgId, roster)
+    if (verdict.seats === null) return
+    // Counted only under a seat limit: a count reads the whole roster (each invite asks).
     const members = summarizeRoster(roster).memberCount
-    if (verdict.seats !== null && members >= verdict.seats)
-      throw new SeatsExhaustedError(members, verdict.seats)
+    if (members >= verdict.seats) throw new SeatsExhaustedError(members, verdict.seats)
   }
 
   private async judge(
@@ -263,7 +264,7 @@ export class LicenseService implements FeatureGate {
     await this.heldLists()
     return {
       orgId,
-      founder: summarizeRoster(roster).owner,
+      founder: (text(roster.org.owner) ?? '') as MemberKey,
       trust: this.trust,
       revoked: this.revoked,
       now: clock.now,

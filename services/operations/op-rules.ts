@@ -81,7 +81,9 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
     }
     const problem = structuralProblem(change.ops as { action: string }[])
     if (problem !== null) return refuse(problem)
-    const empty = A.getHeads(working).length === 0
+    // Empty only if nothing was applied over an empty held document (asked once per batch:
+    // a document with hundreds of concurrent sign-ups has as many heads).
+    const empty = i === 0 && ctx.prior.length === 0 && isEmpty(ctx.doc)
     let verdict: Verdict
     if (empty) {
       verdict =
@@ -103,6 +105,17 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
     if (!verdict.ok) return verdict
   }
   return OK
+}
+
+/** Whether a document has no changes, per document value (a batch asks for each of its entries). */
+const emptiness = new WeakMap<A.Doc<unknown>, boolean>()
+function isEmpty(doc: A.Doc<unknown>): boolean {
+  let empty = emptiness.get(doc)
+  if (empty === undefined) {
+    empty = A.getHeads(doc).length === 0
+    emptiness.set(doc, empty)
+  }
+  return empty
 }
 
 interface RawOp {

@@ -35,6 +35,12 @@ export type TableName =
   | 'invitesRevoked'
 
 const BUCKETED = new Set<TableName>(['mRank', 'kicked', 'mInvite'])
+/**
+ * Tables keyed by invite id, held here in buckets as the member tables are (the document
+ * keeps them flat): a change copies the buckets it writes, and an org's used invites grow
+ * with its members (one copy of all of them per admission was quadratic).
+ */
+const SPLIT = new Set<string>(['invitesUsed', 'invitesRevoked'])
 const TRACKED = new Set<string>([
   'org',
   'rankName',
@@ -124,24 +130,31 @@ export class AuthState {
     const backend = A.getBackend(doc as A.Doc<unknown>)
     const at = heads === undefined ? undefined : [...heads]
     const tables = new Map<string, Map<string, Register>>()
+    const tableOf = (name: string) => {
+      let table = tables.get(name)
+      if (table === undefined) {
+        table = new Map()
+        tables.set(name, table)
+      }
+      return table
+    }
     for (const [objId, container] of containers) {
       const name = tableName(container)
       if (name === null) continue
-      const table = new Map<string, Register>()
       let keys: string[]
       try {
         keys = backend.keys(objId, at)
       } catch {
         continue // the container did not exist at those heads
       }
+      if (!SPLIT.has(name)) tableOf(name)
       for (const key of keys) {
         const ops = new Map<string, Scalar>()
         for (const [type, value, id] of backend.getAll(objId, key, at) as [string, unknown, string][]) {
           ops.set(id, type === 'null' ? null : toScalar(value))
         }
-        if (ops.size > 0) table.set(key, { ops })
+        if (ops.size > 0) tableOf(splitName(name, key)).set(key, { ops })
       }
-      tables.set(name, table)
     }
     return new AuthState(tables)
   }
@@ -151,13 +164,13 @@ export class AuthState {
     if (this.raw !== null) return this.raw.visible(container, key)
     const name = tableName(container)
     if (name === null) return []
-    return [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])].sort(compareOpIds)
+    return [...(this.tables.get(splitName(name, key))?.get(key)?.ops.keys() ?? [])].sort(compareOpIds)
   }
 
   /** The op ids this state decides by for one key (masked ones left out). */
   private deciding(container: Container, key: string): string[] {
     const name = tableName(container)
-    return name === null ? [] : [...(this.tables.get(name)?.get(key)?.ops.keys() ?? [])]
+    return name === null ? [] : [...(this.tables.get(splitName(name, key))?.get(key)?.ops.keys() ?? [])]
   }
 
   /** Whether the state tracks this container (the others do not affect authorization). */
@@ -175,8 +188,9 @@ export class AuthState {
     const tables = new Map(this.tables)
     const copied = new Set<string>()
     for (const op of ops) {
-      const name = tableName(op.container)
-      if (name === null) continue
+      const base = tableName(op.container)
+      if (base === null) continue
+      const name = splitName(base, op.key)
       let table = tables.get(name) as Map<string, Register> | undefined
       if (!copied.has(name)) {
         table = new Map(table ?? [])
@@ -216,7 +230,7 @@ export class AuthState {
   }
 
   private get(name: TableName, key: string): Scalar | undefined {
-    const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : name
+    const table = BUCKETED.has(name) ? `${name}/${bucketOf(key)}` : splitName(name, key)
     return winner(this.tables.get(table)?.get(key))
   }
 
@@ -318,6 +332,11 @@ function tableName(c: Container): string | null {
     case 'member':
       return TRACKED.has(c.field) ? `${c.field}/${c.bucket}` : null
   }
+}
+
+/** The table a key of `name` is held in (see SPLIT). */
+function splitName(name: string, key: string): string {
+  return SPLIT.has(name) ? `${name}/${bucketOf(key)}` : name
 }
 
 function toScalar(v: unknown): Scalar {
