@@ -31,6 +31,7 @@ const CLIENT_ERRORS = new Set([
   'LicenseInvalidError',
   'FeatureLockedError',
   'SeatsExhaustedError',
+  'InviteRefusedError',
 ])
 
 /**
