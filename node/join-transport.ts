@@ -28,7 +28,7 @@ export interface NodeJoinTransportInit {
   /** Called once an org was moved into the node's store (the mesh takes it up). */
   readonly onJoined: (org: string) => void
   readonly log?: Logger
-  /** How long to look for the org's nodes under its rendezvous. Default 30 s. */
+  /** How long to look for the org's nodes under its rendezvous. Default 20 s. */
   readonly searchMs?: number
 }
 
@@ -61,7 +61,7 @@ export class NodeJoinTransport implements JoinTransport {
     for (const peer of host.connectedPeers()) if (fresh(peer)) yield peer
     if (invite.rendezvous !== undefined) {
       const key = fromHex(invite.rendezvous)
-      const deadline = Date.now() + (this.#init.searchMs ?? 30_000)
+      const deadline = Date.now() + (this.#init.searchMs ?? 20_000)
       while (!signal.aborted && Date.now() < deadline) {
         const round = AbortSignal.any([
           signal,
