@@ -3,11 +3,13 @@
  * `InviteService.accept`): whom to ask, in order, and the staging area the org is
  * fetched into. Any member's node online will do; the inviter's is only one of them.
  *
- * Whom to ask: the invite's addresses (the inviter's and the members' it was connected
- * to, and its configured bootstrap peers); the peers this node is connected to (its own
- * bootstrap peers, peers found on the LAN by mDNS); the org's member nodes found in the
- * DHT under the invite's rendezvous (each member's node announces itself there); last,
- * the inviter by peer id (libp2p looks it up). Each peer is asked once.
+ * Whom to ask (each peer once): the invite's addresses (the inviter's, the members' it
+ * was connected to, its configured bootstrap peers: all chosen by the inviter); the
+ * org's nodes found in the DHT under the invite's rendezvous; last, the inviter by peer
+ * id (libp2p looks it up). The join request carries the token, so it goes to no one
+ * else: the peers this node merely knows (its own bootstrap peers, the LAN by mDNS) are
+ * its way into the DHT, and are asked only once found there (only a node that knows the
+ * rendezvous, a member or an invite holder, can announce itself under it).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -58,7 +60,6 @@ export class NodeJoinTransport implements JoinTransport {
       const peer = /\/p2p\/([^/]+)$/.exec(addr)?.[1]
       if (peer === undefined || fresh(peer)) yield addr
     }
-    for (const peer of host.connectedPeers()) if (fresh(peer)) yield peer
     if (invite.rendezvous !== undefined) {
       const key = fromHex(invite.rendezvous)
       const deadline = Date.now() + (this.#init.searchMs ?? 20_000)
@@ -80,8 +81,7 @@ export class NodeJoinTransport implements JoinTransport {
         } catch (err) {
           this.#log.debug({ err: (err as Error).message }, 'rendezvous lookup ended')
         }
-        // Peers met meanwhile (mDNS, the DHT's own walks) may be members too.
-        for (const peer of [...found, ...host.connectedPeers()]) if (fresh(peer)) yield peer
+        for (const peer of found) if (fresh(peer)) yield peer
         await sleep(LOOKUP_PAUSE_MS, undefined, { signal }).catch(() => {})
       }
     }

@@ -1,8 +1,8 @@
 /**
  * Invites that work when the inviter is gone, on real nodes on 127.0.0.1: any member's
- * node online admits the newcomer, found through the newcomer's own bootstrap peers or
- * the org's rendezvous in the DHT; an invite made by the CLI on a stopped node works once
- * a member is online.
+ * node online admits the newcomer, found under the org's rendezvous in the DHT, which the
+ * newcomer reaches through its own bootstrap peers or any live address in the invite; an
+ * invite made by the CLI on a stopped node works once a member is online.
  */
 import { describe, expect, it } from 'vitest'
 import { readInvite } from '../../services/org/invite.ts'
@@ -42,7 +42,7 @@ async function expectJoined(n: ApiNode, via: ApiNode, org: string, handles: stri
 }
 
 describe('joining with the inviter gone', () => {
-  it("the newcomer's configured bootstrap peer, a member, admits it when every address in the invite is dead", async () => {
+  it("every address in the invite dead: the newcomer's configured bootstrap peer, a member found under the rendezvous, admits it", async () => {
     const f = await startNode('f')
     const m = await startNode('m')
     const org = await orgWithMember(f, m)
