@@ -5,7 +5,8 @@
  * served by its API, nothing in its store or data directory); a used, revoked or expired
  * invite is refused in plain words through the CLI, which exits 1.
  */
-import { readdir } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { memberKeyOf, SYNC_PROTOCOL, serveSync } from '../../net/index.ts'
 import { domainValidator } from '../../services/domain.ts'
@@ -101,6 +102,16 @@ describe('invite accept is all or nothing', () => {
     expect(joined).toMatchObject({ id: org, memberCount: 3 })
     await waitFor('N listed', async () => (await n.api<unknown[]>('GET', '/api/orgs')).length === 1)
   }, 150_000)
+
+  it('a staging folder left by a node stopped in the middle of an accept is removed at start', async () => {
+    const n = await startNode('n')
+    await n.node.stop()
+    await mkdir(join(n.dir, 'join-staging-0123456789abcdef'))
+    await writeFile(join(n.dir, 'join-staging-0123456789abcdef', 'LOCK'), '')
+    await n.node.start()
+    expect((await readdir(n.dir)).filter((x) => x.startsWith('join-staging-'))).toEqual([])
+    expect(await n.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+  })
 
   it('a used, revoked or expired invite says so through the CLI, whoever is asked, and the CLI exits 1', async () => {
     const f = await startNode('f')
