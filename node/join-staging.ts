@@ -7,7 +7,7 @@
  * or on any failure, the folder is removed and the node's store was never touched.
  */
 import { randomBytes } from 'node:crypto'
-import { readdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
 import {
@@ -58,7 +58,11 @@ export class JoinStagingArea {
   /** A fresh, empty staging store in the data directory (owner-only, like the rest). */
   static async open(dataDir: string, signer: Signer, log?: Logger): Promise<JoinStagingArea> {
     const dir = join(dataDir, `${PREFIX}${randomBytes(8).toString('hex')}`)
-    const db = await Database.open(dir, { create: true })
+    await mkdir(dir, { mode: 0o700 })
+    const db = await Database.open(dir, { create: true }).catch(async (err: unknown) => {
+      await rm(dir, { recursive: true, force: true })
+      throw err
+    })
     try {
       const validator = domainValidator(() => store)
       const store: DocumentStore = new DocumentStore(
