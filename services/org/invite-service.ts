@@ -282,6 +282,7 @@ export class InviteService {
     const org = invite.orgId
     if (await this.isMemberOf(org)) return summarizeRoster(await this.rosters.roster(org))
     const errors: string[] = []
+    let final: InviteRefusedError | undefined
     const staging = await transport.stage()
     try {
       for await (const target of transport.candidates(invite, signal)) {
@@ -295,7 +296,13 @@ export class InviteService {
           continue
         }
         if (!answer.ok) {
-          if (FINAL_REFUSALS.has(answer.code)) throw new InviteRefusedError(answer.code, plain(answer.reason))
+          if (FINAL_REFUSALS.has(answer.code)) {
+            const refusal = new InviteRefusedError(answer.code, plain(answer.reason))
+            // A node the inviter named is believed at once; one found otherwise (anyone
+            // holding the rendezvous may announce itself) only if no other node admits.
+            if (invite.bootstrap.includes(target)) throw refusal
+            final ??= refusal
+          }
           errors.push(`${target}: ${answer.reason}`)
           continue
         }
@@ -310,6 +317,7 @@ export class InviteService {
     } finally {
       await staging.discard()
     }
+    if (final !== undefined) throw final
     throw new InviteRefusedError(
       'unreachable',
       "No member's node of this org could be reached to admit you" +
