@@ -68,20 +68,19 @@ export class NodeJoinTransport implements JoinTransport {
           signal,
           AbortSignal.timeout(Math.min(LOOKUP_MS, deadline - Date.now())),
         ])
-        const found: string[] = []
         try {
+          // Each provider is asked as soon as it is found (the lookup goes on meanwhile).
           for await (const p of host.findProviders(key, round)) {
             const id = p.peerId.toString()
-            if (asked.has(id)) continue
+            if (!fresh(id)) continue
             // Where the DHT says it listens, for the dial by peer id.
             if (p.multiaddrs.length > 0)
               await host.libp2p.peerStore.merge(p.peerId, { multiaddrs: p.multiaddrs }).catch(() => {})
-            found.push(id)
+            yield id
           }
         } catch (err) {
           this.#log.debug({ err: (err as Error).message }, 'rendezvous lookup ended')
         }
-        for (const peer of found) if (fresh(peer)) yield peer
         await sleep(LOOKUP_PAUSE_MS, undefined, { signal }).catch(() => {})
       }
     }
