@@ -36,6 +36,7 @@ const CLIENT_ERRORS = new Set([
   'SeatsExhaustedError',
   'IssuerKeyError',
   'ConfigError',
+  'InviteRefusedError',
 ])
 
 /**

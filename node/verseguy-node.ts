@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
-import { AdmitProtocol, createHost, type Host, Mesh } from '../net/index.ts'
+import { AdmitProtocol, createHost, type Host, Mesh, orgRendezvousKey } from '../net/index.ts'
 import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
@@ -17,6 +17,8 @@ import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { inviteAddresses } from './invite-addresses.ts'
+import { removeStaleStaging } from './join-staging.ts'
+import { NodeJoinTransport } from './join-transport.ts'
 import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
@@ -44,6 +46,8 @@ export class VerseGuyNode {
   private host: Host | null = null
   private meshNet: Mesh | null = null
   private admitNet: AdmitProtocol | null = null
+  private joinNet: NodeJoinTransport | null = null
+  private syncSource: StoreSyncSource | null = null
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private trust: TrustStore | null = null
@@ -74,10 +78,13 @@ export class VerseGuyNode {
     return this.meshNet
   }
 
-  /** Admission: members' nodes admit newcomers; a newcomer asks one to (invite accept). */
-  get admissions(): AdmitProtocol {
-    if (this.admitNet === null) throw new Error('node not started')
-    return this.admitNet
+  /**
+   * How this node, holding an invite, reaches the org's member nodes and stages the org
+   * (what `services.invites.accept` takes). Members' nodes admit newcomers on their side.
+   */
+  get admissions(): NodeJoinTransport {
+    if (this.joinNet === null) throw new Error('node not started')
+    return this.joinNet
   }
 
   /** The libp2p host of the running node (peer id, connections, bans). */
@@ -168,8 +175,23 @@ export class VerseGuyNode {
           },
         },
         log: root.forComponent('net:admit'),
-        // Now a member: its topic, and peers that are members too (gossip reaches them).
-        onJoined: () => void mesh.refreshTopics().then(() => mesh.refreshMembers()),
+      })
+      this.syncSource = syncSource
+      await removeStaleStaging(this.dataDir)
+      this.joinNet = new NodeJoinTransport({
+        host: this.host,
+        admit: this.admitNet,
+        sync: syncSource,
+        dataDir: this.dataDir,
+        signer: this.identity,
+        log: root.forComponent('node:join'),
+        // Now a member: its topic, peers that are members too (gossip reaches them), and
+        // its rendezvous (where newcomers and members find this node).
+        onJoined: () =>
+          void mesh
+            .refreshTopics()
+            .then(() => mesh.refreshMembers())
+            .then(() => mesh.discover()),
       })
       await this.host.start()
       await this.meshNet.start()
@@ -206,6 +228,8 @@ export class VerseGuyNode {
     }
     await this.admitNet?.stop()
     this.admitNet = null
+    this.joinNet = null
+    this.syncSource = null
     await this.meshNet?.stop()
     this.meshNet = null
     await this.host?.stop()
@@ -265,11 +289,18 @@ export class VerseGuyNode {
       reloadTrust: () => this.reloadTrust(),
       mesh: () => ({
         mesh: this.mesh,
-        admit: this.admissions,
+        join: this.admissions,
         addresses: this.addresses(),
-        inviteAddresses: async (org) => {
+        inviteReach: async (org) => {
           const state = await this.services.org.currentState(org).catch(() => null)
-          return inviteAddresses(this.network, (key) => state?.isMember(key) === true)
+          const bootstrap = await inviteAddresses(
+            this.network,
+            (key) => state?.isMember(key) === true,
+            this.config?.net.bootstrap ?? [],
+          )
+          const secret = await this.syncSource?.meshSecret(org)
+          if (secret === null || secret === undefined) return { bootstrap }
+          return { bootstrap, rendezvous: Buffer.from(orgRendezvousKey(org, secret)).toString('hex') }
         },
       }),
     })

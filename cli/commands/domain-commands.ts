@@ -96,7 +96,7 @@ export function registerDomainCommands(program: Command): void {
   common(
     invite
       .command('accept')
-      .description("join an org with an invite token: a member's node named in it admits you")
+      .description("join an org with an invite token: any member's node online admits you")
       .argument('<token>', 'the invite token (vginv1.…)')
       .option('--handle <handle>', 'your RSI handle in the org (default: Member_ and your key)'),
     false,

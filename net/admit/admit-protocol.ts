@@ -2,13 +2,14 @@
  * Admission on its own stream: a newcomer's node sends its signed join request to a
  * member's node; that node's `AdmitSource` judges the invite against its own roster and
  * clock and, if it admits, writes the admission before answering `ok`. The newcomer then
- * fetches the org over the sync protocol on the same connection, as the member it now is.
+ * fetches the org over the sync protocol on the same connection, as the member it now is,
+ * into the sync source it names (the node's staging area: see node/join-transport.ts).
  *
  * A stranger costs little here: one bounded frame read within a timeout, one exchange at
  * a time per peer and a few per minute; the source checks a signature before anything
  * else. net/ sees the request as opaque bytes and the answer as a code and words.
  */
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Logger } from '../../crdt/index.ts'
 import { silentLogger } from '../../crdt/index.ts'
@@ -41,11 +42,9 @@ export interface AdmitSource {
 export interface AdmitProtocolInit {
   readonly host: Host
   readonly source: AdmitSource
-  /** For the fetch that follows an admission. */
+  /** Where the fetch that follows an admission stores, unless `join` names another. */
   readonly sync: SyncSource
   readonly log?: Logger
-  /** Called once this node was admitted into `org` and fetched it (e.g. to join its topic). */
-  readonly onJoined?: (org: string) => void
   /** How long a peer may take to send its request. Default 10 s. */
   readonly readTimeoutMs?: number
 }
@@ -62,7 +61,6 @@ export class AdmitProtocol {
   readonly #sync: SyncSource
   readonly #log: Logger
   readonly #readTimeoutMs: number
-  readonly #onJoined: (org: string) => void
   readonly #busy = new Set<string>()
   readonly #requests = new Map<string, { start: number; count: number }>()
   #stopped = new AbortController()
@@ -73,7 +71,6 @@ export class AdmitProtocol {
     this.#sync = init.sync
     this.#log = init.log ?? silentLogger
     this.#readTimeoutMs = init.readTimeoutMs ?? 10_000
-    this.#onJoined = init.onJoined ?? (() => {})
   }
 
   async start(): Promise<void> {
@@ -92,15 +89,24 @@ export class AdmitProtocol {
   }
 
   /**
-   * Asks the node at `addr` to admit this node into `org` with the packed join request;
-   * once admitted, fetches the org from it. Throws if the node cannot be reached or
-   * breaks the protocol; a refusal is an answer.
+   * Asks the node at `target` (a multiaddr, or a peer id for libp2p to find) to admit
+   * this node into `org` with the packed join request; once admitted, fetches the org
+   * from it into `into` (default: the `sync` source given at construction). Throws if the
+   * node cannot be reached or breaks the protocol, or the fetch fails; a refusal is an
+   * answer.
    */
-  async join(addr: string, org: string, request: Uint8Array, signal: AbortSignal): Promise<AdmitAnswer> {
-    const { multiaddr } = await import('@multiformats/multiaddr')
+  async join(
+    target: string | PeerId,
+    org: string,
+    request: Uint8Array,
+    signal: AbortSignal,
+    into: SyncSource = this.#sync,
+  ): Promise<AdmitAnswer> {
     // Reaching the node and its answer are quick or not at all; the fetch may take long.
     const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])
-    const conn = await this.#host.libp2p.dial(multiaddr(addr), { signal: ask })
+    const dialTarget =
+      typeof target === 'string' ? (await import('@multiformats/multiaddr')).multiaddr(target) : target
+    const conn = await this.#host.libp2p.dial(dialTarget, { signal: ask })
     const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
     const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
     await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
@@ -109,12 +115,11 @@ export class AdmitProtocol {
     if (answer.t === 'no') return { ok: false, code: answer.code, reason: answer.reason }
     if (answer.t !== 'ok') throw new AdmitProtocolError('expected an answer')
     const sync = await conn.newStream(SYNC_PROTOCOL, { signal })
-    const summary = await requestSync(sync, org, this.#sync, { signal })
+    const summary = await requestSync(sync, org, into, { signal })
     this.#log.info(
       { org, peer: conn.remotePeer.toString(), entries: summary.accepted },
       'admitted; org fetched',
     )
-    this.#onJoined(org)
     return { ok: true }
   }
 

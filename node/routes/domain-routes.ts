@@ -4,17 +4,21 @@
  * that is wrong (answered as 400 by the API's error handler).
  */
 import { Hono } from 'hono'
-import type { AdmitProtocol, Mesh } from '../../net/index.ts'
+import type { Mesh } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
+import type { JoinTransport } from '../../services/org/invite-service.ts'
 
 /** The running mesh and this node's addresses (invites carry them). */
 export interface MeshView {
   readonly mesh: Mesh
-  /** Asks a member's node to admit this one (invite accept). */
-  readonly admit: AdmitProtocol
+  /** How this node reaches the org's member nodes to be admitted (invite accept). */
+  readonly join: JoinTransport
   readonly addresses: string[]
-  /** What an invite to `org` carries: this node's addresses, then connected members'. */
-  readonly inviteAddresses: (org: string) => Promise<string[]>
+  /**
+   * How an invite to `org` reaches it: addresses (this node's, connected members', the
+   * configured bootstrap peers') and the org's rendezvous key (hex).
+   */
+  readonly inviteReach: (org: string) => Promise<{ bootstrap: string[]; rendezvous?: string }>
 }
 
 export function domainRoutes(services: () => DomainServices, net: () => MeshView): Hono {
@@ -47,7 +51,7 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
     const org = c.req.param('org')
     const { token, invite } = await services().invites.createInvite(org, {
       rank: b.rank,
-      bootstrap: await net().inviteAddresses(org),
+      ...(await net().inviteReach(org)),
       ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
     })
     return c.json({ token, invite }, 201)
@@ -55,9 +59,9 @@ export function domainRoutes(services: () => DomainServices, net: () => MeshView
   api.get('/orgs/:org/invites', async (c) => c.json(await services().invites.listInvites(c.req.param('org'))))
   api.post('/invites/accept', async (c) => {
     const b = await jsonBody(c.req.raw)
-    // A member's node admits this one (judging the invite on its roster and clock); then
-    // the org is fetched from it. Nothing is stored unless admitted.
-    const joined = await services().invites.accept(b.token, b.handle, net().admit)
+    // Any member's node admits this one (judging the invite on its roster and clock); the
+    // org is fetched into a staging area and kept only once it holds the admission.
+    const joined = await services().invites.accept(b.token, b.handle, net().join)
     void net().mesh.syncAll()
     return c.json(joined)
   })

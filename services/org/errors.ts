@@ -23,3 +23,17 @@ export class NotAMemberError extends Error {
     super(`${what} is not a member of this org.`)
   }
 }
+
+/**
+ * An invite that cannot admit anyone (used, revoked, expired, …) or no member's node that
+ * would admit: the message is the plain sentence for the person who tried it.
+ */
+export class InviteRefusedError extends Error {
+  override name = 'InviteRefusedError'
+  /** Why, as a code (`used`, `revoked`, `expired`, `not-yet-valid`, `invalid`, `removed`, `unreachable`, …). */
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}

@@ -1,15 +1,16 @@
 /**
  * Invites: signed single-use tokens for a rank below the inviter's, listed with their
  * state, revocable; joining an org with one: the newcomer's node asks a member's node to
- * admit it (any member, no officer needed), and that node judges the invite on its own
- * roster and clock (see admission-rules.ts).
+ * admit it (any member online, found through the invite's addresses, the node's own
+ * peers or the org's rendezvous; no officer needed), and that node judges the invite on
+ * its own roster and clock (see admission-rules.ts).
  */
 import { z } from 'zod'
 import { type DocumentStore, decodeEntry, type MemberKey, type Signer } from '../../crdt/index.ts'
 import type { FeatureGate } from '../licensing/features.ts'
 import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
-import { InvalidInputError } from './errors.ts'
+import { InvalidInputError, InviteRefusedError } from './errors.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
 import { joinRequestText, readJoinRequest, signJoinRequest } from './join-request.ts'
@@ -21,18 +22,38 @@ import { str } from './roster-schema.ts'
 export type AdmitRefusalCode = InviteRefusalCode | 'bad-request' | 'not-member' | 'removed' | 'busy'
 export type AdmitAnswer = { ok: true } | { ok: false; code: AdmitRefusalCode; reason: string }
 
+/** A member's node's answer to a join request: admitted (and the org fetched), or why not. */
+export type JoinAnswer = { ok: true } | { ok: false; code: string; reason: string }
+
 /**
- * How a newcomer reaches a member's node (the mesh implements it): asks the node at
- * `addr` to admit the packed request and, once admitted, fetches the org from it.
- * Throws when the node cannot be reached.
+ * How a newcomer reaches the org's member nodes (the node implements it over the
+ * network): where to ask, and a staging area the org is fetched into.
  */
 export interface JoinTransport {
-  join(
-    addr: string,
-    org: string,
-    request: Uint8Array,
-    signal: AbortSignal,
-  ): Promise<{ ok: true } | { ok: false; code: string; reason: string }>
+  /**
+   * The nodes to ask, in order, as multiaddrs or peer ids: the invite's addresses, peers
+   * this node is connected to (configured bootstrap peers, the LAN), the org's member
+   * nodes found under the invite's rendezvous, the inviter. May search the network;
+   * stops when `signal` aborts.
+   */
+  candidates(invite: Invite, signal: AbortSignal): AsyncIterable<string>
+  /** A fresh staging area for one accept: nothing reaches the node's store but through `commit`. */
+  stage(): Promise<JoinStaging>
+}
+
+export interface JoinStaging {
+  /**
+   * Asks the node at `target` to admit the packed request; once admitted, fetches the org
+   * from it into the staging area. Throws when the node cannot be reached or the fetch
+   * breaks off (what was fetched stays staged, for the next node asked).
+   */
+  join(target: string, org: string, request: Uint8Array, signal: AbortSignal): Promise<JoinAnswer>
+  /** Whether the staged org holds `member` as a member (its admission arrived and holds). */
+  isMember(org: string, member: MemberKey): Promise<boolean>
+  /** Moves the staged org into the node's store (whose receive path checks it all again). */
+  commit(org: string, signal: AbortSignal): Promise<void>
+  /** Removes the staging area and what it holds. */
+  discard(): Promise<void>
 }
 
 /** Refusals that hold whichever member is asked: the newcomer stops asking. */
@@ -77,7 +98,13 @@ export class InviteService {
   /** Creates a signed, single-use invite for a rank below yours. */
   async createInvite(
     orgId: string,
-    input: { rank: unknown; expiresInHours?: unknown; bootstrap?: readonly string[] },
+    input: {
+      rank: unknown
+      expiresInHours?: unknown
+      bootstrap?: readonly string[]
+      /** The org's rendezvous key (hex), under which its member nodes can be found. */
+      rendezvous?: string
+    },
   ): Promise<{ token: string; invite: Invite }> {
     const r = parse(rankId, input.rank, 'rank')
     const hours = parse(
@@ -95,6 +122,8 @@ export class InviteService {
     if (rank === undefined) throw new InvalidInputError('rank', `no rank ${r}`)
     if (rank.level >= state.levelOf(this.me))
       throw new InvalidInputError('rank', 'must be below your own level')
+    if (input.rendezvous !== undefined && !/^[0-9a-f]{64}$/.test(input.rendezvous))
+      throw new TypeError('rendezvous: must be 32 bytes in hex')
     await this.gate.requireSeat(orgId)
     const now = Date.now()
     const invite: Invite = {
@@ -105,6 +134,7 @@ export class InviteService {
       issuedAt: now,
       expiresAt: now + Math.round(hours * 3_600_000),
       bootstrap: input.bootstrap ?? [],
+      ...(input.rendezvous === undefined ? {} : { rendezvous: input.rendezvous }),
     }
     const token = signInvite(invite, this.signer)
     await this.store.record({
@@ -235,10 +265,12 @@ export class InviteService {
   }
 
   /**
-   * Joins the org of an invite: asks the nodes at the invite's addresses, one after the
-   * other, to admit this node; once one has, fetches the org from it. All or nothing:
-   * unless admitted, nothing is stored. An invite that was used, revoked or has expired
-   * is refused with those words.
+   * Joins the org of an invite. All or nothing: the token and handle are checked before
+   * anything goes on the network; any member's node found through `transport` may admit
+   * this node (judging the invite on its own roster and clock); the org is fetched into a
+   * staging area and moved into this node's store only once it holds this node's
+   * admission. Whatever fails, the store is left as it was. An invite that was used,
+   * revoked or has expired is refused with those words (`InviteRefusedError`).
    */
   async accept(
     token: unknown,
@@ -250,28 +282,47 @@ export class InviteService {
     const org = invite.orgId
     if (await this.isMemberOf(org)) return summarizeRoster(await this.rosters.roster(org))
     const errors: string[] = []
-    for (const addr of invite.bootstrap) {
-      signal.throwIfAborted()
-      let answer: Awaited<ReturnType<JoinTransport['join']>>
-      try {
-        answer = await transport.join(addr, org, request, signal)
-      } catch (err) {
-        errors.push(`${addr}: ${(err as Error).message}`)
-        continue
-      }
-      if (answer.ok) {
+    let final: InviteRefusedError | undefined
+    const staging = await transport.stage()
+    try {
+      for await (const target of transport.candidates(invite, signal)) {
+        signal.throwIfAborted()
+        let answer: JoinAnswer
+        try {
+          answer = await staging.join(target, org, request, signal)
+        } catch (err) {
+          signal.throwIfAborted()
+          errors.push(`${target}: ${(err as Error).message}`)
+          continue
+        }
+        if (!answer.ok) {
+          if (FINAL_REFUSALS.has(answer.code)) {
+            const refusal = new InviteRefusedError(answer.code, plain(answer.reason))
+            // A node the inviter named is believed at once; one found otherwise (anyone
+            // holding the rendezvous may announce itself) only if no other node admits.
+            if (invite.bootstrap.includes(target)) throw refusal
+            final ??= refusal
+          }
+          errors.push(`${target}: ${answer.reason}`)
+          continue
+        }
+        if (!(await staging.isMember(org, this.me))) {
+          errors.push(`${target}: admitted, but its copy of the org did not arrive whole`)
+          continue
+        }
+        await staging.commit(org, signal)
         if (await this.isMemberOf(org)) return summarizeRoster(await this.rosters.roster(org))
-        errors.push(`${addr}: admitted, but the org did not arrive (accept again to fetch it)`)
-      } else if (FINAL_REFUSALS.has(answer.code)) {
-        throw new InvalidInputError('token', answer.reason)
-      } else {
-        errors.push(`${addr}: ${answer.reason}`)
+        throw new Error('the staged org did not hold once moved into the store')
       }
+    } finally {
+      await staging.discard()
     }
-    throw new InvalidInputError(
-      'token',
-      `no member of the org admitted you through the invite's addresses (${errors.join('; ') || 'none given'}); ` +
-        'is a member of the org online?',
+    if (final !== undefined) throw final
+    throw new InviteRefusedError(
+      'unreachable',
+      "No member's node of this org could be reached to admit you" +
+        ` (${errors.slice(0, 5).join('; ') || 'none found'}). ` +
+        'Nothing was changed: once a member of the org has their node online, accept the invite again.',
     )
   }
 
@@ -279,6 +330,12 @@ export class InviteService {
     if (!(await this.store.has(rosterId(org)))) return false
     return (await this.rosters.currentState(org)).isMember(this.me)
   }
+}
+
+/** A refusal's words as a sentence (a member's node may send them unpunctuated). */
+function plain(reason: string): string {
+  const r = reason.trim()
+  return /[.!?]$/.test(r) ? r : `${r}.`
 }
 
 function refuse(code: AdmitRefusalCode, reason: string): AdmitAnswer {

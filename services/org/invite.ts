@@ -3,6 +3,11 @@
  * signed join request, which the admitting member's entry carries (see
  * admission-rules.ts), so every node can check it with no officer online.
  * Text form: `vginv1.` + base64url(signature ‖ canonical bytes).
+ *
+ * What lets a newcomer reach the org with the inviter gone: the inviter's peer id (its
+ * member key's: `peerIdOf(invite.inviter)`), the org's rendezvous (the DHT key its member
+ * nodes announce themselves under) and bootstrap addresses. Tokens made before the
+ * rendezvous existed have none and still read (admission entries carry them for good).
  */
 import { randomBytes } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -31,7 +36,15 @@ export interface Invite {
   readonly expiresAt: number
   /** Multiaddrs of nodes to reach the org through. */
   readonly bootstrap: readonly string[]
+  /**
+   * The org's rendezvous key (32 bytes, hex): its member nodes announce themselves under
+   * it in the DHT, so any one online can be found. Absent in tokens from before it existed.
+   */
+  readonly rendezvous?: string
 }
+
+/** Bytes of a rendezvous key. */
+export const RENDEZVOUS_BYTES = 32
 
 export type InviteResult = { ok: true; invite: Invite } | { ok: false; reason: string }
 
@@ -44,6 +57,7 @@ function encodeBody(invite: Invite): Uint8Array {
     issuedAt: invite.issuedAt,
     expiresAt: invite.expiresAt,
     bootstrap: [...invite.bootstrap],
+    ...(invite.rendezvous === undefined ? {} : { rendezvous: fromHex(invite.rendezvous) }),
   })
   const out = new Uint8Array(INVITE_DOMAIN.length + body.length)
   out.set(INVITE_DOMAIN)
@@ -83,7 +97,7 @@ export function readInvite(token: unknown): InviteResult {
   } catch {
     return { ok: false, reason: 'invite token does not decode' }
   }
-  const { id, orgId, inviter, rank, issuedAt, expiresAt, bootstrap } = raw ?? {}
+  const { id, orgId, inviter, rank, issuedAt, expiresAt, bootstrap, rendezvous } = raw ?? {}
   if (
     !(id instanceof Uint8Array) ||
     id.length !== 16 ||
@@ -95,7 +109,9 @@ export function readInvite(token: unknown): InviteResult {
     !Array.isArray(bootstrap) ||
     bootstrap.length > 16 ||
     !bootstrap.every((b) => typeof b === 'string' && b.length < 512) ||
-    Object.keys(raw).length !== 7
+    (rendezvous !== undefined &&
+      !(rendezvous instanceof Uint8Array && rendezvous.length === RENDEZVOUS_BYTES)) ||
+    Object.keys(raw).length !== (rendezvous === undefined ? 7 : 8)
   ) {
     return { ok: false, reason: 'invite token is malformed' }
   }
@@ -109,6 +125,7 @@ export function readInvite(token: unknown): InviteResult {
     issuedAt: issuedAt as number,
     expiresAt: expiresAt as number,
     bootstrap: bootstrap as string[],
+    ...(rendezvous instanceof Uint8Array ? { rendezvous: toHex(rendezvous) } : {}),
   }
   if (!bytesEqual(encodeBody(invite), bytes)) return { ok: false, reason: 'invite token is not canonical' }
   if (!ed25519Verify(inviter, bytes, sig)) return { ok: false, reason: 'invite signature does not verify' }

@@ -9,38 +9,43 @@ import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
 
-const PASS = 'api node test passphrase'
+export const API_NODE_PASS = 'api node test passphrase'
+const PASS = API_NODE_PASS
 
 export type Api = <T>(method: string, path: string, body?: unknown) => Promise<T>
 
 export interface ApiNode {
   readonly node: VerseGuyNode
   readonly api: Api
+  /** The node's data directory. */
+  readonly dir: string
 }
 
-export function useApiNodes(): (name: string) => Promise<ApiNode> {
+/** `net`: config.json's `net` settings over the defaults (e.g. `bootstrap`). */
+export function useApiNodes(): (name: string, net?: Record<string, unknown>) => Promise<ApiNode> {
   const running: VerseGuyNode[] = []
   const dirs: string[] = []
   afterEach(async () => {
     for (const n of running.splice(0)) await n.stop()
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
   })
-  return async (name) => {
+  return async (name, net = {}) => {
     const dir = await mkdtemp(join(tmpdir(), `vg-node-${name}-`))
     dirs.push(dir)
     await initDataDir(dir, PASS)
     await writeFile(
       join(dir, 'config.json'),
       JSON.stringify({
-        net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, syncIntervalSeconds: 2 },
+        net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, syncIntervalSeconds: 2, ...net },
         log: { level: 'silent' },
       }),
     )
     const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
     await node.start()
     running.push(node)
-    const token = (await readRuntimeFile(layout(dir).runtime))?.token ?? ''
     const api: Api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      // Read each time: a node restarted (stop, start) has a new token.
+      const token = (await readRuntimeFile(layout(dir).runtime))?.token ?? ''
       const res = await fetch(`${node.apiUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -50,7 +55,7 @@ export function useApiNodes(): (name: string) => Promise<ApiNode> {
       if (!res.ok) throw new Error(json.error)
       return json
     }
-    return { node, api }
+    return { node, api, dir }
   }
 }
 

@@ -83,6 +83,26 @@ describe('admission protocol', () => {
     expect(await other.r.org.listOrgs()).toEqual([])
   })
 
+  it('asked by peer id, the newcomer fetches the org into the sync source it names, nothing into its own', async () => {
+    const leader = await peer()
+    const newcomer = await peer()
+    const org = await leader.r.org.createOrg({ name: 'Net Org', tag: 'NET', handle: 'Lead_1' })
+    const { token } = await leader.r.invites.createInvite(org.id, { rank: 'member' })
+    const { request } = newcomer.r.invites.joinRequest(token, 'New_1')
+    const staging = await makeReplica(newcomer.r.signer)
+    open.push(staging)
+    const into = new StoreSyncSource({ store: staging.store, auth: staging.validator.auth })
+    // Where the leader listens, as the DHT would have said.
+    await newcomer.host.libp2p.peerStore.merge(leader.host.libp2p.peerId, {
+      multiaddrs: leader.host.libp2p.getMultiaddrs(),
+    })
+    expect(await newcomer.admit.join(leader.host.libp2p.peerId, org.id, request, signal(), into)).toEqual({
+      ok: true,
+    })
+    expect((await staging.org.currentState(org.id)).isMember(newcomer.r.signer.memberKey)).toBe(true)
+    expect(await newcomer.r.org.listOrgs()).toEqual([])
+  })
+
   it("a peer sending somebody else's request is refused: the request must be the asker's own", async () => {
     const leader = await peer()
     const thief = await peer()
