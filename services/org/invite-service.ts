@@ -112,7 +112,7 @@ export class InviteService {
         .number()
         .positive()
         .max(24 * 365),
-      input.expiresInHours ?? 72,
+      input.expiresInHours === undefined ? 72 : input.expiresInHours,
       'expiresInHours',
     )
     const state = await this.rosters.currentState(orgId)

@@ -73,6 +73,20 @@ describe('org service', () => {
     expect(A.getHeads(docA).sort()).toEqual(A.getHeads(docB).sort())
   })
 
+  it('refuses an invite lifetime that is not a positive number of hours, naming the field', async () => {
+    const leader = await replica()
+    const org = await leader.org.createOrg({ name: 'Hours Org', tag: 'HRS', handle: 'Hours_1' })
+    for (const expiresInHours of [null, 0, -1, 'abc', 24 * 365 + 1]) {
+      await expect(
+        leader.invites.createInvite(org.id, { rank: 'member', expiresInHours }),
+      ).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        field: 'expiresInHours',
+      })
+    }
+    expect(await leader.invites.listInvites(org.id)).toEqual([])
+  })
+
   it('lists invites with their state: open, used, revoked, expired', async () => {
     const leader = await replica()
     const joiner = await replica()
