@@ -24,7 +24,7 @@ import {
   toHex,
 } from '../crdt/index.ts'
 import { initDataDir, layout } from '../node/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../services/domain.ts'
 import { HANGAR_SCHEMA, type HangarDoc, hangarId } from '../services/fleet/index.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { newInviteId, signInvite } from '../services/org/invite.ts'
@@ -48,7 +48,7 @@ async function generate(dir: string): Promise<string> {
   const db = await Database.open(layout(dir).db)
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
-    { db, signer: identity, validator, indexers: DOMAIN_INDEXERS },
+    { db, signer: identity, validator, indexers: DOMAIN_INDEXERS, scopeOfDoc },
     { sync: false },
   )
   await store.start()

@@ -15,7 +15,7 @@ import {
   type Signer,
   type WriteBudget,
 } from '../../crdt/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
 import type { LicenseService } from '../../services/licensing/index.ts'
@@ -57,6 +57,7 @@ export async function makeReplica(
       signer,
       validator: options.lawless ? acceptAll : validator,
       indexers: DOMAIN_INDEXERS,
+      scopeOfDoc,
       ...(options.budget === undefined ? {} : { budget: options.budget }),
     },
     { sync: false },
@@ -86,11 +87,16 @@ export async function makeReplica(
   }
 }
 
-/** Everything a replica holds: every author's entries and every document's changes. */
+/**
+ * Everything a replica holds that it may share: every org's chains (never the node-local
+ * one) and every document's changes.
+ */
 export async function everything(r: Replica): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
   const entries: SignedEntry[] = []
-  for (const author of await r.store.chains.authors()) {
-    for await (const e of r.store.chains.entries(author)) entries.push(e)
+  for (const scope of await r.store.chains.scopes()) {
+    if (scope === null) continue
+    for (const author of await r.store.chains.authors(scope))
+      for await (const e of r.store.chains.entries(scope, author)) entries.push(e)
   }
   const changes: Uint8Array[] = []
   for (const docId of await r.store.list()) changes.push(...(await r.store.changes(docId)))
