@@ -86,7 +86,7 @@ export class StoreSyncSource {
 
   /** Each local change's entry and change bytes, for gossip on the org of the entries' scope. */
   onLocal(
-    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
+    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[]; roster: boolean }) => void,
   ): () => void {
     const handler = (e: {
       docId: DocId
@@ -97,7 +97,8 @@ export class StoreSyncSource {
       if (e.origin !== 'local') return
       const org = e.entries[0]?.scope ?? null
       if (org === null || e.entries.some((x) => x.scope !== org)) return
-      listener(org, { entries: e.entries.map((x) => packEntry(x)), changes: [...e.changes] })
+      const roster = e.docId === `org:${org}`
+      listener(org, { entries: e.entries.map((x) => packEntry(x)), changes: [...e.changes], roster })
     }
     this.store.on('change', handler)
     return () => this.store.off('change', handler)
