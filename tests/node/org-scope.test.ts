@@ -5,17 +5,28 @@
  * to. A member kicked while its node runs stops receiving the org's new changes, and is
  * told it was removed.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { packEntry } from '../../crdt/index.ts'
+import { encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
 import type { VerseGuyNode } from '../../node/index.ts'
 import { publicKeyOf } from '../../services/licensing/index.ts'
 import { orgOfDoc } from '../../services/org/org-id.ts'
 import { issueLicense, testIssuer } from '../helpers/license.ts'
-import { useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
+import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
+import { everything, makeReplica, type Replica } from '../helpers/replica.ts'
+import { makeSigner } from '../helpers/signer.ts'
 
 const mesh = useMeshNodes()
+const replicas: Replica[] = []
+afterEach(async () => {
+  for (const r of replicas.splice(0)) await r.close()
+})
 const FAST = { syncIntervalSeconds: 1 }
 let trustDir = ''
 let license: Record<string, unknown> = {}
@@ -113,4 +124,39 @@ describe('each org to itself on real nodes', () => {
     const onK = (await k.documents.chains.head(org.id, f.services.org.me as never))?.seq ?? 0
     expect(onK).toBeLessThan(fHead)
   }, 120_000)
+
+  it("a member's node answering a pull of X with another org's entries: refused unverified, banned after three", async () => {
+    const t = await mesh.node()
+    const x = await t.services.org.createOrg({ name: 'Org X', tag: 'XXX', handle: 'Lead_T' })
+    // A member of X whose node founded an org Z of its own: its Z entries are validly signed.
+    const seed = new Uint8Array(randomBytes(32))
+    const r = await makeReplica(makeSigner(seed))
+    replicas.push(r)
+    const z = await r.org.createOrg({ name: 'Org Z', tag: 'ZZZ', handle: 'Lead_R' })
+    await r.fleet.addShip(z.id, { model: 'Z ship', manufacturer: 'Drake' })
+    const { token } = await t.services.invites.createInvite(x.id, { rank: 'member' })
+    expect((await t.services.invites.admit(r.invites.joinRequest(token, 'Mem_R').request)).ok).toBe(true)
+    const zs = await everything(r, z.id)
+    expect(zs.entries.length).toBeGreaterThan(0)
+    const h = await mesh.hostile(seed)
+    let served = 0
+    await h.libp2p.handle(SYNC_PROTOCOL, async (stream) => {
+      try {
+        const lp = lpStream(stream)
+        await lp.read()
+        served++
+        await lp.write(
+          encodeMessage({ t: 'batch', entries: zs.entries.map((e) => packEntry(e)), changes: zs.changes }),
+        )
+        await lp.write(encodeMessage({ t: 'done' }))
+      } catch {}
+    })
+    await h.libp2p.dial(multiaddr(t.addresses()[0] as string))
+    await waitFor('the member known as one', async () => (await t.services.org.members(x.id)).length === 2)
+    for (let i = 0; i < 3 && !t.network.isBanned(h.peerId); i++) await t.mesh.pull(h.peerId)
+    await expectBanned(t, h)
+    expect(served).toBeGreaterThanOrEqual(1)
+    expect(await t.documents.chains.authors(z.id)).toEqual([])
+    expect((await t.documents.list()).filter((d) => orgOfDoc(d) === z.id)).toEqual([])
+  }, 60_000)
 })
