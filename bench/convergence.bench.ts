@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Entry } from '../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../node/index.ts'
+import { ownChains } from '../node/status.ts'
 import { percentile, printTable, quick, type Row, writeResults } from './lib.ts'
 
 process.env.VERSEGUY_NET_LISTEN ??= '/ip4/127.0.0.1/tcp/0'
@@ -98,11 +99,11 @@ async function allConverged(nodes: VerseGuyNode[]): Promise<boolean> {
   const want = new Map<string, number>()
   for (const n of nodes) {
     const me = n.services.org.me
-    want.set(me, (await n.documents.chains.head(me))?.seq ?? 0)
+    want.set(me, (await ownChains(n.documents, me)).seq)
   }
   for (const n of nodes)
     for (const [author, seq] of want)
-      if (((await n.documents.chains.head(author as never))?.seq ?? 0) < seq) return false
+      if ((await ownChains(n.documents, author as never)).seq < seq) return false
   return true
 }
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database, DocumentStore, type SignedEntry, type Signer } from '../crdt/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../services/domain.ts'
 import type { DomainValidator } from '../services/domain-validator.ts'
 import type { FleetService } from '../services/fleet/index.ts'
 import type { LicenseService, TrustStore } from '../services/licensing/index.ts'
@@ -30,7 +30,7 @@ export async function benchNode(
   const db = await Database.open(join(dir, 'db'), { create: true })
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
-    { db, signer, validator, indexers: DOMAIN_INDEXERS },
+    { db, signer, validator, indexers: DOMAIN_INDEXERS, scopeOfDoc },
     { sync: options.sync ?? true },
   )
   await store.start()
@@ -50,8 +50,10 @@ export async function benchNode(
 /** Every entry and change a node holds. */
 export async function everything(n: BenchNode): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
   const entries: SignedEntry[] = []
-  for (const author of await n.store.chains.authors())
-    for await (const e of n.store.chains.entries(author)) entries.push(e)
+  for (const scope of await n.store.chains.scopes())
+    if (scope !== null)
+      for (const author of await n.store.chains.authors(scope))
+        for await (const e of n.store.chains.entries(scope, author)) entries.push(e)
   const changes: Uint8Array[] = []
   for (const id of await n.store.list()) changes.push(...(await n.store.changes(id)))
   return { entries, changes }

@@ -16,7 +16,7 @@ import {
   type RemoteBatch,
 } from '../crdt/index.ts'
 import { initDataDir, layout } from '../node/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../services/domain.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../services/domain.ts'
 import { HANGAR_SCHEMA, type HangarDoc, hangarId, type ShipRecord } from '../services/fleet/index.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { type OperationDoc, opDocId } from '../services/operations/index.ts'
@@ -78,7 +78,7 @@ export async function buildHistory(
   const db = await Database.open(layout(dir).db)
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
-    { db, signer: identity, validator, indexers: DOMAIN_INDEXERS },
+    { db, signer: identity, validator, indexers: DOMAIN_INDEXERS, scopeOfDoc },
     { sync: false },
   )
   await store.start()

@@ -26,6 +26,7 @@ import {
   signEntry,
   toHex,
 } from '../crdt/index.ts'
+import { scopeOfDoc } from '../services/domain.ts'
 
 export interface MemberAction {
   readonly action: string
@@ -74,6 +75,7 @@ export class MemberDevice implements Signer {
     const entry = signEntry(
       {
         author: this.memberKey,
+        scope: scopeOfDoc(docId),
         seq: (this.head?.seq ?? 0) + 1,
         prev: this.head?.hash ?? null,
         time: Date.now(),

@@ -54,9 +54,15 @@ export interface MeshSource extends SyncSource {
   orgs(): Promise<string[]>
   /** A secret only the org's members hold (≥ 16 bytes), for its DHT rendezvous key; null if unknown. */
   meshSecret(org: string): Promise<Uint8Array | null>
-  /** Calls `listener` with each batch of local entries (and their changes) for an org. */
+  /**
+   * Calls `listener` with each batch of local entries (and their changes) for an org;
+   * `roster`: they change the org's roster (who is a member may have changed).
+   */
   onLocal(
-    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
+    listener: (
+      org: string,
+      batch: { entries: Uint8Array[]; changes: Uint8Array[]; roster?: boolean },
+    ) => void,
   ): () => void
 }
 
@@ -109,7 +115,19 @@ const CONCURRENT_SERVES = 8
  */
 const OUTSIDER_SCORE = -60
 
-type Outbox = { entries: Uint8Array[]; changes: Uint8Array[]; bytes: number; timer: NodeJS.Timeout | null }
+/** Drops gossipsub's cached score of `peer`, so the next publish asks the scorer again. */
+function forgetScore(pubsub: unknown, peer: string): void {
+  ;(pubsub as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peer)
+}
+
+type Outbox = {
+  entries: Uint8Array[]
+  changes: Uint8Array[]
+  bytes: number
+  timer: NodeJS.Timeout | null
+  /** A roster change is in it: who is sent it is worked out again first. */
+  roster: boolean
+}
 
 export class Mesh {
   readonly #host: Host
@@ -289,6 +307,9 @@ export class Mesh {
           break
         }
       }
+      // A member removed: its score drops now, not a heartbeat later, so nothing more is
+      // published to it (gossipsub keeps a computed score for a heartbeat).
+      if (this.#member.get(peer) === true && !member) forgetScore(this.#host.libp2p.services.pubsub, peer)
       this.#member.set(peer, member)
     }
   }
@@ -524,13 +545,14 @@ export class Mesh {
   }
 
   /** Queues local entries for gossip: sent within a few ms, together with any that follow. */
-  #publish(org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }): void {
+  #publish(org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[]; roster?: boolean }): void {
     if (this.#stopped.signal.aborted) return
     let box = this.#outbox.get(org)
     if (box === undefined) {
-      box = { entries: [], changes: [], bytes: 0, timer: null }
+      box = { entries: [], changes: [], bytes: 0, timer: null, roster: false }
       this.#outbox.set(org, box)
     }
+    if (batch.roster === true) box.roster = true
     box.entries.push(...batch.entries)
     box.changes.push(...batch.changes)
     for (const b of batch.entries) box.bytes += b.length
@@ -545,6 +567,8 @@ export class Mesh {
     this.#outbox.delete(org)
     if (box.timer !== null) clearTimeout(box.timer)
     if (!this.#topics.has(org)) await this.refreshTopics()
+    // The roster changed: who is sent this first (a member just removed is sent nothing more).
+    if (box.roster) await this.refreshMembers()
     const topic = this.#topics.get(org)
     if (topic === undefined) return // No mesh secret (yet): catch-up sync carries it.
     // One message stays within the protocol's batch bound: a change too big for gossip

@@ -19,7 +19,7 @@ import {
   WriteBudget,
 } from '../crdt/index.ts'
 import { requestSync, type SyncSource, serveSync } from '../net/index.ts'
-import { DOMAIN_INDEXERS, domainValidator } from '../services/domain.ts'
+import { DOMAIN_INDEXERS, domainValidator, scopeOfDoc } from '../services/domain.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 
 /** Staging folders in the data directory are named so. */
@@ -71,6 +71,7 @@ export class JoinStagingArea {
           signer,
           validator,
           indexers: DOMAIN_INDEXERS,
+          scopeOfDoc,
           budget: new WriteBudget(),
           ...(log === undefined ? {} : { log }),
         },

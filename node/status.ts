@@ -1,3 +1,4 @@
+import type { DocumentStore, Entry, MemberKey } from '../crdt/index.ts'
 import { MemberIdentity, peerIdOf } from '../services/identity/index.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { VERSION } from './version.ts'
@@ -15,7 +16,7 @@ export interface NodeStatus {
   readonly uptimeSeconds: number | null
   readonly apiUrl: string | null
   readonly documents: number | null
-  /** This member's own chain. */
+  /** This member's own chains (one per org, and the node-local one): entries in all, and the newest. */
   readonly chain: { readonly seq: number; readonly head: string | null } | null
   readonly rssBytes: number | null
 }
@@ -39,4 +40,20 @@ export async function offlineStatus(dataDir: string): Promise<NodeStatus> {
     chain: null,
     rssBytes: null,
   }
+}
+
+/** This member's chains in `store` taken together: entries in all, and the hash of the newest. */
+export async function ownChains(
+  store: DocumentStore,
+  me: MemberKey,
+): Promise<{ seq: number; head: string | null }> {
+  let seq = 0
+  let newest: Entry | null = null
+  for (const scope of await store.chains.scopes()) {
+    const head = await store.chains.head(scope, me)
+    if (head === null) continue
+    seq += head.seq
+    if (newest === null || head.time > newest.time) newest = head
+  }
+  return { seq, head: newest?.hash ?? null }
 }

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
 import { AdmitProtocol, createHost, type Host, Mesh, orgRendezvousKey } from '../net/index.ts'
-import { DOMAIN_INDEXERS, type DomainServices, domainServices, domainValidator } from '../services/domain.ts'
+import {
+  DOMAIN_INDEXERS,
+  type DomainServices,
+  domainServices,
+  domainValidator,
+  scopeOfDoc,
+} from '../services/domain.ts'
 import { MemberIdentity } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
@@ -22,7 +28,7 @@ import { NodeJoinTransport } from './join-transport.ts'
 import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
-import type { NodeStatus } from './status.ts'
+import { type NodeStatus, ownChains } from './status.ts'
 import { VERSION } from './version.ts'
 
 export interface NodeOptions {
@@ -126,6 +132,7 @@ export class VerseGuyNode {
           signer: this.identity,
           validator,
           indexers: DOMAIN_INDEXERS,
+          scopeOfDoc,
           budget: new WriteBudget(),
           log: root.forComponent('crdt:store'),
         },
@@ -261,7 +268,7 @@ export class VerseGuyNode {
 
   async status(): Promise<NodeStatus> {
     const me = this.identity
-    const head = me && this.store ? await this.store.chains.head(me.memberKey) : null
+    const own = me && this.store ? await ownChains(this.store, me.memberKey) : { seq: 0, head: null }
     return {
       version: VERSION,
       running: this.startedAt !== null,
@@ -274,7 +281,7 @@ export class VerseGuyNode {
       uptimeSeconds: this.startedAt ? Math.round((Date.now() - this.startedAt.getTime()) / 1000) : null,
       apiUrl: this.server ? this.apiUrl : null,
       documents: this.store ? (await this.store.list()).length : null,
-      chain: me ? { seq: head?.seq ?? 0, head: head?.hash ?? null } : null,
+      chain: me ? own : null,
       rssBytes: process.memoryUsage.rss(),
     }
   }

@@ -11,7 +11,7 @@ import { validateLicenseDoc } from './licensing/license-doc.ts'
 import { MembershipResolver } from './membership/index.ts'
 import { validateOperation } from './operations/op-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
-import { ORG_ID } from './org/org-id.ts'
+import { ORG_ID, orgOfDoc } from './org/org-id.ts'
 import { judgeRosterCreate } from './org/roster-create.ts'
 import { judgeRosterChange } from './org/roster-rules.ts'
 import type { RosterDoc } from './org/roster-schema.ts'
@@ -38,6 +38,10 @@ export class DomainValidator implements ChangeValidator {
 
   /** Synchronous where it can be (hangars with a cached roster state): a catch-up judges thousands. */
   validate(ctx: ChangeContext): Verdict | Promise<Verdict> {
+    // An entry belongs to the chain of its document's org: moved to another, it is refused
+    // as an offence (an honest node never signs one).
+    if (ctx.entry.scope !== orgOfDoc(ctx.docId))
+      return { ok: false, reason: `${ctx.docId} belongs to another org than its entry`, kind: 'wrong-scope' }
     const size = changeSizeProblem(ctx)
     if (size !== null) return size
     const colon = ctx.docId.indexOf(':')

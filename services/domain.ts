@@ -10,8 +10,12 @@ import { FleetService, hangarIndexer } from './fleet/index.ts'
 import { LicenseService, TrustStore } from './licensing/index.ts'
 import { OperationsService } from './operations/index.ts'
 import { InviteService } from './org/invite-service.ts'
+import { orgOfDoc } from './org/org-id.ts'
 import { OrgService } from './org/org-service.ts'
 import type { RosterDoc } from './org/roster-schema.ts'
+
+/** The scope of a document's chain entries in every store of a Verse Guy node: its org. */
+export const scopeOfDoc = orgOfDoc
 
 /** Indexers every store of a Verse Guy node keeps. */
 export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexer]

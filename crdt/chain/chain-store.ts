@@ -1,17 +1,39 @@
 /**
- * Persisted chains: every author's signed entries under `author!seq`, plus proofs of
- * forks. An author's head is the last key of their range (derived, never stored apart);
- * it is cached in memory once read.
+ * Persisted chains: every (scope, author) chain's signed entries under
+ * `scope!author!seq` (the node-local chain under `LOCAL_SCOPE_KEY`, which no scope can
+ * be), plus proofs of forks. A chain's head is the last key of its range (derived,
+ * never stored apart); it is cached in memory once read.
  */
 import { StorageCorruptError } from '../errors.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
 import type { BatchOp, Database } from '../store/database.ts'
-import { decodeEntry, type Entry, packEntry, type SignedEntry, unpackEntry } from './entry.ts'
+import {
+  decodeEntry,
+  type Entry,
+  type EntryScope,
+  isScope,
+  packEntry,
+  type SignedEntry,
+  unpackEntry,
+} from './entry.ts'
 
 const SEQ_DIGITS = 15
+/** The key prefix of the node-local chain: not hex, so never an org's scope. */
+const LOCAL_SCOPE_KEY = 'local'
 
-export function entryKey(author: MemberKey, seq: number): string {
-  return `${author}!${String(seq).padStart(SEQ_DIGITS, '0')}`
+/** The key prefix of one scope's chains. */
+function scopeKey(scope: EntryScope): string {
+  if (scope !== null && !isScope(scope)) throw new TypeError(`invalid chain scope: ${scope}`)
+  return scope ?? LOCAL_SCOPE_KEY
+}
+
+/** The key prefix of one (scope, author) chain. */
+function chainKey(scope: EntryScope, author: MemberKey): string {
+  return `${scopeKey(scope)}!${author}`
+}
+
+export function entryKey(scope: EntryScope, author: MemberKey, seq: number): string {
+  return `${chainKey(scope, author)}!${String(seq).padStart(SEQ_DIGITS, '0')}`
 }
 
 export interface ChainHead {
@@ -21,38 +43,41 @@ export interface ChainHead {
 
 export class ChainStore {
   private readonly db: Database
-  private readonly heads = new Map<MemberKey, Entry | null>()
+  /** By `chainKey`. */
+  private readonly heads = new Map<string, Entry | null>()
 
   constructor(components: { db: Database }) {
     this.db = components.db
   }
 
-  /** The newest stored entry of `author`, or null. */
-  async head(author: MemberKey): Promise<Entry | null> {
-    const cached = this.heads.get(author)
+  /** The newest stored entry of `author`'s chain in `scope`, or null. */
+  async head(scope: EntryScope, author: MemberKey): Promise<Entry | null> {
+    const chain = chainKey(scope, author)
+    const cached = this.heads.get(chain)
     if (cached !== undefined) return cached
     const rows = await this.db.read(() =>
-      this.db.entries.values({ gt: `${author}!`, lt: `${author}!~`, reverse: true, limit: 1 }).all(),
+      this.db.entries.values({ gt: `${chain}!`, lt: `${chain}!~`, reverse: true, limit: 1 }).all(),
     )
     const head = rows[0] === undefined ? null : this.decodeStored(rows[0])
-    this.heads.set(author, head)
+    this.heads.set(chain, head)
     return head
   }
 
   /** One stored entry, or null. */
-  async get(author: MemberKey, seq: number): Promise<Entry | null> {
-    const value = await this.db.read(() => this.db.entries.get(entryKey(author, seq)))
+  async get(scope: EntryScope, author: MemberKey, seq: number): Promise<Entry | null> {
+    const value = await this.db.read(() => this.db.entries.get(entryKey(scope, author, seq)))
     return value === undefined ? null : this.decodeStored(value)
   }
 
-  /** An author's entries in seq order, from `from` (default 1), at most `limit`. */
+  /** An author's entries in `scope` in seq order, from `from` (default 1), at most `limit`. */
   async *entries(
+    scope: EntryScope,
     author: MemberKey,
     options: { from?: number; limit?: number } = {},
   ): AsyncGenerator<SignedEntry> {
     const it = this.db.entries.values({
-      gte: entryKey(author, options.from ?? 1),
-      lt: `${author}!~`,
+      gte: entryKey(scope, author, options.from ?? 1),
+      lt: `${chainKey(scope, author)}!~`,
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     })
     try {
@@ -66,24 +91,43 @@ export class ChainStore {
     }
   }
 
-  /** An author's entries from seq `from`, at most `limit`, packed as stored (one read). */
-  async packed(author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
+  /** An author's entries in `scope` from seq `from`, at most `limit`, packed as stored (one read). */
+  async packed(scope: EntryScope, author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
     return this.db.read(() =>
-      this.db.entries.values({ gte: entryKey(author, from), lt: `${author}!~`, limit }).all(),
+      this.db.entries
+        .values({ gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~`, limit })
+        .all(),
     )
   }
 
-  /** Every author with a stored chain, in key order. */
-  async authors(): Promise<MemberKey[]> {
+  /** Every author with a stored chain in `scope`, in key order. */
+  async authors(scope: EntryScope): Promise<MemberKey[]> {
+    const prefix = `${scopeKey(scope)}!`
     const out: MemberKey[] = []
+    let after = prefix
+    while (true) {
+      const keys = await this.db.read(() =>
+        this.db.entries.keys({ gt: after, lt: `${prefix}~`, limit: 1 }).all(),
+      )
+      const key = keys[0]
+      if (key === undefined) return out
+      const author = key.slice(prefix.length, key.indexOf('!', prefix.length)) as MemberKey
+      out.push(author)
+      after = `${prefix}${author}!~`
+    }
+  }
+
+  /** Every scope with a stored chain (null: the node-local chain), in key order. */
+  async scopes(): Promise<EntryScope[]> {
+    const out: EntryScope[] = []
     let after = ''
     while (true) {
       const keys = await this.db.read(() => this.db.entries.keys({ gt: after, limit: 1 }).all())
       const key = keys[0]
       if (key === undefined) return out
-      const author = key.slice(0, key.indexOf('!')) as MemberKey
-      out.push(author)
-      after = `${author}!~`
+      const token = key.slice(0, key.indexOf('!'))
+      out.push(token === LOCAL_SCOPE_KEY ? null : token)
+      after = `${token}!~`
     }
   }
 
@@ -93,7 +137,7 @@ export class ChainStore {
       {
         type: 'put',
         sublevel: this.db.entries,
-        key: entryKey(entry.author, entry.seq),
+        key: entryKey(entry.scope, entry.author, entry.seq),
         value: packEntry(entry),
       },
     ]
@@ -101,9 +145,9 @@ export class ChainStore {
 
   /** Tells the store that a batch holding `entry` was written. */
   appended(entry: Entry): void {
-    const head = this.heads.get(entry.author)
-    if (head === undefined || head === null || head.seq < entry.seq)
-      this.heads.set(entry.author, ownBytes(entry))
+    const chain = chainKey(entry.scope, entry.author)
+    const head = this.heads.get(chain)
+    if (head === undefined || head === null || head.seq < entry.seq) this.heads.set(chain, ownBytes(entry))
   }
 
   /** Keeps two signed entries with one seq as proof that their author equivocated. */
@@ -112,7 +156,7 @@ export class ChainStore {
       [a, b].map((e) => ({
         type: 'put' as const,
         sublevel: this.db.forks,
-        key: `${e.author}!${String(e.seq).padStart(SEQ_DIGITS, '0')}!${e.hash}`,
+        key: `${entryKey(e.scope, e.author, e.seq)}!${e.hash}`,
         value: packEntry(e),
       })),
       true,

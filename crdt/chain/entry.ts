@@ -9,10 +9,15 @@
  * dag-cbor checked by re-encoding: one body has exactly one accepted byte form.
  *
  * Layout after the domain prefix (integers big-endian):
- *   author 32 | seq u64 | time u64 | flags u8 (1: prev, 2: doc) | prev 32?
+ *   author 32 | seq u64 | time u64 | flags u8 (1: prev, 2: doc, 4: scope) | scope 16? | prev 32?
  *   | action u8-len | resource u16-len | doc u8-len? | changes u16-count × 32
  *   | authHeads u8-count × 32 | details u32-len (dag-cbor)
  * It decodes with a few bounds-checked reads (~5 µs), which matters on catch-up.
+ *
+ * A chain is one author's entries in one scope: the org the entries belong to (a 16-byte
+ * id, given in hex), or none for the node-local chain (node-only events, never sent).
+ * seq and prev link within one (scope, author) chain. This layer treats a scope as an
+ * opaque id; what belongs to which scope is the domain's rule.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { bytesEqual, ED25519_SIGNATURE_BYTES, fromHex, sha256Hex, toHex } from '../crypto.ts'
@@ -20,7 +25,7 @@ import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import { isDocId } from '../ids.ts'
 import { isJsonValue, type JsonValue } from '../json.ts'
 
-export const ENTRY_DOMAIN = new TextEncoder().encode('verseguy/chain-entry/v1\n')
+export const ENTRY_DOMAIN = new TextEncoder().encode('verseguy/chain-entry/v2\n')
 
 export const ENTRY_LIMITS = {
   maxBytes: 64 * 1024,
@@ -32,12 +37,24 @@ export const ENTRY_LIMITS = {
 
 const ACTION = /^[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)+$/
 
+/** A chain's scope: an org id (32 lower-case hex characters), or null for the node-local chain. */
+export type EntryScope = string | null
+
+const SCOPE = /^[0-9a-f]{32}$/
+
+/** Whether `value` can be the scope of a shared chain (an org id). */
+export function isScope(value: unknown): value is string {
+  return typeof value === 'string' && SCOPE.test(value)
+}
+
 /** The signed content of an entry. */
 export interface EntryBody {
+  /** The chain's scope (see `EntryScope`): part of the signed bytes, so it cannot be moved. */
+  readonly scope: EntryScope
   readonly author: MemberKey
-  /** 1 for an author's first entry, then +1 per entry. */
+  /** 1 for an author's first entry in the scope, then +1 per entry. */
   readonly seq: number
-  /** Hash of the author's previous entry; null for seq 1. */
+  /** Hash of the author's previous entry in the scope; null for seq 1. */
   readonly prev: EntryHash | null
   /** Milliseconds since the epoch, as the author's clock said. Advisory: order is seq. */
   readonly time: number
@@ -76,6 +93,8 @@ export type DecodeResult = { ok: true; entry: Entry } | { ok: false; reason: str
 
 const FLAG_PREV = 1
 const FLAG_DOC = 2
+const FLAG_SCOPE = 4
+const SCOPE_BYTES = 16
 const utf8 = new TextEncoder()
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
@@ -85,6 +104,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  */
 function bodyProblem(b: EntryBody, decoded = false): string | null {
   if (typeof b !== 'object' || b === null) return 'body: not an object'
+  if (!decoded && b.scope !== null && !isScope(b.scope)) return 'scope: must be 16 bytes of hex or null'
   if (!decoded && !/^[0-9a-f]{64}$/.test(b.author)) return 'author: must be 32 bytes of hex'
   if (!Number.isSafeInteger(b.seq) || b.seq < 1) return 'seq: must be a whole number from 1'
   if (!decoded && b.prev !== null && !/^[0-9a-f]{64}$/.test(b.prev))
@@ -139,6 +159,7 @@ export function encodeEntryBody(body: EntryBody): Uint8Array {
     8 +
     8 +
     1 +
+    (body.scope === null ? 0 : SCOPE_BYTES) +
     (body.prev === null ? 0 : 32) +
     1 +
     action.length +
@@ -163,8 +184,12 @@ export function encodeEntryBody(body: EntryBody): Uint8Array {
   put(fromHex(body.author))
   view.setBigUint64(at, BigInt(body.seq))
   view.setBigUint64(at + 8, BigInt(body.time))
-  out[at + 16] = (body.prev === null ? 0 : FLAG_PREV) | (doc === null ? 0 : FLAG_DOC)
+  out[at + 16] =
+    (body.prev === null ? 0 : FLAG_PREV) |
+    (doc === null ? 0 : FLAG_DOC) |
+    (body.scope === null ? 0 : FLAG_SCOPE)
   at += 17
+  if (body.scope !== null) put(fromHex(body.scope))
   if (body.prev !== null) put(fromHex(body.prev))
   out[at++] = action.length
   put(action)
@@ -223,6 +248,7 @@ function memoHex<T>(convert: (bytes: Uint8Array) => T): (bytes: Uint8Array) => T
   }
 }
 const authorHex = memoHex(toHex)
+const scopeHex = memoHex(toHex)
 /** Shared between entries, so frozen. */
 const authHeadsHex = memoHex((bytes) => {
   const out: string[] = []
@@ -266,7 +292,8 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     const flags = u8()
     if (seq === null || seq < 1) return fail('malformed entry field seq')
     if (time === null) return fail('malformed entry field time')
-    if ((flags & ~(FLAG_PREV | FLAG_DOC)) !== 0) return fail('malformed entry field flags')
+    if ((flags & ~(FLAG_PREV | FLAG_DOC | FLAG_SCOPE)) !== 0) return fail('malformed entry field flags')
+    const scope = flags & FLAG_SCOPE ? scopeHex(take(SCOPE_BYTES)) : null
     const prev = flags & FLAG_PREV ? toHex(take(32)) : null
     const action = actionText(take(u8()))
     const resource = resourceText(take(u16()))
@@ -280,6 +307,7 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     const details = decodeDetails(detailsBytes)
     if (details === undefined) return fail('malformed entry field details')
     const entry: Entry = {
+      scope,
       author: author as MemberKey,
       seq,
       prev: prev as EntryHash | null,
@@ -478,6 +506,7 @@ export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: Chan
   let at = ENTRY_DOMAIN.length + 32 + 8 + 8
   if (bytes.length < at + 1) return null
   const flags = bytes[at++] as number
+  if (flags & FLAG_SCOPE) at += SCOPE_BYTES
   if (flags & FLAG_PREV) at += 32
   at += 1 + (bytes[at] ?? 0)
   if (at + 2 > bytes.length) return null
@@ -500,6 +529,19 @@ export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: Chan
   const changes: ChangeHash[] = []
   for (let i = 0; i < n; i++, at += 32) changes.push(toHex(bytes.subarray(at, at + 32)) as ChangeHash)
   return { doc: doc as DocId | null, changes }
+}
+
+/**
+ * The scope of signed entry bytes, read at its fixed place without decoding the rest
+ * (undefined when the bytes are too short to say: `decodeEntry` refuses them).
+ */
+export function entryScope(bytes: Uint8Array): EntryScope | undefined {
+  const at = ENTRY_DOMAIN.length + 32 + 8 + 8
+  const flags = bytes[at]
+  if (flags === undefined) return undefined
+  if ((flags & FLAG_SCOPE) === 0) return null
+  if (bytes.length < at + 1 + SCOPE_BYTES) return undefined
+  return scopeHex(bytes.subarray(at + 1, at + 1 + SCOPE_BYTES))
 }
 
 /** Storage / wire form: 64-byte signature followed by the canonical bytes. */

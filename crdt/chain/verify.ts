@@ -1,5 +1,6 @@
 /**
- * Verification of authors' chains. Reports, per author: ok, tampered (bad encoding,
+ * Verification of authors' chains (one chain: one author's entries in one scope, see
+ * entry.ts). Reports, per chain: ok, tampered (bad encoding,
  * hash link or signature, wrong author, duplicate or out-of-order entry), gap, fork
  * (two validly signed entries with one sequence number, both kept as proof) and
  * truncation against a head seen earlier.
@@ -12,7 +13,7 @@
  */
 import { ed25519Verify } from '../crypto.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
-import { type DecodeResult, decodeEntry, type Entry, type SignedEntry } from './entry.ts'
+import { type DecodeResult, decodeEntry, type Entry, type EntryScope, type SignedEntry } from './entry.ts'
 import type { SignaturePool } from './signature-pool.ts'
 
 export type ChainIssue =
@@ -42,6 +43,8 @@ export interface ChainWarning {
 
 export interface ChainReport {
   readonly author: MemberKey
+  /** The chain's scope: `VerifyChainOptions.scope`, else that of its first entry (null if none). */
+  readonly scope: EntryScope
   /** The most serious issue found, or ok. */
   readonly status: ChainStatus
   /** Entries that verified. */
@@ -54,6 +57,8 @@ export interface ChainReport {
 }
 
 export interface VerifyChainOptions {
+  /** The chain's scope; absent: that of its first decodable entry. Entries of another scope are tampered. */
+  readonly scope?: EntryScope
   /** 'all' (default) checks every signature; 'head' one per linked run. */
   readonly signatures?: 'all' | 'head'
   /** A head seen earlier (from this node's store or a peer): catches truncation and forks. */
@@ -114,6 +119,7 @@ export function verifyDecodedChain(
     }
     return ok
   }
+  let scope: EntryScope | undefined = options.scope
   let expected = (options.after?.seq ?? 0) + 1
   let prevHash: EntryHash | null = options.after?.hash ?? null
   /** Runs of hash-linked entries; a gap or broken link starts a new run. */
@@ -128,6 +134,11 @@ export function verifyDecodedChain(
     position.set(e, at)
     if (e.author !== author) {
       issues.push(tampered(at, e.seq, 'entry by another author'))
+      return
+    }
+    scope ??= e.scope
+    if (e.scope !== scope) {
+      issues.push(tampered(at, e.seq, 'entry of another scope'))
       return
     }
     const earlier = bySeq.get(e.seq)
@@ -178,7 +189,8 @@ export function verifyDecodedChain(
     }
   }
 
-  if (options.knownHead !== undefined) checkKnownHead(author, options.knownHead, bySeq, signatureOk, issues)
+  if (options.knownHead !== undefined)
+    checkKnownHead(author, scope, options.knownHead, bySeq, signatureOk, issues)
 
   // The head: the newest entry of the unbroken, vouched run from the start.
   let head = options.after ?? null
@@ -187,7 +199,15 @@ export function verifyDecodedChain(
     if (e === undefined || !vouched.has(e) || e.prev !== (head?.hash ?? null)) break
     head = { seq: e.seq, hash: e.hash }
   }
-  return { author, status: worst(issues), verified: vouched.size, head, issues, warnings }
+  return {
+    author,
+    scope: scope ?? null,
+    status: worst(issues),
+    verified: vouched.size,
+    head,
+    issues,
+    warnings,
+  }
 }
 
 /**
@@ -205,14 +225,14 @@ export async function verifyChainParallel(
 }
 
 /**
- * Verifies entries of any number of authors in any order (a backup, an export, a
- * peer's batch): groups them by author, sorts by seq and drops identical copies.
+ * Verifies entries of any number of chains in any order (a backup, an export, a peer's
+ * batch): groups them by scope and author, sorts by seq and drops identical copies.
  */
 export function verifyChains(
   entries: readonly SignedEntry[],
   options: { signatures?: 'all' | 'head'; knownHeads?: readonly SignedEntry[] } = {},
 ): { reports: ChainReport[]; undecodable: { position: number; reason: string }[] } {
-  const byAuthor = new Map<MemberKey, Entry[]>()
+  const chains = new Map<string, { scope: EntryScope; author: MemberKey; entries: Entry[] }>()
   const undecodable: { position: number; reason: string }[] = []
   entries.forEach((signed, position) => {
     const d = decodeEntry(signed)
@@ -220,30 +240,29 @@ export function verifyChains(
       undecodable.push({ position, reason: d.reason })
       return
     }
-    const list = byAuthor.get(d.entry.author) ?? []
-    list.push(d.entry)
-    byAuthor.set(d.entry.author, list)
+    const key = `${d.entry.scope}!${d.entry.author}`
+    const chain = chains.get(key) ?? { scope: d.entry.scope, author: d.entry.author, entries: [] }
+    chain.entries.push(d.entry)
+    chains.set(key, chain)
   })
-  const known = new Map<string, SignedEntry>()
+  const known = new Map<string, { scope: EntryScope; author: MemberKey; head: SignedEntry }>()
   for (const h of options.knownHeads ?? []) {
     const d = decodeEntry(h)
-    if (d.ok) known.set(d.entry.author, h)
+    if (d.ok) known.set(`${d.entry.scope}!${d.entry.author}`, { ...d.entry, head: h })
   }
   const reports: ChainReport[] = []
-  for (const [author, list] of byAuthor) {
-    const unique = inSeqOrder(list)
-    const knownHead = known.get(author)
+  for (const [key, { scope, author, entries: list }] of chains) {
+    const knownHead = known.get(key)?.head
     reports.push(
-      verifyChain(author, unique, {
+      verifyChain(author, inSeqOrder(list), {
+        scope,
         ...(options.signatures ? { signatures: options.signatures } : {}),
         ...(knownHead ? { knownHead } : {}),
       }),
     )
   }
-  for (const [author, head] of known) {
-    if (!byAuthor.has(author as MemberKey))
-      reports.push(verifyChain(author as MemberKey, [], { knownHead: head }))
-  }
+  for (const [key, { scope, author, head }] of known)
+    if (!chains.has(key)) reports.push(verifyChain(author, [], { scope, knownHead: head }))
   return { reports, undecodable }
 }
 
@@ -256,13 +275,19 @@ export function inSeqOrder(entries: readonly Entry[]): Entry[] {
 
 function checkKnownHead(
   author: MemberKey,
+  scope: EntryScope | undefined,
   knownHead: SignedEntry,
   bySeq: Map<number, Entry>,
   signatureOk: (e: Entry) => boolean,
   issues: ChainIssue[],
 ): void {
   const d = decodeEntry(knownHead)
-  if (!d.ok || d.entry.author !== author || !signatureOk(d.entry)) {
+  if (
+    !d.ok ||
+    d.entry.author !== author ||
+    (scope !== undefined && d.entry.scope !== scope) ||
+    !signatureOk(d.entry)
+  ) {
     issues.push(tampered(-1, null, 'the known head does not verify'))
     return
   }

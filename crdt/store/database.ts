@@ -7,7 +7,7 @@ import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
 import { StorageCorruptError, StorageLockedError, StorageMissingError } from '../errors.ts'
 
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 
 type Bytes = Uint8Array
 /** A sublevel with string keys and byte values. */

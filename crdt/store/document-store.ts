@@ -1,7 +1,8 @@
 /**
  * The document store: Automerge documents persisted in LevelDB, every local change
- * bound to a signed entry of this node's chain in the same atomic batch, and remote
- * changes accepted only through `receive` (see remote-batch.ts).
+ * bound to a signed entry of this node's chain in the document's scope (the owner's
+ * `scopeOfDoc`), in the same atomic batch, and remote changes accepted only through
+ * `receive` (see remote-batch.ts).
  *
  * Per document: a snapshot (`A.save`) plus the changes since it, compacted into a new
  * snapshot in the background. A fresh Automerge actor (member key + random bytes) is
@@ -12,7 +13,7 @@ import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import * as A from '@automerge/automerge'
 import { ChainStore } from '../chain/chain-store.ts'
-import { type Entry, type Signer, signEntry } from '../chain/entry.ts'
+import { type Entry, type EntryScope, type Signer, signEntry } from '../chain/entry.ts'
 import {
   ChangeRefusedError,
   DocumentExistsError,
@@ -83,6 +84,11 @@ export interface DocumentStoreComponents {
   readonly indexers?: readonly DocumentIndexer[]
   /** How much this node takes from each author for now (default: no bound). */
   readonly budget?: WriteBudget
+  /**
+   * The scope of a document's chain entries (the org it belongs to), or null when the
+   * owner has none for it: then `create` and `change` refuse it.
+   */
+  readonly scopeOfDoc: (docId: DocId) => string | null
 }
 
 export interface ReceiveOptions {
@@ -91,6 +97,8 @@ export interface ReceiveOptions {
    * network's caller passes the org's roster, so an outsider's bytes cost nothing.
    */
   readonly knowsAuthor?: AuthorGate
+  /** The scope the batch is for (see `ReceiveDeps.scope`): entries of another cost nothing. */
+  readonly scope?: string
 }
 
 export interface DocumentStoreInit {
@@ -122,6 +130,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly log: Logger
   private readonly indexers: ReadonlyMap<string, DocumentIndexer>
   private readonly budget: WriteBudget | undefined
+  private readonly scopeOfDoc: (docId: DocId) => string | null
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
@@ -140,6 +149,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.log = components.log ?? silentLogger
     this.indexers = new Map((components.indexers ?? []).map((i) => [i.type, i]))
     this.budget = components.budget
+    this.scopeOfDoc = components.scopeOfDoc
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
@@ -152,7 +162,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async start(): Promise<void> {
     this.open = true
     // Fail fast on a damaged chain rather than at the first action.
-    await this.chains.head(this.signer.memberKey)
+    for (const scope of await this.chains.scopes()) await this.chains.head(scope, this.signer.memberKey)
     for (const indexer of this.indexers.values()) await this.rebuildIndexIfStale(indexer)
   }
 
@@ -223,10 +233,11 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async create<T>(docId: DocId, action: ActionInput, init: A.ChangeFn<T>): Promise<Committed<T>> {
     return this.enqueue(async () => {
       if (await this.has(docId)) throw new DocumentExistsError(docId)
+      const scope = this.scopeOf(docId)
       const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
       const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
-      return this.commit(docId, state, action, init as A.ChangeFn<unknown>, [snapshot]) as Promise<
+      return this.commit(docId, scope, state, action, init as A.ChangeFn<unknown>, [snapshot]) as Promise<
         Committed<T>
       >
     })
@@ -235,8 +246,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   /** Changes a document; the change and its signed entry are written in one batch. */
   async change<T>(docId: DocId, action: ActionInput, fn: A.ChangeFn<T>): Promise<Committed<T>> {
     return this.enqueue(async () => {
+      const scope = this.scopeOf(docId)
       const state = await this.load(docId)
-      return this.commit(docId, state, action, fn as A.ChangeFn<unknown>, []) as Promise<Committed<T>>
+      return this.commit(docId, scope, state, action, fn as A.ChangeFn<unknown>, []) as Promise<Committed<T>>
     })
   }
 
@@ -259,10 +271,13 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     })
   }
 
-  /** Records an action that changes no document (e.g. an invite handed out). */
-  async record(action: ActionInput): Promise<Entry> {
+  /**
+   * Records an action that changes no document (e.g. an invite handed out) on this node's
+   * chain in `scope`: an org's, or null for the node-local chain (never sent to anyone).
+   */
+  async record(scope: EntryScope, action: ActionInput): Promise<Entry> {
     return this.enqueue(async () => {
-      const entry = await this.nextEntry(action, null, [])
+      const entry = await this.nextEntry(scope, action, null, [])
       await this.db.write(this.chains.putOps(entry), this.sync)
       this.chains.appended(entry)
       return entry
@@ -281,6 +296,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         validator: this.validator,
         loadDoc: async (docId: DocId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
         ...(options.knowsAuthor === undefined ? {} : { knowsAuthor: options.knowsAuthor }),
+        ...(options.scope === undefined ? {} : { scope: options.scope }),
       }
       // Anything malformed is refused by receiveBatch; snapshots only as a map of bytes.
       const offered = (batch as RemoteBatch | null)?.snapshots
@@ -292,7 +308,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         this.budget !== undefined && Array.isArray((batch as RemoteBatch | null)?.entries)
           ? await this.budget.admit(
               batch.entries,
-              async (author) => (await this.chains.head(author as MemberKey))?.seq ?? 0,
+              async (author, scope) => (await this.chains.head(scope, author as MemberKey))?.seq ?? 0,
             )
           : null
       const total = await receiveBatch(within === null ? batch : { ...batch, entries: within.admitted }, deps)
@@ -377,10 +393,12 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         throw err
       }
     }
-    // Each author's newest accepted entry is its head now.
+    // Each chain's newest accepted entry is its head now.
     const newest = new Map<string, Entry>()
-    for (const entry of accepted)
-      if ((newest.get(entry.author)?.seq ?? 0) < entry.seq) newest.set(entry.author, entry)
+    for (const entry of accepted) {
+      const chain = `${entry.scope}!${entry.author}`
+      if ((newest.get(chain)?.seq ?? 0) < entry.seq) newest.set(chain, entry)
+    }
     for (const entry of newest.values()) this.chains.appended(entry)
     for (const [docId, state] of next) {
       this.docs.set(docId, state)
@@ -490,6 +508,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
 
   private async commit(
     docId: DocId,
+    scope: string,
     state: DocState,
     action: ActionInput,
     fn: A.ChangeFn<unknown>,
@@ -503,7 +522,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     }
     const hash = A.getHeads(after)[0] as ChangeHash
     try {
-      const entry = await this.nextEntry(action, docId, [hash])
+      const entry = await this.nextEntry(scope, action, docId, [hash])
       // A change past the bounds would be refused by every peer: refuse it here first.
       const outline = outlineChange(change)
       if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
@@ -536,10 +555,23 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     }
   }
 
-  private async nextEntry(action: ActionInput, docId: DocId | null, changes: ChangeHash[]): Promise<Entry> {
-    const head = await this.chains.head(this.signer.memberKey)
+  /** The scope of a document's entries; a document with none is not this store's to change. */
+  private scopeOf(docId: DocId): string {
+    const scope = this.scopeOfDoc(docId)
+    if (scope === null) throw new ChangeRefusedError(`${docId} belongs to no scope`)
+    return scope
+  }
+
+  private async nextEntry(
+    scope: EntryScope,
+    action: ActionInput,
+    docId: DocId | null,
+    changes: ChangeHash[],
+  ): Promise<Entry> {
+    const head = await this.chains.head(scope, this.signer.memberKey)
     return signEntry(
       {
+        scope,
         author: this.signer.memberKey,
         seq: (head?.seq ?? 0) + 1,
         prev: head?.hash ?? null,

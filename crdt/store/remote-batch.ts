@@ -2,13 +2,14 @@
  * Judging a batch of remote entries and the Automerge changes they cover. Pure with
  * respect to storage: it reads chain heads and documents, and returns what to store.
  *
- * An entry is accepted only if it decodes, its author is known to the store's owner
- * (`ReceiveDeps.knowsAuthor`), it continues its author's stored chain (hash link and
- * seq), is vouched for by a valid signature (one per linked run), every change it lists
+ * An entry is accepted only if it decodes, belongs to the scope the batch is for
+ * (`ReceiveDeps.scope`; the node-local chain never travels), its author is known to the
+ * store's owner (`ReceiveDeps.knowsAuthor`), it continues its (scope, author) chain as
+ * stored (hash link and seq), is vouched for by a valid signature (one per linked run), every change it lists
  * is in the batch (or already held), within the bounds (change-bounds.ts), made by an
  * actor of the entry's author (actor ids start with the member key), with all
  * dependencies present, and the validator allows it. A refused entry refuses every later
- * entry of the same author in the batch: the chain must stay unbroken.
+ * entry of the same chain in the batch: the chain must stay unbroken.
  *
  * Work follows trust: entries are decoded first (small, bounded); changes are only
  * hashed to match them to entries; a change's structure is read (its run lengths
@@ -17,7 +18,7 @@
  */
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
-import { decodeEntry, type Entry, type SignedEntry } from '../chain/entry.ts'
+import { decodeEntry, type Entry, type EntryScope, type SignedEntry } from '../chain/entry.ts'
 import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
@@ -92,8 +93,8 @@ export interface ReceiveResult {
   /** Accepted entries that change no document. */
   readonly entriesOnly: Entry[]
   readonly rejected: Refusal[]
-  /** Authors whose batch started past our head: fetch their entries after `after`. */
-  readonly missing: { author: MemberKey; after: number }[]
+  /** Chains whose batch started past our head: fetch their entries after `after`. */
+  readonly missing: { scope: EntryScope; author: MemberKey; after: number }[]
   /** Two signed entries with one seq: proof of equivocation. */
   readonly forks: [Entry, Entry][]
   /** Entries we already held. */
@@ -121,6 +122,12 @@ export interface ReceiveDeps {
    * is read. Absent: every author is.
    */
   readonly knowsAuthor?: AuthorGate
+  /**
+   * The scope every entry of the batch must have (the org it came for); an entry of
+   * another scope is refused (`wrong-scope`) as soon as it is decoded, before any
+   * signature check. Absent: any shared scope. The node-local chain is never taken.
+   */
+  readonly scope?: string
 }
 
 /** See `ReceiveDeps.knowsAuthor`; `entries`: the author's entries in the batch, in seq order. */
@@ -139,10 +146,10 @@ export function refuseWaiting(
   result: ReceiveResult,
   strangers: ReadonlySet<MemberKey> = result.strangers,
 ): void {
-  const firstOf = new Map<MemberKey, Entry>()
-  for (const e of result.waiting) if (!firstOf.has(e.author)) firstOf.set(e.author, e)
+  const firstOf = new Map<string, Entry>()
+  for (const e of result.waiting) if (!firstOf.has(chainOf(e))) firstOf.set(chainOf(e), e)
   for (const e of result.waiting) {
-    const first = firstOf.get(e.author) as Entry
+    const first = firstOf.get(chainOf(e)) as Entry
     const stranger = strangers.has(e.author)
     result.rejected.push({
       author: e.author,
@@ -215,16 +222,27 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     return c.outline
   }
 
-  const byAuthor = new Map<MemberKey, Entry[]>()
+  /** Entries by chain (`chainOf`). */
+  const byChain = new Map<string, Entry[]>()
   for (const signed of batch.entries) {
     const d = decodeEntry(signed)
     if (!d.ok) {
       refuse(null, `undecodable entry: ${d.reason}`, 'malformed')
       continue
     }
-    const list = byAuthor.get(d.entry.author) ?? []
+    const { scope } = d.entry
+    if (scope === null || (deps.scope !== undefined && scope !== deps.scope)) {
+      // Costs nothing: refused before its signature is checked or a change it covers is read.
+      refuse(
+        d.entry,
+        scope === null ? 'a node-local entry never travels' : 'an entry of another org',
+        'wrong-scope',
+      )
+      continue
+    }
+    const list = byChain.get(chainOf(d.entry)) ?? []
     list.push(d.entry)
-    byAuthor.set(d.entry.author, list)
+    byChain.set(chainOf(d.entry), list)
   }
 
   interface DocView {
@@ -271,19 +289,20 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const held = (s: DocView, hash: ChangeHash): boolean => s.have.has(hash) || holds(s, hash)
 
   const queues: Entry[][] = []
-  for (const [author, list] of byAuthor) {
+  for (const list of byChain.values()) {
     const sorted = inSeqOrder(list)
+    const { author, scope } = sorted[0] as Entry
     // An author the owner does not know costs nothing more: no signature, no change read.
     if (deps.knowsAuthor !== undefined && !(await deps.knowsAuthor(author, sorted))) {
       result.strangers.add(author)
       result.waiting.push(...sorted)
       continue
     }
-    const head = await deps.chains.head(author)
+    const head = await deps.chains.head(scope, author)
     const fresh: Entry[] = []
     for (const e of sorted) {
       if (head !== null && e.seq <= head.seq) {
-        const mine = e.seq === head.seq ? head : await deps.chains.get(author, e.seq)
+        const mine = e.seq === head.seq ? head : await deps.chains.get(scope, author, e.seq)
         if (mine?.hash === e.hash) result.duplicates++
         else if (mine !== null && ed25519Verify(fromHex(author), e.bytes, e.signature)) {
           result.forks.push([mine, e])
@@ -295,14 +314,14 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const after = head === null ? undefined : { seq: head.seq, hash: head.hash }
     const first = fresh[0] as Entry
     if (first.seq !== (head?.seq ?? 0) + 1) {
-      result.missing.push({ author, after: head?.seq ?? 0 })
+      result.missing.push({ scope, author, after: head?.seq ?? 0 })
       for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`, 'gap')
       continue
     }
     const report = verifyDecodedChain(
       author,
       fresh.map((entry) => ({ ok: true as const, entry })),
-      { signatures: 'head', ...(after ? { after } : {}) },
+      { signatures: 'head', scope, ...(after ? { after } : {}) },
     )
     const verifiedUpTo = report.head?.seq ?? 0
     const queue: Entry[] = []
@@ -418,6 +437,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     return verdict instanceof Promise ? verdict.then(record) : record(verdict)
   }
+}
+
+/** The key of an entry's chain: its scope and author. */
+function chainOf(e: Entry): string {
+  return `${e.scope}!${e.author}`
 }
 
 /** A judge's answer: accepted (null), not yet (WAIT), or why not. */

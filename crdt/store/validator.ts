@@ -40,6 +40,8 @@ export interface ChangeContext {
  * - `unknown-author`: the org's roster here does not know the author (yet): its entries
  *   are dropped unread. Innocent: a newcomer's first entries can reach a node before the
  *   admission that made it a member (the sender is then ahead of us).
+ * - `wrong-scope`: an entry of another org than the one it came for or its document
+ *   belongs to, or of a node-local chain (which never travels).
  * - `rule`: verified, but the document rules do not allow it.
  * - `budget`: the author wrote more than this node takes for now (back-pressure: innocent).
  * - `follows-refused`: an earlier entry of the same chain in the batch was refused.
@@ -54,6 +56,7 @@ export type RefusalKind =
   | 'missing-dependency'
   | 'not-member'
   | 'unknown-author'
+  | 'wrong-scope'
   | 'rule'
   | 'budget'
   | 'follows-refused'

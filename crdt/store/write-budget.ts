@@ -11,7 +11,7 @@
  * any one author's ordinary history takes it at once; past it, an author gets the
  * refill rate, far above what a person writes and far below a flood.
  */
-import { ENTRY_DOMAIN, type Entry, type SignedEntry } from '../chain/entry.ts'
+import { ENTRY_DOMAIN, type Entry, type EntryScope, entryScope, type SignedEntry } from '../chain/entry.ts'
 import { toHex } from '../crypto.ts'
 import type { ChangeHash } from '../ids.ts'
 import type { Refusal } from './remote-batch.ts'
@@ -62,15 +62,16 @@ export class WriteBudget {
   /**
    * Splits a batch's entries: those each author still has room for (an author's lowest
    * seqs first, so its chain stays unbroken) and refusals of kind `budget` for the rest.
-   * Reads only the author and seq at their fixed places; anything unreadable, and entries
-   * at or below the author's stored head (`headOf`: held already, or a fork), are left to
-   * the receive path and cost nothing.
+   * Reads only the scope, author and seq at their fixed places; anything unreadable, and
+   * entries at or below the head of their chain (`headOf`: held already, or a fork), are
+   * left to the receive path and cost nothing.
    */
   async admit(
     entries: readonly SignedEntry[],
-    headOf: (author: string) => Promise<number>,
+    headOf: (author: string, scope: EntryScope) => Promise<number>,
   ): Promise<{ admitted: SignedEntry[]; refused: Refusal[] }> {
-    const byAuthor = new Map<string, { seq: number; signed: SignedEntry }[]>()
+    const byChain = new Map<string, { seq: number; signed: SignedEntry }[]>()
+    const chains = new Map<string, { author: string; scope: EntryScope }>()
     const admitted: SignedEntry[] = []
     for (const signed of entries) {
       const at = readAt(signed)
@@ -78,13 +79,16 @@ export class WriteBudget {
         admitted.push(signed)
         continue
       }
-      const list = byAuthor.get(at.author) ?? []
+      const key = `${at.scope}!${at.author}`
+      const list = byChain.get(key) ?? []
       list.push({ seq: at.seq, signed })
-      byAuthor.set(at.author, list)
+      byChain.set(key, list)
+      chains.set(key, at)
     }
     const refused: Refusal[] = []
-    for (const [author, all] of byAuthor) {
-      const head = await headOf(author)
+    for (const [key, all] of byChain) {
+      const { author, scope } = chains.get(key) as { author: string; scope: EntryScope }
+      const head = await headOf(author, scope)
       const list = all.filter((x) => {
         if (x.seq <= head) admitted.push(x.signed)
         return x.seq > head
@@ -160,11 +164,13 @@ export class WriteBudget {
   }
 }
 
-/** An entry's author and seq at their fixed places in its canonical bytes, or null. */
-function readAt(signed: SignedEntry): { author: string; seq: number } | null {
+/** An entry's scope, author and seq at their fixed places in its canonical bytes, or null. */
+function readAt(signed: SignedEntry): { scope: EntryScope; author: string; seq: number } | null {
   const bytes = (signed as SignedEntry | null)?.bytes
   if (!(bytes instanceof Uint8Array) || bytes.length < SEQ_AT + 8) return null
   const seq = new DataView(bytes.buffer, bytes.byteOffset + SEQ_AT, 8).getBigUint64(0)
   if (seq > BigInt(Number.MAX_SAFE_INTEGER)) return null
-  return { author: toHex(bytes.subarray(AUTHOR_AT, SEQ_AT)), seq: Number(seq) }
+  const scope = entryScope(bytes)
+  if (scope === undefined) return null
+  return { scope, author: toHex(bytes.subarray(AUTHOR_AT, SEQ_AT)), seq: Number(seq) }
 }

@@ -1,13 +1,14 @@
 /**
  * Time that a clock set back cannot rewind: the latest of the wall clock, a persisted
- * last-seen-time watermark, and the time of this member's newest chain entry (the chain
- * keeps it too, signed, so a wiped setting does not reset it). A license is judged at
- * that time: setting the clock back never extends one.
+ * last-seen-time watermark, and the time of this member's newest entry in its chains
+ * (they keep it too, signed, so a wiped setting does not reset it). A license is judged
+ * at that time: setting the clock back never extends one.
  *
  * A clock that ran ahead (a wrong date, once) pushes the watermark ahead with it, and
  * valid licenses would stay expired for good. The member can confirm that their clock is
- * right again and reset the watermark to it (`reset`); the reset is a signed entry in
- * their chain, which every member of their orgs receives: never silent.
+ * right again and reset the watermark to it (`reset`); the reset is a signed entry in the
+ * node-local chain (a node-only event: kept, never sent), and entries signed before it
+ * with the clock ahead no longer floor the time.
  */
 import type { DocumentStore, EntryHash, MemberKey } from '../../crdt/index.ts'
 
@@ -62,8 +63,7 @@ export class LicenseClock {
       this.persisted = typeof stored === 'number' && Number.isSafeInteger(stored) ? stored : 0
       this.watermark = this.persisted
     }
-    const head = await this.store.chains.head(this.me)
-    const mark = Math.max(this.watermark, head?.time ?? 0, wall)
+    const mark = Math.max(this.watermark, await this.newestEntryTime(), wall)
     this.watermark = mark
     if (mark - this.persisted >= PERSIST_EVERY_MS) {
       this.persisted = mark
@@ -85,7 +85,8 @@ export class LicenseClock {
     if (!confirm || !reading.rolledBack)
       return { needed: reading.rolledBack, done: false, from, to, entry: null }
     // The record first: a reset that is not in the chain never happens.
-    const entry = await this.store.record({
+    // Node-local: a reset concerns this node's clock, not any org.
+    const entry = await this.store.record(null, {
       action: CLOCK_RESET_ACTION,
       resource: `license-clock:${this.me}`,
       details: { from, to },
@@ -94,5 +95,23 @@ export class LicenseClock {
     this.watermark = to
     this.persisted = to
     return { needed: true, done: true, from, to, entry: { seq: entry.seq, hash: entry.hash } }
+  }
+
+  /**
+   * The time of this member's newest entry in its chains (one per org, and the node-local
+   * one). After a reset (the node-local chain's head), an org chain's head signed at or
+   * before the time reset from was signed with the clock ahead: it no longer counts.
+   */
+  private async newestEntryTime(): Promise<number> {
+    const local = await this.store.chains.head(null, this.me)
+    const from = (local?.details as { from?: unknown } | null)?.from
+    const resetFrom = local?.action === CLOCK_RESET_ACTION && typeof from === 'number' ? from : -1
+    let newest = local?.time ?? 0
+    for (const scope of await this.store.chains.scopes()) {
+      if (scope === null) continue
+      const time = (await this.store.chains.head(scope, this.me))?.time ?? 0
+      if (time > resetFrom) newest = Math.max(newest, time)
+    }
+    return newest
   }
 }

@@ -77,7 +77,8 @@ export class MembershipResolver implements Membership {
   /** Effective recorded heads, per removal. */
   private readonly cutoffs = new Map<string, number>()
   /** Decoded entries of removed or re-ranked members, from some seq on. */
-  private readonly entries = new Map<MemberKey, { from: number; upTo: number; list: Entry[] }>()
+  /** By `org!member`: the member's chain in that org. */
+  private readonly entries = new Map<string, { from: number; upTo: number; list: Entry[] }>()
   /** Verdicts that never change: whether an entry passes with a rank, whether heads descend from a change. */
   private readonly memo = new Map<string, boolean>()
 
@@ -132,7 +133,7 @@ export class MembershipResolver implements Membership {
     if (history === null) return null
     const chains = this.deps.store().chains
     const targets = [...new Set(history.events.map((e) => e.target))].sort()
-    const seqs = await Promise.all(targets.map(async (t) => (await chains.head(t))?.seq ?? 0))
+    const seqs = await Promise.all(targets.map(async (t) => (await chains.head(orgId, t))?.seq ?? 0))
     const key = `${[...heads].sort().join(',')}|${seqs.join(',')}`
     const hit = this.resolutions.get(orgId)
     if (hit?.key === key) return hit.resolution
@@ -324,18 +325,20 @@ export class MembershipResolver implements Membership {
   }
 
   /**
-   * `member`'s entries past `cutoff` that touch a document of this org. Entries never
-   * change once stored, so each is read and decoded once; later calls read only new ones.
+   * `member`'s entries in this org's chain past `cutoff` that touch a document. Entries
+   * never change once stored, so each is read and decoded once; later calls read only new ones.
    */
   private async entriesPast(orgId: string, member: MemberKey, cutoff: number): Promise<Entry[]> {
-    let cached = this.entries.get(member)
+    const key = `${orgId}!${member}`
+    let cached = this.entries.get(key)
     if (cached === undefined || cached.from > cutoff + 1) {
       cached = { from: cutoff + 1, upTo: cutoff, list: [] }
-      this.entries.set(member, cached)
+      this.entries.set(key, cached)
     }
-    const head = (await this.deps.store().chains.head(member))?.seq ?? 0
+    const chains = this.deps.store().chains
+    const head = (await chains.head(orgId, member))?.seq ?? 0
     if (head > cached.upTo) {
-      for await (const signed of this.deps.store().chains.entries(member, { from: cached.upTo + 1 })) {
+      for await (const signed of chains.entries(orgId, member, { from: cached.upTo + 1 })) {
         const d = decodeEntry(signed)
         if (!d.ok) continue
         cached.upTo = Math.max(cached.upTo, d.entry.seq)

@@ -13,7 +13,7 @@ import {
   type DocId,
   type DocumentStore,
   entryRefs,
-  type MemberKey,
+  isScope,
   parseDocId,
   unpackEntry,
 } from '../../crdt/index.ts'
@@ -30,13 +30,14 @@ export async function rosterFirstOrder(
   org: string,
   theirs: ReadonlyMap<string, number>,
 ): Promise<[string, number][]> {
+  if (!isScope(org)) return []
   const rosterId = parseDocId(`org:${org}`) as DocId
   if (!(await store.has(rosterId))) return []
   const entryOf = new Map<string, [string, number]>()
-  for (const author of await store.chains.authors()) {
-    const head = (await store.chains.head(author))?.seq ?? 0
+  for (const author of await store.chains.authors(org)) {
+    const head = (await store.chains.head(org, author))?.seq ?? 0
     for (let from = (theirs.get(author) ?? 0) + 1; from <= head; from += READ_CHUNK) {
-      const packed = await store.chains.packed(author as MemberKey, from, READ_CHUNK)
+      const packed = await store.chains.packed(org, author, from, READ_CHUNK)
       for (const [i, p] of packed.entries()) {
         const refs = entryRefs(unpackEntry(p).bytes)
         if (refs?.doc !== rosterId) continue

@@ -1,14 +1,14 @@
 /**
  * The node's documents as the sync protocol sees them (net/'s `SyncSource`, matched
- * structurally: services never import net/). Serves only to members; sends an author's
- * entries in chain order with the change bytes they cover; receives through
- * `DocumentStore.receive`, the one path every remote change takes, gated by the org's
- * roster (author-gate.ts): an author the org does not know costs nothing. Heads name only
- * authors the org's roster knows. Offences are counted on refusal kinds, never on reasons.
- *
- * Scope: chains are per author, and today every chain this node holds is offered for the
- * org. A member of two orgs would expose one org's entries to the other's members (and
- * their chains would stop at the other org's entries): per-org chains come with the mesh.
+ * structurally: services never import net/). Each org to itself: an org's members are
+ * served only the org's chains (each author's chain in the org's scope, so only the
+ * org's documents' changes travel) and its documents' snapshots, never another org's nor
+ * the node-local chain. Sends an author's entries in chain order with the change bytes
+ * they cover; receives through `DocumentStore.receive`, the one path every remote change
+ * takes, for the org's scope only (an entry of another scope is refused before any
+ * signature check, an offence) and gated by the org's roster (author-gate.ts): an author
+ * the org does not know costs nothing. Heads name only authors the org's roster knows.
+ * Offences are counted on refusal kinds, never on reasons.
  */
 import {
   type ChangeHash,
@@ -17,7 +17,7 @@ import {
   type Entry,
   entryRefs,
   INNOCENT_KINDS,
-  type MemberKey,
+  isMemberKey,
   packEntry,
   type RefusalKind,
   type SignedEntry,
@@ -26,6 +26,7 @@ import {
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
 import { OrgNotFoundError } from '../org/errors.ts'
+import { isOrgId, orgOfDoc } from '../org/org-id.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'
@@ -83,9 +84,9 @@ export class StoreSyncSource {
     return (await this.store.list('org')).map((id) => id.slice('org:'.length))
   }
 
-  /** Each local change's entry and change bytes, for gossip. */
+  /** Each local change's entry and change bytes, for gossip on the org of the entries' scope. */
   onLocal(
-    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[] }) => void,
+    listener: (org: string, batch: { entries: Uint8Array[]; changes: Uint8Array[]; roster: boolean }) => void,
   ): () => void {
     const handler = (e: {
       docId: DocId
@@ -94,22 +95,24 @@ export class StoreSyncSource {
       changes: readonly Uint8Array[]
     }) => {
       if (e.origin !== 'local') return
-      const org = orgOfDoc(e.docId)
-      if (org !== null)
-        listener(org, { entries: e.entries.map((x) => packEntry(x)), changes: [...e.changes] })
+      const org = e.entries[0]?.scope ?? null
+      if (org === null || e.entries.some((x) => x.scope !== org)) return
+      const roster = e.docId === `org:${org}`
+      listener(org, { entries: e.entries.map((x) => packEntry(x)), changes: [...e.changes], roster })
     }
     this.store.on('change', handler)
     return () => this.store.off('change', handler)
   }
 
-  /** Heads of the authors the org's roster knows (none when this node does not hold the org). */
+  /** Heads of the org's chains of authors its roster knows (none when this node does not hold the org). */
   async heads(org: string): Promise<ReadonlyMap<string, number>> {
     const out = new Map<string, number>()
+    if (!isOrgId(org)) return out
     const state = await this.stateOrNull(org).catch(() => null)
     if (state === null) return out
-    for (const author of await this.store.chains.authors()) {
+    for (const author of await this.store.chains.authors(org)) {
       if (state.rankOf(author) === undefined) continue
-      const head = await this.store.chains.head(author)
+      const head = await this.store.chains.head(org, author)
       if (head !== null) out.set(author, head.seq)
     }
     return out
@@ -120,19 +123,22 @@ export class StoreSyncSource {
     return rosterFirstOrder(this.store, org, theirs)
   }
 
+  /** `author`'s entries in `org`'s chain after seq `after`, with the change bytes they cover. */
   async entriesAfter(
-    _org: string,
+    org: string,
     author: string,
     after: number,
     bounds: { limit: number; maxBytes: number },
   ): Promise<{ entries: Uint8Array[]; changes: Uint8Array[]; docs: Map<string, number> }> {
-    const packed = await this.store.chains.packed(author as MemberKey, after + 1, bounds.limit)
+    if (!isOrgId(org) || !isMemberKey(author)) return { entries: [], changes: [], docs: new Map() }
+    const packed = await this.store.chains.packed(org, author, after + 1, bounds.limit)
     // Stored entries were verified on arrival: only their document and changes are read.
     const refs: { doc: DocId | null; changes: ChangeHash[] }[] = []
     const wanted = new Map<DocId, ChangeHash[]>()
     for (const p of packed) {
       const r = entryRefs(unpackEntry(p).bytes)
-      if (r === null) break // a damaged one is not sent, nor anything after it
+      // A damaged one is not sent, nor anything after it (nor a change of another org's document).
+      if (r === null || (r.doc !== null && orgOfDoc(r.doc) !== org)) break
       refs.push(r)
       if (r.doc === null) continue
       const list = wanted.get(r.doc) ?? []
@@ -169,7 +175,10 @@ export class StoreSyncSource {
     return bytes.length <= maxBytes ? bytes : null
   }
 
-  /** Receives a batch of `org`'s entries and changes; authors the org does not know cost nothing. */
+  /**
+   * Receives a batch of `org`'s entries and changes: entries of another scope are refused
+   * unverified (`wrong-scope`, an offence); authors the org does not know cost nothing.
+   */
   async receive(
     org: string,
     batch: {
@@ -192,7 +201,7 @@ export class StoreSyncSource {
     const knowsAuthor = authorGate(() => this.stateOrNull(org))
     const result = await this.store.receive(
       { entries, changes: [...batch.changes], snapshots },
-      { knowsAuthor },
+      { knowsAuthor, scope: org },
     )
     let accepted = result.entriesOnly.length
     for (const d of result.byDoc.values()) accepted += d.entries.length
@@ -211,8 +220,4 @@ export class StoreSyncSource {
   }
 }
 
-/** The org a document belongs to: `org:<org>`, `license:<org>`, `hangar:<org>.<member>`, `op:<org>.<op>`. */
-export function orgOfDoc(docId: string): string | null {
-  const m = /^(?:org|license|hangar|op):([0-9a-f]{32})(?:\.|$)/.exec(docId)
-  return m === null ? null : (m[1] as string)
-}
+export { orgOfDoc }

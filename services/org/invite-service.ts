@@ -137,7 +137,7 @@ export class InviteService {
       ...(input.rendezvous === undefined ? {} : { rendezvous: input.rendezvous }),
     }
     const token = signInvite(invite, this.signer)
-    await this.store.record({
+    await this.store.record(orgId, {
       action: 'invite.create',
       resource: `invite:${orgId}/${invite.id}`,
       details: { rank: r, expiresAt: invite.expiresAt },
@@ -146,8 +146,8 @@ export class InviteService {
   }
 
   /**
-   * Invites of this org, newest first: every member's `invite.create` entry (chains are
-   * shared), with its state from the roster. Needs `members:invite` or `members:manage`.
+   * Invites of this org, newest first: every member's `invite.create` entry in the org's
+   * chains (shared with its members), with its state from the roster. Needs `members:invite` or `members:manage`.
    */
   async listInvites(orgId: string): Promise<InviteView[]> {
     const state = await this.rosters.currentState(orgId)
@@ -157,8 +157,8 @@ export class InviteService {
     const prefix = `invite:${orgId}/`
     const now = Date.now()
     const out: InviteView[] = []
-    for (const author of await this.store.chains.authors()) {
-      for await (const signed of this.store.chains.entries(author)) {
+    for (const author of await this.store.chains.authors(orgId)) {
+      for await (const signed of this.store.chains.entries(orgId, author)) {
         const d = decodeEntry(signed)
         if (!d.ok || d.entry.action !== 'invite.create' || !d.entry.resource.startsWith(prefix)) continue
         const id = d.entry.resource.slice(prefix.length)

@@ -231,7 +231,9 @@ export class OrgService {
       (l < (roster.rankLevel[id] as number) || !within(decodeGrants(text(roster.rankPerms[id])), new Set(p)))
     const holders = reduces ? (await this.members(orgId)).filter((m) => m.rank === id) : []
     const heads = await Promise.all(
-      holders.map(async (m) => [m.memberKey, (await this.store.chains.head(m.memberKey))?.seq ?? 0] as const),
+      holders.map(
+        async (m) => [m.memberKey, (await this.store.chains.head(orgId, m.memberKey))?.seq ?? 0] as const,
+      ),
     )
     await this.change(
       orgId,
@@ -300,8 +302,8 @@ export class OrgService {
     await this.member(orgId, k)
     if ((await this.roster(orgId)).rankLevel[r] === undefined)
       throw new InvalidInputError('rank', `no rank ${r}`)
-    // Rule 5: the member's entries past their head, as this node has it, are judged with the new rank.
-    const head = await this.store.chains.head(k)
+    // Rule 5: the member's entries past their head in this org, as this node has it, are judged with the new rank.
+    const head = await this.store.chains.head(orgId, k)
     await this.change(
       orgId,
       {
@@ -339,14 +341,14 @@ export class OrgService {
   }
 
   /**
-   * Removes a member. Records their chain head as this node has it: their entries past it
+   * Removes a member. Records their chain head in this org as this node has it: their entries past it
    * have no effect on any node, whatever they claim to have seen (rule 5).
    */
   async kick(orgId: string, key: unknown): Promise<void> {
     const k = parse(memberKey, key, 'member')
     await this.member(orgId, k)
     if (k === this.me) throw new InvalidInputError('member', 'to remove yourself, leave the org')
-    const head = await this.store.chains.head(k)
+    const head = await this.store.chains.head(orgId, k)
     const seq = head?.seq ?? 0
     await this.change(
       orgId,
@@ -368,7 +370,7 @@ export class OrgService {
     await this.member(orgId, this.me)
     if (org.owner === this.me)
       throw new InvalidInputError('org', 'the owner cannot leave; delete the org instead')
-    const seq = ((await this.store.chains.head(this.me))?.seq ?? 0) + 1
+    const seq = ((await this.store.chains.head(orgId, this.me))?.seq ?? 0) + 1
     await this.change(orgId, { action: 'member.leave', resource: `member:${orgId}/${this.me}` }, (d) => {
       memberField(d, 'kicked', this.me)[this.me] = seq
       recordHead(d, this.me, seq)

@@ -8,6 +8,7 @@ import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
 import { layout, loadConfig } from '../../node/index.ts'
 import { MemberIdentity } from '../../services/identity/index.ts'
 import { acceptAll } from './accept-all.ts'
+import { TEST_SCOPE, testScopeOfDoc } from './signer.ts'
 
 const [dataDir = '', passphrase = ''] = process.argv.slice(2)
 const paths = layout(dataDir)
@@ -15,7 +16,7 @@ const config = await loadConfig(paths.config)
 const identity = await MemberIdentity.unlock(paths.identity, passphrase)
 const db = await Database.open(paths.db)
 const store = new DocumentStore(
-  { db, signer: identity, validator: acceptAll },
+  { db, signer: identity, validator: acceptAll, scopeOfDoc: testScopeOfDoc },
   { sync: config.storage.sync, compactAfter: config.storage.compactAfter },
 )
 await store.start()
@@ -39,7 +40,7 @@ for (;;) {
   )
   process.stdout.write(`ack ${i} ${entry?.seq}\n`)
   if (i % 7 === 0) {
-    const e = await store.record({ action: 'test.note', resource: docId, details: { i } })
+    const e = await store.record(TEST_SCOPE, { action: 'test.note', resource: docId, details: { i } })
     process.stdout.write(`ack-entry ${e.seq}\n`)
   }
 }

@@ -24,8 +24,15 @@ export async function waitFor(what: string, fn: () => boolean | Promise<boolean>
 }
 
 export interface MeshNodes {
-  /** A started node (`net`: extra net config, e.g. `syncIntervalSeconds`). */
-  node(bootstrap?: string[], net?: Record<string, unknown>): Promise<VerseGuyNode>
+  /**
+   * A started node (`net`: extra net config, e.g. `syncIntervalSeconds`; `config`: other
+   * top-level settings, e.g. `license`).
+   */
+  node(
+    bootstrap?: string[],
+    net?: Record<string, unknown>,
+    config?: Record<string, unknown>,
+  ): Promise<VerseGuyNode>
   /** A bare libp2p host with the project's services, for a hand-driven hostile peer. */
   hostile(seed?: Uint8Array): Promise<Host>
   /** GETs `/api/status` from the node's API; resolves to how long it took (ms). */
@@ -45,7 +52,7 @@ export function useMeshNodes(): MeshNodes {
     dirs.clear()
   }, 60_000)
   return {
-    node: async (bootstrap = [], net = {}) => {
+    node: async (bootstrap = [], net = {}, config = {}) => {
       const d = await mkdtemp(join(tmpdir(), 'vg-hostile-'))
       await initDataDir(d, PASS)
       await writeFile(
@@ -59,6 +66,7 @@ export function useMeshNodes(): MeshNodes {
             ...net,
           },
           storage: { sync: false },
+          ...config,
         }),
       )
       const n = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })

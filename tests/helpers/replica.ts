@@ -15,7 +15,7 @@ import {
   type Signer,
   type WriteBudget,
 } from '../../crdt/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator } from '../../services/domain.ts'
+import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
 import type { LicenseService } from '../../services/licensing/index.ts'
@@ -57,6 +57,7 @@ export async function makeReplica(
       signer,
       validator: options.lawless ? acceptAll : validator,
       indexers: DOMAIN_INDEXERS,
+      scopeOfDoc,
       ...(options.budget === undefined ? {} : { budget: options.budget }),
     },
     { sync: false },
@@ -86,20 +87,29 @@ export async function makeReplica(
   }
 }
 
-/** Everything a replica holds: every author's entries and every document's changes. */
-export async function everything(r: Replica): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
+/**
+ * Everything a replica holds that it may share: every org's chains (never the node-local
+ * one) and every document's changes; or only those of the org `org`.
+ */
+export async function everything(
+  r: Pick<Replica, 'store'>,
+  org?: string,
+): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
   const entries: SignedEntry[] = []
-  for (const author of await r.store.chains.authors()) {
-    for await (const e of r.store.chains.entries(author)) entries.push(e)
+  for (const scope of await r.store.chains.scopes()) {
+    if (scope === null || (org !== undefined && scope !== org)) continue
+    for (const author of await r.store.chains.authors(scope))
+      for await (const e of r.store.chains.entries(scope, author)) entries.push(e)
   }
   const changes: Uint8Array[] = []
-  for (const docId of await r.store.list()) changes.push(...(await r.store.changes(docId)))
+  for (const docId of await r.store.list())
+    if (org === undefined || scopeOfDoc(docId) === org) changes.push(...(await r.store.changes(docId)))
   return { entries, changes }
 }
 
-/** Sends all of `from` to `to` through the receive path. */
-export async function sync(from: Replica, to: Replica): Promise<ReceiveResult> {
-  return to.store.receive(await everything(from))
+/** Sends all of `from` (or only org `org`'s) to `to` through the receive path. */
+export async function sync(from: Replica, to: Replica, org?: string): Promise<ReceiveResult> {
+  return to.store.receive(await everything(from, org), org === undefined ? {} : { scope: org })
 }
 
 /**
@@ -114,7 +124,7 @@ export async function admitVia(
 ): Promise<AdmitAnswer> {
   const { invite, request } = who.invites.joinRequest(token, handle)
   const answer = await admitter.invites.admit(request, { member: who.signer.memberKey, org: invite.orgId })
-  if (answer.ok) await sync(admitter, who)
+  if (answer.ok) await sync(admitter, who, invite.orgId)
   return answer
 }
 

@@ -41,6 +41,10 @@ export function fakeHash<T extends ChangeHash | EntryHash>(label: string): T {
 }
 
 export const TEST_DOC = 'test:doc-1' as DocId
+/** The scope of test chains (an org id's shape; crdt treats it as opaque). */
+export const TEST_SCOPE = '5c09e'.padEnd(32, '0')
+/** Test stores put every document in `TEST_SCOPE`. */
+export const testScopeOfDoc = (): string => TEST_SCOPE
 export const BASE_TIME = 1_700_000_000_000
 
 /**
@@ -55,6 +59,7 @@ export function entryBody(
 ): EntryBody {
   const withDoc = seq % 2 === 0
   return {
+    scope: TEST_SCOPE,
     author,
     seq,
     prev,
@@ -98,6 +103,6 @@ export function signedForm(entry: SignedEntry): SignedEntry {
 
 /** The body fields of a decoded or signed entry. */
 export function bodyOf(entry: Entry): EntryBody {
-  const { author, seq, prev, time, action, resource, details, doc, changes, authHeads } = entry
-  return { author, seq, prev, time, action, resource, details, doc, changes, authHeads }
+  const { scope, author, seq, prev, time, action, resource, details, doc, changes, authHeads } = entry
+  return { scope, author, seq, prev, time, action, resource, details, doc, changes, authHeads }
 }

@@ -15,7 +15,7 @@ import {
 } from '../../crdt/index.ts'
 import type { Sub } from '../../crdt/store/database.ts'
 import { acceptAll } from './accept-all.ts'
-import { makeSigner, type TestSigner } from './signer.ts'
+import { makeSigner, TEST_SCOPE, type TestSigner, testScopeOfDoc } from './signer.ts'
 import type { TempDirs } from './temp-dir.ts'
 
 export type StoreInit = NonNullable<ConstructorParameters<typeof DocumentStore>[1]>
@@ -55,7 +55,10 @@ export function useStores(dirs: TempDirs): Stores {
     const validator = options.validator ?? acceptAll
     const db = await Database.open(path, { create: true })
     const budget = options.budget === undefined ? {} : { budget: options.budget }
-    const store = new DocumentStore({ db, signer, validator, ...budget }, options.init ?? { sync: false })
+    const store = new DocumentStore(
+      { db, signer, validator, scopeOfDoc: testScopeOfDoc, ...budget },
+      options.init ?? { sync: false },
+    )
     dirs.defer(async () => {
       await store.stop().catch(() => {})
       await db.close()
@@ -73,10 +76,14 @@ export function useStores(dirs: TempDirs): Stores {
   }
 }
 
-/** An author's stored entries in seq order (what a peer would be sent). */
-export async function entriesOf(store: DocumentStore, author: MemberKey): Promise<SignedEntry[]> {
+/** An author's stored entries in a scope (default the test scope) in seq order (what a peer would be sent). */
+export async function entriesOf(
+  store: DocumentStore,
+  author: MemberKey,
+  scope: string | null = TEST_SCOPE,
+): Promise<SignedEntry[]> {
   const out: SignedEntry[] = []
-  for await (const e of store.chains.entries(author)) out.push(e)
+  for await (const e of store.chains.entries(scope, author)) out.push(e)
   return out
 }
 

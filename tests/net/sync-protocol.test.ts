@@ -124,8 +124,8 @@ describe('sync protocol', () => {
     await expect(
       requestSync(a, org.id, cut, { gather: { entries: 1_000, bytes: 1 << 24 } }),
     ).rejects.toThrow()
-    const partial = (await member.store.chains.head(leader.signer.memberKey))?.seq ?? 0
-    const full = (await leader.store.chains.head(leader.signer.memberKey))?.seq ?? 0
+    const partial = (await member.store.chains.head(org.id, leader.signer.memberKey))?.seq ?? 0
+    const full = (await leader.store.chains.head(org.id, leader.signer.memberKey))?.seq ?? 0
     expect(partial).toBeGreaterThan(0)
     expect(partial).toBeLessThan(full)
     const [c, d] = await streamPair()
@@ -133,7 +133,7 @@ describe('sync protocol', () => {
     const summary = await requestSync(c, org.id, src)
     await served
     expect(summary.rejected).toBe(0)
-    expect((await member.store.chains.head(leader.signer.memberKey))?.seq).toBe(full)
+    expect((await member.store.chains.head(org.id, leader.signer.memberKey))?.seq).toBe(full)
   })
 
   it('a non-member gets nothing', async () => {
@@ -147,8 +147,8 @@ describe('sync protocol', () => {
   })
 
   it('garbage and oversized frames end the session without crashing or storing anything', async () => {
-    const { leader, member } = await orgWithHistory(3)
-    const before = await leader.store.chains.head(member.signer.memberKey)
+    const { leader, member, org } = await orgWithHistory(3)
+    const before = await leader.store.chains.head(org.id, member.signer.memberKey)
     // Garbage instead of a request.
     const [a, b] = await streamPair()
     const served = serveSync(b, member.signer.memberKey, source(leader)).catch((e: Error) => e)
@@ -159,7 +159,7 @@ describe('sync protocol', () => {
     const served2 = serveSync(d, member.signer.memberKey, source(leader)).catch((e: Error) => e)
     c.send(Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x0f]))
     expect(await served2).toBeInstanceOf(SyncProtocolError)
-    expect(await leader.store.chains.head(member.signer.memberKey)).toEqual(before)
+    expect(await leader.store.chains.head(org.id, member.signer.memberKey)).toEqual(before)
   })
 
   it('a malformed snapshot frame (wrong shape or over the limit) is a protocol error; nothing is stored', async () => {
@@ -187,7 +187,7 @@ describe('sync protocol', () => {
 
   it('forged entries in a batch are refused and counted, and nothing of them is stored', async () => {
     const { leader, member, org } = await orgWithHistory(3)
-    const authors = (await member.store.chains.authors()).length
+    const authors = (await member.store.chains.authors(org.id)).length
     const [a, b] = await streamPair()
     const forger = (async () => {
       const { lpStream } = await import('@libp2p/utils')
@@ -202,7 +202,7 @@ describe('sync protocol', () => {
     await forger
     expect(summary.accepted).toBe(0)
     expect(summary.rejected).toBeGreaterThan(0)
-    expect((await member.store.chains.authors()).length).toBe(authors)
+    expect((await member.store.chains.authors(org.id)).length).toBe(authors)
     void leader
   })
 

@@ -12,6 +12,7 @@ import { requestSync, SyncRefusedError, SyncStalledError, serveSync } from '../.
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { AuthIndex } from '../../services/org/auth-index.ts'
 import { enlist, everything, type Replica, useReplicas } from '../helpers/replica.ts'
+import { TEST_SCOPE } from '../helpers/signer.ts'
 import { batchOf, useStores } from '../helpers/store.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 
@@ -110,7 +111,7 @@ describe('sync refusals', () => {
       const b = await stores.open({ validator })
       const src = new StoreSyncSource({ store: b.store, auth: new AuthIndex({ roster: async () => null }) })
       const batch = await batchOf(author.store, author.signer.memberKey as MemberKey, docId)
-      const r = await src.receive('0a'.repeat(16), {
+      const r = await src.receive(TEST_SCOPE, {
         entries: batch.entries.map((e) => packEntry(e)),
         changes: batch.changes,
       })

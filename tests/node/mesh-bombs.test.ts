@@ -23,6 +23,7 @@ import { type Host, orgTopic } from '../../net/index.ts'
 import { encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
 import type { VerseGuyNode } from '../../node/index.ts'
 import { hangarId } from '../../services/fleet/fleet-service.ts'
+import { orgOfDoc } from '../../services/org/org-id.ts'
 import { type RosterDoc, text } from '../../services/org/roster-schema.ts'
 import { changeBombs, snapshotBomb } from '../helpers/automerge-bombs.ts'
 import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
@@ -70,10 +71,11 @@ async function insider(t: VerseGuyNode, orgId: string): Promise<{ r: Replica; h:
 /** The author's next entry, covering `change` in `doc`. */
 async function nextEntry(r: Replica, doc: DocId, change: Uint8Array): Promise<SignedEntry> {
   const key = r.signer.memberKey
-  const head = await r.store.chains.head(key)
+  const scope = orgOfDoc(doc) as string
+  const head = await r.store.chains.head(scope, key)
   const hash = changeChunkHash(change) as ChangeHash
   return signEntry(
-    entryBody(key, (head?.seq ?? 0) + 1, head?.hash ?? null, { doc, changes: [hash], authHeads: [] }),
+    entryBody(key, (head?.seq ?? 0) + 1, head?.hash ?? null, { scope, doc, changes: [hash], authHeads: [] }),
     r.signer,
   )
 }
@@ -128,6 +130,7 @@ describe('bombs against a real node', () => {
       for (const bomb of bombs.slice(0, 3)) {
         const entry = signEntry(
           entryBody(stranger.memberKey, 1, null, {
+            scope: t.org.id,
             doc: hangarId(t.org.id, stranger.memberKey),
             changes: [changeChunkHash(bomb) as ChangeHash],
             authHeads: [],
@@ -141,7 +144,7 @@ describe('bombs against a real node', () => {
       await expectBanned(t.n, h)
     })
     expectHeld(held)
-    expect(await t.n.documents.chains.head(stranger.memberKey)).toBeNull()
+    expect(await t.n.documents.chains.head(t.org.id, stranger.memberKey)).toBeNull()
   })
 
   it('gossip from a member: each bomb refused as oversize before it expands; banned', async () => {
@@ -149,7 +152,7 @@ describe('bombs against a real node', () => {
     const { r, h } = await insider(t.n, t.org.id)
     await onTopic(t.n, h, t.topic)
     const key = r.signer.memberKey as MemberKey
-    const before = (await t.n.documents.chains.head(key))?.seq
+    const before = (await t.n.documents.chains.head(t.org.id, key))?.seq
     const bombs = Object.values(changeBombs(`${key}0102030405060708`))
     const held = await underAttack(t.n, async () => {
       for (const bomb of bombs.slice(0, 3)) {
@@ -161,7 +164,7 @@ describe('bombs against a real node', () => {
       await expectBanned(t.n, h)
     })
     expectHeld(held)
-    expect((await t.n.documents.chains.head(key))?.seq).toBe(before)
+    expect((await t.n.documents.chains.head(t.org.id, key))?.seq).toBe(before)
   })
 
   it('an outsider with bombs ready to answer a pull is never asked: asking for the org gets it refused, nothing more', async () => {
@@ -180,6 +183,7 @@ describe('bombs against a real node', () => {
         for (const [i, bomb] of bombs.entries()) {
           const e = signEntry(
             entryBody(stranger.memberKey, i + 1, prev, {
+              scope: t.org.id,
               doc: hangarId(t.org.id, stranger.memberKey),
               changes: [changeChunkHash(bomb) as ChangeHash],
               authHeads: [],
@@ -207,14 +211,14 @@ describe('bombs against a real node', () => {
     })
     expectHeld(held)
     expect(asked).toEqual([])
-    expect(await t.n.documents.chains.head(stranger.memberKey)).toBeNull()
+    expect(await t.n.documents.chains.head(t.org.id, stranger.memberKey)).toBeNull()
   }, 60_000)
 
   it('a pull answered with bombs by a member: refused as oversize; banned after three', async () => {
     const t = await target()
     const { r, h } = await insider(t.n, t.org.id)
     const key = r.signer.memberKey as MemberKey
-    const before = (await t.n.documents.chains.head(key))?.seq
+    const before = (await t.n.documents.chains.head(t.org.id, key))?.seq
     const bombs = Object.values(changeBombs(`${key}0102030405060708`))
     let served = 0
     await h.libp2p.handle(SYNC_PROTOCOL, async (stream) => {
@@ -233,7 +237,7 @@ describe('bombs against a real node', () => {
     })
     expectHeld(held)
     expect(served).toBeGreaterThanOrEqual(3)
-    expect((await t.n.documents.chains.head(key))?.seq).toBe(before)
+    expect((await t.n.documents.chains.head(t.org.id, key))?.seq).toBe(before)
   })
 
   it('a pull answered with a snapshot bomb by a member: the snapshot is refused, not loaded; banned after three', async () => {

@@ -56,8 +56,11 @@ async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeo
 /** Everything a store holds, as a peer would send it. */
 async function holdings(store: DocumentStore): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
   const entries: SignedEntry[] = []
-  for (const author of await store.chains.authors())
-    for await (const e of store.chains.entries(author)) entries.push(e)
+  for (const scope of await store.chains.scopes()) {
+    if (scope === null) continue
+    for (const author of await store.chains.authors(scope))
+      for await (const e of store.chains.entries(scope, author)) entries.push(e)
+  }
   const changes: Uint8Array[] = []
   for (const docId of await store.list()) changes.push(...(await store.changes(docId)))
   return { entries, changes }
@@ -104,11 +107,11 @@ describe('bounds on real nodes', () => {
       void serveSync(stream, t.services.org.me, source).catch(() => {})
     })
 
-    const before = (await t.documents.chains.head(me))?.seq
+    const before = (await t.documents.chains.head(org.id, me))?.seq
     for (let i = 0; i < 3 && !t.network.isBanned(insider.network.peerId); i++)
       await t.mesh.pull(insider.network.peerId)
     await waitFor('the lawless node banned', () => t.network.isBanned(insider.network.peerId))
-    expect((await t.documents.chains.head(me))?.seq).toBe(before)
+    expect((await t.documents.chains.head(org.id, me))?.seq).toBe(before)
     expect(await t.documents.has(hangarId(org.id, me))).toBe(false)
 
     // The banned node keeps dialing back from 127.0.0.1, which libp2p's per-address inbound

@@ -42,8 +42,8 @@ async function target() {
   await n.services.fleet.addShip(org.id, { model: 'Hammerhead', manufacturer: 'Aegis' })
   const held = async () => {
     const chains = n.documents.chains
-    const authors = (await chains.authors()).sort()
-    const heads = await Promise.all(authors.map(async (a) => (await chains.head(a))?.hash))
+    const authors = (await chains.authors(org.id)).sort()
+    const heads = await Promise.all(authors.map(async (a) => (await chains.head(org.id, a))?.hash))
     return JSON.stringify({ docs: (await n.documents.list()).sort(), authors, heads })
   }
   const addr = n.addresses()[0] as string
@@ -134,9 +134,10 @@ describe('hostile peers', () => {
     const scores = pubsub as unknown as { score: { score(peer: string): number } }
     await waitFor('the target scored as a member', () => scores.score.score(targetPeer) >= 0)
     // The insider's next entry, signed by somebody else's key.
-    const head = await insider.documents.chains.head(me)
+    const head = await insider.documents.chains.head(t.org.id, me)
     if (head === null) throw new Error('the insider has no chain')
     const bytes = encodeEntryBody({
+      scope: t.org.id,
       author: me,
       seq: head.seq + 1,
       prev: head.hash,
@@ -156,7 +157,7 @@ describe('hostile peers', () => {
       await pubsub.publish(topic, encodeMessage({ t: 'batch', entries: [forged], changes: [] }))
     const h = { peerId: insider.network.peerId, libp2p: insider.network.libp2p } as Host
     await expectBanned(t.n, h)
-    expect((await t.n.documents.chains.head(me))?.seq).toBe(head.seq)
+    expect((await t.n.documents.chains.head(t.org.id, me))?.seq).toBe(head.seq)
     expect(await t.held()).toBe(before)
   })
 
@@ -173,7 +174,8 @@ describe('hostile peers', () => {
       Object.assign(d, { schema: 1, org: t.org.id, owner: key, ships: {} })
     })
     const entries: Uint8Array[] = []
-    for await (const e of outsider.store.chains.entries(key, { from: 1 })) entries.push(packEntry(e))
+    for await (const e of outsider.store.chains.entries(t.org.id, key, { from: 1 }))
+      entries.push(packEntry(e))
     const changes = await outsider.store.changes(hangar)
     const h = await hostile(seed)
     // It serves them to whoever pulls the org from it, and records what it is asked.
@@ -230,6 +232,6 @@ describe('hostile peers', () => {
     const router = t.n.network.libp2p.services.pubsub as unknown as { getMeshPeers(t: string): string[] }
     expect(router.getMeshPeers(topic)).not.toContain(h.peerId)
     expect((await t.n.services.fleet.ships(t.org.id)).length).toBe(6)
-    expect((await t.n.documents.chains.authors()).length).toBe(1)
+    expect((await t.n.documents.chains.authors(t.org.id)).length).toBe(1)
   })
 })

@@ -61,8 +61,8 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: numb
   throw new Error(`timed out waiting for ${what}`)
 }
 
-const headSeq = async (n: VerseGuyNode, author: string) =>
-  (await n.documents.chains.head(author as never))?.seq ?? 0
+const headSeq = async (n: VerseGuyNode, org: { id: string }, author: string) =>
+  (await n.documents.chains.head(org.id, author as never))?.seq ?? 0
 
 describe('many nodes on one machine', () => {
   it('ten nodes: a burst of 2,000 changes reaches every node complete, concurrent changes converge, two halves of a partition converge once it heals', async () => {
@@ -95,12 +95,12 @@ describe('many nodes on one machine', () => {
     const ship = await leader.services.fleet.addShip(org.id, { model: 'Idris-P', manufacturer: 'Aegis' })
     for (let i = 0; i < BURST; i++)
       await leader.services.fleet.updateShip(org.id, me, ship.id, { name: `Burst ${i}` })
-    const target = await headSeq(leader, me)
+    const target = await headSeq(leader, org, me)
     mark('burst made')
     await waitFor(
       'the burst on every node',
       async () => {
-        for (const n of members) if ((await headSeq(n, me)) !== target) return false
+        for (const n of members) if ((await headSeq(n, org, me)) !== target) return false
         return true
       },
       120_000,
@@ -187,7 +187,7 @@ describe('many nodes on one machine', () => {
         .join()
 
     const awayDir = away.dataDir
-    const before = await headSeq(away, me)
+    const before = await headSeq(away, org, me)
     await away.stop()
     nodes.splice(nodes.indexOf(away), 1)
     for (let i = 0; i < AWAY; i++)
@@ -195,10 +195,14 @@ describe('many nodes on one machine', () => {
     mark('away changes made')
     const back = await node(boot, awayDir)
     // Restarted: everything it had is still there.
-    expect(await headSeq(back, me)).toBe(before)
+    expect(await headSeq(back, org, me)).toBe(before)
     expect((await back.services.fleet.ships(org.id)).length).toBe(1)
-    const now = await headSeq(leader, me)
-    await waitFor('the returning node catching up', async () => (await headSeq(back, me)) === now, 120_000)
+    const now = await headSeq(leader, org, me)
+    await waitFor(
+      'the returning node catching up',
+      async () => (await headSeq(back, org, me)) === now,
+      120_000,
+    )
     mark('caught up')
     expect((await back.services.fleet.ship(org.id, me, ship.id)).name).toBe(`Away ${AWAY - 1}`)
 
@@ -207,7 +211,11 @@ describe('many nodes on one machine', () => {
     const { token } = await leader.services.invites.createInvite(org.id, { rank: 'member', bootstrap: boot })
     await late.services.invites.accept(token, 'Mem_Late', late.admissions)
     await late.mesh.syncAll()
-    await waitFor('the late joiner holding everything', async () => (await headSeq(late, me)) >= now, 60_000)
+    await waitFor(
+      'the late joiner holding everything',
+      async () => (await headSeq(late, org, me)) >= now,
+      60_000,
+    )
     expect(await fleetOf(late)).toBe(await fleetOf(leader))
   }, 600_000)
 })

@@ -201,8 +201,8 @@ describe('roster, operation and entry bounds hold for remote changes', () => {
       expect(later.rejected).toBe(0)
       const hangar = await observer.store.get<HangarDoc>(hangarId(org.id, leader.signer.memberKey))
       expect(Object.keys(hangar.ships)).toHaveLength(4)
-      expect((await observer.store.chains.head(leader.signer.memberKey))?.seq).toBe(
-        (await leader.store.chains.head(leader.signer.memberKey))?.seq,
+      expect((await observer.store.chains.head(org.id, leader.signer.memberKey))?.seq).toBe(
+        (await leader.store.chains.head(org.id, leader.signer.memberKey))?.seq,
       )
     } finally {
       await observer.close()

@@ -15,6 +15,7 @@ import {
   type EntryHash,
   ed25519Verify,
   encodeEntryBody,
+  entryScope,
   fromHex,
   type JsonValue,
   type MemberKey,
@@ -25,7 +26,15 @@ import {
   toHex,
   unpackEntry,
 } from '../../../crdt/index.ts'
-import { bodyOf, buildChain, entryBody, fakeHash, makeSigner, signedForm } from '../../helpers/signer.ts'
+import {
+  bodyOf,
+  buildChain,
+  entryBody,
+  fakeHash,
+  makeSigner,
+  signedForm,
+  TEST_SCOPE,
+} from '../../helpers/signer.ts'
 
 ed.hashes.sha512 = sha512
 
@@ -74,6 +83,7 @@ class Writer {
  * as given, independently of whether `prev` and `doc` are present, so it can lie.
  */
 interface Wire {
+  scope: Uint8Array | null
   author: Uint8Array
   seq: bigint
   time: bigint
@@ -90,10 +100,11 @@ interface Wire {
 /** The wire fields of a valid body (what `encodeEntryBody` should lay out). */
 function wireOf(body: EntryBody): Wire {
   return {
+    scope: body.scope === null ? null : fromHex(body.scope),
     author: fromHex(body.author),
     seq: BigInt(body.seq),
     time: BigInt(body.time),
-    flags: (body.prev === null ? 0 : 1) | (body.doc === null ? 0 : 2),
+    flags: (body.prev === null ? 0 : 1) | (body.doc === null ? 0 : 2) | (body.scope === null ? 0 : 4),
     prev: body.prev === null ? null : fromHex(body.prev),
     action: utf8.encode(body.action),
     resource: utf8.encode(body.resource),
@@ -106,11 +117,12 @@ function wireOf(body: EntryBody): Wire {
 
 /**
  * Domain plus the documented layout, written by hand:
- *   author 32 | seq u64 | time u64 | flags u8 | prev 32? | action u8-len | resource u16-len
+ *   author 32 | seq u64 | time u64 | flags u8 | scope 16? | prev 32? | action u8-len | resource u16-len
  *   | doc u8-len? | changes u16-count × 32 | authHeads u8-count × 32 | details u32-len
  */
 function layout(w: Wire): Uint8Array {
   const out = new Writer().bytes(ENTRY_DOMAIN).bytes(w.author).u64(w.seq).u64(w.time).u8(w.flags)
+  if (w.scope !== null) out.bytes(w.scope)
   if (w.prev !== null) out.bytes(w.prev)
   out.u8(w.action.length).bytes(w.action)
   out.u16(w.resource.length).bytes(w.resource)
@@ -275,7 +287,7 @@ describe('entry codec: round trip', () => {
   })
 
   it('canonical bytes are ENTRY_DOMAIN followed by the documented layout; hash and signature are over them', () => {
-    expect(new TextDecoder().decode(ENTRY_DOMAIN)).toBe('verseguy/chain-entry/v1\n')
+    expect(new TextDecoder().decode(ENTRY_DOMAIN)).toBe('verseguy/chain-entry/v2\n')
     for (const entry of [first, second]) {
       expect(entry.bytes.subarray(0, ENTRY_DOMAIN.length)).toEqual(ENTRY_DOMAIN)
       expect(layout(wireOf(bodyOf(entry)))).toEqual(entry.bytes)
@@ -287,21 +299,26 @@ describe('entry codec: round trip', () => {
     expect(ed25519Verify(other.publicKey, first.bytes, first.signature)).toBe(false)
   })
 
-  it('fields sit at their documented offsets (second: prev and doc present)', () => {
+  it('fields sit at their documented offsets (second: scope, prev and doc present)', () => {
     const b = second.bytes
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
     let at = ENTRY_DOMAIN.length
     expect(b.subarray(at, at + 32)).toEqual(signer.publicKey)
     expect(view.getBigUint64(at + 32)).toBe(2n)
     expect(view.getBigUint64(at + 40)).toBe(BigInt(second.time))
-    expect(b[at + 48]).toBe(0b11)
-    expect(b.subarray(at + 49, at + 81)).toEqual(fromHex(first.hash))
-    at += 81
+    expect(b[at + 48]).toBe(0b111)
+    expect(b.subarray(at + 49, at + 65)).toEqual(fromHex(TEST_SCOPE))
+    expect(b.subarray(at + 65, at + 97)).toEqual(fromHex(first.hash))
+    at += 97
     expect(b[at]).toBe(second.action.length)
     expect(new TextDecoder().decode(b.subarray(at + 1, at + 1 + (b[at] ?? 0)))).toBe(second.action)
-    // first: no prev, no doc, so flags 0 and action follows the flags byte directly.
-    expect(first.bytes[ENTRY_DOMAIN.length + 48]).toBe(0)
-    expect(first.bytes[ENTRY_DOMAIN.length + 49]).toBe(first.action.length)
+    // first: scope, no prev, no doc, so flags 4 and action follows the scope directly.
+    expect(first.bytes[ENTRY_DOMAIN.length + 48]).toBe(0b100)
+    expect(first.bytes[ENTRY_DOMAIN.length + 65]).toBe(first.action.length)
+    // A node-local entry: no scope, flags 0, action follows the flags byte directly.
+    const local = signEntry({ ...bodyOf(first), scope: null }, signer)
+    expect(local.bytes[ENTRY_DOMAIN.length + 48]).toBe(0)
+    expect(local.bytes[ENTRY_DOMAIN.length + 49]).toBe(first.action.length)
     // Details are last: a u32 length, then dag-cbor, then the end.
     const details = dagCbor.encode(second.details)
     expect(view.getUint32(b.length - details.length - 4)).toBe(details.length)
@@ -361,6 +378,7 @@ describe('entry codec: round trip', () => {
       8 +
       8 +
       1 +
+      16 +
       32 +
       (1 + 64) +
       (2 + 3 * ENTRY_LIMITS.maxResource) +
@@ -418,8 +436,10 @@ describe('entry codec: cross-check with @noble', () => {
 describe('entry codec: decodeEntry refuses', () => {
   it('a wrong domain prefix (another version, a flipped prefix byte, no prefix)', () => {
     const body = second.bytes.subarray(ENTRY_DOMAIN.length)
-    const v2 = concat(utf8.encode('verseguy/chain-entry/v2\n'), body)
-    expect(decodeEntry(signedRaw(v2))).toEqual({ ok: false, reason: 'wrong domain prefix' })
+    for (const version of ['v1', 'v3']) {
+      const other = concat(utf8.encode(`verseguy/chain-entry/${version}\n`), body)
+      expect(decodeEntry(signedRaw(other))).toEqual({ ok: false, reason: 'wrong domain prefix' })
+    }
     for (let i = 0; i < ENTRY_DOMAIN.length; i++) {
       const bytes = Uint8Array.from(second.bytes)
       bytes[i] = (bytes[i] ?? 0) ^ 0x20
@@ -520,17 +540,17 @@ describe('entry codec: hand-built bytes', () => {
   })
 
   it('unknown flag bits', () => {
-    for (const bit of [4, 8, 16, 32, 64, 128]) {
-      expect(reasonOf(withWire({ flags: 0b11 | bit })), `flag ${bit}`).toBe('malformed entry field flags')
+    for (const bit of [8, 16, 32, 64, 128]) {
+      expect(reasonOf(withWire({ flags: 0b111 | bit })), `flag ${bit}`).toBe('malformed entry field flags')
     }
     expect(reasonOf(withWire({ flags: 0xff }))).toBe('malformed entry field flags')
     const plain = wireOf(bodyOf(first))
-    expect(reasonOf(layout({ ...plain, flags: 4 }))).toBe('malformed entry field flags')
+    expect(reasonOf(layout({ ...plain, flags: 0b1100 }))).toBe('malformed entry field flags')
   })
 
   it('the prev flag set on seq 1, or missing on seq 2, naming prev', () => {
     expect(reasonOf(withWire({ seq: 1n }))).toMatch(/^malformed entry field prev:/)
-    expect(reasonOf(withWire({ flags: 0b10, prev: null }))).toMatch(/^malformed entry field prev:/)
+    expect(reasonOf(withWire({ flags: 0b110, prev: null }))).toMatch(/^malformed entry field prev:/)
     const plain = wireOf(bodyOf(first))
     expect(reasonOf(layout({ ...plain, seq: 2n }))).toMatch(/^malformed entry field prev:/)
   })
@@ -587,7 +607,7 @@ describe('entry codec: hand-built bytes', () => {
   })
 
   it('changes with the doc flag unset, and a doc that is not a document id, naming doc', () => {
-    expect(reasonOf(withWire({ flags: 0b01, doc: null }))).toBe(
+    expect(reasonOf(withWire({ flags: 0b101, doc: null }))).toBe(
       'malformed entry field doc: changes need a document',
     )
     for (const doc of ['', 'nope', 'Test:doc', 'test:', `${'d'.repeat(33)}:x`]) {
@@ -607,7 +627,7 @@ describe('entry codec: hand-built bytes', () => {
 
   it('lengths and counts that claim more or fewer bytes than there are', () => {
     const ok = withWire({})
-    const actionAt = ENTRY_DOMAIN.length + 32 + 8 + 8 + 1 + 32
+    const actionAt = ENTRY_DOMAIN.length + 32 + 8 + 8 + 1 + 16 + 32
     const detailsAt = ok.length - secondWire.details.length - 4
     const patched = (write: (v: DataView) => void): string => {
       const bytes = Uint8Array.from(ok)
@@ -971,5 +991,40 @@ describe('entry codec: the fast path for details', () => {
     const longLength = Uint8Array.from([0x78, 0x01, 0x61])
     const float = dagCbor.encode(1.5)
     for (const b of [a1, dup, longLength, float]) expect(readCanonical(b)).toBe(NOT_SIMPLE)
+  })
+})
+
+describe('entry codec: the scope', () => {
+  it('round trips an org scope and the node-local scope (null), and is part of the signed bytes', () => {
+    for (const scope of [TEST_SCOPE, 'ab'.repeat(16), null]) {
+      const entry = signEntry({ ...bodyOf(second), scope }, signer)
+      const decoded = decodeEntry(signedForm(entry))
+      expect(decoded.ok && decoded.entry.scope).toBe(scope)
+      expect(entryScope(entry.bytes)).toBe(scope)
+      expect(encodeEntryBody(bodyOf(entry))).toEqual(entry.bytes)
+    }
+    // The same body in another scope is another entry: other bytes, other hash.
+    const moved = signEntry({ ...bodyOf(second), scope: 'ab'.repeat(16) }, signer)
+    expect(moved.hash).not.toBe(second.hash)
+    // Moving a signed entry to another scope breaks its signature.
+    const bytes = Uint8Array.from(second.bytes)
+    bytes.set(fromHex('ab'.repeat(16)), ENTRY_DOMAIN.length + 49)
+    const d = decodeEntry({ bytes, signature: second.signature })
+    expect(d.ok && d.entry.scope).toBe('ab'.repeat(16))
+    expect(ed25519Verify(signer.publicKey, bytes, second.signature)).toBe(false)
+  })
+
+  it('a scope flag with the scope cut short, or a scope without its flag, is refused', () => {
+    expect(reasonOf(withWire({ scope: fromHex(TEST_SCOPE).subarray(0, 15) }))).not.toBe('ok')
+    expect(reasonOf(withWire({ flags: 0b011 }))).not.toBe('ok')
+    expect(reasonOf(withWire({ flags: 0b111, scope: null }))).not.toBe('ok')
+    expect(reasonOf(concat(withWire({}), new Uint8Array(16)))).toBe('trailing bytes')
+  })
+
+  it('encodeEntryBody refuses a scope that is not 16 bytes of lower-case hex, naming scope', () => {
+    for (const scope of ['', 'AB'.repeat(16), 'ab'.repeat(15), 'ab'.repeat(17), 'local', 42])
+      expect(() => encodeEntryBody({ ...bodyOf(second), scope: scope as string })).toThrow(
+        /invalid entry field scope/,
+      )
   })
 })

@@ -17,7 +17,7 @@ import {
   verifyChain,
   verifyChains,
 } from '../../../crdt/index.ts'
-import { bodyOf, buildChain, fakeHash, makeSigner, signedForm } from '../../helpers/signer.ts'
+import { bodyOf, buildChain, fakeHash, makeSigner, signedForm, TEST_SCOPE } from '../../helpers/signer.ts'
 
 const MODES = ['all', 'head'] as const
 type Mode = (typeof MODES)[number]
@@ -67,6 +67,7 @@ describe('verifyChain: a valid chain', () => {
       const report = verifyChain(alice.memberKey, fresh(), { signatures: mode })
       expect(report).toEqual({
         author: alice.memberKey,
+        scope: TEST_SCOPE,
         status: 'ok',
         verified: N,
         head: { seq: N, hash: at(chain, N - 1).hash },
@@ -478,6 +479,7 @@ describe('verifyChains', () => {
         ] as const) {
           expect(m.get(signer.memberKey)).toEqual({
             author: signer.memberKey,
+            scope: TEST_SCOPE,
             status: 'ok',
             verified: list.length,
             head: { seq: list.length, hash: at(list, list.length - 1).hash },
@@ -543,5 +545,32 @@ describe('verifyChains', () => {
     const { reports } = verifyChains(fresh().reverse())
     expect(reports).toHaveLength(1)
     expect(reports[0]?.status).toBe('ok')
+  })
+})
+
+describe('chains per scope', () => {
+  const otherScope = 'ab'.repeat(16)
+  const mine = buildChain(alice, 4)
+  const elsewhere = buildChain(alice, 3, { body: () => ({ scope: otherScope }) })
+
+  it("an entry of the author's chain in another scope spliced in is tampered, however well signed", () => {
+    const spliced = [at(mine, 0), at(mine, 1), at(elsewhere, 2), at(mine, 2), at(mine, 3)].map(signedForm)
+    const { all } = verifyBoth(spliced)
+    expect(all.status).toBe('tampered')
+    expect(tamperedReasons(all)).toContain('entry of another scope')
+    // Told the chain's scope, a chain of another scope is refused from its first entry.
+    const told = verifyChain(alice.memberKey, mine.map(signedForm), { scope: otherScope })
+    expect(told.head).toBeNull()
+    expect(tamperedReasons(told)).toEqual(Array(4).fill('entry of another scope'))
+  })
+
+  it('verifyChains reports one chain per (scope, author), each with its own seq 1', () => {
+    const { reports } = verifyChains([...elsewhere, ...mine].map(signedForm))
+    expect(reports.map((r) => [r.scope, r.status, r.head?.seq]).sort()).toEqual(
+      [
+        [TEST_SCOPE, 'ok', 4],
+        [otherScope, 'ok', 3],
+      ].sort(),
+    )
   })
 })

@@ -296,8 +296,8 @@ describe('damaged database files', () => {
     expectCorrupt(await openError(path), path, /no format marker/)
 
     const other = await seeded()
-    await rewrite(other, 'meta', 'format', () => new TextEncoder().encode('2'))
-    expectCorrupt(await openError(other), other, /format 2 is not the supported format 1/)
+    await rewrite(other, 'meta', 'format', () => new TextEncoder().encode('99'))
+    expectCorrupt(await openError(other), other, /format 99 is not the supported format 2/)
   })
 
   it('an undamaged database opens and loads every document', async () => {

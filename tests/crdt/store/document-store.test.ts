@@ -11,6 +11,7 @@ import {
   verifyChain,
 } from '../../../crdt/index.ts'
 import { changeKey } from '../../../crdt/store/change-records.ts'
+import { TEST_SCOPE } from '../../helpers/signer.ts'
 import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
@@ -56,7 +57,7 @@ describe('DocumentStore: create, change and reopen', () => {
     const again = await h2.store.get<Org>(ORG)
     expect(A.toJS(again)).toEqual(json)
     expect(sortedHeads(again)).toEqual(heads)
-    const head = await h2.store.chains.head(h.signer.memberKey)
+    const head = await h2.store.chains.head(TEST_SCOPE, h.signer.memberKey)
     expect(head?.seq).toBe(3)
     expect(head?.hash).toBe(entry?.hash)
     expect(await h2.store.list()).toEqual([ORG])
@@ -82,12 +83,12 @@ describe('DocumentStore: create, change and reopen', () => {
     expect(created.action).toBe('org.create')
     let prev = created
     for (let i = 0; i < 5; i++) {
-      const entriesBefore = (await keysOf(h.db.entries, key)).length
+      const entriesBefore = (await keysOf(h.db.entries, `${TEST_SCOPE}!${key}`)).length
       const rowsBefore = (await keysOf(h.db.changes, ORG)).length
       const { doc, entry } = await h.store.change<Org>(ORG, { ...act('org.count'), details: { i } }, (d) => {
         d.count = i
       })
-      expect((await keysOf(h.db.entries, key)).length).toBe(entriesBefore + 1)
+      expect((await keysOf(h.db.entries, `${TEST_SCOPE}!${key}`)).length).toBe(entriesBefore + 1)
       expect((await keysOf(h.db.changes, ORG)).length).toBe(rowsBefore + 1)
       const change = A.getLastLocalChange(doc)
       if (entry === null || change === undefined) throw new Error('no entry or no change')
@@ -99,7 +100,7 @@ describe('DocumentStore: create, change and reopen', () => {
       expect(entry.seq).toBe(prev.seq + 1)
       expect(entry.prev).toBe(prev.hash)
       // What is on disk is that entry and that change.
-      expect((await h.store.chains.get(key, entry.seq))?.hash).toBe(entry.hash)
+      expect((await h.store.chains.get(TEST_SCOPE, key, entry.seq))?.hash).toBe(entry.hash)
       const row = await h.db.changes.get(changeKey(ORG, rowsBefore + 1))
       expect(row && Uint8Array.from(row)).toEqual(change)
       prev = entry
@@ -132,7 +133,7 @@ describe('DocumentStore: create, change and reopen', () => {
     const h = await stores.open()
     const created = await createOrg(h)
     const rows = await keysOf(h.db.changes)
-    const entry = await h.store.record({
+    const entry = await h.store.record(TEST_SCOPE, {
       action: 'org.invite',
       resource: 'invite:xyz',
       details: { role: 'member' },
@@ -144,7 +145,7 @@ describe('DocumentStore: create, change and reopen', () => {
     expect(entry.details).toEqual({ role: 'member' })
     expect(await keysOf(h.db.changes)).toEqual(rows)
     const h2 = await stores.reopen(h)
-    const stored = await h2.store.chains.head(h.signer.memberKey)
+    const stored = await h2.store.chains.head(TEST_SCOPE, h.signer.memberKey)
     expect(stored?.hash).toBe(entry.hash)
     expect(stored?.doc).toBeNull()
   })
@@ -258,7 +259,7 @@ describe('DocumentStore: compaction', () => {
     const again = await h2.store.get<Org>(ORG)
     expect(A.toJS(again)).toEqual(json)
     expect(sortedHeads(again)).toEqual(heads)
-    expect((await h2.store.chains.head(h.signer.memberKey))?.seq).toBe(21)
+    expect((await h2.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(21)
 
     // Changes after a compaction and a reopen are stored and load again.
     await h2.store.change<Org>(ORG, act('org.rename'), (d) => {
@@ -314,7 +315,7 @@ describe('DocumentStore: closed store and failed writes', () => {
       }),
     ).rejects.toBeInstanceOf(StoreClosedError)
     await expect(createOrg(h, parseDocId('org:new'))).rejects.toBeInstanceOf(StoreClosedError)
-    await expect(s.record(act('org.invite'))).rejects.toBeInstanceOf(StoreClosedError)
+    await expect(s.record(TEST_SCOPE, act('org.invite'))).rejects.toBeInstanceOf(StoreClosedError)
     await expect(s.receive({ entries: [], changes: [] })).rejects.toBeInstanceOf(StoreClosedError)
     await expect(s.compact(ORG)).rejects.toThrow(/The document store is not open/)
 
@@ -335,7 +336,9 @@ describe('DocumentStore: closed store and failed writes', () => {
         d.name = 'Lost'
       }),
     ).rejects.toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN' })
-    await expect(h.store.record(act('org.invite'))).rejects.toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN' })
+    await expect(h.store.record(TEST_SCOPE, act('org.invite'))).rejects.toMatchObject({
+      code: 'LEVEL_DATABASE_NOT_OPEN',
+    })
 
     // Reopen the same database under the same store: it must not serve the change that never reached disk.
     await h.db.level.open()
@@ -344,7 +347,7 @@ describe('DocumentStore: closed store and failed writes', () => {
     }
     const current = await h.store.get<Org>(ORG)
     expect(A.toJS(current).name).toBe('Written')
-    expect((await h.store.chains.head(h.signer.memberKey))?.seq).toBe(2)
+    expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(2)
     const { entry: third } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
       d.name = 'Third'
     })

@@ -8,6 +8,7 @@ import { Database, DocumentStore, parseDocId, type SignedEntry, verifyChain } fr
 import { initDataDir, layout } from '../../../node/index.ts'
 import { MemberIdentity } from '../../../services/identity/index.ts'
 import { acceptAll } from '../../helpers/accept-all.ts'
+import { TEST_SCOPE, testScopeOfDoc } from '../../helpers/signer.ts'
 
 const PASS = 'durability-pass'
 const ROUNDS = 24
@@ -75,7 +76,12 @@ describe('kill -9 durability', () => {
 
       const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
       const db = await Database.open(layout(dir).db)
-      const store = new DocumentStore({ db, signer: identity, validator: acceptAll })
+      const store = new DocumentStore({
+        db,
+        signer: identity,
+        validator: acceptAll,
+        scopeOfDoc: testScopeOfDoc,
+      })
       await store.start()
       const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
       const held = new Set(doc.acked)
@@ -86,7 +92,7 @@ describe('kill -9 durability', () => {
       expect(new Set(doc.acked).size).toBe(doc.acked.length)
 
       const entries: SignedEntry[] = []
-      for await (const e of store.chains.entries(identity.memberKey)) entries.push(e)
+      for await (const e of store.chains.entries(TEST_SCOPE, identity.memberKey)) entries.push(e)
       const report = verifyChain(identity.memberKey, entries)
       expect(report.status, JSON.stringify(report.issues.slice(0, 3))).toBe('ok')
       expect(report.head?.seq ?? 0).toBeGreaterThanOrEqual(maxSeq)

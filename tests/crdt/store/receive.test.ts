@@ -20,7 +20,7 @@ import {
   signEntry,
   verifyChain,
 } from '../../../crdt/index.ts'
-import { makeSigner, type TestSigner } from '../../helpers/signer.ts'
+import { makeSigner, TEST_SCOPE, type TestSigner } from '../../helpers/signer.ts'
 import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
@@ -68,6 +68,7 @@ function withBadSignature(entry: SignedEntry): SignedEntry {
 
 function body(author: TestSigner, seq: number, prev: Entry | null, over: Partial<EntryBody> = {}): EntryBody {
   return {
+    scope: TEST_SCOPE,
     author: author.memberKey,
     seq,
     prev: prev?.hash ?? null,
@@ -109,7 +110,11 @@ describe('receive: accepting a peer', () => {
     const ids = docIds(2)
     await createOrg(a, ids[0] as DocId)
     await createOrg(a, ids[1] as DocId, 'Second')
-    await a.store.record({ action: 'org.invite', resource: 'invite:1', details: { role: 'member' } })
+    await a.store.record(TEST_SCOPE, {
+      action: 'org.invite',
+      resource: 'invite:1',
+      details: { role: 'member' },
+    })
     const b = await stores.open()
     const events: { docId: DocId; origin: string }[] = []
     b.store.on('change', (e) => events.push({ docId: e.docId, origin: e.origin }))
@@ -124,8 +129,8 @@ describe('receive: accepting a peer', () => {
     expect(events).toEqual(ids.map((docId) => ({ docId, origin: 'remote' })))
 
     for (const id of ids) await expectSameDoc(a, b, id)
-    const headA = await a.store.chains.head(a.signer.memberKey)
-    expect((await b.store.chains.head(a.signer.memberKey))?.hash).toBe(headA?.hash)
+    const headA = await a.store.chains.head(TEST_SCOPE, a.signer.memberKey)
+    expect((await b.store.chains.head(TEST_SCOPE, a.signer.memberKey))?.hash).toBe(headA?.hash)
 
     const b2 = await stores.reopen(b)
     for (const id of ids) await expectSameDoc(a, b2, id)
@@ -174,9 +179,9 @@ describe('receive: accepting a peer', () => {
     await a.store.change<Org>(ORG, { action: 'org.member-add', resource: ORG }, (d) => {
       d.members.push('bob')
     })
-    const from = ((await b.store.chains.head(a.signer.memberKey))?.seq ?? 0) + 1
+    const from = ((await b.store.chains.head(TEST_SCOPE, a.signer.memberKey))?.seq ?? 0) + 1
     const entries: SignedEntry[] = []
-    for await (const e of a.store.chains.entries(a.signer.memberKey, { from })) entries.push(e)
+    for await (const e of a.store.chains.entries(TEST_SCOPE, a.signer.memberKey, { from })) entries.push(e)
     expect(entries).toHaveLength(1)
     const second = await b.store.receive({ entries, changes: await a.store.changes(ORG) })
     expect(reasons(second)).toEqual([])
@@ -325,7 +330,7 @@ describe('receive: what is refused', () => {
     expect(result.byDoc.size).toBe(0)
     expect(rejectedEvents).toHaveLength(1)
     expect(await b.store.has(parseDocId('org:d1'))).toBe(false)
-    expect(await b.store.chains.head(a.signer.memberKey)).toBeNull()
+    expect(await b.store.chains.head(TEST_SCOPE, a.signer.memberKey)).toBeNull()
     await expectNothingStored(b)
   })
 
@@ -357,7 +362,7 @@ describe('receive: what is refused', () => {
       [3, 'entry 3 does not verify: bad signature'],
     ])
     expect([...result.byDoc.keys()]).toEqual(ids.slice(0, 2))
-    expect((await b.store.chains.head(a.signer.memberKey))?.seq).toBe(2)
+    expect((await b.store.chains.head(TEST_SCOPE, a.signer.memberKey))?.seq).toBe(2)
     expect(await b.store.has(ids[2] as DocId)).toBe(false)
   })
 
@@ -390,7 +395,7 @@ describe('receive: what is refused', () => {
     expect(result.rejected.map((r) => r.seq)).toEqual([2, 3])
     expect(reasons(result)[0]).toMatch(/^entry 2 does not verify/)
     expect(reasons(result)[1]).toBe('follows refused entry 2')
-    expect((await b.store.chains.head(a.signer.memberKey))?.seq).toBe(1)
+    expect((await b.store.chains.head(TEST_SCOPE, a.signer.memberKey))?.seq).toBe(1)
   })
 
   it("A's change inside an entry signed by C is refused, and so is an entry whose change is not in the batch", async () => {
@@ -414,7 +419,7 @@ describe('receive: what is refused', () => {
       changes: [],
     })
     expect(reasons(absent)).toEqual([`change ${hashOf(change).slice(0, 12)} is not in the batch`])
-    expect(await b.store.chains.head(c.memberKey)).toBeNull()
+    expect(await b.store.chains.head(TEST_SCOPE, c.memberKey)).toBeNull()
     await expectNothingStored(b)
   })
 
@@ -433,7 +438,7 @@ describe('receive: what is refused', () => {
     // A change is covered by exactly one entry: a second entry claiming it is refused.
     const result = await b.store.receive({ entries: [claim], changes: [change] })
     expect(reasons(result)).toEqual([expect.stringMatching(/is already covered by another entry/)])
-    expect(await b.store.chains.head(c.memberKey)).toBeNull()
+    expect(await b.store.chains.head(TEST_SCOPE, c.memberKey)).toBeNull()
   })
 
   it("entries that start past B's head are refused and `missing` names the author and B's head", async () => {
@@ -443,7 +448,7 @@ describe('receive: what is refused', () => {
     const b = await stores.open()
 
     const gap = await b.store.receive({ entries: [e2, e3], changes: batch.changes })
-    expect(gap.missing).toEqual([{ author: key, after: 0 }])
+    expect(gap.missing).toEqual([{ scope: TEST_SCOPE, author: key, after: 0 }])
     expect(gap.rejected.map((r) => [r.author, r.seq, r.reason])).toEqual([
       [key, 2, 'missing earlier entries (have up to 0)'],
       [key, 3, 'missing earlier entries (have up to 0)'],
@@ -452,21 +457,21 @@ describe('receive: what is refused', () => {
 
     expect(reasons(await b.store.receive({ entries: [e1, e2], changes: batch.changes }))).toEqual([])
     const later = await b.store.receive({ entries: [e4], changes: batch.changes })
-    expect(later.missing).toEqual([{ author: key, after: 2 }])
+    expect(later.missing).toEqual([{ scope: TEST_SCOPE, author: key, after: 2 }])
     expect(reasons(later)).toEqual(['missing earlier entries (have up to 2)'])
-    expect((await b.store.chains.head(key))?.seq).toBe(2)
+    expect((await b.store.chains.head(TEST_SCOPE, key))?.seq).toBe(2)
 
     const rest = await b.store.receive({ entries: [e3, e4], changes: batch.changes })
     expect(reasons(rest)).toEqual([])
     expect(rest.missing).toEqual([])
-    expect((await b.store.chains.head(key))?.seq).toBe(4)
+    expect((await b.store.chains.head(TEST_SCOPE, key))?.seq).toBe(4)
   })
 
   it('receiving the same batch twice counts duplicates and stores nothing twice', async () => {
     const a = await stores.open()
     const ids = docIds(2)
     for (const id of ids) await createOrg(a, id)
-    await a.store.record({ action: 'org.invite', resource: 'invite:1' })
+    await a.store.record(TEST_SCOPE, { action: 'org.invite', resource: 'invite:1' })
     const batch = await fullBatch(a, ids)
     const b = await stores.open()
     expect(reasons(await b.store.receive(batch))).toEqual([])
@@ -506,8 +511,8 @@ describe('receive: what is refused', () => {
       const key = a.signer.memberKey
       const b = await stores.open()
       expect(reasons(await b.store.receive(batch))).toEqual([])
-      const original = (await b.store.chains.get(key, seq)) as Entry
-      const prev = (await b.store.chains.get(key, seq - 1)) as Entry
+      const original = (await b.store.chains.get(TEST_SCOPE, key, seq)) as Entry
+      const prev = (await b.store.chains.get(TEST_SCOPE, key, seq - 1)) as Entry
       const fork = signEntry(body(a.signer, seq, prev, { details: { fork: true } }), a.signer)
       expect(fork.hash).not.toBe(original.hash)
 
@@ -519,8 +524,8 @@ describe('receive: what is refused', () => {
         [key, seq, fork.hash, `fork: a second signed entry ${seq}`],
       ])
       // The stored chain is untouched.
-      expect((await b.store.chains.get(key, seq))?.hash).toBe(original.hash)
-      expect((await b.store.chains.head(key))?.seq).toBe(3)
+      expect((await b.store.chains.get(TEST_SCOPE, key, seq))?.hash).toBe(original.hash)
+      expect((await b.store.chains.head(TEST_SCOPE, key))?.seq).toBe(3)
 
       // The proof survives a reopen: two validly signed entries with one seq.
       const b2 = await stores.reopen(b)
@@ -545,7 +550,7 @@ describe('receive: what is refused', () => {
     const key = a.signer.memberKey
     const b = await stores.open()
     expect(reasons(await b.store.receive(batch))).toEqual([])
-    const first = (await b.store.chains.get(key, 1)) as Entry
+    const first = (await b.store.chains.get(TEST_SCOPE, key, 1)) as Entry
     const mallory = makeSigner()
     const bytes = encodeEntryBody(body(a.signer, 2, first, { details: { forged: true } }))
     const result = await b.store.receive({

@@ -12,7 +12,7 @@ import {
   type SignedEntry,
   WriteBudget,
 } from '../../../crdt/index.ts'
-import { makeSigner } from '../../helpers/signer.ts'
+import { makeSigner, TEST_SCOPE } from '../../helpers/signer.ts'
 import { batchOf, entriesOf, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
@@ -44,17 +44,17 @@ describe('write budget', () => {
     expect(first.rejected).toHaveLength(15)
     expect(first.rejected.every((x) => x.kind === 'budget' && INNOCENT_KINDS.has('budget'))).toBe(true)
     expect(first.rejected.map((x) => x.seq)).toEqual(Array.from({ length: 15 }, (_, i) => 11 + i))
-    expect((await r.store.chains.head(w.signer.memberKey))?.seq).toBe(10)
+    expect((await r.store.chains.head(TEST_SCOPE, w.signer.memberKey))?.seq).toBe(10)
     expect(((await r.store.get(doc)) as { n: number }).n).toBe(9)
 
     // A minute later the bucket holds six more: anti-entropy sends the rest again.
     now += 60_000
     const second = await r.store.receive(await batchOf(w.store, w.signer.memberKey, doc))
-    expect((await r.store.chains.head(w.signer.memberKey))?.seq).toBe(16)
+    expect((await r.store.chains.head(TEST_SCOPE, w.signer.memberKey))?.seq).toBe(16)
     expect(second.rejected.filter((x) => x.kind === 'budget')).toHaveLength(9)
     now += 10 * 60_000
     await r.store.receive(await batchOf(w.store, w.signer.memberKey, doc))
-    expect((await r.store.chains.head(w.signer.memberKey))?.seq).toBe(25)
+    expect((await r.store.chains.head(TEST_SCOPE, w.signer.memberKey))?.seq).toBe(25)
     expect(((await r.store.get(doc)) as { n: number }).n).toBe(24)
   })
 

@@ -352,6 +352,7 @@ describe('MemberIdentity: keys', () => {
 
     const entry = signEntry(
       {
+        scope: null,
         author: identity.memberKey,
         seq: 1,
         prev: null,

@@ -59,7 +59,7 @@ describe('license clock reset', () => {
       expect(stuck.clock).toMatchObject({ rolledBack: true, watermark: now + 365 * DAY })
       expect(stuck.warnings.join()).toMatch(/reset the license clock \(license clock-reset/)
 
-      const headBefore = await me.store.chains.head(signer.memberKey)
+      const headBefore = await me.store.chains.head(null, signer.memberKey)
       const reset = await me.licenses.resetClock(true)
       expect(reset).toMatchObject({ needed: true, done: true, from: now + 365 * DAY, to: now + DAY })
       const valid = await me.licenses.status(org.id)
@@ -67,8 +67,8 @@ describe('license clock reset', () => {
       expect(valid.clock.rolledBack).toBe(false)
       expect(valid.warnings).toEqual([])
 
-      // The reset is the member's newest chain entry, signed, naming both times.
-      const head = await me.store.chains.head(signer.memberKey)
+      // The reset is the newest entry of the node-local chain, signed, naming both times.
+      const head = await me.store.chains.head(null, signer.memberKey)
       expect(head?.seq).toBe((headBefore?.seq ?? 0) + 1)
       expect(reset.entry).toEqual({ seq: head?.seq, hash: head?.hash })
       expect(head).toMatchObject({
@@ -78,7 +78,7 @@ describe('license clock reset', () => {
         details: { from: now + 365 * DAY, to: now + DAY },
       })
       const chain: SignedEntry[] = []
-      for await (const e of me.store.chains.entries(signer.memberKey)) chain.push(e)
+      for await (const e of me.store.chains.entries(null, signer.memberKey)) chain.push(e)
       expect(verifyChain(signer.memberKey, chain).status).toBe('ok')
 
       // It holds across a restart (the watermark setting was reset too).
@@ -91,7 +91,7 @@ describe('license clock reset', () => {
     }
   })
 
-  it("the reset reaches the other members' nodes with the member's chain", async () => {
+  it("the reset stays on the member's node: the node-local chain is never sent", async () => {
     const now = Date.now()
     const leaderClock = { now }
     const leader = await node(leaderClock)
@@ -104,8 +104,15 @@ describe('license clock reset', () => {
     await leader.licenses.resetClock(true)
     const r = await sync(leader, other)
     expect(r.rejected).toEqual([])
-    const seen = await other.store.chains.head(leader.signer.memberKey)
-    expect(seen).toMatchObject({ action: CLOCK_RESET_ACTION, details: { from: now + 365 * DAY, to: now } })
+    expect(await leader.store.chains.head(null, leader.signer.memberKey)).toMatchObject({
+      action: CLOCK_RESET_ACTION,
+      details: { from: now + 365 * DAY, to: now },
+    })
+    expect(await other.store.chains.head(null, leader.signer.memberKey)).toBeNull()
+    expect(await other.store.chains.scopes()).toEqual([org.id])
+    expect((await other.store.chains.head(org.id, leader.signer.memberKey))?.action).not.toBe(
+      CLOCK_RESET_ACTION,
+    )
   })
 
   it('entries signed while the clock was ahead no longer floor the time once the reset is recorded', async () => {
@@ -118,7 +125,9 @@ describe('license clock reset', () => {
     vi.setSystemTime(now + 365 * DAY)
     await me.invites.createInvite(org.id, { rank: 'member' })
     vi.useRealTimers()
-    expect((await me.store.chains.head(me.signer.memberKey))?.time).toBeGreaterThanOrEqual(now + 365 * DAY)
+    expect((await me.store.chains.head(org.id, me.signer.memberKey))?.time).toBeGreaterThanOrEqual(
+      now + 365 * DAY,
+    )
     clock.now = Date.now()
     expect((await me.licenses.status(org.id)).state).toBe('expired')
 
@@ -133,17 +142,17 @@ describe('license clock reset', () => {
     const org = await licensedOrg(me, now)
 
     // Nothing to reset: the clock is not behind.
-    const head0 = await me.store.chains.head(me.signer.memberKey)
+    const head0 = await me.store.chains.head(null, me.signer.memberKey)
     expect(await me.licenses.resetClock(true)).toMatchObject({ needed: false, done: false, entry: null })
-    expect(await me.store.chains.head(me.signer.memberKey)).toEqual(head0)
+    expect(await me.store.chains.head(null, me.signer.memberKey)).toEqual(head0)
 
     clock.now = now + 365 * DAY
     await me.licenses.status(org.id)
     clock.now = now
-    const head1 = await me.store.chains.head(me.signer.memberKey)
+    const head1 = await me.store.chains.head(null, me.signer.memberKey)
     const preview = await me.licenses.resetClock(false)
     expect(preview).toMatchObject({ needed: true, done: false, from: now + 365 * DAY, to: now, entry: null })
-    expect(await me.store.chains.head(me.signer.memberKey)).toEqual(head1)
+    expect(await me.store.chains.head(null, me.signer.memberKey)).toEqual(head1)
     expect(await me.store.getSetting('license.watermark')).toBe(now + 365 * DAY)
     const still = await me.licenses.status(org.id)
     expect(still.state).toBe('expired')

@@ -309,9 +309,10 @@ describe('judged at the change itself', () => {
         doc = A.change(doc, step)
         changes.push(A.getLastLocalChange(doc) as Uint8Array)
       }
-      const head = await m.store.chains.head(key)
+      const head = await m.store.chains.head(orgId, key)
       const entry = signEntry(
         {
+          scope: orgId,
           author: key,
           seq: (head?.seq ?? 0) + 1,
           prev: head?.hash ?? null,

@@ -138,7 +138,7 @@ describe('operations service', () => {
   })
 
   it('refuses bad input naming the field, and writes nothing', async () => {
-    const before = await leader.store.chains.head(leader.signer.memberKey)
+    const before = await leader.store.chains.head(orgId, leader.signer.memberKey)
     const cases: [Record<string, unknown>, string][] = [
       [{ ...mining, title: '   ' }, 'title'],
       [{ ...mining, title: 'x'.repeat(101) }, 'title'],
@@ -162,7 +162,7 @@ describe('operations service', () => {
       })
     }
     expect(await leader.ops.list(orgId)).toEqual([])
-    expect(await leader.store.chains.head(leader.signer.memberKey)).toEqual(before)
+    expect(await leader.store.chains.head(orgId, leader.signer.memberKey)).toEqual(before)
     const op = await leader.ops.createOperation(orgId, {
       ...mining,
       scheduledAt: new Date(SOON).toISOString(),

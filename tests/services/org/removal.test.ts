@@ -232,8 +232,8 @@ describe('removal that holds', () => {
     expect((await witness.fleet.ships(org.id)).map((s) => s.id)).toEqual([ship.id])
     expect(v.flagged.map((f) => f.split(' ').slice(1).join(' ')).sort()).toEqual(
       [
-        `${(await a.store.chains.head(A))?.seq} ship.add removed`,
-        `${((await a.store.chains.head(A))?.seq ?? 0) - 1} member.kick removed`,
+        `${(await a.store.chains.head(org.id, A))?.seq} ship.add removed`,
+        `${((await a.store.chains.head(org.id, A))?.seq ?? 0) - 1} member.kick removed`,
       ].sort(),
     )
   }, 60_000)

@@ -143,9 +143,10 @@ describe('roster rules, judged on every node', () => {
       d.org.name = new A.ImmutableString('Owned by attacker')
     })
     const change = A.getLastLocalChange(forged) as Uint8Array
-    const head = await attacker.store.chains.head(attacker.signer.memberKey)
+    const head = await attacker.store.chains.head(org.id, attacker.signer.memberKey)
     const entry = signEntry(
       {
+        scope: org.id,
         author: attacker.signer.memberKey,
         seq: (head?.seq ?? 0) + 1,
         prev: head?.hash ?? null,
