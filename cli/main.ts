@@ -25,6 +25,7 @@ const EXPECTED = new Set([
   'IdentityFileCorruptError',
   'IdentityMissingError',
   'StorageCorruptError',
+  'StorageFormatError',
   'StorageLockedError',
   'StorageMissingError',
   'ExitPromptError',

@@ -1,6 +1,28 @@
 /** Errors of the crdt layer; match on `.name`. */
 
 /** The database files are damaged. The way out is a restore from a backup. */
+/**
+ * The database was written in another storage format. Verse Guy is pre-release and does
+ * not migrate formats: the data is intact, but this version cannot read it.
+ */
+export class StorageFormatError extends Error {
+  override name = 'StorageFormatError'
+  readonly path: string
+  readonly found: number
+  readonly supported: number
+  constructor(path: string, found: number, supported: number) {
+    super(
+      `The database at ${path} is in storage format ${found}; this version of Verse Guy reads format ` +
+        `${supported} only and does not convert it. Keep the old folder with the version that wrote it, ` +
+        "or move it aside and start this version with a new data directory (your org's data comes back " +
+        'from the other members once you join again).',
+    )
+    this.path = path
+    this.found = found
+    this.supported = supported
+  }
+}
+
 export class StorageCorruptError extends Error {
   override name = 'StorageCorruptError'
   readonly path: string

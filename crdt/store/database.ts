@@ -5,7 +5,12 @@
 import { existsSync, readdirSync } from 'node:fs'
 import type { AbstractSublevel } from 'abstract-level'
 import { Level } from 'level'
-import { StorageCorruptError, StorageLockedError, StorageMissingError } from '../errors.ts'
+import {
+  StorageCorruptError,
+  StorageFormatError,
+  StorageLockedError,
+  StorageMissingError,
+} from '../errors.ts'
 
 export const FORMAT_VERSION = 2
 
@@ -91,12 +96,9 @@ export class Database {
       return
     }
     const version = Number(new TextDecoder().decode(raw))
-    if (version !== FORMAT_VERSION) {
-      throw new StorageCorruptError(
-        this.path,
-        `format ${version} is not the supported format ${FORMAT_VERSION}`,
-      )
-    }
+    if (!Number.isSafeInteger(version) || version < 1)
+      throw new StorageCorruptError(this.path, 'its format version is not a number')
+    if (version !== FORMAT_VERSION) throw new StorageFormatError(this.path, version, FORMAT_VERSION)
   }
 
   /** Writes a batch atomically; `sync` makes it survive power loss, not only a process kill. */

@@ -11,8 +11,10 @@ import { describe, expect, it } from 'vitest'
 import {
   Database,
   type DocId,
+  FORMAT_VERSION,
   parseDocId,
   StorageCorruptError,
+  StorageFormatError,
   StorageLockedError,
   StorageMissingError,
 } from '../../../crdt/index.ts'
@@ -296,8 +298,22 @@ describe('damaged database files', () => {
     expectCorrupt(await openError(path), path, /no format marker/)
 
     const other = await seeded()
-    await rewrite(other, 'meta', 'format', () => new TextEncoder().encode('99'))
-    expectCorrupt(await openError(other), other, /format 99 is not the supported format 2/)
+    await rewrite(other, 'meta', 'format', () => new TextEncoder().encode('x9'))
+    expectCorrupt(await openError(other), other, /its format version is not a number/)
+  })
+
+  it('a database of another storage format (an older version wrote it) is named as such, not as damaged', async () => {
+    for (const found of [1, 99]) {
+      const path = await seeded()
+      await rewrite(path, 'meta', 'format', () => new TextEncoder().encode(String(found)))
+      const err = await openError(path)
+      expect(err).toBeInstanceOf(StorageFormatError)
+      expect(err).toMatchObject({ path, found, supported: FORMAT_VERSION })
+      expect((err as Error).message).toContain(`is in storage format ${found}`)
+      expect((err as Error).message).not.toContain('damaged')
+      // Nothing was changed: the marker is as it was.
+      expect(await openError(path)).toBeInstanceOf(StorageFormatError)
+    }
   })
 
   it('an undamaged database opens and loads every document', async () => {
