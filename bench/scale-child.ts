@@ -1,15 +1,37 @@
 /**
  * Child of the scale benchmark: starts a node on a prepared data directory, as
- * `verseguy start` does, and measures what a user would feel. Prints one JSON line.
+ * `verseguy start` does (module compile cache on: `NODE_COMPILE_CACHE` names the folder),
+ * and measures what a user would feel. Prints one JSON line. `start-only` as 4th argument:
+ * start, report, stop (no change made).
  */
-import { VerseGuyNode } from '../node/index.ts'
-import { percentile } from './lib.ts'
+import { enableModuleCache } from '../node/compile-cache.ts'
 
-const [dataDir = '', passphrase = '', orgId = ''] = process.argv.slice(2)
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000
+const scriptAt = performance.now() // process start → this script runs (Node's own start)
+enableModuleCache()
+const { VerseGuyNode } = await import('../node/index.ts')
+const { percentile } = await import('./lib.ts')
+const loadedAt = performance.now()
+const cpuLoaded = cpuMs(process.cpuUsage())
+
+const [dataDir = '', passphrase = '', orgId = '', mode = ''] = process.argv.slice(2)
 const node = new VerseGuyNode({ dataDir, passphrase, apiPort: 0, logLevel: 'warn' })
 await node.start()
 const readyMs = performance.now() // since this process started
+const start = {
+  readyMs,
+  readyCpuMs: cpuMs(process.cpuUsage()),
+  nodeStartMs: scriptAt,
+  modulesMs: loadedAt - scriptAt,
+  modulesCpuMs: cpuLoaded,
+  phases: node.startPhases,
+}
 const rssAfterStart = process.memoryUsage.rss()
+if (mode === 'start-only') {
+  await node.stop()
+  process.stdout.write(`${JSON.stringify({ ...start, rssAfterStart })}\n`)
+  process.exit(0)
+}
 const { org, fleet, ops } = node.services
 
 const timed = async <T>(fn: () => Promise<T>): Promise<[number, T]> => {
@@ -40,7 +62,7 @@ const rssAfterWork = process.memoryUsage.rss()
 await node.stop()
 process.stdout.write(
   `${JSON.stringify({
-    readyMs,
+    ...start,
     rssAfterStart,
     rssAfterWork,
     members: members.length,
