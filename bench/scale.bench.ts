@@ -122,9 +122,9 @@ export async function run(): Promise<Row[]> {
       { figure: 'start to ready, CPU', value: r.readyCpuMs as number, unit: 'ms', note: 'user + system' },
       {
         figure: 'passphrase unlock (scrypt)',
-        value: ph.unlock as number,
+        value: ph.kdf as number,
         unit: 'ms',
-        note: 'inside start to ready: memory-hard KDF, N=2^17 r=8',
+        note: `memory-hard KDF, N=2^17 r=8, beside loading the store; left to wait after: ${(ph['unlock (rest)'] ?? 0).toFixed(0)} ms`,
       },
       {
         figure: 'loading modules',
@@ -132,7 +132,12 @@ export async function run(): Promise<Row[]> {
         unit: 'ms',
         note: `inside start to ready; Node's own start before it ${(r.nodeStartMs as number).toFixed(0)} ms`,
       },
-      { figure: 'node.start() steps', value: sum(Object.values(ph)), unit: 'ms', note: phaseNote },
+      {
+        figure: 'node.start() steps',
+        value: sum(Object.entries(ph).flatMap(([k, v]) => (k === 'kdf' ? [] : [v]))),
+        unit: 'ms',
+        note: phaseNote,
+      },
       {
         figure: 'start to ready, first start',
         value: first.readyMs as number,
