@@ -44,20 +44,25 @@ const [rosterAgainMs] = await timed(() => org.members(orgId))
 const [statsMs, stats] = await timed(() => fleet.composition(orgId))
 const [statsAgainMs] = await timed(() => fleet.composition(orgId))
 
+// CPU time per change beside the wall time (on a loaded machine, wall time waits its turn).
+let cpuFrom = process.cpuUsage()
 const addShip: number[] = []
 for (let i = 0; i < 100; i++) {
   const [ms] = await timed(() => fleet.addShip(orgId, { model: `Bench ${i}`, manufacturer: 'RSI', cost: 10 }))
   addShip.push(ms)
 }
+const addShipCpuMs = cpuMs(process.cpuUsage(cpuFrom)) / addShip.length
 // On the operation with the most sign-ups.
 const [op] = (await ops.list(orgId)).sort((a, b) => b.participants.length - a.participants.length)
 if (op === undefined) throw new Error('the org has no operations')
 const signUp: number[] = []
+cpuFrom = process.cpuUsage()
 for (let i = 0; i < 50; i++) {
   const [a] = await timed(() => ops.signUp(orgId, op.id, { role: 'miner' }))
   const [b] = await timed(() => ops.withdraw(orgId, op.id))
   signUp.push(a, b)
 }
+const signUpCpuMs = cpuMs(process.cpuUsage(cpuFrom)) / signUp.length
 const rssAfterWork = process.memoryUsage.rss()
 await node.stop()
 process.stdout.write(
@@ -73,6 +78,9 @@ process.stdout.write(
     statsAgainMs,
     addShipP95: percentile(addShip, 95),
     addShipP50: percentile(addShip, 50),
+    addShipCpuMs,
+    signUpP50: percentile(signUp, 50),
+    signUpCpuMs,
     signUpP95: percentile(signUp, 95),
     opParticipants: op.participants.length,
   })}\n`,

@@ -169,12 +169,26 @@ export async function run(): Promise<Row[]> {
         target: '≤ 20',
         note: 'fsync on',
       },
+      { figure: 'add ship persisted, p50', value: r.addShipP50 as number, unit: 'ms' },
+      {
+        figure: 'add ship, CPU per change',
+        value: r.addShipCpuMs as number,
+        unit: 'ms',
+        note: 'mean, user + system, all threads (signing, fsync)',
+      },
       {
         figure: 'sign up / withdraw persisted, p95',
         value: r.signUpP95 as number,
         unit: 'ms',
         target: '≤ 20',
         note: `operation with ${r.opParticipants} sign-ups`,
+      },
+      { figure: 'sign up / withdraw persisted, p50', value: r.signUpP50 as number, unit: 'ms' },
+      {
+        figure: 'sign up / withdraw, CPU per change',
+        value: r.signUpCpuMs as number,
+        unit: 'ms',
+        note: 'mean, user + system, all threads',
       },
       { figure: 'RSS after the work', value: (r.rssAfterWork as number) / MB, unit: 'MiB' },
     ]
