@@ -9,7 +9,8 @@ import { enableModuleCache } from '../node/compile-cache.ts'
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000
 const scriptAt = performance.now() // process start → this script runs (Node's own start)
 enableModuleCache()
-const { VerseGuyNode } = await import('../node/index.ts')
+const { layout, VerseGuyNode } = await import('../node/index.ts')
+const { MemberIdentity } = await import('../services/identity/index.ts')
 const { percentile } = await import('./lib.ts')
 const loadedAt = performance.now()
 const cpuLoaded = cpuMs(process.cpuUsage())
@@ -27,9 +28,15 @@ const start = {
   phases: node.startPhases,
 }
 const rssAfterStart = process.memoryUsage.rss()
+/** The passphrase KDF alone, the node stopped: its fixed cost on this machine now. */
+const kdfAlone = async () => {
+  const t = performance.now()
+  await MemberIdentity.unlock(layout(dataDir).identity, passphrase)
+  return performance.now() - t
+}
 if (mode === 'start-only') {
   await node.stop()
-  process.stdout.write(`${JSON.stringify({ ...start, rssAfterStart })}\n`)
+  process.stdout.write(`${JSON.stringify({ ...start, rssAfterStart, kdfAloneMs: await kdfAlone() })}\n`)
   process.exit(0)
 }
 const { org, fleet, ops } = node.services
@@ -65,9 +72,11 @@ for (let i = 0; i < 50; i++) {
 const signUpCpuMs = cpuMs(process.cpuUsage(cpuFrom)) / signUp.length
 const rssAfterWork = process.memoryUsage.rss()
 await node.stop()
+const kdfAloneMs = await kdfAlone()
 process.stdout.write(
   `${JSON.stringify({
     ...start,
+    kdfAloneMs,
     rssAfterStart,
     rssAfterWork,
     members: members.length,
