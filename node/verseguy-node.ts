@@ -21,7 +21,6 @@ import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
-import { UnlockingSigner } from './unlocking-signer.ts'
 import { VERSION } from './version.ts'
 
 export interface NodeOptions {
@@ -94,9 +93,8 @@ export class VerseGuyNode {
   }
 
   /**
-   * How long each step of the last `start` took, in ms of wall time, in order, and `kdf`:
-   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start), which
-   * runs beside the steps up to `unlock (rest)` (what was left of it after them).
+   * How long each step of the last `start` took, in ms of wall time, in order: `unlock` is
+   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start).
    */
   get startPhases(): Readonly<Record<string, number>> {
     return this.phases
@@ -128,15 +126,11 @@ export class VerseGuyNode {
       this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
     phase('config')
     try {
-      // The KDF runs on the thread pool while the store opens and loads each org (which
-      // needs only the public key); nothing is signed or answered before it is unlocked.
-      const kdfFrom = performance.now()
-      const unlocking = MemberIdentity.unlock(paths.identity, this.options.passphrase).then((identity) => {
-        this.phases.kdf = performance.now() - kdfFrom
-        return identity
-      })
-      unlocking.catch(() => {}) // awaited below; a step failing first must not leave it unhandled
-      const signer = new UnlockingSigner(await MemberIdentity.publicKeyOf(paths.identity))
+      // First: a wrong passphrase opens nothing and changes no file (LevelDB writes as it
+      // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
+      this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      phase('unlock')
+      const signer = this.identity
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
       const validator = domainValidator(() => store)
@@ -168,9 +162,6 @@ export class VerseGuyNode {
           this.log.warn({ org: l.org, state: l.state, warnings: l.warnings }, 'license')
       }
       phase('licenses')
-      this.identity = await unlocking
-      signer.unlocked(this.identity)
-      phase('unlock (rest)')
       const net = this.config.net
       this.host = await createHost({
         seed: this.identity.libp2pSeed(),
