@@ -130,14 +130,13 @@ export class VerseGuyNode {
       // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
       phase('unlock')
-      const signer = this.identity
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
       const validator = domainValidator(() => store)
       const store: DocumentStore = new DocumentStore(
         {
           db: this.db,
-          signer,
+          signer: this.identity,
           validator,
           indexers: DOMAIN_INDEXERS,
           budget: new WriteBudget(),
@@ -149,7 +148,7 @@ export class VerseGuyNode {
         (await readTrustedKeys(this.dataDir, this.config.license.trust)).keys,
       )
       this.trust = trust
-      this.domain = domainServices({ store, signer, validator, trust })
+      this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
       await store.start()
       phase('store')
