@@ -3,9 +3,13 @@
  * stderr so stdout stays free for command output: readable lines on a terminal
  * (pino-pretty), JSON lines otherwise (services, CI, log collectors).
  */
+import { createRequire } from 'node:module'
 import { pino } from 'pino'
-import pretty from 'pino-pretty'
+import type PinoPretty from 'pino-pretty'
 import type { Logger } from '../crdt/index.ts'
+
+/** pino-pretty (30 modules, ~50 ms of a start) is loaded only for a terminal. */
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
@@ -17,7 +21,7 @@ export interface RootLogger {
 export function createLogger(level: LogLevel = 'info', options: { pretty?: boolean } = {}): RootLogger {
   const human = options.pretty ?? process.stderr.isTTY === true
   const destination = human
-    ? pretty({
+    ? loadPretty()({
         destination: 2,
         sync: true,
         colorize: true,

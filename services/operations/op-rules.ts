@@ -19,7 +19,7 @@ import { valueKind } from '../change-limits.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState, Scalar } from '../org/auth-state.ts'
-import { withPrior } from '../working-doc.ts'
+import { type Backend, backendWithPrior } from '../working-doc.ts'
 import { isScalar, judgeOpCreate } from './op-create.ts'
 import {
   canTransition,
@@ -70,13 +70,15 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
   const author = ctx.entry.author
   if (state.deleted) return refuse('the org was deleted; it is read-only')
   if (!state.isMember(author)) return refuse('the author is not a member')
-  // The document with everything accepted before each change (earlier in the batch,
-  // earlier in this entry); a change's deps are always inside it.
-  let working = withPrior(ctx)
+  // The document's backend with everything accepted before each change (earlier in the
+  // batch, earlier in this entry); a change's deps are always inside it. The rules read the
+  // backend only: never a JS document rebuilt change after change.
+  let working = backendWithPrior(ctx)
   let owned = false
   for (const [i, change] of ctx.changes.entries()) {
     if (i > 0) {
-      ;[working] = A.applyChanges(owned ? working : A.clone(working), [ctx.changeBytes[i - 1] as Uint8Array])
+      if (!owned) working = working.fork(undefined, working.getHeads())
+      working.applyChanges([ctx.changeBytes[i - 1] as A.Change])
       owned = true
     }
     const problem = structuralProblem(change.ops as { action: string }[])
@@ -105,6 +107,14 @@ export function judgeOpChange(input: OpChangeInput): Verdict {
     if (!verdict.ok) return verdict
   }
   return OK
+}
+
+const OBJECT_KINDS = new Set(['map', 'list', 'text', 'table'])
+
+/** The id of the object at `key` of the root (`A.getObjectId` read off a backend), or null. */
+function rootMapId(backend: Backend, key: string): string | null {
+  const v = backend.getWithType('_root', key)
+  return v !== null && OBJECT_KINDS.has(v[0]) ? (v[1] as string) : null
 }
 
 /** Whether a document has no changes, per document value (a batch asks for each of its entries). */
@@ -141,7 +151,7 @@ interface Touch {
 
 /** Judges one later change, reading the operation at the change's deps. */
 class EditJudge {
-  private readonly backend: ReturnType<typeof A.getBackend>
+  private readonly backend: Backend
   private readonly change: DecodedChange
   private readonly deps: string[]
   private readonly author: MemberKey
@@ -159,15 +169,15 @@ class EditJudge {
   private managerCache: boolean | undefined
   private status: string | undefined
 
-  constructor(working: A.Doc<unknown>, change: DecodedChange, author: MemberKey, state: AuthState) {
-    this.backend = A.getBackend(working)
+  constructor(working: Backend, change: DecodedChange, author: MemberKey, state: AuthState) {
+    this.backend = working
     this.change = change
     this.deps = [...change.deps]
     this.author = author
     this.state = state
     // Both maps are made by the first change and can never be replaced.
-    this.participantsId = A.getObjectId(working, 'participants')
-    this.slotsId = A.getObjectId(working, 'slots')
+    this.participantsId = rootMapId(working, 'participants')
+    this.slotsId = rootMapId(working, 'slots')
   }
 
   judge(): Verdict {
