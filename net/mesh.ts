@@ -138,7 +138,8 @@ export class Mesh {
   /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
   readonly #member = new Map<string, boolean>()
   #membersRefresh: Promise<void> | null = null
-  #membersStale = false
+  #membersAgain: Promise<void> | null = null
+  #topicsRefresh: Promise<void> | null = null
   readonly #frameTimeoutMs: number
   #stopped = new AbortController()
 
@@ -238,13 +239,29 @@ export class Mesh {
       pubsub.topicValidators.delete(t)
     }
     await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
-    await Promise.allSettled([...this.#pulling.values(), this.#discovering, this.#membersRefresh])
+    await Promise.allSettled([
+      ...this.#pulling.values(),
+      this.#discovering,
+      this.#membersRefresh,
+      this.#membersAgain,
+    ])
   }
 
-  /** Subscribes to the topic of every org this node holds (call after joining one). */
-  async refreshTopics(): Promise<void> {
+  /**
+   * Subscribes to the topic of every org this node holds (call after joining one). Which
+   * connected peers are members is worked out first: gossipsub picks its mesh for a
+   * topic, and a first publish its recipients, the moment the node subscribes.
+   */
+  refreshTopics(): Promise<void> {
+    this.#topicsRefresh ??= this.#refreshTopicsOnce().finally(() => {
+      this.#topicsRefresh = null
+    })
+    return this.#topicsRefresh
+  }
+
+  async #refreshTopicsOnce(): Promise<void> {
     const pubsub = this.#host.libp2p.services.pubsub
-    const before = this.#topics.size
+    const added: string[] = []
     for (const org of await this.#source.orgs()) {
       if (this.#topics.has(org)) continue
       const secret = await this.#source.meshSecret(org)
@@ -252,45 +269,54 @@ export class Mesh {
       const topic = orgTopic(org, secret)
       this.#topics.set(org, topic)
       pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
-      pubsub.subscribe(topic)
+      added.push(topic)
     }
+    if (added.length === 0) return
     // A new org: which connected peers are its members (and so are sent its gossip) changes.
-    if (this.#topics.size > before) void this.refreshMembers()
+    await this.refreshMembers()
+    if (this.#stopped.signal.aborted) return
+    for (const topic of added) pubsub.subscribe(topic)
   }
 
   /**
    * Works out again which connected peers are members of one of this node's orgs (after
-   * a roster may have changed). Runs one at a time; a call during a run runs once more.
+   * a roster may have changed). Runs one at a time; a call during a run is answered by
+   * the run after it. A peer whose verdict changed is scored afresh by gossipsub at once.
    */
   refreshMembers(): Promise<void> {
-    if (this.#membersRefresh !== null) {
-      this.#membersStale = true
+    if (this.#membersRefresh === null) {
+      this.#membersRefresh = this.#refreshMembersOnce().finally(() => {
+        this.#membersRefresh = null
+      })
       return this.#membersRefresh
     }
-    this.#membersRefresh = this.#refreshMembersOnce().finally(() => {
-      this.#membersRefresh = null
-      if (this.#membersStale && !this.#stopped.signal.aborted) {
-        this.#membersStale = false
-        void this.refreshMembers()
-      }
+    this.#membersAgain ??= this.#membersRefresh.then(() => {
+      this.#membersAgain = null
+      return this.#stopped.signal.aborted ? undefined : this.refreshMembers()
     })
-    return this.#membersRefresh
+    return this.#membersAgain
   }
 
   async #refreshMembersOnce(): Promise<void> {
     const orgs = await this.#source.orgs()
-    for (const conn of this.#host.libp2p.getConnections()) {
-      const peer = conn.remotePeer.toString()
-      const key = memberKeyOf(conn.remotePeer)
-      let member = false
-      for (const org of orgs) {
-        if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
-          member = true
-          break
+    const peers = new Map<string, PeerId>()
+    for (const conn of this.#host.libp2p.getConnections())
+      peers.set(conn.remotePeer.toString(), conn.remotePeer)
+    await Promise.all(
+      [...peers].map(async ([peer, id]) => {
+        const key = memberKeyOf(id)
+        let member = false
+        for (const org of orgs) {
+          if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
+            member = true
+            break
+          }
         }
-      }
-      this.#member.set(peer, member)
-    }
+        if (this.#member.get(peer) === member) return
+        this.#member.set(peer, member)
+        this.#host.rescore(peer)
+      }),
+    )
   }
 
   /** Pulls every org from every connected peer now. */
@@ -566,7 +592,9 @@ export class Mesh {
 
   readonly #onDisconnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = false
-    this.#member.delete(peerId)
+    // A member's verdict stays (members are few, and it is checked again on reconnect):
+    // back, it is not scored as an outsider while that check runs.
+    if (this.#member.get(peerId) !== true) this.#member.delete(peerId)
   }
 
   #status(peerId: string) {
