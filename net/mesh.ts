@@ -276,6 +276,9 @@ export class Mesh {
     await this.refreshMembers()
     if (this.#stopped.signal.aborted) return
     for (const topic of added) pubsub.subscribe(topic)
+    // What was gossiped before the node listened (while it joined) comes by one catch-up.
+    const members = this.#host.connectedPeers().filter((p) => this.#member.get(p) === true)
+    for (const p of members.slice(0, PULLS_PER_ROUND)) void this.pull(p)
   }
 
   /**
