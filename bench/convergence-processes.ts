@@ -118,15 +118,23 @@ export async function measureProcesses(
     const leader = await start([])
     const boot = (await leader.call<{ addresses: string[] }>('addresses')).addresses.slice(0, 1)
     const org = await leader.call<string>('createOrg', { handle: 'Lead_0' })
-    const members: Child[] = []
-    for (let i = 1; i < count; i++) members.push(await start(boot))
+    const members = await Promise.all(Array.from({ length: count - 1 }, () => start(boot)))
     progress(`${count} node processes started (pulls ${pulls})`)
     await pool(
       members.map((m, i) => [m, i + 1] as const),
-      4,
+      2,
       async ([m, i]) => {
-        const token = await leader.call<string>('invite', { org, bootstrap: boot })
-        await m.call('accept', { token, handle: `Mem_${i}` })
+        // Once more if the admission timed out: on a loaded machine it may (not measured here).
+        for (let attempt = 1; ; attempt++) {
+          const token = await leader.call<string>('invite', { org, bootstrap: boot })
+          try {
+            await m.call('accept', { token, handle: `Mem_${i}` })
+            return
+          } catch (err) {
+            if (attempt === 2) throw err
+            progress(`join ${i} failed (${(err as Error).message}); once more`)
+          }
+        }
       },
     )
     await waitFor(

@@ -27,6 +27,13 @@
  *   publish threshold: it is sent nothing. Its score stays above the graylist so that a
  *   newcomer's subscription is heard before it is known as a member; what it publishes
  *   costs a map lookup before it is rejected. Catch-up sync serves members only.
+ * - Gossip reaches a member from the first second: which connected peers are members is
+ *   worked out before the node subscribes to a new org's topic (gossipsub picks its mesh
+ *   and a first publish its recipients then), a peer whose verdict changes is rescored
+ *   at once (gossipsub caches a score for a heartbeat; a GRAFT met with a stale outsider
+ *   score is pruned with a minute's backoff), a member keeps its verdict across a
+ *   reconnect, and a node that subscribes catches up once from members (what was
+ *   gossiped while it joined).
  * - Misbehaviour is counted per peer, on the kinds of refusal (never their wording): a
  *   malformed sync frame bans the peer at once; entries refused for a kind that is not
  *   innocent (crdt's `INNOCENT_KINDS`), gossip from non-members, undecodable gossip and
