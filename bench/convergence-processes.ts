@@ -118,7 +118,11 @@ export async function measureProcesses(
     const leader = await start([])
     const boot = (await leader.call<{ addresses: string[] }>('addresses')).addresses.slice(0, 1)
     const org = await leader.call<string>('createOrg', { handle: 'Lead_0' })
-    const members = await Promise.all(Array.from({ length: count - 1 }, () => start(boot)))
+    // A few at a time: libp2p resets a burst of connections from one address (127.0.0.1).
+    const members: Child[] = []
+    await pool(Array.from({ length: count - 1 }), 3, async () => {
+      members.push(await start(boot))
+    })
     progress(`${count} node processes started (pulls ${pulls})`)
     await pool(
       members.map((m, i) => [m, i + 1] as const),
