@@ -120,9 +120,13 @@ export async function measureProcesses(
     const org = await leader.call<string>('createOrg', { handle: 'Lead_0' })
     // A few at a time: libp2p resets a burst of connections from one address (127.0.0.1).
     const members: Child[] = []
-    await pool(Array.from({ length: count - 1 }, (_, i) => i), 3, async () => {
-      members.push(await start(boot))
-    })
+    await pool(
+      Array.from({ length: count - 1 }, (_, i) => i),
+      3,
+      async () => {
+        members.push(await start(boot))
+      },
+    )
     progress(`${count} node processes started (pulls ${pulls})`)
     await pool(
       members.map((m, i) => [m, i + 1] as const),
