@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import type { Entry } from '../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../node/index.ts'
 import { ownChains } from '../node/status.ts'
+import { measureProcesses } from './convergence-processes.ts'
 import { percentile, printTable, quick, type Row, writeResults } from './lib.ts'
 
 process.env.VERSEGUY_NET_LISTEN ??= '/ip4/127.0.0.1/tcp/0'
@@ -191,7 +192,28 @@ async function measure(count: number): Promise<Row[]> {
   }
 }
 
+/**
+ * `--processes`: one process per node, as members run them (convergence-processes.ts):
+ * start and join, and gossip latency with the periodic pulls off and on.
+ */
+async function runProcesses(): Promise<Row[]> {
+  const sizes = process.env.CONV_SIZES?.split(',').map(Number) ?? (quick ? [4] : [30])
+  const rows: Row[] = []
+  for (const n of sizes)
+    for (const pulls of ['off', 'on'] as const)
+      rows.push(...(await measureProcesses(n, pulls, PROBES, progress)))
+  printTable(`Convergence, a process per node (${sizes.join(' and ')} nodes${quick ? ', quick' : ''})`, rows)
+  const file = writeResults('convergence-processes', {
+    sizes,
+    probes: PROBES,
+    figures: Object.fromEntries(rows.map((r) => [r.figure, { value: r.value, unit: r.unit, note: r.note }])),
+  })
+  console.log(`results: ${file}`)
+  return rows
+}
+
 export async function run(): Promise<Row[]> {
+  if (process.argv.includes('--processes')) return runProcesses()
   const rows: Row[] = []
   for (const n of SIZES) rows.push(...(await measure(n)))
   printTable(`Convergence (${SIZES.join(' and ')} nodes${quick ? ', quick' : ''})`, rows)

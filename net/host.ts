@@ -124,6 +124,11 @@ export interface Host extends EventEmitter<HostEvents> {
   isBanned(peerId: string): boolean
   /** Sets the application's peer score for gossipsub (default: 0 for everyone). */
   setPeerScorer(scorer: PeerScorer): void
+  /**
+   * The application's score of the peer changed: gossipsub asks the scorer again at once
+   * (it caches a peer's score for a heartbeat, which would send a new member nothing).
+   */
+  rescore(peerId: string): void
 }
 
 /** Builds a host (not started) from the member's seed. */
@@ -186,6 +191,11 @@ export async function createHost(init: HostInit): Promise<Host> {
     },
   })
   return new Libp2pHost(libp2p, init, { bans, banned, score })
+}
+
+/** The part of `@libp2p/gossipsub`'s implementation `rescore` uses (absent on others). */
+interface GossipsubScoreCache {
+  readonly score?: { readonly scoreCache?: Map<string, unknown> }
 }
 
 interface Gate {
@@ -277,6 +287,12 @@ class Libp2pHost extends EventEmitter<HostEvents> implements Host {
 
   setPeerScorer(scorer: PeerScorer): void {
     this.#gate.score.scorer = scorer
+  }
+
+  rescore(peerId: string): void {
+    // `score` is public on the implementation, not on the `GossipSub` interface.
+    const impl = this.libp2p.services.pubsub as unknown as GossipsubScoreCache
+    impl.score?.scoreCache?.delete(peerId)
   }
 
   #detach(): void {

@@ -27,6 +27,13 @@
  *   publish threshold: it is sent nothing. Its score stays above the graylist so that a
  *   newcomer's subscription is heard before it is known as a member; what it publishes
  *   costs a map lookup before it is rejected. Catch-up sync serves members only.
+ * - Gossip reaches a member from the first second: which connected peers are members is
+ *   worked out before the node subscribes to a new org's topic (gossipsub picks its mesh
+ *   and a first publish its recipients then), a peer whose verdict changes is rescored
+ *   at once (gossipsub caches a score for a heartbeat; a GRAFT met with a stale outsider
+ *   score is pruned with a minute's backoff), a member keeps its verdict across a
+ *   reconnect, and a node that subscribes catches up once from members (what was
+ *   gossiped while it joined).
  * - Misbehaviour is counted per peer, on the kinds of refusal (never their wording): a
  *   malformed sync frame bans the peer at once; entries refused for a kind that is not
  *   innocent (crdt's `INNOCENT_KINDS`), gossip from non-members, undecodable gossip and
@@ -115,11 +122,6 @@ const CONCURRENT_SERVES = 8
  */
 const OUTSIDER_SCORE = -60
 
-/** Drops gossipsub's cached score of `peer`, so the next publish asks the scorer again. */
-function forgetScore(pubsub: unknown, peer: string): void {
-  ;(pubsub as { score?: { scoreCache?: Map<string, unknown> } }).score?.scoreCache?.delete(peer)
-}
-
 type Outbox = {
   entries: Uint8Array[]
   changes: Uint8Array[]
@@ -156,7 +158,8 @@ export class Mesh {
   /** peer id → whether it is a member of one of our orgs (for gossipsub's score). */
   readonly #member = new Map<string, boolean>()
   #membersRefresh: Promise<void> | null = null
-  #membersStale = false
+  #membersAgain: Promise<void> | null = null
+  #topicsRefresh: Promise<void> | null = null
   readonly #frameTimeoutMs: number
   #stopped = new AbortController()
 
@@ -256,13 +259,29 @@ export class Mesh {
       pubsub.topicValidators.delete(t)
     }
     await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
-    await Promise.allSettled([...this.#pulling.values(), this.#discovering, this.#membersRefresh])
+    await Promise.allSettled([
+      ...this.#pulling.values(),
+      this.#discovering,
+      this.#membersRefresh,
+      this.#membersAgain,
+    ])
   }
 
-  /** Subscribes to the topic of every org this node holds (call after joining one). */
-  async refreshTopics(): Promise<void> {
+  /**
+   * Subscribes to the topic of every org this node holds (call after joining one). Which
+   * connected peers are members is worked out first: gossipsub picks its mesh for a
+   * topic, and a first publish its recipients, the moment the node subscribes.
+   */
+  refreshTopics(): Promise<void> {
+    this.#topicsRefresh ??= this.#refreshTopicsOnce().finally(() => {
+      this.#topicsRefresh = null
+    })
+    return this.#topicsRefresh
+  }
+
+  async #refreshTopicsOnce(): Promise<void> {
     const pubsub = this.#host.libp2p.services.pubsub
-    const before = this.#topics.size
+    const added: string[] = []
     for (const org of await this.#source.orgs()) {
       if (this.#topics.has(org)) continue
       const secret = await this.#source.meshSecret(org)
@@ -270,48 +289,57 @@ export class Mesh {
       const topic = orgTopic(org, secret)
       this.#topics.set(org, topic)
       pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
-      pubsub.subscribe(topic)
+      added.push(topic)
     }
+    if (added.length === 0) return
     // A new org: which connected peers are its members (and so are sent its gossip) changes.
-    if (this.#topics.size > before) void this.refreshMembers()
+    await this.refreshMembers()
+    if (this.#stopped.signal.aborted) return
+    for (const topic of added) pubsub.subscribe(topic)
+    // What was gossiped before the node listened (while it joined) comes by one catch-up.
+    const members = this.#host.connectedPeers().filter((p) => this.#member.get(p) === true)
+    for (const p of members.slice(0, PULLS_PER_ROUND)) void this.pull(p)
   }
 
   /**
    * Works out again which connected peers are members of one of this node's orgs (after
-   * a roster may have changed). Runs one at a time; a call during a run runs once more.
+   * a roster may have changed). Runs one at a time; a call during a run is answered by
+   * the run after it. A peer whose verdict changed is scored afresh by gossipsub at once.
    */
   refreshMembers(): Promise<void> {
-    if (this.#membersRefresh !== null) {
-      this.#membersStale = true
+    if (this.#membersRefresh === null) {
+      this.#membersRefresh = this.#refreshMembersOnce().finally(() => {
+        this.#membersRefresh = null
+      })
       return this.#membersRefresh
     }
-    this.#membersRefresh = this.#refreshMembersOnce().finally(() => {
-      this.#membersRefresh = null
-      if (this.#membersStale && !this.#stopped.signal.aborted) {
-        this.#membersStale = false
-        void this.refreshMembers()
-      }
+    this.#membersAgain ??= this.#membersRefresh.then(() => {
+      this.#membersAgain = null
+      return this.#stopped.signal.aborted ? undefined : this.refreshMembers()
     })
-    return this.#membersRefresh
+    return this.#membersAgain
   }
 
   async #refreshMembersOnce(): Promise<void> {
     const orgs = await this.#source.orgs()
-    for (const conn of this.#host.libp2p.getConnections()) {
-      const peer = conn.remotePeer.toString()
-      const key = memberKeyOf(conn.remotePeer)
-      let member = false
-      for (const org of orgs) {
-        if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
-          member = true
-          break
+    const peers = new Map<string, PeerId>()
+    for (const conn of this.#host.libp2p.getConnections())
+      peers.set(conn.remotePeer.toString(), conn.remotePeer)
+    await Promise.all(
+      [...peers].map(async ([peer, id]) => {
+        const key = memberKeyOf(id)
+        let member = false
+        for (const org of orgs) {
+          if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
+            member = true
+            break
+          }
         }
-      }
-      // A member removed: its score drops now, not a heartbeat later, so nothing more is
-      // published to it (gossipsub keeps a computed score for a heartbeat).
-      if (this.#member.get(peer) === true && !member) forgetScore(this.#host.libp2p.services.pubsub, peer)
-      this.#member.set(peer, member)
-    }
+        if (this.#member.get(peer) === member) return
+        this.#member.set(peer, member)
+        this.#host.rescore(peer)
+      }),
+    )
   }
 
   /** Pulls every org from every connected peer now. */
@@ -590,7 +618,9 @@ export class Mesh {
 
   readonly #onDisconnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = false
-    this.#member.delete(peerId)
+    // A member's verdict stays (members are few, and it is checked again on reconnect):
+    // back, it is not scored as an outsider while that check runs.
+    if (this.#member.get(peerId) !== true) this.#member.delete(peerId)
   }
 
   #status(peerId: string) {

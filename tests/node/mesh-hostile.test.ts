@@ -159,7 +159,7 @@ describe('hostile peers', () => {
     await expectBanned(t.n, h)
     expect((await t.n.documents.chains.head(t.org.id, me))?.seq).toBe(head.seq)
     expect(await t.held()).toBe(before)
-  })
+  }, 60_000)
 
   it('a non-member holding valid-looking entries is never pulled from, and cannot read the org', async () => {
     const t = await target()
