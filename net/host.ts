@@ -183,6 +183,11 @@ export async function createHost(init: HostInit): Promise<Host> {
         scoreParams: {
           appSpecificScore: (p) => (banned(p) ? -10_000 : score.scorer(p)),
           appSpecificWeight: 1,
+          // Who may gossip is decided by membership (the app score above), not by address:
+          // members share addresses (a LAN behind one public IP, nodes on one machine, a
+          // relay). gossipsub's default, -5 × (peers on one IP − 10)², would sink an org of
+          // 30 members on one LAN below the graylist and drop everything they send.
+          IPColocationFactorWeight: 0,
         },
       }),
       autonat: autoNAT(),
