@@ -44,6 +44,9 @@ import {
 import type { ChangeValidator } from './validator.ts'
 import type { WriteBudget } from './write-budget.ts'
 
+/** Documents whose hash → change index is kept for the next catch-up (the last served). */
+const CHANGE_INDEX_DOCS = 64
+
 /** What a local action says about itself; becomes the signed chain entry. */
 export interface ActionInput {
   readonly action: string
@@ -135,8 +138,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
   /**
-   * Change bytes by hash, per document, as of the heads named: brought up to date with the
-   * changes since those heads when asked again, so a change never forces a full rebuild.
+   * Change bytes by hash, per document (the `CHANGE_INDEX_DOCS` last served), as of the
+   * heads named: brought up to date with the changes since those heads when asked again,
+   * so a change never forces a full rebuild.
    */
   private readonly changeIndex = new Map<DocId, { heads: string[]; byHash: Map<ChangeHash, Uint8Array> }>()
   /** Snapshots served, per document state. */
@@ -432,13 +436,19 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     // (a document reloaded after a failed write) is indexed afresh.
     const heads = A.getHeads(doc)
     let index = this.changeIndex.get(docId)
+    // The most recently served documents only (a Map iterates in insertion order).
+    this.changeIndex.delete(docId)
     if (index === undefined || !A.hasHeads(doc, index.heads)) {
       index = { heads, byHash: new Map() }
       for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
-      this.changeIndex.set(docId, index)
     } else if (index.heads.join() !== heads.join()) {
       for (const c of A.getChangesSince(doc, index.heads)) index.byHash.set(changeHash(c) as ChangeHash, c)
       index.heads = heads
+    }
+    this.changeIndex.set(docId, index)
+    for (const oldest of this.changeIndex.keys()) {
+      if (this.changeIndex.size <= CHANGE_INDEX_DOCS) break
+      this.changeIndex.delete(oldest)
     }
     const out = new Map<ChangeHash, Uint8Array>()
     for (const h of hashes) {
