@@ -10,8 +10,11 @@
  *   interleaved (target ≤ 1.5 for the cold figure).
  *   Cold: before each round the leader makes one more change to the hangar and repo A
  *   takes the same change, so each responder serves a document state it has not served
- *   before (its per-document caches are empty), as for the first member to come back
- *   after a change. Warm: the same catch-up again right after, from the same state.
+ *   before, as for the first member to come back after a change: the caches kept per
+ *   document state (our snapshot, Automerge's sync state) are empty; our hash → change
+ *   index is per document and brought up to date with the one new change (a responder
+ *   that restarted builds it once, on its first catch-up, as the unmeasured round does).
+ *   Warm: the same catch-up again right after, from the same state.
  *   Same setup on both sides: the requester holds its document in memory before the
  *   clock starts; timed from opening the connection to the document at the new heads.
  *   CPU time (this process, both sides, every thread) is reported beside wall time.

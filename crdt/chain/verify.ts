@@ -268,6 +268,11 @@ export function verifyChains(
 
 /** Entries in seq order with identical copies dropped. */
 export function inSeqOrder(entries: readonly Entry[]): Entry[] {
+  // As a chain is sent: seqs strictly rising, so no copies (a copy repeats its seq).
+  let rising = true
+  for (let i = 1; i < entries.length && rising; i++)
+    rising = (entries[i - 1] as Entry).seq < (entries[i] as Entry).seq
+  if (rising) return entries.slice()
   const byHash = new Map<EntryHash, Entry>()
   for (const e of entries) byHash.set(e.hash, e)
   return [...byHash.values()].sort((a, b) => a.seq - b.seq)

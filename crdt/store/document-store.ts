@@ -44,6 +44,9 @@ import {
 import type { ChangeValidator } from './validator.ts'
 import type { WriteBudget } from './write-budget.ts'
 
+/** Documents whose hash → change index is kept for the next catch-up (the last served). */
+const CHANGE_INDEX_DOCS = 64
+
 /** What a local action says about itself; becomes the signed chain entry. */
 export interface ActionInput {
   readonly action: string
@@ -134,8 +137,12 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly docs = new Map<DocId, DocState>()
-  /** Change bytes by hash, per document state (documents are immutable values). */
-  private readonly changeIndex = new WeakMap<A.Doc<unknown>, Map<ChangeHash, Uint8Array>>()
+  /**
+   * Change bytes by hash, per document (the `CHANGE_INDEX_DOCS` last served), as of the
+   * heads named: brought up to date with the changes since those heads when asked again,
+   * so a change never forces a full rebuild.
+   */
+  private readonly changeIndex = new Map<DocId, { heads: string[]; byHash: Map<ChangeHash, Uint8Array> }>()
   /** Snapshots served, per document state. */
   private readonly saved = new WeakMap<A.Doc<unknown>, Uint8Array>()
   private queue: Promise<unknown> = Promise.resolve()
@@ -210,6 +217,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     await this.enqueue(async () => {})
     this.open = false
     this.docs.clear()
+    this.changeIndex.clear()
   }
 
   /** Ids of all stored documents, optionally of one type (`org`, `hangar`, …). */
@@ -422,17 +430,29 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   /** Those of `hashes` the document holds, by hash: for peers catching up. */
   async changesByHash(docId: DocId, hashes: readonly ChangeHash[]): Promise<Map<ChangeHash, Uint8Array>> {
     const doc = await this.get(docId)
-    // From an index of the document's changes built once per document state (a catch-up
-    // asks for thousands, batch by batch; Automerge's lookup per hash is slow).
-    let index = this.changeIndex.get(doc)
-    if (index === undefined) {
-      index = new Map()
-      for (const c of A.getAllChanges(doc)) index.set(changeHash(c) as ChangeHash, c)
-      this.changeIndex.set(doc, index)
+    // From an index of the document's changes (a catch-up asks for thousands, batch by
+    // batch; Automerge's lookup per hash is slow), built once per document and extended by
+    // the changes since the heads it was last brought to. A history that lost those heads
+    // (a document reloaded after a failed write) is indexed afresh.
+    const heads = A.getHeads(doc)
+    let index = this.changeIndex.get(docId)
+    // The most recently served documents only (a Map iterates in insertion order).
+    this.changeIndex.delete(docId)
+    if (index === undefined || !A.hasHeads(doc, index.heads)) {
+      index = { heads, byHash: new Map() }
+      for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
+    } else if (index.heads.join() !== heads.join()) {
+      for (const c of A.getChangesSince(doc, index.heads)) index.byHash.set(changeHash(c) as ChangeHash, c)
+      index.heads = heads
+    }
+    this.changeIndex.set(docId, index)
+    for (const oldest of this.changeIndex.keys()) {
+      if (this.changeIndex.size <= CHANGE_INDEX_DOCS) break
+      this.changeIndex.delete(oldest)
     }
     const out = new Map<ChangeHash, Uint8Array>()
     for (const h of hashes) {
-      const c = index.get(h)
+      const c = index.byHash.get(h)
       if (c !== undefined) out.set(h, c)
     }
     return out

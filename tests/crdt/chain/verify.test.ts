@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { inSeqOrder } from '../../../crdt/chain/verify.ts'
+import type { Entry } from '../../../crdt/index.ts'
 import {
   type ChainIssue,
   type ChainReport,
@@ -572,5 +574,23 @@ describe('chains per scope', () => {
         [otherScope, 'ok', 3],
       ].sort(),
     )
+  })
+})
+
+describe('inSeqOrder', () => {
+  const entries = buildChain(alice, 5)
+  const seqs = (list: readonly { seq: number }[]) => list.map((e) => e.seq)
+
+  it('keeps a chain sent in order as it is, in a new array', () => {
+    const out = inSeqOrder(entries)
+    expect(seqs(out)).toEqual([1, 2, 3, 4, 5])
+    expect(out).not.toBe(entries)
+  })
+
+  it('sorts entries out of order and drops identical copies', () => {
+    const [e1, e2, e3, e4, e5] = entries as [Entry, Entry, Entry, Entry, Entry]
+    expect(seqs(inSeqOrder([e3, e1, e2, e5, e4]))).toEqual([1, 2, 3, 4, 5])
+    expect(seqs(inSeqOrder([e1, e2, e2, e3]))).toEqual([1, 2, 3])
+    expect(seqs(inSeqOrder([e1, e2, e3, e1]))).toEqual([1, 2, 3])
   })
 })

@@ -228,6 +228,24 @@ describe('DocumentStore: create, change and reopen', () => {
     expect([...selected.keys()]).toEqual(entry?.changes)
     expect([...selected.values()].map((c) => A.decodeChange(c).hash)).toEqual(entry?.changes)
   })
+
+  it('serves changes made after it last served the document, across compaction', async () => {
+    const h = await stores.open({ init: { compactAfter: 3, sync: false } })
+    await createOrg(h)
+    const hashes = async () => (await h.store.changes(ORG)).map((c) => A.decodeChange(c).hash as never)
+    expect((await h.store.changesByHash(ORG, await hashes())).size).toBe(1)
+    for (let i = 0; i < 7; i++) {
+      await h.store.change<Org>(ORG, act('org.count'), (d) => {
+        d.count = i
+      })
+      const all = await hashes()
+      const served = await h.store.changesByHash(ORG, all)
+      expect([...served.keys()].sort()).toEqual([...all].sort())
+      expect([...served.values()].map((c) => A.decodeChange(c).hash).sort()).toEqual([...all].sort())
+    }
+    await h.store.compact(ORG)
+    expect((await h.store.changesByHash(ORG, await hashes())).size).toBe(8)
+  })
 })
 
 describe('DocumentStore: compaction', () => {
