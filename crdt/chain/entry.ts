@@ -111,8 +111,10 @@ function bodyProblem(b: EntryBody, decoded = false): string | null {
     return 'prev: must be 32 bytes of hex or null'
   if ((b.seq === 1) !== (b.prev === null)) return 'prev: must be null exactly for seq 1'
   if (!Number.isSafeInteger(b.time) || b.time < 0) return 'time: must be whole milliseconds since the epoch'
-  if (typeof b.action !== 'string' || b.action.length > 64 || !ACTION.test(b.action)) {
-    return 'action: must be dotted lower-case words (e.g. org.create)'
+  if (b.action !== validAction) {
+    if (typeof b.action !== 'string' || b.action.length > 64 || !ACTION.test(b.action))
+      return 'action: must be dotted lower-case words (e.g. org.create)'
+    validAction = b.action
   }
   if (
     typeof b.resource !== 'string' ||
@@ -122,7 +124,10 @@ function bodyProblem(b: EntryBody, decoded = false): string | null {
   ) {
     return `resource: must be 1 to ${ENTRY_LIMITS.maxResource} characters`
   }
-  if (b.doc !== null && !isDocId(b.doc)) return 'doc: not a document id'
+  if (b.doc !== null && b.doc !== validDoc) {
+    if (!isDocId(b.doc)) return 'doc: not a document id'
+    validDoc = b.doc
+  }
   if (
     !Array.isArray(b.changes) ||
     b.changes.length > ENTRY_LIMITS.maxChanges ||
@@ -138,9 +143,16 @@ function bodyProblem(b: EntryBody, decoded = false): string | null {
   ) {
     return `authHeads: must be at most ${ENTRY_LIMITS.maxAuthHeads} hashes of 32 bytes`
   }
-  if (!isJsonValue(b.details)) return 'details: not plain JSON data'
+  if (!knownJson.has(b.details as object) && !isJsonValue(b.details)) return 'details: not plain JSON data'
   return null
 }
+
+/**
+ * The last action and document id found valid (checks of a value, so remembering them
+ * changes no answer): a batch repeats the same few thousands of times.
+ */
+let validAction: string | null = null
+let validDoc: string | null = null
 
 const isHex64 = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)
 
@@ -218,46 +230,95 @@ export function signEntry(body: EntryBody, signer: Signer): Entry {
   return { ...body, bytes, signature: signer.sign(bytes), hash: sha256Hex(bytes) as EntryHash }
 }
 
-class Truncated extends Error {}
+/** Whether `bytes[start, start + length)` equals `other`. */
+function rangeEquals(bytes: Uint8Array, start: number, length: number, other: Uint8Array): boolean {
+  if (other.length !== length) return false
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== other[i]) return false
+  return true
+}
 
 /**
- * Strict UTF-8, remembering the last value per field: a batch repeats the same action
- * and document id thousands of times.
+ * Strict UTF-8 of `bytes[start, start + length)`, remembering the last value per field:
+ * a batch repeats the same action and document id thousands of times. Throws
+ * `TypeError` for bytes that are not UTF-8.
  */
-function memoText(): (bytes: Uint8Array) => string {
+function memoText(): (bytes: Uint8Array, start: number, length: number) => string {
   let lastBytes: Uint8Array = new Uint8Array(0)
   let lastText = ''
-  return (bytes) => {
-    if (!bytesEqual(bytes, lastBytes)) {
-      lastText = strictUtf8.decode(bytes)
-      lastBytes = bytes.slice()
+  return (bytes, start, length) => {
+    if (!rangeEquals(bytes, start, length, lastBytes)) {
+      lastText = utf8Text(bytes, start, length)
+      lastBytes = bytes.slice(start, start + length)
     }
     return lastText
   }
 }
-/** Hex of a fixed-size field, remembering the last value (one author, the same roster heads). */
-function memoHex<T>(convert: (bytes: Uint8Array) => T): (bytes: Uint8Array) => T {
+
+/** Strict UTF-8 of a range: ASCII (every id and name our nodes write) read natively, else decoded. */
+function utf8Text(bytes: Uint8Array, start: number, length: number): string {
+  for (let i = start; i < start + length; i++)
+    if ((bytes[i] as number) >= 0x80) return strictUtf8.decode(bytes.subarray(start, start + length))
+  return bufferOver(bytes).toString('latin1', bytes.byteOffset + start, bytes.byteOffset + start + length)
+}
+
+/** Hex of a fixed-size range, remembering the last value (one author, the same roster heads). */
+function memoHex<T>(
+  convert: (bytes: Uint8Array, start: number, length: number) => T,
+): (bytes: Uint8Array, start: number, length: number) => T {
   let lastBytes: Uint8Array | null = null
   let last: T
-  return (bytes) => {
-    if (lastBytes === null || !bytesEqual(bytes, lastBytes)) {
-      last = convert(bytes)
-      lastBytes = bytes.slice()
+  return (bytes, start, length) => {
+    if (lastBytes === null || !rangeEquals(bytes, start, length, lastBytes)) {
+      last = convert(bytes, start, length)
+      lastBytes = bytes.slice(start, start + length)
     }
     return last
   }
 }
-const authorHex = memoHex(toHex)
-const scopeHex = memoHex(toHex)
+const hexOf = (bytes: Uint8Array, start: number, length: number): string =>
+  bufferOver(bytes).toString('hex', bytes.byteOffset + start, bytes.byteOffset + start + length)
+const authorHex = memoHex(hexOf)
+const scopeHex = memoHex(hexOf)
 /** Shared between entries, so frozen. */
-const authHeadsHex = memoHex((bytes) => {
+const authHeadsHex = memoHex((bytes, start, length) => {
   const out: string[] = []
-  for (let at = 0; at < bytes.length; at += 32) out.push(toHex(bytes.subarray(at, at + 32)))
+  for (let at = start; at < start + length; at += 32) out.push(hexOf(bytes, at, 32))
   return Object.freeze(out) as string[]
 })
 const actionText = memoText()
 const resourceText = memoText()
 const docText = memoText()
+
+/**
+ * A Buffer over all of `bytes`' memory, kept while calls come from it (a frame's entries
+ * share one): native hex and latin1 slices without a Buffer per field.
+ */
+function bufferOver(bytes: Uint8Array): Buffer {
+  if (bytes.buffer !== sliceSource) {
+    sliceSource = bytes.buffer
+    sliceView = Buffer.from(bytes.buffer)
+  }
+  return sliceView
+}
+let sliceSource: ArrayBufferLike | null = null
+let sliceView: Buffer = Buffer.alloc(0)
+
+/** A big-endian u64 at `at` (8 bytes known to be there), or null past the safe integers. */
+function readU64(bytes: Uint8Array, at: number): number | null {
+  const hi = readU32(bytes, at)
+  if (hi >= 0x200000) return null
+  return hi * 0x100000000 + readU32(bytes, at + 4)
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return (
+    (bytes[at] as number) * 0x1000000 +
+    (((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number))
+  )
+}
+
+/** Bytes of the fixed part after the domain prefix: author, seq, time, flags. */
+const FIXED_BYTES = 32 + 8 + 8 + 1
 
 /**
  * Decodes and checks the form of a signed entry from untrusted bytes. Never throws.
@@ -269,42 +330,66 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
   if (!(bytes instanceof Uint8Array) || !(signature instanceof Uint8Array)) return fail('not bytes')
   if (signature.length !== ED25519_SIGNATURE_BYTES) return fail('signature is not 64 bytes')
   if (bytes.length > ENTRY_LIMITS.maxBytes) return fail('entry too large', 'oversize')
-  if (!bytesEqual(bytes.subarray(0, ENTRY_DOMAIN.length), ENTRY_DOMAIN)) return fail('wrong domain prefix')
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (!rangeEquals(bytes, 0, ENTRY_DOMAIN.length, ENTRY_DOMAIN)) return fail('wrong domain prefix')
+  // Every read is bounds-checked against the end first; fields are read in place.
+  const end = bytes.length
   let at = ENTRY_DOMAIN.length
-  const take = (n: number): Uint8Array => {
-    if (at + n > bytes.length) throw new Truncated()
-    const out = bytes.subarray(at, at + n)
-    at += n
-    return out
-  }
-  const u8 = () => take(1)[0] as number
-  const u16 = () => view.getUint16(take(2).byteOffset - bytes.byteOffset)
-  const u32 = () => view.getUint32(take(4).byteOffset - bytes.byteOffset)
-  const u64 = (): number | null => {
-    const v = view.getBigUint64(take(8).byteOffset - bytes.byteOffset)
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v)
-  }
+  if (at + FIXED_BYTES > end) return fail('truncated entry')
   try {
-    const author = authorHex(take(32))
-    const seq = u64()
-    const time = u64()
-    const flags = u8()
+    const author = authorHex(bytes, at, 32)
+    const seq = readU64(bytes, at + 32)
+    const time = readU64(bytes, at + 40)
+    const flags = bytes[at + 48] as number
+    at += FIXED_BYTES
     if (seq === null || seq < 1) return fail('malformed entry field seq')
     if (time === null) return fail('malformed entry field time')
     if ((flags & ~(FLAG_PREV | FLAG_DOC | FLAG_SCOPE)) !== 0) return fail('malformed entry field flags')
-    const scope = flags & FLAG_SCOPE ? scopeHex(take(SCOPE_BYTES)) : null
-    const prev = flags & FLAG_PREV ? toHex(take(32)) : null
-    const action = actionText(take(u8()))
-    const resource = resourceText(take(u16()))
-    const doc = flags & FLAG_DOC ? docText(take(u8())) : null
-    const changes: string[] = []
-    for (let n = u16(); n > 0; n--) changes.push(toHex(take(32)))
-    const authHeads = authHeadsHex(take(32 * u8()))
-    const detailsBytes = take(u32())
-    if (at !== bytes.length) return fail('trailing bytes')
-    if (detailsBytes.length > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large', 'oversize')
-    const details = decodeDetails(detailsBytes)
+    let scope: string | null = null
+    if (flags & FLAG_SCOPE) {
+      if (at + SCOPE_BYTES > end) return fail('truncated entry')
+      scope = scopeHex(bytes, at, SCOPE_BYTES)
+      at += SCOPE_BYTES
+    }
+    let prev: string | null = null
+    if (flags & FLAG_PREV) {
+      if (at + 32 > end) return fail('truncated entry')
+      prev = hexOf(bytes, at, 32)
+      at += 32
+    }
+    if (at + 1 > end) return fail('truncated entry')
+    const actionLength = bytes[at++] as number
+    if (at + actionLength + 2 > end) return fail('truncated entry')
+    const action = actionText(bytes, at, actionLength)
+    at += actionLength
+    const resourceLength = ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+    at += 2
+    if (at + resourceLength > end) return fail('truncated entry')
+    const resource = resourceText(bytes, at, resourceLength)
+    at += resourceLength
+    let doc: string | null = null
+    if (flags & FLAG_DOC) {
+      if (at + 1 > end) return fail('truncated entry')
+      const docLength = bytes[at++] as number
+      if (at + docLength > end) return fail('truncated entry')
+      doc = docText(bytes, at, docLength)
+      at += docLength
+    }
+    if (at + 2 > end) return fail('truncated entry')
+    const changeCount = ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+    at += 2
+    if (at + 32 * changeCount + 1 > end) return fail('truncated entry')
+    const changes: string[] = new Array(changeCount)
+    for (let i = 0; i < changeCount; i++, at += 32) changes[i] = hexOf(bytes, at, 32)
+    const headCount = bytes[at++] as number
+    if (at + 32 * headCount + 4 > end) return fail('truncated entry')
+    const authHeads = authHeadsHex(bytes, at, 32 * headCount)
+    at += 32 * headCount
+    const detailsLength = readU32(bytes, at)
+    at += 4
+    if (at + detailsLength > end) return fail('truncated entry')
+    if (at + detailsLength !== end) return fail('trailing bytes')
+    if (detailsLength > ENTRY_LIMITS.maxDetailsBytes) return fail('details too large', 'oversize')
+    const details = decodeDetails(bytes.subarray(at, end))
     if (details === undefined) return fail('malformed entry field details')
     const entry: Entry = {
       scope,
@@ -333,7 +418,6 @@ export function decodeEntry(signed: SignedEntry): DecodeResult {
     if (details === NON_CANONICAL) return fail('non-canonical encoding')
     return { ok: true, entry }
   } catch (err) {
-    if (err instanceof Truncated) return fail('truncated entry')
     if (err instanceof TypeError) return fail('malformed entry field text: not UTF-8')
     return fail('undecodable entry body')
   }
@@ -343,7 +427,8 @@ const NON_CANONICAL = Symbol('non-canonical')
 
 /**
  * Recently seen small `details` encodings and their values, deep-frozen: a batch repeats
- * a few shapes thousands of times, and each costs a CBOR decode and re-encode.
+ * a few shapes thousands of times, and each costs a decode (and, off the fast path of
+ * `readCanonical`, a CBOR decode and re-encode).
  */
 const detailsSeen = new Map<string, JsonValue>()
 const DETAILS_CACHE = { maxBytes: 96, maxEntries: 512 }
@@ -353,28 +438,34 @@ const DETAILS_CACHE = { maxBytes: 96, maxEntries: 512 }
  * encoding of that value (one body, one byte form); undefined when it does not decode.
  */
 function decodeDetails(bytes: Uint8Array): JsonValue | typeof NON_CANONICAL | undefined {
-  const simple = readCanonical(bytes)
-  if (simple !== NOT_SIMPLE) return simple
   const cacheable = bytes.length <= DETAILS_CACHE.maxBytes
   const key = cacheable
-    ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    ? bufferOver(bytes).toString('latin1', bytes.byteOffset, bytes.byteOffset + bytes.length)
     : ''
   const seen = cacheable ? detailsSeen.get(key) : undefined
   if (seen !== undefined) return seen
   let value: JsonValue
-  try {
-    value = dagCbor.decode(bytes)
-  } catch {
-    return undefined
+  const simple = readCanonical(bytes)
+  if (simple !== NOT_SIMPLE) value = simple
+  else {
+    try {
+      value = dagCbor.decode(bytes)
+    } catch {
+      return undefined
+    }
+    if (!isJsonValue(value)) return value
+    if (!bytesEqual(dagCbor.encode(value), bytes)) return NON_CANONICAL
   }
-  if (!isJsonValue(value)) return value
-  if (!bytesEqual(dagCbor.encode(value), bytes)) return NON_CANONICAL
-  if (cacheable) {
+  if (cacheable && isJsonValue(value)) {
     if (detailsSeen.size >= DETAILS_CACHE.maxEntries) detailsSeen.clear()
     detailsSeen.set(key, deepFreeze(value))
+    if (typeof value === 'object' && value !== null) knownJson.add(value)
   }
   return value
 }
+
+/** Cached `details` values: checked to be plain JSON once, when first decoded. */
+const knownJson = new WeakSet<object>()
 
 /** `readCanonical`'s answer for bytes it leaves to dag-cbor. */
 export const NOT_SIMPLE = Symbol('not simple')
@@ -516,7 +607,7 @@ export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: Chan
     const len = bytes[at] ?? 0
     if (at + 1 + len > bytes.length) return null
     try {
-      doc = docText(bytes.subarray(at + 1, at + 1 + len))
+      doc = docText(bytes, at + 1, len)
     } catch {
       return null // not UTF-8
     }
@@ -541,7 +632,7 @@ export function entryScope(bytes: Uint8Array): EntryScope | undefined {
   if (flags === undefined) return undefined
   if ((flags & FLAG_SCOPE) === 0) return null
   if (bytes.length < at + 1 + SCOPE_BYTES) return undefined
-  return scopeHex(bytes.subarray(at + 1, at + 1 + SCOPE_BYTES))
+  return scopeHex(bytes, at + 1, SCOPE_BYTES)
 }
 
 /** Storage / wire form: 64-byte signature followed by the canonical bytes. */
