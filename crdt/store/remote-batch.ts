@@ -353,7 +353,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       let at = cursors[q] as number
       while (at < queue.length) {
         const e = queue[at] as Entry
-        let verdict = judge(e)
+        let verdict = judge(e, queue, at)
         if (verdict instanceof Promise) verdict = await verdict
         if (verdict === WAIT) break
         at++
@@ -374,7 +374,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
    * when a dependency is in this batch but not yet accepted, else why not; a promise of
    * that only when the validator answers asynchronously.
    */
-  function judge(e: Entry): Judgement | Promise<Judgement> {
+  function judge(e: Entry, queue: readonly Entry[], at: number): Judgement | Promise<Judgement> {
     if (e.doc === null) {
       result.entriesOnly.push(e)
       return null
@@ -421,6 +421,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       origin: 'remote',
       doc: s.doc ?? empty(),
       prior: result.byDoc.get(docId)?.changes ?? [],
+      following: (limit) => following(queue, at, docId, limit),
     })
     const record = (v: Verdict): Judgement => {
       if (!v.ok) return v.pending ? WAIT : no(v.reason, v.kind ?? 'rule')
@@ -436,6 +437,23 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       return null
     }
     return verdict instanceof Promise ? verdict.then(record) : record(verdict)
+  }
+
+  /** See `ChangeContext.following`: from the entries after `queue[at]`, in order. */
+  function following(queue: readonly Entry[], at: number, docId: DocId, limit: number): Uint8Array[] {
+    const out: Uint8Array[] = []
+    for (let k = at + 1; k < queue.length && out.length < limit; k++) {
+      const next = queue[k] as Entry
+      if (next.doc !== docId) continue
+      for (const hash of next.changes) {
+        const c = changes.get(hash)
+        const o = c === undefined ? undefined : outline(c)
+        // What the judge would refuse before reading it is not given early either.
+        if (o === undefined || isProblem(o) || !o.actor.startsWith(next.author)) return out
+        out.push((c as HeldChange).bytes)
+      }
+    }
+    return out
   }
 }
 

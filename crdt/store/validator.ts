@@ -24,6 +24,14 @@ export interface ChangeContext {
    * rule that reads the document at the change's dependencies applies these first.
    */
   readonly prior: readonly Uint8Array[]
+  /**
+   * Up to `limit` changes to the same document that later entries of the batch cover
+   * (verified entries; changes within the bounds and of their entry's author; not judged
+   * yet, so perhaps never accepted). A rule that reads a working copy only at explicit
+   * heads (a change's deps, which never include them) may apply them early, in one call,
+   * rather than one change per entry. Absent for local changes.
+   */
+  readonly following?: (limit: number) => readonly Uint8Array[]
 }
 
 /**

@@ -143,6 +143,39 @@ describe('hangar bounds hold for remote changes', () => {
     )
   })
 
+  it("a batch judged at each change's deps: a later removal in the batch never makes room for an earlier addition", async () => {
+    // Changes later in a batch may be applied ahead to the working copy (one Automerge
+    // call for many entries); the count is still taken at each change's own deps.
+    const ids: string[] = []
+    const perChange = 111
+    for (let n = 0; n < HANGAR_LIMITS.shipsPerHangar - 1; n += perChange) {
+      await write((d) => {
+        for (let i = 0; i < Math.min(perChange, HANGAR_LIMITS.shipsPerHangar - 1 - n); i++) {
+          const id = newId()
+          ids.push(id)
+          d.ships[id] = ship(id) as never
+        }
+      })
+    }
+    expect((await deliver(lawless, leader, org.id)).reasons).toEqual([])
+    const last = newId()
+    await write((d) => {
+      d.ships[last] = ship(last) as never // the bound exactly
+    })
+    await write((d) => {
+      const id = newId()
+      d.ships[id] = ship(id) as never // one past it
+    })
+    await write((d) => {
+      for (const id of ids.slice(0, 5)) delete d.ships[id]
+    })
+    const receipt = await deliver(lawless, leader, org.id)
+    expect(receipt.reasons[0]).toBe(`at most ${HANGAR_LIMITS.shipsPerHangar} ships in a hangar`)
+    const held = await leader.store.get<HangarDoc>(hangarId(org.id, lawless.signer.memberKey))
+    expect(Object.keys(held.ships).length).toBe(HANGAR_LIMITS.shipsPerHangar)
+    expect(held.ships[last]).toBeDefined()
+  })
+
   it('too many loadouts on a ship, or components in a loadout: refused', async () => {
     const sid = newId()
     await write((d) => {
