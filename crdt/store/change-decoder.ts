@@ -368,31 +368,33 @@ function utf8Decoded(b: Uint8Array): string {
  * checked against the bound before it is expanded.
  */
 function rle<T>(col: Reader | undefined, count: number, read: (col: Reader) => T): (T | null)[] {
-  if (col === undefined) return []
+  if (col === undefined) return NO_VALUES
   const max = Math.abs(count)
-  const out: (T | null)[] = []
-  const room = (n: number) => {
-    if (out.length + n > max) throw notCanonical
-  }
+  // Sized up front when the count is known: a change of one op has columns of one value.
+  const out: (T | null)[] = count >= 0 ? new Array(count) : []
+  let n = 0
   while (!col.done) {
     const run = col.sleb()
     if (run > 0) {
-      room(run)
+      if (n + run > max) throw notCanonical
       const v = read(col)
-      for (let k = 0; k < run; k++) out.push(v)
+      for (let k = 0; k < run; k++) out[n++] = v
     } else if (run < 0) {
-      room(-run)
-      for (let k = 0; k < -run; k++) out.push(read(col))
+      if (n - run > max) throw notCanonical
+      for (let k = 0; k < -run; k++) out[n++] = read(col)
     } else {
       const nulls = col.uleb()
       if (nulls === 0) throw notCanonical
-      room(nulls)
-      for (let k = 0; k < nulls; k++) out.push(null)
+      if (n + nulls > max) throw notCanonical
+      for (let k = 0; k < nulls; k++) out[n++] = null
     }
   }
-  if (count >= 0 && out.length !== count) throw notCanonical
+  if (count >= 0 && n !== count) throw notCanonical
   return out
 }
+
+/** An absent column (shared: never written to). */
+const NO_VALUES: never[] = []
 
 const rleUints = (col: Reader | undefined, count: number) => rle(col, count, (c) => c.uleb())
 const rleStrings = (col: Reader | undefined, count: number) =>
@@ -400,27 +402,31 @@ const rleStrings = (col: Reader | undefined, count: number) =>
 
 /** A delta column: an RLE of signed differences, summed; nulls leave the sum alone. */
 function deltas(col: Reader | undefined, count: number): (number | null)[] {
+  const out = rle(col, count, (c) => c.sleb())
   let sum = 0
-  return rle(col, count, (c) => c.sleb()).map((d) => {
-    if (d === null) return null
+  for (let i = 0; i < out.length; i++) {
+    const d = out[i]
+    if (d === null || d === undefined) continue
     sum += d
     if (!Number.isSafeInteger(sum) || sum < 0) throw notCanonical
-    return sum
-  })
+    out[i] = sum
+  }
+  return out
 }
 
 /** A boolean column: alternating run lengths, starting with false. Absent: all false. */
 function booleans(col: Reader | undefined, count: number): boolean[] {
-  if (col === undefined) return []
-  const out: boolean[] = []
+  if (col === undefined) return NO_VALUES
+  const out: boolean[] = new Array(count)
+  let n = 0
   let value = false
   while (!col.done) {
     const run = col.uleb()
-    if ((run === 0 && out.length > 0) || out.length + run > count) throw notCanonical
-    for (let k = 0; k < run; k++) out.push(value)
+    if ((run === 0 && n > 0) || n + run > count) throw notCanonical
+    for (let k = 0; k < run; k++) out[n++] = value
     value = !value
   }
-  if (out.length !== count) throw notCanonical
+  if (n !== count) throw notCanonical
   return out
 }
 
