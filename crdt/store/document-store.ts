@@ -452,7 +452,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
       } else {
         if (index.heads.join() !== heads.join())
-          for (const c of A.getChangesSince(doc, index.heads)) index.byHash.set(changeHash(c) as ChangeHash, c)
+          for (const c of A.getChangesSince(doc, index.heads))
+            index.byHash.set(changeHash(c) as ChangeHash, c)
         index.heads = heads
         index.doc = doc
       }
