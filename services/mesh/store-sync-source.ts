@@ -30,11 +30,13 @@ import { isOrgId, orgOfDoc } from '../org/org-id.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'
-import { rosterFirstOrder } from './catch-up-order.ts'
+import { RosterEntries, rosterFirstOrder } from './catch-up-order.ts'
 
 export class StoreSyncSource {
   private readonly store: DocumentStore
   private readonly rosters: RosterAccess
+  /** Roster entries found in the org's chains by earlier catch-ups. */
+  private readonly rosterEntries = new RosterEntries()
 
   constructor(components: { store: DocumentStore; auth: AuthIndex }) {
     this.store = components.store
@@ -120,7 +122,7 @@ export class StoreSyncSource {
 
   /** Roster first: see catch-up-order.ts. */
   async catchUpOrder(org: string, theirs: ReadonlyMap<string, number>): Promise<[string, number][]> {
-    return rosterFirstOrder(this.store, org, theirs)
+    return rosterFirstOrder(this.store, org, theirs, this.rosterEntries)
   }
 
   /** `author`'s entries in `org`'s chain after seq `after`, with the change bytes they cover. */
