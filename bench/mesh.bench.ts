@@ -11,9 +11,10 @@
  *   Cold: before each round the leader makes one more change to the hangar and repo A
  *   takes the same change, so each responder serves a document state it has not served
  *   before, as for the first member to come back after a change: the caches kept per
- *   document state (our snapshot, Automerge's sync state) are empty; our hash → change
- *   index is per document and brought up to date with the one new change (a responder
- *   that restarted builds it once, on its first catch-up, as the unmeasured round does).
+ *   document state (our snapshot, Automerge's sync state) are empty; what a running node
+ *   keeps up to date as it changes (our hash → change index per document, the roster
+ *   entries found in the org's chains) is kept, as on the leader's running node (a
+ *   responder that restarted builds them on its first catch-up: the restarted figure).
  *   Warm: the same catch-up again right after, from the same state.
  *   Restarted: both responders stopped and started again from their storage (our node from
  *   its data directory, repo A from its storage adapter, kept in memory), nothing of the
