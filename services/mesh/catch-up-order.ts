@@ -16,6 +16,7 @@ import {
   changeHash,
   type DocId,
   type DocumentStore,
+  entryDoc,
   entryRefs,
   isScope,
   type MemberKey,
@@ -78,9 +79,10 @@ export class RosterEntries {
     while (at <= last) {
       const packed = await store.chains.packed(org, author, at, Math.min(READ_CHUNK, last - at + 1))
       for (const [i, p] of packed.entries()) {
-        const refs = entryRefs(unpackEntry(p).bytes)
-        if (refs?.doc !== rosterId) continue
-        for (const h of refs.changes) into.roster.set(h, at + i)
+        // Only a roster entry's change hashes are read.
+        const bytes = unpackEntry(p).bytes
+        if (entryDoc(bytes) !== rosterId) continue
+        for (const h of entryRefs(bytes)?.changes ?? []) into.roster.set(h, at + i)
       }
       if (packed.length === 0) break
       at += packed.length
