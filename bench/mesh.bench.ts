@@ -11,10 +11,14 @@
  *   Cold: before each round the leader makes one more change to the hangar and repo A
  *   takes the same change, so each responder serves a document state it has not served
  *   before, as for the first member to come back after a change: the caches kept per
- *   document state (our snapshot, Automerge's sync state) are empty; our hash → change
- *   index is per document and brought up to date with the one new change (a responder
- *   that restarted builds it once, on its first catch-up, as the unmeasured round does).
+ *   document state (our snapshot, Automerge's sync state) are empty; what a running node
+ *   keeps up to date as it changes (our hash → change index per document, the roster
+ *   entries found in the org's chains) is kept, as on the leader's running node (a
+ *   responder that restarted builds them on its first catch-up: the restarted figure).
  *   Warm: the same catch-up again right after, from the same state.
+ *   Restarted: both responders stopped and started again from their storage (our node from
+ *   its data directory, repo A from its storage adapter, kept in memory), nothing of the
+ *   document in memory: what the first member to pull after a responder restart sees.
  *   Same setup on both sides: the requester holds its document in memory before the
  *   clock starts; timed from opening the connection to the document at the new heads.
  *   CPU time (this process, both sides, every thread) is reported beside wall time.
@@ -28,21 +32,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
 import type { Profiler } from 'node:inspector'
 import { Session } from 'node:inspector/promises'
-import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as A from '@automerge/automerge'
-import {
-  type AutomergeUrl,
-  type DocHandle,
-  type DocumentId,
-  type PeerId,
-  Repo,
-} from '@automerge/automerge-repo'
-import { MessageChannelNetworkAdapter } from '@automerge/automerge-repo-network-messagechannel'
-import { WebSocketClientAdapter, WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket'
 import { multiaddr } from '@multiformats/multiaddr'
-import { WebSocketServer } from 'ws'
 import {
   ed25519PrivateKeyObject,
   ed25519RawPublicKey,
@@ -57,6 +53,7 @@ import { hangarId } from '../services/fleet/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
 import { type BenchNode, benchNode, everything } from './domain-setup.ts'
 import { type Measured, measure, median, printTable, quick, type Row, writeResults } from './lib.ts'
+import { type TheirServer, theirsMc, theirsServer, theirsWs } from './mesh-automerge-repo.ts'
 
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
@@ -80,7 +77,9 @@ async function startHost(seed: Uint8Array): Promise<Host> {
 }
 
 interface Org {
-  readonly leader: BenchNode
+  /** The leader's node (replaced when it restarts from `leaderDir`). */
+  leader: BenchNode
+  readonly leaderDir: string
   readonly orgId: string
   readonly memberSeed: Uint8Array
   readonly leaderSeed: Uint8Array
@@ -105,7 +104,8 @@ interface Org {
 async function setup(): Promise<Org> {
   const leaderSeed = new Uint8Array(randomBytes(32))
   const memberSeed = new Uint8Array(randomBytes(32))
-  const leader = await benchNode(seeded(leaderSeed), { sync: false })
+  const leaderDir = await mkdtemp(join(tmpdir(), 'vg-bench-leader-'))
+  const leader = await benchNode(seeded(leaderSeed), { sync: false, dir: leaderDir })
   const member = await benchNode(seeded(memberSeed), { sync: false })
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
@@ -130,6 +130,7 @@ async function setup(): Promise<Org> {
   const heads = A.getHeads(await leader.store.get(hangar)).join()
   return {
     leader,
+    leaderDir,
     orgId: org.id,
     memberSeed,
     leaderSeed,
@@ -143,15 +144,32 @@ async function setup(): Promise<Org> {
   }
 }
 
+interface LeaderHost {
+  readonly host: Host
+  readonly served: Promise<unknown>[]
+  /** What the host serves from: the leader's node as it is now. */
+  source: StoreSyncSource
+}
+
 /** Ours: the leader's host serving sync for the whole run. */
-async function leaderHost(o: Org): Promise<{ host: Host; served: Promise<unknown>[] }> {
+async function leaderHost(o: Org): Promise<LeaderHost> {
   const host = await startHost(o.leaderSeed)
-  const served: Promise<unknown>[] = []
-  const source = new StoreSyncSource({ store: o.leader.store, auth: o.leader.validator.auth })
+  const leader: LeaderHost = {
+    host,
+    served: [],
+    source: new StoreSyncSource({ store: o.leader.store, auth: o.leader.validator.auth }),
+  }
   await host.libp2p.handle(SYNC_PROTOCOL, (stream, connection) => {
-    served.push(serveSync(stream, memberKeyOf(connection.remotePeer) ?? '', source))
+    leader.served.push(serveSync(stream, memberKeyOf(connection.remotePeer) ?? '', leader.source))
   })
-  return { host, served }
+  return leader
+}
+
+/** The leader's node stopped and started again from its data directory (untimed). */
+async function restartLeader(o: Org, leader: LeaderHost): Promise<void> {
+  await o.leader.close()
+  o.leader = await benchNode(seeded(o.leaderSeed), { sync: false, dir: o.leaderDir })
+  leader.source = new StoreSyncSource({ store: o.leader.store, auth: o.leader.validator.auth })
 }
 
 /**
@@ -161,7 +179,7 @@ async function leaderHost(o: Org): Promise<{ host: Host; served: Promise<unknown
  */
 async function ours(
   o: Org,
-  leader: { host: Host; served: Promise<unknown>[] },
+  leader: LeaderHost,
   timed: (fn: () => Promise<void>) => Promise<Measured> = measure,
 ): Promise<Measured> {
   const member = await benchNode(seeded(o.memberSeed), { sync: true })
@@ -187,26 +205,6 @@ async function ours(
   return ms
 }
 
-/** Resolves once the handle's document has `heads`. */
-function converged(handle: DocHandle<unknown>, heads: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (A.getHeads(handle.doc()).join() !== heads) return false
-      handle.off('change', check)
-      resolve()
-      return true
-    }
-    if (!check()) handle.on('change', check)
-  })
-}
-
-interface TheirServer {
-  readonly url: AutomergeUrl
-  readonly handle: DocHandle<unknown>
-  readonly port: number
-  readonly close: () => Promise<void>
-}
-
 /**
  * The leader makes one more change to the hangar and repo A takes the same change: both
  * responders then hold a document state neither has served (untimed; both settle after).
@@ -222,83 +220,12 @@ async function changeBoth(o: Org, server: TheirServer, round: number): Promise<v
   o.heads = A.getHeads(doc).join()
   o.missed++
   if (A.getHeads(server.handle.doc()).join() !== o.heads) throw new Error('repo A holds another history')
-  await new Promise((resolve) => setTimeout(resolve, 100))
-}
-
-/** Theirs over a WebSocket on 127.0.0.1: repo A serves the document for the whole run. */
-async function theirsServer(o: Org): Promise<TheirServer> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
-  // The adapter names `ws`'s server through isomorphic-ws's CommonJS typings: the same class.
-  const adapter = new WebSocketServerAdapter(
-    wss as unknown as ConstructorParameters<typeof WebSocketServerAdapter>[0],
-  )
-  const repo = new Repo({ network: [adapter], peerId: 'repo-a' as PeerId })
-  const [doc] = A.applyChanges(A.init(), o.hangarChanges)
-  const handle = repo.import(A.save(doc))
-  if (A.getHeads(handle.doc()).join() !== o.heads) throw new Error('repo A holds another history')
-  return {
-    url: handle.url,
-    handle,
-    port: (wss.address() as AddressInfo).port,
-    close: async () => {
-      await repo.shutdown()
-      await new Promise((resolve) => wss.close(resolve))
-    },
-  }
-}
-
-let peers = 0
-
-/**
- * One catch-up of theirs over a WebSocket. `clone`: an empty repo B finds the document
- * (Automerge sends it whole, as one snapshot). `offline`: repo B holds the document as
- * the member held it when it went offline and syncs what it missed (Automerge sends
- * changes: B has heads A knows).
- */
-async function theirsWs(o: Org, server: TheirServer, mode: 'clone' | 'offline'): Promise<Measured> {
-  // Repo B and its document in memory before the clock starts, as our member's node.
-  const repo = new Repo({ network: [], peerId: `repo-b-${++peers}` as PeerId })
-  const docId = server.url.slice('automerge:'.length) as DocumentId
-  let handle = mode === 'offline' ? repo.import(o.hangarBefore, { docId }) : undefined
-  const m = await measure(async () => {
-    repo.networkSubsystem.addNetworkAdapter(new WebSocketClientAdapter(`ws://127.0.0.1:${server.port}`))
-    handle ??= await repo.find(server.url)
-    await converged(handle, o.heads)
-  })
-  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
-  await repo.shutdown()
-  return m
-}
-
-/** Theirs in process: two repos joined by a MessageChannel (repo A built untimed). */
-async function theirsMc(o: Org, server: TheirServer): Promise<Measured> {
-  const { port1, port2 } = new MessageChannel()
-  const a = new Repo({ network: [new MessageChannelNetworkAdapter(port1)], peerId: 'mc-a' as PeerId })
-  const url = a.import(A.save(server.handle.doc())).url
-  // Let repo A settle (its import schedules a throttled sync), as the WebSocket server has.
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  let b: Repo | undefined
-  let handle: DocHandle<unknown> | undefined
-  const ms = await measure(async () => {
-    b = new Repo({ network: [new MessageChannelNetworkAdapter(port2)], peerId: 'mc-b' as PeerId })
-    handle = await b.find(url)
-    await converged(handle, o.heads)
-  })
-  if (handle === undefined || A.getHeads(handle.doc()).join() !== o.heads) throw new Error('theirs diverged')
-  await b?.shutdown()
-  await a.shutdown()
-  port1.close()
-  port2.close()
-  return ms
+  // Both store the change (repo A's storage writes are debounced by 100 ms).
+  await new Promise((resolve) => setTimeout(resolve, 300))
 }
 
 /** Self time by function and by package during one cold catch-up of ours. */
-async function profiled(
-  o: Org,
-  leader: { host: Host; served: Promise<unknown>[] },
-  server: TheirServer,
-): Promise<void> {
+async function profiled(o: Org, leader: LeaderHost, server: TheirServer): Promise<void> {
   await changeBoth(o, server, ROUNDS)
   const session = new Session()
   session.connect()
@@ -380,6 +307,7 @@ async function catchup(): Promise<Row[]> {
   }
   const cold = { ours: [] as Measured[], theirs: [] as Measured[] }
   const warm = { ours: [] as Measured[], theirs: [] as Measured[] }
+  const restarted = { ours: [] as Measured[], theirs: [] as Measured[] }
   const clone: Measured[] = []
   const mc: Measured[] = []
   for (let r = 0; r < ROUNDS; r++) {
@@ -396,6 +324,10 @@ async function catchup(): Promise<Row[]> {
     }
     await pair(cold)
     await pair(warm)
+    await restartLeader(o, leader)
+    await server.restart()
+    await pair(restarted)
+    await server.refind()
     clone.push(await theirsWs(o, server, 'clone'))
     mc.push(await theirsMc(o, server))
   }
@@ -403,6 +335,7 @@ async function catchup(): Promise<Row[]> {
   await server.close()
   await leader.host.stop()
   await o.leader.close()
+  await rm(o.leaderDir, { recursive: true, force: true })
   const n = o.missed
   const wall = (xs: readonly Measured[]) => median(xs.map((x) => x.ms))
   const cpu = (xs: readonly Measured[]) => median(xs.map((x) => x.cpuMs))
@@ -433,10 +366,22 @@ async function catchup(): Promise<Row[]> {
       note: 'the same catch-up again from the same responder state',
     },
     { figure: 'catchupVsAutomergeRepo, warm, CPU', value: median(ratios(warm, (x) => x.cpuMs)), unit: '×' },
+    {
+      figure: 'catchupVsAutomergeRepo, restarted',
+      value: median(ratios(restarted, (x) => x.ms)),
+      unit: '×',
+      note: 'both responders started again from storage just before (nothing in memory)',
+    },
+    {
+      figure: 'catchupVsAutomergeRepo, restarted, CPU',
+      value: median(ratios(restarted, (x) => x.cpuMs)),
+      unit: '×',
+    },
   ]
   for (const [label, p] of [
     ['cold', cold],
     ['warm', warm],
+    ['restarted', restarted],
   ] as const) {
     rows.push(
       {

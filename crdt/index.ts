@@ -14,6 +14,7 @@ export {
   type EntryBody,
   type EntryScope,
   encodeEntryBody,
+  entryDoc,
   entryRefs,
   entryScope,
   isScope,

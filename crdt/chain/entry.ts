@@ -594,6 +594,29 @@ function fail(reason: string, kind?: 'oversize'): DecodeResult {
  * the bytes do not have the layout (damage; `decodeEntry` says why).
  */
 export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: ChangeHash[] } | null {
+  const found = entryDocAt(bytes)
+  if (found === null) return null
+  const { doc } = found
+  let { at } = found
+  if (at + 2 > bytes.length) return null
+  const n = ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
+  at += 2
+  if (at + 32 * n > bytes.length) return null
+  const changes: ChangeHash[] = []
+  for (let i = 0; i < n; i++, at += 32) changes.push(toHex(bytes.subarray(at, at + 32)) as ChangeHash)
+  return { doc, changes }
+}
+
+/**
+ * The document of a stored entry (null: none), read as `entryRefs` reads it but without
+ * its change hashes; undefined if the bytes do not have the layout.
+ */
+export function entryDoc(bytes: Uint8Array): DocId | null | undefined {
+  return entryDocAt(bytes)?.doc
+}
+
+/** An entry's document and the offset just past it, or null if the layout does not hold. */
+function entryDocAt(bytes: Uint8Array): { doc: DocId | null; at: number } | null {
   let at = ENTRY_DOMAIN.length + 32 + 8 + 8
   if (bytes.length < at + 1) return null
   const flags = bytes[at++] as number
@@ -613,13 +636,7 @@ export function entryRefs(bytes: Uint8Array): { doc: DocId | null; changes: Chan
     }
     at += 1 + len
   }
-  if (at + 2 > bytes.length) return null
-  const n = ((bytes[at] as number) << 8) | (bytes[at + 1] as number)
-  at += 2
-  if (at + 32 * n > bytes.length) return null
-  const changes: ChangeHash[] = []
-  for (let i = 0; i < n; i++, at += 32) changes.push(toHex(bytes.subarray(at, at + 32)) as ChangeHash)
-  return { doc: doc as DocId | null, changes }
+  return { doc: doc as DocId | null, at }
 }
 
 /**

@@ -115,6 +115,13 @@ export interface DocumentStoreInit {
   readonly compactAfter?: number
 }
 
+/** A document's change bytes by hash, as of `heads` (the state `doc`, while it is current). */
+interface ChangeIndex {
+  heads: string[]
+  doc: A.Doc<unknown>
+  readonly byHash: Map<ChangeHash, Uint8Array>
+}
+
 /** In-memory state of one loaded document. */
 interface DocState {
   doc: A.Doc<unknown>
@@ -142,7 +149,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    * heads named: brought up to date with the changes since those heads when asked again,
    * so a change never forces a full rebuild.
    */
-  private readonly changeIndex = new Map<DocId, { heads: string[]; byHash: Map<ChangeHash, Uint8Array> }>()
+  private readonly changeIndex = new Map<DocId, ChangeIndex>()
   /** Snapshots served, per document state. */
   private readonly saved = new WeakMap<A.Doc<unknown>, Uint8Array>()
   private queue: Promise<unknown> = Promise.resolve()
@@ -432,18 +439,24 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const doc = await this.get(docId)
     // From an index of the document's changes (a catch-up asks for thousands, batch by
     // batch; Automerge's lookup per hash is slow), built once per document and extended by
-    // the changes since the heads it was last brought to. A history that lost those heads
-    // (a document reloaded after a failed write) is indexed afresh.
-    const heads = A.getHeads(doc)
+    // the changes since the heads it was last brought to (this node's own changes as it
+    // makes them: see `indexLocal`). A history that lost those heads (a document reloaded
+    // after a failed write) is indexed afresh.
     let index = this.changeIndex.get(docId)
     // The most recently served documents only (a Map iterates in insertion order).
     this.changeIndex.delete(docId)
-    if (index === undefined || !A.hasHeads(doc, index.heads)) {
-      index = { heads, byHash: new Map() }
-      for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
-    } else if (index.heads.join() !== heads.join()) {
-      for (const c of A.getChangesSince(doc, index.heads)) index.byHash.set(changeHash(c) as ChangeHash, c)
-      index.heads = heads
+    if (index?.doc !== doc) {
+      const heads = A.getHeads(doc)
+      if (index === undefined || !A.hasHeads(doc, index.heads)) {
+        index = { heads, doc, byHash: new Map() }
+        for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
+      } else {
+        if (index.heads.join() !== heads.join())
+          for (const c of A.getChangesSince(doc, index.heads))
+            index.byHash.set(changeHash(c) as ChangeHash, c)
+        index.heads = heads
+        index.doc = doc
+      }
     }
     this.changeIndex.set(docId, index)
     for (const oldest of this.changeIndex.keys()) {
@@ -560,6 +573,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const indexed = this.indexOp(docId, after)
       if (indexed !== null) ops.push(indexed)
       await this.db.write(ops, this.sync)
+      this.indexLocal(docId, state.doc, after, hash, change)
       state.doc = after
       state.lastSeq++
       state.pending++
@@ -573,6 +587,25 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       this.docs.delete(docId)
       throw err
     }
+  }
+
+  /**
+   * A local change `hash` made `after` from `before`: a change index kept for the document
+   * as of `before` takes it, so serving the new state costs no Automerge call (a local
+   * change depends on every head, so it is the only head after it).
+   */
+  private indexLocal(
+    docId: DocId,
+    before: A.Doc<unknown>,
+    after: A.Doc<unknown>,
+    hash: ChangeHash,
+    change: Uint8Array,
+  ): void {
+    const index = this.changeIndex.get(docId)
+    if (index?.doc !== before) return
+    index.byHash.set(hash, change)
+    index.heads = [hash]
+    index.doc = after
   }
 
   /** The scope of a document's entries; a document with none is not this store's to change. */

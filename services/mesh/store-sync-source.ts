@@ -30,11 +30,13 @@ import { isOrgId, orgOfDoc } from '../org/org-id.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'
-import { rosterFirstOrder } from './catch-up-order.ts'
+import { RosterEntries, rosterFirstOrder } from './catch-up-order.ts'
 
 export class StoreSyncSource {
   private readonly store: DocumentStore
   private readonly rosters: RosterAccess
+  /** Roster entries found in the org's chains by earlier catch-ups. */
+  private readonly rosterEntries = new RosterEntries()
 
   constructor(components: { store: DocumentStore; auth: AuthIndex }) {
     this.store = components.store
@@ -120,7 +122,7 @@ export class StoreSyncSource {
 
   /** Roster first: see catch-up-order.ts. */
   async catchUpOrder(org: string, theirs: ReadonlyMap<string, number>): Promise<[string, number][]> {
-    return rosterFirstOrder(this.store, org, theirs)
+    return rosterFirstOrder(this.store, org, theirs, this.rosterEntries)
   }
 
   /** `author`'s entries in `org`'s chain after seq `after`, with the change bytes they cover. */
@@ -135,15 +137,21 @@ export class StoreSyncSource {
     // Stored entries were verified on arrival: only their document and changes are read.
     const refs: { doc: DocId | null; changes: ChangeHash[] }[] = []
     const wanted = new Map<DocId, ChangeHash[]>()
+    // Runs of entries name one document (the same string: see `entryRefs`): checked once.
+    let lastDoc: string | null = null
     for (const p of packed) {
       const r = entryRefs(unpackEntry(p).bytes)
-      // A damaged one is not sent, nor anything after it (nor a change of another org's document).
-      if (r === null || (r.doc !== null && orgOfDoc(r.doc) !== org)) break
+      if (r === null) break
+      if (r.doc !== null && r.doc !== lastDoc) {
+        // A damaged one is not sent, nor anything after it (nor a change of another org's document).
+        if (orgOfDoc(r.doc) !== org) break
+        lastDoc = r.doc
+      }
       refs.push(r)
       if (r.doc === null) continue
-      const list = wanted.get(r.doc) ?? []
-      list.push(...r.changes)
-      wanted.set(r.doc, list)
+      const list = wanted.get(r.doc)
+      if (list === undefined) wanted.set(r.doc, [...r.changes])
+      else for (const h of r.changes) list.push(h)
     }
     const bytesOf = new Map<ChangeHash, Uint8Array>()
     for (const [doc, hashes] of wanted) {
@@ -156,15 +164,20 @@ export class StoreSyncSource {
     let bytes = 0
     for (const [i, r] of refs.entries()) {
       const entry = packed[i] as Uint8Array
-      const covered = r.changes.map((h) => bytesOf.get(h)).filter((c) => c !== undefined)
       let size = entry.length
-      for (const c of covered) size += c.length
+      let covered = 0
+      for (const h of r.changes) size += bytesOf.get(h)?.length ?? 0
       // Past the bound even alone (stored before bounds held): not sent, nor anything after it.
       if (bytes + size > bounds.maxBytes && (entries.length > 0 || size > bounds.maxBytes)) break
       entries.push(entry)
-      changes.push(...covered)
+      for (const h of r.changes) {
+        const c = bytesOf.get(h)
+        if (c === undefined) continue
+        changes.push(c)
+        covered++
+      }
       bytes += size
-      if (r.doc !== null) docs.set(r.doc, (docs.get(r.doc) ?? 0) + covered.length)
+      if (r.doc !== null) docs.set(r.doc, (docs.get(r.doc) ?? 0) + covered)
     }
     return { entries, changes, docs }
   }

@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import { streamPair } from '@libp2p/utils'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { ChangeHash } from '../../crdt/index.ts'
 import { requestSync, serveSync } from '../../net/sync/sync-protocol.ts'
 import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
+import { RosterEntries, rosterFirstOrder } from '../../services/mesh/catch-up-order.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { enlist, everything, makeReplica, type Replica } from '../helpers/replica.ts'
 import { makeSigner, type TestSigner } from '../helpers/signer.ts'
@@ -143,5 +144,46 @@ describe('catch-up order', () => {
     await served
     expect(summary.offences).toBe(0)
     expect(await newcomer.fleet.ships(org.id, { owner: member.signer.memberKey })).toHaveLength(1)
+  })
+
+  it('roster entries found by one catch-up are kept: the next reads only entries stored since, and orders as a fresh read does', async () => {
+    const { leader, org, others } = await unluckyOrg(2, 2)
+    const store = leader.store
+    const lead = leader.signer.memberKey
+    const found = new RosterEntries()
+    const none = new Map<string, number>()
+    const first = await rosterFirstOrder(store, org.id, none, found)
+    expect(first.length).toBeGreaterThan(0)
+    expect(first).toEqual(await rosterFirstOrder(store, org.id, none))
+    const heads = new Map<string, number>()
+    for (const a of await store.chains.authors(org.id))
+      heads.set(a, (await store.chains.head(org.id, a))?.seq ?? 0)
+
+    // The leader changes the roster and a member's ship; the next catch-up reads the new entries only.
+    await leader.org.updateOrg(org.id, { description: 'later' })
+    const member = others[0] as Replica
+    await member.store.receive(await everything(leader))
+    await member.fleet.addShip(org.id, { model: 'Later', manufacturer: 'RSI' })
+    await store.receive(await everything(member))
+    const packed = vi.spyOn(store.chains, 'packed')
+    const next = await rosterFirstOrder(store, org.id, none, found)
+    const reads = packed.mock.calls.map(([, author, from]) => [author, from])
+    packed.mockRestore()
+    expect(reads.sort()).toEqual(
+      [
+        [lead, (heads.get(lead) ?? 0) + 1],
+        [member.signer.memberKey, (heads.get(member.signer.memberKey) ?? 0) + 1],
+      ].sort(),
+    )
+    expect(next).toEqual(await rosterFirstOrder(store, org.id, none))
+    expect(next[next.length - 1]).toEqual([lead, (heads.get(lead) ?? 0) + 1])
+
+    // Read first from a peer's heads, then for a peer further behind: the earlier entries are read then.
+    const later = new RosterEntries()
+    const ahead = new Map([[lead, 2]])
+    expect(await rosterFirstOrder(store, org.id, ahead, later)).toEqual(
+      await rosterFirstOrder(store, org.id, ahead),
+    )
+    expect(await rosterFirstOrder(store, org.id, none, later)).toEqual(next)
   })
 })

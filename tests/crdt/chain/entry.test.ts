@@ -15,6 +15,8 @@ import {
   type EntryHash,
   ed25519Verify,
   encodeEntryBody,
+  entryDoc,
+  entryRefs,
   entryScope,
   fromHex,
   type JsonValue,
@@ -1026,5 +1028,34 @@ describe('entry codec: the scope', () => {
       expect(() => encodeEntryBody({ ...bodyOf(second), scope: scope as string })).toThrow(
         /invalid entry field scope/,
       )
+  })
+})
+
+describe('entry codec: document and changes read in place', () => {
+  it('entryDoc and entryRefs read what decodeEntry does from every kind of body; damage reads as none', () => {
+    const withDoc = entryBody(signer.memberKey, 1, null, {
+      doc: 'hangar:ab.cd' as DocId,
+      changes: [fakeHash('c1') as ChangeHash, fakeHash('c2') as ChangeHash],
+    })
+    for (const body of [withDoc, ...variedBodies.map(([, b]) => b)]) {
+      const entry = signEntry(body, signer)
+      const decoded = decodeEntry(signedForm(entry))
+      if (!decoded.ok) throw new Error(decoded.reason)
+      expect(entryDoc(entry.bytes)).toBe(decoded.entry.doc)
+      expect(entryRefs(entry.bytes)).toEqual({ doc: decoded.entry.doc, changes: decoded.entry.changes })
+    }
+    const entry = signEntry(withDoc, signer)
+    expect(entryDoc(entry.bytes)).toBe('hangar:ab.cd')
+    const name = Buffer.from(entry.bytes).indexOf('hangar:ab.cd')
+    expect(name).toBeGreaterThan(0)
+    // Cut inside the document name: neither reads.
+    const cut = entry.bytes.subarray(0, name + 5)
+    expect(entryDoc(cut)).toBeUndefined()
+    expect(entryRefs(cut)).toBeNull()
+    // Cut inside the change hashes: the document reads, the changes do not.
+    const short = entry.bytes.subarray(0, name + 'hangar:ab.cd'.length + 2 + 40)
+    expect(entryDoc(short)).toBe('hangar:ab.cd')
+    expect(entryRefs(short)).toBeNull()
+    expect(entryDoc(new Uint8Array(3))).toBeUndefined()
   })
 })

@@ -208,6 +208,42 @@ describe('receive: accepting a peer', () => {
     expect(reasons(result)).toEqual([])
     await expectSameDoc(b, c, ORG)
   })
+
+  it("B serves every change by hash while its own changes and A's received ones interleave", async () => {
+    const a = await stores.open()
+    await createOrg(a, ORG)
+    const b = await stores.open()
+    expect(reasons(await b.store.receive(await fullBatch(a, [ORG])))).toEqual([])
+    const served = async () => {
+      const all = (await b.store.changes(ORG)).map((c) => A.decodeChange(c).hash as ChangeHash)
+      const got = await b.store.changesByHash(ORG, all)
+      expect([...got.keys()].sort()).toEqual([...all].sort())
+      expect([...got].every(([h, c]) => A.decodeChange(c).hash === h)).toBe(true)
+      return all.length
+    }
+    expect(await served()).toBe(1)
+    for (let i = 0; i < 3; i++) {
+      // B's own change (taken into the index as it is made), then one of A's received.
+      await b.store.change<Org>(ORG, { action: 'org.count', resource: ORG }, (d) => {
+        d.count = i
+      })
+      expect(await served()).toBe(2 + 2 * i)
+      await a.store.change<Org>(ORG, { action: 'org.member-add', resource: ORG }, (d) => {
+        d.members.push(`m${i}`)
+      })
+      const from = ((await b.store.chains.head(TEST_SCOPE, a.signer.memberKey))?.seq ?? 0) + 1
+      const entries: SignedEntry[] = []
+      for await (const e of a.store.chains.entries(TEST_SCOPE, a.signer.memberKey, { from })) entries.push(e)
+      expect(reasons(await b.store.receive({ entries, changes: await a.store.changes(ORG) }))).toEqual([])
+      expect(await served()).toBe(3 + 2 * i)
+    }
+    // Two local changes in a row without serving in between: both taken.
+    for (const name of ['x', 'y'])
+      await b.store.change<Org>(ORG, { action: 'org.rename', resource: ORG }, (d) => {
+        d.name = name
+      })
+    expect(await served()).toBe(9)
+  })
 })
 
 /** A with ORG created and counted up `n` times; its full batch and its document's snapshot. */
