@@ -68,7 +68,12 @@ describe('fleet composition from kept totals', () => {
       visibility: 'officers',
       insurance: 'lti',
     })
-    await leader.fleet.addShip(org.id, { model: 'Carrack', manufacturer: 'Anvil', cost: 600, role: 'explorer' })
+    await leader.fleet.addShip(org.id, {
+      model: 'Carrack',
+      manufacturer: 'Anvil',
+      cost: 600,
+      role: 'explorer',
+    })
     await agree(all, org.id)
     await heal(all)
     await agree(all, org.id)
