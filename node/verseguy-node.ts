@@ -18,6 +18,7 @@ import {
 import { MemberIdentity } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
+import type { AuthIndex } from '../services/org/auth-index.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
@@ -57,6 +58,9 @@ export class VerseGuyNode {
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private trust: TrustStore | null = null
+  private auth: AuthIndex | null = null
+  /** Saving each org's authorization state for the next start (after ready, in the background). */
+  private shelving: Promise<void> = Promise.resolve()
   private log: Logger | null = null
   private token = ''
   private apiPort = 0
@@ -164,9 +168,11 @@ export class VerseGuyNode {
       this.trust = trust
       this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
+      this.auth = validator.auth
       await store.start()
       phase('store')
-      // Ready means ready to answer: each org's roster and authorization state loaded.
+      // Ready means ready to answer: each org's roster and authorization state loaded (the
+      // state read back as saved at the last stop when the roster has not changed since).
       for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
       phase('orgs')
       // Each org's license, verified offline: anything short of valid is said once at start.
@@ -238,6 +244,8 @@ export class VerseGuyNode {
         version: VERSION,
       })
       phase('api')
+      // A state read from the roster (none saved, or saved at other heads) is saved now.
+      this.shelving = this.shelveStates()
     } catch (err) {
       await this.stop()
       throw err
@@ -266,6 +274,10 @@ export class VerseGuyNode {
     this.meshNet = null
     await this.host?.stop()
     this.host = null
+    // Each org's authorization state, for the next start to read back instead of rebuilding it.
+    await this.shelving
+    if (this.startedAt !== null) await this.shelveStates()
+    this.auth = null
     await this.store?.stop()
     this.store = null
     this.domain = null
@@ -274,6 +286,18 @@ export class VerseGuyNode {
     this.db = null
     if (this.startedAt !== null) this.log?.info('node stopped')
     this.startedAt = null
+  }
+
+  /** Saves each org's current authorization state where it is known; a failure only costs the next start time. */
+  private async shelveStates(): Promise<void> {
+    const auth = this.auth
+    const domain = this.domain
+    if (auth === null || domain === null) return
+    try {
+      for (const id of await this.documents.list('org')) await auth.shelve(id.slice('org:'.length))
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'authorization state not saved')
+    }
   }
 
   /**
