@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer, type ServerType } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
-import { AdmitProtocol, createHost, type Host, Mesh, orgRendezvousKey } from '../net/index.ts'
+import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import {
   DOMAIN_INDEXERS,
   type DomainServices,
@@ -23,11 +23,10 @@ import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
-import { inviteAddresses } from './invite-addresses.ts'
-import { removeStaleStaging } from './join-staging.ts'
-import { NodeJoinTransport } from './join-transport.ts'
+import type { NodeJoinTransport } from './join-transport.ts'
 import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
+import { loadNetParts, type NetParts } from './net-parts.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import { type NodeStatus, ownChains } from './status.ts'
 import { VERSION } from './version.ts'
@@ -66,6 +65,7 @@ export class VerseGuyNode {
   private apiPort = 0
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
+  private parts: NetParts | null = null
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -111,7 +111,8 @@ export class VerseGuyNode {
 
   /**
    * How long each step of the last `start` took, in ms of wall time, in order: `unlock` is
-   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start).
+   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start), with
+   * the network's modules loading beside it (net-parts.ts).
    */
   get startPhases(): Readonly<Record<string, number>> {
     return this.phases
@@ -142,10 +143,16 @@ export class VerseGuyNode {
     if (loosened.length > 0)
       this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
     phase('config')
+    // The network's modules load on this thread while the KDF runs on the thread pool.
+    const loading = loadNetParts()
+    loading.catch(() => {}) // awaited below; a wrong passphrase leaves it unused
     try {
       // First: a wrong passphrase opens nothing and changes no file (LevelDB writes as it
       // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      const parts = await loading
+      this.parts = parts
+      const { createHost, Mesh, AdmitProtocol, NodeJoinTransport, removeStaleStaging } = parts
       phase('unlock')
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
@@ -349,20 +356,21 @@ export class VerseGuyNode {
         addresses: this.addresses(),
         inviteReach: async (org) => {
           const state = await this.services.org.currentState(org).catch(() => null)
-          const bootstrap = await inviteAddresses(
+          const parts = this.parts as NetParts
+          const bootstrap = await parts.inviteAddresses(
             this.network,
             (key) => state?.isMember(key) === true,
             this.config?.net.bootstrap ?? [],
           )
           const secret = await this.syncSource?.meshSecret(org)
           if (secret === null || secret === undefined) return { bootstrap }
-          return { bootstrap, rendezvous: Buffer.from(orgRendezvousKey(org, secret)).toString('hex') }
+          return { bootstrap, rendezvous: Buffer.from(parts.orgRendezvousKey(org, secret)).toString('hex') }
         },
       }),
     })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {
-        const server = createAdaptorServer({ fetch: app.fetch, hostname: host })
+        const server = (this.parts as NetParts).createAdaptorServer({ fetch: app.fetch, hostname: host })
         server.once('error', reject)
         server.listen(port, host, () => {
           server.off('error', reject)
