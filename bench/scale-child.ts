@@ -70,6 +70,9 @@ for (let i = 0; i < 50; i++) {
   signUp.push(a, b)
 }
 const signUpCpuMs = cpuMs(process.cpuUsage(cpuFrom)) / signUp.length
+// After the work: the totals take in the changed hangar (one row read), not every hangar.
+const [statsAfterWorkMs, after] = await timed(() => fleet.composition(orgId))
+if (after.ships !== stats.ships + addShip.length) throw new Error('fleet stats missed the ships added')
 const rssAfterWork = process.memoryUsage.rss()
 await node.stop()
 const kdfAloneMs = await kdfAlone()
@@ -85,6 +88,7 @@ process.stdout.write(
     rosterAgainMs,
     statsMs,
     statsAgainMs,
+    statsAfterWorkMs,
     addShipP95: percentile(addShip, 95),
     addShipP50: percentile(addShip, 50),
     addShipCpuMs,

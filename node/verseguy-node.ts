@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
-import { createAdaptorServer, type ServerType } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
 import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
-import { AdmitProtocol, createHost, type Host, Mesh, orgRendezvousKey } from '../net/index.ts'
+import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import {
   DOMAIN_INDEXERS,
   type DomainServices,
@@ -18,15 +18,15 @@ import {
 import { MemberIdentity } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
+import type { AuthIndex } from '../services/org/auth-index.ts'
 import { createApi } from './api.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
-import { inviteAddresses } from './invite-addresses.ts'
-import { removeStaleStaging } from './join-staging.ts'
-import { NodeJoinTransport } from './join-transport.ts'
+import type { NodeJoinTransport } from './join-transport.ts'
 import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
 import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
+import { loadNetParts, type NetParts } from './net-parts.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import { type NodeStatus, ownChains } from './status.ts'
 import { VERSION } from './version.ts'
@@ -57,11 +57,15 @@ export class VerseGuyNode {
   private server: ServerType | null = null
   private config: NodeConfig | null = null
   private trust: TrustStore | null = null
+  private auth: AuthIndex | null = null
+  /** Saving each org's authorization state for the next start (after ready, in the background). */
+  private shelving: Promise<void> = Promise.resolve()
   private log: Logger | null = null
   private token = ''
   private apiPort = 0
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
+  private parts: NetParts | null = null
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -107,7 +111,8 @@ export class VerseGuyNode {
 
   /**
    * How long each step of the last `start` took, in ms of wall time, in order: `unlock` is
-   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start).
+   * the passphrase KDF (scrypt, memory-hard by design: a fixed cost of every start), with
+   * the network's modules loading beside it (net-parts.ts).
    */
   get startPhases(): Readonly<Record<string, number>> {
     return this.phases
@@ -138,10 +143,16 @@ export class VerseGuyNode {
     if (loosened.length > 0)
       this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
     phase('config')
+    // The network's modules load on this thread while the KDF runs on the thread pool.
+    const loading = loadNetParts()
+    loading.catch(() => {}) // awaited below; a wrong passphrase leaves it unused
     try {
       // First: a wrong passphrase opens nothing and changes no file (LevelDB writes as it
       // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
       this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      const parts = await loading
+      this.parts = parts
+      const { createHost, Mesh, AdmitProtocol, NodeJoinTransport, removeStaleStaging } = parts
       phase('unlock')
       this.db = await Database.open(paths.db)
       // The validator reads rosters from the store it guards; the store is built next.
@@ -164,9 +175,11 @@ export class VerseGuyNode {
       this.trust = trust
       this.domain = domainServices({ store, signer: this.identity, validator, trust })
       this.store = store
+      this.auth = validator.auth
       await store.start()
       phase('store')
-      // Ready means ready to answer: each org's roster and authorization state loaded.
+      // Ready means ready to answer: each org's roster and authorization state loaded (the
+      // state read back as saved at the last stop when the roster has not changed since).
       for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
       phase('orgs')
       // Each org's license, verified offline: anything short of valid is said once at start.
@@ -238,6 +251,8 @@ export class VerseGuyNode {
         version: VERSION,
       })
       phase('api')
+      // A state read from the roster (none saved, or saved at other heads) is saved now.
+      this.shelving = this.shelveStates()
     } catch (err) {
       await this.stop()
       throw err
@@ -266,6 +281,10 @@ export class VerseGuyNode {
     this.meshNet = null
     await this.host?.stop()
     this.host = null
+    // Each org's authorization state, for the next start to read back instead of rebuilding it.
+    await this.shelving
+    if (this.startedAt !== null) await this.shelveStates()
+    this.auth = null
     await this.store?.stop()
     this.store = null
     this.domain = null
@@ -274,6 +293,18 @@ export class VerseGuyNode {
     this.db = null
     if (this.startedAt !== null) this.log?.info('node stopped')
     this.startedAt = null
+  }
+
+  /** Saves each org's current authorization state where it is known; a failure only costs the next start time. */
+  private async shelveStates(): Promise<void> {
+    const auth = this.auth
+    const domain = this.domain
+    if (auth === null || domain === null) return
+    try {
+      for (const id of await this.documents.list('org')) await auth.shelve(id.slice('org:'.length))
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'authorization state not saved')
+    }
   }
 
   /**
@@ -325,20 +356,21 @@ export class VerseGuyNode {
         addresses: this.addresses(),
         inviteReach: async (org) => {
           const state = await this.services.org.currentState(org).catch(() => null)
-          const bootstrap = await inviteAddresses(
+          const parts = this.parts as NetParts
+          const bootstrap = await parts.inviteAddresses(
             this.network,
             (key) => state?.isMember(key) === true,
             this.config?.net.bootstrap ?? [],
           )
           const secret = await this.syncSource?.meshSecret(org)
           if (secret === null || secret === undefined) return { bootstrap }
-          return { bootstrap, rendezvous: Buffer.from(orgRendezvousKey(org, secret)).toString('hex') }
+          return { bootstrap, rendezvous: Buffer.from(parts.orgRendezvousKey(org, secret)).toString('hex') }
         },
       }),
     })
     const bind = (port: number) =>
       new Promise<ServerType>((resolve, reject) => {
-        const server = createAdaptorServer({ fetch: app.fetch, hostname: host })
+        const server = (this.parts as NetParts).createAdaptorServer({ fetch: app.fetch, hostname: host })
         server.once('error', reject)
         server.listen(port, host, () => {
           server.off('error', reject)

@@ -11,6 +11,7 @@ import { validateLicenseDoc } from './licensing/license-doc.ts'
 import { MembershipResolver } from './membership/index.ts'
 import { validateOperation } from './operations/op-rules.ts'
 import { AuthIndex } from './org/auth-index.ts'
+import { settingsShelf } from './org/auth-snapshot.ts'
 import { ORG_ID, orgOfDoc } from './org/org-id.ts'
 import { judgeRosterCreate } from './org/roster-create.ts'
 import { judgeRosterChange } from './org/roster-rules.ts'
@@ -30,7 +31,10 @@ export class DomainValidator implements ChangeValidator {
   readonly membership: MembershipResolver | null
 
   constructor(deps: DomainValidatorDeps) {
-    this.auth = new AuthIndex({ roster: deps.roster })
+    this.auth = new AuthIndex({
+      roster: deps.roster,
+      ...(deps.store === undefined ? {} : { shelf: settingsShelf(deps.store) }),
+    })
     this.membership =
       deps.store === undefined ? null : new MembershipResolver({ store: deps.store, auth: this.auth })
     if (this.membership !== null) this.auth.useMembership(this.membership)

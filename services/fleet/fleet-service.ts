@@ -19,7 +19,8 @@ import { InvalidInputError } from '../org/errors.ts'
 import { parseInput as parse } from '../org/input.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
-import { AT, hangarIndexer, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
+import { countRow, FleetTotals, newStats, type StatsAcc, sees, type Viewer } from './fleet-totals.ts'
+import { hangarIndexer, readHangarRow } from './hangar-index.ts'
 import { HANGAR_LIMITS } from './hangar-limits.ts'
 import {
   HANGAR_SCHEMA,
@@ -55,12 +56,14 @@ export class FleetService {
   private readonly signer: Signer
   private readonly rosters: RosterAccess
   private readonly auth: AuthIndex
+  private readonly totals: FleetTotals
 
   constructor(components: FleetServiceComponents) {
     this.auth = components.auth
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
+    this.totals = new FleetTotals(components.store, components.signer.memberKey)
   }
 
   /** Adds a ship to a hangar (your own by default). Returns it. */
@@ -207,23 +210,34 @@ export class FleetService {
 
   /** Ships from the hangar index that this member may see, in index order. */
   private async visible(orgId: string, owner?: string): Promise<ShipSummary[]> {
-    const mayView = this.viewer(await this.state(orgId))
+    const viewer = this.viewer(await this.state(orgId))
     const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
     const out: ShipSummary[] = []
     for (const [docId, row] of await this.rows(orgId, prefix)) {
-      for (const ship of readHangarRow(docId, row)) if (mayView(ship)) out.push(ship)
+      for (const ship of readHangarRow(docId, row))
+        if (sees(viewer, ship.owner, ship.visibility)) out.push(ship)
     }
     return out
   }
 
   /** Counts and cost of one member's hangar. */
   async hangarStats(orgId: string, owner?: string): Promise<FleetStats> {
-    return this.statsOf(`hangar:${hangarName(orgId, this.owner(owner))}`, orgId)
+    const viewer = this.viewer(await this.state(orgId))
+    const acc = newStats()
+    const prefix = `hangar:${hangarName(orgId, this.owner(owner))}`
+    for (const [docId, row] of await this.rows(orgId, prefix)) countRow(acc, docId, row, viewer, 1)
+    return finish(acc)
   }
 
-  /** The org's fleet composition over every ship this member may see. */
+  /**
+   * The org's fleet composition over every ship this member may see: from the totals
+   * kept current (fleet-totals.ts), not a scan of every hangar.
+   */
   async composition(orgId: string): Promise<FleetStats> {
-    return this.statsOf(`hangar:${orgId}.`, orgId)
+    const viewer = this.viewer(await this.state(orgId))
+    const views = new Map<DocId, Uint8Array>()
+    for (const [docId, row] of await this.maskedRows(orgId, `hangar:${orgId}.`)) views.set(docId, row)
+    return finish(await this.totals.stats(orgId, viewer, views))
   }
 
   /** Members who have a hangar in this org. */
@@ -235,36 +249,10 @@ export class FleetService {
       .filter((o): o is string => o !== undefined)
   }
 
-  /** Which ships this member may see; the member's rights are read once per query. */
-  private viewer(state: AuthState): (ship: { owner: string; visibility: string }) => boolean {
+  /** This member's rights over ships, read once per query. */
+  private viewer(state: AuthState): Viewer {
     const me = this.signer.memberKey
-    const view = state.can(me, 'fleet:view')
-    const manage = state.can(me, 'fleet:manage')
-    return (ship) =>
-      ship.owner === me || (ship.visibility === 'officers' ? manage : ship.visibility === 'org' && view)
-  }
-
-  /** Stats straight from the index tuples: no ship objects are built (50k ships in one pass). */
-  private async statsOf(prefix: string, orgId: string): Promise<FleetStats> {
-    const mayView = this.viewer(await this.state(orgId))
-    const acc = newStats()
-    const probe = { owner: '', visibility: '' }
-    for (const [docId, row] of await this.rows(orgId, prefix)) {
-      probe.owner = rowOwner(docId)
-      for (const t of readHangarTuples(row)) {
-        probe.visibility = t[AT.visibility] as string
-        if (!mayView(probe)) continue
-        count(
-          acc,
-          t[AT.manufacturer] as string,
-          t[AT.status] as string,
-          t[AT.role] as string,
-          t[AT.insurance] as string,
-          t[AT.cost] as number,
-        )
-      }
-    }
-    return finish(acc)
+    return { me, view: state.can(me, 'fleet:view'), manage: state.can(me, 'fleet:manage') }
   }
 
   private async changeShip(
@@ -311,6 +299,24 @@ export class FleetService {
     return out
   }
 
+  /**
+   * The hangars under `prefix` holding changes of a member past their recorded head
+   * (rule 5), each with the row of its view without them (as `rows` reads them).
+   */
+  private async maskedRows(orgId: string, prefix: string): Promise<[DocId, Uint8Array][]> {
+    const membership = this.auth.membership
+    if (membership === null) return []
+    const out: [DocId, Uint8Array][] = []
+    for (const docId of await membership.maskedDocs(orgId)) {
+      if (!docId.startsWith(prefix)) continue
+      const [stored] = (await this.store.indexRows(docId)).filter(([id]) => id === docId)
+      if (stored === undefined) continue
+      const tree = await membership.view(orgId, docId, await this.store.get(docId))
+      out.push([docId, tree === null ? stored[1] : (hangarIndexer.row(docId, tree as never) ?? EMPTY_ROW)])
+    }
+    return out
+  }
+
   /** A hangar as views read it (without masked changes), or null. */
   private async hangar(orgId: string, owner: string): Promise<HangarDoc | null> {
     const id = hangarId(orgId, owner)
@@ -337,40 +343,6 @@ export class FleetService {
 
 export function hangarId(orgId: string, owner: string): DocId {
   return parseDocId(`hangar:${hangarName(orgId, owner)}`)
-}
-
-interface StatsAcc {
-  ships: number
-  cost: number
-  byManufacturer: Record<string, number>
-  byStatus: Record<string, number>
-  byRole: Record<string, number>
-  byInsurance: Record<string, number>
-}
-
-function newStats(): StatsAcc {
-  return { ships: 0, cost: 0, byManufacturer: {}, byStatus: {}, byRole: {}, byInsurance: {} }
-}
-
-function bump(into: Record<string, number>, key: string): void {
-  const k = key || 'unknown'
-  into[k] = (into[k] ?? 0) + 1
-}
-
-function count(
-  acc: StatsAcc,
-  manufacturer: string,
-  status: string,
-  role: string,
-  insurance: string,
-  cost: number,
-): void {
-  acc.ships++
-  acc.cost += typeof cost === 'number' ? cost : 0
-  bump(acc.byManufacturer, manufacturer)
-  bump(acc.byStatus, status)
-  bump(acc.byRole, role)
-  bump(acc.byInsurance, insurance)
 }
 
 function finish(acc: StatsAcc): FleetStats {

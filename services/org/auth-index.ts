@@ -6,7 +6,8 @@
  * membership resolver's, without them: changes are judged on the rights removals left.
  */
 import * as A from '@automerge/automerge'
-import type { ChangeHash } from '../../crdt/index.ts'
+import type { ChangeHash, JsonValue } from '../../crdt/index.ts'
+import { type AuthStateShelf, decodeState, encodeHeads, encodeState, headsMatch } from './auth-snapshot.ts'
 import { AuthState } from './auth-state.ts'
 import type { Membership } from './membership.ts'
 import { type Container, containerIndex, type RosterDoc } from './roster-schema.ts'
@@ -16,6 +17,8 @@ const CACHE_LIMIT = 4096
 export interface AuthIndexDeps {
   /** The roster document as this node holds it, or null. */
   readonly roster: (orgId: string) => Promise<A.Doc<RosterDoc> | null>
+  /** Where states are saved between starts (auth-snapshot.ts); none: always read from the roster. */
+  readonly shelf?: AuthStateShelf
 }
 
 export class AuthIndex {
@@ -24,6 +27,8 @@ export class AuthIndex {
   private readonly containers = new Map<string, Map<string, Container>>()
   /** Removals that hold (rule 5), once the domain has wired them; null reads Automerge's views. */
   private resolver: Membership | null = null
+  /** What each org's saved state is for (read once), or null once it was read back or saved over. */
+  private readonly shelved = new Map<string, JsonValue | null>()
 
   constructor(deps: AuthIndexDeps) {
     this.deps = deps
@@ -64,9 +69,42 @@ export class AuthIndex {
     if (containers === null) return null
     // Without the changes of members past their recorded heads (rule 5), where there are any.
     const masked = this.resolver === null ? null : await this.resolver.stateAt(orgId, doc, heads)
-    const state = masked ?? AuthState.fromDoc(doc, containers, heads)
+    const state = masked ?? (await this.unshelve(orgId, heads)) ?? AuthState.fromDoc(doc, containers, heads)
     this.remember(orgId, heads, state)
     return state
+  }
+
+  /**
+   * The state saved at exactly `heads`, read back at most once per org (a start's first
+   * read at the roster's heads); only the small record of its heads is read before.
+   */
+  private async unshelve(orgId: string, heads: readonly ChangeHash[]): Promise<AuthState | null> {
+    const shelf = this.deps.shelf
+    if (shelf === undefined) return null
+    let saved = this.shelved.get(orgId)
+    if (saved === undefined) {
+      saved = (await shelf.heads(orgId)) ?? null
+      this.shelved.set(orgId, saved)
+    }
+    if (saved === null || !headsMatch(saved, heads)) return null
+    this.shelved.set(orgId, null)
+    return decodeState(await shelf.load(orgId), heads)
+  }
+
+  /**
+   * Saves the org's state at the roster's current heads for the next start, if it is
+   * known (nothing is computed for it) and not saved already.
+   */
+  async shelve(orgId: string): Promise<boolean> {
+    const shelf = this.deps.shelf
+    const doc = await this.deps.roster(orgId)
+    if (shelf === undefined || doc === null) return false
+    const heads = A.getHeads(doc) as ChangeHash[]
+    const state = this.cached(orgId, heads)
+    if (state === undefined || headsMatch(await shelf.heads(orgId), heads)) return false
+    await shelf.save(orgId, encodeHeads(heads), encodeState(heads, state))
+    this.shelved.set(orgId, null)
+    return true
   }
 
   /** Records the state after a judged change, so its children are a lookup. */

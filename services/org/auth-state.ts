@@ -159,6 +159,21 @@ export class AuthState {
     return new AuthState(tables)
   }
 
+  /** The same heads with nothing masked: Automerge's own visible ops (what `fromDoc` reads). */
+  get unmasked(): AuthState {
+    return this.raw ?? this
+  }
+
+  /** Every table and its registers (what auth-snapshot.ts saves). */
+  get allTables(): ReadonlyMap<string, ReadonlyMap<string, Register>> {
+    return this.tables
+  }
+
+  /** A state from tables read back (auth-snapshot.ts checks them first). */
+  static fromTables(tables: ReadonlyMap<string, ReadonlyMap<string, Register>>): AuthState {
+    return new AuthState(tables)
+  }
+
   /** The visible op ids of one key, sorted (what a well-formed op's `pred` must be). */
   visible(container: Container, key: string): string[] {
     if (this.raw !== null) return this.raw.visible(container, key)

@@ -5,13 +5,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import * as A from '@automerge/automerge'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
 import { WrongPassphraseError } from '../../services/identity/errors.ts'
+import { shelfKeys } from '../../services/org/auth-snapshot.ts'
+import { AuthState } from '../../services/org/auth-state.ts'
 
 const PASS = 'start unlock passphrase'
 const dirs: string[] = []
 afterEach(async () => {
+  vi.restoreAllMocks()
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 
@@ -59,6 +63,38 @@ describe('start steps', () => {
       expect((await again.services.fleet.composition(org.id)).ships).toBe(1)
     } finally {
       await again.stop()
+    }
+  })
+
+  it("a start reads each org's authorization state back as the last stop saved it, not from the roster", async () => {
+    const dir = await dataDir()
+    let node = await start(dir, PASS)
+    const org = await node.services.org.createOrg({ name: 'Shelf Test', tag: 'SHLF', handle: 'founder' })
+    await node.services.invites.createInvite(org.id, { rank: 'member' })
+    await node.stop()
+
+    const reads = vi.spyOn(AuthState, 'fromDoc')
+    node = await start(dir, PASS)
+    try {
+      const heads = A.getHeads(await node.services.org.roster(org.id))
+        .sort()
+        .join()
+      expect(reads.mock.calls.filter(([, , h]) => [...(h ?? [])].sort().join() === heads)).toEqual([])
+      expect(await node.documents.getSetting(shelfKeys(org.id).heads)).toMatchObject({ heads })
+      expect((await node.services.org.members(org.id)).map((m) => m.handle)).toEqual(['founder'])
+      // A change after the start: saved again at the next stop.
+      await node.services.org.setNotes(org.id, org.owner, 'after the start')
+    } finally {
+      await node.stop()
+    }
+    node = await start(dir, PASS)
+    try {
+      const heads = A.getHeads(await node.services.org.roster(org.id))
+        .sort()
+        .join()
+      expect(await node.documents.getSetting(shelfKeys(org.id).heads)).toMatchObject({ heads })
+    } finally {
+      await node.stop()
     }
   })
 })
