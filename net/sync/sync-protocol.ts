@@ -55,6 +55,11 @@ export interface SyncReceipt {
   readonly byKind: ReadonlyMap<RefusalKind, number>
   /** Why entries were refused (first few). */
   readonly reasons: readonly string[]
+  /**
+   * Whether accepted entries changed the org's roster (who is a member may have
+   * changed). Absent: not known, taken as changed.
+   */
+  readonly roster?: boolean
 }
 
 /** What the sync protocol needs from the node's documents. */
@@ -128,6 +133,8 @@ export interface ServeResult {
   readonly sent: number
   /** The peer holds entries this node lacks (its heads are ahead somewhere): pull from it. */
   readonly peerAhead: boolean
+  /** The org served. */
+  readonly org: string
 }
 
 /** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
@@ -164,7 +171,9 @@ export async function serveSync(
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
   const mine = await source.heads(req.org)
   const peerAhead = req.heads.some(([a, s]) => s > (mine.get(a) ?? 0))
-  const first = (await source.catchUpOrder?.(req.org, theirs)) ?? []
+  // The peer lacks nothing (two nodes in sync, the common case): nothing to order or read.
+  const behind = [...mine].some(([a, s]) => s > (theirs.get(a) ?? 0))
+  const first = behind ? ((await source.catchUpOrder?.(req.org, theirs)) ?? []) : []
   const sentTo = new Map(theirs)
   for (const [author, head] of [...first, ...mine]) {
     let after = sentTo.get(author) ?? 0
@@ -194,7 +203,7 @@ export async function serveSync(
   }
   await send({ t: 'done' })
   await closeSoon(stream)
-  return { sent, peerAhead }
+  return { sent, peerAhead, org }
 
   async function refuse(reason: string, code: SyncErrorCode): Promise<SyncRefusedError> {
     await send({ t: 'err', reason, code }).catch(() => {})
