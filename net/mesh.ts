@@ -358,7 +358,7 @@ export class Mesh {
    */
   async syncRound(): Promise<string | null> {
     await this.refreshTopics()
-    const orgs = [...this.#topics.keys()]
+    const orgs = await this.#source.orgs()
     const peers = this.#host
       .connectedPeers()
       .filter((p) => this.#member.get(p) !== false && !this.#host.isBanned(p))

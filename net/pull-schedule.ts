@@ -40,9 +40,12 @@ export class PullSchedule {
     for (const k of this.#inSyncAt.keys()) if (k.startsWith(`${peer}\n`)) this.#inSyncAt.delete(k)
   }
 
-  /** Whether `peer` was proven in sync for every one of `orgs` within the last interval. */
+  /** Whether `peer` was proven in sync for every one of `orgs` (at least one) within the last interval. */
   fresh(peer: string, orgs: readonly string[], now = Date.now()): boolean {
-    return orgs.every((org) => now - (this.#inSyncAt.get(key(peer, org)) ?? -Infinity) < this.#intervalMs)
+    return (
+      orgs.length > 0 &&
+      orgs.every((org) => now - (this.#inSyncAt.get(key(peer, org)) ?? -Infinity) < this.#intervalMs)
+    )
   }
 
   /** The peer to pull from this round (at random among those not fresh), or null: none needs it. */

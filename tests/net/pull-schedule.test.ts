@@ -31,6 +31,8 @@ describe('pull schedule', () => {
     expect(s.pick(['a', 'b', 'c'], ['x'], t + 10_000)).toBe('c')
     // No peers, no pull.
     expect(s.pick([], ['x'], t)).toBeNull()
+    // No org known yet: nothing proves a peer in sync, so it is pulled from.
+    expect(s.pick(['a'], [], t + 1)).toBe('a')
   })
 
   it('a peer is fresh only for every org; a disconnect forgets it', () => {
