@@ -10,7 +10,8 @@
  *   what gossip missed: any gap closes within a few rounds, and the cost per node stays
  *   the same however large the mesh; see pull-schedule.ts). Two nodes in sync exchange
  *   one request of heads and a `done`: nothing is read, decoded or loaded.
- * - Serving a peer is followed by pulling from it: sync goes both ways. A peer refused
+ * - Serving a peer whose heads are ahead is followed by pulling from it (sync goes both
+ *   ways), a second later and only if gossip has not brought what it had. A peer refused
  *   as not a member of the org it asked for is asked nothing (a newcomer becomes a
  *   member through a member's admission, which reaches this node first).
  * - A member removed from an org is neither served nor pulled from; asked, this node
@@ -108,6 +109,11 @@ export interface MeshInit {
 }
 
 const PULL_BACK_EVERY_MS = 2_000
+/**
+ * How long a pull prompted by a peer's request waits first: what the peer had ahead is
+ * usually a change whose gossip is on its way here, and then no pull is needed.
+ */
+const PULL_BACK_WAIT_MS = 1_000
 /** Member peers a node catches up from when it subscribes to a new org, or checks a stranger with. */
 const CATCH_UP_PEERS = 3
 /** Local entries made within this window travel in one gossip message. */
@@ -486,13 +492,13 @@ export class Mesh {
       signal: this.#stopped.signal,
       frameTimeoutMs: this.#frameTimeoutMs,
     })
-      .then(({ sent, peerAhead, org }) => {
+      .then(({ sent, peerAhead, ahead, org }) => {
         status.peerWasBehind = sent
         // Its heads are nowhere ahead of ours: no need to pull from it this round.
         if (!peerAhead) this.#schedule.inSync(peerId, org)
         // Sync goes both ways: what the peer has that we lack comes back now (only then,
         // or two nodes would pull from each other forever).
-        if (peerAhead) this.#pullBack(peerId)
+        if (peerAhead) this.#pullBack(peerId, org, ahead)
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
@@ -510,14 +516,25 @@ export class Mesh {
   }
 
   /**
-   * A pull prompted by the peer's own request: at most one per peer every few seconds,
-   * so two nodes that refuse each other (or a peer hammering us) cannot start a loop.
+   * A pull prompted by the peer's own request, whose heads were `ahead` of ours in
+   * `org`: at most one per peer every few seconds, so two nodes that refuse each other
+   * (or a peer hammering us) cannot start a loop; after a short wait, and only if
+   * gossip has not brought what it had ahead meanwhile.
    */
-  #pullBack(peerId: string): void {
+  #pullBack(peerId: string, org: string, ahead: ReadonlyMap<string, number>): void {
     const now = Date.now()
     if (now - (this.#lastPullBack.get(peerId) ?? 0) < PULL_BACK_EVERY_MS) return
     this.#lastPullBack.set(peerId, now)
-    void this.pull(peerId)
+    setTimeout(async () => {
+      if (this.#stopped.signal.aborted) return
+      const mine = await this.#source.heads(org).catch(() => new Map<string, number>())
+      for (const [author, seq] of ahead) {
+        if ((mine.get(author) ?? 0) < seq) {
+          void this.pull(peerId)
+          return
+        }
+      }
+    }, PULL_BACK_WAIT_MS).unref()
   }
 
   async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {

@@ -174,12 +174,18 @@ describe('sync protocol', () => {
     // In sync: nothing read, nothing ordered, nothing sent, and the peer is not ahead.
     const again = await session(leader, member)
     expect(again.summary).toMatchObject({ accepted: 0, rejected: 0, batches: 0 })
-    expect(again.served).toEqual({ sent: 0, peerAhead: false, org: org.id })
+    expect(again.served).toEqual({ sent: 0, peerAhead: false, ahead: new Map(), org: org.id })
     expect(calls).toEqual([])
     // The member changes something: the leader, asked by it, learns it is ahead.
     await member.fleet.addShip(org.id, { model: 'Cutter', manufacturer: 'Drake' })
     const ahead = await session(leader, member)
-    expect(ahead.served).toEqual({ sent: 0, peerAhead: true, org: org.id })
+    const seq = (await member.store.chains.head(org.id, member.signer.memberKey))?.seq
+    expect(ahead.served).toEqual({
+      sent: 0,
+      peerAhead: true,
+      ahead: new Map([[member.signer.memberKey, seq]]),
+      org: org.id,
+    })
     expect(calls).toEqual([])
   })
 

@@ -1,7 +1,8 @@
 /**
  * The periodic pull (anti-entropy) on real nodes over 127.0.0.1: a change gossip never
- * carried still reaches every node within a few pull intervals, and nodes in sync pull
- * at most one peer per round (a pull either way counts for both sides).
+ * carried still reaches every node within a few pull intervals, a pull back from a peer
+ * that was ahead is skipped when gossip brought its change meanwhile, and nodes in sync
+ * pull at most one peer per round (a pull either way counts for both sides).
  */
 import { describe, expect, it } from 'vitest'
 import type { VerseGuyNode } from '../../node/index.ts'
@@ -61,6 +62,35 @@ describe('the periodic pull', () => {
     await waitFor('the ship on B and C', async () => (await has(b)) && (await has(c)), 15_000)
     // A few rounds at most (each 0.5–1.5 intervals; one peer per round).
     expect(performance.now() - t0).toBeLessThan(10_000)
+  }, 90_000)
+
+  it("a node that serves a peer ahead of it pulls back only if gossip has not brought the peer's change meanwhile", async () => {
+    const { nodes, org } = await threeNodes({ syncIntervalSeconds: 600 })
+    const [a, b] = nodes as [VerseGuyNode, VerseGuyNode]
+    await new Promise((r) => setTimeout(r, 1_500))
+    const pubsub = a.network.libp2p.services.pubsub
+    const publish = pubsub.publish.bind(pubsub)
+    const has = async (n: VerseGuyNode, id: string) =>
+      (await n.services.fleet.ships(org.id)).some((s) => s.id === id)
+    const pullsOfB = countPulls(b)
+    // A's gossip is slow (300 ms): A asks B before it lands, so B sees A ahead.
+    pubsub.publish = async (...args: Parameters<typeof publish>) => {
+      await new Promise((r) => setTimeout(r, 300))
+      return publish(...args)
+    }
+    const slow = await a.services.fleet.addShip(org.id, { model: 'Aurora', manufacturer: 'RSI' })
+    await a.mesh.pull(b.network.peerId)
+    await waitFor('the gossiped ship on B', () => has(b, slow.id), 10_000)
+    await new Promise((r) => setTimeout(r, 2_000))
+    // Gossip brought it: B did not pull it too.
+    expect(pullsOfB()).toBe(0)
+    // A's gossip is lost: B pulls what A had ahead, once the wait is over.
+    pubsub.publish = async () => ({ recipients: [] })
+    await new Promise((r) => setTimeout(r, 2_100)) // past the pull-back rate limit
+    const lost = await a.services.fleet.addShip(org.id, { model: 'Mustang', manufacturer: 'CNOU' })
+    await a.mesh.pull(b.network.peerId)
+    await waitFor('the pulled ship on B', () => has(b, lost.id), 10_000)
+    expect(pullsOfB()).toBe(1)
   }, 90_000)
 
   it('nodes in sync pull at most one peer per round, and fewer as a pull either way counts for both', async () => {
