@@ -5,7 +5,9 @@
  * changes made one at a time, each by the next node in turn, from the call that makes it
  * to stored on each other node (wall clock, shared by the processes). Run with the
  * periodic pulls off (one a day: a change arrives by gossip or not at all, bar the
- * catch-up a new connection starts) and on (every 5 s, as the in-process bench).
+ * catch-up a new connection starts) and on (every 5 s, as the in-process bench). The
+ * nodes' CPU time during the probes is reported beside the latencies (what the periodic
+ * pulls cost shows there).
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -160,6 +162,8 @@ export async function measureProcesses(
     )
 
     const ships = await Promise.all(children.map((c) => c.call<string>('addShip', { org })))
+    const cpu0 = await Promise.all(children.map((c) => c.call<number>('cpu')))
+    const probing = performance.now()
     const samples: number[] = []
     let missed = 0
     for (let p = 0; p < probes; p++) {
@@ -178,12 +182,22 @@ export async function measureProcesses(
       missed += count - 1 - seen.size
       await new Promise((r) => setTimeout(r, 50))
     }
+    const probeMs = performance.now() - probing
+    const cpu1 = await Promise.all(children.map((c) => c.call<number>('cpu')))
+    const cpuMs = cpu1.reduce((sum, x, i) => sum + x - (cpu0[i] as number), 0)
     progress(`${probes} gossip probes measured (pulls ${pulls})`)
     const label = `${count} processes, pulls ${pulls}`
     return [
       { figure: `${label}: start and join`, value: startMs / 1000, unit: 's' },
       { figure: `${label}: gossip latency p50`, value: percentile(samples, 50), unit: 'ms' },
       { figure: `${label}: gossip latency p99`, value: percentile(samples, 99), unit: 'ms' },
+      {
+        // What the nodes cost the machine while gossiping (a core is 100 %).
+        figure: `${label}: CPU per node during the probes`,
+        value: Number(((100 * cpuMs) / count / probeMs).toFixed(1)),
+        unit: '%',
+        note: `all ${count} nodes: ${(cpuMs / probeMs).toFixed(2)} cores of ${navigator.hardwareConcurrency}`,
+      },
       {
         figure: `${label}: deliveries missed within 30 s`,
         value: missed,

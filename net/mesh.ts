@@ -5,10 +5,13 @@
  * - On every new connection the node pulls from the peer each of its orgs the peer is a
  *   member of (by the peer's member key, in this node's roster): a peer that is not
  *   is sent nothing, not even a request (no org id, no member keys, no chain lengths).
- *   Every `syncIntervalMs` it pulls from a few connected peers chosen at random
- *   (anti-entropy: any gap closes within a few rounds, and the cost per node stays the
- *   same however large the mesh).
- * - Serving a peer is followed by pulling from it: sync goes both ways. A peer refused
+ *   About every `syncIntervalMs` (jittered) it pulls from one member peer chosen at
+ *   random among those not proven in sync with it within the interval (anti-entropy for
+ *   what gossip missed: any gap closes within a few rounds, and the cost per node stays
+ *   the same however large the mesh; see pull-schedule.ts). Two nodes in sync exchange
+ *   one request of heads and a `done`: nothing is read, decoded or loaded.
+ * - Serving a peer whose heads are ahead is followed by pulling from it (sync goes both
+ *   ways), a second later and only if gossip has not brought what it had. A peer refused
  *   as not a member of the org it asked for is asked nothing (a newcomer becomes a
  *   member through a member's admission, which reaches this node first).
  * - A member removed from an org is neither served nor pulled from; asked, this node
@@ -47,6 +50,7 @@ import { TopicValidatorResult } from './gossipsub.ts'
 import type { Host } from './host.ts'
 import { orgRendezvousKey, orgTopic } from './org-key.ts'
 import { PeerDiscipline } from './peer-discipline.ts'
+import { PullSchedule } from './pull-schedule.ts'
 import {
   decodeMessage,
   encodeMessage,
@@ -105,8 +109,13 @@ export interface MeshInit {
 }
 
 const PULL_BACK_EVERY_MS = 2_000
-/** Peers pulled from in each periodic round. */
-const PULLS_PER_ROUND = 3
+/**
+ * How long a pull prompted by a peer's request waits first: what the peer had ahead is
+ * usually a change whose gossip is on its way here, and then no pull is needed.
+ */
+const PULL_BACK_WAIT_MS = 1_000
+/** Member peers a node catches up from when it subscribes to a new org, or checks a stranger with. */
+const CATCH_UP_PEERS = 3
 /** Local entries made within this window travel in one gossip message. */
 const GOSSIP_COALESCE_MS = 10
 /** A gossip batch is sent at once when it reaches this many entries or bytes. */
@@ -137,6 +146,7 @@ export class Mesh {
   readonly #log: Logger
   readonly #intervalMs: number
   readonly #discoveryMs: number
+  readonly #schedule: PullSchedule
   #discoveryTimer: NodeJS.Timeout | null = null
   #discovering: Promise<void> | null = null
   readonly #peers = new Map<
@@ -169,6 +179,7 @@ export class Mesh {
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
+    this.#schedule = new PullSchedule(this.#intervalMs)
     this.#discipline = new PeerDiscipline({
       host: this.#host,
       log: this.#log,
@@ -196,8 +207,7 @@ export class Mesh {
     this.#stopLocal = this.#source.onLocal((org, batch) => void this.#publish(org, batch))
     await this.refreshTopics()
     for (const p of this.#host.connectedPeers()) this.#onConnect({ peerId: p })
-    this.#timer = setInterval(() => void this.syncSome(PULLS_PER_ROUND), this.#intervalMs)
-    this.#timer.unref()
+    this.#nextRound()
     this.#discoveryTimer = setInterval(() => void this.discover(), this.#discoveryMs)
     this.#discoveryTimer.unref()
     void this.discover()
@@ -243,7 +253,7 @@ export class Mesh {
 
   async stop(): Promise<void> {
     this.#stopped.abort()
-    if (this.#timer !== null) clearInterval(this.#timer)
+    if (this.#timer !== null) clearTimeout(this.#timer)
     this.#timer = null
     if (this.#discoveryTimer !== null) clearInterval(this.#discoveryTimer)
     this.#discoveryTimer = null
@@ -298,7 +308,7 @@ export class Mesh {
     for (const topic of added) pubsub.subscribe(topic)
     // What was gossiped before the node listened (while it joined) comes by one catch-up.
     const members = this.#host.connectedPeers().filter((p) => this.#member.get(p) === true)
-    for (const p of members.slice(0, PULLS_PER_ROUND)) void this.pull(p)
+    for (const p of members.slice(0, CATCH_UP_PEERS)) void this.pull(p)
   }
 
   /**
@@ -348,16 +358,29 @@ export class Mesh {
     await Promise.allSettled(this.#host.connectedPeers().map((p) => this.pull(p)))
   }
 
-  /** Pulls every org from `count` connected peers chosen at random (the periodic round). */
-  async syncSome(count: number): Promise<void> {
+  /**
+   * The periodic round (anti-entropy): pulls from one member peer not proven in sync with
+   * this node within the interval, if there is one. Resolves to the peer pulled from, or null.
+   */
+  async syncRound(): Promise<string | null> {
     await this.refreshTopics()
-    const peers = this.#host.connectedPeers()
-    // A partial Fisher–Yates shuffle: the first `count` are a uniform sample.
-    for (let i = 0; i < Math.min(count, peers.length); i++) {
-      const j = i + Math.floor(Math.random() * (peers.length - i))
-      ;[peers[i], peers[j]] = [peers[j] as string, peers[i] as string]
-    }
-    await Promise.allSettled(peers.slice(0, count).map((p) => this.pull(p)))
+    const orgs = await this.#source.orgs()
+    const peers = this.#host
+      .connectedPeers()
+      .filter((p) => this.#member.get(p) !== false && !this.#host.isBanned(p))
+    const peer = this.#schedule.pick(peers, orgs)
+    if (peer !== null) await this.pull(peer)
+    return peer
+  }
+
+  #nextRound(): void {
+    if (this.#stopped.signal.aborted) return
+    this.#timer = setTimeout(() => {
+      void this.syncRound()
+        .catch((err: Error) => this.#log.debug({ err: err.message }, 'pull round failed'))
+        .finally(() => this.#nextRound())
+    }, this.#schedule.nextDelay())
+    this.#timer.unref()
   }
 
   /** Pulls this node's orgs from one peer (one pull at a time per peer; a request while one runs queues another). */
@@ -405,6 +428,8 @@ export class Mesh {
       }
       if (summary.offences > 0)
         await this.#discipline.offence(peerId, 'sent entries that fail verification or the rules')
+      // It sent nothing: it holds nothing of the org this node lacks.
+      if (summary.accepted === 0 && summary.rejected === 0) this.#schedule.inSync(peerId, org)
       status.lastError = null
       return summary.accepted
     } catch (err) {
@@ -467,11 +492,13 @@ export class Mesh {
       signal: this.#stopped.signal,
       frameTimeoutMs: this.#frameTimeoutMs,
     })
-      .then(({ sent, peerAhead }) => {
+      .then(({ sent, peerAhead, ahead, org }) => {
         status.peerWasBehind = sent
+        // Its heads are nowhere ahead of ours: no need to pull from it this round.
+        if (!peerAhead) this.#schedule.inSync(peerId, org)
         // Sync goes both ways: what the peer has that we lack comes back now (only then,
         // or two nodes would pull from each other forever).
-        if (peerAhead) this.#pullBack(peerId)
+        if (peerAhead) this.#pullBack(peerId, org, ahead)
       })
       .catch(async (err: Error) => {
         if (err instanceof SyncProtocolError) {
@@ -489,14 +516,25 @@ export class Mesh {
   }
 
   /**
-   * A pull prompted by the peer's own request: at most one per peer every few seconds,
-   * so two nodes that refuse each other (or a peer hammering us) cannot start a loop.
+   * A pull prompted by the peer's own request, whose heads were `ahead` of ours in
+   * `org`: at most one per peer every few seconds, so two nodes that refuse each other
+   * (or a peer hammering us) cannot start a loop; after a short wait, and only if
+   * gossip has not brought what it had ahead meanwhile.
    */
-  #pullBack(peerId: string): void {
+  #pullBack(peerId: string, org: string, ahead: ReadonlyMap<string, number>): void {
     const now = Date.now()
     if (now - (this.#lastPullBack.get(peerId) ?? 0) < PULL_BACK_EVERY_MS) return
     this.#lastPullBack.set(peerId, now)
-    void this.pull(peerId)
+    setTimeout(async () => {
+      if (this.#stopped.signal.aborted) return
+      const mine = await this.#source.heads(org).catch(() => new Map<string, number>())
+      for (const [author, seq] of ahead) {
+        if ((mine.get(author) ?? 0) < seq) {
+          void this.pull(peerId)
+          return
+        }
+      }
+    }, PULL_BACK_WAIT_MS).unref()
   }
 
   async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
@@ -522,7 +560,8 @@ export class Mesh {
     if (r.offences > 0)
       void this.#discipline.offence(peerId, 'gossiped entries that fail verification or the rules')
     if (r.accepted > 0) {
-      void this.refreshMembers()
+      // Who is a member changes only with the roster: any other change costs no recount.
+      if (r.roster !== false) void this.refreshMembers()
       return TopicValidatorResult.Accept
     }
     // Ahead of us (we lack earlier entries, dependencies, or the admission of a newcomer
@@ -555,7 +594,7 @@ export class Mesh {
         const k = conn === undefined ? null : memberKeyOf(conn.remotePeer)
         if (k !== null && (await this.#source.standing(org, k).catch(() => 'stranger')) === 'member')
           members.push(p)
-        if (members.length >= PULLS_PER_ROUND) break
+        if (members.length >= CATCH_UP_PEERS) break
       }
       await Promise.allSettled(members.map((p) => this.pull(p)))
       const now = await this.#source.standing(org, key).catch(() => 'stranger' as const)
@@ -618,6 +657,7 @@ export class Mesh {
 
   readonly #onDisconnect = ({ peerId }: { peerId: string }): void => {
     this.#status(peerId).connected = false
+    this.#schedule.forget(peerId)
     // A member's verdict stays (members are few, and it is checked again on reconnect):
     // back, it is not scored as an outsider while that check runs.
     if (this.#member.get(peerId) !== true) this.#member.delete(peerId)

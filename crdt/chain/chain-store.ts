@@ -2,7 +2,8 @@
  * Persisted chains: every (scope, author) chain's signed entries under
  * `scope!author!seq` (the node-local chain under `LOCAL_SCOPE_KEY`, which no scope can
  * be), plus proofs of forks. A chain's head is the last key of its range (derived,
- * never stored apart); it is cached in memory once read.
+ * never stored apart); it is cached in memory once read, and so is the list of a scope's
+ * authors (every sync request and answer names them all: one seek per author otherwise).
  */
 import { StorageCorruptError } from '../errors.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
@@ -45,6 +46,10 @@ export class ChainStore {
   private readonly db: Database
   /** By `chainKey`. */
   private readonly heads = new Map<string, Entry | null>()
+  /** By `scopeKey`: the scope's authors in key order, once read (kept up to date by `appended`). */
+  private readonly authorsOf = new Map<string, MemberKey[]>()
+  /** Counts `appended` calls: a scan of authors that saw one under way is not cached. */
+  private appends = 0
 
   constructor(components: { db: Database }) {
     this.db = components.db
@@ -102,7 +107,11 @@ export class ChainStore {
 
   /** Every author with a stored chain in `scope`, in key order. */
   async authors(scope: EntryScope): Promise<MemberKey[]> {
-    const prefix = `${scopeKey(scope)}!`
+    const token = scopeKey(scope)
+    const cached = this.authorsOf.get(token)
+    if (cached !== undefined) return [...cached]
+    const appends = this.appends
+    const prefix = `${token}!`
     const out: MemberKey[] = []
     let after = prefix
     while (true) {
@@ -110,11 +119,14 @@ export class ChainStore {
         this.db.entries.keys({ gt: after, lt: `${prefix}~`, limit: 1 }).all(),
       )
       const key = keys[0]
-      if (key === undefined) return out
+      if (key === undefined) break
       const author = key.slice(prefix.length, key.indexOf('!', prefix.length)) as MemberKey
       out.push(author)
       after = `${prefix}${author}!~`
     }
+    // An entry written during the scan may have been passed by it: cached only without one.
+    if (appends === this.appends && !this.authorsOf.has(token)) this.authorsOf.set(token, [...out])
+    return out
   }
 
   /** Every scope with a stored chain (null: the node-local chain), in key order. */
@@ -148,6 +160,11 @@ export class ChainStore {
     const chain = chainKey(entry.scope, entry.author)
     const head = this.heads.get(chain)
     if (head === undefined || head === null || head.seq < entry.seq) this.heads.set(chain, ownBytes(entry))
+    this.appends++
+    const authors = this.authorsOf.get(scopeKey(entry.scope))
+    if (authors === undefined) return
+    const i = sortedIndex(authors, entry.author)
+    if (authors[i] !== entry.author) authors.splice(i, 0, entry.author)
   }
 
   /** Keeps two signed entries with one seq as proof that their author equivocated. */
@@ -186,4 +203,16 @@ function ownBytes(entry: Entry): Entry {
   if (bytes.byteLength === bytes.buffer.byteLength && signature.byteLength === signature.buffer.byteLength)
     return entry
   return { ...entry, bytes: bytes.slice(), signature: signature.slice() }
+}
+
+/** Where `key` is, or would go, in the sorted `list` (string order: the keys' order). */
+function sortedIndex(list: readonly string[], key: string): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((list[mid] as string) < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }

@@ -55,6 +55,11 @@ export interface SyncReceipt {
   readonly byKind: ReadonlyMap<RefusalKind, number>
   /** Why entries were refused (first few). */
   readonly reasons: readonly string[]
+  /**
+   * Whether accepted entries changed the org's roster (who is a member may have
+   * changed). Absent: not known, taken as changed.
+   */
+  readonly roster?: boolean
 }
 
 /** What the sync protocol needs from the node's documents. */
@@ -128,6 +133,10 @@ export interface ServeResult {
   readonly sent: number
   /** The peer holds entries this node lacks (its heads are ahead somewhere): pull from it. */
   readonly peerAhead: boolean
+  /** Where the peer's heads were ahead of this node's: author → the peer's seq. */
+  readonly ahead: ReadonlyMap<string, number>
+  /** The org served. */
+  readonly org: string
 }
 
 /** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
@@ -163,8 +172,11 @@ export async function serveSync(
   const touched = new Map<string, number>()
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
   const mine = await source.heads(req.org)
-  const peerAhead = req.heads.some(([a, s]) => s > (mine.get(a) ?? 0))
-  const first = (await source.catchUpOrder?.(req.org, theirs)) ?? []
+  const ahead = new Map(req.heads.filter(([a, s]) => s > (mine.get(a) ?? 0)))
+  const peerAhead = ahead.size > 0
+  // The peer lacks nothing (two nodes in sync, the common case): nothing to order or read.
+  const behind = [...mine].some(([a, s]) => s > (theirs.get(a) ?? 0))
+  const first = behind ? ((await source.catchUpOrder?.(req.org, theirs)) ?? []) : []
   const sentTo = new Map(theirs)
   for (const [author, head] of [...first, ...mine]) {
     let after = sentTo.get(author) ?? 0
@@ -194,7 +206,7 @@ export async function serveSync(
   }
   await send({ t: 'done' })
   await closeSoon(stream)
-  return { sent, peerAhead }
+  return { sent, peerAhead, ahead, org }
 
   async function refuse(reason: string, code: SyncErrorCode): Promise<SyncRefusedError> {
     await send({ t: 'err', reason, code }).catch(() => {})

@@ -205,6 +205,7 @@ export class StoreSyncSource {
     offences: number
     byKind: ReadonlyMap<RefusalKind, number>
     reasons: string[]
+    roster: boolean
   }> {
     const entries: SignedEntry[] = batch.entries.map((p) => unpackEntry(p))
     // Snapshots only of this org's documents (the store checks each against the history).
@@ -229,6 +230,7 @@ export class StoreSyncSource {
       offences,
       byKind,
       reasons: rejected.slice(0, 10).map((r) => r.reason),
+      roster: (result.byDoc.get(`org:${org}` as DocId)?.entries.length ?? 0) > 0,
     }
   }
 }

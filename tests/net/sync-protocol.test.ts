@@ -136,6 +136,78 @@ describe('sync protocol', () => {
     expect((await member.store.chains.head(org.id, leader.signer.memberKey))?.seq).toBe(full)
   })
 
+  it('two nodes in sync: the answer is `done` alone, nothing read or ordered; a requester ahead is told apart', async () => {
+    const { leader, member, org } = await orgWithHistory(20)
+    const calls: string[] = []
+    const counted = (r: Replica) => {
+      const src = source(r)
+      return {
+        mayServe: src.mayServe.bind(src),
+        standing: src.standing.bind(src),
+        heads: src.heads.bind(src),
+        receive: src.receive.bind(src),
+        entriesAfter: async (...args: Parameters<StoreSyncSource['entriesAfter']>) => {
+          calls.push('entriesAfter')
+          return src.entriesAfter(...args)
+        },
+        snapshot: async (...args: Parameters<StoreSyncSource['snapshot']>) => {
+          calls.push('snapshot')
+          return src.snapshot(...args)
+        },
+        catchUpOrder: async (...args: Parameters<StoreSyncSource['catchUpOrder']>) => {
+          calls.push('catchUpOrder')
+          return src.catchUpOrder(...args)
+        },
+      }
+    }
+    const session = async (from: Replica, to: Replica) => {
+      const [a, b] = await streamPair()
+      const served = serveSync(b, to.signer.memberKey, counted(from))
+      const summary = await requestSync(a, org.id, source(to))
+      return { summary, served: await served }
+    }
+    // Catching up reads entries and orders the roster first.
+    expect((await session(leader, member)).summary.accepted).toBeGreaterThan(0)
+    expect(calls).toContain('entriesAfter')
+    expect(calls).toContain('catchUpOrder')
+    calls.length = 0
+    // In sync: nothing read, nothing ordered, nothing sent, and the peer is not ahead.
+    const again = await session(leader, member)
+    expect(again.summary).toMatchObject({ accepted: 0, rejected: 0, batches: 0 })
+    expect(again.served).toEqual({ sent: 0, peerAhead: false, ahead: new Map(), org: org.id })
+    expect(calls).toEqual([])
+    // The member changes something: the leader, asked by it, learns it is ahead.
+    await member.fleet.addShip(org.id, { model: 'Cutter', manufacturer: 'Drake' })
+    const ahead = await session(leader, member)
+    const seq = (await member.store.chains.head(org.id, member.signer.memberKey))?.seq
+    expect(ahead.served).toEqual({
+      sent: 0,
+      peerAhead: true,
+      ahead: new Map([[member.signer.memberKey, seq]]),
+      org: org.id,
+    })
+    expect(calls).toEqual([])
+  })
+
+  it("a receipt says whether the org's roster changed (members are counted again only then)", async () => {
+    const { leader, member, org } = await orgWithHistory(1)
+    const from = source(leader)
+    const to = source(member)
+    const lead = leader.signer.memberKey
+    const next = async () => {
+      const after = (await member.store.chains.head(org.id, lead))?.seq ?? 0
+      return from.entriesAfter(org.id, lead, after, { limit: 100, maxBytes: 1 << 20 })
+    }
+    await to.receive(org.id, await next())
+    await leader.fleet.addShip(org.id, { model: 'Vulture', manufacturer: 'Drake' })
+    expect(await to.receive(org.id, await next())).toMatchObject({ accepted: 1, roster: false })
+    // A rank change is a roster change.
+    await leader.org.setRank(org.id, member.signer.memberKey, 'officer')
+    const r = await to.receive(org.id, await next())
+    expect(r.accepted).toBeGreaterThan(0)
+    expect(r.roster).toBe(true)
+  })
+
   it('a non-member gets nothing', async () => {
     const { leader, org } = await orgWithHistory(5)
     const outsider = await replica()
