@@ -101,6 +101,12 @@ export class AuthState {
    */
   private readonly raw: AuthState | null
 
+  /**
+   * `isMember` answers so far (a state never changes: `withOps` and `apply` make new
+   * ones), so judging thousands of entries by one author asks the roster once.
+   */
+  private readonly members = new Map<string, boolean>()
+
   private constructor(tables: ReadonlyMap<string, Table>, raw: AuthState | null = null) {
     this.tables = tables
     this.raw = raw
@@ -289,7 +295,12 @@ export class AuthState {
 
   /** A member: holds a rank, was not kicked, and is the founder or holds its invite. */
   isMember(member: MemberKey | string): boolean {
-    return this.rankOf(member) !== undefined && !this.isKicked(member) && this.admitted(member)
+    let is = this.members.get(member)
+    if (is === undefined) {
+      is = this.rankOf(member) !== undefined && !this.isKicked(member) && this.admitted(member)
+      this.members.set(member, is)
+    }
+    return is
   }
 
   /**
