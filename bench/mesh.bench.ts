@@ -226,7 +226,7 @@ async function changeBoth(o: Org, server: TheirServer, round: number): Promise<v
 
 /** Self time by function and by package during one cold catch-up of ours. */
 async function profiled(o: Org, leader: LeaderHost, server: TheirServer): Promise<void> {
-  await changeBoth(o, server, ROUNDS)
+  await changeBoth(o, server, 2 * ROUNDS)
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
@@ -310,26 +310,31 @@ async function catchup(): Promise<Row[]> {
   const restarted = { ours: [] as Measured[], theirs: [] as Measured[] }
   const clone: Measured[] = []
   const mc: Measured[] = []
+  // Which side goes first alternates, so drift of the machine's speed hits both alike.
+  const pair = async (r: number, into: { ours: Measured[]; theirs: Measured[] }) => {
+    if (r % 2 === 0) {
+      into.theirs.push(await theirsWs(o, server, 'offline'))
+      into.ours.push(await ours(o, leader))
+    } else {
+      into.ours.push(await ours(o, leader))
+      into.theirs.push(await theirsWs(o, server, 'offline'))
+    }
+  }
   for (let r = 0; r < ROUNDS; r++) {
     await changeBoth(o, server, r)
-    // Which side goes first alternates, so drift of the machine's speed hits both alike.
-    const pair = async (into: { ours: Measured[]; theirs: Measured[] }) => {
-      if (r % 2 === 0) {
-        into.theirs.push(await theirsWs(o, server, 'offline'))
-        into.ours.push(await ours(o, leader))
-      } else {
-        into.ours.push(await ours(o, leader))
-        into.theirs.push(await theirsWs(o, server, 'offline'))
-      }
-    }
-    await pair(cold)
-    await pair(warm)
-    await restartLeader(o, leader)
-    await server.restart()
-    await pair(restarted)
-    await server.refind()
+    await pair(r, cold)
+    await pair(r, warm)
     clone.push(await theirsWs(o, server, 'clone'))
     mc.push(await theirsMc(o, server))
+  }
+  // Restarts after the other rounds, so that no restart's after-effects (storage recovery
+  // and compaction in the background) fall into a cold or warm round.
+  for (let r = 0; r < ROUNDS; r++) {
+    await changeBoth(o, server, ROUNDS + r)
+    await restartLeader(o, leader)
+    await server.restart()
+    await pair(r, restarted)
+    await server.refind()
   }
   if (profile) await profiled(o, leader, server)
   await server.close()
