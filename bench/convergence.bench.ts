@@ -199,9 +199,10 @@ async function measure(count: number): Promise<Row[]> {
 async function runProcesses(): Promise<Row[]> {
   const sizes = process.env.CONV_SIZES?.split(',').map(Number) ?? (quick ? [4] : [30])
   const rows: Row[] = []
+  // `CONV_PULLS=on` (or `off`) measures one mode only.
+  const modes = (['off', 'on'] as const).filter((m) => (process.env.CONV_PULLS ?? m) === m)
   for (const n of sizes)
-    for (const pulls of ['off', 'on'] as const)
-      rows.push(...(await measureProcesses(n, pulls, PROBES, progress)))
+    for (const pulls of modes) rows.push(...(await measureProcesses(n, pulls, PROBES, progress)))
   printTable(`Convergence, a process per node (${sizes.join(' and ')} nodes${quick ? ', quick' : ''})`, rows)
   const file = writeResults('convergence-processes', {
     sizes,
