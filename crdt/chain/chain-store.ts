@@ -64,6 +64,9 @@ export class ChainStore {
       this.db.entries.values({ gt: `${chain}!`, lt: `${chain}!~`, reverse: true, limit: 1 }).all(),
     )
     const head = rows[0] === undefined ? null : this.decodeStored(rows[0])
+    // `appended` may have stored a newer head while this read was under way: it wins.
+    const meanwhile = this.heads.get(chain)
+    if (meanwhile !== undefined) return meanwhile
     this.heads.set(chain, head)
     return head
   }

@@ -59,4 +59,31 @@ describe('chain store authors', () => {
     expect(await chains.authors(TEST_SCOPE)).toContain(late.memberKey)
     expect(await chains.authors(TEST_SCOPE)).toEqual(signers.map((s) => s.memberKey).sort())
   })
+
+  it('a head read while a newer entry is written does not stick: the newer head is kept', async () => {
+    const { db, chains } = await open()
+    const a = makeSigner()
+    const chain = buildChain(a, 2)
+    await write(db, chains, chain.slice(0, 1))
+    expect((await chains.head(TEST_SCOPE, a.memberKey))?.seq).toBe(1)
+    const fresh = new ChainStore({ db })
+    // The fresh store's first head read is held back until the second entry is written.
+    const { promise: gate, resolve: release } = Promise.withResolvers<void>()
+    const read = db.read.bind(db)
+    let held = false
+    db.read = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const value = await read(fn)
+      if (!held) {
+        held = true
+        await gate
+      }
+      return value
+    }
+    const reading = fresh.head(TEST_SCOPE, a.memberKey)
+    db.read = read
+    await write(db, fresh, chain.slice(1))
+    release()
+    expect((await reading)?.seq).toBeGreaterThanOrEqual(1)
+    expect((await fresh.head(TEST_SCOPE, a.memberKey))?.seq).toBe(2)
+  })
 })
