@@ -68,6 +68,16 @@ const oversize = (reason: string): Verdict => ({ ok: false, reason, kind: 'overs
 const places = new WeakMap<A.Doc<unknown>, Map<string, Where>>()
 
 /**
+ * Per hangar held with no history at all (a catch-up from nothing): every key any
+ * collection has ever had, as added by changes judged against it. A change's deps are
+ * all held or accepted, and every accepted change was judged here, so the keys visible
+ * at any deps are among these: when they and the change's own fit the bound, no
+ * Automerge read is needed (the bound cannot be passed). Absent for a hangar with
+ * history: its past keys are known only to Automerge.
+ */
+const everAdded = new WeakMap<A.Doc<unknown>, Map<string, Set<string>> | null>()
+
+/**
  * Judges one change to a hangar. `held`: the hangar as this node holds it; `working`:
  * the backend of the hangar with everything accepted before this change (built only when
  * the change grows a collection or names an object `held` does not place: most changes
@@ -83,36 +93,55 @@ export function judgeHangarShape(
     known = new Map()
     places.set(held, known)
   }
-  const judge = new ShapeJudge(held, working, change, known)
+  let added = everAdded.get(held)
+  if (added === undefined) {
+    added = A.getHeads(held).length === 0 ? new Map() : null
+    everAdded.set(held, added)
+  }
+  const judge = new ShapeJudge(held, working, change, known, added)
   const verdict = judge.judge()
-  if (verdict.ok) for (const [id, at] of judge.made) known.set(id, at)
+  if (verdict.ok) {
+    for (const [id, at] of judge.made) known.set(id, at)
+    if (added !== null) for (const [obj, g] of judge.growth) addAll(added, obj, g.added)
+  }
   return verdict
+}
+
+function addAll(into: Map<string, Set<string>>, obj: string, keys: ReadonlySet<string>): void {
+  if (keys.size === 0) return
+  let set = into.get(obj)
+  if (set === undefined) {
+    set = new Set()
+    into.set(obj, set)
+  }
+  for (const k of keys) set.add(k)
 }
 
 class ShapeJudge {
   private readonly held: A.Doc<unknown>
   private readonly working: () => Backend
   private readonly known: Map<string, Where>
+  /** See `everAdded`: null when the held hangar has history. */
+  private readonly everAdded: ReadonlyMap<string, ReadonlySet<string>> | null
   private backendCache: Backend | undefined
   private readonly change: DecodedChange
   private readonly deps: string[]
   readonly made = new Map<string, Where>()
   private readonly located = new Map<string, Where | null | undefined>()
   /** Per collection object: keys added and removed by this change. */
-  private readonly growth = new Map<
-    string,
-    { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }
-  >()
+  readonly growth = new Map<string, { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }>()
 
   constructor(
     held: A.Doc<unknown>,
     working: () => Backend,
     change: DecodedChange,
     known: Map<string, Where>,
+    everAdded: ReadonlyMap<string, ReadonlySet<string>> | null,
   ) {
     this.held = held
     this.working = working
     this.known = known
+    this.everAdded = everAdded
     this.change = change
     this.deps = [...change.deps]
   }
@@ -142,11 +171,12 @@ class ShapeJudge {
     }
     for (const [obj, g] of this.growth) {
       if (g.added.size === 0) continue // only removals: it cannot grow
+      const bound = BOUND[g.kind]
+      if (this.atMost(obj, g.added) <= bound.max) continue
       const before = this.made.has(obj) ? 0 : this.visibleKeys(obj)
       let n = before
       for (const k of g.added) if (!this.visibleAtDeps(obj, k)) n++
       for (const k of g.removed) if (this.visibleAtDeps(obj, k) && !g.added.has(k)) n--
-      const bound = BOUND[g.kind]
       if (n > bound.max && n > before) return oversize(`at most ${bound.max} ${bound.what}`)
     }
     return { ok: true }
@@ -206,6 +236,20 @@ class ShapeJudge {
       this.growth.set(obj, g)
     }
     g[how].add(key)
+  }
+
+  /**
+   * An upper bound on the keys `obj` has after this change, known without Automerge
+   * (see `everAdded`); Infinity when the held hangar has history.
+   */
+  private atMost(obj: string, adding: ReadonlySet<string>): number {
+    if (this.everAdded === null) return Number.POSITIVE_INFINITY
+    if (this.made.has(obj)) return adding.size
+    const ever = this.everAdded.get(obj)
+    if (ever === undefined) return adding.size
+    let n = ever.size
+    for (const k of adding) if (!ever.has(k)) n++
+    return n
   }
 
   private visibleKeys(obj: string): number {

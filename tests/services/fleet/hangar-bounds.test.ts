@@ -176,6 +176,44 @@ describe('hangar bounds hold for remote changes', () => {
     expect(held.ships[last]).toBeDefined()
   })
 
+  it('a catch-up from nothing: keys removed in the batch make room again, and the bound still holds', async () => {
+    // A receiver with no history of the hangar counts keys without Automerge while every
+    // key ever added fits the bound; past that it counts them at each change's deps.
+    const ids: string[] = []
+    const perChange = 111
+    for (let n = 0; n < HANGAR_LIMITS.shipsPerHangar - 1; n += perChange) {
+      await write((d) => {
+        for (let i = 0; i < Math.min(perChange, HANGAR_LIMITS.shipsPerHangar - 1 - n); i++) {
+          const id = newId()
+          ids.push(id)
+          d.ships[id] = ship(id) as never
+        }
+      })
+    }
+    await write((d) => {
+      for (const id of ids.slice(0, 5)) delete d.ships[id]
+    })
+    const room: string[] = []
+    await write((d) => {
+      for (let i = 0; i < 6; i++) {
+        const id = newId()
+        room.push(id)
+        d.ships[id] = ship(id) as never // up to the bound exactly
+      }
+    })
+    await write((d) => {
+      const id = newId()
+      d.ships[id] = ship(id) as never // one past it
+    })
+    expect(await leader.store.has(hangarId(org.id, lawless.signer.memberKey))).toBe(false)
+    const receipt = await deliver(lawless, leader, org.id)
+    expect(receipt.reasons).toEqual([`at most ${HANGAR_LIMITS.shipsPerHangar} ships in a hangar`])
+    expect(kinds).toEqual(['oversize'])
+    const held = await leader.store.get<HangarDoc>(hangarId(org.id, lawless.signer.memberKey))
+    expect(Object.keys(held.ships).length).toBe(HANGAR_LIMITS.shipsPerHangar)
+    for (const id of room) expect(held.ships[id]).toBeDefined()
+  })
+
   it('too many loadouts on a ship, or components in a loadout: refused', async () => {
     const sid = newId()
     await write((d) => {
