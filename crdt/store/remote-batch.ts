@@ -325,7 +325,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     )
     const verifiedUpTo = report.head?.seq ?? 0
     const queue: Entry[] = []
-    for (const [i, e] of fresh.entries()) {
+    for (let i = 0; i < fresh.length; i++) {
+      const e = fresh[i] as Entry
       if (e.seq <= verifiedUpTo) {
         queue.push(e)
         continue
@@ -382,7 +383,13 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const docId = e.doc
     const s = docs.get(docId) as DocView
     const covered: { bytes: Uint8Array; outline: ChangeOutline; hash: ChangeHash }[] = []
-    const inEntry = new Set<ChangeHash>()
+    /** The entry's own changes judged so far, as a set once there are more than a few. */
+    let inEntry: Set<ChangeHash> | null = null
+    const ownChange = (hash: ChangeHash): boolean => {
+      if (inEntry !== null) return inEntry.has(hash)
+      for (const c of covered) if (c.hash === hash) return true
+      return false
+    }
     let ops = 0
     for (const hash of e.changes) {
       const at = hash.slice(0, 12)
@@ -399,12 +406,13 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       // An actor id starts with its member's key: a change is its entry author's own.
       if (!o.actor.startsWith(e.author)) return no(`change ${at} has another author than its entry`, 'rule')
       for (const dep of o.deps as ChangeHash[]) {
-        if (held(s, dep) || inEntry.has(dep)) continue
+        if (held(s, dep) || ownChange(dep)) continue
         if (changes.has(dep)) return WAIT
         return no(`change ${at} depends on a change not held`, 'missing-dependency')
       }
-      inEntry.add(hash)
       covered.push({ bytes: c.bytes, outline: o, hash })
+      if (inEntry !== null) inEntry.add(hash)
+      else if (covered.length > 8) inEntry = new Set(covered.map((x) => x.hash))
     }
     // Only now, within the bounds and covered by a verified entry, are the changes decoded.
     let decoded: A.DecodedChange[]

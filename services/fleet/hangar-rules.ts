@@ -4,7 +4,7 @@
  * hangar's first change must name its org and owner as the document id says. What a
  * change writes must fit the hangar layout and its bounds (hangar-shape.ts).
  */
-import type { ChangeContext, Verdict } from '../../crdt/index.ts'
+import type { ChangeContext, DecodedChange, Verdict } from '../../crdt/index.ts'
 import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import { workingBackendAt } from '../working-doc.ts'
@@ -50,8 +50,8 @@ function byRules(
       return { ok: false, reason: "a hangar's org and owner never change" }
     }
   }
-  for (const [i, change] of ctx.changes.entries()) {
-    const verdict = judgeHangarShape(ctx.doc, () => workingBackendAt(ctx, i), change)
+  for (let i = 0; i < ctx.changes.length; i++) {
+    const verdict = judgeHangarShape(ctx.doc, () => workingBackendAt(ctx, i), ctx.changes[i] as DecodedChange)
     if (!verdict.ok) return verdict
   }
   return { ok: true }

@@ -101,8 +101,9 @@ export function judgeHangarShape(
   const judge = new ShapeJudge(held, working, change, known, added)
   const verdict = judge.judge()
   if (verdict.ok) {
-    for (const [id, at] of judge.made) known.set(id, at)
-    if (added !== null) for (const [obj, g] of judge.growth) addAll(added, obj, g.added)
+    if (judge.made !== null) for (const [id, at] of judge.made) known.set(id, at)
+    if (added !== null && judge.growth !== null)
+      for (const [obj, g] of judge.growth) addAll(added, obj, g.added)
   }
   return verdict
 }
@@ -125,11 +126,12 @@ class ShapeJudge {
   private readonly everAdded: ReadonlyMap<string, ReadonlySet<string>> | null
   private backendCache: Backend | undefined
   private readonly change: DecodedChange
-  private readonly deps: string[]
-  readonly made = new Map<string, Where>()
-  private readonly located = new Map<string, Where | null | undefined>()
+  private depsCache: string[] | undefined
+  // Built on first use: most changes set fields, making nothing and growing nothing.
+  made: Map<string, Where> | null = null
+  private located: Map<string, Where | null | undefined> | null = null
   /** Per collection object: keys added and removed by this change. */
-  readonly growth = new Map<string, { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }>()
+  growth: Map<string, { kind: keyof typeof BOUND; added: Set<string>; removed: Set<string> }> | null = null
 
   constructor(
     held: A.Doc<unknown>,
@@ -143,7 +145,16 @@ class ShapeJudge {
     this.known = known
     this.everAdded = everAdded
     this.change = change
-    this.deps = [...change.deps]
+  }
+
+  private isMade(obj: string): boolean {
+    return this.made?.has(obj) === true
+  }
+
+  /** The change's deps, as heads to read the working document at. */
+  private get deps(): string[] {
+    this.depsCache ??= [...this.change.deps]
+    return this.depsCache
   }
 
   /** The working document's backend, built on first use. */
@@ -153,8 +164,9 @@ class ShapeJudge {
   }
 
   judge(): Verdict {
-    for (const [i, raw] of this.change.ops.entries()) {
-      const op = raw as RawOp
+    const ops = this.change.ops
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as RawOp
       if (typeof op.key !== 'string') return refuse('hangar ops must address map keys')
       if (op.key.length > KEY_MAX) return oversize(`a hangar key is longer than ${KEY_MAX} characters`)
       const at = this.where(op.obj)
@@ -169,16 +181,17 @@ class ShapeJudge {
       const verdict = this.op(at, op, `${this.change.startOp + i}@${this.change.actor}`)
       if (verdict !== null) return verdict
     }
-    for (const [obj, g] of this.growth) {
-      if (g.added.size === 0) continue // only removals: it cannot grow
-      const bound = BOUND[g.kind]
-      if (this.atMost(obj, g.added) <= bound.max) continue
-      const before = this.made.has(obj) ? 0 : this.visibleKeys(obj)
-      let n = before
-      for (const k of g.added) if (!this.visibleAtDeps(obj, k)) n++
-      for (const k of g.removed) if (this.visibleAtDeps(obj, k) && !g.added.has(k)) n--
-      if (n > bound.max && n > before) return oversize(`at most ${bound.max} ${bound.what}`)
-    }
+    if (this.growth !== null)
+      for (const [obj, g] of this.growth) {
+        if (g.added.size === 0) continue // only removals: it cannot grow
+        const bound = BOUND[g.kind]
+        if (this.atMost(obj, g.added) <= bound.max) continue
+        const before = this.isMade(obj) ? 0 : this.visibleKeys(obj)
+        let n = before
+        for (const k of g.added) if (!this.visibleAtDeps(obj, k)) n++
+        for (const k of g.removed) if (this.visibleAtDeps(obj, k) && !g.added.has(k)) n--
+        if (n > bound.max && n > before) return oversize(`at most ${bound.max} ${bound.what}`)
+      }
     return { ok: true }
   }
 
@@ -199,6 +212,7 @@ class ShapeJudge {
       if (child === null) return refuse(`a map under ${key.slice(0, 40)} is not part of the hangar layout`)
       if (isCollection(at)) this.grow(op.obj, at.kind, key, 'added')
       else if (this.visibleAtDeps(op.obj, key)) return refuse(`${key} cannot be replaced`)
+      this.made ??= new Map()
       this.made.set(id, child)
       return null
     }
@@ -230,6 +244,7 @@ class ShapeJudge {
   }
 
   private grow(obj: string, kind: keyof typeof BOUND, key: string, how: 'added' | 'removed'): void {
+    this.growth ??= new Map()
     let g = this.growth.get(obj)
     if (g === undefined) {
       g = { kind, added: new Set(), removed: new Set() }
@@ -244,7 +259,7 @@ class ShapeJudge {
    */
   private atMost(obj: string, adding: ReadonlySet<string>): number {
     if (this.everAdded === null) return Number.POSITIVE_INFINITY
-    if (this.made.has(obj)) return adding.size
+    if (this.isMade(obj)) return adding.size
     const ever = this.everAdded.get(obj)
     if (ever === undefined) return adding.size
     let n = ever.size
@@ -261,7 +276,7 @@ class ShapeJudge {
   }
 
   private visibleAtDeps(obj: string, key: string): boolean {
-    if (this.made.has(obj)) return false
+    if (this.isMade(obj)) return false
     try {
       return this.backend.getAll(obj, key, this.deps).length > 0
     } catch {
@@ -278,11 +293,12 @@ class ShapeJudge {
    */
   private where(obj: string): Where | null | undefined {
     if (obj === '_root') return { kind: 'root' }
-    const made = this.made.get(obj) ?? this.known.get(obj)
+    const made = this.made?.get(obj) ?? this.known.get(obj)
     if (made !== undefined) return made
-    if (this.located.has(obj)) return this.located.get(obj)
+    if (this.located?.has(obj)) return this.located.get(obj)
     // Not in the held hangar now (e.g. its ship was deleted since): where it was at the deps.
     const found = placeIn(A.getBackend(this.held), obj) ?? placeIn(this.backend, obj, this.deps)
+    this.located ??= new Map()
     this.located.set(obj, found)
     if (found !== null && found !== undefined) this.known.set(obj, found)
     return found
