@@ -60,7 +60,16 @@ export function hangarName(orgId: string, owner: string): string {
 
 /** `<orgId>.<memberKey>` → parts, or null. */
 export function parseHangarName(name: string): { orgId: string; owner: string } | null {
-  // A plain test and two slices: this runs once per received hangar change.
-  return HANGAR_NAME.test(name) ? { orgId: name.slice(0, 32), owner: name.slice(33) } : null
+  // A plain test and two slices, once per name in a row: this runs once per received
+  // hangar change, and a batch names the same hangar thousands of times.
+  if (name !== lastName) {
+    lastParts = HANGAR_NAME.test(name)
+      ? Object.freeze({ orgId: name.slice(0, 32), owner: name.slice(33) })
+      : null
+    lastName = name
+  }
+  return lastParts
 }
+let lastName = ''
+let lastParts: Readonly<{ orgId: string; owner: string }> | null = null
 const HANGAR_NAME = /^[0-9a-f]{32}\.[0-9a-f]{64}$/
