@@ -114,6 +114,11 @@ class Cursor {
     this.pos += n
     return out
   }
+  /** `skip` for bytes nobody reads: no view made. */
+  pass(n: number): void {
+    if (n > this.end - this.pos) throw malformed('truncated')
+    this.pos += n
+  }
 }
 
 /** What a column expands to (see `countColumn`); one object reused, filled per call. */
@@ -159,7 +164,7 @@ function countColumn(type: number, c: Cursor, max: number, out: ColumnCount): Co
       // A repeated value counts once per item it stands for; literal values once each.
       const times = values === 1 ? run : 1
       for (let k = 0; k < values; k++) {
-        if (type === STRING) c.skip(c.uleb())
+        if (type === STRING) c.pass(c.uleb())
         else if (type === DELTA) c.sleb()
         else {
           const v = c.uleb()
@@ -328,8 +333,8 @@ export function outlineChange(bytes: Uint8Array, knownHash?: string): ChangeOutl
     r.uleb() // seq
     r.uleb() // start op
     r.sleb() // time
-    r.skip(r.uleb()) // message
-    for (let n = r.uleb(); n > 0; n--) r.skip(r.uleb()) // other actors
+    r.pass(r.uleb()) // message
+    for (let n = r.uleb(); n > 0; n--) r.pass(r.uleb()) // other actors
     const ops = changeColumnOps(r, CHANGE_BOUNDS.maxOps)
     return { hash, deps, actor, ops }
   } catch (err) {
@@ -376,9 +381,9 @@ export function snapshotProblem(
 ): BoundsProblem | null {
   try {
     const r = chunkBody(bytes, DOCUMENT_CHUNK)
-    for (let n = r.uleb(); n > 0; n--) r.skip(r.uleb()) // actors
+    for (let n = r.uleb(); n > 0; n--) r.pass(r.uleb()) // actors
     const heads = r.uleb()
-    r.skip(32 * heads)
+    r.pass(32 * heads)
     const changeMeta = columnMeta(r)
     const opMeta = columnMeta(r)
     const budget = {
