@@ -87,6 +87,9 @@ export function decodeCanonicalChange(bytes: Uint8Array, hash?: string): A.Decod
   } catch (err) {
     if (err instanceof NotCanonical) return null
     throw err
+  } finally {
+    // The column readers hold no buffer between calls.
+    for (const reader of COLUMN_READERS) reader.reset(NO_BYTES, 0, 0)
   }
 }
 
@@ -126,13 +129,21 @@ export function snapshotHeads(bytes: Uint8Array): string[] | null {
 /** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
 class Reader {
   pos: number
-  readonly buf: Uint8Array
-  readonly end: number
+  buf: Uint8Array
+  end: number
 
   constructor(buf: Uint8Array, pos: number, end: number) {
     this.buf = buf
     this.pos = pos
     this.end = end
+  }
+
+  /** Points this reader at another range (the column readers are reused, see `COLUMNS`). */
+  reset(buf: Uint8Array, pos: number, end: number): this {
+    this.buf = buf
+    this.pos = pos
+    this.end = end
+    return this
   }
 
   get done(): boolean {
@@ -206,6 +217,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
+const NO_BYTES = new Uint8Array(0)
+/**
+ * One reader per column slot and the slots' table, reused by every decode (a decode is
+ * synchronous and never re-entered): a catch-up decodes thousands of changes, each with
+ * about ten columns.
+ */
+const COLUMN_READERS: readonly Reader[] = Array.from(
+  { length: COLUMN_SLOTS },
+  () => new Reader(NO_BYTES, 0, 0),
+)
+const COLUMNS: (Reader | undefined)[] = new Array(COLUMN_SLOTS)
+
 function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange {
   if (bytes.length < 9) throw notCanonical
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw notCanonical
@@ -242,7 +265,8 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
     SPEC_BUFFER[i] = r.uleb()
     SIZE_BUFFER[i] = r.uleb()
   }
-  const columns: (Reader | undefined)[] = new Array(COLUMN_SLOTS)
+  const columns = COLUMNS
+  columns.fill(undefined)
   let at = r.pos
   let lastSpec = -1
   for (let i = 0; i < n; i++) {
@@ -253,7 +277,7 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
     if (spec <= lastSpec || slot < 0) throw notCanonical
     lastSpec = spec
     if (size > bytes.length - at) throw notCanonical
-    if (size > 0) columns[slot] = new Reader(bytes, at, at + size)
+    if (size > 0) columns[slot] = (COLUMN_READERS[slot] as Reader).reset(bytes, at, at + size)
     at += size
   }
   if (at !== bytes.length || columns[SLOT_OF[COL.markName] as number] !== undefined) throw notCanonical
