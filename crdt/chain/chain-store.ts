@@ -19,6 +19,8 @@ import {
 } from './entry.ts'
 
 const SEQ_DIGITS = 15
+/** Bytes of entries one LevelDB read step of `packed` hands over (what it returns is held whole anyway). */
+const PACKED_READ_BYTES = 4 * 1024 * 1024
 /** The key prefix of the node-local chain: not hex, so never an org's scope. */
 const LOCAL_SCOPE_KEY = 'local'
 
@@ -99,13 +101,16 @@ export class ChainStore {
     }
   }
 
-  /** An author's entries in `scope` from seq `from`, at most `limit`, packed as stored (one read). */
+  /**
+   * An author's entries in `scope` from seq `from`, at most `limit`, packed as stored (one
+   * read: LevelDB hands them over in chunks of `PACKED_READ_BYTES`, not the default 16 KiB,
+   * which took ~26 round trips to its thread pool for a catch-up batch of 1,000 entries).
+   */
   async packed(scope: EntryScope, author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
-    return this.db.read(() =>
-      this.db.entries
-        .values({ gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~`, limit })
-        .all(),
-    )
+    // classic-level's own option, passed through the sublevel (not in abstract-level's type).
+    const range = { gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~`, limit }
+    const options = { ...range, highWaterMarkBytes: PACKED_READ_BYTES }
+    return this.db.read(() => this.db.entries.values(options).all())
   }
 
   /** Every author with a stored chain in `scope`, in key order. */

@@ -4,7 +4,8 @@
  * bounded counts and sizes; anything else is a protocol error that ends the session.
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { packByteList, unpackByteList } from '../../crdt/index.ts'
+import { unpackByteList } from '../../crdt/index.ts'
+import { encodeBatchFrame, readBatchFrame } from './batch-frame.ts'
 
 export const SYNC_PROTOCOL = '/verseguy/sync/1.0.0'
 
@@ -91,15 +92,17 @@ const KEY = /^[0-9a-f]{64}$/
  * A batch travels with its entries and its changes each packed into one byte string
  * (u32 big-endian length, then the bytes, per item): two CBOR values instead of
  * thousands, and the receiver's items are views into one buffer instead of thousands of
- * copies.
+ * copies. Its frame is written and read directly (batch-frame.ts): the same bytes.
  */
 export function encodeMessage(m: SyncMessage): Uint8Array {
   if (m.t !== 'batch') return dagCbor.encode(m)
-  return dagCbor.encode({ t: 'batch', entries: packByteList(m.entries), changes: packByteList(m.changes) })
+  return encodeBatchFrame(m.entries, m.changes)
 }
 
 export function decodeMessage(bytes: Uint8Array): SyncMessage {
   if (bytes.length > SYNC_LIMITS.maxFrameBytes) throw new SyncProtocolError('frame too large')
+  const batch = readBatchFrame(bytes)
+  if (batch !== null) return unpackBatch(batch.entries, batch.changes)
   let v: unknown
   try {
     v = dagCbor.decode(bytes)
@@ -144,12 +147,7 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         !(m.changes instanceof Uint8Array)
       )
         throw new SyncProtocolError('malformed batch')
-      const entries = unpackByteList(m.entries, 0, SYNC_LIMITS.maxBatchEntries + 1)
-      const changes = unpackByteList(m.changes, 0, SYNC_LIMITS.maxBatchChanges)
-      if (entries === null || changes === null) throw new SyncProtocolError('malformed batch')
-      if (entries.length > SYNC_LIMITS.maxBatchEntries)
-        throw new SyncProtocolError('batch has too many entries')
-      return { t: 'batch', entries, changes }
+      return unpackBatch(m.entries, m.changes)
     }
     case 'snap':
       if (
@@ -179,4 +177,13 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
     default:
       throw new SyncProtocolError('unknown message type')
   }
+}
+
+/** A batch's packed entries and changes, within the limits. */
+function unpackBatch(packedEntries: Uint8Array, packedChanges: Uint8Array): SyncBatch {
+  const entries = unpackByteList(packedEntries, 0, SYNC_LIMITS.maxBatchEntries + 1)
+  const changes = unpackByteList(packedChanges, 0, SYNC_LIMITS.maxBatchChanges)
+  if (entries === null || changes === null) throw new SyncProtocolError('malformed batch')
+  if (entries.length > SYNC_LIMITS.maxBatchEntries) throw new SyncProtocolError('batch has too many entries')
+  return { t: 'batch', entries, changes }
 }

@@ -181,15 +181,24 @@ export async function serveSync(
   for (const [author, head] of [...first, ...mine]) {
     let after = sentTo.get(author) ?? 0
     const seq = Math.min(head, mine.get(author) ?? 0)
-    while (after < seq) {
+    const read = (from: number) =>
+      from < seq
+        ? source.entriesAfter(req.org, author, from, {
+            limit: Math.min(SYNC_LIMITS.maxBatchEntries, seq - from),
+            maxBytes: SYNC_LIMITS.maxBatchBytes,
+          })
+        : null
+    // The next batch is read while this one is sent (one read ahead, no more).
+    let next = read(after)
+    while (next !== null) {
       options.signal?.throwIfAborted()
-      const { entries, changes, docs } = await source.entriesAfter(req.org, author, after, {
-        limit: Math.min(SYNC_LIMITS.maxBatchEntries, seq - after),
-        maxBytes: SYNC_LIMITS.maxBatchBytes,
-      })
+      const { entries, changes, docs } = await next
       if (entries.length === 0) break
-      await send({ t: 'batch', entries, changes })
       after += entries.length
+      next = read(after)
+      // Not awaited if this send fails: its failure is then nobody's.
+      next?.catch(() => {})
+      await send({ t: 'batch', entries, changes })
       sent += entries.length
       for (const [doc, n] of docs) touched.set(doc, (touched.get(doc) ?? 0) + n)
     }

@@ -106,6 +106,25 @@ describe('sync protocol', () => {
     const [a, b] = await streamPair()
     const src = source(member)
     let batches = 0
+    // The leader sends its last batch only once the cut is made: else a quick responder
+    // has sent everything before it, and the requester reads it all from its buffer.
+    let cutMade = () => {}
+    const made = new Promise<void>((resolve) => {
+      cutMade = resolve
+    })
+    const lead = source(leader)
+    const gated = {
+      mayServe: lead.mayServe.bind(lead),
+      standing: lead.standing.bind(lead),
+      heads: lead.heads.bind(lead),
+      catchUpOrder: lead.catchUpOrder.bind(lead),
+      snapshot: lead.snapshot.bind(lead),
+      receive: lead.receive.bind(lead),
+      entriesAfter: async (...args: Parameters<StoreSyncSource['entriesAfter']>) => {
+        if (args[2] >= 2_000) await made
+        return lead.entriesAfter(...args)
+      },
+    }
     const cut = {
       ...src,
       mayServe: src.mayServe.bind(src),
@@ -115,11 +134,14 @@ describe('sync protocol', () => {
       snapshot: src.snapshot.bind(src),
       receive: async (o: string, batch: Parameters<StoreSyncSource['receive']>[1]) => {
         const r = await src.receive(o, batch)
-        if (++batches === 1) a.abort(new Error('connection lost'))
+        if (++batches === 1) {
+          a.abort(new Error('connection lost'))
+          cutMade()
+        }
         return r
       },
     }
-    serveSync(b, member.signer.memberKey, source(leader)).catch(() => {})
+    serveSync(b, member.signer.memberKey, gated).catch(() => {})
     // Stores every 1,000 entries (a real catch-up gathers up to 20,000).
     await expect(
       requestSync(a, org.id, cut, { gather: { entries: 1_000, bytes: 1 << 24 } }),
