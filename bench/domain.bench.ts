@@ -9,7 +9,7 @@ import * as A from '@automerge/automerge'
 import { ed25519RawPublicKey, ed25519Sign, type MemberKey, type Signer, toHex } from '../crdt/index.ts'
 import { hangarId } from '../services/fleet/index.ts'
 import { benchNode, everything } from './domain-setup.ts'
-import { median, printTable, quick, type Row, time, writeResults } from './lib.ts'
+import { median, printTable, quick, type Row, settle, time, writeResults } from './lib.ts'
 
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
@@ -51,7 +51,10 @@ async function receive(): Promise<Row[]> {
   const plain: number[] = []
   const ours: number[] = []
   const ratios: number[] = []
-  for (let r = 0; r < (quick ? 1 : 5); r++) {
+  for (let r = 0; r < (quick ? 1 : 9); r++) {
+    // Each timed run, ours and the baseline's, starts from a collected heap: neither pays
+    // for the garbage of the setup (a fresh receiver, the roster) or of the run before.
+    settle()
     plain.push(await time(() => A.applyChanges(A.init(), hangarChanges)))
     // A fresh receiver each round, holding the roster (as every member's node does), fsync on.
     const receiver = await benchNode(signer(), { sync: true })
@@ -62,6 +65,7 @@ async function receive(): Promise<Row[]> {
       changes: hangarChanges,
     }
     let accepted = 0
+    settle()
     ours.push(
       await time(async () => {
         const result = await receiver.store.receive(batch)
@@ -71,6 +75,7 @@ async function receive(): Promise<Row[]> {
     )
     // The baseline again right after, so each round's ratio compares runs seconds apart
     // (this machine's speed drifts by ±30% over a minute).
+    settle()
     plain.push(await time(() => A.applyChanges(A.init(), hangarChanges)))
     ratios.push(
       (ours[ours.length - 1] as number) / (((plain.at(-1) as number) + (plain.at(-2) as number)) / 2),
