@@ -10,15 +10,13 @@
  * pulls cost shows there).
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { initDataDir } from '../node/index.ts'
+import { rm } from 'node:fs/promises'
+import { loadavg } from 'node:os'
+import { benchNodeDir } from './bench-node-dir.ts'
 import { percentile, type Row } from './lib.ts'
 
 const PASS = 'convergence bench passphrase'
 /** The cheapest scrypt the key file allows: N key files are sealed and opened here. */
-const FAST_KDF = { N: 2 ** 12, r: 8, p: 1 }
 const CHILD = new URL('./convergence-child.ts', import.meta.url).pathname
 
 export type Pulls = 'off' | 'on'
@@ -90,17 +88,8 @@ export async function measureProcesses(
   /** hash → node index → when it was stored there. */
   const arrivals = new Map<string, Map<number, number>>()
   const start = async (bootstrap: string[]) => {
-    const d = await mkdtemp(join(tmpdir(), 'vg-convp-'))
+    const d = await benchNodeDir('vg-convp-', PASS, bootstrap, pulls === 'off' ? 86_400 : 5)
     dirs.push(d)
-    await initDataDir(d, PASS, FAST_KDF)
-    const net = {
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      mdns: false,
-      bootstrap,
-      syncIntervalSeconds: pulls === 'off' ? 86_400 : 5,
-      discoveryIntervalSeconds: 600,
-    }
-    await writeFile(join(d, 'config.json'), JSON.stringify({ net, storage: { sync: false } }))
     const index = children.length
     const c = new Child(d, (hashes, at) => {
       // Kept for every entry: a receiver may report one before its sender's reply is in.

@@ -7,32 +7,22 @@
  * writes a CPU profile of the pulls. Prints only (no results file): for A/B runs of
  * two trees, e.g. `MEMBERS=30 node bench/pull-cost.ts`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { loadavg } from 'node:os'
 import { encodeMessage } from '../net/sync/messages.ts'
-import { initDataDir, VerseGuyNode } from '../node/index.ts'
+import { VerseGuyNode } from '../node/index.ts'
+import { benchNodeDir } from './bench-node-dir.ts'
 
 const PASS = 'pull cost passphrase'
-const FAST_KDF = { N: 2 ** 12, r: 8, p: 1 }
 const MEMBERS = Number(process.env.MEMBERS ?? 10)
 const PULLS = Number(process.env.PULLS ?? 200)
 const dirs: string[] = []
 const nodes: VerseGuyNode[] = []
 
 async function node(bootstrap: string[]): Promise<VerseGuyNode> {
-  const d = await mkdtemp(join(tmpdir(), 'vg-pullcost-'))
+  const d = await benchNodeDir('vg-pullcost-', PASS, bootstrap, 86_400)
   dirs.push(d)
-  await initDataDir(d, PASS, FAST_KDF)
-  const net = {
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    mdns: false,
-    bootstrap,
-    syncIntervalSeconds: 86_400,
-    discoveryIntervalSeconds: 600,
-  }
-  await writeFile(join(d, 'config.json'), JSON.stringify({ net, storage: { sync: false } }))
   const n = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
   await n.start()
   nodes.push(n)

@@ -71,6 +71,22 @@ describe('hangar bounds hold for remote changes', () => {
       })
   }
 
+  /** Fills the lawless member's hangar to one ship short of the bound, 111 ships a change. */
+  async function fillToOneShort(): Promise<string[]> {
+    const ids: string[] = []
+    const perChange = 111
+    for (let n = 0; n < HANGAR_LIMITS.shipsPerHangar - 1; n += perChange) {
+      await write((d) => {
+        for (let i = 0; i < Math.min(perChange, HANGAR_LIMITS.shipsPerHangar - 1 - n); i++) {
+          const id = newId()
+          ids.push(id)
+          d.ships[id] = ship(id) as never
+        }
+      })
+    }
+    return ids
+  }
+
   it('ships with 2 MB names: refused as oversize, the sender penalised, nothing stored', async () => {
     // One per change (a change of several is past the receive path's own 4 MB bound).
     await write((d) => {
@@ -146,17 +162,7 @@ describe('hangar bounds hold for remote changes', () => {
   it("a batch judged at each change's deps: a later removal in the batch never makes room for an earlier addition", async () => {
     // Changes later in a batch may be applied ahead to the working copy (one Automerge
     // call for many entries); the count is still taken at each change's own deps.
-    const ids: string[] = []
-    const perChange = 111
-    for (let n = 0; n < HANGAR_LIMITS.shipsPerHangar - 1; n += perChange) {
-      await write((d) => {
-        for (let i = 0; i < Math.min(perChange, HANGAR_LIMITS.shipsPerHangar - 1 - n); i++) {
-          const id = newId()
-          ids.push(id)
-          d.ships[id] = ship(id) as never
-        }
-      })
-    }
+    const ids = await fillToOneShort()
     expect((await deliver(lawless, leader, org.id)).reasons).toEqual([])
     const last = newId()
     await write((d) => {
@@ -179,17 +185,7 @@ describe('hangar bounds hold for remote changes', () => {
   it('a catch-up from nothing: keys removed in the batch make room again, and the bound still holds', async () => {
     // A receiver with no history of the hangar counts keys without Automerge while every
     // key ever added fits the bound; past that it counts them at each change's deps.
-    const ids: string[] = []
-    const perChange = 111
-    for (let n = 0; n < HANGAR_LIMITS.shipsPerHangar - 1; n += perChange) {
-      await write((d) => {
-        for (let i = 0; i < Math.min(perChange, HANGAR_LIMITS.shipsPerHangar - 1 - n); i++) {
-          const id = newId()
-          ids.push(id)
-          d.ships[id] = ship(id) as never
-        }
-      })
-    }
+    const ids = await fillToOneShort()
     await write((d) => {
       for (const id of ids.slice(0, 5)) delete d.ships[id]
     })
