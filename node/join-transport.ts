@@ -62,6 +62,8 @@ export class NodeJoinTransport implements JoinTransport {
     }
     if (invite.rendezvous !== undefined) {
       const key = fromHex(invite.rendezvous)
+      /** By provider: the addresses the DHT has named for it. */
+      const addressesSeen = new Map<string, Set<string>>()
       const deadline = Date.now() + (this.#init.searchMs ?? 20_000)
       while (!signal.aborted && Date.now() < deadline) {
         const round = AbortSignal.any([
@@ -72,10 +74,17 @@ export class NodeJoinTransport implements JoinTransport {
           // Each provider is asked as soon as it is found (the lookup goes on meanwhile).
           for await (const p of host.findProviders(key, round)) {
             const id = p.peerId.toString()
-            if (!fresh(id)) continue
+            // A provider asked before is asked again when the DHT names an address of it not
+            // seen yet: a member that restarted announces again on a new port.
+            const seen = addressesSeen.get(id) ?? new Set<string>()
+            const unseen = p.multiaddrs.filter((a) => !seen.has(a.toString()))
+            for (const a of unseen) seen.add(a.toString())
+            addressesSeen.set(id, seen)
+            if (!fresh(id) && (unseen.length === 0 || id === host.peerId)) continue
+            asked.add(id)
             // Where the DHT says it listens, for the dial by peer id.
-            if (p.multiaddrs.length > 0)
-              await host.libp2p.peerStore.merge(p.peerId, { multiaddrs: p.multiaddrs }).catch(() => {})
+            if (unseen.length > 0)
+              await host.libp2p.peerStore.merge(p.peerId, { multiaddrs: unseen }).catch(() => {})
             yield id
           }
         } catch (err) {
