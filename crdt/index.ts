@@ -48,6 +48,7 @@ export {
   type ReceiveOptions,
   type StoreEvents,
 } from './store/document-store.ts'
+export type { RowTotals, RowTotalsFor } from './store/index-totals.ts'
 export type { DocumentIndexer } from './store/indexer.ts'
 export {
   type AuthorGate,

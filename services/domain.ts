@@ -6,7 +6,7 @@
 import type * as A from '@automerge/automerge'
 import { type DocumentIndexer, type DocumentStore, parseDocId, type Signer } from '../crdt/index.ts'
 import { DomainValidator } from './domain-validator.ts'
-import { FleetService, hangarIndexer } from './fleet/index.ts'
+import { FleetService, hangarIndexerWithTotals } from './fleet/index.ts'
 import { LicenseService, TrustStore } from './licensing/index.ts'
 import { OperationsService } from './operations/index.ts'
 import { InviteService } from './org/invite-service.ts'
@@ -17,8 +17,8 @@ import type { RosterDoc } from './org/roster-schema.ts'
 /** The scope of a document's chain entries in every store of a Verse Guy node: its org. */
 export const scopeOfDoc = orgOfDoc
 
-/** Indexers every store of a Verse Guy node keeps. */
-export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexer]
+/** Indexers every store of a Verse Guy node keeps (the hangar rows with their per-org totals). */
+export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexerWithTotals]
 
 /**
  * The validator for a store, reading rosters from that store once it exists (the store

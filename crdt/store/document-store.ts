@@ -28,6 +28,7 @@ import { isProblem, outlineChange, snapshotProblem } from './change-bounds.ts'
 import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
 import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
+import { IndexTotals } from './index-totals.ts'
 import type { DocumentIndexer } from './indexer.ts'
 import {
   type AuthorGate,
@@ -139,6 +140,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly validator: ChangeValidator
   private readonly log: Logger
   private readonly indexers: ReadonlyMap<string, DocumentIndexer>
+  private readonly totals: IndexTotals
   private readonly budget: WriteBudget | undefined
   private readonly scopeOfDoc: (docId: DocId) => string | null
   private readonly sync: boolean
@@ -162,6 +164,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.validator = components.validator
     this.log = components.log ?? silentLogger
     this.indexers = new Map((components.indexers ?? []).map((i) => [i.type, i]))
+    const totals = [...this.indexers.values()].flatMap((i) =>
+      i.totals === undefined ? [] : [[i.type, i.totals(this.signer.memberKey)] as const],
+    )
+    this.totals = new IndexTotals(this.db, new Map(totals))
     this.budget = components.budget
     this.scopeOfDoc = components.scopeOfDoc
     this.chains = new ChainStore({ db: this.db })
@@ -188,6 +194,40 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     )) as [DocId, Uint8Array][]
   }
 
+  /**
+   * The total of the index rows under `group` (see index-totals.ts; `type`: the indexer
+   * keeping it), and the stored rows of `docs`, all as of one moment. Built from the rows
+   * once when none is stored or it does not read back.
+   */
+  async indexTotal<T>(
+    type: string,
+    group: string,
+    docs: readonly DocId[] = [],
+  ): Promise<{ total: T; rows: Map<DocId, Uint8Array> }> {
+    this.assertOpen()
+    if (docs.length === 0) {
+      // One record, read between batches (a batch's total and rows land together).
+      const total = await this.totals.read<T>(type, group)
+      if (total !== null) return { total, rows: new Map() }
+    }
+    return this.enqueue(async () => {
+      let total: T | null = await this.totals.read<T>(type, group)
+      if (total === null) {
+        const built = this.totals.build<T>(type, group, await this.indexRows(group))
+        // Not flushed on its own: lost with a crash, it is only built again.
+        await this.db.write([built.op], false)
+        this.totals.built(group, built.op)
+        total = built.total
+      }
+      const rows = new Map<DocId, Uint8Array>()
+      for (const docId of docs) {
+        const row = await this.db.read(() => this.db.index.get(docId))
+        if (row !== undefined) rows.set(docId, row)
+      }
+      return { total, rows }
+    })
+  }
+
   private async rebuildIndexIfStale(indexer: DocumentIndexer): Promise<void> {
     const key = `index-version:${indexer.type}`
     const stored = await this.db.read(() => this.db.meta.get(key))
@@ -199,6 +239,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       this.db.index.keys({ gte: `${indexer.type}:`, lt: `${indexer.type};` }).all(),
     )
     const ops: BatchOp[] = old.map((k) => ({ type: 'del', sublevel: this.db.index, key: k }))
+    ops.push(...(await this.totals.dropOps(indexer.type))) // built again from the new rows when read
     for (const docId of docIds) {
       const row = indexer.row(docId, (await this.load(docId)).doc)
       if (row !== null) ops.push({ type: 'put', sublevel: this.db.index, key: docId, value: row })
@@ -366,6 +407,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     // memory only once the write succeeded.
     const ops: BatchOp[] = []
     const next = new Map<DocId, DocState>()
+    const totals = this.totals.batch()
     for (const [docId, acceptedHere] of result.byDoc) {
       const existing = await this.has(docId)
       const state = existing
@@ -381,6 +423,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
           ops.push({ type: 'del', sublevel: this.db.changes, key })
         const indexed = this.indexOp(docId, loaded)
         if (indexed !== null) ops.push(indexed)
+        if (indexed !== null) await totals.row(docId, rowOf(indexed))
         next.set(docId, { ...state, doc: loaded, pending: 0 })
         continue
       }
@@ -393,17 +436,21 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const [doc] = A.applyChanges(state.doc, acceptedHere.changes as A.Change[])
       const indexed = this.indexOp(docId, doc)
       if (indexed !== null) ops.push(indexed)
+      if (indexed !== null) await totals.row(docId, rowOf(indexed))
       next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
     }
     const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
     for (const entry of accepted) ops.push(...this.chains.putOps(entry))
+    ops.push(...totals.ops())
     if (ops.length > 0) {
       try {
         // Not flushed to disk before going on: what peers sent can be fetched again, and
         // LevelDB's log is sequential, so the next flushed write (this node's own next
         // action) makes it durable too. It survives a crash of the process either way.
         await this.db.write(ops, false)
+        totals.done(true)
       } catch (err) {
+        totals.done(false)
         for (const docId of next.keys()) this.docs.delete(docId)
         throw err
       }
@@ -572,7 +619,16 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]
       const indexed = this.indexOp(docId, after)
       if (indexed !== null) ops.push(indexed)
-      await this.db.write(ops, this.sync)
+      const totals = this.totals.batch()
+      if (indexed !== null) await totals.row(docId, rowOf(indexed))
+      ops.push(...totals.ops())
+      await this.db.write(ops, this.sync).then(
+        () => totals.done(true),
+        (err: unknown) => {
+          totals.done(false)
+          throw err
+        },
+      )
       this.indexLocal(docId, state.doc, after, hash, change)
       state.doc = after
       state.lastSeq++
@@ -732,6 +788,11 @@ function withChanges(snapshot: Uint8Array, changes: readonly Uint8Array[]): Uint
     at += c.length
   }
   return out
+}
+
+/** The row an index operation writes (null: it deletes the row). */
+function rowOf(op: BatchOp): Uint8Array | null {
+  return op.type === 'put' ? op.value : null
 }
 
 function sameHeads(a: readonly string[], b: ReadonlySet<string>): boolean {

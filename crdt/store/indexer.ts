@@ -5,6 +5,7 @@
  */
 import type * as A from '@automerge/automerge'
 import type { DocId } from '../ids.ts'
+import type { RowTotalsFor } from './index-totals.ts'
 
 export interface DocumentIndexer {
   /** The document type it indexes: the part of the id before `:`. */
@@ -13,4 +14,6 @@ export interface DocumentIndexer {
   readonly version: number
   /** The row for a document's current state, or null for none. */
   row(docId: DocId, doc: A.Doc<unknown>): Uint8Array | null
+  /** Totals over groups of rows, kept in the rows' batches (see index-totals.ts). */
+  readonly totals?: RowTotalsFor
 }

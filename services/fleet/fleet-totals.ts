@@ -1,17 +1,18 @@
 /**
- * The org's fleet composition as an index kept current, not a scan: per org, the counts
- * and cost of every ship by who may see it (this member's own ships, ships visible to the
- * org, ships visible to officers), built once from the hangar index rows and then brought
- * up to date from the store's `change` events: a changed hangar's row is read again, its
- * old contribution taken out and its new one put in. A query adds up at most three
- * accumulators, whatever the org's size.
+ * The org's fleet composition as an index of its own, not a scan: per org, the counts and
+ * cost of every ship by who may see it (this member's own ships, ships visible to the
+ * org, ships visible to officers), stored beside the hangar index rows and written in the
+ * same atomic batch as every row that changes it (crdt/store/index-totals.ts), so it is
+ * exactly the sum of the stored rows, after a restart or a crash too. A query reads one
+ * record and adds up at most three accumulators, whatever the org's size.
  *
- * Exact, never trusted blindly: a hangar whose row changed since it was counted is read
- * again before any answer (the event marks it; the row is read after the write), and
- * hangars holding masked changes (rule 5) are answered from their views by the caller.
+ * A missing record (a data directory from before these totals, an index rebuilt) or one
+ * that does not read back (damage, another format, another member's) is built from the
+ * org's rows once, then kept. Hangars holding masked changes (rule 5) are answered from
+ * their views by the caller: their stored rows are taken out, the views' rows put in.
  */
-import type { DocId, DocumentStore, MemberKey } from '../../crdt/index.ts'
-import { AT, readHangarTuples, rowOwner } from './hangar-index.ts'
+import type { DocId, DocumentIndexer, DocumentStore, MemberKey, RowTotals } from '../../crdt/index.ts'
+import { AT, hangarIndexer, readHangarTuples, rowOwner } from './hangar-index.ts'
 
 export interface StatsAcc {
   ships: number
@@ -78,126 +79,111 @@ export function countRow(acc: StatsAcc, docId: string, row: Uint8Array, viewer: 
   }
 }
 
-interface OrgTotals {
-  /** Each counted hangar's row, as counted (to take its contribution out when it changes). */
-  readonly rows: Map<DocId, Uint8Array>
-  readonly by: Record<Audience, StatsAcc>
-  /** Hangars changed since they were counted. */
-  readonly dirty: Set<DocId>
-  /** Updates run one at a time. */
-  turn: Promise<unknown>
+/** An org's totals by audience. */
+export type OrgTotals = Record<Audience, StatsAcc>
+
+/** Bumped whenever the record's layout or what it counts changes. */
+const FORMAT = 1
+const AUDIENCES = ['own', 'org', 'officers'] as const
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** The audience of a ship of `owner` with `visibility`, as counted on `me`'s node, or null (nobody else). */
+function audienceOf(me: string, owner: string, visibility: unknown): Audience | null {
+  if (owner === me) return 'own'
+  return visibility === 'org' ? 'org' : visibility === 'officers' ? 'officers' : null
 }
 
-/** Dirty hangars past which the org's rows are read again in one range scan. */
-const RESCAN_AFTER = 2_000
+/** The hangar rows' totals per org, for the node of member `me` ('own' is its ships). */
+export function hangarTotals(me: MemberKey): RowTotals<OrgTotals> {
+  return {
+    group: (docId) => {
+      const dot = docId.indexOf('.')
+      return docId.startsWith('hangar:') && dot > 0 ? docId.slice(0, dot + 1) : null
+    },
+    empty: () => ({ own: newStats(), org: newStats(), officers: newStats() }),
+    count: (total, docId, row, sign) => {
+      const owner = rowOwner(docId)
+      for (const t of readHangarTuples(row)) {
+        const audience = audienceOf(me, owner, t[AT.visibility])
+        if (audience !== null) countTuple(total[audience], t, sign)
+      }
+    },
+    encode: (total) => encoder.encode(JSON.stringify({ format: FORMAT, me, ...total })),
+    decode: (bytes) => {
+      let saved: unknown
+      try {
+        saved = JSON.parse(decoder.decode(bytes))
+      } catch {
+        return null
+      }
+      const s = saved as Record<string, unknown> | null
+      if (typeof s !== 'object' || s === null || s.format !== FORMAT || s.me !== me) return null
+      const out = { own: newStats(), org: newStats(), officers: newStats() }
+      for (const a of AUDIENCES) {
+        const acc = readStats(s[a])
+        if (acc === null) return null
+        out[a] = acc
+      }
+      return out
+    },
+  }
+}
 
+const COUNTS = ['byManufacturer', 'byStatus', 'byRole', 'byInsurance'] as const
+const count = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+
+/** A saved accumulator, or null unless every field is there and well-formed. */
+function readStats(v: unknown): StatsAcc | null {
+  const s = v as Record<string, unknown> | null
+  if (typeof s !== 'object' || s === null || !count(s.ships)) return null
+  if (typeof s.cost !== 'number' || !Number.isFinite(s.cost)) return null
+  const acc = newStats()
+  acc.ships = s.ships
+  acc.cost = s.cost
+  for (const f of COUNTS) {
+    const m = s[f] as Record<string, unknown> | null
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return null
+    for (const [k, n] of Object.entries(m)) {
+      if (!count(n) || n === 0) return null
+      acc[f][k] = n
+    }
+  }
+  return acc
+}
+
+/** The hangar index with its per-org totals: what the document store is given. */
+export const hangarIndexerWithTotals: DocumentIndexer = { ...hangarIndexer, totals: hangarTotals }
+
+/** What members see of their org's fleet, from the totals the store keeps. */
 export class FleetTotals {
   private readonly store: DocumentStore
   private readonly me: MemberKey
-  private readonly orgs = new Map<string, OrgTotals>()
 
   constructor(store: DocumentStore, me: MemberKey) {
     this.store = store
     this.me = me
-    store.on('change', ({ docId }) => {
-      if (!docId.startsWith('hangar:')) return
-      const org = docId.slice('hangar:'.length, docId.indexOf('.'))
-      this.orgs.get(org)?.dirty.add(docId)
-    })
   }
 
   /**
-   * What `viewer` sees of the org's fleet, up to date with every hangar row written so
-   * far. `views`: rows to count instead of the stored ones (hangars read without masked
-   * changes, rule 5).
+   * What `viewer` sees of the org's fleet, as of the last write. `views`: rows to count
+   * instead of the stored ones (hangars read without masked changes, rule 5).
    */
   async stats(orgId: string, viewer: Viewer, views: ReadonlyMap<DocId, Uint8Array>): Promise<StatsAcc> {
     if (viewer.me !== this.me) throw new Error("fleet totals are kept for this node's member only")
-    let org = this.orgs.get(orgId)
-    if (org === undefined) {
-      org = {
-        rows: new Map(),
-        by: { own: newStats(), org: newStats(), officers: newStats() },
-        dirty: new Set(),
-        turn: Promise.resolve(),
-      }
-      this.orgs.set(orgId, org)
-      // Changes written while the rows are read mark them dirty: read again below.
-      org.turn = this.rescan(orgId, org).catch((err: unknown) => {
-        this.orgs.delete(orgId) // built again by the next query
-        throw err
-      })
-    }
-    const o = org
-    const update = o.turn.then(() => this.update(orgId, o))
-    o.turn = update.catch(() => {})
-    await update
-    // No await from here on: the sum is of one moment's rows.
+    // The total and the stored rows of the masked hangars, of one moment.
+    const { total, rows } = await this.store.indexTotal<OrgTotals>('hangar', `hangar:${orgId}.`, [
+      ...views.keys(),
+    ])
     const acc = newStats()
-    addStats(acc, o.by.own)
-    if (viewer.view) addStats(acc, o.by.org)
-    if (viewer.manage) addStats(acc, o.by.officers)
+    addStats(acc, total.own)
+    if (viewer.view) addStats(acc, total.org)
+    if (viewer.manage) addStats(acc, total.officers)
     for (const [docId, row] of views) {
-      const counted = o.rows.get(docId)
+      const counted = rows.get(docId)
       if (counted !== undefined) countRow(acc, docId, counted, viewer, -1)
       countRow(acc, docId, row, viewer, 1)
     }
     return acc
-  }
-
-  private async update(orgId: string, o: OrgTotals): Promise<void> {
-    if (o.dirty.size === 0) return
-    if (o.dirty.size > RESCAN_AFTER) {
-      o.dirty.clear()
-      await this.rescan(orgId, o)
-      return
-    }
-    for (const docId of [...o.dirty]) {
-      // Taken off before the read: a change written meanwhile marks it again.
-      o.dirty.delete(docId)
-      try {
-        const [hit] = (await this.store.indexRows(docId)).filter(([id]) => id === docId)
-        this.put(o, docId, hit?.[1] ?? null)
-      } catch (err) {
-        o.dirty.add(docId)
-        throw err
-      }
-    }
-  }
-
-  private async rescan(orgId: string, o: OrgTotals): Promise<void> {
-    const rows = await this.store.indexRows(`hangar:${orgId}.`)
-    const seen = new Set<DocId>()
-    for (const [docId, row] of rows) {
-      seen.add(docId)
-      this.put(o, docId, row)
-    }
-    for (const docId of [...o.rows.keys()]) if (!seen.has(docId)) this.put(o, docId, null)
-  }
-
-  /** Replaces a hangar's counted row (null: it has none now). */
-  private put(o: OrgTotals, docId: DocId, row: Uint8Array | null): void {
-    const old = o.rows.get(docId)
-    if (old !== undefined) this.count(o, docId, old, -1)
-    if (row === null) o.rows.delete(docId)
-    else {
-      o.rows.set(docId, row)
-      this.count(o, docId, row, 1)
-    }
-  }
-
-  private count(o: OrgTotals, docId: DocId, row: Uint8Array, sign: 1 | -1): void {
-    const mine = rowOwner(docId) === this.me
-    for (const t of readHangarTuples(row)) {
-      const v = t[AT.visibility]
-      const audience: Audience | null = mine
-        ? 'own'
-        : v === 'org'
-          ? 'org'
-          : v === 'officers'
-            ? 'officers'
-            : null
-      if (audience !== null) countTuple(o.by[audience], t, sign)
-    }
   }
 }

@@ -1,4 +1,5 @@
 export { FleetService, type FleetStats, hangarId } from './fleet-service.ts'
+export { hangarIndexerWithTotals } from './fleet-totals.ts'
 export { hangarIndexer } from './hangar-index.ts'
 export { validateHangar } from './hangar-rules.ts'
 export * from './hangar-schema.ts'
