@@ -423,7 +423,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
           ops.push({ type: 'del', sublevel: this.db.changes, key })
         const indexed = this.indexOp(docId, loaded)
         if (indexed !== null) ops.push(indexed)
-        if (indexed !== null) await totals.row(docId, rowOf(indexed))
+        if (indexed !== null) totals.row(docId, rowOf(indexed))
         next.set(docId, { ...state, doc: loaded, pending: 0 })
         continue
       }
@@ -436,12 +436,12 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const [doc] = A.applyChanges(state.doc, acceptedHere.changes as A.Change[])
       const indexed = this.indexOp(docId, doc)
       if (indexed !== null) ops.push(indexed)
-      if (indexed !== null) await totals.row(docId, rowOf(indexed))
+      if (indexed !== null) totals.row(docId, rowOf(indexed))
       next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
     }
     const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
     for (const entry of accepted) ops.push(...this.chains.putOps(entry))
-    ops.push(...totals.ops())
+    ops.push(...(await totals.ops()))
     if (ops.length > 0) {
       try {
         // Not flushed to disk before going on: what peers sent can be fetched again, and
@@ -620,8 +620,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const indexed = this.indexOp(docId, after)
       if (indexed !== null) ops.push(indexed)
       const totals = this.totals.batch()
-      if (indexed !== null) await totals.row(docId, rowOf(indexed))
-      ops.push(...totals.ops())
+      if (indexed !== null) totals.row(docId, rowOf(indexed))
+      ops.push(...(await totals.ops()))
       await this.db.write(ops, this.sync).then(
         () => totals.done(true),
         (err: unknown) => {

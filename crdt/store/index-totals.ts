@@ -36,19 +36,20 @@ const key = (group: string) => `index-total:${group}`
 
 /** One batch's folding of rows into totals: `row` for every row written, then `ops`, then `done`. */
 export interface TotalsBatch {
-  /** Folds a document's new row (null: it has none now) into its group's total. */
-  row(docId: DocId, row: Uint8Array | null): Promise<void>
+  /** A document's new row (null: it has none now), to fold into its group's total. */
+  row(docId: DocId, row: Uint8Array | null): void
   /** The writes that keep the touched totals exact; put them in the batch with the rows. */
-  ops(): BatchOp[]
+  ops(): Promise<BatchOp[]>
   /** After the batch: whether it was written. */
   done(written: boolean): void
 }
 
-interface Pending {
+interface Folded {
   readonly totals: RowTotals<unknown>
-  /** The total being folded, or null: none kept (absent, or unreadable and to be deleted). */
+  /** The total being folded, or null: none kept (absent, or unreadable and deleted). */
   readonly value: unknown
-  readonly unreadable: boolean
+  /** What is stored once the batch is written (null: nothing). */
+  bytes: Uint8Array | null
 }
 
 export class IndexTotals {
@@ -64,44 +65,52 @@ export class IndexTotals {
 
   /** Starts folding one batch. Batches must not overlap (the store's queue runs them one at a time). */
   batch(): TotalsBatch {
-    const pending = new Map<string, Pending>()
+    const written = new Map<DocId, Uint8Array | null>()
+    const folded = new Map<string, Folded>()
     return {
-      row: async (docId, row) => {
-        const totals = this.byType.get(docId.slice(0, docId.indexOf(':')))
-        const group = totals?.group(docId) ?? null
-        if (totals === undefined || group === null) return
-        let p = pending.get(group)
-        if (p === undefined) {
-          const bytes = await this.stored(group)
-          const value = bytes === null ? null : totals.decode(bytes)
-          p = { totals, value, unreadable: bytes !== null && value === null }
-          pending.set(group, p)
-        }
-        if (p.value === null) return
-        // The row as stored before this batch: exactly what the total counted.
-        const old = await this.db.read(() => this.db.index.get(docId))
-        if (old !== undefined) totals.count(p.value, docId, old, -1)
-        if (row !== null) totals.count(p.value, docId, row, 1)
+      row: (docId, row) => {
+        if (this.byType.has(docId.slice(0, docId.indexOf(':')))) written.set(docId, row)
       },
-      ops: () => {
+      ops: async () => {
         const ops: BatchOp[] = []
-        for (const [group, p] of pending) {
-          if (p.value !== null)
-            ops.push({
-              type: 'put',
-              sublevel: this.db.meta,
-              key: key(group),
-              value: p.totals.encode(p.value),
-            })
-          else if (p.unreadable) ops.push({ type: 'del', sublevel: this.db.meta, key: key(group) })
+        const fold: [DocId, Folded][] = []
+        for (const docId of written.keys()) {
+          const totals = this.byType.get(docId.slice(0, docId.indexOf(':'))) as RowTotals<unknown>
+          const group = totals.group(docId)
+          if (group === null) continue
+          let f = folded.get(group)
+          if (f === undefined) {
+            const bytes = await this.stored(group)
+            const value = bytes === null ? null : totals.decode(bytes)
+            f = { totals, value, bytes: null }
+            folded.set(group, f)
+            // An unreadable total is dropped: its reader builds it again from the rows.
+            if (bytes !== null && value === null)
+              ops.push({ type: 'del', sublevel: this.db.meta, key: key(group) })
+          }
+          if (f.value !== null) fold.push([docId, f])
+        }
+        if (fold.length === 0) return ops
+        // The rows as stored before this batch: exactly what the totals counted.
+        const old = await this.db.read(() => this.db.index.getMany(fold.map(([docId]) => docId)))
+        fold.forEach(([docId, f], i) => {
+          const before = old[i]
+          const after = written.get(docId) ?? null
+          if (before !== undefined) f.totals.count(f.value, docId, before, -1)
+          if (after !== null) f.totals.count(f.value, docId, after, 1)
+        })
+        for (const [group, f] of folded) {
+          if (f.value === null) continue
+          f.bytes = f.totals.encode(f.value)
+          ops.push({ type: 'put', sublevel: this.db.meta, key: key(group), value: f.bytes })
         }
         return ops
       },
-      done: (written) => {
-        for (const [group, p] of pending) {
-          // A failed batch leaves the disk as it was: read it again next time.
-          if (!written) this.cache.delete(group)
-          else this.cache.set(group, p.value === null ? null : p.totals.encode(p.value))
+      done: (ok) => {
+        // A failed batch leaves the disk as it was: read it again next time.
+        for (const [group, f] of folded) {
+          if (ok) this.cache.set(group, f.bytes)
+          else this.cache.delete(group)
         }
       },
     }
