@@ -7,6 +7,7 @@ import {
   type ChangeValidator,
   Database,
   type DocId,
+  type DocumentIndexer,
   DocumentStore,
   type MemberKey,
   type RemoteBatch,
@@ -39,6 +40,8 @@ export interface OpenOptions {
   readonly init?: StoreInit
   /** A write budget for what the store receives; default none. */
   readonly budget?: WriteBudget
+  /** Indexers the store keeps; default none. */
+  readonly indexers?: readonly DocumentIndexer[]
 }
 
 export interface Stores {
@@ -55,8 +58,9 @@ export function useStores(dirs: TempDirs): Stores {
     const validator = options.validator ?? acceptAll
     const db = await Database.open(path, { create: true })
     const budget = options.budget === undefined ? {} : { budget: options.budget }
+    const indexers = options.indexers === undefined ? {} : { indexers: options.indexers }
     const store = new DocumentStore(
-      { db, signer, validator, scopeOfDoc: testScopeOfDoc, ...budget },
+      { db, signer, validator, scopeOfDoc: testScopeOfDoc, ...budget, ...indexers },
       options.init ?? { sync: false },
     )
     dirs.defer(async () => {
