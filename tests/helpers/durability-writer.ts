@@ -2,12 +2,14 @@
  * Child process for the kill -9 durability test: opens a node's data directory the way
  * the node does and, forever, makes a change and records an entry, printing
  * `ack <n> <seq>` only after each write is acknowledged. The parent kills it at random.
+ * The document is indexed, with a total over its rows (length-indexer.ts).
  */
 import * as A from '@automerge/automerge'
 import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
 import { layout, loadConfig } from '../../node/index.ts'
 import { MemberIdentity } from '../../services/identity/index.ts'
 import { acceptAll } from './accept-all.ts'
+import { lengthIndexer } from './length-indexer.ts'
 import { TEST_SCOPE, testScopeOfDoc } from './signer.ts'
 
 const [dataDir = '', passphrase = ''] = process.argv.slice(2)
@@ -16,7 +18,7 @@ const config = await loadConfig(paths.config)
 const identity = await MemberIdentity.unlock(paths.identity, passphrase)
 const db = await Database.open(paths.db)
 const store = new DocumentStore(
-  { db, signer: identity, validator: acceptAll, scopeOfDoc: testScopeOfDoc },
+  { db, signer: identity, validator: acceptAll, scopeOfDoc: testScopeOfDoc, indexers: [lengthIndexer] },
   { sync: config.storage.sync, compactAfter: config.storage.compactAfter },
 )
 await store.start()
@@ -27,6 +29,7 @@ if (!(await store.has(docId))) {
     d.acked = []
   })
 }
+await store.indexTotal('test', 'test:') // stored from here on, in every change's batch
 let n = (A.toJS(await store.get<Log>(docId)).acked.at(-1) ?? 0) + 1
 process.stdout.write('ready\n')
 for (;;) {

@@ -8,6 +8,7 @@ import { Database, DocumentStore, parseDocId, type SignedEntry, verifyChain } fr
 import { initDataDir, layout } from '../../../node/index.ts'
 import { MemberIdentity } from '../../../services/identity/index.ts'
 import { acceptAll } from '../../helpers/accept-all.ts'
+import { type LengthTotal, lengthIndexer } from '../../helpers/length-indexer.ts'
 import { TEST_SCOPE, testScopeOfDoc } from '../../helpers/signer.ts'
 
 const PASS = 'durability-pass'
@@ -66,7 +67,7 @@ async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
 }
 
 describe('kill -9 durability', () => {
-  it(`keeps every acknowledged change and chain entry across ${ROUNDS} SIGKILLs, and the chain verifies`, async () => {
+  it(`keeps every acknowledged change and chain entry across ${ROUNDS} SIGKILLs, the chain verifies, and the index total agrees with the row`, async () => {
     const allAcked: number[] = []
     let maxSeq = 0
     for (let round = 0; round < ROUNDS; round++) {
@@ -81,6 +82,7 @@ describe('kill -9 durability', () => {
         signer: identity,
         validator: acceptAll,
         scopeOfDoc: testScopeOfDoc,
+        indexers: [lengthIndexer],
       })
       await store.start()
       const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
@@ -93,6 +95,10 @@ describe('kill -9 durability', () => {
 
       const entries: SignedEntry[] = []
       for await (const e of store.chains.entries(TEST_SCOPE, identity.memberKey)) entries.push(e)
+      // The index total stored beside the row agrees with it, whenever the kill came.
+      expect(await db.meta.get('index-total:test:')).toBeDefined()
+      const { total } = await store.indexTotal<LengthTotal>('test', 'test:')
+      expect(total, `round ${round}: index total`).toEqual({ rows: 1, sum: doc.acked.length })
       const report = verifyChain(identity.memberKey, entries)
       expect(report.status, JSON.stringify(report.issues.slice(0, 3))).toBe('ok')
       expect(report.head?.seq ?? 0).toBeGreaterThanOrEqual(maxSeq)
