@@ -196,7 +196,7 @@ export async function run(): Promise<Row[]> {
         value: r.statsAfterWorkMs as number,
         unit: 'ms',
         target: '≤ 200',
-        note: 'after the ships added and sign-ups below: totals kept current, changed hangars read again',
+        note: 'after the ships added and sign-ups below: totals stored with each change, no hangar read again',
       },
       {
         figure: 'add ship persisted, p95',
