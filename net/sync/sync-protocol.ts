@@ -2,7 +2,10 @@
  * Catch-up sync on its own stream: the requester sends its chain heads for an org; the
  * responder, if the requester is a member, streams what is missing author by author in
  * bounded batches, then a snapshot of each document it sent many changes to, and ends
- * with `done`. Nothing is ever loaded whole into one message.
+ * with `done`. Nothing is ever loaded whole into one message. On protocol 1.1.0 the
+ * requester may send a digest of its heads first (heads-digest.ts): a responder whose
+ * own digest matches answers `same` and the pull is over (nodes in sync, the common
+ * case: one small frame each way, nothing read); else `diff`, and the heads follow.
  *
  * The requester gathers batches (up to `SYNC_LIMITS.maxReceiveEntries` entries and
  * `maxReceiveBytes`) and stores each gathering in one receive: one verification pass and
@@ -76,7 +79,11 @@ export interface SyncSource {
    * from), removed from it (told so, neither served nor pulled from), or a stranger.
    */
   standing(org: string, member: string): Promise<'member' | 'removed' | 'stranger'>
-  /** Chain heads this node holds that concern `org`: author → highest seq. */
+  /**
+   * Chain heads this node holds that concern `org`: author → highest seq. Never changed
+   * once returned (its digest is kept per map): a source may hand back the same map
+   * while its heads stand still, and a new one once they move.
+   */
   heads(org: string): Promise<ReadonlyMap<string, number>>
   /**
    * Entries of `author` after seq `after`, in order, packed (signature || bytes): at most
