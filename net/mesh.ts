@@ -93,6 +93,8 @@ export interface PeerStatus {
   readonly weWereBehind: number
   /** Entries the peer lacked when it last pulled from this node. */
   readonly peerWasBehind: number
+  /** Pulls from the peer that ended at the heads digest (in sync: nothing else was exchanged). */
+  readonly digestPulls: number
   readonly lastError: string | null
   /** Banned for misbehaving (see `lastError` for why): its connections are refused. */
   readonly banned: boolean
@@ -433,7 +435,8 @@ export class Mesh {
         frameTimeoutMs: this.#frameTimeoutMs,
         digest,
       })
-      if (!summary.same) this.#schedule.fullDone(org)
+      if (summary.same) status.digestPulls++
+      else this.#schedule.fullDone(org)
       if (summary.rejected > 0) {
         this.#log.warn(
           { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
@@ -689,6 +692,7 @@ export class Mesh {
         lastSync: null,
         weWereBehind: 0,
         peerWasBehind: 0,
+        digestPulls: 0,
         lastError: null,
         banned: false,
         removedFrom: [] as string[],
