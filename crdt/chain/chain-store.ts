@@ -163,6 +163,14 @@ export class ChainStore {
     ]
   }
 
+  /**
+   * Grows with every `appended` call: while it stands still, no head in any scope moved
+   * (what was read of the heads then is still what they are).
+   */
+  get version(): number {
+    return this.appends
+  }
+
   /** Tells the store that a batch holding `entry` was written. */
   appended(entry: Entry): void {
     const chain = chainKey(entry.scope, entry.author)
