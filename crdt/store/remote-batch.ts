@@ -19,7 +19,7 @@
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
 import { decodeEntry, type Entry, type EntryScope, type SignedEntry } from '../chain/entry.ts'
-import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
+import { inSeqOrder, verifyEntryChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import {
@@ -106,9 +106,14 @@ export interface ReceiveResult {
    */
   readonly waiting: Entry[]
   /** The batch's changes by hash, for such a second round. */
-  readonly changeBytes: Map<ChangeHash, Uint8Array>
+  readonly changeBytes: ChangeBytes
   /** Authors `knowsAuthor` did not know (their entries wait: this batch may introduce them). */
   readonly strangers: Set<MemberKey>
+}
+
+/** A batch's change bytes by hash (a view of what the batch held, not a copy). */
+export interface ChangeBytes {
+  get(hash: ChangeHash): Uint8Array | undefined
 }
 
 export interface ReceiveDeps {
@@ -174,9 +179,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     forks: [],
     duplicates: 0,
     waiting: [],
-    changeBytes: new Map(),
+    changeBytes: { get: (hash) => changes.get(hash)?.bytes },
     strangers: new Set(),
   }
+  // Changes are only hashed here: nothing is read inside them until an entry covers them.
+  const changes = new Map<ChangeHash, HeldChange>()
   const refuse = (e: Entry | null, reason: string, kind: RefusalKind): void => {
     result.rejected.push({
       author: e?.author ?? null,
@@ -205,8 +212,6 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     return result
   }
 
-  // Changes are only hashed here: nothing is read inside them until an entry covers them.
-  const changes = new Map<ChangeHash, HeldChange>()
   for (const bytes of batch.changes) {
     const hash = bytes instanceof Uint8Array ? changeChunkHash(bytes) : null
     if (hash === null || typeof hash !== 'string') {
@@ -214,7 +219,6 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       continue
     }
     changes.set(hash as ChangeHash, { bytes, hash: hash as ChangeHash })
-    result.changeBytes.set(hash as ChangeHash, bytes)
   }
   /** A batch change's outline (dependencies, actor, op count), read once and only when needed. */
   const outline = (c: HeldChange): ChangeOutline | BoundsProblem => {
@@ -224,6 +228,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
 
   /** Entries by chain (`chainOf`). */
   const byChain = new Map<string, Entry[]>()
+  /** The list of the last entry's chain: a batch sends a chain's entries together. */
+  let last: Entry[] | null = null
   for (const signed of batch.entries) {
     const d = decodeEntry(signed)
     if (!d.ok) {
@@ -240,9 +246,19 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       )
       continue
     }
-    const list = byChain.get(chainOf(d.entry)) ?? []
+    const prior = last?.[0]
+    if (last !== null && prior?.author === d.entry.author && prior.scope === scope) {
+      last.push(d.entry)
+      continue
+    }
+    const chain = chainOf(d.entry)
+    let list = byChain.get(chain)
+    if (list === undefined) {
+      list = []
+      byChain.set(chain, list)
+    }
     list.push(d.entry)
-    byChain.set(chainOf(d.entry), list)
+    last = list
   }
 
   interface DocView {
@@ -318,11 +334,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`, 'gap')
       continue
     }
-    const report = verifyDecodedChain(
-      author,
-      fresh.map((entry) => ({ ok: true as const, entry })),
-      { signatures: 'head', scope, ...(after ? { after } : {}) },
-    )
+    const report = verifyEntryChain(author, fresh, { signatures: 'head', scope, ...(after ? { after } : {}) })
     const verifiedUpTo = report.head?.seq ?? 0
     const queue: Entry[] = []
     for (let i = 0; i < fresh.length; i++) {
@@ -392,23 +404,23 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     let ops = 0
     for (const hash of e.changes) {
-      const at = hash.slice(0, 12)
       // A change is covered by exactly one entry, stored with it: a new entry claiming a
       // held change is claiming someone else's work.
-      if (held(s, hash)) return no(`change ${at} is already covered by another entry`, 'rule')
+      if (held(s, hash)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
       const c = changes.get(hash)
-      if (c === undefined) return no(`change ${at} is not in the batch`, 'missing-dependency')
+      if (c === undefined) return no(`change ${short(hash)} is not in the batch`, 'missing-dependency')
       const o = outline(c)
-      if (isProblem(o)) return no(`change ${at}: ${o.reason}`, o.kind)
+      if (isProblem(o)) return no(`change ${short(hash)}: ${o.reason}`, o.kind)
       ops += o.ops
       if (ops > CHANGE_BOUNDS.maxOps)
         return no(`the entry's changes declare more than ${CHANGE_BOUNDS.maxOps} ops`, 'oversize')
       // An actor id starts with its member's key: a change is its entry author's own.
-      if (!o.actor.startsWith(e.author)) return no(`change ${at} has another author than its entry`, 'rule')
+      if (!o.actor.startsWith(e.author))
+        return no(`change ${short(hash)} has another author than its entry`, 'rule')
       for (const dep of o.deps as ChangeHash[]) {
         if (held(s, dep) || ownChange(dep)) continue
         if (changes.has(dep)) return WAIT
-        return no(`change ${at} depends on a change not held`, 'missing-dependency')
+        return no(`change ${short(hash)} depends on a change not held`, 'missing-dependency')
       }
       covered.push({ bytes: c.bytes, outline: o, hash })
       if (inEntry !== null) inEntry.add(hash)
@@ -417,7 +429,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     // Only now, within the bounds and covered by a verified entry, are the changes decoded.
     let decoded: A.DecodedChange[]
     try {
-      decoded = covered.map((c) => decodeOutlinedChange(c.bytes, c.hash))
+      decoded = covered.map((c) => decodeOutlinedChange(c.bytes, c.outline))
     } catch (err) {
       return no(`a change does not decode: ${(err as Error).message}`, 'malformed')
     }
@@ -463,6 +475,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     return out
   }
+}
+
+/** A change hash as a refusal names it. */
+function short(hash: string): string {
+  return hash.slice(0, 12)
 }
 
 /** The key of an entry's chain: its scope and author. */

@@ -11,6 +11,7 @@ import {
   changeHash,
   decodeCanonicalChange,
   decodeChange,
+  decodeOutlinedChange,
   snapshotHeads,
 } from '../../../crdt/store/change-decoder.ts'
 
@@ -138,6 +139,12 @@ describe('change decoder', () => {
             if (theirs !== 'throws') {
               expect(decodeCanonicalChange(bytes)).not.toBeNull()
               expect(changeHash(bytes)).toBe((theirs as { ok: A.DecodedChange }).ok.hash)
+              // The receive path's decode, which takes the deps its outline read, reads the same.
+              const outline = outlineChange(bytes)
+              if (isProblem(outline)) throw new Error(outline.reason)
+              const decoded = decodeOutlinedChange(bytes, outline)
+              expect({ ok: decoded }).toEqual(theirs)
+              expect(decoded.deps, 'the outline’s deps were taken, not read again').toBe(outline.deps)
             }
           }
         },
@@ -180,6 +187,14 @@ describe('change decoder', () => {
           // What the fast path accepts, Automerge reads the same way.
           const fast = decodeCanonicalChange(bytes)
           if (fast !== null) expect({ ok: fast }).toEqual(theirs)
+          // So does the receive path's decode of what it outlined within the bounds.
+          const outline = outlineChange(bytes)
+          if (!isProblem(outline))
+            expectSameOrStricter(
+              bytes,
+              outcome((b) => decodeOutlinedChange(b, outline), bytes),
+              theirs,
+            )
         },
       ),
       { numRuns: 3000 },
