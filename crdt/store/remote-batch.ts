@@ -144,6 +144,15 @@ interface HeldChange {
   readonly hash: ChangeHash
   /** Read once a verified entry covers the change. */
   outline?: ChangeOutline | BoundsProblem
+  /** The document (its view) that accepted the change in this batch, once one has. */
+  acceptedIn?: object
+  /** Any other documents that did (the same bytes, covered again for another document). */
+  alsoIn?: Set<object>
+}
+
+/** Whether the document `s` accepted `c` in this batch. */
+function acceptedBy(c: HeldChange | undefined, s: object): boolean {
+  return c !== undefined && (c.acceptedIn === s || (c.alsoIn?.has(s) ?? false))
 }
 
 /** Refuses entries still waiting when no further round can help (`strangers`: authors still unknown). */
@@ -261,10 +270,9 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     last = list
   }
 
+  /** A document being judged; a change it accepted in this batch has it as `acceptedIn`. */
   interface DocView {
     readonly doc: A.Doc<unknown> | null
-    /** Accepted in this batch. */
-    readonly have: Set<ChangeHash>
     /** Whether the document holds a change, as found out so far. */
     readonly holds: Map<ChangeHash, boolean>
   }
@@ -277,7 +285,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const docState = async (docId: DocId): Promise<DocView> => {
     let s = docs.get(docId)
     if (s === undefined) {
-      s = { doc: await deps.loadDoc(docId), have: new Set(), holds: new Map() }
+      s = { doc: await deps.loadDoc(docId), holds: new Map() }
       docs.set(docId, s)
     }
     return s
@@ -302,7 +310,9 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     s.holds.set(hash, v)
     return v
   }
-  const held = (s: DocView, hash: ChangeHash): boolean => s.have.has(hash) || holds(s, hash)
+  /** Whether the document has `hash`: accepted in this batch (`c`: the batch's change of that hash) or held. */
+  const held = (s: DocView, hash: ChangeHash, c: HeldChange | undefined): boolean =>
+    acceptedBy(c, s) || holds(s, hash)
 
   const queues: Entry[][] = []
   for (const list of byChain.values()) {
@@ -394,7 +404,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     const docId = e.doc
     const s = docs.get(docId) as DocView
-    const covered: { bytes: Uint8Array; outline: ChangeOutline; hash: ChangeHash }[] = []
+    /** The entry's changes, each with its outline read and within the bounds. */
+    const covered: (HeldChange & { readonly outline: ChangeOutline })[] = []
     /** The entry's own changes judged so far, as a set once there are more than a few. */
     let inEntry: Set<ChangeHash> | null = null
     const ownChange = (hash: ChangeHash): boolean => {
@@ -406,8 +417,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     for (const hash of e.changes) {
       // A change is covered by exactly one entry, stored with it: a new entry claiming a
       // held change is claiming someone else's work.
-      if (held(s, hash)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
       const c = changes.get(hash)
+      if (held(s, hash, c)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
       if (c === undefined) return no(`change ${short(hash)} is not in the batch`, 'missing-dependency')
       const o = outline(c)
       if (isProblem(o)) return no(`change ${short(hash)}: ${o.reason}`, o.kind)
@@ -418,11 +429,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       if (!o.actor.startsWith(e.author))
         return no(`change ${short(hash)} has another author than its entry`, 'rule')
       for (const dep of o.deps as ChangeHash[]) {
-        if (held(s, dep) || ownChange(dep)) continue
-        if (changes.has(dep)) return WAIT
+        const d = changes.get(dep)
+        if (held(s, dep, d) || ownChange(dep)) continue
+        if (d !== undefined) return WAIT
         return no(`change ${short(hash)} depends on a change not held`, 'missing-dependency')
       }
-      covered.push({ bytes: c.bytes, outline: o, hash })
+      covered.push(c as HeldChange & { readonly outline: ChangeOutline })
       if (inEntry !== null) inEntry.add(hash)
       else if (covered.length > 8) inEntry = new Set(covered.map((x) => x.hash))
     }
@@ -445,7 +457,12 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     })
     const record = (v: Verdict): Judgement => {
       if (!v.ok) return v.pending ? WAIT : no(v.reason, v.kind ?? 'rule')
-      for (const c of covered) s.have.add(c.outline.hash as ChangeHash)
+      for (const c of covered)
+        if (c.acceptedIn === undefined) c.acceptedIn = s
+        else if (c.acceptedIn !== s) {
+          c.alsoIn ??= new Set()
+          c.alsoIn.add(s)
+        }
       const acc = result.byDoc.get(docId) ?? { entries: [], changes: [], links: [], ops: 0 }
       acc.entries.push(e)
       acc.ops += ops
