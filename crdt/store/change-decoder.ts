@@ -85,6 +85,11 @@ export function decodeOutlinedChange(bytes: Uint8Array, outline: ChangeOutline):
  * The change, if it is in the canonical form this decoder reads; else null. `hash`: its
  * chunk hash, if known; `deps`: its dependencies as `outlineChange` read them from these
  * very bytes, if known.
+ *
+ * Bounded by itself: every column must hold one value per op (or per predecessor), at
+ * most `CHANGE_BOUNDS.maxOps` of them, checked before a run is expanded; so a change it
+ * reads is one `outlineChange` finds within the bounds, with the same hash, dependencies,
+ * actor and op count (the receive path relies on it to read a change once; tested).
  */
 export function decodeCanonicalChange(
   bytes: Uint8Array,
@@ -258,6 +263,8 @@ function decodeCanonical(
   const r = head
   let deps: string[]
   const depCount = r.uleb()
+  // Past the bound `outlineChange` refuses: not read here (see `decodeCanonicalChange`).
+  if (depCount > CHANGE_BOUNDS.maxDeps) throw notCanonical
   if (knownDeps !== undefined && knownDeps.length === depCount) {
     // Read by `outlineChange` from these bytes: passed over, not turned into hex again.
     r.bytes(32 * depCount)

@@ -14,7 +14,8 @@
  * Work follows trust: entries are decoded first (small, bounded); changes are only
  * hashed to match them to entries; a change's structure is read (its run lengths
  * summed, never expanded) and then decoded only once a verified entry of a known author
- * covers it. Changes no such entry covers are dropped unread.
+ * covers it; such a change in the canonical form is read once, by the decoder, which is
+ * bounded by itself (change-decoder.ts). Changes no such entry covers are dropped unread.
  */
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
@@ -30,7 +31,7 @@ import {
   isProblem,
   outlineChange,
 } from './change-bounds.ts'
-import { decodeOutlinedChange } from './change-decoder.ts'
+import { decodeCanonicalChange, decodeOutlinedChange } from './change-decoder.ts'
 import type { ChangeValidator, RefusalKind, Verdict } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
@@ -234,6 +235,28 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     c.outline ??= outlineChange(c.bytes, c.hash)
     return c.outline
   }
+  /** What `coveredOutline` decoded on its last call, if it did. */
+  let justDecoded: A.DecodedChange | null = null
+  /**
+   * `outline(c)` for a change a verified entry covers, about to be decoded: a change in the
+   * canonical form is decoded at once and its outline taken from that (one read, not
+   * two: the canonical decoder is bounded by itself, and what it reads is within the bounds
+   * with the same outline); anything else is outlined first, as every change is elsewhere.
+   */
+  const coveredOutline = (c: HeldChange): ChangeOutline | BoundsProblem => {
+    justDecoded = null
+    if (c.outline !== undefined) return c.outline
+    let d: A.DecodedChange | null = null
+    try {
+      d = decodeCanonicalChange(c.bytes, c.hash)
+    } catch {
+      // Left to the outline and the decode after it, which refuse it with a reason.
+    }
+    if (d === null) return outline(c)
+    justDecoded = d
+    c.outline = { hash: c.hash, deps: d.deps, actor: d.actor, ops: d.ops.length }
+    return c.outline
+  }
 
   /** Entries by chain (`chainOf`). */
   const byChain = new Map<string, Entry[]>()
@@ -406,6 +429,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     const s = docs.get(docId) as DocView
     /** The entry's changes, each with its outline read and within the bounds. */
     const covered: (HeldChange & { readonly outline: ChangeOutline })[] = []
+    /** Those already decoded (by `coveredOutline`), by position in `covered`. */
+    const decodedNow: (A.DecodedChange | null)[] = []
     /** The entry's own changes judged so far, as a set once there are more than a few. */
     let inEntry: Set<ChangeHash> | null = null
     const ownChange = (hash: ChangeHash): boolean => {
@@ -420,7 +445,8 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       const c = changes.get(hash)
       if (held(s, hash, c)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
       if (c === undefined) return no(`change ${short(hash)} is not in the batch`, 'missing-dependency')
-      const o = outline(c)
+      const o = coveredOutline(c)
+      const d = justDecoded
       if (isProblem(o)) return no(`change ${short(hash)}: ${o.reason}`, o.kind)
       ops += o.ops
       if (ops > CHANGE_BOUNDS.maxOps)
@@ -429,19 +455,21 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       if (!o.actor.startsWith(e.author))
         return no(`change ${short(hash)} has another author than its entry`, 'rule')
       for (const dep of o.deps as ChangeHash[]) {
-        const d = changes.get(dep)
-        if (held(s, dep, d) || ownChange(dep)) continue
-        if (d !== undefined) return WAIT
+        const inBatch = changes.get(dep)
+        if (held(s, dep, inBatch) || ownChange(dep)) continue
+        if (inBatch !== undefined) return WAIT
         return no(`change ${short(hash)} depends on a change not held`, 'missing-dependency')
       }
       covered.push(c as HeldChange & { readonly outline: ChangeOutline })
+      decodedNow.push(d)
       if (inEntry !== null) inEntry.add(hash)
       else if (covered.length > 8) inEntry = new Set(covered.map((x) => x.hash))
     }
-    // Only now, within the bounds and covered by a verified entry, are the changes decoded.
+    // Only now, within the bounds and covered by a verified entry, are the changes decoded
+    // (those in the canonical form already are, as they were outlined).
     let decoded: A.DecodedChange[]
     try {
-      decoded = covered.map((c) => decodeOutlinedChange(c.bytes, c.outline))
+      decoded = covered.map((c, i) => decodedNow[i] ?? decodeOutlinedChange(c.bytes, c.outline))
     } catch (err) {
       return no(`a change does not decode: ${(err as Error).message}`, 'malformed')
     }

@@ -123,6 +123,19 @@ function expectSameOrStricter(bytes: Uint8Array, ours: unknown, theirs: unknown,
   if (ours !== 'throws' || !isProblem(outlineChange(bytes))) expect(ours, label).toEqual(theirs)
 }
 
+/**
+ * What the canonical decoder reads is within the bounds, with the outline it implies (the
+ * receive path takes a covered change's outline from its decode: remote-batch.ts).
+ */
+function expectOutlineOf(bytes: Uint8Array, decoded: A.DecodedChange): void {
+  expect(outlineChange(bytes)).toEqual({
+    hash: decoded.hash,
+    deps: decoded.deps,
+    actor: decoded.actor,
+    ops: decoded.ops.length,
+  })
+}
+
 describe('change decoder', () => {
   it('reads random documents exactly as A.decodeChange does', () => {
     fc.assert(
@@ -138,6 +151,7 @@ describe('change decoder', () => {
             // Everything Automerge's encoder writes here takes the fast path.
             if (theirs !== 'throws') {
               expect(decodeCanonicalChange(bytes)).not.toBeNull()
+              expectOutlineOf(bytes, decodeCanonicalChange(bytes) as A.DecodedChange)
               expect(changeHash(bytes)).toBe((theirs as { ok: A.DecodedChange }).ok.hash)
               // The receive path's decode, which takes the deps its outline read, reads the same.
               const outline = outlineChange(bytes)
@@ -187,6 +201,7 @@ describe('change decoder', () => {
           // What the fast path accepts, Automerge reads the same way.
           const fast = decodeCanonicalChange(bytes)
           if (fast !== null) expect({ ok: fast }).toEqual(theirs)
+          if (fast !== null) expectOutlineOf(bytes, fast)
           // So does the receive path's decode of what it outlined within the bounds.
           const outline = outlineChange(bytes)
           if (!isProblem(outline))
