@@ -90,14 +90,17 @@ export function decodeOutlinedChange(bytes: Uint8Array, outline: ChangeOutline):
  * most `CHANGE_BOUNDS.maxOps` of them, checked before a run is expanded; so a change it
  * reads is one `outlineChange` finds within the bounds, with the same hash, dependencies,
  * actor and op count (the receive path relies on it to read a change once; tested).
+ * `maxOps`: a tighter bound on its ops, for a caller with less of its budget left (a
+ * change with more is not read past its action column: null).
  */
 export function decodeCanonicalChange(
   bytes: Uint8Array,
   hash?: string,
   deps?: readonly string[],
+  maxOps: number = CHANGE_BOUNDS.maxOps,
 ): A.DecodedChange | null {
   try {
-    return decodeCanonical(bytes, hash, deps)
+    return decodeCanonical(bytes, hash, deps, Math.min(maxOps, CHANGE_BOUNDS.maxOps))
   } catch (err) {
     if (err instanceof NotCanonical) return null
     throw err
@@ -245,8 +248,9 @@ const COLUMNS: (Reader | undefined)[] = new Array(COLUMN_SLOTS)
 
 function decodeCanonical(
   bytes: Uint8Array,
-  knownHash?: string,
-  knownDeps?: readonly string[],
+  knownHash: string | undefined,
+  knownDeps: readonly string[] | undefined,
+  maxOps: number,
 ): A.DecodedChange {
   if (bytes.length < 9) throw notCanonical
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw notCanonical
@@ -311,7 +315,8 @@ function decodeCanonical(
   if (at !== bytes.length || columns[SLOT_OF[COL.markName] as number] !== undefined) throw notCanonical
   const column = (spec: number): Reader | undefined => columns[SLOT_OF[spec] as number]
 
-  const actions = rleUints(column(COL.action), -CHANGE_BOUNDS.maxOps)
+  // Read first, and only up to the bound: every other column is sized by it.
+  const actions = rleUints(column(COL.action), -maxOps)
   const count = actions.length
   const objActor = rleUints(column(COL.objActor), count)
   const objCtr = rleUints(column(COL.objCtr), count)

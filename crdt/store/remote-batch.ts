@@ -238,17 +238,18 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   /** What `coveredOutline` decoded on its last call, if it did. */
   let justDecoded: A.DecodedChange | null = null
   /**
-   * `outline(c)` for a change a verified entry covers, about to be decoded: a change in the
-   * canonical form is decoded at once and its outline taken from that (one read, not
+   * `outline(c)` for a change a verified entry covers, about to be decoded (`opsLeft`: of
+   * the entry's bound): a change in the canonical form is decoded at once and its outline taken from that (one read, not
    * two: the canonical decoder is bounded by itself, and what it reads is within the bounds
    * with the same outline); anything else is outlined first, as every change is elsewhere.
    */
-  const coveredOutline = (c: HeldChange): ChangeOutline | BoundsProblem => {
+  const coveredOutline = (c: HeldChange, opsLeft: number): ChangeOutline | BoundsProblem => {
     justDecoded = null
     if (c.outline !== undefined) return c.outline
     let d: A.DecodedChange | null = null
     try {
-      d = decodeCanonicalChange(c.bytes, c.hash)
+      // Never more ops than the entry has left: past that, the outline refuses it unread.
+      d = decodeCanonicalChange(c.bytes, c.hash, undefined, opsLeft)
     } catch {
       // Left to the outline and the decode after it, which refuse it with a reason.
     }
@@ -445,7 +446,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       const c = changes.get(hash)
       if (held(s, hash, c)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
       if (c === undefined) return no(`change ${short(hash)} is not in the batch`, 'missing-dependency')
-      const o = coveredOutline(c)
+      const o = coveredOutline(c, CHANGE_BOUNDS.maxOps - ops)
       const d = justDecoded
       if (isProblem(o)) return no(`change ${short(hash)}: ${o.reason}`, o.kind)
       ops += o.ops

@@ -167,6 +167,16 @@ describe('change decoder', () => {
     )
   })
 
+  it('reads no change of more ops than a caller bound asks (the receive path passes what an entry has left)', () => {
+    const doc = A.change(A.init<Record<string, unknown>>(), (d) => {
+      for (let i = 0; i < 20; i++) d[`k${i}`] = i
+    })
+    const [bytes] = A.getAllChanges(doc) as [Uint8Array]
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 20)?.ops).toHaveLength(20)
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 19)).toBeNull()
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 0)).toBeNull()
+  })
+
   it('reads large changes (which Automerge may compress) the same', () => {
     const doc = A.change(A.init<Record<string, unknown>>(), (d) => {
       for (let i = 0; i < 400; i++) d[`k${i}`] = `value ${i}`
