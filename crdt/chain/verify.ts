@@ -99,20 +99,39 @@ export function verifyDecodedChain(
   decodedEntries: readonly DecodeResult[],
   options: VerifyChainOptions = {},
 ): ChainReport {
+  return verifyChainOf(author, decodedEntries, options)
+}
+
+/**
+ * `verifyDecodedChain` over entries that all decoded (a receiver's, already grouped by
+ * chain), without a decode result around each.
+ */
+export function verifyEntryChain(
+  author: MemberKey,
+  entries: readonly Entry[],
+  options: VerifyChainOptions = {},
+): ChainReport {
+  return verifyChainOf(author, entries, options)
+}
+
+function verifyChainOf(
+  author: MemberKey,
+  decodedEntries: readonly (DecodeResult | Entry)[],
+  options: VerifyChainOptions,
+): ChainReport {
   const mode = options.signatures ?? 'all'
   const key = hexToBytes(author)
   const issues: ChainIssue[] = []
   const warnings: ChainWarning[] = []
   const bySeq = new Map<number, Entry>()
-  const position = new Map<Entry, number>()
-  /** Authentic entries: own signature valid, or hash-linked to a later entry whose is. */
-  const vouched = new Set<Entry>()
-  const checked = new Map<Entry, boolean>()
   const given = options.signatureResults
+  /** Positions, needed only to find a signature result computed elsewhere. */
+  const position = given === undefined ? null : new Map<Entry, number>()
+  const checked = new Map<Entry, boolean>()
   const signatureOk = (e: Entry): boolean => {
     let ok = checked.get(e)
     if (ok === undefined) {
-      const at = position.get(e)
+      const at = position?.get(e)
       const precomputed = at === undefined ? undefined : given?.[at]
       ok = precomputed ?? ed25519Verify(key, e.bytes, e.signature)
       checked.set(e, ok)
@@ -125,54 +144,75 @@ export function verifyDecodedChain(
   /** Runs of hash-linked entries; a gap or broken link starts a new run. */
   const runs: Entry[][] = []
 
-  decodedEntries.forEach((decoded, at) => {
-    if (!decoded.ok) {
-      issues.push(tampered(at, null, decoded.reason))
-      return
+  /** Where an entry sits in the input (the last place, as `position` has it). */
+  let positions = position
+  const at = (e: Entry): number => {
+    if (positions === null) {
+      positions = new Map()
+      for (const [i, d] of decodedEntries.entries()) {
+        if (!('ok' in d)) positions.set(d, i)
+        else if (d.ok) positions.set(d.entry, i)
+      }
     }
-    const e = decoded.entry
-    position.set(e, at)
+    return positions.get(e) ?? -1
+  }
+  for (let i = 0; i < decodedEntries.length; i++) {
+    const decoded = decodedEntries[i] as DecodeResult | Entry
+    let e: Entry
+    if ('ok' in decoded) {
+      if (!decoded.ok) {
+        issues.push(tampered(i, null, decoded.reason))
+        continue
+      }
+      e = decoded.entry
+    } else e = decoded
+    position?.set(e, i)
     if (e.author !== author) {
-      issues.push(tampered(at, e.seq, 'entry by another author'))
-      return
+      issues.push(tampered(i, e.seq, 'entry by another author'))
+      continue
     }
     scope ??= e.scope
     if (e.scope !== scope) {
-      issues.push(tampered(at, e.seq, 'entry of another scope'))
-      return
+      issues.push(tampered(i, e.seq, 'entry of another scope'))
+      continue
     }
     const earlier = bySeq.get(e.seq)
     if (earlier !== undefined) {
-      if (!signatureOk(e)) issues.push(tampered(at, e.seq, 'bad signature'))
-      else if (earlier.hash === e.hash) issues.push(tampered(at, e.seq, 'duplicate entry'))
+      if (!signatureOk(e)) issues.push(tampered(i, e.seq, 'bad signature'))
+      else if (earlier.hash === e.hash) issues.push(tampered(i, e.seq, 'duplicate entry'))
       else if (signatureOk(earlier)) issues.push(fork(earlier, e))
-      else issues.push(tampered(at, e.seq, 'conflicting entry with a bad signature'))
-      return
+      else issues.push(tampered(i, e.seq, 'conflicting entry with a bad signature'))
+      continue
     }
     if (e.seq < expected) {
-      issues.push(tampered(at, e.seq, 'entry out of order'))
-      return
+      issues.push(tampered(i, e.seq, 'entry out of order'))
+      continue
     }
     bySeq.set(e.seq, e)
     if (e.seq > expected) issues.push({ kind: 'gap', from: expected, to: e.seq - 1 })
-    else if (e.prev !== prevHash) issues.push(tampered(at, e.seq, `broken link to entry ${e.seq - 1}`))
+    else if (e.prev !== prevHash) issues.push(tampered(i, e.seq, `broken link to entry ${e.seq - 1}`))
     const linked = e.seq === expected && e.prev === prevHash
     const current = runs[runs.length - 1]
     if (linked && current !== undefined) current.push(e)
     else runs.push([e])
     prevHash = e.hash
     expected = e.seq + 1
-  })
+  }
 
   // Each run is vouched for by its newest entry with a valid signature: one check when
   // the run is sound ('head'). Entries above that one have no valid signature: tampered.
+  // Authentic entries (own signature valid, or hash-linked to a later entry whose is):
+  // each run's entries up to `tops[run]`.
+  const tops: number[] = []
+  let vouched = 0
   for (const run of runs) {
     let top = run.length - 1
     while (top >= 0 && !signatureOk(run[top] as Entry)) top--
-    for (let i = 0; i <= top; i++) vouched.add(run[i] as Entry)
+    tops.push(top)
+    vouched += top + 1
     for (let i = top + 1; i < run.length; i++) {
       const e = run[i] as Entry
-      issues.push(tampered(position.get(e) ?? -1, e.seq, 'bad signature'))
+      issues.push(tampered(at(e), e.seq, 'bad signature'))
     }
     if (mode === 'all') {
       // A stored signature that fails on an entry a later signature vouches for is a
@@ -192,18 +232,25 @@ export function verifyDecodedChain(
   if (options.knownHead !== undefined)
     checkKnownHead(author, scope, options.knownHead, bySeq, signatureOk, issues)
 
-  // The head: the newest entry of the unbroken, vouched run from the start.
+  // The head: the newest vouched entry of the first run, if that run continues from the
+  // start. (A later run never continues it: a run ends only at a gap or a broken link.)
   let head = options.after ?? null
-  for (let seq = (head?.seq ?? 0) + 1; ; seq++) {
-    const e = bySeq.get(seq)
-    if (e === undefined || !vouched.has(e) || e.prev !== (head?.hash ?? null)) break
+  const first = runs[0]?.[0]
+  const top = tops[0] ?? -1
+  if (
+    first !== undefined &&
+    top >= 0 &&
+    first.seq === (head?.seq ?? 0) + 1 &&
+    first.prev === (head?.hash ?? null)
+  ) {
+    const e = (runs[0] as Entry[])[top] as Entry
     head = { seq: e.seq, hash: e.hash }
   }
   return {
     author,
     scope: scope ?? null,
     status: worst(issues),
-    verified: vouched.size,
+    verified: vouched,
     head,
     issues,
     warnings,

@@ -29,6 +29,8 @@ export const CHANGE_BOUNDS = {
   maxInflatedBytes: 32 * 1024 * 1024,
   /** Items (ops, changes) any one column of a snapshot may declare. */
   maxSnapshotItems: 2_000_000,
+  /** Dependencies of one change. */
+  maxDeps: 1024,
 } as const
 
 export type BoundsKind = 'oversize' | 'malformed'
@@ -326,7 +328,7 @@ export function outlineChange(bytes: Uint8Array, knownHash?: string): ChangeOutl
     for (let i = 0; i < 4; i++) if (hexByte(hash, i) !== bytes[4 + i]) throw malformed('bad checksum')
     const deps: string[] = []
     for (let n = r.uleb(); n > 0; n--) {
-      if (deps.length >= 1024) throw oversize('too many dependencies')
+      if (deps.length >= CHANGE_BOUNDS.maxDeps) throw oversize('too many dependencies')
       deps.push(toHex(r.skip(32)))
     }
     const actor = actorHex(r.skip(r.uleb()))

@@ -15,7 +15,7 @@ import { hash as digest } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import { toHex } from '../crypto.ts'
 import { ChangeBoundsError } from '../errors.ts'
-import { CHANGE_BOUNDS, isProblem, outlineChange } from './change-bounds.ts'
+import { CHANGE_BOUNDS, type ChangeOutline, isProblem, outlineChange } from './change-bounds.ts'
 
 type Op = A.DecodedChange['ops'][number]
 
@@ -72,18 +72,35 @@ export function decodeChange(bytes: Uint8Array): A.DecodedChange {
 }
 
 /**
- * Decodes a change the caller has already outlined within the bounds (`outlineChange`)
- * and hashed (`changeChunkHash`, the SHA-256 of its chunk): the receive path, which does
- * both before it decodes anything, so neither is done twice.
+ * Decodes a change the caller has already outlined within the bounds (`outlineChange`,
+ * which hashed it): the receive path, which does that before it decodes anything, so the
+ * hash and the dependencies are not read twice (the decoded change shares the outline's
+ * `deps` array: neither is ever changed).
  */
-export function decodeOutlinedChange(bytes: Uint8Array, hash: string): A.DecodedChange {
-  return decodeCanonicalChange(bytes, hash) ?? A.decodeChange(bytes)
+export function decodeOutlinedChange(bytes: Uint8Array, outline: ChangeOutline): A.DecodedChange {
+  return decodeCanonicalChange(bytes, outline.hash, outline.deps) ?? A.decodeChange(bytes)
 }
 
-/** The change, if it is in the canonical form this decoder reads; else null. `hash`: its chunk hash, if known. */
-export function decodeCanonicalChange(bytes: Uint8Array, hash?: string): A.DecodedChange | null {
+/**
+ * The change, if it is in the canonical form this decoder reads; else null. `hash`: its
+ * chunk hash, if known; `deps`: its dependencies as `outlineChange` read them from these
+ * very bytes, if known.
+ *
+ * Bounded by itself: every column must hold one value per op (or per predecessor), at
+ * most `CHANGE_BOUNDS.maxOps` of them, checked before a run is expanded; so a change it
+ * reads is one `outlineChange` finds within the bounds, with the same hash, dependencies,
+ * actor and op count (the receive path relies on it to read a change once; tested).
+ * `maxOps`: a tighter bound on its ops, for a caller with less of its budget left (a
+ * change with more is not read past its action column: null).
+ */
+export function decodeCanonicalChange(
+  bytes: Uint8Array,
+  hash?: string,
+  deps?: readonly string[],
+  maxOps: number = CHANGE_BOUNDS.maxOps,
+): A.DecodedChange | null {
   try {
-    return decodeCanonical(bytes, hash)
+    return decodeCanonical(bytes, hash, deps, Math.min(maxOps, CHANGE_BOUNDS.maxOps))
   } catch (err) {
     if (err instanceof NotCanonical) return null
     throw err
@@ -229,7 +246,12 @@ const COLUMN_READERS: readonly Reader[] = Array.from(
 )
 const COLUMNS: (Reader | undefined)[] = new Array(COLUMN_SLOTS)
 
-function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange {
+function decodeCanonical(
+  bytes: Uint8Array,
+  knownHash: string | undefined,
+  knownDeps: readonly string[] | undefined,
+  maxOps: number,
+): A.DecodedChange {
   if (bytes.length < 9) throw notCanonical
   for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw notCanonical
   if (bytes[8] !== CHANGE_CHUNK) throw notCanonical
@@ -243,8 +265,18 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
       throw notCanonical
 
   const r = head
-  const deps: string[] = []
-  for (let n = r.uleb(); n > 0; n--) deps.push(r.hex(32))
+  let deps: string[]
+  const depCount = r.uleb()
+  // Past the bound `outlineChange` refuses: not read here (see `decodeCanonicalChange`).
+  if (depCount > CHANGE_BOUNDS.maxDeps) throw notCanonical
+  if (knownDeps !== undefined && knownDeps.length === depCount) {
+    // Read by `outlineChange` from these bytes: passed over, not turned into hex again.
+    r.bytes(32 * depCount)
+    deps = knownDeps as string[]
+  } else {
+    deps = []
+    for (let n = depCount; n > 0; n--) deps.push(r.hex(32))
+  }
   const actor = r.actorHex(r.uleb())
   const seq = r.uleb()
   const startOp = r.uleb()
@@ -283,7 +315,8 @@ function decodeCanonical(bytes: Uint8Array, knownHash?: string): A.DecodedChange
   if (at !== bytes.length || columns[SLOT_OF[COL.markName] as number] !== undefined) throw notCanonical
   const column = (spec: number): Reader | undefined => columns[SLOT_OF[spec] as number]
 
-  const actions = rleUints(column(COL.action), -CHANGE_BOUNDS.maxOps)
+  // Read first, and only up to the bound: every other column is sized by it.
+  const actions = rleUints(column(COL.action), -maxOps)
   const count = actions.length
   const objActor = rleUints(column(COL.objActor), count)
   const objCtr = rleUints(column(COL.objCtr), count)

@@ -14,12 +14,13 @@
  * Work follows trust: entries are decoded first (small, bounded); changes are only
  * hashed to match them to entries; a change's structure is read (its run lengths
  * summed, never expanded) and then decoded only once a verified entry of a known author
- * covers it. Changes no such entry covers are dropped unread.
+ * covers it; such a change in the canonical form is read once, by the decoder, which is
+ * bounded by itself (change-decoder.ts). Changes no such entry covers are dropped unread.
  */
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
 import { decodeEntry, type Entry, type EntryScope, type SignedEntry } from '../chain/entry.ts'
-import { inSeqOrder, verifyDecodedChain } from '../chain/verify.ts'
+import { inSeqOrder, verifyEntryChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
 import {
@@ -30,7 +31,7 @@ import {
   isProblem,
   outlineChange,
 } from './change-bounds.ts'
-import { decodeOutlinedChange } from './change-decoder.ts'
+import { decodeCanonicalChange, decodeOutlinedChange } from './change-decoder.ts'
 import type { ChangeValidator, RefusalKind, Verdict } from './validator.ts'
 
 /** A judge's answer: not yet, a dependency is still queued in this batch. */
@@ -106,9 +107,14 @@ export interface ReceiveResult {
    */
   readonly waiting: Entry[]
   /** The batch's changes by hash, for such a second round. */
-  readonly changeBytes: Map<ChangeHash, Uint8Array>
+  readonly changeBytes: ChangeBytes
   /** Authors `knowsAuthor` did not know (their entries wait: this batch may introduce them). */
   readonly strangers: Set<MemberKey>
+}
+
+/** A batch's change bytes by hash (a view of what the batch held, not a copy). */
+export interface ChangeBytes {
+  get(hash: ChangeHash): Uint8Array | undefined
 }
 
 export interface ReceiveDeps {
@@ -139,6 +145,15 @@ interface HeldChange {
   readonly hash: ChangeHash
   /** Read once a verified entry covers the change. */
   outline?: ChangeOutline | BoundsProblem
+  /** The document (its view) that accepted the change in this batch, once one has. */
+  acceptedIn?: object
+  /** Any other documents that did (the same bytes, covered again for another document). */
+  alsoIn?: Set<object>
+}
+
+/** Whether the document `s` accepted `c` in this batch. */
+function acceptedBy(c: HeldChange | undefined, s: object): boolean {
+  return c !== undefined && (c.acceptedIn === s || (c.alsoIn?.has(s) ?? false))
 }
 
 /** Refuses entries still waiting when no further round can help (`strangers`: authors still unknown). */
@@ -174,9 +189,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     forks: [],
     duplicates: 0,
     waiting: [],
-    changeBytes: new Map(),
+    changeBytes: { get: (hash) => changes.get(hash)?.bytes },
     strangers: new Set(),
   }
+  // Changes are only hashed here: nothing is read inside them until an entry covers them.
+  const changes = new Map<ChangeHash, HeldChange>()
   const refuse = (e: Entry | null, reason: string, kind: RefusalKind): void => {
     result.rejected.push({
       author: e?.author ?? null,
@@ -205,8 +222,6 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     return result
   }
 
-  // Changes are only hashed here: nothing is read inside them until an entry covers them.
-  const changes = new Map<ChangeHash, HeldChange>()
   for (const bytes of batch.changes) {
     const hash = bytes instanceof Uint8Array ? changeChunkHash(bytes) : null
     if (hash === null || typeof hash !== 'string') {
@@ -214,16 +229,40 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       continue
     }
     changes.set(hash as ChangeHash, { bytes, hash: hash as ChangeHash })
-    result.changeBytes.set(hash as ChangeHash, bytes)
   }
   /** A batch change's outline (dependencies, actor, op count), read once and only when needed. */
   const outline = (c: HeldChange): ChangeOutline | BoundsProblem => {
     c.outline ??= outlineChange(c.bytes, c.hash)
     return c.outline
   }
+  /** What `coveredOutline` decoded on its last call, if it did. */
+  let justDecoded: A.DecodedChange | null = null
+  /**
+   * `outline(c)` for a change a verified entry covers, about to be decoded (`opsLeft`: of
+   * the entry's bound): a change in the canonical form is decoded at once and its outline taken from that (one read, not
+   * two: the canonical decoder is bounded by itself, and what it reads is within the bounds
+   * with the same outline); anything else is outlined first, as every change is elsewhere.
+   */
+  const coveredOutline = (c: HeldChange, opsLeft: number): ChangeOutline | BoundsProblem => {
+    justDecoded = null
+    if (c.outline !== undefined) return c.outline
+    let d: A.DecodedChange | null = null
+    try {
+      // Never more ops than the entry has left: past that, the outline refuses it unread.
+      d = decodeCanonicalChange(c.bytes, c.hash, undefined, opsLeft)
+    } catch {
+      // Left to the outline and the decode after it, which refuse it with a reason.
+    }
+    if (d === null) return outline(c)
+    justDecoded = d
+    c.outline = { hash: c.hash, deps: d.deps, actor: d.actor, ops: d.ops.length }
+    return c.outline
+  }
 
   /** Entries by chain (`chainOf`). */
   const byChain = new Map<string, Entry[]>()
+  /** The list of the last entry's chain: a batch sends a chain's entries together. */
+  let last: Entry[] | null = null
   for (const signed of batch.entries) {
     const d = decodeEntry(signed)
     if (!d.ok) {
@@ -240,15 +279,24 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       )
       continue
     }
-    const list = byChain.get(chainOf(d.entry)) ?? []
+    const prior = last?.[0]
+    if (last !== null && prior?.author === d.entry.author && prior.scope === scope) {
+      last.push(d.entry)
+      continue
+    }
+    const chain = chainOf(d.entry)
+    let list = byChain.get(chain)
+    if (list === undefined) {
+      list = []
+      byChain.set(chain, list)
+    }
     list.push(d.entry)
-    byChain.set(chainOf(d.entry), list)
+    last = list
   }
 
+  /** A document being judged; a change it accepted in this batch has it as `acceptedIn`. */
   interface DocView {
     readonly doc: A.Doc<unknown> | null
-    /** Accepted in this batch. */
-    readonly have: Set<ChangeHash>
     /** Whether the document holds a change, as found out so far. */
     readonly holds: Map<ChangeHash, boolean>
   }
@@ -261,7 +309,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
   const docState = async (docId: DocId): Promise<DocView> => {
     let s = docs.get(docId)
     if (s === undefined) {
-      s = { doc: await deps.loadDoc(docId), have: new Set(), holds: new Map() }
+      s = { doc: await deps.loadDoc(docId), holds: new Map() }
       docs.set(docId, s)
     }
     return s
@@ -286,7 +334,9 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     s.holds.set(hash, v)
     return v
   }
-  const held = (s: DocView, hash: ChangeHash): boolean => s.have.has(hash) || holds(s, hash)
+  /** Whether the document has `hash`: accepted in this batch (`c`: the batch's change of that hash) or held. */
+  const held = (s: DocView, hash: ChangeHash, c: HeldChange | undefined): boolean =>
+    acceptedBy(c, s) || holds(s, hash)
 
   const queues: Entry[][] = []
   for (const list of byChain.values()) {
@@ -318,11 +368,7 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
       for (const e of fresh) refuse(e, `missing earlier entries (have up to ${head?.seq ?? 0})`, 'gap')
       continue
     }
-    const report = verifyDecodedChain(
-      author,
-      fresh.map((entry) => ({ ok: true as const, entry })),
-      { signatures: 'head', scope, ...(after ? { after } : {}) },
-    )
+    const report = verifyEntryChain(author, fresh, { signatures: 'head', scope, ...(after ? { after } : {}) })
     const verifiedUpTo = report.head?.seq ?? 0
     const queue: Entry[] = []
     for (let i = 0; i < fresh.length; i++) {
@@ -382,7 +428,10 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     const docId = e.doc
     const s = docs.get(docId) as DocView
-    const covered: { bytes: Uint8Array; outline: ChangeOutline; hash: ChangeHash }[] = []
+    /** The entry's changes, each with its outline read and within the bounds. */
+    const covered: (HeldChange & { readonly outline: ChangeOutline })[] = []
+    /** Those already decoded (by `coveredOutline`), by position in `covered`. */
+    const decodedNow: (A.DecodedChange | null)[] = []
     /** The entry's own changes judged so far, as a set once there are more than a few. */
     let inEntry: Set<ChangeHash> | null = null
     const ownChange = (hash: ChangeHash): boolean => {
@@ -392,32 +441,36 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     let ops = 0
     for (const hash of e.changes) {
-      const at = hash.slice(0, 12)
       // A change is covered by exactly one entry, stored with it: a new entry claiming a
       // held change is claiming someone else's work.
-      if (held(s, hash)) return no(`change ${at} is already covered by another entry`, 'rule')
       const c = changes.get(hash)
-      if (c === undefined) return no(`change ${at} is not in the batch`, 'missing-dependency')
-      const o = outline(c)
-      if (isProblem(o)) return no(`change ${at}: ${o.reason}`, o.kind)
+      if (held(s, hash, c)) return no(`change ${short(hash)} is already covered by another entry`, 'rule')
+      if (c === undefined) return no(`change ${short(hash)} is not in the batch`, 'missing-dependency')
+      const o = coveredOutline(c, CHANGE_BOUNDS.maxOps - ops)
+      const d = justDecoded
+      if (isProblem(o)) return no(`change ${short(hash)}: ${o.reason}`, o.kind)
       ops += o.ops
       if (ops > CHANGE_BOUNDS.maxOps)
         return no(`the entry's changes declare more than ${CHANGE_BOUNDS.maxOps} ops`, 'oversize')
       // An actor id starts with its member's key: a change is its entry author's own.
-      if (!o.actor.startsWith(e.author)) return no(`change ${at} has another author than its entry`, 'rule')
+      if (!o.actor.startsWith(e.author))
+        return no(`change ${short(hash)} has another author than its entry`, 'rule')
       for (const dep of o.deps as ChangeHash[]) {
-        if (held(s, dep) || ownChange(dep)) continue
-        if (changes.has(dep)) return WAIT
-        return no(`change ${at} depends on a change not held`, 'missing-dependency')
+        const inBatch = changes.get(dep)
+        if (held(s, dep, inBatch) || ownChange(dep)) continue
+        if (inBatch !== undefined) return WAIT
+        return no(`change ${short(hash)} depends on a change not held`, 'missing-dependency')
       }
-      covered.push({ bytes: c.bytes, outline: o, hash })
+      covered.push(c as HeldChange & { readonly outline: ChangeOutline })
+      decodedNow.push(d)
       if (inEntry !== null) inEntry.add(hash)
       else if (covered.length > 8) inEntry = new Set(covered.map((x) => x.hash))
     }
-    // Only now, within the bounds and covered by a verified entry, are the changes decoded.
+    // Only now, within the bounds and covered by a verified entry, are the changes decoded
+    // (those in the canonical form already are, as they were outlined).
     let decoded: A.DecodedChange[]
     try {
-      decoded = covered.map((c) => decodeOutlinedChange(c.bytes, c.hash))
+      decoded = covered.map((c, i) => decodedNow[i] ?? decodeOutlinedChange(c.bytes, c.outline))
     } catch (err) {
       return no(`a change does not decode: ${(err as Error).message}`, 'malformed')
     }
@@ -433,13 +486,18 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     })
     const record = (v: Verdict): Judgement => {
       if (!v.ok) return v.pending ? WAIT : no(v.reason, v.kind ?? 'rule')
-      for (const c of covered) s.have.add(c.outline.hash as ChangeHash)
+      for (const c of covered)
+        if (c.acceptedIn === undefined) c.acceptedIn = s
+        else if (c.acceptedIn !== s) {
+          c.alsoIn ??= new Set()
+          c.alsoIn.add(s)
+        }
       const acc = result.byDoc.get(docId) ?? { entries: [], changes: [], links: [], ops: 0 }
       acc.entries.push(e)
       acc.ops += ops
       for (const c of covered) {
         acc.changes.push(c.bytes)
-        acc.links.push({ hash: c.outline.hash as ChangeHash, deps: c.outline.deps as ChangeHash[] })
+        acc.links.push(c.outline as ChangeOutline & ChangeLink) // its hash and deps: no copy
       }
       result.byDoc.set(docId, acc)
       return null
@@ -463,6 +521,11 @@ export async function receiveBatch(batch: RemoteBatch, deps: ReceiveDeps): Promi
     }
     return out
   }
+}
+
+/** A change hash as a refusal names it. */
+function short(hash: string): string {
+  return hash.slice(0, 12)
 }
 
 /** The key of an entry's chain: its scope and author. */

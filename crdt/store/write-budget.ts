@@ -117,7 +117,7 @@ export class WriteBudget {
   }
 
   /** Charges each author for the stored entries and the bytes of the changes they cover. */
-  charge(stored: readonly Entry[], changeBytes: ReadonlyMap<ChangeHash, Uint8Array>): void {
+  charge(stored: readonly Entry[], changeBytes: { get(hash: ChangeHash): Uint8Array | undefined }): void {
     for (const e of stored) {
       const b = this.bucket(e.author)
       let bytes = e.bytes.length

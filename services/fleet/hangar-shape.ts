@@ -178,7 +178,7 @@ class ShapeJudge {
           kind: 'missing-dependency',
         }
       if (at === null) return refuse('op on an object outside the hangar layout')
-      const verdict = this.op(at, op, `${this.change.startOp + i}@${this.change.actor}`)
+      const verdict = this.op(at, op, i)
       if (verdict !== null) return verdict
     }
     if (this.growth !== null)
@@ -195,8 +195,8 @@ class ShapeJudge {
     return { ok: true }
   }
 
-  /** Null when the op fits the layout, else the refusal. */
-  private op(at: Where, op: RawOp, id: string): Verdict | null {
+  /** Null when the op (the change's `i`th) fits the layout, else the refusal. */
+  private op(at: Where, op: RawOp, i: number): Verdict | null {
     const key = op.key as string
     if (op.action === 'set') {
       if (!isScalar(op.value, op.datatype)) return refuse(`value of ${key} is not a plain scalar`)
@@ -213,7 +213,7 @@ class ShapeJudge {
       if (isCollection(at)) this.grow(op.obj, at.kind, key, 'added')
       else if (this.visibleAtDeps(op.obj, key)) return refuse(`${key} cannot be replaced`)
       this.made ??= new Map()
-      this.made.set(id, child)
+      this.made.set(`${this.change.startOp + i}@${this.change.actor}`, child)
       return null
     }
     if (op.action === 'del') {

@@ -24,6 +24,8 @@ export interface AuthIndexDeps {
 export class AuthIndex {
   private readonly deps: AuthIndexDeps
   private readonly states = new Map<string, AuthState>()
+  /** The last state `cached` found, for heads that cannot change (frozen); forgotten when `states` changes. */
+  private lastHit: { orgId: string; heads: readonly ChangeHash[]; state: AuthState } | null = null
   private readonly containers = new Map<string, Map<string, Container>>()
   /** Removals that hold (rule 5), once the domain has wired them; null reads Automerge's views. */
   private resolver: Membership | null = null
@@ -54,7 +56,13 @@ export class AuthIndex {
 
   /** The state at `heads` if it is cached (a lookup, no waiting). */
   cached(orgId: string, heads: readonly ChangeHash[]): AuthState | undefined {
-    return heads.length === 0 ? AuthState.empty() : this.states.get(cacheKey(orgId, heads))
+    if (heads.length === 0) return AuthState.empty()
+    // A catch-up asks for the same frozen heads (decoded entries share them) entry after entry.
+    const last = this.lastHit
+    if (last !== null && last.heads === heads && last.orgId === orgId) return last.state
+    const state = this.states.get(cacheKey(orgId, heads))
+    if (state !== undefined && Object.isFrozen(heads)) this.lastHit = { orgId, heads, state }
+    return state
   }
 
   /** The state at `heads`, or null when this node does not hold them (fetch first). */
@@ -109,6 +117,7 @@ export class AuthIndex {
 
   /** Records the state after a judged change, so its children are a lookup. */
   remember(orgId: string, heads: readonly ChangeHash[], state: AuthState): void {
+    this.lastHit = null
     if (this.states.size >= CACHE_LIMIT) {
       // Drop the oldest quarter (Map keeps insertion order).
       let n = CACHE_LIMIT / 4

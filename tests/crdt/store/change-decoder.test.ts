@@ -11,6 +11,7 @@ import {
   changeHash,
   decodeCanonicalChange,
   decodeChange,
+  decodeOutlinedChange,
   snapshotHeads,
 } from '../../../crdt/store/change-decoder.ts'
 
@@ -122,6 +123,19 @@ function expectSameOrStricter(bytes: Uint8Array, ours: unknown, theirs: unknown,
   if (ours !== 'throws' || !isProblem(outlineChange(bytes))) expect(ours, label).toEqual(theirs)
 }
 
+/**
+ * What the canonical decoder reads is within the bounds, with the outline it implies (the
+ * receive path takes a covered change's outline from its decode: remote-batch.ts).
+ */
+function expectOutlineOf(bytes: Uint8Array, decoded: A.DecodedChange): void {
+  expect(outlineChange(bytes)).toEqual({
+    hash: decoded.hash,
+    deps: decoded.deps,
+    actor: decoded.actor,
+    ops: decoded.ops.length,
+  })
+}
+
 describe('change decoder', () => {
   it('reads random documents exactly as A.decodeChange does', () => {
     fc.assert(
@@ -137,13 +151,30 @@ describe('change decoder', () => {
             // Everything Automerge's encoder writes here takes the fast path.
             if (theirs !== 'throws') {
               expect(decodeCanonicalChange(bytes)).not.toBeNull()
+              expectOutlineOf(bytes, decodeCanonicalChange(bytes) as A.DecodedChange)
               expect(changeHash(bytes)).toBe((theirs as { ok: A.DecodedChange }).ok.hash)
+              // The receive path's decode, which takes the deps its outline read, reads the same.
+              const outline = outlineChange(bytes)
+              if (isProblem(outline)) throw new Error(outline.reason)
+              const decoded = decodeOutlinedChange(bytes, outline)
+              expect({ ok: decoded }).toEqual(theirs)
+              expect(decoded.deps, 'the outline’s deps were taken, not read again').toBe(outline.deps)
             }
           }
         },
       ),
       { numRuns: 400 },
     )
+  })
+
+  it('reads no change of more ops than a caller bound asks (the receive path passes what an entry has left)', () => {
+    const doc = A.change(A.init<Record<string, unknown>>(), (d) => {
+      for (let i = 0; i < 20; i++) d[`k${i}`] = i
+    })
+    const [bytes] = A.getAllChanges(doc) as [Uint8Array]
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 20)?.ops).toHaveLength(20)
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 19)).toBeNull()
+    expect(decodeCanonicalChange(bytes, undefined, undefined, 0)).toBeNull()
   })
 
   it('reads large changes (which Automerge may compress) the same', () => {
@@ -180,6 +211,15 @@ describe('change decoder', () => {
           // What the fast path accepts, Automerge reads the same way.
           const fast = decodeCanonicalChange(bytes)
           if (fast !== null) expect({ ok: fast }).toEqual(theirs)
+          if (fast !== null) expectOutlineOf(bytes, fast)
+          // So does the receive path's decode of what it outlined within the bounds.
+          const outline = outlineChange(bytes)
+          if (!isProblem(outline))
+            expectSameOrStricter(
+              bytes,
+              outcome((b) => decodeOutlinedChange(b, outline), bytes),
+              theirs,
+            )
         },
       ),
       { numRuns: 3000 },

@@ -130,6 +130,28 @@ describe('receive: bounds before work', () => {
     expect(await b.store.has(DOC)).toBe(true)
   })
 
+  it('an entry whose changes together declare more ops than the bound is refused as oversize, though each is within it', async () => {
+    const many = Math.floor(CHANGE_BOUNDS.maxOps / 2) + 10
+    const first = A.change(A.init<Record<string, unknown>>({ actor }), (d) => {
+      d.a = Array.from({ length: many }, () => 0)
+    })
+    const second = A.change(first, (d) => {
+      d.b = Array.from({ length: many }, () => 0)
+    })
+    const changes = A.getAllChanges(second)
+    const hashes = changes.map((c) => changeChunkHash(c) as ChangeHash)
+    const entry = signEntry(
+      entryBody(signer.memberKey, 1, null, { doc: DOC, changes: hashes, authHeads: [] }),
+      signer,
+    )
+    const b = await stores.open()
+    const result = await bounded(() => b.store.receive({ entries: [entry], changes }), 10_000)
+    expect(result.rejected.map((r) => [r.kind, r.reason])).toEqual([
+      ['oversize', `the entry's changes declare more than ${CHANGE_BOUNDS.maxOps} ops`],
+    ])
+    await expectNothingStored(b)
+  })
+
   it('a local change past the bounds is refused (ChangeRefusedError) before anything is written', async () => {
     const a = await stores.open()
     await expect(

@@ -477,6 +477,26 @@ describe('receive: what is refused', () => {
     expect(await b.store.chains.head(TEST_SCOPE, c.memberKey)).toBeNull()
   })
 
+  it('within one batch, a change accepted for a document cannot be covered for it again, even after another document took the same bytes', async () => {
+    const c = makeSigner()
+    const [x, y] = docIds(2) as [DocId, DocId]
+    const doc = A.change(A.init<Record<string, unknown>>({ actor: `${c.memberKey}01` }), (d) => {
+      d.name = 'shared'
+    })
+    const [change] = A.getAllChanges(doc)
+    if (change === undefined) throw new Error('no change')
+    const h = hashOf(change)
+    const e1 = signEntry(body(c, 1, null, { action: 'org.create', resource: x, doc: x, changes: [h] }), c)
+    const e2 = signEntry(body(c, 2, e1, { action: 'org.create', resource: y, doc: y, changes: [h] }), c)
+    const e3 = signEntry(body(c, 3, e2, { action: 'org.rename', resource: x, doc: x, changes: [h] }), c)
+    const b = await stores.open()
+    const result = await b.store.receive({ entries: [e1, e2, e3], changes: [change] })
+    // The same bytes may stand in two documents; a second claim in the first is refused.
+    expect(reasons(result)).toEqual([`change ${h.slice(0, 12)} is already covered by another entry`])
+    expect(result.rejected[0]).toMatchObject({ seq: 3 })
+    expect((await b.store.chains.head(TEST_SCOPE, c.memberKey))?.seq).toBe(2)
+  })
+
   it("entries that start past B's head are refused and `missing` names the author and B's head", async () => {
     const { a, batch } = await authorWithDocs(4)
     const key = a.signer.memberKey
