@@ -396,7 +396,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
     }
     const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
-    for (const entry of accepted) ops.push(...this.chains.putOps(entry))
+    // Runs of a chain share a record: a catch-up's thousands of entries are a few dozen puts.
+    ops.push(...this.chains.putAllOps(accepted))
     if (ops.length > 0) {
       try {
         // Not flushed to disk before going on: what peers sent can be fetched again, and

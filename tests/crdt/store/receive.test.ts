@@ -537,7 +537,11 @@ describe('receive: what is refused', () => {
     const overlap = await b.store.receive(await fullBatch(a, [...ids, third]))
     expect(overlap.duplicates).toBe(3)
     expect([...overlap.byDoc.keys()]).toEqual([third])
-    expect(await keysOf(b.db.entries)).toHaveLength(4)
+    const stored = await entriesOf(b.store, a.signer.memberKey)
+    expect(stored.map((e) => e.bytes)).toEqual(
+      (await entriesOf(a.store, a.signer.memberKey)).map((e) => e.bytes),
+    )
+    expect(stored).toHaveLength(4)
   })
 
   it.each([2, 3])(
