@@ -208,5 +208,8 @@ await leader.close()
 console.log(
   `\nwall ms (median of ${rounds}): ${median(walls).toFixed(0)}  cpu ms: ${median(cpus).toFixed(0)}  plain applyChanges: ${median(plains).toFixed(0)} (cpu ${median(plainCpus).toFixed(0)})`,
 )
+/** Per round, receive / the plain apply just before it; the median of those. */
+const ratio = (xs: number[], ys: number[]) => median(xs.map((x, i) => x / (ys[i] as number))).toFixed(2)
+console.log(`receive / plain, median of rounds: wall ${ratio(walls, plains)}  cpu ${ratio(cpus, plainCpus)}`)
 for (const [k, v] of [...sums.entries()].sort((a, b) => median(b[1]) - median(a[1])))
   console.log(`${median(v).toFixed(1).padStart(8)} ms  ${k}`)
