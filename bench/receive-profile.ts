@@ -8,7 +8,6 @@ import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import * as A from '@automerge/automerge'
 import {
-  ChainStore,
   Database,
   DocumentStore,
   ed25519RawPublicKey,
