@@ -1,9 +1,9 @@
 /**
- * Persisted chains: every (scope, author) chain's signed entries under
- * `scope!author!seq` (the node-local chain under `LOCAL_SCOPE_KEY`, which no scope can
- * be), plus proofs of forks. A chain's head is the last key of its range (derived,
- * never stored apart); it is cached in memory once read, and so is the list of a scope's
- * authors (every sync request and answer names them all: one seek per author otherwise).
+ * Persisted chains: every (scope, author) chain's signed entries (see entry-records.ts:
+ * a record per local entry, a run record per received run), plus proofs of forks. A
+ * chain's head is the last entry of the last record of its range (derived, never stored
+ * apart); it is cached in memory once read, and so is the list of a scope's authors
+ * (every sync request and answer names them all: one seek per author otherwise).
  */
 import { StorageCorruptError } from '../errors.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
@@ -12,32 +12,22 @@ import {
   decodeEntry,
   type Entry,
   type EntryScope,
-  isScope,
   packEntry,
   type SignedEntry,
   unpackEntry,
 } from './entry.ts'
+import {
+  chainKey,
+  type EntryRecord,
+  entryKey,
+  entryRecords,
+  readRecord,
+  scopeKey,
+  scopeOfKey,
+} from './entry-records.ts'
 
-const SEQ_DIGITS = 15
 /** Bytes of entries one LevelDB read step of `packed` hands over (what it returns is held whole anyway). */
 const PACKED_READ_BYTES = 4 * 1024 * 1024
-/** The key prefix of the node-local chain: not hex, so never an org's scope. */
-const LOCAL_SCOPE_KEY = 'local'
-
-/** The key prefix of one scope's chains. */
-function scopeKey(scope: EntryScope): string {
-  if (scope !== null && !isScope(scope)) throw new TypeError(`invalid chain scope: ${scope}`)
-  return scope ?? LOCAL_SCOPE_KEY
-}
-
-/** The key prefix of one (scope, author) chain. */
-function chainKey(scope: EntryScope, author: MemberKey): string {
-  return `${scopeKey(scope)}!${author}`
-}
-
-export function entryKey(scope: EntryScope, author: MemberKey, seq: number): string {
-  return `${chainKey(scope, author)}!${String(seq).padStart(SEQ_DIGITS, '0')}`
-}
 
 export interface ChainHead {
   readonly seq: number
@@ -63,9 +53,10 @@ export class ChainStore {
     const cached = this.heads.get(chain)
     if (cached !== undefined) return cached
     const rows = await this.db.read(() =>
-      this.db.entries.values({ gt: `${chain}!`, lt: `${chain}!~`, reverse: true, limit: 1 }).all(),
+      this.db.entries.iterator({ gt: `${chain}!`, lt: `${chain}!~`, reverse: true, limit: 1 }).all(),
     )
-    const head = rows[0] === undefined ? null : this.decodeStored(rows[0])
+    const row = rows[0]
+    const head = row === undefined ? null : this.entryOf(this.record(row), null)
     // `appended` may have stored a newer head while this read was under way: it wins.
     const meanwhile = this.heads.get(chain)
     if (meanwhile !== undefined) return meanwhile
@@ -75,8 +66,16 @@ export class ChainStore {
 
   /** One stored entry, or null. */
   async get(scope: EntryScope, author: MemberKey, seq: number): Promise<Entry | null> {
-    const value = await this.db.read(() => this.db.entries.get(entryKey(scope, author, seq)))
-    return value === undefined ? null : this.decodeStored(value)
+    // The first record at or after the entry's own key holds it, if the chain reaches it.
+    const rows = await this.db.read(() =>
+      this.db.entries
+        .iterator({ gte: entryKey(scope, author, seq), lt: `${chainKey(scope, author)}!~`, limit: 1 })
+        .all(),
+    )
+    const row = rows[0]
+    if (row === undefined) return null
+    const record = this.record(row)
+    return record.first <= seq ? this.entryOf(record, seq) : null
   }
 
   /** An author's entries in `scope` in seq order, from `from` (default 1), at most `limit`. */
@@ -85,16 +84,24 @@ export class ChainStore {
     author: MemberKey,
     options: { from?: number; limit?: number } = {},
   ): AsyncGenerator<SignedEntry> {
-    const it = this.db.entries.values({
-      gte: entryKey(scope, author, options.from ?? 1),
+    const from = options.from ?? 1
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    if (limit <= 0) return
+    const it = this.db.entries.iterator({
+      gte: entryKey(scope, author, from),
       lt: `${chainKey(scope, author)}!~`,
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
     })
+    let given = 0
     try {
       while (true) {
-        const value = await this.db.read(() => it.next())
-        if (value === undefined) return
-        yield unpackEntry(value)
+        const row = await this.db.read(() => it.next())
+        if (row === undefined) return
+        const record = this.record(row)
+        for (let i = Math.max(0, from - record.first); i < record.packed.length; i++) {
+          yield unpackEntry(record.packed[i] as Uint8Array)
+          if (++given >= limit) return
+        }
       }
     } finally {
       await it.close()
@@ -102,15 +109,33 @@ export class ChainStore {
   }
 
   /**
-   * An author's entries in `scope` from seq `from`, at most `limit`, packed as stored (one
-   * read: LevelDB hands them over in chunks of `PACKED_READ_BYTES`, not the default 16 KiB,
+   * An author's entries in `scope` from seq `from`, at most `limit`, packed as stored (few
+   * reads: LevelDB hands them over in chunks of `PACKED_READ_BYTES`, not the default 16 KiB,
    * which took ~26 round trips to its thread pool for a catch-up batch of 1,000 entries).
    */
   async packed(scope: EntryScope, author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = []
+    if (limit <= 0) return out
     // classic-level's own option, passed through the sublevel (not in abstract-level's type).
-    const range = { gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~`, limit }
+    const range = { gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~` }
     const options = { ...range, highWaterMarkBytes: PACKED_READ_BYTES }
-    return this.db.read(() => this.db.entries.values(options).all())
+    const it = this.db.entries.iterator(options)
+    try {
+      while (out.length < limit) {
+        // A record holds one entry at least: never more records than entries still wanted.
+        const rows = await this.db.read(() => it.nextv(limit - out.length))
+        if (rows.length === 0) break
+        for (const row of rows) {
+          const record = this.record(row)
+          const start = Math.max(0, from - record.first)
+          const end = Math.min(record.packed.length, start + limit - out.length)
+          for (let i = start; i < end; i++) out.push(record.packed[i] as Uint8Array)
+        }
+      }
+    } finally {
+      await it.close()
+    }
+    return out
   }
 
   /** Every author with a stored chain in `scope`, in key order. */
@@ -146,7 +171,7 @@ export class ChainStore {
       const key = keys[0]
       if (key === undefined) return out
       const token = key.slice(0, key.indexOf('!'))
-      out.push(token === LOCAL_SCOPE_KEY ? null : token)
+      out.push(scopeOfKey(token))
       after = `${token}!~`
     }
   }
@@ -169,6 +194,20 @@ export class ChainStore {
    */
   get version(): number {
     return this.appends
+  }
+
+  /**
+   * Batch operations that store `entries` (of any chains; each continues its chain as
+   * stored, with the others): runs of one chain share a record. Call `appended` with each
+   * chain's newest once the batch is written.
+   */
+  putAllOps(entries: readonly Entry[]): BatchOp[] {
+    return entryRecords(entries).map(([key, value]) => ({
+      type: 'put',
+      sublevel: this.db.entries,
+      key,
+      value,
+    }))
   }
 
   /** Tells the store that a batch holding `entry` was written. */
@@ -202,10 +241,26 @@ export class ChainStore {
     return values.map(unpackEntry)
   }
 
-  private decodeStored(value: Uint8Array): Entry {
-    const d = decodeEntry(unpackEntry(value))
-    if (!d.ok)
-      throw new StorageCorruptError(this.db.path, `a stored chain entry does not decode: ${d.reason}`)
+  /** A stored record, read back; damage is a `StorageCorruptError`. */
+  private record([key, value]: [string, Uint8Array]): EntryRecord {
+    const record = readRecord(key, value)
+    if (record === null)
+      throw new StorageCorruptError(this.db.path, `a stored chain record is damaged: ${key}`)
+    return record
+  }
+
+  /** Entry `seq` of a record (null: its last), decoded: it must be that entry. */
+  private entryOf(record: EntryRecord, seq: number | null): Entry {
+    const want = seq ?? record.last
+    const packed = record.packed[want - record.first]
+    const d = packed === undefined ? null : decodeEntry(unpackEntry(packed))
+    if (d === null || !d.ok)
+      throw new StorageCorruptError(
+        this.db.path,
+        `a stored chain entry does not decode${d === null ? '' : `: ${d.reason}`}`,
+      )
+    if (d.entry.seq !== want)
+      throw new StorageCorruptError(this.db.path, `a stored chain entry is not at its place (${want})`)
     return d.entry
   }
 }

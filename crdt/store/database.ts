@@ -12,7 +12,14 @@ import {
   StorageMissingError,
 } from '../errors.ts'
 
-export const FORMAT_VERSION = 2
+/**
+ * 3: runs of chain entries received together share a record (see entry-records.ts).
+ * Format 2 (a record per entry) reads as it is: opening one marks it 3, so a version that
+ * reads format 2 only refuses it rather than misreading a run.
+ */
+export const FORMAT_VERSION = 3
+/** Older formats this version reads as they are. */
+const READS_AS_IS: ReadonlySet<number> = new Set([2])
 
 type Bytes = Uint8Array
 /** A sublevel with string keys and byte values. */
@@ -82,23 +89,19 @@ export class Database {
     if (raw === undefined) {
       if (!create)
         throw new StorageCorruptError(this.path, 'no format marker: not a Verse Guy database, or emptied')
-      await this.write(
-        [
-          {
-            type: 'put',
-            sublevel: this.meta,
-            key: 'format',
-            value: new TextEncoder().encode(String(FORMAT_VERSION)),
-          },
-        ],
-        true,
-      )
+      await this.writeFormat()
       return
     }
     const version = Number(new TextDecoder().decode(raw))
     if (!Number.isSafeInteger(version) || version < 1)
       throw new StorageCorruptError(this.path, 'its format version is not a number')
-    if (version !== FORMAT_VERSION) throw new StorageFormatError(this.path, version, FORMAT_VERSION)
+    if (READS_AS_IS.has(version)) await this.writeFormat()
+    else if (version !== FORMAT_VERSION) throw new StorageFormatError(this.path, version, FORMAT_VERSION)
+  }
+
+  private async writeFormat(): Promise<void> {
+    const value = new TextEncoder().encode(String(FORMAT_VERSION))
+    await this.write([{ type: 'put', sublevel: this.meta, key: 'format', value }], true)
   }
 
   /** Writes a batch atomically; `sync` makes it survive power loss, not only a process kill. */

@@ -440,7 +440,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
     }
     const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
-    for (const entry of accepted) ops.push(...this.chains.putOps(entry))
+    // Runs of a chain share a record: a catch-up's thousands of entries are a few dozen puts.
+    ops.push(...this.chains.putAllOps(accepted))
     ops.push(...(await totals.ops()))
     if (ops.length > 0) {
       try {
@@ -463,8 +464,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     }
     for (const entry of newest.values()) this.chains.appended(entry)
     for (const [docId, state] of next) {
+      const before = this.docs.get(docId)?.doc
       this.docs.set(docId, state)
       const accepted = result.byDoc.get(docId)
+      if (before !== undefined && accepted !== undefined) this.indexRemote(docId, before, state.doc, accepted)
       this.emit('change', {
         docId,
         origin: 'remote',
@@ -661,6 +664,29 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     if (index?.doc !== before) return
     index.byHash.set(hash, change)
     index.heads = [hash]
+    index.doc = after
+  }
+
+  /**
+   * Accepted remote changes made `after` from `before`: a change index kept for the document
+   * as of `before` takes them (their hashes were taken when they were judged), so serving
+   * the new state costs no pass over the document's history. Only if `after` holds exactly
+   * those changes more (its heads are those they lead to); else the index is brought up to
+   * date when next asked, as before.
+   */
+  private indexRemote(
+    docId: DocId,
+    before: A.Doc<unknown>,
+    after: A.Doc<unknown>,
+    accepted: DocAcceptance,
+  ): void {
+    const index = this.changeIndex.get(docId)
+    if (index?.doc !== before) return
+    const heads = A.getHeads(after)
+    if (!sameHeads(heads, headsAfter(index.heads, accepted.links))) return
+    for (const [i, link] of accepted.links.entries())
+      index.byHash.set(link.hash, accepted.changes[i] as Uint8Array)
+    index.heads = heads
     index.doc = after
   }
 

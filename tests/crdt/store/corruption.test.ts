@@ -19,6 +19,7 @@ import {
   StorageMissingError,
 } from '../../../crdt/index.ts'
 import { changeKey } from '../../../crdt/store/change-records.ts'
+import { TEST_SCOPE } from '../../helpers/signer.ts'
 import { keysOf, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
@@ -314,6 +315,24 @@ describe('damaged database files', () => {
       // Nothing was changed: the marker is as it was.
       expect(await openError(path)).toBeInstanceOf(StorageFormatError)
     }
+  })
+
+  it('a database of storage format 2 (a record per entry) opens as it is, and is marked 3 after', async () => {
+    const path = await seeded()
+    await rewrite(path, 'meta', 'format', () => new TextEncoder().encode('2'))
+    const h = await stores.open({ path })
+    for (const id of [ORG, OTHER]) expect(A.toJS(await h.store.get<Org>(id)).members).toEqual(['ann', 'bob'])
+    const [author] = await h.store.chains.authors(TEST_SCOPE)
+    if (author === undefined) throw new Error('no chain')
+    expect((await h.store.chains.head(TEST_SCOPE, author))?.seq).toBe(4)
+    expect((await h.store.chains.get(TEST_SCOPE, author, 2))?.seq).toBe(2)
+    await h.store.stop()
+    await h.db.close()
+    const level = await rawLevel(path)
+    const marker = await level.sublevel<string, Uint8Array>('meta', { valueEncoding: 'view' }).get('format')
+    await level.close()
+    expect(new TextDecoder().decode(marker)).toBe(String(FORMAT_VERSION))
+    expect(FORMAT_VERSION).toBe(3)
   })
 
   it('an undamaged database opens and loads every document', async () => {

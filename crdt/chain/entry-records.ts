@@ -1,0 +1,124 @@
+/**
+ * How chain entries lie in LevelDB (the `entries` sublevel). A record holds either one
+ * entry, under `scope!author!seq` (seq zero-padded; every local action), or a run of
+ * consecutive entries of one chain received together, under `scope!author!last!first`:
+ * its value is the entries framed as a byte list (see byte-list.ts), `first` to `last`
+ * in seq order. A run's key sorts with single keys by its last seq, so the first record
+ * at or after `scope!author!seq` is the one that holds `seq`, and a chain's last record
+ * holds its head. Thousands of entries of one catch-up batch become a few dozen puts
+ * (a LevelDB put costs about as much CPU as copying a few kilobytes).
+ *
+ * Storage format 2 held single records only; they read as before.
+ */
+import { packByteList, unpackByteList } from '../byte-list.ts'
+import type { MemberKey } from '../ids.ts'
+import { type Entry, type EntryScope, isScope, packEntry } from './entry.ts'
+
+const SEQ_DIGITS = 15
+/** The key prefix of the node-local chain: not hex, so never an org's scope. */
+const LOCAL_SCOPE_KEY = 'local'
+/** Entries in one run record at most. */
+export const RUN_ENTRIES = 256
+/** Bytes of packed entries in one run record at most (a single read of one stays small). */
+export const RUN_BYTES = 256 * 1024
+
+function pad(seq: number): string {
+  return String(seq).padStart(SEQ_DIGITS, '0')
+}
+
+/** The key prefix of one scope's chains. */
+export function scopeKey(scope: EntryScope): string {
+  if (scope !== null && !isScope(scope)) throw new TypeError(`invalid chain scope: ${scope}`)
+  return scope ?? LOCAL_SCOPE_KEY
+}
+
+/** The scope a `scopeKey` names. */
+export function scopeOfKey(token: string): EntryScope {
+  return token === LOCAL_SCOPE_KEY ? null : token
+}
+
+/** The key prefix of one (scope, author) chain. */
+export function chainKey(scope: EntryScope, author: MemberKey): string {
+  return `${scopeKey(scope)}!${author}`
+}
+
+/** The key of the single record of entry `seq` (and where a seek for `seq` starts). */
+export function entryKey(scope: EntryScope, author: MemberKey, seq: number): string {
+  return `${chainKey(scope, author)}!${pad(seq)}`
+}
+
+/** One stored record: entries `first` to `last` of a chain, packed (signature then bytes). */
+export interface EntryRecord {
+  readonly first: number
+  readonly last: number
+  readonly packed: readonly Uint8Array[]
+}
+
+/** A record read back from its key (in the entries sublevel) and value; null if damaged. */
+export function readRecord(key: string, value: Uint8Array): EntryRecord | null {
+  const end = key.length
+  const lastAt = key.lastIndexOf('!')
+  if (lastAt < 0) return null
+  const tail = key.slice(lastAt + 1, end)
+  // `…!last!first`: the part before the last `!` is a seq too (an author never is: 64 hex).
+  const before = key.lastIndexOf('!', lastAt - 1)
+  const middle = before < 0 ? '' : key.slice(before + 1, lastAt)
+  if (middle.length === SEQ_DIGITS) {
+    const first = Number(tail)
+    const last = Number(middle)
+    const packed = unpackByteList(value, 0, RUN_ENTRIES)
+    if (packed === null || !(first >= 1 && last > first) || packed.length !== last - first + 1) return null
+    return { first, last, packed }
+  }
+  const seq = Number(tail)
+  if (!(seq >= 1)) return null
+  return { first: seq, last: seq, packed: [value] }
+}
+
+/** A record's key and value for `entries`: consecutive entries of one chain, in seq order. */
+function recordOf(entries: readonly Entry[], packed: readonly Uint8Array[]): [string, Uint8Array] {
+  const first = entries[0] as Entry
+  const last = entries[entries.length - 1] as Entry
+  if (entries.length === 1) return [entryKey(first.scope, first.author, first.seq), packed[0] as Uint8Array]
+  return [`${entryKey(first.scope, first.author, last.seq)}!${pad(first.seq)}`, packByteList(packed)]
+}
+
+/**
+ * Records holding `entries` (of any chains, in any order): consecutive entries of a chain
+ * share a run record (at most `RUN_ENTRIES` entries, `RUN_BYTES` bytes), the rest are
+ * single records.
+ */
+export function entryRecords(entries: readonly Entry[]): [string, Uint8Array][] {
+  const byChain = new Map<string, Entry[]>()
+  for (const e of entries) {
+    const chain = chainKey(e.scope, e.author)
+    const list = byChain.get(chain)
+    if (list === undefined) byChain.set(chain, [e])
+    else list.push(e)
+  }
+  const out: [string, Uint8Array][] = []
+  for (const list of byChain.values()) {
+    list.sort((a, b) => a.seq - b.seq)
+    let run: Entry[] = []
+    let packed: Uint8Array[] = []
+    let bytes = 0
+    for (const e of list) {
+      const p = packEntry(e)
+      const prev = run[run.length - 1]
+      if (
+        prev !== undefined &&
+        (prev.seq + 1 !== e.seq || run.length >= RUN_ENTRIES || bytes + p.length > RUN_BYTES)
+      ) {
+        out.push(recordOf(run, packed))
+        run = []
+        packed = []
+        bytes = 0
+      }
+      run.push(e)
+      packed.push(p)
+      bytes += p.length
+    }
+    if (run.length > 0) out.push(recordOf(run, packed))
+  }
+  return out
+}
