@@ -4,49 +4,15 @@
  *   (entries, chain links, signatures, authorship, rules, persistence) vs a plain
  *   Automerge `applyChanges` of the same changes, same run (target ≤ 3).
  */
-import { generateKeyPairSync } from 'node:crypto'
 import * as A from '@automerge/automerge'
-import { ed25519RawPublicKey, ed25519Sign, type MemberKey, type Signer, toHex } from '../crdt/index.ts'
-import { hangarId } from '../services/fleet/index.ts'
-import { benchNode, everything } from './domain-setup.ts'
+import { benchNode, benchSigner, everything, hangarHistory } from './domain-setup.ts'
 import { median, printTable, quick, type Row, settle, time, writeResults } from './lib.ts'
 
 const CHANGES = quick ? 1_000 : 10_000
 const SHIPS = 100
 
-function signer(): Signer {
-  const { privateKey } = generateKeyPairSync('ed25519')
-  return {
-    memberKey: toHex(ed25519RawPublicKey(privateKey)) as MemberKey,
-    sign: (d) => ed25519Sign(privateKey, d),
-  }
-}
-
 async function receive(): Promise<Row[]> {
-  const leader = await benchNode(signer(), { sync: false })
-  const member = await benchNode(signer(), { sync: false })
-  const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
-  const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
-  const { request } = member.invites.joinRequest(token, 'Bench_Member')
-  const admitted = await leader.invites.admit(request)
-  if (!admitted.ok) throw new Error(admitted.reason)
-  await member.store.receive(await everything(leader))
-  const ids: string[] = []
-  for (let i = 0; i < SHIPS; i++) {
-    ids.push((await member.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI', cost: i })).id)
-  }
-  const statuses = ['available', 'in-use', 'maintenance'] as const
-  for (let i = SHIPS; i < CHANGES; i++) {
-    await member.fleet.updateShip(org.id, member.signer.memberKey, ids[i % SHIPS] as string, {
-      status: statuses[i % 3],
-    })
-  }
-  const all = await everything(member)
-  const hangar = hangarId(org.id, member.signer.memberKey)
-  const hangarChanges = await member.store.changes(hangar)
-  const hangarHashes = new Set(hangarChanges.map((c) => A.decodeChange(c).hash))
-  const entries = all.entries.filter((e) => true && e.bytes.length > 0)
-  await member.close()
+  const { leader, hangar, changes: hangarChanges, entries } = await hangarHistory(CHANGES, SHIPS)
 
   const plain: number[] = []
   const ours: number[] = []
@@ -57,7 +23,7 @@ async function receive(): Promise<Row[]> {
     settle()
     plain.push(await time(() => A.applyChanges(A.init(), hangarChanges)))
     // A fresh receiver each round, holding the roster (as every member's node does), fsync on.
-    const receiver = await benchNode(signer(), { sync: true })
+    const receiver = await benchNode(benchSigner(), { sync: true })
     const roster = await everything(leader)
     await receiver.store.receive(roster)
     const batch = {
@@ -87,7 +53,6 @@ async function receive(): Promise<Row[]> {
     await receiver.close()
   }
   await leader.close()
-  void hangarHashes
   const p = median(plain)
   const o = median(ours)
   return [

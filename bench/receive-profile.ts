@@ -3,21 +3,12 @@
  * changes): a CPU profile around the receive, split into stages by inclusive time.
  * `npx node bench/receive-profile.ts [rounds] [outDir]`
  */
-import { generateKeyPairSync } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import * as A from '@automerge/automerge'
-import {
-  Database,
-  DocumentStore,
-  ed25519RawPublicKey,
-  ed25519Sign,
-  type MemberKey,
-  type Signer,
-  toHex,
-} from '../crdt/index.ts'
-import { hangarId, hangarIndexer } from '../services/fleet/index.ts'
-import { benchNode, everything } from './domain-setup.ts'
+import { Database, DocumentStore } from '../crdt/index.ts'
+import { hangarIndexer } from '../services/fleet/index.ts'
+import { benchNode, benchSigner, everything, hangarHistory } from './domain-setup.ts'
 import { median, settle } from './lib.ts'
 
 const rounds = Number(process.argv[2] ?? 3)
@@ -49,14 +40,6 @@ if (timing) {
   wrap(Database.prototype, 'write', 'commit: LevelDB write')
   wrap(hangarIndexer, 'row', 'commit: hangar index row')
   wrap(DocumentStore.prototype, 'emit', 'commit: change events')
-}
-
-function signer(): Signer {
-  const { privateKey } = generateKeyPairSync('ed25519')
-  return {
-    memberKey: toHex(ed25519RawPublicKey(privateKey)) as MemberKey,
-    sign: (d) => ed25519Sign(privateKey, d),
-  }
 }
 
 interface Node {
@@ -132,25 +115,7 @@ function selfTop(p: Profile, n: number): [string, number][] {
   return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
 }
 
-const leader = await benchNode(signer(), { sync: false })
-const member = await benchNode(signer(), { sync: false })
-const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
-const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
-const { request } = member.invites.joinRequest(token, 'Bench_Member')
-const admitted = await leader.invites.admit(request)
-if (!admitted.ok) throw new Error(admitted.reason)
-await member.store.receive(await everything(leader))
-const ids: string[] = []
-for (let i = 0; i < 100; i++)
-  ids.push((await member.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI', cost: i })).id)
-const statuses = ['available', 'in-use', 'maintenance'] as const
-for (let i = 100; i < 10_000; i++)
-  await member.fleet.updateShip(org.id, member.signer.memberKey, ids[i % 100] as string, {
-    status: statuses[i % 3],
-  })
-const all = await everything(member)
-const hangarChanges = await member.store.changes(hangarId(org.id, member.signer.memberKey))
-await member.close()
+const { leader, changes: hangarChanges, entries } = await hangarHistory(10_000, 100)
 
 const session = new Session()
 // Not even connected when timing: an enabled profiler slows JavaScript by itself.
@@ -165,11 +130,11 @@ const cpus: number[] = []
 const plains: number[] = []
 const plainCpus: number[] = []
 for (let r = 0; r < rounds; r++) {
-  const receiver = await benchNode(signer(), { sync: true })
+  const receiver = await benchNode(benchSigner(), { sync: true })
   const roster = await everything(leader)
   await receiver.store.receive(roster)
   const batch = {
-    entries: all.entries.filter((e) => !roster.entries.some((x) => x.bytes === e.bytes)),
+    entries: entries.filter((e) => !roster.entries.some((x) => x.bytes === e.bytes)),
     changes: hangarChanges,
   }
   settle()

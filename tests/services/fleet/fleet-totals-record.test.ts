@@ -11,35 +11,11 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Database, type MemberKey } from '../../../crdt/index.ts'
 import { hangarTotals, type OrgTotals } from '../../../services/fleet/fleet-totals.ts'
-import type { FleetStats } from '../../../services/fleet/index.ts'
+import { countedStats } from '../../helpers/fleet-count.ts'
 import { enlist, makeReplica, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
 const replica = useReplicas()
-
-/** The stats of the ships `r` lists for the org (the list path: every row read). */
-async function counted(r: Replica, orgId: string): Promise<FleetStats> {
-  const stats = {
-    ships: 0,
-    totalCost: 0,
-    byManufacturer: {} as Record<string, number>,
-    byStatus: {} as Record<string, number>,
-    byRole: {} as Record<string, number>,
-    byInsurance: {} as Record<string, number>,
-  }
-  const bump = (into: Record<string, number>, k: string) => {
-    into[k || 'unknown'] = (into[k || 'unknown'] ?? 0) + 1
-  }
-  for (const s of await r.fleet.ships(orgId)) {
-    stats.ships++
-    stats.totalCost += s.cost
-    bump(stats.byManufacturer, s.manufacturer)
-    bump(stats.byStatus, s.status)
-    bump(stats.byRole, s.role)
-    bump(stats.byInsurance, s.insurance)
-  }
-  return { ...stats, totalCost: Math.round(stats.totalCost * 100) / 100 }
-}
 
 /** The stored total against one built from every stored row now (counts exact, cost to rounding). */
 async function storedIsRowSum(r: Replica, orgId: string): Promise<void> {
@@ -56,7 +32,7 @@ async function storedIsRowSum(r: Replica, orgId: string): Promise<void> {
 
 async function agree(rs: readonly Replica[], orgId: string): Promise<void> {
   for (const r of rs) {
-    expect(await r.fleet.composition(orgId)).toEqual(await counted(r, orgId))
+    expect(await r.fleet.composition(orgId)).toEqual(await countedStats(r, orgId))
     await storedIsRowSum(r, orgId)
   }
 }
@@ -147,7 +123,7 @@ describe('stored fleet totals across restarts', () => {
     await member.fleet.addShip(org.id, { model: 'Cutlass', manufacturer: 'Drake', cost: 110.1 })
     await member.fleet.addShip(org.id, { model: 'Hidden', manufacturer: 'Aegis', visibility: 'private' })
     expect((await sync(member, leader)).rejected).toEqual([])
-    const expected = await counted(leader, org.id)
+    const expected = await countedStats(leader, org.id)
     expect(expected.ships).toBe(3)
     expect(await leader.fleet.composition(org.id)).toEqual(expected)
     return { dir, signer, leader, member, orgId: org.id, expected }
@@ -197,7 +173,7 @@ describe('stored fleet totals across restarts', () => {
     await member.fleet.addShip(orgId, { model: 'Prospector', manufacturer: 'MISC', cost: 155 })
     expect((await sync(member, r)).rejected).toEqual([])
     await r.fleet.addShip(orgId, { model: 'Pisces', manufacturer: 'Anvil', cost: 40 })
-    expect(await composition(orgId)).toEqual(await counted(r, orgId))
+    expect(await composition(orgId)).toEqual(await countedStats(r, orgId))
     expect((await composition(orgId)).ships).toBe(5)
     expect(scans()).toBe(0)
     await storedIsRowSum(r, orgId)
@@ -221,7 +197,7 @@ describe('stored fleet totals across restarts', () => {
       const first = await reopen(dir, signer)
       // Writes before the first query leave an untrusted record alone, and are still counted.
       await first.r.fleet.addShip(orgId, { model: 'Late', manufacturer: 'Origin', cost: 1 })
-      const now = await counted(first.r, orgId)
+      const now = await countedStats(first.r, orgId)
       expect(now.ships).toBe(expected.ships + 1)
       expect(await first.composition(orgId)).toEqual(now)
       expect(await first.composition(orgId)).toEqual(now)
@@ -242,7 +218,7 @@ describe('stored fleet totals across restarts', () => {
     write.mockRestore()
     expect(await leader.fleet.composition(orgId)).toEqual(expected)
     await leader.fleet.addShip(orgId, { model: 'Kept', manufacturer: 'Origin', cost: 9 })
-    expect(await leader.fleet.composition(orgId)).toEqual(await counted(leader, orgId))
+    expect(await leader.fleet.composition(orgId)).toEqual(await countedStats(leader, orgId))
     await storedIsRowSum(leader, orgId)
   })
 

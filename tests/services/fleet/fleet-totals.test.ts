@@ -6,37 +6,13 @@
  * across restarts, damage and failed writes: fleet-totals-record.test.ts.)
  */
 import { describe, expect, it, vi } from 'vitest'
-import type { FleetStats } from '../../../services/fleet/index.ts'
+import { countedStats } from '../../helpers/fleet-count.ts'
 import { enlist, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
 const replica = useReplicas()
 
-/** The stats of the ships `r` lists for the org (the list path, no totals). */
-async function counted(r: Replica, orgId: string): Promise<FleetStats> {
-  const stats = {
-    ships: 0,
-    totalCost: 0,
-    byManufacturer: {} as Record<string, number>,
-    byStatus: {} as Record<string, number>,
-    byRole: {} as Record<string, number>,
-    byInsurance: {} as Record<string, number>,
-  }
-  const bump = (into: Record<string, number>, k: string) => {
-    into[k || 'unknown'] = (into[k || 'unknown'] ?? 0) + 1
-  }
-  for (const s of await r.fleet.ships(orgId)) {
-    stats.ships++
-    stats.totalCost += s.cost
-    bump(stats.byManufacturer, s.manufacturer)
-    bump(stats.byStatus, s.status)
-    bump(stats.byRole, s.role)
-    bump(stats.byInsurance, s.insurance)
-  }
-  return { ...stats, totalCost: Math.round(stats.totalCost * 100) / 100 }
-}
-
 async function agree(rs: readonly Replica[], orgId: string): Promise<void> {
-  for (const r of rs) expect(await r.fleet.composition(orgId)).toEqual(await counted(r, orgId))
+  for (const r of rs) expect(await r.fleet.composition(orgId)).toEqual(await countedStats(r, orgId))
 }
 
 async function heal(rs: readonly Replica[]): Promise<void> {
