@@ -32,7 +32,8 @@ export interface RowTotals<T> {
 export type RowTotalsFor = (me: MemberKey) => RowTotals<unknown>
 
 /** The meta key of a group's stored total. */
-const key = (group: string) => `index-total:${group}`
+export const indexTotalKey = (group: string): string => `index-total:${group}`
+const key = indexTotalKey
 
 /** One batch's folding of rows into totals: `row` for every row written, then `ops`, then `done`. */
 export interface TotalsBatch {
