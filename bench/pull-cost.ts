@@ -3,14 +3,13 @@
  * anti-entropy round): three nodes in one process, in an org of MEMBERS members (the
  * others joined and stopped), then PULLS pulls of B from A one after another. Prints
  * CPU and wall time per pull (both sides run in this process), the size of the heads
- * request and of the heads digest request that replaces it between nodes in sync, and the CPU of one recount of which connected peers are members. `PROF=file`
+ * request, and the CPU of one recount of which connected peers are members. `PROF=file`
  * writes a CPU profile of the pulls. Prints only (no results file): for A/B runs of
  * two trees, e.g. `MEMBERS=30 node bench/pull-cost.ts`.
  */
 import { rm, writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { loadavg } from 'node:os'
-import { HEADS_DIGEST_BYTES } from '../net/sync/heads-digest.ts'
 import { encodeMessage } from '../net/sync/messages.ts'
 import { VerseGuyNode } from '../node/index.ts'
 import { benchNodeDir } from './bench-node-dir.ts'
@@ -68,9 +67,6 @@ try {
   const held = JSON.parse(await heads(a)) as [string, number][]
   const authors = held.length
   const requestBytes = encodeMessage({ t: 'req', org: org.id, heads: held }).length
-  // Sync 1.1.0's first frame, where the peer knows it.
-  const digest = new Uint8Array(HEADS_DIGEST_BYTES)
-  const digestBytes = encodeMessage({ t: 'dig', org: org.id, digest }).length
   await new Promise((r) => setTimeout(r, 1000))
   const session = process.env.PROF ? new Session() : null
   if (session !== null) {
@@ -99,7 +95,6 @@ try {
       cpuMsPerPull: +(cpuMs / PULLS).toFixed(3),
       wallMsPerPull: +(ms / PULLS).toFixed(3),
       requestBytes,
-      digestBytes,
       cpuMsPerMemberRecount: +((mu.user + mu.system) / 1000 / PULLS).toFixed(3),
       load: loadavg().map((x) => +x.toFixed(2)),
     }),

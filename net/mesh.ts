@@ -9,11 +9,7 @@
  *   random among those not proven in sync with it within the interval (anti-entropy for
  *   what gossip missed: any gap closes within a few rounds, and the cost per node stays
  *   the same however large the mesh; see pull-schedule.ts). Two nodes in sync exchange
- *   a digest of their heads and a `same` (sync 1.1.0): nothing is read, decoded or
- *   loaded, and the heads themselves travel only when the digests differ, or once every
- *   few rounds per org (a peer's `same` is its word only: the full exchange catches a
- *   peer that says so falsely, or a digest gone stale). Nodes that know only sync 1.0.0
- *   are served and pulled as before.
+ *   one request of heads and a `done`: nothing is read, decoded or loaded.
  * - Serving a peer whose heads are ahead is followed by pulling from it (sync goes both
  *   ways), a second later and only if gossip has not brought what it had. A peer refused
  *   as not a member of the org it asked for is asked nothing (a newcomer becomes a
@@ -60,7 +56,6 @@ import {
   encodeMessage,
   SYNC_LIMITS,
   SYNC_PROTOCOL,
-  SYNC_PROTOCOL_DIGEST,
   SyncProtocolError,
 } from './sync/messages.ts'
 import { requestSync, SyncRefusedError, type SyncSource, serveSync } from './sync/sync-protocol.ts'
@@ -93,8 +88,6 @@ export interface PeerStatus {
   readonly weWereBehind: number
   /** Entries the peer lacked when it last pulled from this node. */
   readonly peerWasBehind: number
-  /** Pulls from the peer that ended at the heads digest (in sync: nothing else was exchanged). */
-  readonly digestPulls: number
   readonly lastError: string | null
   /** Banned for misbehaving (see `lastError` for why): its connections are refused. */
   readonly banned: boolean
@@ -200,15 +193,10 @@ export class Mesh {
 
   async start(): Promise<void> {
     const libp2p = this.#host.libp2p
-    // 1.0.0 still served, for nodes that know only it (1.1.0 adds the heads digest).
-    await libp2p.handle(
-      [SYNC_PROTOCOL_DIGEST, SYNC_PROTOCOL],
-      (stream, connection) => this.#serve(stream, connection),
-      {
-        // Streams beyond this are reset by libp2p unseen; below it, `#serve` counts them.
-        maxInboundStreams: 256,
-      },
-    )
+    await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
+      // Streams beyond this are reset by libp2p unseen; below it, `#serve` counts them.
+      maxInboundStreams: 256,
+    })
     this.#host.on('peer:connect', this.#onConnect)
     this.#host.on('peer:disconnect', this.#onDisconnect)
     this.#host.setPeerScorer((peer) => {
@@ -280,7 +268,7 @@ export class Mesh {
       pubsub.unsubscribe(t)
       pubsub.topicValidators.delete(t)
     }
-    await this.#host.libp2p.unhandle([SYNC_PROTOCOL_DIGEST, SYNC_PROTOCOL]).catch(() => {})
+    await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
     await Promise.allSettled([
       ...this.#pulling.values(),
       this.#discovering,
@@ -427,16 +415,11 @@ export class Mesh {
     const standing = await this.#source.standing(org, key).catch(() => 'stranger' as const)
     if (standing !== 'member') return 0
     try {
-      const stream = await conn.newStream([SYNC_PROTOCOL_DIGEST, SYNC_PROTOCOL], { signal })
-      // The digest first, but the full heads once in a while (see pull-schedule.ts).
-      const digest = stream.protocol === SYNC_PROTOCOL_DIGEST && !this.#schedule.fullDue(org)
+      const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
       const summary = await requestSync(stream, org, this.#source, {
         signal,
         frameTimeoutMs: this.#frameTimeoutMs,
-        digest,
       })
-      if (summary.same) status.digestPulls++
-      else this.#schedule.fullDone(org)
       if (summary.rejected > 0) {
         this.#log.warn(
           { peer: peerId, org, rejected: summary.rejected, reasons: summary.reasons },
@@ -508,7 +491,6 @@ export class Mesh {
     serveSync(stream, key ?? '', this.#source, {
       signal: this.#stopped.signal,
       frameTimeoutMs: this.#frameTimeoutMs,
-      digest: stream.protocol === SYNC_PROTOCOL_DIGEST,
     })
       .then(({ sent, peerAhead, ahead, org }) => {
         status.peerWasBehind = sent
@@ -692,7 +674,6 @@ export class Mesh {
         lastSync: null,
         weWereBehind: 0,
         peerWasBehind: 0,
-        digestPulls: 0,
         lastError: null,
         banned: false,
         removedFrom: [] as string[],

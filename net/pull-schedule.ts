@@ -12,36 +12,17 @@
  *   when a pull from it brought nothing, or when its own request named no head ahead of
  *   this node's: a pull either way counts for both sides, and a peer that pulled from
  *   this node a moment ago is not pulled from again this round.
- * - A pull sends the digest of this node's heads, and the heads themselves only when the
- *   digests differ, except that once every `FULL_CHECK_ROUNDS` intervals per org the
- *   next pull sends the full heads whatever the digest: a peer that answers "same"
- *   falsely (or a stale digest) holds back a catch-up for that long at most.
  */
-
-/** Intervals after which a pull of an org sends its full heads, digest or not. */
-export const FULL_CHECK_ROUNDS = 10
 
 export class PullSchedule {
   readonly #intervalMs: number
   readonly #random: () => number
   /** `peer\norg` → when that peer was last proven to hold nothing of the org this node lacks. */
   readonly #inSyncAt = new Map<string, number>()
-  /** org → when a pull of it last sent the full heads (one entry per org this node holds). */
-  readonly #fullAt = new Map<string, number>()
 
   constructor(intervalMs: number, random: () => number = Math.random) {
     this.#intervalMs = intervalMs
     this.#random = random
-  }
-
-  /** Whether the next pull of `org` sends the full heads (none did within `FULL_CHECK_ROUNDS` intervals). */
-  fullDue(org: string, now = Date.now()): boolean {
-    return now - (this.#fullAt.get(org) ?? -Infinity) >= this.#intervalMs * FULL_CHECK_ROUNDS
-  }
-
-  /** A pull of `org` sent the full heads (and was answered) at `now`. */
-  fullDone(org: string, now = Date.now()): void {
-    this.#fullAt.set(org, now)
   }
 
   /** How long to wait before the next round: the interval, jittered by up to half of it either way. */

@@ -189,14 +189,6 @@ export class ChainStore {
   }
 
   /**
-   * Grows with every `appended` call: while it stands still, no head in any scope moved
-   * (what was read of the heads then is still what they are).
-   */
-  get version(): number {
-    return this.appends
-  }
-
-  /**
    * Batch operations that store `entries` (of any chains; each continues its chain as
    * stored, with the others): runs of one chain share a record. Call `appended` with each
    * chain's newest once the batch is written.

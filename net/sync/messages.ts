@@ -6,17 +6,8 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { unpackByteList } from '../../crdt/index.ts'
 import { encodeBatchFrame, readBatchFrame } from './batch-frame.ts'
-import { HEADS_DIGEST_BYTES } from './heads-digest.ts'
 
-/** The catch-up protocol: the requester sends its heads (`req`), the responder what is missing. */
 export const SYNC_PROTOCOL = '/verseguy/sync/1.0.0'
-/**
- * The same, where the requester may first send a digest of its heads (`dig`): the
- * responder answers `same` (and the pull is over) when its own digest matches, else
- * `diff`, and the requester goes on with its `req` on that stream. A first `req` is
- * served as in 1.0.0. Nodes serve both; 1.0.0 knows none of the new messages.
- */
-export const SYNC_PROTOCOL_DIGEST = '/verseguy/sync/1.1.0'
 
 export const SYNC_LIMITS = {
   /** One frame on the wire. */
@@ -55,20 +46,6 @@ export interface SyncRequest {
   /** An invite token, as nodes before admission sent it: still read, grants nothing. */
   readonly invite?: string
 }
-/** The digest of the requester's chain heads for an org (`headsDigest`), protocol 1.1.0 only. */
-export interface SyncDigestRequest {
-  readonly t: 'dig'
-  readonly org: string
-  readonly digest: Uint8Array
-}
-/** The responder's heads digest matches the requester's: nothing to exchange (1.1.0). */
-export interface SyncSame {
-  readonly t: 'same'
-}
-/** The digests differ: the requester sends its `req` next, on the same stream (1.1.0). */
-export interface SyncDiff {
-  readonly t: 'diff'
-}
 /** Entries (signature || bytes) and the change bytes they cover. */
 export interface SyncBatch {
   readonly t: 'batch'
@@ -102,15 +79,7 @@ export interface SyncError {
   readonly reason: string
   readonly code?: SyncErrorCode
 }
-export type SyncMessage =
-  | SyncRequest
-  | SyncDigestRequest
-  | SyncSame
-  | SyncDiff
-  | SyncBatch
-  | SyncSnapshot
-  | SyncDone
-  | SyncError
+export type SyncMessage = SyncRequest | SyncBatch | SyncSnapshot | SyncDone | SyncError
 
 export class SyncProtocolError extends Error {
   override name = 'SyncProtocolError'
@@ -171,20 +140,6 @@ export function decodeMessage(bytes: Uint8Array): SyncMessage {
         ? { t: 'req', org: m.org, heads, invite: m.invite }
         : { t: 'req', org: m.org, heads }
     }
-    case 'dig':
-      if (
-        keys !== 'digest,org,t' ||
-        typeof m.org !== 'string' ||
-        !ORG.test(m.org) ||
-        !(m.digest instanceof Uint8Array) ||
-        m.digest.length !== HEADS_DIGEST_BYTES
-      )
-        throw new SyncProtocolError('malformed digest request')
-      return { t: 'dig', org: m.org, digest: m.digest }
-    case 'same':
-    case 'diff':
-      if (keys !== 't') throw new SyncProtocolError(`malformed ${m.t}`)
-      return { t: m.t }
     case 'batch': {
       if (
         keys !== 'changes,entries,t' ||

@@ -2,10 +2,7 @@
  * Catch-up sync on its own stream: the requester sends its chain heads for an org; the
  * responder, if the requester is a member, streams what is missing author by author in
  * bounded batches, then a snapshot of each document it sent many changes to, and ends
- * with `done`. Nothing is ever loaded whole into one message. On protocol 1.1.0 the
- * requester may send a digest of its heads first (heads-digest.ts): a responder whose
- * own digest matches answers `same` and the pull is over (nodes in sync, the common
- * case: one small frame each way, nothing read); else `diff`, and the heads follow.
+ * with `done`. Nothing is ever loaded whole into one message.
  *
  * The requester gathers batches (up to `SYNC_LIMITS.maxReceiveEntries` entries and
  * `maxReceiveBytes`) and stores each gathering in one receive: one verification pass and
@@ -24,7 +21,6 @@
 import type { AbortOptions, MessageStream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { RefusalKind } from '../../crdt/index.ts'
-import { headsDigest, sameDigest } from './heads-digest.ts'
 import {
   decodeMessage,
   encodeMessage,
@@ -32,7 +28,6 @@ import {
   type SyncErrorCode,
   type SyncMessage,
   SyncProtocolError,
-  type SyncRequest,
 } from './messages.ts'
 
 /** Changes to one document in a session from which the responder sends its snapshot too. */
@@ -79,11 +74,7 @@ export interface SyncSource {
    * from), removed from it (told so, neither served nor pulled from), or a stranger.
    */
   standing(org: string, member: string): Promise<'member' | 'removed' | 'stranger'>
-  /**
-   * Chain heads this node holds that concern `org`: author → highest seq. Never changed
-   * once returned (its digest is kept per map): a source may hand back the same map
-   * while its heads stand still, and a new one once they move.
-   */
+  /** Chain heads this node holds that concern `org`: author → highest seq. */
   heads(org: string): Promise<ReadonlyMap<string, number>>
   /**
    * Entries of `author` after seq `after`, in order, packed (signature || bytes): at most
@@ -134,17 +125,6 @@ export interface SyncTiming extends AbortOptions {
 
 export interface SyncSummary extends SyncReceipt {
   readonly batches: number
-  /** The responder's heads digest matched this node's: only the digests were exchanged. */
-  readonly same: boolean
-}
-
-/**
- * Requesting options: `digest`: send the heads digest first (protocol 1.1.0 only); the
- * heads follow only if the responder's differ. `gather` lowers the receive bounds.
- */
-export interface RequestOptions extends SyncTiming {
-  readonly digest?: boolean
-  readonly gather?: { entries: number; bytes: number }
 }
 
 /** What serving a request found. */
@@ -159,57 +139,35 @@ export interface ServeResult {
   readonly org: string
 }
 
-/** Serving options: `digest`: the stream is protocol 1.1.0 (a first `dig` is answered). */
-export interface ServeOptions extends SyncTiming {
-  readonly digest?: boolean
-}
-
 /** Serves one request on `stream` from the peer whose member key is `remoteMember`. */
 export async function serveSync(
   stream: MessageStream,
   remoteMember: string,
   source: SyncSource,
-  options: ServeOptions = {},
+  options: SyncTiming = {},
 ): Promise<ServeResult> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
   const send = (m: SyncMessage) => timed(stream, wait, options, (o) => lp.write(encodeMessage(m), o))
-  const readRequest = async (): Promise<SyncMessage> => {
-    try {
-      return await readMessage(stream, lp, wait, options)
-    } catch (err) {
-      await send({
-        t: 'err',
-        reason: err instanceof SyncProtocolError ? err.message : 'unreadable request',
-        code: 'bad-request',
-      }).catch(() => {})
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
-      throw err
-    }
+  let req: SyncMessage
+  try {
+    req = await readMessage(stream, lp, wait, options)
+  } catch (err) {
+    await send({
+      t: 'err',
+      reason: err instanceof SyncProtocolError ? err.message : 'unreadable request',
+      code: 'bad-request',
+    }).catch(() => {})
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    throw err
   }
-  const opening = await readRequest()
-  let org: string | undefined
-  let req: SyncRequest
-  if (opening.t === 'dig' && options.digest === true) {
-    org = opening.org
-    // Members only, before any work on heads: a stranger's digest costs nothing.
-    await admit(org, undefined)
-    if (sameDigest(headsDigest(org, await source.heads(org)), opening.digest)) {
-      await send({ t: 'same' })
-      await closeSoon(stream)
-      return { sent: 0, peerAhead: false, ahead: new Map(), org }
-    }
-    await send({ t: 'diff' })
-    const then = await readRequest()
-    if (then.t !== 'req' || then.org !== org || then.invite !== undefined)
-      throw await refuse('expected the request for the org of the digest', 'bad-request')
-    req = then
-  } else {
-    if (opening.t !== 'req') throw await refuse('expected a request', 'bad-request')
-    req = opening
-    org = req.org
-    await admit(org, req.invite)
-  }
+  if (req.t !== 'req') throw await refuse('expected a request', 'bad-request')
+  const org = req.org
+  // A removed member is told so plainly (unless it comes back with an invite).
+  if (req.invite === undefined && (await source.standing(org, remoteMember)) === 'removed')
+    throw await refuse('you were removed from this org', 'removed')
+  if (!(await source.mayServe(org, remoteMember)))
+    throw await refuse('not a member of this org', 'not-member')
   let sent = 0
   const touched = new Map<string, number>()
   const theirs = new Map(req.heads.map(([a, s]) => [a, s]))
@@ -257,16 +215,7 @@ export async function serveSync(
   }
   await send({ t: 'done' })
   await closeSoon(stream)
-  return { sent, peerAhead, ahead, org: req.org }
-
-  /** Throws (after telling the peer) unless the peer may be served `org`. */
-  async function admit(org: string, invite: string | undefined): Promise<void> {
-    // A removed member is told so plainly (unless it comes back with an invite).
-    if (invite === undefined && (await source.standing(org, remoteMember)) === 'removed')
-      throw await refuse('you were removed from this org', 'removed')
-    if (!(await source.mayServe(org, remoteMember)))
-      throw await refuse('not a member of this org', 'not-member')
-  }
+  return { sent, peerAhead, ahead, org }
 
   async function refuse(reason: string, code: SyncErrorCode): Promise<SyncRefusedError> {
     await send({ t: 'err', reason, code }).catch(() => {})
@@ -279,31 +228,20 @@ export async function serveSync(
  * Asks the peer on `stream` for what this node lacks of `org`, storing what arrives in
  * bounded gatherings (see the top of this file; `gather` lowers the bounds). Throws
  * `SyncRefusedError` if the peer refuses, `SyncProtocolError` if it sends something that
- * is not the protocol (the caller penalises it), `SyncStalledError` if it stalls. With
- * `digest` (a 1.1.0 stream), a responder whose digest matches ends the pull at once: the
- * caller still sends its full heads now and then (a digest proves only what the peer says).
+ * is not the protocol (the caller penalises it), `SyncStalledError` if it stalls.
+ *
  */
 export async function requestSync(
   stream: MessageStream,
   org: string,
   source: SyncSource,
-  options: RequestOptions = {},
+  options: SyncTiming & { gather?: { entries: number; bytes: number } } = {},
 ): Promise<SyncSummary> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
-  const write = (m: SyncMessage) => timed(stream, wait, options, (o) => lp.write(encodeMessage(m), o))
-  if (options.digest === true) {
-    await write({ t: 'dig', org, digest: headsDigest(org, await source.heads(org)) })
-    const m = await readMessage(stream, lp, wait, options)
-    if (m.t === 'err') throw new SyncRefusedError(m.reason, m.code, org)
-    if (m.t === 'same') {
-      await stream.close(options).catch(() => {})
-      const byKind = new Map<RefusalKind, number>()
-      return { accepted: 0, rejected: 0, offences: 0, byKind, reasons: [], batches: 0, same: true }
-    }
-    if (m.t !== 'diff') throw new SyncProtocolError(`unexpected ${m.t} message`)
-  }
-  await write({ t: 'req', org, heads: [...(await source.heads(org))] })
+  const heads = [...(await source.heads(org))]
+  const req = { t: 'req' as const, org, heads }
+  await timed(stream, wait, options, (o) => lp.write(encodeMessage(req), o))
   let accepted = 0
   let rejected = 0
   let offences = 0
@@ -358,7 +296,7 @@ export async function requestSync(
   }
   await store()
   await stream.close(options).catch(() => {})
-  return { accepted, rejected, offences, byKind, reasons, batches, same: false }
+  return { accepted, rejected, offences, byKind, reasons, batches }
 }
 
 /**

@@ -37,11 +37,6 @@ export class StoreSyncSource {
   private readonly rosters: RosterAccess
   /** Roster entries found in the org's chains by earlier catch-ups. */
   private readonly rosterEntries = new RosterEntries()
-  /** Per org: its heads as last read, with the roster state and chain store version then. */
-  private readonly headsOf = new Map<
-    string,
-    { state: AuthState; version: number; heads: ReadonlyMap<string, number> }
-  >()
 
   constructor(components: { store: DocumentStore; auth: AuthIndex }) {
     this.store = components.store
@@ -111,27 +106,17 @@ export class StoreSyncSource {
     return () => this.store.off('change', handler)
   }
 
-  /**
-   * Heads of the org's chains of authors its roster knows (none when this node does not
-   * hold the org). The same map, never changed, while neither the heads (the chain
-   * store's version) nor the roster (its state object) moved: a pull between nodes in
-   * sync reads nothing, and its digest is hashed once per change.
-   */
+  /** Heads of the org's chains of authors its roster knows (none when this node does not hold the org). */
   async heads(org: string): Promise<ReadonlyMap<string, number>> {
-    if (!isOrgId(org)) return new Map()
-    const state = await this.stateOrNull(org).catch(() => null)
-    if (state === null) return new Map()
-    const version = this.store.chains.version
-    const hit = this.headsOf.get(org)
-    if (hit !== undefined && hit.state === state && hit.version === version) return hit.heads
     const out = new Map<string, number>()
+    if (!isOrgId(org)) return out
+    const state = await this.stateOrNull(org).catch(() => null)
+    if (state === null) return out
     for (const author of await this.store.chains.authors(org)) {
       if (state.rankOf(author) === undefined) continue
       const head = await this.store.chains.head(org, author)
       if (head !== null) out.set(author, head.seq)
     }
-    // A head that moved while they were read: not kept (the next call reads them again).
-    if (this.store.chains.version === version) this.headsOf.set(org, { state, version, heads: out })
     return out
   }
 

@@ -1,10 +1,9 @@
 /**
  * The periodic pull's schedule: jittered rounds, one peer at a time, and no pull from a
- * peer proven in sync within the interval (by a pull either way); the full heads once in
- * a while whatever the digest says.
+ * peer proven in sync within the interval (by a pull either way).
  */
 import { describe, expect, it } from 'vitest'
-import { FULL_CHECK_ROUNDS, PullSchedule } from '../../net/pull-schedule.ts'
+import { PullSchedule } from '../../net/pull-schedule.ts'
 
 /** A deterministic `Math.random` stand-in: the values given, in turn. */
 const sequence = (...xs: number[]) => {
@@ -49,18 +48,5 @@ describe('pull schedule', () => {
     expect(s.fresh('a', ['x'], t + 1)).toBe(false)
     // Another peer whose id starts alike is not forgotten with it.
     expect(s.fresh('ab', ['x'], t + 1)).toBe(true)
-  })
-
-  it('the full heads go out on the first pull of an org, then once every FULL_CHECK_ROUNDS intervals', () => {
-    const s = new PullSchedule(10_000, sequence(0))
-    const t = 1_000_000
-    expect(s.fullDue('x', t)).toBe(true)
-    s.fullDone('x', t)
-    expect(s.fullDue('x', t + 1)).toBe(false)
-    // Another org has its own check.
-    expect(s.fullDue('y', t + 1)).toBe(true)
-    expect(s.fullDue('x', t + 10_000 * FULL_CHECK_ROUNDS - 1)).toBe(false)
-    expect(s.fullDue('x', t + 10_000 * FULL_CHECK_ROUNDS)).toBe(true)
-    expect(FULL_CHECK_ROUNDS).toBeLessThanOrEqual(20)
   })
 })
