@@ -33,6 +33,7 @@ export {
   verifyChainParallel,
   verifyChains,
 } from './chain/verify.ts'
+export { type Clock, ManualClock, systemClock, type Timer } from './clock.ts'
 export * from './crypto.ts'
 export * from './errors.ts'
 export * from './ids.ts'
