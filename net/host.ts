@@ -168,7 +168,10 @@ export async function createHost(init: HostInit): Promise<Host> {
     },
     services: {
       identify: identify(),
-      ping: ping(),
+      // libp2p's connection monitor pings each connection and aborts it when a ping
+      // fails; the DHT pings too. With the default of one outbound ping stream a second
+      // ping at the same moment fails at once and a healthy connection is dropped.
+      ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 4 }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         // Our nodes answer DHT queries from the start, so a mesh of a few nodes works

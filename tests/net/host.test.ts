@@ -160,6 +160,18 @@ describe('host', () => {
     await waitFor(() => seen.includes(`-${second.peerId}`), 10_000, 'the disconnect event')
   })
 
+  it('pings that overlap on one connection all succeed (the connection monitor aborts a connection whose ping fails)', async () => {
+    const a = await startHost()
+    const b = await startHost()
+    await a.libp2p.dial(multiaddr(b.multiaddrs()[0] as string))
+    // libp2p's connection monitor and the DHT's liveness checks both ping; with the ping
+    // service's default of one outbound stream, the second ping fails at once and the
+    // monitor then aborts a healthy connection.
+    const rtts = await Promise.all([1, 2, 3].map(() => a.libp2p.services.ping.ping(b.libp2p.peerId)))
+    expect(rtts).toHaveLength(3)
+    expect(connected(a, b)).toBe(true)
+  })
+
   it('has the peer id services/identity computes for the same member key', async () => {
     const seed = newSeed()
     const host = await createHost({ seed, listen: [LOOPBACK], mdns: false })
