@@ -359,10 +359,7 @@ describe('DocumentStore: closed store and failed writes', () => {
     })
 
     // Reopen the same database under the same store: it must not serve the change that never reached disk.
-    await h.db.level.open()
-    for (const sub of [h.db.snapshots, h.db.changes, h.db.entries, h.db.forks, h.db.settings, h.db.meta]) {
-      await sub.open()
-    }
+    await h.db.storage.open()
     const current = await h.store.get<Org>(ORG)
     expect(A.toJS(current).name).toBe('Written')
     expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(2)
