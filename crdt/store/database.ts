@@ -4,9 +4,7 @@
  * (`open`), or in memory for tests of logic (`memory`); errors a person can act on.
  */
 import { StorageCorruptError, StorageFormatError } from '../errors.ts'
-import { LevelStorage } from './storage/level-storage.ts'
-import { MemoryStorage } from './storage/memory-storage.ts'
-import type { Section, Storage } from './storage/storage.ts'
+import { LevelStorage, MemoryStorage, type Section, type Storage } from './storage/index.ts'
 
 /**
  * 3: runs of chain entries received together share a record (see entry-records.ts).

@@ -131,10 +131,10 @@ class MemorySection implements Section {
     this.#assertOpen()
     let lo = 0
     let hi = this.#keys.length
-    if (range.gte !== undefined) lo = Math.max(lo, this.#search(range.gte))
-    if (range.gt !== undefined) lo = Math.max(lo, this.#after(range.gt))
-    if (range.lte !== undefined) hi = Math.min(hi, this.#after(range.lte))
-    if (range.lt !== undefined) hi = Math.min(hi, this.#search(range.lt))
+    if (range.gte !== undefined) lo = this.#search(range.gte)
+    else if (range.gt !== undefined) lo = this.#after(range.gt)
+    if (range.lte !== undefined) hi = this.#after(range.lte)
+    else if (range.lt !== undefined) hi = this.#search(range.lt)
     const limit = range.limit === undefined || range.limit < 0 ? Number.POSITIVE_INFINITY : range.limit
     const n = Math.max(0, Math.min(hi - lo, limit))
     const keys = range.reverse ? this.#keys.slice(hi - n, hi).reverse() : this.#keys.slice(lo, lo + n)
@@ -177,19 +177,23 @@ class MemoryIterator implements RowIterator {
   }
 
   async nextv(size: number): Promise<Row[]> {
-    this.#assertOpen()
-    if (this.#closed) throw new Error('The iterator is closed')
-    const rows = this.#rows.slice(this.#at, this.#at + Math.max(0, size))
-    this.#at += rows.length
-    return rows.map(([k, v]) => [k, copy(v) as Bytes])
+    return this.#take(Math.max(1, size))
   }
 
   async all(): Promise<Row[]> {
     try {
-      return await this.nextv(this.#rows.length - this.#at)
+      return this.#take(this.#rows.length - this.#at)
     } finally {
       await this.close()
     }
+  }
+
+  #take(size: number): Row[] {
+    this.#assertOpen()
+    if (this.#closed) throw new Error('The iterator is closed')
+    const rows = this.#rows.slice(this.#at, this.#at + size)
+    this.#at += rows.length
+    return rows.map(([k, v]) => [k, copy(v) as Bytes])
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,10 @@
 
 type Bytes = Uint8Array
 
-/** Bounds of an ordered range read; all optional (no bound: the whole section). */
+/**
+ * Bounds of an ordered range read; all optional (no bound: the whole section). Give one
+ * lower and one upper bound at most: as in LevelDB, `gte` wins over `gt`, `lte` over `lt`.
+ */
 export interface Range {
   readonly gt?: string
   readonly gte?: string
@@ -36,7 +39,7 @@ export interface IteratorOptions extends Range {
 export interface RowIterator {
   /** The next row, or undefined at the end. */
   next(): Promise<[string, Bytes] | undefined>
-  /** Up to `size` next rows; an empty list at the end. */
+  /** Up to `size` next rows: fewer (what is at hand) is not the end, an empty list is. */
   nextv(size: number): Promise<[string, Bytes][]>
   /** Every remaining row; closes the iterator. */
   all(): Promise<[string, Bytes][]>
