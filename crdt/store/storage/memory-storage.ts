@@ -1,7 +1,9 @@
 /**
  * Storage in memory, for tests of logic: the same contract as LevelDB (ordered keys,
  * atomic batches, range reads as of their start) without files. Values are copied in and
- * out, so no caller can change what is stored. Closing keeps the data: `open` again (a
+ * out, so no caller can change what is stored. Like a real storage's, every operation
+ * resolves after a turn of the event loop (timers and `setImmediate` work run between a
+ * caller's reads and writes, as they do on LevelDB), though its effect is immediate. Closing keeps the data: `open` again (a
  * node restarting on the same instance) finds it. `failNextWrite` makes a write fail, to
  * test what a failed write leaves behind.
  */
@@ -50,6 +52,7 @@ export class MemoryStorage implements Storage {
       if (op.type === 'put') section.put(op.key, new Uint8Array(op.value))
       else section.del(op.key)
     }
+    await turn()
   }
 
   /** The next `write` rejects with `error` and writes nothing. */
@@ -84,17 +87,17 @@ class MemorySection implements Section {
 
   async get(key: string): Promise<Bytes | undefined> {
     this.#assertOpen()
-    return copy(this.#values.get(key))
+    return after(copy(this.#values.get(key)))
   }
 
   async getMany(keys: readonly string[]): Promise<(Bytes | undefined)[]> {
     this.#assertOpen()
-    return keys.map((k) => copy(this.#values.get(k)))
+    return after(keys.map((k) => copy(this.#values.get(k))))
   }
 
   async has(key: string): Promise<boolean> {
     this.#assertOpen()
-    return this.#values.has(key)
+    return after(this.#values.has(key))
   }
 
   iterator(options: IteratorOptions = {}): RowIterator {
@@ -108,11 +111,11 @@ class MemorySection implements Section {
   }
 
   keys(range: Range = {}): RangeRead<string> {
-    return { all: async () => this.#rows(range).map(([k]) => k) }
+    return { all: async () => after(this.#rows(range).map(([k]) => k)) }
   }
 
   values(range: Range = {}): RangeRead<Bytes> {
-    return { all: async () => this.#rows(range).map(([, v]) => copy(v) as Bytes) }
+    return { all: async () => after(this.#rows(range).map(([, v]) => copy(v) as Bytes)) }
   }
 
   /** Called by the storage's write only, after it checked the whole batch. */
@@ -177,12 +180,12 @@ class MemoryIterator implements RowIterator {
   }
 
   async nextv(size: number): Promise<Row[]> {
-    return this.#take(Math.max(1, size))
+    return after(this.#take(Math.max(1, size)))
   }
 
   async all(): Promise<Row[]> {
     try {
-      return this.#take(this.#rows.length - this.#at)
+      return await after(this.#take(this.#rows.length - this.#at))
     } finally {
       await this.close()
     }
@@ -199,6 +202,17 @@ class MemoryIterator implements RowIterator {
   async close(): Promise<void> {
     this.#closed = true
   }
+}
+
+/** Resolves after a turn of the event loop. */
+function turn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+/** `value`, after a turn of the event loop. */
+async function after<T>(value: T): Promise<T> {
+  await turn()
+  return value
 }
 
 function copy(value: Bytes | undefined): Bytes | undefined {
