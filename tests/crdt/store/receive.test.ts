@@ -25,7 +25,7 @@ import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/st
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-receive-')
-const stores = useStores(dirs)
+const stores = useStores(dirs, { storage: 'memory' })
 
 interface Org {
   name: string
