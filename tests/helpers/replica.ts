@@ -163,7 +163,9 @@ export async function enlist(
  * Replicas for one test file, each closed after its test. Call at module level.
  * `storage`: `memory` for tests of logic (default LevelDB in temp folders).
  */
-export function useReplicas(options: { storage?: ReplicaStorage } = {}): (lawless?: boolean) => Promise<Replica> {
+export function useReplicas(
+  options: { storage?: ReplicaStorage } = {},
+): (lawless?: boolean) => Promise<Replica> {
   const open: Replica[] = []
   afterEach(async () => {
     for (const r of open.splice(0)) await r.close()
