@@ -64,7 +64,10 @@ export class Database {
     return Database.over(await LevelStorage.open(path, options), options)
   }
 
-  /** The database held by an open `storage` (with `create`, one not holding a database yet becomes one). */
+  /**
+   * The database held by an open `storage` (with `create`, one not holding a database yet
+   * becomes one). A storage that does not hold one it can read is closed, and the error thrown.
+   */
   static async over(storage: Storage, options: DatabaseOptions = {}): Promise<Database> {
     const db = new Database(storage)
     try {

@@ -81,7 +81,7 @@ export class LevelStorage implements Storage {
 
   async open(): Promise<void> {
     try {
-      await this.#level.open()
+      await this.#level.open({ createIfMissing: false })
       for (const s of this.#sections.values()) await s.sublevel.open()
     } catch (err) {
       throw classifyOpenError(this.location, err)
