@@ -1,11 +1,11 @@
 /**
  * Storage in memory, for tests of logic: the same contract as LevelDB (ordered keys,
  * atomic batches, range reads as of their start) without files. Values are copied in and
- * out, so no caller can change what is stored. Like a real storage's, every operation
- * resolves after a turn of the event loop (timers and `setImmediate` work run between a
- * caller's reads and writes, as they do on LevelDB), though its effect is immediate. Closing keeps the data: `open` again (a
- * node restarting on the same instance) finds it. `failNextWrite` makes a write fail, to
- * test what a failed write leaves behind.
+ * out, so no caller can change what is stored. Like a real storage's, every call resolves
+ * after a turn of the event loop (timers and `setImmediate` work run between a caller's
+ * reads and writes, as on LevelDB), though its effect is immediate. Closing keeps the
+ * data: `open` again (a node restarting on the same instance) finds it. `failNextWrite`
+ * makes a write fail, to test what a failed write leaves behind.
  */
 import { StorageClosedError } from '../../errors.ts'
 import { checkOps } from './check-ops.ts'
