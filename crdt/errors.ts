@@ -55,6 +55,19 @@ export class StorageMissingError extends Error {
   }
 }
 
+/** The storage was read or written while closed. */
+export class StorageClosedError extends Error {
+  override name = 'StorageClosedError'
+  constructor(location: string) {
+    super(`The storage at ${location} is closed`)
+  }
+}
+
+/** A batch op no storage can write (a programming error, never data from a peer); nothing was written. */
+export class InvalidStorageOpError extends TypeError {
+  override name = 'InvalidStorageOpError'
+}
+
 export class DocumentNotFoundError extends Error {
   override name = 'DocumentNotFoundError'
   constructor(docId: string) {

@@ -59,6 +59,16 @@ export {
   type RemoteBatch,
 } from './store/remote-batch.ts'
 export {
+  type IteratorOptions,
+  LevelStorage,
+  MemoryStorage,
+  type Range,
+  type RowIterator,
+  type Section,
+  type Storage,
+  type StorageOp,
+} from './store/storage/index.ts'
+export {
   type ChangeContext,
   type ChangeValidator,
   denyAllValidator,

@@ -1,16 +1,10 @@
 /**
- * The node's LevelDB, opened with errors a person can act on. One database per data
- * directory, split into sublevels: documents, changes, entries, settings, meta.
+ * The node's database: a `Storage` (see storage/) split into sections: snapshots,
+ * changes, entries, forks, settings, index, meta. On LevelDB in a data directory
+ * (`open`), or in memory for tests of logic (`memory`); errors a person can act on.
  */
-import { existsSync, readdirSync } from 'node:fs'
-import type { AbstractSublevel } from 'abstract-level'
-import { Level } from 'level'
-import {
-  StorageCorruptError,
-  StorageFormatError,
-  StorageLockedError,
-  StorageMissingError,
-} from '../errors.ts'
+import { StorageCorruptError, StorageFormatError } from '../errors.ts'
+import { LevelStorage, MemoryStorage, type Section, type Storage } from './storage/index.ts'
 
 /**
  * 3: runs of chain entries received together share a record (see entry-records.ts).
@@ -22,70 +16,80 @@ export const FORMAT_VERSION = 3
 const READS_AS_IS: ReadonlySet<number> = new Set([2])
 
 type Bytes = Uint8Array
-/** A sublevel with string keys and byte values. */
-export type Sub = AbstractSublevel<Level<string, Bytes>, string | Bytes, string, Bytes>
+/** A section with string keys and byte values (the name it had as a LevelDB sublevel). */
+export type Sub = Section
 
 export interface DatabaseOptions {
   /** Create the database if it does not exist (init); otherwise a missing one is an error. */
   readonly create?: boolean
 }
 
-/** Minimal view of an abstract-level batch operation. */
+/** One write of a `Database.write` batch; `sublevel` is the section written. */
 export type BatchOp =
-  | { type: 'put'; sublevel: Sub; key: string; value: Bytes }
-  | { type: 'del'; sublevel: Sub; key: string }
+  | { type: 'put'; sublevel: Section; key: string; value: Bytes }
+  | { type: 'del'; sublevel: Section; key: string }
 
 export class Database {
+  /** Where the data lies (the LevelDB folder; `memory`), for messages. */
   readonly path: string
-  readonly level: Level<string, Bytes>
+  readonly storage: Storage
   /** Automerge snapshots, by document id. */
-  readonly snapshots: Sub
+  readonly snapshots: Section
   /** Automerge changes since each document's snapshot: `docId!seq`. */
-  readonly changes: Sub
+  readonly changes: Section
   /** Signed chain entries: `author!seq`. */
-  readonly entries: Sub
+  readonly entries: Section
   /** Proofs of equivocation: `author!seq!hash`. */
-  readonly forks: Sub
+  readonly forks: Section
   /** Node settings and small state, JSON as bytes. */
-  readonly settings: Sub
+  readonly settings: Section
   /** Rows derived from documents by indexers, by document id. */
-  readonly index: Sub
-  readonly meta: Sub
+  readonly index: Section
+  readonly meta: Section
 
-  private constructor(path: string, level: Level<string, Bytes>) {
-    this.path = path
-    this.level = level
-    const sub = (name: string): Sub => level.sublevel<string, Bytes>(name, { valueEncoding: 'view' })
-    this.snapshots = sub('snap')
-    this.changes = sub('chg')
-    this.entries = sub('ent')
-    this.forks = sub('fork')
-    this.settings = sub('set')
-    this.index = sub('idx')
-    this.meta = sub('meta')
+  private constructor(storage: Storage) {
+    this.storage = storage
+    this.path = storage.location
+    this.snapshots = storage.section('snap')
+    this.changes = storage.section('chg')
+    this.entries = storage.section('ent')
+    this.forks = storage.section('fork')
+    this.settings = storage.section('set')
+    this.index = storage.section('idx')
+    this.meta = storage.section('meta')
   }
 
-  /** Opens (or with `create`, creates) the database at `path`. */
+  /** Opens (or with `create`, creates) the LevelDB database at `path`. */
   static async open(path: string, options: DatabaseOptions = {}): Promise<Database> {
-    if (!options.create && !existsSync(path)) throw new StorageMissingError(path)
-    const level = new Level<string, Bytes>(path, { keyEncoding: 'utf8', valueEncoding: 'view' })
-    try {
-      await level.open({ createIfMissing: options.create === true, errorIfExists: false })
-    } catch (err) {
-      throw classifyOpenError(path, err)
-    }
-    const db = new Database(path, level)
+    return Database.over(await LevelStorage.open(path, options), options)
+  }
+
+  /**
+   * The database held by an open `storage` (with `create`, one not holding a database yet
+   * becomes one). A storage that does not hold one it can read is closed, and the error thrown.
+   */
+  static async over(storage: Storage, options: DatabaseOptions = {}): Promise<Database> {
+    const db = new Database(storage)
     try {
       await db.checkFormat(options.create === true)
     } catch (err) {
-      await level.close().catch(() => {})
+      await storage.close().catch(() => {})
       throw err
     }
     return db
   }
 
+  /**
+   * A database in memory (for tests of logic): a new one, or the one `storage` holds,
+   * opened again after an earlier database on it was closed (a node restarting on its data).
+   */
+  static async memory(storage: MemoryStorage = new MemoryStorage()): Promise<Database> {
+    await storage.open()
+    return Database.over(storage, { create: true })
+  }
+
   private async checkFormat(create: boolean): Promise<void> {
-    const raw = await this.read(() => this.meta.get('format'))
+    const raw = await this.meta.get('format')
     if (raw === undefined) {
       if (!create)
         throw new StorageCorruptError(this.path, 'no format marker: not a Verse Guy database, or emptied')
@@ -106,65 +110,22 @@ export class Database {
 
   /** Writes a batch atomically; `sync` makes it survive power loss, not only a process kill. */
   async write(ops: readonly BatchOp[], sync: boolean): Promise<void> {
-    const batch = this.level.batch()
-    for (const op of ops) {
-      if (op.type === 'put') batch.put(op.key, op.value, { sublevel: op.sublevel })
-      else batch.del(op.key, { sublevel: op.sublevel })
-    }
-    await this.read(() => batch.write({ sync }))
+    await this.storage.write(
+      ops.map((op) =>
+        op.type === 'put'
+          ? { type: 'put', section: op.sublevel, key: op.key, value: op.value }
+          : { type: 'del', section: op.sublevel, key: op.key },
+      ),
+      { sync },
+    )
   }
 
-  /** Runs a read (or write) and turns LevelDB corruption errors into `StorageCorruptError`. */
+  /** Runs a read. The storage itself names damage (`StorageCorruptError`): this only passes it on. */
   async read<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn()
-    } catch (err) {
-      throw classifyIoError(this.path, err)
-    }
+    return fn()
   }
 
   async close(): Promise<void> {
-    await this.level.close()
+    await this.storage.close()
   }
-}
-
-/** Codes and messages along an error's cause chain, with the database path removed. */
-function describe(path: string, err: unknown): { codes: Set<string>; text: string } {
-  const codes = new Set<string>()
-  const parts: string[] = []
-  let e: unknown = err
-  for (let i = 0; i < 5 && e instanceof Error; i++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string') codes.add(code)
-    parts.push(e.message.split(path).join('<db>'))
-    e = e.cause
-  }
-  return { codes, text: parts.join(' | ') }
-}
-
-function classifyOpenError(path: string, err: unknown): Error {
-  const { codes, text } = describe(path, err)
-  if (codes.has('LEVEL_LOCKED')) return new StorageLockedError(path, { cause: err })
-  // The folder exists (checked before opening). Without any data file (LevelDB leaves
-  // LOCK and LOG even after a failed open) the database is missing; otherwise damaged.
-  const data = readdirSync(path).filter((f) => !/^(LOCK|LOG|LOG\.old)$/.test(f))
-  if (data.length === 0) return new StorageMissingError(path, { cause: err })
-  return new StorageCorruptError(path, firstLine(text), { cause: err })
-}
-
-function classifyIoError(path: string, err: unknown): Error {
-  const { codes, text } = describe(path, err)
-  if (
-    codes.has('LEVEL_CORRUPTION') ||
-    codes.has('LEVEL_IO_ERROR') ||
-    /Corruption|checksum|bad block|IO error/.test(text)
-  ) {
-    return new StorageCorruptError(path, firstLine(text), { cause: err })
-  }
-  return err instanceof Error ? err : new Error(String(err))
-}
-
-function firstLine(text: string): string {
-  const line = text.split(' | ').find((p) => /corrupt|checksum|IO error|No such|invalid/i.test(p)) ?? text
-  return line.trim().slice(0, 300)
 }

@@ -1,6 +1,6 @@
 /**
- * A replica: one member's store (real LevelDB in a temp folder) with the real domain
- * validator and services. Replicas exchange entries and change bytes through
+ * A replica: one member's store (real LevelDB in a temp folder, or a memory storage for
+ * tests of logic) with the real domain validator and services. Replicas exchange entries and change bytes through
  * `DocumentStore.receive`, the path the network uses.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -10,6 +10,7 @@ import { afterEach } from 'vitest'
 import {
   Database,
   DocumentStore,
+  MemoryStorage,
   type ReceiveResult,
   type SignedEntry,
   type Signer,
@@ -38,18 +39,35 @@ export interface Replica {
   readonly close: () => Promise<void>
 }
 
+/** Where a replica keeps its data: LevelDB in a temp folder (default), or a memory storage. */
+export type ReplicaStorage = 'level' | 'memory'
+
 /**
- * `dir`: reopen a replica kept there (not removed on close). `wall`: its license clock.
+ * `dir`: reopen a replica kept there (not removed on close). `storage`: `memory` keeps it
+ * on a new memory storage, or on `memory` given (a replica reopened on what it held).
+ * `wall`: its license clock.
  * `lawless`: the replica's own store accepts anything, like modified software would;
  * what it writes must still be refused by honest replicas. `budget`: what it takes from
  * each author (default: no bound).
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean; wall?: () => number; dir?: string; budget?: WriteBudget } = {},
+  options: {
+    lawless?: boolean
+    wall?: () => number
+    dir?: string
+    storage?: ReplicaStorage
+    memory?: MemoryStorage
+    budget?: WriteBudget
+  } = {},
 ): Promise<Replica> {
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-')))
-  const db = await Database.open(join(dir, 'db'), { create: true })
+  const inMemory = options.storage === 'memory' || options.memory !== undefined
+  if (inMemory && options.dir !== undefined) throw new Error('a replica in memory has no dir')
+  const dir = inMemory ? null : (options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-'))))
+  const db =
+    dir === null
+      ? await Database.memory(options.memory ?? new MemoryStorage())
+      : await Database.open(join(dir, 'db'), { create: true })
   const validator = domainValidator(() => store)
   const store: DocumentStore = new DocumentStore(
     {
@@ -82,7 +100,7 @@ export async function makeReplica(
     close: async () => {
       await store.stop()
       await db.close()
-      if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
+      if (dir !== null && options.dir === undefined) await rm(dir, { recursive: true, force: true })
     },
   }
 }
@@ -141,14 +159,22 @@ export async function enlist(
   if (!answer.ok) throw new Error(`the newcomer was not admitted: ${answer.reason}`)
 }
 
-/** Replicas for one test file, each closed after its test. Call at module level. */
-export function useReplicas(): (lawless?: boolean) => Promise<Replica> {
+/**
+ * Replicas for one test file, each closed after its test. Call at module level.
+ * `storage`: `memory` for tests of logic (default LevelDB in temp folders).
+ */
+export function useReplicas(
+  options: { storage?: ReplicaStorage } = {},
+): (lawless?: boolean) => Promise<Replica> {
   const open: Replica[] = []
   afterEach(async () => {
     for (const r of open.splice(0)) await r.close()
   })
   return async (lawless = false) => {
-    const r = await makeReplica(makeSigner(), { lawless })
+    const r = await makeReplica(makeSigner(), {
+      lawless,
+      ...(options.storage === undefined ? {} : { storage: options.storage }),
+    })
     open.push(r)
     return r
   }

@@ -1,6 +1,7 @@
 /**
- * Real document stores on real LevelDB databases in temp folders, closed (then removed)
- * after each test. Signers come from `signer.ts`.
+ * Real document stores, closed after each test: on LevelDB databases in temp folders
+ * (removed after the test), or with `storage: 'memory'` on memory storages, for tests
+ * of logic that do not need files. Signers come from `signer.ts`.
  */
 import { join } from 'node:path'
 import {
@@ -10,11 +11,12 @@ import {
   type DocumentIndexer,
   DocumentStore,
   type MemberKey,
+  MemoryStorage,
   type RemoteBatch,
   type SignedEntry,
   type WriteBudget,
 } from '../../crdt/index.ts'
-import type { Sub } from '../../crdt/store/database.ts'
+import type { Section } from '../../crdt/store/storage/index.ts'
 import { acceptAll } from './accept-all.ts'
 import { makeSigner, TEST_SCOPE, type TestSigner, testScopeOfDoc } from './signer.ts'
 import type { TempDirs } from './temp-dir.ts'
@@ -22,7 +24,7 @@ import type { TempDirs } from './temp-dir.ts'
 export type StoreInit = NonNullable<ConstructorParameters<typeof DocumentStore>[1]>
 
 export interface StoreHandle {
-  /** The database folder. */
+  /** The database folder (`memory` for a store on a memory storage). */
   readonly path: string
   readonly db: Database
   readonly store: DocumentStore
@@ -31,7 +33,7 @@ export interface StoreHandle {
 }
 
 export interface OpenOptions {
-  /** Database folder; default a new temp folder. */
+  /** Database folder (LevelDB only); default a new temp folder. */
   readonly path?: string
   readonly signer?: TestSigner
   /** Default: accept every change. */
@@ -46,17 +48,29 @@ export interface OpenOptions {
 
 export interface Stores {
   open(options?: OpenOptions): Promise<StoreHandle>
-  /** Stops the store, closes the database, then opens both again on the same folder. */
+  /** Stops the store, closes the database, then opens both again on the same folder (or memory storage). */
   reopen(handle: StoreHandle, options?: Omit<OpenOptions, 'path' | 'signer'>): Promise<StoreHandle>
 }
 
+export interface StoresOptions {
+  /**
+   * `memory`: every store on a memory storage of its own; a reopen opens the same storage
+   * again, with what it held (and so also the closed handle's `db`, which on LevelDB stays
+   * closed). Default `level`: LevelDB in a temp folder.
+   */
+  readonly storage?: 'level' | 'memory'
+}
+
 /** Call at module or describe level, with the test file's temp folders. */
-export function useStores(dirs: TempDirs): Stores {
-  const open = async (options: OpenOptions = {}): Promise<StoreHandle> => {
-    const path = options.path ?? join(await dirs.make(), 'db')
+export function useStores(dirs: TempDirs, stores: StoresOptions = {}): Stores {
+  const memory = stores.storage === 'memory'
+  const open = async (options: OpenOptions & { memory?: MemoryStorage } = {}): Promise<StoreHandle> => {
+    if (memory && options.path !== undefined) throw new Error('a store on a memory storage has no path')
+    const path = memory ? 'memory' : (options.path ?? join(await dirs.make(), 'db'))
     const signer = options.signer ?? makeSigner()
     const validator = options.validator ?? acceptAll
-    const db = await Database.open(path, { create: true })
+    const storage = memory ? (options.memory ?? new MemoryStorage()) : null
+    const db = storage === null ? await Database.open(path, { create: true }) : await Database.memory(storage)
     const budget = options.budget === undefined ? {} : { budget: options.budget }
     const indexers = options.indexers === undefined ? {} : { indexers: options.indexers }
     const store = new DocumentStore(
@@ -75,7 +89,9 @@ export function useStores(dirs: TempDirs): Stores {
     reopen: async (handle, options = {}) => {
       await handle.store.stop()
       await handle.db.close()
-      return open({ validator: handle.validator, ...options, path: handle.path, signer: handle.signer })
+      const storage = handle.db.storage
+      const place = storage instanceof MemoryStorage ? { memory: storage } : { path: handle.path }
+      return open({ validator: handle.validator, ...options, ...place, signer: handle.signer })
     },
   }
 }
@@ -96,7 +112,7 @@ export async function batchOf(store: DocumentStore, author: MemberKey, docId: Do
   return { entries: await entriesOf(store, author), changes: await store.changes(docId) }
 }
 
-/** Keys of a sublevel, all or those of one document / author (`prefix!…`). */
-export async function keysOf(sub: Sub, prefix?: string): Promise<string[]> {
+/** Keys of a section, all or those of one document / author (`prefix!…`). */
+export async function keysOf(sub: Section, prefix?: string): Promise<string[]> {
   return sub.keys(prefix === undefined ? {} : { gt: `${prefix}!`, lt: `${prefix}!~` }).all()
 }

@@ -7,6 +7,7 @@ import * as A from '@automerge/automerge'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { admitVia, licenseOrg, makeReplica, type Replica, sync } from '../helpers/replica.ts'
+import { makeSigner } from '../helpers/signer.ts'
 
 const EXPECTED = new Set(['ChangeRefusedError', 'InvalidInputError', 'NotAMemberError'])
 
@@ -52,7 +53,11 @@ describe('convergence', () => {
   it('random concurrent operations on 3 replicas, exchanged in random orders, converge', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 25 }), async (cmds) => {
-        const rs = [await makeReplica(), await makeReplica(), await makeReplica()] as const
+        const rs = [
+          await makeReplica(makeSigner(), { storage: 'memory' }),
+          await makeReplica(makeSigner(), { storage: 'memory' }),
+          await makeReplica(makeSigner(), { storage: 'memory' }),
+        ] as const
         try {
           const [leader, officer, member] = rs
           const org = await leader.org.createOrg({ name: 'Prop Org', tag: 'PROP', handle: 'Lead_0' })

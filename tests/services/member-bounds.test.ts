@@ -22,7 +22,7 @@ import { deliver, spyKinds } from '../helpers/refusals.ts'
 import { makeReplica, type Replica, useReplicas } from '../helpers/replica.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const S = (v: string) => new A.ImmutableString(v)
 const heads = async (r: Replica, org: string) => A.getHeads(await r.org.roster(org)) as ChangeHash[]
 
@@ -188,7 +188,7 @@ describe('roster, operation and entry bounds hold for remote changes', () => {
   it('entries past an author’s write budget are refused as budget: no offence, and they are taken later', async () => {
     let now = 0
     const budget = new WriteBudget({ burstEntries: 3, entriesPerMinute: 60, now: () => now })
-    const observer = await makeReplica(makeSigner(), { budget })
+    const observer = await makeReplica(makeSigner(), { budget, storage: 'memory' })
     try {
       for (let i = 0; i < 4; i++)
         await leader.fleet.addShip(org.id, { model: `Ship ${i}`, manufacturer: 'RSI' })

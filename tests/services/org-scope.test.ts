@@ -19,7 +19,7 @@ import { hangarId } from '../../services/fleet/fleet-service.ts'
 import { orgOfDoc, StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { enlist, licenseOrg, type Replica, sync, useReplicas } from '../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const BOUNDS = { limit: 10_000, maxBytes: 1 << 26 }
 
 /** F in orgs X and Y (a Pro license on X lets it found Y); A a member of X only, B of Y only. */

@@ -92,7 +92,8 @@ describe('convergence with removals', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 10, maxLength: 40 }), async (cmds) => {
         const rs: Replica[] = []
-        for (let i = 0; i < N; i++) rs.push(await makeReplica(makeSigner(), { lawless: i === LAWLESS }))
+        for (let i = 0; i < N; i++)
+          rs.push(await makeReplica(makeSigner(), { lawless: i === LAWLESS, storage: 'memory' }))
         try {
           const [leader] = rs as [Replica]
           const org = await leader.org.createOrg({ name: 'Prop Org', tag: 'PROP', handle: 'Lead_0' })

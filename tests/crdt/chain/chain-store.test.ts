@@ -2,7 +2,6 @@
  * The chain store's in-memory list of a scope's authors (every sync request and answer
  * names them all): read once, kept up to date by what is written, never stale.
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ChainStore } from '../../../crdt/chain/chain-store.ts'
 import { Database } from '../../../crdt/index.ts'
@@ -12,7 +11,7 @@ import { useTempDirs } from '../../helpers/temp-dir.ts'
 const dirs = useTempDirs('vg-chains-')
 
 async function open(): Promise<{ db: Database; chains: ChainStore }> {
-  const db = await Database.open(join(await dirs.make(), 'db'), { create: true })
+  const db = await Database.memory()
   dirs.defer(() => db.close())
   return { db, chains: new ChainStore({ db }) }
 }

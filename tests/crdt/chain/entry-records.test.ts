@@ -3,7 +3,6 @@
  * chain store (head, get, entries, packed, authors) sees exactly what single records give,
  * across record bounds and mixed with single records; a damaged run is named as damage.
  */
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ChainStore } from '../../../crdt/chain/chain-store.ts'
 import { type Entry, packEntry } from '../../../crdt/chain/entry.ts'
@@ -16,7 +15,7 @@ import { useTempDirs } from '../../helpers/temp-dir.ts'
 const dirs = useTempDirs('vg-entry-records-')
 
 async function open(): Promise<{ db: Database; chains: ChainStore }> {
-  const db = await Database.open(join(await dirs.make(), 'db'), { create: true })
+  const db = await Database.memory()
   dirs.defer(() => db.close())
   return { db, chains: new ChainStore({ db }) }
 }

@@ -16,7 +16,10 @@ import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/st
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-docstore-')
-const stores = useStores(dirs)
+/** Tests of the store's logic: on memory storages. */
+const stores = useStores(dirs, { storage: 'memory' })
+/** Restart on disk, and LevelDB's own failure: on LevelDB. */
+const onDisk = useStores(dirs)
 
 interface Org {
   name: string
@@ -40,7 +43,7 @@ const sortedHeads = (doc: A.Doc<unknown>): string[] => [...A.getHeads(doc)].sort
 
 describe('DocumentStore: create, change and reopen', () => {
   it('finds the same content, heads and chain head after reopening the database and the store', async () => {
-    const h = await stores.open()
+    const h = await onDisk.open()
     await createOrg(h)
     await h.store.change<Org>(ORG, act('org.member-add'), (d) => {
       d.members.push('bob')
@@ -53,7 +56,7 @@ describe('DocumentStore: create, change and reopen', () => {
     expect(json).toEqual({ name: 'Beta', members: ['ann', 'bob'] })
     const heads = sortedHeads(doc)
 
-    const h2 = await stores.reopen(h)
+    const h2 = await onDisk.reopen(h)
     const again = await h2.store.get<Org>(ORG)
     expect(A.toJS(again)).toEqual(json)
     expect(sortedHeads(again)).toEqual(heads)
@@ -342,7 +345,7 @@ describe('DocumentStore: closed store and failed writes', () => {
   })
 
   it('a failed batch write (database closed underneath) leaves the in-memory document consistent with disk', async () => {
-    const h = await stores.open()
+    const h = await onDisk.open()
     await createOrg(h)
     const { entry: second } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
       d.name = 'Written'
@@ -359,10 +362,7 @@ describe('DocumentStore: closed store and failed writes', () => {
     })
 
     // Reopen the same database under the same store: it must not serve the change that never reached disk.
-    await h.db.level.open()
-    for (const sub of [h.db.snapshots, h.db.changes, h.db.entries, h.db.forks, h.db.settings, h.db.meta]) {
-      await sub.open()
-    }
+    await h.db.storage.open()
     const current = await h.store.get<Org>(ORG)
     expect(A.toJS(current).name).toBe('Written')
     expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(2)
@@ -374,7 +374,7 @@ describe('DocumentStore: closed store and failed writes', () => {
 
     // A fresh database object and store find exactly what the old store now shows.
     const heads = sortedHeads(await h.store.get(ORG))
-    const h2 = await stores.reopen(h)
+    const h2 = await onDisk.reopen(h)
     const reloaded = await h2.store.get<Org>(ORG)
     expect(A.toJS(reloaded)).toEqual({ name: 'Third', members: ['ann'] })
     expect(sortedHeads(reloaded)).toEqual(heads)

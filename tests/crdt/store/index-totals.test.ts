@@ -19,7 +19,7 @@ import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/st
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-totals-')
-const stores = useStores(dirs)
+const stores = useStores(dirs, { storage: 'memory' })
 
 interface Counter {
   count: number

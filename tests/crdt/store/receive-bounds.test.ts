@@ -23,7 +23,7 @@ import { batchOf, keysOf, type StoreHandle, useStores } from '../../helpers/stor
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-receive-bounds-')
-const stores = useStores(dirs)
+const stores = useStores(dirs, { storage: 'memory' })
 const DOC = parseDocId('org:bounds')
 const MB = 1024 * 1024
 

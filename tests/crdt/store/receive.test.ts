@@ -25,7 +25,7 @@ import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/st
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-receive-')
-const stores = useStores(dirs)
+const stores = useStores(dirs, { storage: 'memory' })
 
 interface Org {
   name: string
@@ -156,7 +156,7 @@ describe('receive: accepting a peer', () => {
     const [key] = await keysOf(b.db.changes)
     const value = Uint8Array.from((await b.db.changes.get(key as string)) as Uint8Array)
     value[value.length - 5] = (value[value.length - 5] ?? 0) ^ 0xff
-    await b.db.changes.put(key as string, value)
+    await b.db.write([{ type: 'put', sublevel: b.db.changes, key: key as string, value }], false)
     b = await stores.reopen(b)
     await expect(b.store.get(ORG)).rejects.toMatchObject({ name: 'StorageCorruptError' })
   })

@@ -17,7 +17,7 @@ import { batchOf, entriesOf, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-budget-')
-const stores = useStores(dirs)
+const stores = useStores(dirs, { storage: 'memory' })
 const doc = parseDocId('test:budget')
 
 /** A writer with `n` entries changing one document. */

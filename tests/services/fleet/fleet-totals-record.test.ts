@@ -15,7 +15,7 @@ import { countedStats } from '../../helpers/fleet-count.ts'
 import { enlist, makeReplica, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 import { makeSigner } from '../../helpers/signer.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 
 /** The stored total against one built from every stored row now (counts exact, cost to rounding). */
 async function storedIsRowSum(r: Replica, orgId: string): Promise<void> {
@@ -114,7 +114,7 @@ describe('stored fleet totals across restarts', () => {
     dirs.push(dir)
     const signer = makeSigner()
     const leader = await makeReplica(signer, { dir })
-    const member = await makeReplica()
+    const member = await makeReplica(makeSigner(), { storage: 'memory' })
     open.push(leader, member)
     const org = await leader.org.createOrg({ name: 'Kept Org', tag: 'KEPT', handle: 'Leader_1' })
     await enlist(leader, org.id, member, 'member', 'Member_1')

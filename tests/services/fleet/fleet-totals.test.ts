@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { countedStats } from '../../helpers/fleet-count.ts'
 import { enlist, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 
 async function agree(rs: readonly Replica[], orgId: string): Promise<void> {
   for (const r of rs) expect(await r.fleet.composition(orgId)).toEqual(await countedStats(r, orgId))

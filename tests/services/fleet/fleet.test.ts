@@ -5,7 +5,7 @@ import { type HangarDoc, hangarId } from '../../../services/fleet/index.ts'
 import type { OrgSummary } from '../../../services/org/org-service.ts'
 import { enlist as joinOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 
 let leader: Replica
 let org: OrgSummary

@@ -14,7 +14,7 @@ import type { OrgSummary } from '../../../services/org/org-service.ts'
 import { deliver, spyKinds } from '../../helpers/refusals.ts'
 import { enlist, everything, type Replica, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const S = (v: string) => new A.ImmutableString(v)
 const heads = async (r: Replica, org: string) => A.getHeads(await r.org.roster(org)) as ChangeHash[]
 

@@ -26,7 +26,7 @@ async function node(
 ): Promise<Replica> {
   const r = await makeReplica(options.signer ?? makeSigner(), {
     wall: () => clock.now,
-    ...(options.dir === undefined ? {} : { dir: options.dir }),
+    ...(options.dir === undefined ? { storage: 'memory' as const } : { dir: options.dir }),
   })
   open.push(r)
   return r

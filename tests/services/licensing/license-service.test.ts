@@ -22,7 +22,7 @@ afterEach(async () => {
 /** A replica whose wall clock the test sets. */
 async function node(start = Date.now()): Promise<Replica & { clock: { now: number } }> {
   const clock = { now: start }
-  const r = await makeReplica(makeSigner(), { wall: () => clock.now })
+  const r = await makeReplica(makeSigner(), { wall: () => clock.now, storage: 'memory' })
   open.push(r)
   return Object.assign(r, { clock })
 }
@@ -340,7 +340,7 @@ describe('license service', () => {
     const leader = await node()
     const org = await orgOn(leader)
     await leader.licenses.install(org.id, issueLicense(org, 'pro'))
-    const lawless = await makeReplica(makeSigner(), { lawless: true })
+    const lawless = await makeReplica(makeSigner(), { lawless: true, storage: 'memory' })
     open.push(lawless)
     await enlist(leader, org.id, lawless, 'member', 'Mem_X')
     const heads = A.getHeads(await lawless.org.roster(org.id)) as never

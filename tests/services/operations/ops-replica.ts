@@ -12,7 +12,7 @@ export interface OpsReplica extends Replica {
   readonly ops: OperationsService
 }
 
-const plainReplica = useReplicas()
+const plainReplica = useReplicas({ storage: 'memory' })
 
 /** A replica; `lawless` ones skip their own checks, like modified software. */
 export async function replica(lawless = false, now?: () => number): Promise<OpsReplica> {

@@ -14,7 +14,7 @@ import { enlist, makeReplica, type Replica, sync, useReplicas } from '../../help
 import { makeSigner } from '../../helpers/signer.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const temp = useTempDirs('vg-auth-shelf-')
 afterEach(() => {
   vi.restoreAllMocks()

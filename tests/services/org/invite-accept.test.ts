@@ -9,7 +9,7 @@ import type { Invite } from '../../../services/org/invite.ts'
 import type { JoinAnswer, JoinTransport } from '../../../services/org/invite-service.ts'
 import { makeReplica, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const LISTED = '/ip4/127.0.0.1/tcp/9/p2p/12D3KooWListedLiar'
 
 /**
@@ -60,7 +60,7 @@ function transport(
 async function setUp(bootstrap: string[] = []) {
   const leader = await replica()
   const newcomer = await replica()
-  const staging = await makeReplica(newcomer.signer)
+  const staging = await makeReplica(newcomer.signer, { storage: 'memory' })
   const org = await leader.org.createOrg({ name: 'Accept Org', tag: 'ACC', handle: 'Lead_A' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member', bootstrap })
   return { leader, newcomer, staging, org: org.id, token }

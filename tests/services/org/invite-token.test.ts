@@ -64,7 +64,7 @@ describe('invite tokens', () => {
   })
 
   it("an invite made by a member names the org's rendezvous it was given; a bad one is refused", async () => {
-    const r = await makeReplica()
+    const r = await makeReplica(makeSigner(), { storage: 'memory' })
     try {
       const org = await r.org.createOrg({ name: 'Token Org', tag: 'TOK', handle: 'Lead_T' })
       const rendezvous = 'ef'.repeat(32)

@@ -2,7 +2,7 @@ import * as A from '@automerge/automerge'
 import { describe, expect, it } from 'vitest'
 import { admitVia, sync, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 
 describe('org service', () => {
   it('creates an org with the default ranks and its founder as Leader', async () => {

@@ -15,7 +15,7 @@ import { bucketOf, type RosterDoc } from '../../../services/org/roster-schema.ts
 import { issueLicense } from '../../helpers/license.ts'
 import { enlist, licenseOrg, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 const SOON = Math.floor(Date.now() / 60_000) * 60_000 + 7 * 24 * 3_600_000
 
 /** Everyone sends everything to everyone, twice. */

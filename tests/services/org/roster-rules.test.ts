@@ -17,7 +17,7 @@ import {
   useReplicas,
 } from '../../helpers/replica.ts'
 
-const replica = useReplicas()
+const replica = useReplicas({ storage: 'memory' })
 
 let leader: Replica
 let org: OrgSummary
