@@ -110,11 +110,20 @@ function recordOf(entries: readonly Entry[]): [string, Uint8Array] {
  */
 export function entryRecords(entries: readonly Entry[]): [string, Uint8Array][] {
   const byChain = new Map<string, Entry[]>()
+  /** The last entry's chain: a batch holds a chain's entries together. */
+  let last: Entry[] | null = null
   for (const e of entries) {
+    const prior = last?.[0]
+    if (last !== null && prior?.author === e.author && prior.scope === e.scope) {
+      last.push(e)
+      continue
+    }
     const chain = chainKey(e.scope, e.author)
-    const list = byChain.get(chain)
-    if (list === undefined) byChain.set(chain, [e])
-    else list.push(e)
+    last = byChain.get(chain) ?? null
+    if (last === null) {
+      last = [e]
+      byChain.set(chain, last)
+    } else last.push(e)
   }
   const out: [string, Uint8Array][] = []
   for (const list of byChain.values()) {

@@ -118,11 +118,11 @@ class Values {
 }
 const NONE: readonly number[] = []
 
-/** FNV-1a of `bytes[start, end)`. */
+/** FNV-1a of `bytes[start, end)`, cut to 30 bits (a small integer to V8: no boxing as a Map key). */
 function fnv(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5
   for (let i = start; i < end; i++) h = Math.imul(h ^ (bytes[i] as number), 0x01000193)
-  return h
+  return h & 0x3fffffff
 }
 
 /** Refs per entry at most: action, resource, document, roster heads, details. */
@@ -141,7 +141,8 @@ export function packRun(entries: readonly Entry[]): Uint8Array {
   const last = entries[entries.length - 1] as Entry
   let room = RUN_MAGIC.length + 2 * SHA256_BYTES + 4
   for (const e of entries) room += e.signature.length + e.bytes.length + ENTRY_OVERHEAD
-  const out = new Uint8Array(room)
+  if (scratch.length < room) scratch = new Uint8Array(Math.max(room, 2 * scratch.length))
+  const out = scratch
   let w = 0
   const put = (bytes: Uint8Array, start: number, end: number): void => {
     out.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), w)
@@ -227,8 +228,12 @@ export function packRun(entries: readonly Entry[]): Uint8Array {
   return out.slice(0, w)
 }
 
+/** Where `packRun` writes, reused: a record is copied out at its size. */
+let scratch = new Uint8Array(0)
+
+/** Whether two ranges are equal, compared from their ends (values with a shared prefix differ there). */
 function rangeEquals(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[aAt + i] !== b[bAt + i]) return false
+  for (let i = n - 1; i >= 0; i--) if (a[aAt + i] !== b[bAt + i]) return false
   return true
 }
 
