@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import * as A from '@automerge/automerge'
 import { ChainStore } from '../chain/chain-store.ts'
 import { type Entry, type EntryScope, type Signer, signEntry } from '../chain/entry.ts'
+import { type Clock, systemClock } from '../clock.ts'
 import {
   ChangeRefusedError,
   DocumentExistsError,
@@ -114,6 +115,8 @@ export interface DocumentStoreInit {
   readonly sync?: boolean
   /** Changes after which a document is compacted into a new snapshot. Default 500. */
   readonly compactAfter?: number
+  /** The time of local changes and of this node's entries. Default `systemClock`. */
+  readonly clock?: Clock
 }
 
 /** A document's change bytes by hash, as of `heads` (the state `doc`, while it is current). */
@@ -145,6 +148,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly scopeOfDoc: (docId: DocId) => string | null
   private readonly sync: boolean
   private readonly compactAfter: number
+  private readonly clock: Clock
   private readonly docs = new Map<DocId, DocState>()
   /**
    * Change bytes by hash, per document (the `CHANGE_INDEX_DOCS` last served), as of the
@@ -173,6 +177,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
+    this.clock = init.clock ?? systemClock
   }
 
   get memberKey(): Signer['memberKey'] {
@@ -597,7 +602,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     fn: A.ChangeFn<unknown>,
     extraOps: BatchOp[],
   ): Promise<Committed<unknown>> {
-    const after = A.change(state.doc, { time: Math.floor(Date.now() / 1000) }, fn)
+    const after = A.change(state.doc, { time: Math.floor(this.clock.now() / 1000) }, fn)
     const change = A.getLastLocalChange(after)
     if (after === state.doc || change === undefined) {
       if (extraOps.length > 0) throw new TypeError('a new document needs an initial change')
@@ -710,7 +715,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
         author: this.signer.memberKey,
         seq: (head?.seq ?? 0) + 1,
         prev: head?.hash ?? null,
-        time: Date.now(),
+        time: this.clock.now(),
         action: action.action,
         resource: action.resource,
         details: action.details ?? null,
