@@ -114,7 +114,7 @@ export function entryRecords(entries: readonly Entry[]): [string, Uint8Array][] 
   let last: Entry[] | null = null
   for (const e of entries) {
     const prior = last?.[0]
-    if (last !== null && prior?.author === e.author && prior.scope === e.scope) {
+    if (last !== null && prior !== undefined && prior.author === e.author && prior.scope === e.scope) {
       last.push(e)
       continue
     }

@@ -19,7 +19,8 @@
  */
 import * as A from '@automerge/automerge'
 import type { ChainStore } from '../chain/chain-store.ts'
-import { decodeEntry, type Entry, type EntryScope, type SignedEntry } from '../chain/entry.ts'
+import type { Entry, EntryScope, SignedEntry } from '../chain/entry.ts'
+import { decodeEntry } from '../chain/entry-decode.ts'
 import { inSeqOrder, verifyEntryChain } from '../chain/verify.ts'
 import { ed25519Verify, fromHex } from '../crypto.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
