@@ -329,7 +329,8 @@ export function unpackRun(value: Uint8Array, place: RunPlace): Uint8Array[] | nu
       authHeads.length +
       details.length
     if (size > ENTRY_LIMITS.maxBytes) return null
-    const packed = new Uint8Array(ED25519_SIGNATURE_BYTES + size)
+    // A Buffer, as LevelDB hands out every other record (each byte of it is written below).
+    const packed = Buffer.allocUnsafe(ED25519_SIGNATURE_BYTES + size)
     packed.set(signature)
     let w = ED25519_SIGNATURE_BYTES
     packed.set(ENTRY_DOMAIN, w)
