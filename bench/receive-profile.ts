@@ -55,9 +55,9 @@ interface Profile {
 
 /** Stages: a function name (and file part) whose inclusive time is counted. */
 const STAGES: [string, string][] = [
-  ['receiveBatch', 'remote-batch.ts'],
+  ['receiveBatch', 'receive-batch.ts'],
   ['verifyDecodedChain', 'verify.ts'],
-  ['judge', 'remote-batch.ts'],
+  ['judge', 'batch-judge.ts'],
   ['validate', 'domain-validator.ts'],
   ['backendForDeps', 'working-doc.ts'],
   ['workingBackendAt', 'working-doc.ts'],

@@ -31,6 +31,7 @@ import { changeKey, packChanges, unpackChanges } from './change-records.ts'
 import type { BatchOp, Database } from './database.ts'
 import { IndexTotals } from './index-totals.ts'
 import type { DocumentIndexer } from './indexer.ts'
+import { receiveBatch } from './receive-batch.ts'
 import {
   type AuthorGate,
   acceptedCount,
@@ -40,7 +41,6 @@ import {
   type ReceiveDeps,
   type ReceiveResult,
   type RemoteBatch,
-  receiveBatch,
   refuseWaiting,
 } from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
