@@ -36,7 +36,6 @@ function wrap(owner: object, method: string, label: string): void {
   }
 }
 if (timing) {
-  wrap(DocumentStore.prototype, 'commitRemote', 'commitRemote (all)')
   wrap(Database.prototype, 'write', 'commit: LevelDB write')
   wrap(hangarIndexer, 'row', 'commit: hangar index row')
   wrap(DocumentStore.prototype, 'emit', 'commit: change events')
@@ -55,22 +54,23 @@ interface Profile {
 
 /** Stages: a function name (and file part) whose inclusive time is counted. */
 const STAGES: [string, string][] = [
-  ['receiveBatch', 'remote-batch.ts'],
+  ['receiveBatch', 'receive-batch.ts'],
   ['verifyDecodedChain', 'verify.ts'],
-  ['judge', 'remote-batch.ts'],
+  ['judge', 'batch-judge.ts'],
   ['validate', 'domain-validator.ts'],
   ['backendForDeps', 'working-doc.ts'],
   ['workingBackendAt', 'working-doc.ts'],
   ['decodeOutlinedChange', 'change-decoder.ts'],
   ['outlineChange', 'change-bounds.ts'],
   ['changeChunkHash', 'change-bounds.ts'],
-  ['decodeEntry', 'entry.ts'],
-  ['commitRemote', 'document-store.ts'],
+  ['decodeEntry', 'entry-decode.ts'],
+  ['commitRemote', 'remote-commit.ts'],
   ['applyChanges', 'automerge'],
   ['indexOp', 'document-store.ts'],
   ['row', 'hangar-index.ts'],
   ['shipSummary', 'ship-view.ts'],
   ['packChanges', 'change-records.ts'],
+  ['packRun', 'run-record.ts'],
   ['putOps', 'chain-store.ts'],
   ['write', 'database.ts'],
   ['appended', 'chain-store.ts'],

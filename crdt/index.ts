@@ -7,16 +7,12 @@ export type { DecodedChange } from '@automerge/automerge'
 export { packByteList, unpackByteList } from './byte-list.ts'
 export { type ChainHead, ChainStore } from './chain/chain-store.ts'
 export {
-  decodeEntry,
   ENTRY_DOMAIN,
   ENTRY_LIMITS,
   type Entry,
   type EntryBody,
   type EntryScope,
   encodeEntryBody,
-  entryDoc,
-  entryRefs,
-  entryScope,
   isScope,
   packEntry,
   type SignedEntry,
@@ -24,6 +20,8 @@ export {
   signEntry,
   unpackEntry,
 } from './chain/entry.ts'
+export { decodeEntry } from './chain/entry-decode.ts'
+export { entryDoc, entryRefs, entryScope } from './chain/entry-refs.ts'
 export { SignaturePool } from './chain/signature-pool.ts'
 export {
   type ChainIssue,

@@ -8,14 +8,8 @@
 import { StorageCorruptError } from '../errors.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
 import type { BatchOp, Database } from '../store/database.ts'
-import {
-  decodeEntry,
-  type Entry,
-  type EntryScope,
-  packEntry,
-  type SignedEntry,
-  unpackEntry,
-} from './entry.ts'
+import { type Entry, type EntryScope, packEntry, type SignedEntry, unpackEntry } from './entry.ts'
+import { decodeEntry } from './entry-decode.ts'
 import {
   chainKey,
   type EntryRecord,

@@ -1,25 +1,28 @@
 /**
  * How chain entries lie in LevelDB (the `entries` sublevel). A record holds either one
  * entry, under `scope!author!seq` (seq zero-padded; every local action), or a run of
- * consecutive entries of one chain received together, under `scope!author!last!first`:
- * its value is the entries framed as a byte list (see byte-list.ts), `first` to `last`
- * in seq order. A run's key sorts with single keys by its last seq, so the first record
+ * consecutive, linked entries of one chain received together, under
+ * `scope!author!last!first`: its value holds entries `first` to `last` in the compact form
+ * of run-record.ts (about a quarter of their bytes). A run's key sorts with single keys by its last seq, so the first record
  * at or after `scope!author!seq` is the one that holds `seq`, and a chain's last record
  * holds its head. Thousands of entries of one catch-up batch become a few dozen puts
  * (a LevelDB put costs about as much CPU as copying a few kilobytes).
  *
- * Storage format 2 held single records only; they read as before.
+ * Storage format 3 stored a run as its packed entries framed as a byte list (see
+ * byte-list.ts), and format 2 held single records only: both read as before.
  */
-import { packByteList, unpackByteList } from '../byte-list.ts'
+import { unpackByteList } from '../byte-list.ts'
+import { fromHex } from '../crypto.ts'
 import type { MemberKey } from '../ids.ts'
 import { type Entry, type EntryScope, isScope, packEntry } from './entry.ts'
+import { isCompactRun, packRun, type RunPlace, unpackRun } from './run-record.ts'
 
 const SEQ_DIGITS = 15
 /** The key prefix of the node-local chain: not hex, so never an org's scope. */
 const LOCAL_SCOPE_KEY = 'local'
 /** Entries in one run record at most. */
 export const RUN_ENTRIES = 256
-/** Bytes of packed entries in one run record at most (a single read of one stays small). */
+/** Bytes of the packed entries one run record holds at most (a single read of one stays small). */
 export const RUN_BYTES = 256 * 1024
 
 function pad(seq: number): string {
@@ -66,6 +69,12 @@ export function readRecord(key: string, value: Uint8Array): EntryRecord | null {
   if (middle.length === SEQ_DIGITS) {
     const first = Number(tail)
     const last = Number(middle)
+    if (!(first >= 1 && last > first && last - first < RUN_ENTRIES)) return null
+    if (isCompactRun(value)) {
+      const place = runPlace(key, first, last)
+      const packed = place === null ? null : unpackRun(value, place)
+      return packed === null ? null : { first, last, packed }
+    }
     const packed = unpackByteList(value, 0, RUN_ENTRIES)
     if (packed === null || !(first >= 1 && last > first) || packed.length !== last - first + 1) return null
     return { first, last, packed }
@@ -75,12 +84,23 @@ export function readRecord(key: string, value: Uint8Array): EntryRecord | null {
   return { first: seq, last: seq, packed: [value] }
 }
 
-/** A record's key and value for `entries`: consecutive entries of one chain, in seq order. */
-function recordOf(entries: readonly Entry[], packed: readonly Uint8Array[]): [string, Uint8Array] {
+/** The author and scope of a run record's key (`scope!author!last!first`), as bytes; null if not one. */
+function runPlace(key: string, first: number, last: number): RunPlace | null {
+  const [token, author] = key.split('!', 2)
+  if (token === undefined || author === undefined || !HEX64.test(author)) return null
+  const scope = scopeOfKey(token)
+  if (scope !== null && !isScope(scope)) return null
+  return { author: fromHex(author), scope: scope === null ? null : fromHex(scope), first, last }
+}
+
+const HEX64 = /^[0-9a-f]{64}$/
+
+/** A record's key and value for `entries`: consecutive linked entries of one chain, in seq order. */
+function recordOf(entries: readonly Entry[]): [string, Uint8Array] {
   const first = entries[0] as Entry
   const last = entries[entries.length - 1] as Entry
-  if (entries.length === 1) return [entryKey(first.scope, first.author, first.seq), packed[0] as Uint8Array]
-  return [`${entryKey(first.scope, first.author, last.seq)}!${pad(first.seq)}`, packByteList(packed)]
+  if (entries.length === 1) return [entryKey(first.scope, first.author, first.seq), packEntry(first)]
+  return [`${entryKey(first.scope, first.author, last.seq)}!${pad(first.seq)}`, packRun(entries)]
 }
 
 /**
@@ -90,35 +110,44 @@ function recordOf(entries: readonly Entry[], packed: readonly Uint8Array[]): [st
  */
 export function entryRecords(entries: readonly Entry[]): [string, Uint8Array][] {
   const byChain = new Map<string, Entry[]>()
+  /** The last entry's chain: a batch holds a chain's entries together. */
+  let last: Entry[] | null = null
   for (const e of entries) {
+    const prior = last?.[0]
+    if (last !== null && prior !== undefined && prior.author === e.author && prior.scope === e.scope) {
+      last.push(e)
+      continue
+    }
     const chain = chainKey(e.scope, e.author)
-    const list = byChain.get(chain)
-    if (list === undefined) byChain.set(chain, [e])
-    else list.push(e)
+    last = byChain.get(chain) ?? null
+    if (last === null) {
+      last = [e]
+      byChain.set(chain, last)
+    } else last.push(e)
   }
   const out: [string, Uint8Array][] = []
   for (const list of byChain.values()) {
     list.sort((a, b) => a.seq - b.seq)
     let run: Entry[] = []
-    let packed: Uint8Array[] = []
     let bytes = 0
     for (const e of list) {
-      const p = packEntry(e)
+      const size = e.signature.length + e.bytes.length
       const prev = run[run.length - 1]
       if (
         prev !== undefined &&
-        (prev.seq + 1 !== e.seq || run.length >= RUN_ENTRIES || bytes + p.length > RUN_BYTES)
+        (prev.seq + 1 !== e.seq ||
+          e.prev !== prev.hash ||
+          run.length >= RUN_ENTRIES ||
+          bytes + size > RUN_BYTES)
       ) {
-        out.push(recordOf(run, packed))
+        out.push(recordOf(run))
         run = []
-        packed = []
         bytes = 0
       }
       run.push(e)
-      packed.push(p)
-      bytes += p.length
+      bytes += size
     }
-    if (run.length > 0) out.push(recordOf(run, packed))
+    if (run.length > 0) out.push(recordOf(run))
   }
   return out
 }

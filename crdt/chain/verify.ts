@@ -13,7 +13,8 @@
  */
 import { ed25519Verify } from '../crypto.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
-import { type DecodeResult, decodeEntry, type Entry, type EntryScope, type SignedEntry } from './entry.ts'
+import type { DecodeResult, Entry, EntryScope, SignedEntry } from './entry.ts'
+import { decodeEntry } from './entry-decode.ts'
 import type { SignaturePool } from './signature-pool.ts'
 
 export type ChainIssue =

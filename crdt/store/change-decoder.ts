@@ -9,13 +9,16 @@
  * compressed chunk, a mark, a column it does not know, damage) goes to `A.decodeChange`,
  * which stays the judge of what is valid: this decoder never accepts bytes that it does
  * not read the same way Automerge does (tests/crdt/store/change-decoder.test.ts checks it
- * against `A.decodeChange` on random documents and on mutated bytes).
+ * against `A.decodeChange` on random documents and on mutated bytes). Its parts:
+ * chunk-reader.ts (numbers and bytes), change-columns.ts (op columns and values).
  */
 import { hash as digest } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import { toHex } from '../crypto.ts'
 import { ChangeBoundsError } from '../errors.ts'
 import { CHANGE_BOUNDS, type ChangeOutline, isProblem, outlineChange } from './change-bounds.ts'
+import { booleans, deltas, rleStrings, rleUints, scalar, utf8Text } from './change-columns.ts'
+import { hexDigit, NO_BYTES, NotCanonical, notCanonical, Reader } from './chunk-reader.ts'
 
 type Op = A.DecodedChange['ops'][number]
 
@@ -54,11 +57,7 @@ const ACTIONS = ['makeMap', 'set', 'makeList', 'del', 'makeText', 'inc', 'makeTa
 const SET = 1
 const INC = 5
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 /** Not the canonical form this decoder reads: let Automerge decode it. */
-class NotCanonical extends Error {}
-const notCanonical = new NotCanonical()
 
 /**
  * Decodes a change, falling back to Automerge's own decoder for anything unusual. Throws
@@ -143,98 +142,6 @@ export function snapshotHeads(bytes: Uint8Array): string[] | null {
   }
 }
 
-/** Reads LEB128 numbers and byte strings from one buffer, refusing anything past `end`. */
-class Reader {
-  pos: number
-  buf: Uint8Array
-  end: number
-
-  constructor(buf: Uint8Array, pos: number, end: number) {
-    this.buf = buf
-    this.pos = pos
-    this.end = end
-  }
-
-  /** Points this reader at another range (the column readers are reused, see `COLUMNS`). */
-  reset(buf: Uint8Array, pos: number, end: number): this {
-    this.buf = buf
-    this.pos = pos
-    this.end = end
-    return this
-  }
-
-  get done(): boolean {
-    return this.pos >= this.end
-  }
-
-  uleb(): number {
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) throw notCanonical
-      const byte = this.buf[this.pos++] as number
-      result += (byte & 0x7f) * scale
-      if ((byte & 0x80) === 0) {
-        // Overlong encodings (a trailing zero byte) and unsafe integers go to Automerge.
-        if ((byte === 0 && i > 0) || result > Number.MAX_SAFE_INTEGER) throw notCanonical
-        return result
-      }
-      scale *= 128
-    }
-    throw notCanonical
-  }
-
-  sleb(): number {
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) throw notCanonical
-      const byte = this.buf[this.pos++] as number
-      result += (byte & 0x7f) * scale
-      scale *= 128
-      if ((byte & 0x80) === 0) {
-        if (byte & 0x40) result -= scale
-        if (!Number.isSafeInteger(result)) throw notCanonical
-        // Overlong: the last byte only repeats the sign of the one before.
-        if (i > 0 && (byte === 0 || byte === 0x7f)) {
-          const prev = this.buf[this.pos - 2] as number
-          if ((byte === 0 && (prev & 0x40) === 0) || (byte === 0x7f && (prev & 0x40) !== 0))
-            throw notCanonical
-        }
-        return result
-      }
-    }
-    throw notCanonical
-  }
-
-  bytes(length: number): Uint8Array {
-    if (length > this.end - this.pos) throw notCanonical
-    const out = this.buf.subarray(this.pos, this.pos + length)
-    this.pos += length
-    return out
-  }
-
-  hex(length: number): string {
-    return toHex(this.bytes(length))
-  }
-
-  /** Hex of an actor id: a batch repeats the same few actors, so the last one is kept. */
-  actorHex(length: number): string {
-    const b = this.bytes(length)
-    if (!sameBytes(b, lastActor.bytes)) lastActor = { bytes: b.slice(), hex: Buffer.from(b).toString('hex') }
-    return lastActor.hex
-  }
-}
-
-let lastActor = { bytes: new Uint8Array(0), hex: '' }
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-const NO_BYTES = new Uint8Array(0)
 /**
  * One reader per column slot and the slots' table, reused by every decode (a decode is
  * synchronous and never re-entered): a catch-up decodes thousands of changes, each with
@@ -387,160 +294,4 @@ function decodeCanonical(
     A.DecodedChange,
     'author'
   > as A.DecodedChange
-}
-
-/** A lowercase hex digit's value; anything else is not a hash this decoder made. */
-function hexDigit(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  if (c >= 97 && c <= 102) return c - 87
-  throw notCanonical
-}
-
-/** Short ASCII strings (keys, most values) without a TextDecoder call each. */
-function utf8Text(b: Uint8Array): string {
-  if (b.length <= 64) {
-    let s = ''
-    for (let i = 0; i < b.length; i++) {
-      const c = b[i] as number
-      if (c >= 0x80) return utf8Decoded(b)
-      s += String.fromCharCode(c)
-    }
-    return s
-  }
-  return utf8Decoded(b)
-}
-
-function utf8Decoded(b: Uint8Array): string {
-  try {
-    return utf8.decode(b)
-  } catch {
-    throw notCanonical
-  }
-}
-
-/**
- * Reads an RLE column: runs of one value, literal runs, and runs of nulls, each value
- * read by `read`. An absent column is all nulls; a present one must hold exactly
- * `count` values (a negative `count`: as many as it holds, at most `-count`). A run is
- * checked against the bound before it is expanded.
- */
-function rle<T>(col: Reader | undefined, count: number, read: (col: Reader) => T): (T | null)[] {
-  if (col === undefined) return NO_VALUES
-  const max = Math.abs(count)
-  // Sized up front when the count is known: a change of one op has columns of one value.
-  const out: (T | null)[] = count >= 0 ? new Array(count) : []
-  let n = 0
-  while (!col.done) {
-    const run = col.sleb()
-    if (run > 0) {
-      if (n + run > max) throw notCanonical
-      const v = read(col)
-      for (let k = 0; k < run; k++) out[n++] = v
-    } else if (run < 0) {
-      if (n - run > max) throw notCanonical
-      for (let k = 0; k < -run; k++) out[n++] = read(col)
-    } else {
-      const nulls = col.uleb()
-      if (nulls === 0) throw notCanonical
-      if (n + nulls > max) throw notCanonical
-      for (let k = 0; k < nulls; k++) out[n++] = null
-    }
-  }
-  if (count >= 0 && n !== count) throw notCanonical
-  return out
-}
-
-/** An absent column (shared: never written to). */
-const NO_VALUES: never[] = []
-
-const rleUints = (col: Reader | undefined, count: number) => rle(col, count, (c) => c.uleb())
-const rleStrings = (col: Reader | undefined, count: number) =>
-  rle(col, count, (c) => utf8Text(c.bytes(c.uleb())))
-
-/** A delta column: an RLE of signed differences, summed; nulls leave the sum alone. */
-function deltas(col: Reader | undefined, count: number): (number | null)[] {
-  const out = rle(col, count, (c) => c.sleb())
-  let sum = 0
-  for (let i = 0; i < out.length; i++) {
-    const d = out[i]
-    if (d === null || d === undefined) continue
-    sum += d
-    if (!Number.isSafeInteger(sum) || sum < 0) throw notCanonical
-    out[i] = sum
-  }
-  return out
-}
-
-/** A boolean column: alternating run lengths, starting with false. Absent: all false. */
-function booleans(col: Reader | undefined, count: number): boolean[] {
-  if (col === undefined) return NO_VALUES
-  const out: boolean[] = new Array(count)
-  let n = 0
-  let value = false
-  while (!col.done) {
-    const run = col.uleb()
-    if ((run === 0 && n > 0) || n + run > count) throw notCanonical
-    for (let k = 0; k < run; k++) out[n++] = value
-    value = !value
-  }
-  if (n !== count) throw notCanonical
-  return out
-}
-
-interface Scalar {
-  readonly value: unknown
-  readonly datatype?: 'int' | 'uint' | 'float64' | 'counter' | 'timestamp'
-}
-
-const NULL: Scalar = { value: null }
-const FALSE: Scalar = { value: false }
-const TRUE: Scalar = { value: true }
-
-/** One value: its metadata (length << 4 | type) says how many raw bytes it takes. */
-function scalar(meta: number, raw: Reader): Scalar {
-  const type = meta % 16
-  const length = Math.floor(meta / 16)
-  const end = raw.pos + length
-  if (length > raw.end - raw.pos) throw notCanonical
-  let out: Scalar
-  switch (type) {
-    case 0:
-      out = NULL
-      break
-    case 1:
-      out = FALSE
-      break
-    case 2:
-      out = TRUE
-      break
-    case 3:
-      out = { value: raw.uleb(), datatype: 'uint' }
-      break
-    case 4:
-      out = { value: raw.sleb(), datatype: 'int' }
-      break
-    case 5: {
-      if (length !== 8) throw notCanonical
-      const b = raw.bytes(8)
-      out = { value: new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true), datatype: 'float64' }
-      break
-    }
-    case 6:
-      out = { value: utf8Text(raw.bytes(length)) }
-      break
-    case 7:
-      // Automerge decodes bytes to an array of numbers.
-      out = { value: Array.from(raw.bytes(length)) }
-      break
-    case 8:
-      out = { value: raw.sleb(), datatype: 'counter' }
-      break
-    case 9:
-      out = { value: raw.sleb(), datatype: 'timestamp' }
-      break
-    default:
-      throw notCanonical
-  }
-  if (raw.pos !== end) throw notCanonical
-  return out
 }

@@ -7,13 +7,14 @@ import { StorageCorruptError, StorageFormatError } from '../errors.ts'
 import { LevelStorage, MemoryStorage, type Section, type Storage } from './storage/index.ts'
 
 /**
- * 3: runs of chain entries received together share a record (see entry-records.ts).
- * Format 2 (a record per entry) reads as it is: opening one marks it 3, so a version that
- * reads format 2 only refuses it rather than misreading a run.
+ * 4: a run of chain entries received together is stored in a compact form (see
+ * run-record.ts). 3: such runs share a record (see entry-records.ts). Formats 2 (a record
+ * per entry) and 3 read as they are: opening one marks it 4, so a version that reads only
+ * those refuses it rather than misreading a run.
  */
-export const FORMAT_VERSION = 3
+export const FORMAT_VERSION = 4
 /** Older formats this version reads as they are. */
-const READS_AS_IS: ReadonlySet<number> = new Set([2])
+const READS_AS_IS: ReadonlySet<number> = new Set([2, 3])
 
 type Bytes = Uint8Array
 /** A section with string keys and byte values (the name it had as a LevelDB sublevel). */

@@ -2,7 +2,8 @@
  * The document store: Automerge documents persisted in LevelDB, every local change
  * bound to a signed entry of this node's chain in the document's scope (the owner's
  * `scopeOfDoc`), in the same atomic batch, and remote changes accepted only through
- * `receive` (see remote-batch.ts).
+ * `receive` (see remote-commit.ts). Its parts: local-commit.ts, remote-commit.ts,
+ * compaction.ts and change-index.ts, sharing the state in store-core.ts.
  *
  * Per document: a snapshot (`A.save`) plus the changes since it, compacted into a new
  * snapshot in the background. A fresh Automerge actor (member key + random bytes) is
@@ -13,7 +14,8 @@ import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import * as A from '@automerge/automerge'
 import { ChainStore } from '../chain/chain-store.ts'
-import { type Entry, type EntryScope, type Signer, signEntry } from '../chain/entry.ts'
+import type { Entry, EntryScope, Signer } from '../chain/entry.ts'
+import { type Clock, systemClock } from '../clock.ts'
 import {
   ChangeRefusedError,
   DocumentExistsError,
@@ -21,62 +23,30 @@ import {
   StorageCorruptError,
   StoreClosedError,
 } from '../errors.ts'
-import type { ChangeHash, DocId, MemberKey } from '../ids.ts'
+import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
-import { isProblem, outlineChange, snapshotProblem } from './change-bounds.ts'
-import { changeHash, decodeChange, snapshotHeads } from './change-decoder.ts'
-import { changeKey, packChanges, unpackChanges } from './change-records.ts'
+import { type ChangeIndex, changesByHash } from './change-index.ts'
+import { unpackChanges } from './change-records.ts'
+import { compact } from './compaction.ts'
 import type { BatchOp, Database } from './database.ts'
 import { IndexTotals } from './index-totals.ts'
 import type { DocumentIndexer } from './indexer.ts'
-import {
-  type AuthorGate,
-  acceptedCount,
-  type DocAcceptance,
-  headsAfter,
-  mergeInto,
-  type ReceiveDeps,
-  type ReceiveResult,
-  type RemoteBatch,
-  receiveBatch,
-  refuseWaiting,
-} from './remote-batch.ts'
+import { commitLocal, nextEntry } from './local-commit.ts'
+import type { ReceiveResult, RemoteBatch } from './remote-batch.ts'
+import { receiveRemote } from './remote-commit.ts'
+import type {
+  ActionInput,
+  Committed,
+  DocState,
+  ReceiveOptions,
+  StoreCore,
+  StoreEvents,
+} from './store-core.ts'
 import type { ChangeValidator } from './validator.ts'
 import type { WriteBudget } from './write-budget.ts'
 
-/** Documents whose hash → change index is kept for the next catch-up (the last served). */
-const CHANGE_INDEX_DOCS = 64
-
-/** What a local action says about itself; becomes the signed chain entry. */
-export interface ActionInput {
-  readonly action: string
-  readonly resource: string
-  readonly details?: JsonValue
-  /** Heads of the authorization document the author has seen (set by the domain layer). */
-  readonly authHeads?: readonly ChangeHash[]
-}
-
-export interface Committed<T> {
-  readonly doc: A.Doc<T>
-  /** The entry recorded, or null when the change function changed nothing. */
-  readonly entry: Entry | null
-}
-
-export interface StoreEvents {
-  /** A document changed, locally or by an accepted remote change. */
-  change: [
-    {
-      docId: DocId
-      origin: 'local' | 'remote'
-      entries: readonly Entry[]
-      /** The change bytes those entries cover. */
-      changes: readonly Uint8Array[]
-    },
-  ]
-  /** A remote batch had entries refused. */
-  rejected: [{ result: ReceiveResult }]
-}
+export type { ActionInput, Committed, ReceiveOptions, StoreEvents } from './store-core.ts'
 
 export interface DocumentStoreComponents {
   readonly db: Database
@@ -95,16 +65,6 @@ export interface DocumentStoreComponents {
   readonly scopeOfDoc: (docId: DocId) => string | null
 }
 
-export interface ReceiveOptions {
-  /**
-   * Whether an author may have entries here at all (see `ReceiveDeps.knowsAuthor`): the
-   * network's caller passes the org's roster, so an outsider's bytes cost nothing.
-   */
-  readonly knowsAuthor?: AuthorGate
-  /** The scope the batch is for (see `ReceiveDeps.scope`): entries of another cost nothing. */
-  readonly scope?: string
-}
-
 export interface DocumentStoreInit {
   /**
    * fsync every write of this node's own actions (survives power loss); false still
@@ -114,23 +74,8 @@ export interface DocumentStoreInit {
   readonly sync?: boolean
   /** Changes after which a document is compacted into a new snapshot. Default 500. */
   readonly compactAfter?: number
-}
-
-/** A document's change bytes by hash, as of `heads` (the state `doc`, while it is current). */
-interface ChangeIndex {
-  heads: string[]
-  doc: A.Doc<unknown>
-  readonly byHash: Map<ChangeHash, Uint8Array>
-}
-
-/** In-memory state of one loaded document. */
-interface DocState {
-  doc: A.Doc<unknown>
-  /** Sequence number of the last change key written for this document. */
-  lastSeq: number
-  /** Change keys since the snapshot. */
-  pending: number
-  compacting: boolean
+  /** The time of local changes and of this node's entries. Default `systemClock`. */
+  readonly clock?: Clock
 }
 
 export class DocumentStore extends EventEmitter<StoreEvents> {
@@ -145,6 +90,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly scopeOfDoc: (docId: DocId) => string | null
   private readonly sync: boolean
   private readonly compactAfter: number
+  private readonly clock: Clock
   private readonly docs = new Map<DocId, DocState>()
   /**
    * Change bytes by hash, per document (the `CHANGE_INDEX_DOCS` last served), as of the
@@ -156,6 +102,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly saved = new WeakMap<A.Doc<unknown>, Uint8Array>()
   private queue: Promise<unknown> = Promise.resolve()
   private open = false
+  /** What the store's parts share (see store-core.ts). */
+  private readonly core: StoreCore
 
   constructor(components: DocumentStoreComponents, init: DocumentStoreInit = {}) {
     super()
@@ -173,6 +121,28 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.chains = new ChainStore({ db: this.db })
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
+    this.clock = init.clock ?? systemClock
+    this.core = {
+      db: this.db,
+      signer: this.signer,
+      validator: this.validator,
+      log: this.log,
+      chains: this.chains,
+      totals: this.totals,
+      budget: this.budget,
+      sync: this.sync,
+      compactAfter: this.compactAfter,
+      clock: this.clock,
+      docs: this.docs,
+      changeIndex: this.changeIndex,
+      events: this,
+      isOpen: () => this.open,
+      has: (docId) => this.has(docId),
+      load: (docId) => this.load(docId),
+      indexOp: (docId, doc) => this.indexOp(docId, doc),
+      freshActor: () => this.freshActor(),
+      enqueue: (task) => this.enqueue(task),
+    }
   }
 
   get memberKey(): Signer['memberKey'] {
@@ -293,9 +263,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
       const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
-      return this.commit(docId, scope, state, action, init as A.ChangeFn<unknown>, [snapshot]) as Promise<
-        Committed<T>
-      >
+      return commitLocal(this.core, docId, scope, state, action, init as A.ChangeFn<unknown>, [
+        snapshot,
+      ]) as Promise<Committed<T>>
     })
   }
 
@@ -304,7 +274,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return this.enqueue(async () => {
       const scope = this.scopeOf(docId)
       const state = await this.load(docId)
-      return this.commit(docId, scope, state, action, fn as A.ChangeFn<unknown>, []) as Promise<Committed<T>>
+      return commitLocal(this.core, docId, scope, state, action, fn as A.ChangeFn<unknown>, []) as Promise<
+        Committed<T>
+      >
     })
   }
 
@@ -333,7 +305,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    */
   async record(scope: EntryScope, action: ActionInput): Promise<Entry> {
     return this.enqueue(async () => {
-      const entry = await this.nextEntry(scope, action, null, [])
+      const entry = await nextEntry(this.core, scope, action, null, [])
       await this.db.write(this.chains.putOps(entry), this.sync)
       this.chains.appended(entry)
       return entry
@@ -343,140 +315,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   /**
    * Verifies and applies a batch of remote entries and the changes they cover. Only
    * entries whose signatures, chain links, change authorship and validator verdicts
-   * all pass are stored; the rest are refused with a reason.
+   * all pass are stored; the rest are refused with a reason (see remote-commit.ts).
    */
   async receive(batch: RemoteBatch, options: ReceiveOptions = {}): Promise<ReceiveResult> {
-    return this.enqueue(async () => {
-      const deps: ReceiveDeps = {
-        chains: this.chains,
-        validator: this.validator,
-        loadDoc: async (docId: DocId) => ((await this.has(docId)) ? (await this.load(docId)).doc : null),
-        ...(options.knowsAuthor === undefined ? {} : { knowsAuthor: options.knowsAuthor }),
-        ...(options.scope === undefined ? {} : { scope: options.scope }),
-      }
-      // Anything malformed is refused by receiveBatch; snapshots only as a map of bytes.
-      const offered = (batch as RemoteBatch | null)?.snapshots
-      const snapshots = new Map<DocId, Uint8Array>()
-      if (offered instanceof Map)
-        for (const [docId, bytes] of offered) if (bytes instanceof Uint8Array) snapshots.set(docId, bytes)
-      // Entries past their author's write budget are refused before any work (kind `budget`).
-      const within =
-        this.budget !== undefined && Array.isArray((batch as RemoteBatch | null)?.entries)
-          ? await this.budget.admit(
-              batch.entries,
-              async (author, scope) => (await this.chains.head(scope, author as MemberKey))?.seq ?? 0,
-            )
-          : null
-      const total = await receiveBatch(within === null ? batch : { ...batch, entries: within.admitted }, deps)
-      await this.commitRemote(total, snapshots)
-      // Entries that waited on this batch's other changes (e.g. roster heads) get another
-      // round once those are written, as long as rounds make progress.
-      let last = total
-      for (let round = 0; round < 16 && last.waiting.length > 0 && acceptedCount(last) > 0; round++) {
-        const waiting = last.waiting.splice(0)
-        const changes = waiting.flatMap((e) =>
-          e.changes.map((h) => last.changeBytes.get(h)).filter((c) => c !== undefined),
-        )
-        last = await receiveBatch({ entries: waiting, changes }, deps)
-        await this.commitRemote(last, snapshots)
-        mergeInto(total, last)
-      }
-      total.waiting.push(...last.waiting.splice(0))
-      refuseWaiting(total, last.strangers)
-      if (within !== null) {
-        total.rejected.push(...within.refused)
-        const stored = [...[...total.byDoc.values()].flatMap((a) => a.entries), ...total.entriesOnly]
-        this.budget?.charge(stored, total.changeBytes)
-      }
-      if (total.rejected.length > 0) this.emit('rejected', { result: total })
-      return total
-    })
-  }
-
-  /**
-   * Writes what a receive round accepted: one atomic batch, then the in-memory state. A
-   * document with a snapshot that holds exactly the history it gets here is loaded from
-   * it (several times faster than applying thousands of changes) and stored as it.
-   */
-  private async commitRemote(
-    result: ReceiveResult,
-    snapshots: ReadonlyMap<DocId, Uint8Array>,
-  ): Promise<void> {
-    // Everything accepted goes to disk in one batch (changes, entries, index rows), so a
-    // crash never leaves a hole in a chain or a stale row. The new documents are kept in
-    // memory only once the write succeeded.
-    const ops: BatchOp[] = []
-    const next = new Map<DocId, DocState>()
-    const totals = this.totals.batch()
-    for (const [docId, acceptedHere] of result.byDoc) {
-      const existing = await this.has(docId)
-      const state = existing
-        ? await this.load(docId)
-        : { doc: A.init({ actor: this.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
-      const snapshot = snapshots.get(docId)
-      const loaded =
-        snapshot === undefined ? null : this.loadIfHistory(snapshot, state.doc, acceptedHere, result)
-      if (loaded !== null) {
-        // The snapshot replaces the stored one and every change record since it.
-        ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: snapshot as Uint8Array })
-        for (const key of await this.changeKeys(docId, state.lastSeq))
-          ops.push({ type: 'del', sublevel: this.db.changes, key })
-        const indexed = this.indexOp(docId, loaded)
-        if (indexed !== null) ops.push(indexed)
-        if (indexed !== null) totals.row(docId, rowOf(indexed))
-        next.set(docId, { ...state, doc: loaded, pending: 0 })
-        continue
-      }
-      if (!existing)
-        ops.push({ type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) })
-      // One record for all of this batch's changes to the document: thousands of puts
-      // become one (read back change by change, so damage is still caught).
-      const seq = state.lastSeq + 1
-      ops.push(this.changeOp(docId, seq, packChanges(acceptedHere.changes)))
-      const [doc] = A.applyChanges(state.doc, acceptedHere.changes as A.Change[])
-      const indexed = this.indexOp(docId, doc)
-      if (indexed !== null) ops.push(indexed)
-      if (indexed !== null) totals.row(docId, rowOf(indexed))
-      next.set(docId, { ...state, doc, lastSeq: seq, pending: state.pending + acceptedHere.changes.length })
-    }
-    const accepted = [...[...result.byDoc.values()].flatMap((a) => a.entries), ...result.entriesOnly]
-    // Runs of a chain share a record: a catch-up's thousands of entries are a few dozen puts.
-    ops.push(...this.chains.putAllOps(accepted))
-    ops.push(...(await totals.ops()))
-    if (ops.length > 0) {
-      try {
-        // Not flushed to disk before going on: what peers sent can be fetched again, and
-        // LevelDB's log is sequential, so the next flushed write (this node's own next
-        // action) makes it durable too. It survives a crash of the process either way.
-        await this.db.write(ops, false)
-        totals.done(true)
-      } catch (err) {
-        totals.done(false)
-        for (const docId of next.keys()) this.docs.delete(docId)
-        throw err
-      }
-    }
-    // Each chain's newest accepted entry is its head now.
-    const newest = new Map<string, Entry>()
-    for (const entry of accepted) {
-      const chain = `${entry.scope}!${entry.author}`
-      if ((newest.get(chain)?.seq ?? 0) < entry.seq) newest.set(chain, entry)
-    }
-    for (const entry of newest.values()) this.chains.appended(entry)
-    for (const [docId, state] of next) {
-      const before = this.docs.get(docId)?.doc
-      this.docs.set(docId, state)
-      const accepted = result.byDoc.get(docId)
-      if (before !== undefined && accepted !== undefined) this.indexRemote(docId, before, state.doc, accepted)
-      this.emit('change', {
-        docId,
-        origin: 'remote',
-        entries: accepted?.entries ?? [],
-        changes: accepted?.changes ?? [],
-      })
-      this.maybeCompact(docId, state)
-    }
-    for (const f of result.forks) await this.chains.recordFork(f[0], f[1])
+    return receiveRemote(this.core, batch, options)
   }
 
   /** All of a document's changes. */
@@ -484,41 +326,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return A.getAllChanges(await this.get(docId))
   }
 
-  /** Those of `hashes` the document holds, by hash: for peers catching up. */
+  /** Those of `hashes` the document holds, by hash: for peers catching up (see change-index.ts). */
   async changesByHash(docId: DocId, hashes: readonly ChangeHash[]): Promise<Map<ChangeHash, Uint8Array>> {
-    const doc = await this.get(docId)
-    // From an index of the document's changes (a catch-up asks for thousands, batch by
-    // batch; Automerge's lookup per hash is slow), built once per document and extended by
-    // the changes since the heads it was last brought to (this node's own changes as it
-    // makes them: see `indexLocal`). A history that lost those heads (a document reloaded
-    // after a failed write) is indexed afresh.
-    let index = this.changeIndex.get(docId)
-    // The most recently served documents only (a Map iterates in insertion order).
-    this.changeIndex.delete(docId)
-    if (index?.doc !== doc) {
-      const heads = A.getHeads(doc)
-      if (index === undefined || !A.hasHeads(doc, index.heads)) {
-        index = { heads, doc, byHash: new Map() }
-        for (const c of A.getAllChanges(doc)) index.byHash.set(changeHash(c) as ChangeHash, c)
-      } else {
-        if (index.heads.join() !== heads.join())
-          for (const c of A.getChangesSince(doc, index.heads))
-            index.byHash.set(changeHash(c) as ChangeHash, c)
-        index.heads = heads
-        index.doc = doc
-      }
-    }
-    this.changeIndex.set(docId, index)
-    for (const oldest of this.changeIndex.keys()) {
-      if (this.changeIndex.size <= CHANGE_INDEX_DOCS) break
-      this.changeIndex.delete(oldest)
-    }
-    const out = new Map<ChangeHash, Uint8Array>()
-    for (const h of hashes) {
-      const c = index.byHash.get(h)
-      if (c !== undefined) out.set(h, c)
-    }
-    return out
+    return changesByHash(this.changeIndex, docId, await this.get(docId), hashes)
   }
 
   /** The document in compact form (`A.save`), for a peer catching up; kept per document state. */
@@ -532,162 +342,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return bytes
   }
 
-  /**
-   * `bytes` loaded as a document, if it loads and holds exactly the history of `doc` plus
-   * the `accepted` changes (Automerge checks on load that the heads a snapshot names are
-   * those of its content; a change hash covers all its ancestors, so equal heads are an
-   * equal history). Else null.
-   */
-  private loadIfHistory(
-    bytes: Uint8Array,
-    doc: A.Doc<unknown>,
-    accepted: DocAcceptance,
-    result: ReceiveResult,
-  ): A.Doc<unknown> | null {
-    const heads = headsAfter(A.getHeads(doc), accepted.links)
-    // The heads its header claims first: a snapshot of another state is not even loaded.
-    const claimed = snapshotHeads(bytes)
-    if (claimed === null || !sameHeads(claimed, heads)) return null
-    // Nor one that declares more than that history holds, or inflates past the bound.
-    const stats = A.stats(doc)
-    const problem = snapshotProblem(bytes, {
-      changes: stats.numChanges + accepted.links.length,
-      ops: stats.numOps + accepted.ops,
-    })
-    if (problem !== null) {
-      // Refused like an entry (no author): the peer that sent it answers for it.
-      const reason = `snapshot refused: ${problem.reason}`
-      result.rejected.push({ author: null, seq: null, hash: null, reason, kind: problem.kind })
-      return null
-    }
-    let loaded: A.Doc<unknown>
-    try {
-      loaded = A.load(bytes, { actor: this.freshActor() })
-    } catch {
-      return null
-    }
-    return sameHeads(A.getHeads(loaded), heads) ? loaded : null
-  }
-
-  /** Keys of a document's change records up to `lastSeq`. */
-  private changeKeys(docId: DocId, lastSeq: number): Promise<string[]> {
-    return this.db.read(() => this.db.changes.keys({ gt: `${docId}!`, lte: changeKey(docId, lastSeq) }).all())
-  }
-
   /** Writes a snapshot of `docId` now and drops the changes it covers. */
   async compact(docId: DocId): Promise<void> {
-    await this.enqueue(async () => {
-      const state = this.docs.get(docId)
-      if (state === undefined || state.pending === 0) return
-      const covered = await this.changeKeys(docId, state.lastSeq)
-      const ops: BatchOp[] = [
-        { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(state.doc) },
-        ...covered.map((key): BatchOp => ({ type: 'del', sublevel: this.db.changes, key })),
-      ]
-      await this.db.write(ops, this.sync)
-      state.pending = 0
-    })
-  }
-
-  private async commit(
-    docId: DocId,
-    scope: string,
-    state: DocState,
-    action: ActionInput,
-    fn: A.ChangeFn<unknown>,
-    extraOps: BatchOp[],
-  ): Promise<Committed<unknown>> {
-    const after = A.change(state.doc, { time: Math.floor(Date.now() / 1000) }, fn)
-    const change = A.getLastLocalChange(after)
-    if (after === state.doc || change === undefined) {
-      if (extraOps.length > 0) throw new TypeError('a new document needs an initial change')
-      return { doc: state.doc, entry: null }
-    }
-    const hash = A.getHeads(after)[0] as ChangeHash
-    try {
-      const entry = await this.nextEntry(scope, action, docId, [hash])
-      // A change past the bounds would be refused by every peer: refuse it here first.
-      const outline = outlineChange(change)
-      if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
-      const verdict = await this.validator.validate({
-        docId,
-        entry,
-        changes: [decodeChange(change)],
-        changeBytes: [change],
-        origin: 'local',
-        doc: state.doc,
-        prior: [],
-      })
-      if (!verdict.ok) throw new ChangeRefusedError(verdict.reason)
-      const ops = [...extraOps, this.changeOp(docId, state.lastSeq + 1, change), ...this.chains.putOps(entry)]
-      const indexed = this.indexOp(docId, after)
-      if (indexed !== null) ops.push(indexed)
-      const totals = this.totals.batch()
-      if (indexed !== null) totals.row(docId, rowOf(indexed))
-      ops.push(...(await totals.ops()))
-      await this.db.write(ops, this.sync).then(
-        () => totals.done(true),
-        (err: unknown) => {
-          totals.done(false)
-          throw err
-        },
-      )
-      this.indexLocal(docId, state.doc, after, hash, change)
-      state.doc = after
-      state.lastSeq++
-      state.pending++
-      this.docs.set(docId, state)
-      this.chains.appended(entry)
-      this.emit('change', { docId, origin: 'local', entries: [entry], changes: [change] })
-      this.maybeCompact(docId, state)
-      return { doc: after, entry }
-    } catch (err) {
-      // The in-memory document ran ahead of the disk: drop it, reload on next use.
-      this.docs.delete(docId)
-      throw err
-    }
-  }
-
-  /**
-   * A local change `hash` made `after` from `before`: a change index kept for the document
-   * as of `before` takes it, so serving the new state costs no Automerge call (a local
-   * change depends on every head, so it is the only head after it).
-   */
-  private indexLocal(
-    docId: DocId,
-    before: A.Doc<unknown>,
-    after: A.Doc<unknown>,
-    hash: ChangeHash,
-    change: Uint8Array,
-  ): void {
-    const index = this.changeIndex.get(docId)
-    if (index?.doc !== before) return
-    index.byHash.set(hash, change)
-    index.heads = [hash]
-    index.doc = after
-  }
-
-  /**
-   * Accepted remote changes made `after` from `before`: a change index kept for the document
-   * as of `before` takes them (their hashes were taken when they were judged), so serving
-   * the new state costs no pass over the document's history. Only if `after` holds exactly
-   * those changes more (its heads are those they lead to); else the index is brought up to
-   * date when next asked, as before.
-   */
-  private indexRemote(
-    docId: DocId,
-    before: A.Doc<unknown>,
-    after: A.Doc<unknown>,
-    accepted: DocAcceptance,
-  ): void {
-    const index = this.changeIndex.get(docId)
-    if (index?.doc !== before) return
-    const heads = A.getHeads(after)
-    if (!sameHeads(heads, headsAfter(index.heads, accepted.links))) return
-    for (const [i, link] of accepted.links.entries())
-      index.byHash.set(link.hash, accepted.changes[i] as Uint8Array)
-    index.heads = heads
-    index.doc = after
+    await compact(this.core, docId)
   }
 
   /** The scope of a document's entries; a document with none is not this store's to change. */
@@ -695,35 +352,6 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const scope = this.scopeOfDoc(docId)
     if (scope === null) throw new ChangeRefusedError(`${docId} belongs to no scope`)
     return scope
-  }
-
-  private async nextEntry(
-    scope: EntryScope,
-    action: ActionInput,
-    docId: DocId | null,
-    changes: ChangeHash[],
-  ): Promise<Entry> {
-    const head = await this.chains.head(scope, this.signer.memberKey)
-    return signEntry(
-      {
-        scope,
-        author: this.signer.memberKey,
-        seq: (head?.seq ?? 0) + 1,
-        prev: head?.hash ?? null,
-        time: Date.now(),
-        action: action.action,
-        resource: action.resource,
-        details: action.details ?? null,
-        doc: docId,
-        changes,
-        authHeads: action.authHeads ?? [],
-      },
-      this.signer,
-    )
-  }
-
-  private changeOp(docId: DocId, seq: number, change: Uint8Array): BatchOp {
-    return { type: 'put', sublevel: this.db.changes, key: changeKey(docId, seq), value: change }
   }
 
   private async load(docId: DocId): Promise<DocState> {
@@ -765,21 +393,6 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return state
   }
 
-  private maybeCompact(docId: DocId, state: DocState): void {
-    if (state.pending < this.compactAfter || state.compacting) return
-    state.compacting = true
-    setImmediate(() => {
-      if (!this.open) return
-      this.compact(docId)
-        .catch((err: unknown) =>
-          this.log.error({ err, docId }, 'compaction failed; will retry after more changes'),
-        )
-        .finally(() => {
-          state.compacting = false
-        })
-    })
-  }
-
   /**
    * A new Automerge actor for every load: the member key followed by 8 random bytes, so
    * an actor never reuses a sequence number after a crash, and every change names the
@@ -814,13 +427,4 @@ function withChanges(snapshot: Uint8Array, changes: readonly Uint8Array[]): Uint
     at += c.length
   }
   return out
-}
-
-/** The row an index operation writes (null: it deletes the row). */
-function rowOf(op: BatchOp): Uint8Array | null {
-  return op.type === 'put' ? op.value : null
-}
-
-function sameHeads(a: readonly string[], b: ReadonlySet<string>): boolean {
-  return a.length === b.size && a.every((h) => b.has(h))
 }

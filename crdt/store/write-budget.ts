@@ -11,7 +11,8 @@
  * any one author's ordinary history takes it at once; past it, an author gets the
  * refill rate, far above what a person writes and far below a flood.
  */
-import { ENTRY_DOMAIN, type Entry, type EntryScope, entryScope, type SignedEntry } from '../chain/entry.ts'
+import { ENTRY_DOMAIN, type Entry, type EntryScope, type SignedEntry } from '../chain/entry.ts'
+import { entryScope } from '../chain/entry-refs.ts'
 import { toHex } from '../crypto.ts'
 import type { ChangeHash } from '../ids.ts'
 import type { Refusal } from './remote-batch.ts'

@@ -3,7 +3,7 @@ import * as ed from '@noble/ed25519'
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { NOT_SIMPLE, readCanonical } from '../../../crdt/chain/entry.ts'
+import { NOT_SIMPLE, readCanonical } from '../../../crdt/chain/entry-details.ts'
 import {
   type ChangeHash,
   type DocId,

@@ -317,9 +317,9 @@ describe('damaged database files', () => {
     }
   })
 
-  it('a database of storage format 2 (a record per entry) opens as it is, and is marked 3 after', async () => {
+  it.each([2, 3])('a database of storage format %i opens as it is, and is marked 4 after', async (old) => {
     const path = await seeded()
-    await rewrite(path, 'meta', 'format', () => new TextEncoder().encode('2'))
+    await rewrite(path, 'meta', 'format', () => new TextEncoder().encode(String(old)))
     const h = await stores.open({ path })
     for (const id of [ORG, OTHER]) expect(A.toJS(await h.store.get<Org>(id)).members).toEqual(['ann', 'bob'])
     const [author] = await h.store.chains.authors(TEST_SCOPE)
@@ -332,7 +332,7 @@ describe('damaged database files', () => {
     const marker = await level.sublevel<string, Uint8Array>('meta', { valueEncoding: 'view' }).get('format')
     await level.close()
     expect(new TextDecoder().decode(marker)).toBe(String(FORMAT_VERSION))
-    expect(FORMAT_VERSION).toBe(3)
+    expect(FORMAT_VERSION).toBe(4)
   })
 
   it('an undamaged database opens and loads every document', async () => {

@@ -6,6 +6,7 @@ import {
   DocumentExistsError,
   DocumentNotFoundError,
   type Entry,
+  ManualClock,
   parseDocId,
   StoreClosedError,
   verifyChain,
@@ -73,6 +74,24 @@ describe('DocumentStore: create, change and reopen', () => {
     expect(next.entry?.seq).toBe(4)
     expect(next.entry?.prev).toBe(entry?.hash)
     expect(verifyChain(h.signer.memberKey, await entriesOf(h2.store, h.signer.memberKey)).status).toBe('ok')
+  })
+
+  it("stamps a local change and its entry with the store's clock, not the machine's", async () => {
+    const at = Date.parse('2031-05-06T07:08:09.250Z')
+    const clock = new ManualClock(at)
+    const h = await stores.open({ init: { sync: false, clock } })
+    const created = await createOrg(h)
+    await clock.advance(90_000)
+    const { doc, entry } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(created.time).toBe(at)
+    expect(entry?.time).toBe(at + 90_000)
+    // Automerge keeps a change's time in whole seconds.
+    const change = A.decodeChange(A.getLastLocalChange(doc) as A.Change)
+    expect(change.time).toBe(Math.floor((at + 90_000) / 1000))
+    const first = A.decodeChange(A.getAllChanges(doc)[0] as A.Change)
+    expect(first.time).toBe(Math.floor(at / 1000))
   })
 
   it('writes exactly one chain entry and one change row per change; the entry lists the Automerge change hash', async () => {
