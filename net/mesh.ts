@@ -43,11 +43,10 @@
  *   floods of sync requests ban it once they pass a threshold. A ban closes its
  *   connections and the host's connection gater refuses new ones until it ends.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
-import type { Logger } from '../crdt/index.ts'
-import { silentLogger } from '../crdt/index.ts'
-import { TopicValidatorResult } from './gossipsub.ts'
-import type { Host } from './host.ts'
+import type { Clock, Logger, Timer } from '../crdt/index.ts'
+import { silentLogger, systemClock } from '../crdt/index.ts'
+import { clockTimeout } from './clock-timeout.ts'
+import { memberKeyOfId } from './member-key.ts'
 import { orgRendezvousKey, orgTopic } from './org-key.ts'
 import { PeerDiscipline } from './peer-discipline.ts'
 import { PullSchedule } from './pull-schedule.ts'
@@ -59,6 +58,7 @@ import {
   SyncProtocolError,
 } from './sync/messages.ts'
 import { requestSync, SyncRefusedError, type SyncSource, serveSync } from './sync/sync-protocol.ts'
+import type { GossipVerdict, MeshStream, MeshTransport } from './transport.ts'
 
 /** What the mesh needs beyond sync: the orgs this node holds, and its own new entries. */
 export interface MeshSource extends SyncSource {
@@ -96,7 +96,10 @@ export interface PeerStatus {
 }
 
 export interface MeshInit {
-  readonly host: Host
+  /** The network: the libp2p host, or a node of the in-memory network. */
+  readonly transport: MeshTransport
+  /** Reads the time and runs every timer of the mesh. Default `systemClock`. */
+  readonly clock?: Clock
   readonly source: MeshSource
   readonly syncIntervalMs?: number
   /** How often to announce the node's orgs in the DHT and look for their other nodes. Default 60 s. */
@@ -109,6 +112,8 @@ export interface MeshInit {
 }
 
 const PULL_BACK_EVERY_MS = 2_000
+/** The longest one pull (every org from one peer) may take. */
+const PULL_TIMEOUT_MS = 120_000
 /**
  * How long a pull prompted by a peer's request waits first: what the peer had ahead is
  * usually a change whose gossip is on its way here, and then no pull is needed.
@@ -135,19 +140,20 @@ type Outbox = {
   entries: Uint8Array[]
   changes: Uint8Array[]
   bytes: number
-  timer: NodeJS.Timeout | null
+  timer: Timer | null
   /** A roster change is in it: who is sent it is worked out again first. */
   roster: boolean
 }
 
 export class Mesh {
-  readonly #host: Host
+  readonly #host: MeshTransport
+  readonly #clock: Clock
   readonly #source: MeshSource
   readonly #log: Logger
   readonly #intervalMs: number
   readonly #discoveryMs: number
   readonly #schedule: PullSchedule
-  #discoveryTimer: NodeJS.Timeout | null = null
+  #discoveryTimer: Timer | null = null
   #discovering: Promise<void> | null = null
   readonly #peers = new Map<
     string,
@@ -158,7 +164,7 @@ export class Mesh {
   readonly #lastPullBack = new Map<string, number>()
   /** Peers whose gossip came in as strangers': messages so far, while checked again after a catch-up. */
   readonly #strangerChecks = new Map<string, number>()
-  #timer: NodeJS.Timeout | null = null
+  #timer: Timer | null = null
   #stopLocal: (() => void) | null = null
   /** org → its gossip topic (for orgs whose mesh secret this node knows). */
   readonly #topics = new Map<string, string>()
@@ -174,14 +180,16 @@ export class Mesh {
   #stopped = new AbortController()
 
   constructor(init: MeshInit) {
-    this.#host = init.host
+    this.#host = init.transport
+    this.#clock = init.clock ?? systemClock
     this.#source = init.source
     this.#log = init.log ?? silentLogger
     this.#intervalMs = init.syncIntervalMs ?? 30_000
     this.#discoveryMs = init.discoveryIntervalMs ?? 60_000
-    this.#schedule = new PullSchedule(this.#intervalMs)
+    this.#schedule = new PullSchedule(this.#intervalMs, Math.random, this.#clock)
     this.#discipline = new PeerDiscipline({
-      host: this.#host,
+      transport: this.#host,
+      clock: this.#clock,
       log: this.#log,
       banMs: init.banMs ?? 10 * 60_000,
       onBan: (peerId, why) => {
@@ -192,9 +200,8 @@ export class Mesh {
   }
 
   async start(): Promise<void> {
-    const libp2p = this.#host.libp2p
-    await libp2p.handle(SYNC_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
-      // Streams beyond this are reset by libp2p unseen; below it, `#serve` counts them.
+    await this.#host.handle(SYNC_PROTOCOL, (stream, peerId) => this.#serve(stream, peerId), {
+      // Streams beyond this are reset by the transport unseen; below it, `#serve` counts them.
       maxInboundStreams: 256,
     })
     this.#host.on('peer:connect', this.#onConnect)
@@ -208,8 +215,7 @@ export class Mesh {
     await this.refreshTopics()
     for (const p of this.#host.connectedPeers()) this.#onConnect({ peerId: p })
     this.#nextRound()
-    this.#discoveryTimer = setInterval(() => void this.discover(), this.#discoveryMs)
-    this.#discoveryTimer.unref()
+    this.#discoveryTimer = this.#clock.setInterval(() => void this.discover(), this.#discoveryMs)
     void this.discover()
   }
 
@@ -225,10 +231,15 @@ export class Mesh {
   }
 
   async #discoverOnce(): Promise<void> {
-    const signal = AbortSignal.any([
-      this.#stopped.signal,
-      AbortSignal.timeout(Math.max(5_000, this.#discoveryMs)),
-    ])
+    const timeout = clockTimeout(this.#clock, Math.max(5_000, this.#discoveryMs))
+    try {
+      await this.#discoverIn(AbortSignal.any([this.#stopped.signal, timeout.signal]))
+    } finally {
+      timeout.cancel()
+    }
+  }
+
+  async #discoverIn(signal: AbortSignal): Promise<void> {
     for (const org of await this.#source.orgs()) {
       const secret = await this.#source.meshSecret(org)
       if (secret === null) continue
@@ -240,7 +251,7 @@ export class Mesh {
           const id = p.peerId.toString()
           if (this.#host.connectedPeers().includes(id)) continue
           this.#log.debug({ org, peer: id }, 'found an org node in the DHT; dialing')
-          await this.#host.libp2p.dial(p.peerId, { signal }).catch((err: Error) => {
+          await this.#host.dial(id, signal).catch((err: Error) => {
             this.#log.debug({ peer: id, err: err.message }, 'dial failed')
           })
         }
@@ -253,22 +264,18 @@ export class Mesh {
 
   async stop(): Promise<void> {
     this.#stopped.abort()
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer?.cancel()
     this.#timer = null
-    if (this.#discoveryTimer !== null) clearInterval(this.#discoveryTimer)
+    this.#discoveryTimer?.cancel()
     this.#discoveryTimer = null
     this.#stopLocal?.()
-    for (const box of this.#outbox.values()) if (box.timer !== null) clearTimeout(box.timer)
+    for (const box of this.#outbox.values()) box.timer?.cancel()
     this.#outbox.clear()
     this.#host.off('peer:connect', this.#onConnect)
     this.#host.off('peer:disconnect', this.#onDisconnect)
     this.#host.setPeerScorer(() => 0)
-    const pubsub = this.#host.libp2p.services.pubsub
-    for (const t of this.#topics.values()) {
-      pubsub.unsubscribe(t)
-      pubsub.topicValidators.delete(t)
-    }
-    await this.#host.libp2p.unhandle(SYNC_PROTOCOL).catch(() => {})
+    for (const t of this.#topics.values()) this.#host.unsubscribe(t)
+    await this.#host.unhandle(SYNC_PROTOCOL).catch(() => {})
     await Promise.allSettled([
       ...this.#pulling.values(),
       this.#discovering,
@@ -290,22 +297,21 @@ export class Mesh {
   }
 
   async #refreshTopicsOnce(): Promise<void> {
-    const pubsub = this.#host.libp2p.services.pubsub
-    const added: string[] = []
+    const added: [string, string][] = []
     for (const org of await this.#source.orgs()) {
       if (this.#topics.has(org)) continue
       const secret = await this.#source.meshSecret(org)
       if (secret === null || this.#topics.has(org) || this.#stopped.signal.aborted) continue
       const topic = orgTopic(org, secret)
       this.#topics.set(org, topic)
-      pubsub.topicValidators.set(topic, async (peer, message) => this.#validate(org, peer, message.data))
-      added.push(topic)
+      added.push([org, topic])
     }
     if (added.length === 0) return
     // A new org: which connected peers are its members (and so are sent its gossip) changes.
     await this.refreshMembers()
     if (this.#stopped.signal.aborted) return
-    for (const topic of added) pubsub.subscribe(topic)
+    for (const [org, topic] of added)
+      this.#host.subscribe(topic, (from, data) => this.#validate(org, from, data))
     // What was gossiped before the node listened (while it joined) comes by one catch-up.
     const members = this.#host.connectedPeers().filter((p) => this.#member.get(p) === true)
     for (const p of members.slice(0, CATCH_UP_PEERS)) void this.pull(p)
@@ -332,12 +338,9 @@ export class Mesh {
 
   async #refreshMembersOnce(): Promise<void> {
     const orgs = await this.#source.orgs()
-    const peers = new Map<string, PeerId>()
-    for (const conn of this.#host.libp2p.getConnections())
-      peers.set(conn.remotePeer.toString(), conn.remotePeer)
     await Promise.all(
-      [...peers].map(async ([peer, id]) => {
-        const key = memberKeyOf(id)
+      this.#host.connectedPeers().map(async (peer) => {
+        const key = memberKeyOfId(peer)
         let member = false
         for (const org of orgs) {
           if (key !== null && (await this.#source.mayServe(org, key).catch(() => false))) {
@@ -375,12 +378,11 @@ export class Mesh {
 
   #nextRound(): void {
     if (this.#stopped.signal.aborted) return
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       void this.syncRound()
         .catch((err: Error) => this.#log.debug({ err: err.message }, 'pull round failed'))
         .finally(() => this.#nextRound())
     }, this.#schedule.nextDelay())
-    this.#timer.unref()
   }
 
   /** Pulls this node's orgs from one peer (one pull at a time per peer; a request while one runs queues another). */
@@ -409,16 +411,16 @@ export class Mesh {
   /** Pulls `org` from `peerId` if it is a member of it. */
   async #pullOrg(peerId: string, org: string, signal: AbortSignal): Promise<number> {
     const status = this.#status(peerId)
-    const conn = this.#connectionTo(peerId)
-    const key = conn === undefined ? null : memberKeyOf(conn.remotePeer)
-    if (conn === undefined || key === null) return 0
+    const key = memberKeyOfId(peerId)
+    if (!this.#connected(peerId) || key === null) return 0
     const standing = await this.#source.standing(org, key).catch(() => 'stranger' as const)
     if (standing !== 'member') return 0
     try {
-      const stream = await conn.newStream(SYNC_PROTOCOL, { signal })
+      const stream = await this.#host.openStream(peerId, SYNC_PROTOCOL, signal)
       const summary = await requestSync(stream, org, this.#source, {
         signal,
         frameTimeoutMs: this.#frameTimeoutMs,
+        clock: this.#clock,
       })
       if (summary.rejected > 0) {
         this.#log.warn(
@@ -462,14 +464,19 @@ export class Mesh {
 
   async #pullOnce(peerId: string): Promise<void> {
     const status = this.#status(peerId)
-    const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(120_000)])
+    const timeout = clockTimeout(this.#clock, PULL_TIMEOUT_MS)
+    const signal = AbortSignal.any([this.#stopped.signal, timeout.signal])
     let received = 0
-    for (const org of await this.#source.orgs()) {
-      if (this.#connectionTo(peerId) === undefined) return
-      if (this.#host.isBanned(peerId)) return
-      received += await this.#pullOrg(peerId, org, signal)
+    try {
+      for (const org of await this.#source.orgs()) {
+        if (!this.#connected(peerId)) return
+        if (this.#host.isBanned(peerId)) return
+        received += await this.#pullOrg(peerId, org, signal)
+      }
+    } finally {
+      timeout.cancel()
     }
-    status.lastSync = Date.now()
+    status.lastSync = this.#clock.now()
     status.weWereBehind = received
     if (received > 0) {
       await this.refreshTopics()
@@ -477,9 +484,8 @@ export class Mesh {
     }
   }
 
-  #serve(stream: Stream, connection: Connection): void {
-    const peerId = connection.remotePeer.toString()
-    const key = memberKeyOf(connection.remotePeer)
+  #serve(stream: MeshStream, peerId: string): void {
+    const key = memberKeyOfId(peerId)
     const status = this.#status(peerId)
     const serving = this.#serving.get(peerId) ?? 0
     if (this.#discipline.flooding(peerId) || serving >= CONCURRENT_SERVES) {
@@ -491,6 +497,7 @@ export class Mesh {
     serveSync(stream, key ?? '', this.#source, {
       signal: this.#stopped.signal,
       frameTimeoutMs: this.#frameTimeoutMs,
+      clock: this.#clock,
     })
       .then(({ sent, peerAhead, ahead, org }) => {
         status.peerWasBehind = sent
@@ -522,10 +529,10 @@ export class Mesh {
    * gossip has not brought what it had ahead meanwhile.
    */
   #pullBack(peerId: string, org: string, ahead: ReadonlyMap<string, number>): void {
-    const now = Date.now()
-    if (now - (this.#lastPullBack.get(peerId) ?? 0) < PULL_BACK_EVERY_MS) return
+    const now = this.#clock.now()
+    if (now - (this.#lastPullBack.get(peerId) ?? -Infinity) < PULL_BACK_EVERY_MS) return
     this.#lastPullBack.set(peerId, now)
-    setTimeout(async () => {
+    this.#clock.setTimeout(async () => {
       if (this.#stopped.signal.aborted) return
       const mine = await this.#source.heads(org).catch(() => new Map<string, number>())
       for (const [author, seq] of ahead) {
@@ -534,18 +541,17 @@ export class Mesh {
           return
         }
       }
-    }, PULL_BACK_WAIT_MS).unref()
+    }, PULL_BACK_WAIT_MS)
   }
 
-  async #validate(org: string, peer: PeerId, data: Uint8Array): Promise<TopicValidatorResult> {
-    const peerId = peer.toString()
+  async #validate(org: string, peerId: string, data: Uint8Array): Promise<GossipVerdict> {
     // Only a member of the org may publish on its topic: anyone else is refused unread.
-    const key = memberKeyOf(peer)
+    const key = memberKeyOfId(peerId)
     const standing = key === null ? 'stranger' : await this.#source.standing(org, key).catch(() => 'stranger')
     if (standing !== 'member') {
       // A removed member may not know yet; anyone else has no business on the topic.
       if (standing === 'stranger' && key !== null) void this.#strangerGossip(peerId, org, key)
-      return TopicValidatorResult.Reject
+      return 'reject'
     }
     let batch: { entries: readonly Uint8Array[]; changes: readonly Uint8Array[] }
     try {
@@ -554,7 +560,7 @@ export class Mesh {
       batch = m
     } catch {
       void this.#discipline.offence(peerId, 'gossiped a message that does not decode')
-      return TopicValidatorResult.Reject
+      return 'reject'
     }
     const r = await this.#source.receive(org, batch)
     if (r.offences > 0)
@@ -562,16 +568,16 @@ export class Mesh {
     if (r.accepted > 0) {
       // Who is a member changes only with the roster: any other change costs no recount.
       if (r.roster !== false) void this.refreshMembers()
-      return TopicValidatorResult.Accept
+      return 'accept'
     }
     // Ahead of us (we lack earlier entries, dependencies, or the admission of a newcomer
     // whose entries these are): not the sender's fault; catch up from it.
     const ahead = ['gap', 'missing-dependency', 'unknown-author'] as const
     if (ahead.some((k) => (r.byKind.get(k) ?? 0) > 0)) {
       void this.pull(peerId)
-      return TopicValidatorResult.Ignore
+      return 'ignore'
     }
-    return r.rejected > 0 ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
+    return r.rejected > 0 ? 'reject' : 'ignore'
   }
 
   /**
@@ -590,8 +596,7 @@ export class Mesh {
     try {
       const members: string[] = []
       for (const p of this.#host.connectedPeers()) {
-        const conn = this.#connectionTo(p)
-        const k = conn === undefined ? null : memberKeyOf(conn.remotePeer)
+        const k = memberKeyOfId(p)
         if (k !== null && (await this.#source.standing(org, k).catch(() => 'stranger')) === 'member')
           members.push(p)
         if (members.length >= CATCH_UP_PEERS) break
@@ -625,14 +630,14 @@ export class Mesh {
     for (const b of batch.entries) box.bytes += b.length
     for (const b of batch.changes) box.bytes += b.length
     if (box.entries.length >= GOSSIP_BATCH_ENTRIES || box.bytes >= GOSSIP_BATCH_BYTES) void this.#flush(org)
-    else box.timer ??= setTimeout(() => void this.#flush(org), GOSSIP_COALESCE_MS)
+    else box.timer ??= this.#clock.setTimeout(() => void this.#flush(org), GOSSIP_COALESCE_MS)
   }
 
   async #flush(org: string): Promise<void> {
     const box = this.#outbox.get(org)
     if (box === undefined) return
     this.#outbox.delete(org)
-    if (box.timer !== null) clearTimeout(box.timer)
+    box.timer?.cancel()
     if (!this.#topics.has(org)) await this.refreshTopics()
     // The roster changed: who is sent this first (a member just removed is sent nothing more).
     if (box.roster) await this.refreshMembers()
@@ -643,7 +648,7 @@ export class Mesh {
     if (box.entries.length > SYNC_LIMITS.maxBatchEntries || box.bytes > SYNC_LIMITS.maxBatchBytes) return
     try {
       const data = encodeMessage({ t: 'batch', entries: box.entries, changes: box.changes })
-      await this.#host.libp2p.services.pubsub.publish(topic, data)
+      await this.#host.publish(topic, data)
     } catch (err) {
       this.#log.debug({ org, err: (err as Error).message }, 'gossip publish failed; sync will carry it')
     }
@@ -666,11 +671,11 @@ export class Mesh {
   #status(peerId: string) {
     let s = this.#peers.get(peerId)
     if (s === undefined) {
-      const conn = this.#connectionTo(peerId)
+      const connected = this.#connected(peerId)
       s = {
         peerId,
-        memberKey: conn === undefined ? null : memberKeyOf(conn.remotePeer),
-        connected: conn !== undefined,
+        memberKey: connected ? memberKeyOfId(peerId) : null,
+        connected,
         lastSync: null,
         weWereBehind: 0,
         peerWasBehind: 0,
@@ -683,15 +688,7 @@ export class Mesh {
     return s
   }
 
-  #connectionTo(peerId: string): Connection | undefined {
-    return this.#host.libp2p
-      .getConnections()
-      .find((c) => c.remotePeer.toString() === peerId && c.status === 'open')
+  #connected(peerId: string): boolean {
+    return this.#host.connectedPeers().includes(peerId)
   }
-}
-
-/** A peer's member key: the raw Ed25519 public key its peer id carries. */
-export function memberKeyOf(peer: PeerId): string | null {
-  const raw = peer.publicKey?.raw
-  return raw === undefined || raw.length !== 32 ? null : Buffer.from(raw).toString('hex')
 }

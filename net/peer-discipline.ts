@@ -4,8 +4,8 @@
  * are enough of them; breaking the sync protocol bans it at once. A ban closes its
  * connections and the host's connection gater refuses new ones until it ends.
  */
-import type { Logger } from '../crdt/index.ts'
-import type { Host } from './host.ts'
+import { type Clock, type Logger, systemClock } from '../crdt/index.ts'
+import type { MeshTransport } from './transport.ts'
 
 /** Offences (refused entries, broken rate limits) before a peer is banned. */
 const OFFENCES_BEFORE_BAN = 3
@@ -14,7 +14,8 @@ const REQUESTS_PER_WINDOW = 120
 const REQUEST_WINDOW_MS = 10_000
 
 export interface PeerDisciplineInit {
-  readonly host: Host
+  readonly transport: Pick<MeshTransport, 'ban' | 'isBanned'>
+  readonly clock?: Clock
   readonly log: Logger
   /** How long a ban lasts. */
   readonly banMs: number
@@ -23,7 +24,8 @@ export interface PeerDisciplineInit {
 }
 
 export class PeerDiscipline {
-  readonly #host: Host
+  readonly #host: Pick<MeshTransport, 'ban' | 'isBanned'>
+  readonly #clock: Clock
   readonly #log: Logger
   readonly #banMs: number
   readonly #onBan: (peerId: string, why: string) => void
@@ -31,7 +33,8 @@ export class PeerDiscipline {
   readonly #requests = new Map<string, { start: number; count: number }>()
 
   constructor(init: PeerDisciplineInit) {
-    this.#host = init.host
+    this.#host = init.transport
+    this.#clock = init.clock ?? systemClock
     this.#log = init.log
     this.#banMs = init.banMs
     this.#onBan = init.onBan
@@ -39,7 +42,7 @@ export class PeerDiscipline {
 
   /** Counts a sync request from the peer; true once it has made too many in the window. */
   flooding(peerId: string): boolean {
-    const now = Date.now()
+    const now = this.#clock.now()
     let w = this.#requests.get(peerId)
     if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
       w = { start: now, count: 0 }
