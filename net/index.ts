@@ -28,7 +28,7 @@ export {
   type Provider,
 } from './host.ts'
 export { memberKeyOf, memberKeyOfId } from './member-key.ts'
-export { Mesh, type MeshInit, type MeshSource, type PeerStatus } from './mesh.ts'
+export { Mesh, type MeshInit, type MeshSource, type PeerStatus } from './mesh/mesh.ts'
 export {
   MIN_MESH_SECRET_BYTES,
   ORG_RENDEZVOUS_DOMAIN,

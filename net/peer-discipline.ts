@@ -12,6 +12,8 @@ const OFFENCES_BEFORE_BAN = 3
 /** Sync requests one peer may make per window before it is refused and counted. */
 const REQUESTS_PER_WINDOW = 120
 const REQUEST_WINDOW_MS = 10_000
+/** Peers whose offences or request windows are kept at most (the oldest go first). */
+const MAX_TRACKED_PEERS = 4_096
 
 export interface PeerDisciplineInit {
   readonly transport: Pick<MeshTransport, 'ban' | 'isBanned'>
@@ -45,8 +47,13 @@ export class PeerDiscipline {
     const now = this.#clock.now()
     let w = this.#requests.get(peerId)
     if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
+      if (this.#requests.size >= MAX_TRACKED_PEERS) {
+        for (const [p, x] of this.#requests) if (now - x.start > REQUEST_WINDOW_MS) this.#requests.delete(p)
+      }
       w = { start: now, count: 0 }
+      this.#requests.delete(peerId)
       this.#requests.set(peerId, w)
+      evictOldest(this.#requests)
     }
     return ++w.count > REQUESTS_PER_WINDOW
   }
@@ -54,7 +61,9 @@ export class PeerDiscipline {
   /** Records one offence; the peer is banned once it has committed enough. */
   async offence(peerId: string, what: string): Promise<void> {
     const n = (this.#offences.get(peerId) ?? 0) + 1
+    this.#offences.delete(peerId)
     this.#offences.set(peerId, n)
+    evictOldest(this.#offences)
     this.#log.warn({ peer: peerId, offences: n }, `peer ${what}`)
     if (n >= OFFENCES_BEFORE_BAN) await this.banNow(peerId, what)
   }
@@ -65,5 +74,13 @@ export class PeerDiscipline {
     this.#onBan(peerId, why)
     this.#offences.delete(peerId)
     await this.#host.ban(peerId, this.#banMs)
+  }
+}
+
+/** Drops the least recently set entries past `MAX_TRACKED_PEERS`. */
+function evictOldest(map: Map<string, unknown>): void {
+  for (const k of map.keys()) {
+    if (map.size <= MAX_TRACKED_PEERS) return
+    map.delete(k)
   }
 }
