@@ -46,13 +46,14 @@ export {
   type SyncTiming,
   serveSync,
 } from './sync/sync-protocol.ts'
-export type {
-  FoundProvider,
-  GossipVerdict,
-  MeshStream,
-  MeshTransport,
-  PeerScorer,
-  StreamHandler,
-  TopicValidator,
-  TransportEvents,
+export {
+  type FoundProvider,
+  type GossipVerdict,
+  type MeshStream,
+  type MeshTransport,
+  type PeerScorer,
+  SCORE_THRESHOLDS,
+  type StreamHandler,
+  type TopicValidator,
+  type TransportEvents,
 } from './transport.ts'
