@@ -1,8 +1,8 @@
 /**
  * The libp2p host of a node: transports, encryption, multiplexing, discovery, the
  * project's own Kademlia DHT, gossipsub, relay, hole punching and AutoNAT, under the
- * member's own key. The sync layer builds on `Host.libp2p`; everything else uses the
- * small typed surface here.
+ * member's own key. It implements the mesh's transport port (`transport.ts`); the
+ * admission protocol and `node/` use the raw `Host.libp2p` beside it.
  */
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -16,13 +16,25 @@ import { type Identify, identify } from '@libp2p/identify'
 import type { Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import { type Logger, silentLogger } from '../crdt/index.ts'
+import { type Clock, type Logger, silentLogger, systemClock } from '../crdt/index.ts'
 import { dhtKeyCid } from './dht-key.ts'
 import { DiscoveryDialer } from './discovery-dialer.ts'
-import { type GossipSub, gossipsub } from './gossipsub.ts'
+import { type GossipSub, gossipsub, TopicValidatorResult } from './gossipsub.ts'
+import type {
+  GossipVerdict,
+  MeshStream,
+  MeshTransport,
+  PeerScorer,
+  StreamHandler,
+  TopicValidator,
+  TransportEvents,
+} from './transport.ts'
+
+export type { PeerScorer } from './transport.ts'
 
 /** Our DHT's protocol: a DHT of our own, never the public IPFS one. */
 export const DHT_PROTOCOL = '/verseguy/kad/1.0.0'
@@ -62,21 +74,11 @@ export interface HostInit {
   readonly dialTimeoutMs?: number
   /** Namespaced logger (`verseguy:net:host`); silent by default. */
   readonly log?: Logger
+  /** Reads the time for bans. Default `systemClock`. */
+  readonly clock?: Clock
 }
 
-/**
- * How the application rates a peer for gossipsub (added to gossipsub's own score, with
- * gossipsub's default thresholds): below 0 a peer is never in our mesh for a topic,
- * below -50 we publish nothing to it, below -80 what it sends is dropped unread.
- */
-export type PeerScorer = (peerId: string) => number
-
-export interface HostEvents {
-  /** A first connection to the peer opened. */
-  'peer:connect': [{ peerId: string }]
-  /** The last connection to the peer closed. */
-  'peer:disconnect': [{ peerId: string }]
-}
+export type HostEvents = TransportEvents
 
 /** A provider found in the DHT: who, and where the DHT says it listens. */
 export interface Provider {
@@ -95,18 +97,16 @@ export interface Provider {
  * await host.stop()
  * ```
  */
-export interface Host extends EventEmitter<HostEvents> {
+export interface Host extends MeshTransport {
   /** Base58 peer id: the member key's (`services/identity`'s `peerIdOf`). */
   readonly peerId: string
-  /** The raw libp2p node, for the sync layer's protocols and gossipsub topics. */
+  /** The raw libp2p node, for the admission protocol and `node/`. */
   readonly libp2p: Libp2p<HostServices>
   start(): Promise<void>
   /** Closes every connection and listener, stops every timer. */
   stop(): Promise<void>
   /** The addresses we listen on, each ending in `/p2p/<peer id>`. */
   multiaddrs(): string[]
-  /** The peers we hold a connection to. */
-  connectedPeers(): string[]
   /**
    * Announces in the DHT that this node provides `key` (and keeps re-announcing it).
    * Waits until the DHT knows at least one peer: give it a deadline.
@@ -114,21 +114,6 @@ export interface Host extends EventEmitter<HostEvents> {
   provide(key: Uint8Array, signal: AbortSignal): Promise<void>
   /** The other nodes that provide `key`, as the DHT finds them. */
   findProviders(key: Uint8Array, signal: AbortSignal): AsyncIterable<Provider>
-  /**
-   * Closes every connection to the peer and refuses new ones either way (the connection
-   * gater) for `ms`. A ban that is already longer stays.
-   */
-  ban(peerId: string, ms: number): Promise<void>
-  /** Lifts a ban (or does nothing). */
-  unban(peerId: string): void
-  isBanned(peerId: string): boolean
-  /** Sets the application's peer score for gossipsub (default: 0 for everyone). */
-  setPeerScorer(scorer: PeerScorer): void
-  /**
-   * The application's score of the peer changed: gossipsub asks the scorer again at once
-   * (it caches a peer's score for a heartbeat, which would send a new member nothing).
-   */
-  rescore(peerId: string): void
 }
 
 /** Builds a host (not started) from the member's seed. */
@@ -137,13 +122,14 @@ export async function createHost(init: HostInit): Promise<Host> {
   // generateKeyPairFromSeed derives the public half from the seed; privateKeyFromRaw
   // would take 64 bytes (seed || public key) and trust the public half unchecked.
   const privateKey = await generateKeyPairFromSeed('Ed25519', init.seed)
+  const clock = init.clock ?? systemClock
   // The gater and the scorer are consulted by libp2p, which exists before the host does.
   const bans = new Map<string, number>()
   const banned = (peer: PeerId | string): boolean => {
     const id = peer.toString()
     const until = bans.get(id)
     if (until === undefined) return false
-    if (until > Date.now()) return true
+    if (until > clock.now()) return true
     bans.delete(id)
     return false
   }
@@ -198,7 +184,7 @@ export async function createHost(init: HostInit): Promise<Host> {
       ...(init.relay === true ? { relay: circuitRelayServer() } : {}),
     },
   })
-  return new Libp2pHost(libp2p, init, { bans, banned, score })
+  return new Libp2pHost(libp2p, init, { bans, banned, score, clock })
 }
 
 /** The part of `@libp2p/gossipsub`'s implementation `rescore` uses (absent on others). */
@@ -210,9 +196,16 @@ interface Gate {
   readonly bans: Map<string, number>
   readonly banned: (peer: string) => boolean
   readonly score: { scorer: PeerScorer }
+  readonly clock: Clock
 }
 
-class Libp2pHost extends EventEmitter<HostEvents> implements Host {
+const VERDICTS: Record<GossipVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  reject: TopicValidatorResult.Reject,
+  ignore: TopicValidatorResult.Ignore,
+}
+
+class Libp2pHost extends EventEmitter<TransportEvents> implements Host {
   readonly libp2p: Libp2p<HostServices>
   readonly peerId: string
   readonly #log: Logger
@@ -274,8 +267,57 @@ class Libp2pHost extends EventEmitter<HostEvents> implements Host {
     }
   }
 
+  async dial(peerId: string, signal: AbortSignal): Promise<void> {
+    await this.libp2p.dial(peerIdFromString(peerId), { signal })
+  }
+
+  async handle(
+    protocol: string,
+    handler: StreamHandler,
+    options: { maxInboundStreams: number },
+  ): Promise<void> {
+    await this.libp2p.handle(
+      protocol,
+      (stream, connection) => handler(stream, connection.remotePeer.toString()),
+      {
+        maxInboundStreams: options.maxInboundStreams,
+      },
+    )
+  }
+
+  async unhandle(protocol: string): Promise<void> {
+    await this.libp2p.unhandle(protocol)
+  }
+
+  async openStream(peerId: string, protocol: string, signal: AbortSignal): Promise<MeshStream> {
+    const conn = this.libp2p
+      .getConnections()
+      .find((c) => c.remotePeer.toString() === peerId && c.status === 'open')
+    if (conn === undefined) throw new Error(`no open connection to ${peerId}`)
+    return conn.newStream(protocol, { signal })
+  }
+
+  subscribe(topic: string, validate: TopicValidator): void {
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.topicValidators.set(
+      topic,
+      async (peer, message) => VERDICTS[await validate(peer.toString(), message.data)],
+    )
+    pubsub.subscribe(topic)
+  }
+
+  unsubscribe(topic: string): void {
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.unsubscribe(topic)
+    pubsub.topicValidators.delete(topic)
+  }
+
+  async publish(topic: string, data: Uint8Array): Promise<void> {
+    await this.libp2p.services.pubsub.publish(topic, data)
+  }
+
   async ban(peerId: string, ms: number): Promise<void> {
-    const until = Date.now() + ms
+    const until = this.#gate.clock.now() + ms
     if ((this.#gate.bans.get(peerId) ?? 0) < until) this.#gate.bans.set(peerId, until)
     await Promise.allSettled(
       this.libp2p

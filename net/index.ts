@@ -1,6 +1,6 @@
 /**
- * net: the libp2p layer. Hosts, discovery, the org rendezvous key; the sync protocols
- * build on `Host.libp2p`.
+ * net: the network layer. The mesh over its transport port (libp2p host or in-memory
+ * network), hosts, discovery, the org rendezvous key, the sync and admission protocols.
  */
 
 export {
@@ -25,10 +25,10 @@ export {
   type HostInit,
   type HostServices,
   MDNS_SERVICE_TAG,
-  type PeerScorer,
   type Provider,
 } from './host.ts'
-export { Mesh, type MeshInit, type MeshSource, memberKeyOf, type PeerStatus } from './mesh.ts'
+export { memberKeyOf, memberKeyOfId } from './member-key.ts'
+export { Mesh, type MeshInit, type MeshSource, type PeerStatus } from './mesh/mesh.ts'
 export {
   MIN_MESH_SECRET_BYTES,
   ORG_RENDEZVOUS_DOMAIN,
@@ -43,5 +43,17 @@ export {
   SyncRefusedError,
   type SyncSource,
   type SyncSummary,
+  type SyncTiming,
   serveSync,
 } from './sync/sync-protocol.ts'
+export {
+  type FoundProvider,
+  type GossipVerdict,
+  type MeshStream,
+  type MeshTransport,
+  type PeerScorer,
+  SCORE_THRESHOLDS,
+  type StreamHandler,
+  type TopicValidator,
+  type TransportEvents,
+} from './transport.ts'

@@ -13,16 +13,19 @@
  *   this node's: a pull either way counts for both sides, and a peer that pulled from
  *   this node a moment ago is not pulled from again this round.
  */
+import { type Clock, systemClock } from '../crdt/index.ts'
 
 export class PullSchedule {
   readonly #intervalMs: number
   readonly #random: () => number
+  readonly #clock: Clock
   /** `peer\norg` → when that peer was last proven to hold nothing of the org this node lacks. */
   readonly #inSyncAt = new Map<string, number>()
 
-  constructor(intervalMs: number, random: () => number = Math.random) {
+  constructor(intervalMs: number, random: () => number = Math.random, clock: Clock = systemClock) {
     this.#intervalMs = intervalMs
     this.#random = random
+    this.#clock = clock
   }
 
   /** How long to wait before the next round: the interval, jittered by up to half of it either way. */
@@ -31,7 +34,7 @@ export class PullSchedule {
   }
 
   /** `peer` holds nothing of `org` this node lacks (as of `now`). */
-  inSync(peer: string, org: string, now = Date.now()): void {
+  inSync(peer: string, org: string, now = this.#clock.now()): void {
     this.#inSyncAt.set(key(peer, org), now)
   }
 
@@ -41,7 +44,7 @@ export class PullSchedule {
   }
 
   /** Whether `peer` was proven in sync for every one of `orgs` (at least one) within the last interval. */
-  fresh(peer: string, orgs: readonly string[], now = Date.now()): boolean {
+  fresh(peer: string, orgs: readonly string[], now = this.#clock.now()): boolean {
     return (
       orgs.length > 0 &&
       orgs.every((org) => now - (this.#inSyncAt.get(key(peer, org)) ?? -Infinity) < this.#intervalMs)
@@ -49,7 +52,7 @@ export class PullSchedule {
   }
 
   /** The peer to pull from this round (at random among those not fresh), or null: none needs it. */
-  pick(peers: readonly string[], orgs: readonly string[], now = Date.now()): string | null {
+  pick(peers: readonly string[], orgs: readonly string[], now = this.#clock.now()): string | null {
     const due = peers.filter((p) => !this.fresh(p, orgs, now))
     if (due.length === 0) return null
     return due[Math.floor(this.#random() * due.length)] ?? null

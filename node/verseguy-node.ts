@@ -199,7 +199,7 @@ export class VerseGuyNode {
       })
       const syncSource = new StoreSyncSource({ store, auth: validator.auth })
       this.meshNet = new Mesh({
-        host: this.host,
+        transport: this.host,
         source: syncSource,
         syncIntervalMs: net.syncIntervalSeconds * 1000,
         discoveryIntervalMs: net.discoveryIntervalSeconds * 1000,

@@ -11,10 +11,11 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import type { Logger } from '../../crdt/index.ts'
-import { silentLogger } from '../../crdt/index.ts'
+import type { Clock, Logger } from '../../crdt/index.ts'
+import { silentLogger, systemClock } from '../../crdt/index.ts'
+import { clockTimeout } from '../clock-timeout.ts'
 import type { Host } from '../host.ts'
-import { memberKeyOf } from '../mesh.ts'
+import { memberKeyOf } from '../member-key.ts'
 import { SYNC_PROTOCOL } from '../sync/messages.ts'
 import { requestSync, type SyncSource } from '../sync/sync-protocol.ts'
 import {
@@ -47,6 +48,8 @@ export interface AdmitProtocolInit {
   readonly log?: Logger
   /** How long a peer may take to send its request. Default 10 s. */
   readonly readTimeoutMs?: number
+  /** Runs the timeouts and the rate window. Default `systemClock`. */
+  readonly clock?: Clock
 }
 
 /** How long a newcomer waits for a node to be reached and to answer (not for the fetch). */
@@ -61,6 +64,7 @@ export class AdmitProtocol {
   readonly #sync: SyncSource
   readonly #log: Logger
   readonly #readTimeoutMs: number
+  readonly #clock: Clock
   readonly #busy = new Set<string>()
   readonly #requests = new Map<string, { start: number; count: number }>()
   #stopped = new AbortController()
@@ -71,6 +75,7 @@ export class AdmitProtocol {
     this.#sync = init.sync
     this.#log = init.log ?? silentLogger
     this.#readTimeoutMs = init.readTimeoutMs ?? 10_000
+    this.#clock = init.clock ?? systemClock
   }
 
   async start(): Promise<void> {
@@ -103,19 +108,26 @@ export class AdmitProtocol {
     into: SyncSource = this.#sync,
   ): Promise<AdmitAnswer> {
     // Reaching the node and its answer are quick or not at all; the fetch may take long.
-    const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_TIMEOUT_MS)])
+    const askTimeout = clockTimeout(this.#clock, ASK_TIMEOUT_MS)
+    const ask = AbortSignal.any([signal, askTimeout.signal])
     const dialTarget =
       typeof target === 'string' ? (await import('@multiformats/multiaddr')).multiaddr(target) : target
-    const conn = await this.#host.libp2p.dial(dialTarget, { signal: ask })
-    const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
-    const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
-    await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
-    const answer = await readAdmitMessage(lp, ask)
-    await stream.close({ signal: ask }).catch(() => {})
+    let conn: Connection
+    let answer: AdmitMessage
+    try {
+      conn = await this.#host.libp2p.dial(dialTarget, { signal: ask })
+      const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
+      const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
+      await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
+      answer = await readAdmitMessage(lp, ask)
+      await stream.close({ signal: ask }).catch(() => {})
+    } finally {
+      askTimeout.cancel()
+    }
     if (answer.t === 'no') return { ok: false, code: answer.code, reason: answer.reason }
     if (answer.t !== 'ok') throw new AdmitProtocolError('expected an answer')
     const sync = await conn.newStream(SYNC_PROTOCOL, { signal })
-    const summary = await requestSync(sync, org, into, { signal })
+    const summary = await requestSync(sync, org, into, { signal, clock: this.#clock })
     this.#log.info(
       { org, peer: conn.remotePeer.toString(), entries: summary.accepted },
       'admitted; org fetched',
@@ -127,12 +139,15 @@ export class AdmitProtocol {
     const peer = connection.remotePeer.toString()
     const key = memberKeyOf(connection.remotePeer)
     const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
-    const signal = AbortSignal.any([this.#stopped.signal, AbortSignal.timeout(this.#readTimeoutMs)])
+    const readTimeout = clockTimeout(this.#clock, this.#readTimeoutMs)
+    const signal = AbortSignal.any([this.#stopped.signal, readTimeout.signal])
     const answer = async (m: AdmitMessage) => {
       await lp.write(encodeAdmitMessage(m), { signal: this.#stopped.signal }).catch(() => {})
+      const closeTimeout = clockTimeout(this.#clock, 5_000)
       await stream
-        .close({ signal: AbortSignal.timeout(5_000) })
+        .close({ signal: closeTimeout.signal })
         .catch(() => stream.abort(new Error('closed')))
+        .finally(() => closeTimeout.cancel())
     }
     // A peer with an exchange under way, or past its rate, is answered `busy` (after its one
     // bounded frame: the answer must reach it) and its request is not looked at.
@@ -153,12 +168,13 @@ export class AdmitProtocol {
       this.#log.debug({ peer, err: (err as Error).message }, 'join request failed')
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     } finally {
+      readTimeout.cancel()
       if (!refused) this.#busy.delete(peer)
     }
   }
 
   #flooding(peer: string): boolean {
-    const now = Date.now()
+    const now = this.#clock.now()
     let w = this.#requests.get(peer)
     if (w === undefined || now - w.start > REQUEST_WINDOW_MS) {
       if (this.#requests.size > 1024) this.#requests.clear()

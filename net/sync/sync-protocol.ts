@@ -20,7 +20,8 @@
  */
 import type { AbortOptions, MessageStream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import type { RefusalKind } from '../../crdt/index.ts'
+import { type Clock, type RefusalKind, systemClock } from '../../crdt/index.ts'
+import { clockTimeout } from '../clock-timeout.ts'
 import {
   decodeMessage,
   encodeMessage,
@@ -118,9 +119,13 @@ export class SyncStalledError extends Error {
   override name = 'SyncStalledError'
 }
 
-/** Timing options shared by both sides: `frameTimeoutMs` overrides the default wait per frame. */
+/**
+ * Timing options shared by both sides: `frameTimeoutMs` overrides the default wait per
+ * frame; `clock` (default `systemClock`) runs the frame and close timeouts.
+ */
 export interface SyncTiming extends AbortOptions {
   readonly frameTimeoutMs?: number
+  readonly clock?: Clock
 }
 
 export interface SyncSummary extends SyncReceipt {
@@ -148,6 +153,7 @@ export async function serveSync(
 ): Promise<ServeResult> {
   const lp = lpStream(stream, { maxDataLength: SYNC_LIMITS.maxFrameBytes })
   const wait = options.frameTimeoutMs ?? SYNC_LIMITS.frameTimeoutMs
+  const clock = options.clock ?? systemClock
   const send = (m: SyncMessage) => timed(stream, wait, options, (o) => lp.write(encodeMessage(m), o))
   let req: SyncMessage
   try {
@@ -214,12 +220,12 @@ export async function serveSync(
     if (bytes !== null) await send({ t: 'snap', doc, bytes })
   }
   await send({ t: 'done' })
-  await closeSoon(stream)
+  await closeSoon(stream, clock)
   return { sent, peerAhead, ahead, org }
 
   async function refuse(reason: string, code: SyncErrorCode): Promise<SyncRefusedError> {
     await send({ t: 'err', reason, code }).catch(() => {})
-    await closeSoon(stream)
+    await closeSoon(stream, clock)
     return new SyncRefusedError(reason, code, org)
   }
 }
@@ -306,18 +312,21 @@ export async function requestSync(
 async function timed<T>(
   stream: MessageStream,
   ms: number,
-  options: AbortOptions,
+  options: SyncTiming,
   op: (o: AbortOptions) => Promise<T>,
 ): Promise<T> {
-  const timeout = AbortSignal.timeout(ms)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+  const timeout = clockTimeout(options.clock ?? systemClock, ms)
+  const signal =
+    options.signal === undefined ? timeout.signal : AbortSignal.any([options.signal, timeout.signal])
   try {
     return await op({ signal })
   } catch (err) {
-    if (!timeout.aborted || options.signal?.aborted) throw err
+    if (!timeout.signal.aborted || options.signal?.aborted) throw err
     const stalled = new SyncStalledError(`the peer stalled for ${ms} ms`)
     stream.abort(stalled)
     throw stalled
+  } finally {
+    timeout.cancel()
   }
 }
 
@@ -325,11 +334,14 @@ async function timed<T>(
 const CLOSE_WAIT_MS = 10_000
 
 /** Closes our end; a peer that never closes its own gets the stream reset. */
-async function closeSoon(stream: MessageStream): Promise<void> {
+async function closeSoon(stream: MessageStream, clock: Clock): Promise<void> {
+  const timeout = clockTimeout(clock, CLOSE_WAIT_MS)
   try {
-    await stream.close({ signal: AbortSignal.timeout(CLOSE_WAIT_MS) })
+    await stream.close({ signal: timeout.signal })
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
+  } finally {
+    timeout.cancel()
   }
 }
 
@@ -341,7 +353,7 @@ async function readMessage(
   stream: MessageStream,
   lp: ReturnType<typeof lpStream>,
   wait: number,
-  options: AbortOptions,
+  options: SyncTiming,
 ): Promise<SyncMessage> {
   let frame: Uint8Array
   try {

@@ -11,6 +11,7 @@ import { afterEach, expect } from 'vitest'
 import { createHost, type Host } from '../../net/index.ts'
 import { layout } from '../../node/data-dir.ts'
 import { initDataDir, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
+import { waitFor } from './wait-for.ts'
 
 const PASS = 'hostile test passphrase'
 /**
@@ -20,14 +21,7 @@ const PASS = 'hostile test passphrase'
  */
 const FAST_KDF = { N: 2 ** 12, r: 8, p: 1 }
 
-export async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+export { waitFor }
 
 export interface MeshNodes {
   /**
