@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import {
+  type Clock,
   Database,
   DocumentStore,
   type ReceiveResult,
@@ -39,14 +40,15 @@ export interface Replica {
 }
 
 /**
- * `dir`: reopen a replica kept there (not removed on close). `wall`: its license clock.
+ * `dir`: reopen a replica kept there (not removed on close). `clock`: the time its
+ * services read (invite expiry, licenses; default the system clock).
  * `lawless`: the replica's own store accepts anything, like modified software would;
  * what it writes must still be refused by honest replicas. `budget`: what it takes from
  * each author (default: no bound).
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean; wall?: () => number; dir?: string; budget?: WriteBudget } = {},
+  options: { lawless?: boolean; clock?: Clock; dir?: string; budget?: WriteBudget } = {},
 ): Promise<Replica> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
@@ -68,7 +70,7 @@ export async function makeReplica(
     signer,
     validator,
     trust: TEST_TRUST,
-    ...(options.wall === undefined ? {} : { wall: options.wall }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   return {
     signer,
@@ -141,14 +143,19 @@ export async function enlist(
   if (!answer.ok) throw new Error(`the newcomer was not admitted: ${answer.reason}`)
 }
 
-/** Replicas for one test file, each closed after its test. Call at module level. */
-export function useReplicas(): (lawless?: boolean) => Promise<Replica> {
+/**
+ * Replicas for one test file, each closed after its test. Call at module level. The
+ * function it returns takes `true` for a lawless replica, or `{ lawless, clock }`.
+ */
+export function useReplicas(): (
+  options?: boolean | { lawless?: boolean; clock?: Clock },
+) => Promise<Replica> {
   const open: Replica[] = []
   afterEach(async () => {
     for (const r of open.splice(0)) await r.close()
   })
-  return async (lawless = false) => {
-    const r = await makeReplica(makeSigner(), { lawless })
+  return async (options = false) => {
+    const r = await makeReplica(makeSigner(), typeof options === 'boolean' ? { lawless: options } : options)
     open.push(r)
     return r
   }
