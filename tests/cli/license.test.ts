@@ -8,11 +8,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import { runCli, runMain, startNode } from '../helpers/cli.ts'
 import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 const PASS = 'license test passphrase'
+const DAY = 86_400_000
 let root: string
 let passFile: string
 
@@ -130,6 +132,29 @@ describe('verseguy license', () => {
       await running.stop()
     }
   }, 120_000)
+
+  it('issue and verify read the clock: a license is in force, then in its grace period, then expired', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'))
+    const key = join(root, 'clock-issuer.key')
+    expect((await runMain(['license', 'keygen', '--out', key], {}, { clock })).code).toBe(0)
+    const lic = join(root, 'clock.license')
+    const org = `${'ab'.repeat(16)}.${'cd'.repeat(32)}`
+    const args = ['--key', key, '--org', org, '--tier', 'pro', '--days', '30', '--grace-days', '7']
+    const issued = await runMain(['license', 'issue', ...args, '--out', lic], {}, { clock })
+    expect(issued.code, issued.stderr).toBe(0)
+    const when = async () => {
+      const v = await runMain(['license', 'verify', lic, '--trust', `${key}.pub`, '--json'], {}, { clock })
+      expect(v.code, v.stderr).toBe(0)
+      return JSON.parse(v.stdout) as { when: string; license: { issuedAt: number; expires: number } }
+    }
+    const first = await when()
+    expect(first).toMatchObject({ when: 'in force', license: { issuedAt: clock.now() } })
+    expect(first.license.expires).toBe(clock.now() + 30 * DAY)
+    clock.set(clock.now() + 33 * DAY)
+    expect((await when()).when).toBe('in its grace period')
+    clock.set(clock.now() + 5 * DAY)
+    expect((await when()).when).toBe('expired')
+  })
 
   it('bad arguments get a usage error and write nothing', async () => {
     const r = await runMain([
