@@ -1,7 +1,8 @@
 /**
  * A replica: one member's store (real LevelDB in a temp folder) with the real domain
  * validator and services. Replicas exchange entries and change bytes through
- * `DocumentStore.receive`, the path the network uses.
+ * `DocumentStore.receive`, the path the network uses. The benchmarks build their
+ * members' stores here too (`makeReplica` needs no test runner).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -19,7 +20,7 @@ import {
 import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
-import type { LicenseService } from '../../services/licensing/index.ts'
+import type { LicenseService, TrustStore } from '../../services/licensing/index.ts'
 import type { OperationsService } from '../../services/operations/index.ts'
 import type { AdmitAnswer, InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
@@ -44,11 +45,19 @@ export interface Replica {
  * services read (invite expiry, licenses; default the system clock).
  * `lawless`: the replica's own store accepts anything, like modified software would;
  * what it writes must still be refused by honest replicas. `budget`: what it takes from
- * each author (default: no bound).
+ * each author (default: no bound). `sync`: fsync every write (default off). `trust`:
+ * issuer keys (default the test issuer's).
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
-  options: { lawless?: boolean; clock?: Clock; dir?: string; budget?: WriteBudget } = {},
+  options: {
+    lawless?: boolean
+    clock?: Clock
+    dir?: string
+    budget?: WriteBudget
+    sync?: boolean
+    trust?: TrustStore
+  } = {},
 ): Promise<Replica> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-replica-')))
   const db = await Database.open(join(dir, 'db'), { create: true })
@@ -62,14 +71,14 @@ export async function makeReplica(
       scopeOfDoc,
       ...(options.budget === undefined ? {} : { budget: options.budget }),
     },
-    { sync: false },
+    { sync: options.sync ?? false },
   )
   await store.start()
   const { org, invites, fleet, ops, licenses } = domainServices({
     store,
     signer,
     validator,
-    trust: TEST_TRUST,
+    trust: options.trust ?? TEST_TRUST,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   return {
