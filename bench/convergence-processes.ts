@@ -12,6 +12,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { rm } from 'node:fs/promises'
 import { loadavg } from 'node:os'
+import { waitFor } from '../tests/helpers/wait-for.ts'
 import { benchNodeDir } from './bench-node-dir.ts'
 import { percentile, type Row } from './lib.ts'
 
@@ -55,14 +56,6 @@ class Child {
   async stop(): Promise<void> {
     await this.call('stop').catch(() => {})
     if (this.#proc.exitCode === null) this.#proc.kill()
-  }
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
@@ -142,7 +135,7 @@ export async function measureProcesses(
         (await Promise.all(children.map((c) => c.call<number>('members', { org })))).every(
           (n) => n === count,
         ),
-      300_000,
+      { timeoutMs: 300_000, intervalMs: 100 },
     )
     const connected = await Promise.all(children.map((c) => c.call<number>('discover')))
     const startMs = performance.now() - t0

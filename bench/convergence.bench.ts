@@ -17,6 +17,7 @@ import { join } from 'node:path'
 import type { Entry } from '../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../node/index.ts'
 import { ownChains } from '../node/status.ts'
+import { waitFor } from '../tests/helpers/wait-for.ts'
 import { measureProcesses } from './convergence-processes.ts'
 import { percentile, printTable, quick, type Row, writeResults } from './lib.ts'
 
@@ -32,14 +33,6 @@ const began = performance.now()
 /** Progress on stderr: a 30-node run takes many minutes. */
 const progress = (what: string) =>
   console.error(`[${((performance.now() - began) / 1000).toFixed(1)} s] ${what}`)
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 interface Mesh {
   readonly nodes: VerseGuyNode[]
@@ -82,7 +75,7 @@ async function startMesh(count: number): Promise<Mesh> {
       for (const n of nodes) if ((await n.services.org.members(org.id)).length !== count) return false
       return true
     },
-    300_000,
+    { timeoutMs: 300_000, intervalMs: 20 },
   )
   // One discovery round now that all are members: they find each other in the DHT.
   await Promise.all(nodes.map((n) => n.mesh.discover()))
@@ -130,7 +123,10 @@ async function gossipLatency(m: Mesh): Promise<number[]> {
   })
   const me = sender.services.org.me
   const ship = await sender.services.fleet.addShip(m.org, { model: 'Probe', manufacturer: 'RSI' })
-  await waitFor('the probe ship everywhere', () => allConverged(m.nodes), 120_000)
+  await waitFor('the probe ship everywhere', () => allConverged(m.nodes), {
+    timeoutMs: 120_000,
+    intervalMs: 20,
+  })
   const local = (e: { origin: string; entries: readonly Entry[] }) => {
     if (e.origin === 'local') for (const x of e.entries) made.set(x.hash, performance.now())
   }
@@ -138,7 +134,7 @@ async function gossipLatency(m: Mesh): Promise<number[]> {
   for (let i = 0; i < PROBES; i++) {
     waiting += others.length
     await sender.services.fleet.updateShip(m.org, me, ship.id, { name: `Probe ${i}` })
-    await waitFor('a probe on every node', async () => waiting <= 0, 60_000)
+    await waitFor('a probe on every node', async () => waiting <= 0, { timeoutMs: 60_000, intervalMs: 20 })
     await new Promise((r) => setTimeout(r, 50))
   }
   sender.documents.off('change', local)
@@ -168,7 +164,7 @@ async function measure(count: number): Promise<Row[]> {
     )
     const madeMs = performance.now() - t1
     progress(`${count * CHANGES} changes made`)
-    await waitFor('convergence', () => allConverged(m.nodes), 900_000)
+    await waitFor('convergence', () => allConverged(m.nodes), { timeoutMs: 900_000, intervalMs: 20 })
     const convergeMs = performance.now() - t1
     return [
       { figure: `${count} nodes: start and join`, value: startMs / 1000, unit: 's' },

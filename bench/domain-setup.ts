@@ -1,88 +1,16 @@
-/** Builds members' nodes for the domain benchmarks: real stores, validator and services. */
-import { generateKeyPairSync } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  Database,
-  type DocId,
-  DocumentStore,
-  ed25519RawPublicKey,
-  ed25519Sign,
-  type MemberKey,
-  type SignedEntry,
-  type Signer,
-  toHex,
-} from '../crdt/index.ts'
-import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../services/domain.ts'
-import type { DomainValidator } from '../services/domain-validator.ts'
-import { type FleetService, hangarId } from '../services/fleet/index.ts'
-import type { LicenseService, TrustStore } from '../services/licensing/index.ts'
-import type { InviteService } from '../services/org/invite-service.ts'
-import type { OrgService } from '../services/org/org-service.ts'
-
-export interface BenchNode {
-  readonly signer: Signer
-  readonly store: DocumentStore
-  /** The store's validator (its `auth` index answers who is a member, for sync). */
-  readonly validator: DomainValidator
-  readonly org: OrgService
-  readonly invites: InviteService
-  readonly fleet: FleetService
-  readonly licenses: LicenseService
-  readonly close: () => Promise<void>
-}
-
-export async function benchNode(
-  signer: Signer,
-  options: { sync?: boolean; dir?: string; trust?: TrustStore } = {},
-): Promise<BenchNode> {
-  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vg-bench-node-')))
-  const db = await Database.open(join(dir, 'db'), { create: true })
-  const validator = domainValidator(() => store)
-  const store: DocumentStore = new DocumentStore(
-    { db, signer, validator, indexers: DOMAIN_INDEXERS, scopeOfDoc },
-    { sync: options.sync ?? true },
-  )
-  await store.start()
-  return {
-    signer,
-    store,
-    validator,
-    ...domainServices({ store, signer, validator, ...(options.trust ? { trust: options.trust } : {}) }),
-    close: async () => {
-      await store.stop()
-      await db.close()
-      if (options.dir === undefined) await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-/** Every entry and change a node holds. */
-export async function everything(n: BenchNode): Promise<{ entries: SignedEntry[]; changes: Uint8Array[] }> {
-  const entries: SignedEntry[] = []
-  for (const scope of await n.store.chains.scopes())
-    if (scope !== null)
-      for (const author of await n.store.chains.authors(scope))
-        for await (const e of n.store.chains.entries(scope, author)) entries.push(e)
-  const changes: Uint8Array[] = []
-  for (const id of await n.store.list()) changes.push(...(await n.store.changes(id)))
-  return { entries, changes }
-}
-
-/** A member key of its own, signing with node:crypto. */
-export function benchSigner(): Signer {
-  const { privateKey } = generateKeyPairSync('ed25519')
-  return {
-    memberKey: toHex(ed25519RawPublicKey(privateKey)) as MemberKey,
-    sign: (d) => ed25519Sign(privateKey, d),
-  }
-}
+/**
+ * Members' stores for the domain benchmarks: the test replica (real store, validator and
+ * services; tests/helpers/replica.ts), and a member's hangar history made on it.
+ */
+import type { DocId, SignedEntry } from '../crdt/index.ts'
+import { hangarId } from '../services/fleet/index.ts'
+import { everything, makeReplica, type Replica } from '../tests/helpers/replica.ts'
+import { makeSigner } from '../tests/helpers/signer.ts'
 
 /** What `receiveOverhead` receives: one member's hangar history, made on the member's own node. */
 export interface HangarHistory {
   /** The org's founder, still open: every receiver takes the roster from it. */
-  readonly leader: BenchNode
+  readonly leader: Replica
   readonly orgId: string
   readonly hangar: DocId
   /** The member's hangar changes, in the order its node made them. */
@@ -96,8 +24,8 @@ export interface HangarHistory {
  * `changes` changes are made (one entry each); the member's node is closed after.
  */
 export async function hangarHistory(changes: number, ships: number): Promise<HangarHistory> {
-  const leader = await benchNode(benchSigner(), { sync: false })
-  const member = await benchNode(benchSigner(), { sync: false })
+  const leader = await makeReplica(makeSigner())
+  const member = await makeReplica(makeSigner())
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
   const { request } = member.invites.joinRequest(token, 'Bench_Member')

@@ -5,7 +5,9 @@
  *   Automerge `applyChanges` of the same changes, same run (target ≤ 3).
  */
 import * as A from '@automerge/automerge'
-import { benchNode, benchSigner, everything, hangarHistory } from './domain-setup.ts'
+import { everything, makeReplica } from '../tests/helpers/replica.ts'
+import { makeSigner } from '../tests/helpers/signer.ts'
+import { hangarHistory } from './domain-setup.ts'
 import { median, printTable, quick, type Row, settle, time, writeResults } from './lib.ts'
 
 const CHANGES = quick ? 1_000 : 10_000
@@ -23,7 +25,7 @@ async function receive(): Promise<Row[]> {
     settle()
     plain.push(await time(() => A.applyChanges(A.init(), hangarChanges)))
     // A fresh receiver each round, holding the roster (as every member's node does), fsync on.
-    const receiver = await benchNode(benchSigner(), { sync: true })
+    const receiver = await makeReplica(makeSigner(), { sync: true })
     const roster = await everything(leader)
     await receiver.store.receive(roster)
     const batch = {

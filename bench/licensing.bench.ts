@@ -29,7 +29,7 @@ import {
   TIER_FEATURES,
   TrustStore,
 } from '../services/licensing/index.ts'
-import { benchNode } from './domain-setup.ts'
+import { makeReplica, type Replica } from '../tests/helpers/replica.ts'
 import { median, printTable, quick, type Row, time, writeResults } from './lib.ts'
 
 const LICENSES = quick ? 200 : 2_000
@@ -117,7 +117,7 @@ async function atStart(): Promise<Row[]> {
   const dir = await mkdtemp(join(tmpdir(), 'vg-bench-license-'))
   const signer = memberSigner()
   try {
-    const first = await benchNode(signer, { dir, trust })
+    const first = await makeReplica(signer, { dir, trust, sync: true })
     const org = await first.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
     const now = Date.now()
     await first.licenses.install(org.id, signLicense(proLicense(issuer, org.id, org.owner, now), issuer))
@@ -125,14 +125,14 @@ async function atStart(): Promise<Row[]> {
     const open: number[] = []
     const check: number[] = []
     for (let r = 0; r < (quick ? 2 : 5); r++) {
-      let node: Awaited<ReturnType<typeof benchNode>> | null = null
+      let node: Replica | null = null
       open.push(
         await time(async () => {
-          node = await benchNode(signer, { dir, trust })
+          node = await makeReplica(signer, { dir, trust, sync: true })
           await node.org.currentState(org.id)
         }),
       )
-      const n = node as unknown as Awaited<ReturnType<typeof benchNode>>
+      const n = node as unknown as Replica
       check.push(
         await time(async () => {
           const [s] = await n.licenses.statusAll()

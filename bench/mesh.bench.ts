@@ -51,7 +51,7 @@ import {
 import { createHost, type Host, memberKeyOf, requestSync, SYNC_PROTOCOL, serveSync } from '../net/index.ts'
 import { hangarId } from '../services/fleet/index.ts'
 import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
-import { type BenchNode, benchNode, everything } from './domain-setup.ts'
+import { everything, makeReplica, type Replica } from '../tests/helpers/replica.ts'
 import { type Measured, measure, median, printTable, quick, type Row, writeResults } from './lib.ts'
 import { type TheirServer, theirsMc, theirsServer, theirsWs } from './mesh-automerge-repo.ts'
 
@@ -78,7 +78,7 @@ async function startHost(seed: Uint8Array): Promise<Host> {
 
 interface Org {
   /** The leader's node (replaced when it restarts from `leaderDir`). */
-  leader: BenchNode
+  leader: Replica
   readonly leaderDir: string
   readonly orgId: string
   readonly memberSeed: Uint8Array
@@ -105,8 +105,8 @@ async function setup(): Promise<Org> {
   const leaderSeed = new Uint8Array(randomBytes(32))
   const memberSeed = new Uint8Array(randomBytes(32))
   const leaderDir = await mkdtemp(join(tmpdir(), 'vg-bench-leader-'))
-  const leader = await benchNode(seeded(leaderSeed), { sync: false, dir: leaderDir })
-  const member = await benchNode(seeded(memberSeed), { sync: false })
+  const leader = await makeReplica(seeded(leaderSeed), { dir: leaderDir })
+  const member = await makeReplica(seeded(memberSeed))
   const org = await leader.org.createOrg({ name: 'Bench Org', tag: 'BNCH', handle: 'Bench_Lead' })
   const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
   const { request } = member.invites.joinRequest(token, 'Bench_Member')
@@ -168,7 +168,7 @@ async function leaderHost(o: Org): Promise<LeaderHost> {
 /** The leader's node stopped and started again from its data directory (untimed). */
 async function restartLeader(o: Org, leader: LeaderHost): Promise<void> {
   await o.leader.close()
-  o.leader = await benchNode(seeded(o.leaderSeed), { sync: false, dir: o.leaderDir })
+  o.leader = await makeReplica(seeded(o.leaderSeed), { dir: o.leaderDir })
   leader.source = new StoreSyncSource({ store: o.leader.store, auth: o.leader.validator.auth })
 }
 
@@ -182,7 +182,7 @@ async function ours(
   leader: LeaderHost,
   timed: (fn: () => Promise<void>) => Promise<Measured> = measure,
 ): Promise<Measured> {
-  const member = await benchNode(seeded(o.memberSeed), { sync: true })
+  const member = await makeReplica(seeded(o.memberSeed), { sync: true })
   await member.store.receive(o.before)
   const host = await startHost(o.memberSeed)
   const source = new StoreSyncSource({ store: member.store, auth: member.validator.auth })

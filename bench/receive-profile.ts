@@ -8,7 +8,9 @@ import { Session } from 'node:inspector/promises'
 import * as A from '@automerge/automerge'
 import { Database, DocumentStore } from '../crdt/index.ts'
 import { hangarIndexer } from '../services/fleet/index.ts'
-import { benchNode, benchSigner, everything, hangarHistory } from './domain-setup.ts'
+import { everything, makeReplica } from '../tests/helpers/replica.ts'
+import { makeSigner } from '../tests/helpers/signer.ts'
+import { hangarHistory } from './domain-setup.ts'
 import { median, settle } from './lib.ts'
 
 const rounds = Number(process.argv[2] ?? 3)
@@ -130,7 +132,7 @@ const cpus: number[] = []
 const plains: number[] = []
 const plainCpus: number[] = []
 for (let r = 0; r < rounds; r++) {
-  const receiver = await benchNode(benchSigner(), { sync: true })
+  const receiver = await makeReplica(makeSigner(), { sync: true })
   const roster = await everything(leader)
   await receiver.store.receive(roster)
   const batch = {

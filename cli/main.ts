@@ -3,6 +3,7 @@
  * and turns errors into one clear line and an exit code.
  */
 import { Command, CommanderError } from 'commander'
+import { type Clock, systemClock } from '../crdt/index.ts'
 import { VERSION } from '../node/index.ts'
 import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
@@ -38,7 +39,12 @@ const EXPECTED = new Set([
   'OrgNotFoundError',
 ])
 
-export function buildProgram(): Command {
+export interface ProgramInit {
+  /** The time commands read (a license's issue date, whether it is in force); default `systemClock`. */
+  readonly clock?: Clock
+}
+
+export function buildProgram(init: ProgramInit = {}): Command {
   const program = new Command('verseguy')
     .description('Verse Guy: a peer-to-peer, offline-first organisation manager for Star Citizen orgs')
     .version(VERSION)
@@ -54,12 +60,12 @@ export function buildProgram(): Command {
   registerStatus(program)
   registerDomainCommands(program)
   registerPeers(program)
-  registerLicense(program)
+  registerLicense(program, { clock: init.clock ?? systemClock })
   return program
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram()
+export async function main(argv: readonly string[], init: ProgramInit = {}): Promise<number> {
+  const program = buildProgram(init)
   try {
     await program.parseAsync([...argv])
     return 0

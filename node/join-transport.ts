@@ -11,9 +11,8 @@
  * its way into the DHT, and are asked only once found there (only a node that knows the
  * rendezvous, a member or an invite holder, can announce itself under it).
  */
-import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { fromHex, type Logger, type Signer, silentLogger } from '../crdt/index.ts'
+import { type Clock, fromHex, type Logger, type Signer, silentLogger, systemClock } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, SyncSource } from '../net/index.ts'
 import { peerIdOf } from '../services/identity/peer-id.ts'
 import type { Invite } from '../services/org/invite.ts'
@@ -32,6 +31,8 @@ export interface NodeJoinTransportInit {
   readonly log?: Logger
   /** How long to look for the org's nodes under its rendezvous. Default 20 s. */
   readonly searchMs?: number
+  /** The search's deadline and pauses run on it; default `systemClock`. */
+  readonly clock?: Clock
 }
 
 /** How long one DHT lookup may take before the next round. */
@@ -42,10 +43,12 @@ const LOOKUP_PAUSE_MS = 1_000
 export class NodeJoinTransport implements JoinTransport {
   readonly #init: NodeJoinTransportInit
   readonly #log: Logger
+  readonly #clock: Clock
 
   constructor(init: NodeJoinTransportInit) {
     this.#init = init
     this.#log = init.log ?? silentLogger
+    this.#clock = init.clock ?? systemClock
   }
 
   async *candidates(invite: Invite, signal: AbortSignal): AsyncIterable<string> {
@@ -64,12 +67,12 @@ export class NodeJoinTransport implements JoinTransport {
       const key = fromHex(invite.rendezvous)
       /** By provider: the addresses the DHT has named for it. */
       const addressesSeen = new Map<string, Set<string>>()
-      const deadline = Date.now() + (this.#init.searchMs ?? 20_000)
-      while (!signal.aborted && Date.now() < deadline) {
-        const round = AbortSignal.any([
-          signal,
-          AbortSignal.timeout(Math.min(LOOKUP_MS, deadline - Date.now())),
-        ])
+      const clock = this.#clock
+      const deadline = clock.now() + (this.#init.searchMs ?? 20_000)
+      while (!signal.aborted && clock.now() < deadline) {
+        const lookup = new AbortController()
+        const timer = clock.setTimeout(() => lookup.abort(), Math.min(LOOKUP_MS, deadline - clock.now()))
+        const round = AbortSignal.any([signal, lookup.signal])
         try {
           // Each provider is asked as soon as it is found (the lookup goes on meanwhile).
           for await (const p of host.findProviders(key, round)) {
@@ -89,8 +92,10 @@ export class NodeJoinTransport implements JoinTransport {
           }
         } catch (err) {
           this.#log.debug({ err: (err as Error).message }, 'rendezvous lookup ended')
+        } finally {
+          timer.cancel()
         }
-        await sleep(LOOKUP_PAUSE_MS, undefined, { signal }).catch(() => {})
+        await clock.sleep(LOOKUP_PAUSE_MS, signal).catch(() => {})
       }
     }
     const inviter = peerIdOf(invite.inviter)

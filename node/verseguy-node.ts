@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { ServerType } from '@hono/node-server'
-import { Database, DocumentStore, type Logger, WriteBudget } from '../crdt/index.ts'
+import { type Clock, Database, DocumentStore, type Logger, systemClock, WriteBudget } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import {
   DOMAIN_INDEXERS,
@@ -40,11 +40,14 @@ export interface NodeOptions {
   readonly logger?: RootLogger
   /** Serve as a circuit relay (`start --headless`), whatever config.json says. */
   readonly relay?: boolean
+  /** The time every part of the node reads (services, uptime, join search); default `systemClock`. */
+  readonly clock?: Clock
 }
 
 export class VerseGuyNode {
   readonly dataDir: string
   private readonly options: NodeOptions
+  private readonly clock: Clock
   private identity: MemberIdentity | null = null
   private db: Database | null = null
   private store: DocumentStore | null = null
@@ -70,6 +73,7 @@ export class VerseGuyNode {
   constructor(options: NodeOptions) {
     this.options = options
     this.dataDir = options.dataDir
+    this.clock = options.clock ?? systemClock
   }
 
   get documents(): DocumentStore {
@@ -166,6 +170,7 @@ export class VerseGuyNode {
           scopeOfDoc,
           budget: new WriteBudget(),
           log: root.forComponent('crdt:store'),
+          clock: this.clock,
         },
         { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
@@ -173,7 +178,7 @@ export class VerseGuyNode {
         (await readTrustedKeys(this.dataDir, this.config.license.trust)).keys,
       )
       this.trust = trust
-      this.domain = domainServices({ store, signer: this.identity, validator, trust })
+      this.domain = domainServices({ store, signer: this.identity, validator, trust, clock: this.clock })
       this.store = store
       this.auth = validator.auth
       await store.start()
@@ -196,6 +201,7 @@ export class VerseGuyNode {
         mdns: net.mdns,
         relay: this.options.relay ?? net.relay,
         log: root.forComponent('net:host'),
+        clock: this.clock,
       })
       const syncSource = new StoreSyncSource({ store, auth: validator.auth })
       this.meshNet = new Mesh({
@@ -204,6 +210,7 @@ export class VerseGuyNode {
         syncIntervalMs: net.syncIntervalSeconds * 1000,
         discoveryIntervalMs: net.discoveryIntervalSeconds * 1000,
         log: root.forComponent('net:mesh'),
+        clock: this.clock,
       })
       const invites = this.domain.invites
       const mesh = this.meshNet
@@ -218,6 +225,7 @@ export class VerseGuyNode {
           },
         },
         log: root.forComponent('net:admit'),
+        clock: this.clock,
       })
       this.syncSource = syncSource
       await removeStaleStaging(this.dataDir)
@@ -228,6 +236,7 @@ export class VerseGuyNode {
         dataDir: this.dataDir,
         signer: this.identity,
         log: root.forComponent('node:join'),
+        clock: this.clock,
         // Now a member: its topic, peers that are members too (gossip reaches them), and
         // its rendezvous (where newcomers and members find this node).
         onJoined: () =>
@@ -242,7 +251,7 @@ export class VerseGuyNode {
       phase('net')
       this.token = randomBytes(32).toString('base64url')
       await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
-      this.startedAt = new Date()
+      this.startedAt = new Date(this.clock.now())
       await writeRuntimeFile(paths.runtime, {
         pid: process.pid,
         apiUrl: this.apiUrl,
@@ -334,7 +343,7 @@ export class VerseGuyNode {
       peerId: me?.peerId ?? null,
       pid: process.pid,
       startedAt: this.startedAt?.toISOString() ?? null,
-      uptimeSeconds: this.startedAt ? Math.round((Date.now() - this.startedAt.getTime()) / 1000) : null,
+      uptimeSeconds: this.startedAt ? Math.round((this.clock.now() - this.startedAt.getTime()) / 1000) : null,
       apiUrl: this.server ? this.apiUrl : null,
       documents: this.store ? (await this.store.list()).length : null,
       chain: me ? own : null,

@@ -4,7 +4,14 @@
  * they cannot drift apart.
  */
 import type * as A from '@automerge/automerge'
-import { type DocumentIndexer, type DocumentStore, parseDocId, type Signer } from '../crdt/index.ts'
+import {
+  type Clock,
+  type DocumentIndexer,
+  type DocumentStore,
+  parseDocId,
+  type Signer,
+  systemClock,
+} from '../crdt/index.ts'
 import { DomainValidator } from './domain-validator.ts'
 import { FleetService, hangarIndexerWithTotals } from './fleet/index.ts'
 import { LicenseService, TrustStore } from './licensing/index.ts'
@@ -45,26 +52,28 @@ export interface DomainServices {
 
 /**
  * `trust`: issuer keys licenses are verified against (default: the shipped trust store).
- * `wall`: the wall clock licenses are judged by (tests move it).
+ * `clock`: the time every service reads (invite expiry, license validity, times
+ * recorded); default `systemClock`, tests move a `ManualClock`.
  */
 export function domainServices(c: {
   store: DocumentStore
   signer: Signer
   validator: DomainValidator
   trust?: TrustStore
-  wall?: () => number
+  clock?: Clock
 }): DomainServices {
+  const clock = c.clock ?? systemClock
   const base = { store: c.store, signer: c.signer, auth: c.validator.auth }
   const licenses = new LicenseService({
     ...base,
     trust: c.trust ?? TrustStore.withDefaults(),
-    ...(c.wall === undefined ? {} : { wall: c.wall }),
+    wall: () => clock.now(),
   })
   return {
-    org: new OrgService({ ...base, gate: licenses }),
-    invites: new InviteService({ ...base, gate: licenses }),
-    fleet: new FleetService(base),
-    ops: new OperationsService(base),
+    org: new OrgService({ ...base, gate: licenses, clock }),
+    invites: new InviteService({ ...base, gate: licenses, clock }),
+    fleet: new FleetService({ ...base, clock }),
+    ops: new OperationsService({ ...base, now: () => clock.now() }),
     licenses,
   }
 }

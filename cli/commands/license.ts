@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { type Clock, systemClock } from '../../crdt/index.ts'
 import { cliHint } from '../../node/index.ts'
 import {
   type ClockReset,
@@ -33,7 +34,13 @@ import { registerLicenseTrust } from './license-trust.ts'
 
 const DAY = 86_400_000
 
-export function registerLicense(program: Command): void {
+export interface LicenseCommandsInit {
+  /** Issue dates and whether a license is in force are read from it; default `systemClock`. */
+  readonly clock?: Clock
+}
+
+export function registerLicense(program: Command, init: LicenseCommandsInit = {}): void {
+  const clock = init.clock ?? systemClock
   const license = program.command('license').description('license files: issue (vendor) and install (node)')
   const dataDir = () => program.opts<{ dataDir?: string }>().dataDir
 
@@ -92,7 +99,7 @@ export function registerLicense(program: Command): void {
         if (founder === undefined)
           throw new CliError('--org needs the founder key: ORGID.FOUNDERKEY, or give --founder', 2)
         const signer = await readIssuerKey(opts.key)
-        const now = Date.now()
+        const now = clock.now()
         const notBefore = opts.notBefore === undefined ? now : Date.parse(opts.notBefore)
         if (Number.isNaN(notBefore)) throw new CliError('--not-before is not a date', 2)
         const text = signLicense(
@@ -133,7 +140,7 @@ export function registerLicense(program: Command): void {
           ? TrustStore.withDefaults()
           : new TrustStore(await Promise.all(opts.trust.map(readIssuerPublicKey)))
       const l = readLicense(await readText(file), trust).fields
-      const now = Date.now()
+      const now = clock.now()
       const when =
         now < l.notBefore
           ? 'not valid yet'
@@ -175,7 +182,7 @@ export function registerLicense(program: Command): void {
           keyId: signer.keyId,
           issuer: signer.issuer,
           seq: opts.seq,
-          issuedAt: Date.now(),
+          issuedAt: clock.now(),
           revoked: [...new Set(ids)].sort(),
         },
         signer,

@@ -6,12 +6,14 @@
 import { randomBytes } from 'node:crypto'
 import * as A from '@automerge/automerge'
 import {
+  type Clock,
   type DocId,
   type DocumentStore,
   isMemberKey,
   type MemberKey,
   parseDocId,
   type Signer,
+  systemClock,
 } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
@@ -36,6 +38,8 @@ export interface FleetServiceComponents {
   readonly store: DocumentStore
   readonly signer: Signer
   readonly auth: AuthIndex
+  /** When a ship was added; default `systemClock`. */
+  readonly clock?: Clock
 }
 
 const EMPTY_ROW = new TextEncoder().encode('[]')
@@ -57,8 +61,10 @@ export class FleetService {
   private readonly rosters: RosterAccess
   private readonly auth: AuthIndex
   private readonly totals: FleetTotals
+  private readonly clock: Clock
 
   constructor(components: FleetServiceComponents) {
+    this.clock = components.clock ?? systemClock
     this.auth = components.auth
     this.store = components.store
     this.signer = components.signer
@@ -83,7 +89,7 @@ export class FleetService {
       status: str(ship.status),
       location: str(ship.location),
       visibility: str(ship.visibility),
-      addedAt: Date.now(),
+      addedAt: this.clock.now(),
       loadouts: {},
       activeLoadout: null,
     })

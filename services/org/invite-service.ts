@@ -6,7 +6,14 @@
  * its own roster and clock (see admission-rules.ts).
  */
 import { z } from 'zod'
-import { type DocumentStore, decodeEntry, type MemberKey, type Signer } from '../../crdt/index.ts'
+import {
+  type Clock,
+  type DocumentStore,
+  decodeEntry,
+  type MemberKey,
+  type Signer,
+  systemClock,
+} from '../../crdt/index.ts'
 import type { FeatureGate } from '../licensing/features.ts'
 import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
@@ -82,9 +89,20 @@ export class InviteService {
   private readonly signer: Signer
   private readonly rosters: RosterAccess
   private readonly gate: FeatureGate
+  private readonly clock: Clock
 
-  /** `gate`: seats; a full org takes no new invites. */
-  constructor(components: { store: DocumentStore; signer: Signer; auth: AuthIndex; gate: FeatureGate }) {
+  /**
+   * `gate`: seats; a full org takes no new invites. `clock`: what invites expire by, on
+   * this node (default `systemClock`).
+   */
+  constructor(components: {
+    store: DocumentStore
+    signer: Signer
+    auth: AuthIndex
+    gate: FeatureGate
+    clock?: Clock
+  }) {
+    this.clock = components.clock ?? systemClock
     this.gate = components.gate
     this.store = components.store
     this.signer = components.signer
@@ -125,7 +143,7 @@ export class InviteService {
     if (input.rendezvous !== undefined && !/^[0-9a-f]{64}$/.test(input.rendezvous))
       throw new TypeError('rendezvous: must be 32 bytes in hex')
     await this.gate.requireSeat(orgId)
-    const now = Date.now()
+    const now = this.clock.now()
     const invite: Invite = {
       id: newInviteId(),
       orgId,
@@ -155,7 +173,7 @@ export class InviteService {
       throw new InvalidInputError('org', 'listing invites needs members:invite or members:manage')
     }
     const prefix = `invite:${orgId}/`
-    const now = Date.now()
+    const now = this.clock.now()
     const out: InviteView[] = []
     for (const author of await this.store.chains.authors(orgId)) {
       for await (const signed of this.store.chains.entries(orgId, author)) {
@@ -193,7 +211,7 @@ export class InviteService {
       'invite',
     )
     await this.rosters.change(orgId, { action: 'invite.revoke', resource: `invite:${orgId}/${id}` }, (d) => {
-      d.invitesRevoked[id] = Date.now()
+      d.invitesRevoked[id] = this.clock.now()
     })
   }
 
@@ -208,6 +226,7 @@ export class InviteService {
     const request = signJoinRequest(
       { orgId: read.invite.orgId, token: token as string, handle: h },
       this.signer,
+      this.clock,
     )
     return { invite: read.invite, request }
   }
@@ -234,7 +253,7 @@ export class InviteService {
     // Already in (e.g. admitted before, and the fetch that followed failed): fetch again.
     if (state.isMember(request.member)) return { ok: true }
     if (state.isKicked(request.member)) return refuse('removed', 'you were removed from this org')
-    const problem = inviteProblem(state, invite, Date.now())
+    const problem = inviteProblem(state, invite, this.clock.now())
     if (problem !== null) return refuse(problem.code, problem.reason)
     const newcomer = request.member
     try {
@@ -248,7 +267,7 @@ export class InviteService {
         (d) => {
           memberField(d, 'mRank', newcomer)[newcomer] = str(invite.rank)
           memberField(d, 'mHandle', newcomer)[newcomer] = str(request.handle)
-          memberField(d, 'mJoined', newcomer)[newcomer] = Date.now()
+          memberField(d, 'mJoined', newcomer)[newcomer] = this.clock.now()
           memberField(d, 'mInvite', newcomer)[newcomer] = str(invite.id)
           d.invitesUsed[invite.id] = str(newcomer)
         },
@@ -256,7 +275,7 @@ export class InviteService {
     } catch (err) {
       if ((err as Error).name !== 'ChangeRefusedError') throw err
       // Another admission with this invite came first (or the rules refuse the request).
-      const now = inviteProblem(await this.rosters.currentState(org), invite, Date.now())
+      const now = inviteProblem(await this.rosters.currentState(org), invite, this.clock.now())
       return now !== null
         ? refuse(now.code, now.reason)
         : refuse('invalid', (err as Error & { reason: string }).reason)

@@ -10,11 +10,13 @@ import { randomBytes } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
 import {
   bytesEqual,
+  type Clock,
   ed25519Verify,
   fromHex,
   isMemberKey,
   type MemberKey,
   type Signer,
+  systemClock,
   toHex,
 } from '../../crdt/index.ts'
 import { type Invite, readInvite } from './invite.ts'
@@ -55,15 +57,16 @@ function encodeBody(r: JoinRequest): Uint8Array {
   return out
 }
 
-/** Signs a request to join with `signer`'s key; returns the packed bytes. */
+/** Signs a request to join with `signer`'s key, at `clock`'s time; returns the packed bytes. */
 export function signJoinRequest(
   input: { orgId: string; token: string; handle: string },
   signer: Signer,
+  clock: Clock = systemClock,
 ): Uint8Array {
   const request: JoinRequest = {
     ...input,
     member: signer.memberKey,
-    time: Date.now(),
+    time: clock.now(),
     nonce: randomBytes(16).toString('hex'),
   }
   const bytes = encodeBody(request)

@@ -6,7 +6,15 @@
  */
 import type * as A from '@automerge/automerge'
 import { z } from 'zod'
-import { type DocumentStore, type Entry, isMemberKey, type MemberKey, type Signer } from '../../crdt/index.ts'
+import {
+  type Clock,
+  type DocumentStore,
+  type Entry,
+  isMemberKey,
+  type MemberKey,
+  type Signer,
+  systemClock,
+} from '../../crdt/index.ts'
 import { FeatureLockedError } from '../licensing/errors.ts'
 import type { FeatureGate } from '../licensing/features.ts'
 import type { AuthIndex } from './auth-index.ts'
@@ -41,6 +49,8 @@ export interface OrgServiceComponents {
   readonly auth: AuthIndex
   /** Asked before licensed writes (custom ranks, RBAC, a second org). */
   readonly gate: FeatureGate
+  /** The time an org was founded or deleted; default `systemClock`. */
+  readonly clock?: Clock
 }
 
 /** An entry of a removed or re-ranked member that has no effect (rule 5). */
@@ -84,8 +94,10 @@ export class OrgService {
   private readonly rosters: RosterAccess
   private readonly gate: FeatureGate
   private readonly auth: AuthIndex
+  private readonly clock: Clock
 
   constructor(components: OrgServiceComponents) {
+    this.clock = components.clock ?? systemClock
     this.gate = components.gate
     this.auth = components.auth
     this.store = components.store
@@ -120,7 +132,7 @@ export class OrgService {
       )
     const nonce = newNonce()
     const orgId = deriveOrgId(this.me, nonce)
-    const now = Date.now()
+    const now = this.clock.now()
     await this.store.create<RosterDoc>(
       rosterId(orgId),
       { action: 'org.create', resource: `org:${orgId}`, details: { name: n, tag: t } },
@@ -190,7 +202,7 @@ export class OrgService {
   /** Marks the org deleted: it becomes read-only everywhere; nothing is erased. */
   async deleteOrg(orgId: string): Promise<void> {
     await this.change(orgId, { action: 'org.delete', resource: `org:${orgId}` }, (doc) => {
-      doc.org.deletedAt = Date.now()
+      doc.org.deletedAt = this.clock.now()
     })
   }
 

@@ -2,11 +2,13 @@
  * org / invite / ship commands through the real entry point, against a stopped node
  * (started in-process for each command) and a running one (through its API).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initDataDir } from '../../node/index.ts'
 import { runCli, startNode } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 const PASS = 'domain cli passphrase'
 const env = { VERSEGUY_PASSPHRASE: PASS }
@@ -14,7 +16,6 @@ let root: string
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vg-cli-domain-'))
-  await writeFile(join(root, 'pass'), PASS)
 })
 afterAll(async () => {
   await rm(root, { recursive: true, force: true })
@@ -23,7 +24,7 @@ afterAll(async () => {
 describe('verseguy org / invite / ship', () => {
   it('creates an org, an invite and ships; lists them as JSON; bad input changes nothing', async () => {
     const dir = join(root, 'leader')
-    expect((await runCli(['-d', dir, 'init', '--passphrase-file', join(root, 'pass')])).code).toBe(0)
+    await initDataDir(dir, PASS, FAST_KDF)
     const none = await runCli(['-d', dir, 'ship', 'list'], env)
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/no org yet/)
@@ -89,7 +90,7 @@ describe('verseguy org / invite / ship', () => {
     }
     // A token for an org this node has not received yet: a clear error.
     const other = join(root, 'other')
-    expect((await runCli(['-d', other, 'init', '--passphrase-file', join(root, 'pass')])).code).toBe(0)
+    await initDataDir(other, PASS, FAST_KDF)
     const accept = await runCli(['-d', other, 'invite', 'accept', 'vginv1.garbage'], env)
     expect(accept.code).toBe(1)
     expect(accept.stderr).toMatch(/^error: token/)

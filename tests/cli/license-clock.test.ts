@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Database } from '../../crdt/index.ts'
-import { VerseGuyNode } from '../../node/index.ts'
+import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import { readIssuerKey, signLicense, writeIssuerKeyFiles } from '../../services/licensing/index.ts'
 import { runCli, startNode } from '../helpers/cli.ts'
 import { DAY, licenseFields } from '../helpers/license.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 const PASS = 'clock reset passphrase'
 let root: string
@@ -29,7 +30,7 @@ afterAll(async () => {
 describe('verseguy license clock-reset', () => {
   it('a clock pushed a year ahead: status says expired and what to run; no --yes changes nothing; --yes makes it valid', async () => {
     const dir = join(root, 'node')
-    expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+    await initDataDir(dir, PASS, FAST_KDF)
     const key = join(root, 'issuer.key')
     await writeIssuerKeyFiles(key, 'Clock Issuer')
     await writeFile(join(dir, 'config.json'), JSON.stringify({ license: { trust: [`${key}.pub`] } }))

@@ -1,16 +1,20 @@
 /**
- * The license commands end to end through the real entry point: the issuer's keygen,
- * issue, verify and revoke; the node's install, status and revocations, against a
- * stopped node (started in-process for the command) and a running one (through its API).
+ * The license commands end to end: the issuer's keygen, issue, verify and revoke (the
+ * CLI's main, in this process: they run no node); the node's install, status and
+ * revocations through the real entry point, against a stopped node (started in-process
+ * for the command) and a running one (through its API).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { VerseGuyNode } from '../../node/index.ts'
-import { runCli, startNode } from '../helpers/cli.ts'
+import { ManualClock } from '../../crdt/index.ts'
+import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import { runCli, runMain, startNode } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 const PASS = 'license test passphrase'
+const DAY = 86_400_000
 let root: string
 let passFile: string
 
@@ -29,7 +33,7 @@ async function nodeWithOrg(
   pub: string,
 ): Promise<{ dir: string; orgRef: string; orgId: string }> {
   const dir = join(root, name)
-  expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+  await initDataDir(dir, PASS, FAST_KDF)
   await writeFile(join(dir, 'config.json'), JSON.stringify({ license: { trust: [pub] } }))
   const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
   await node.start()
@@ -41,15 +45,15 @@ async function nodeWithOrg(
 describe('verseguy license', () => {
   it('keygen, issue, verify; install and status on a stopped and a running node; tampering and wrong orgs refused', async () => {
     const key = join(root, 'issuer.key')
-    const keygen = await runCli(['license', 'keygen', '--out', key, '--issuer', 'CLI Issuer'])
+    const keygen = await runMain(['license', 'keygen', '--out', key, '--issuer', 'CLI Issuer'])
     expect(keygen.code, keygen.stderr).toBe(0)
     expect(JSON.parse(await readFile(`${key}.pub`, 'utf8'))).toMatchObject({ issuer: 'CLI Issuer' })
     // Never overwrites a key.
-    expect((await runCli(['license', 'keygen', '--out', key])).stderr).toMatch(/exists/)
+    expect((await runMain(['license', 'keygen', '--out', key])).stderr).toMatch(/exists/)
 
     const a = await nodeWithOrg('alpha', `${key}.pub`)
     const lic = join(root, 'alpha.license')
-    const issue = await runCli([
+    const issue = await runMain([
       'license',
       'issue',
       '--key',
@@ -67,7 +71,7 @@ describe('verseguy license', () => {
     ])
     expect(issue.code, issue.stderr).toBe(0)
 
-    const verify = await runCli(['license', 'verify', lic, '--trust', `${key}.pub`, '--json'])
+    const verify = await runMain(['license', 'verify', lic, '--trust', `${key}.pub`, '--json'])
     expect(verify.code, verify.stderr).toBe(0)
     expect(JSON.parse(verify.stdout)).toMatchObject({
       valid: true,
@@ -75,7 +79,7 @@ describe('verseguy license', () => {
       license: { tier: 'pro', seats: 10 },
     })
     // The shipped trust store does not know a self-made issuer.
-    const untrusted = await runCli(['license', 'verify', lic])
+    const untrusted = await runMain(['license', 'verify', lic])
     expect(untrusted.code).toBe(1)
     expect(untrusted.stderr).toMatch(/unknown issuer key/)
 
@@ -86,7 +90,7 @@ describe('verseguy license', () => {
     lines[at] = `${(lines[at] as string)[0] === 'A' ? 'B' : 'A'}${(lines[at] as string).slice(1)}`
     const forged = join(root, 'forged.license')
     await writeFile(forged, lines.join('\n'))
-    const bad = await runCli(['license', 'verify', forged, '--trust', `${key}.pub`])
+    const bad = await runMain(['license', 'verify', forged, '--trust', `${key}.pub`])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toMatch(/^error: /)
 
@@ -114,7 +118,7 @@ describe('verseguy license', () => {
       const licenseId = JSON.parse(verify.stdout).license.id as string
       const list = join(root, 'revocations-1')
       expect(
-        (await runCli(['license', 'revoke', '--key', key, '--seq', '1', '--out', list, licenseId])).code,
+        (await runMain(['license', 'revoke', '--key', key, '--seq', '1', '--out', list, licenseId])).code,
       ).toBe(0)
       const rev = await runCli(['-d', a.dir, 'license', 'revocations', list])
       expect(rev.code, rev.stderr).toBe(0)
@@ -129,8 +133,31 @@ describe('verseguy license', () => {
     }
   }, 120_000)
 
+  it('issue and verify read the clock: a license is in force, then in its grace period, then expired', async () => {
+    const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'))
+    const key = join(root, 'clock-issuer.key')
+    expect((await runMain(['license', 'keygen', '--out', key], {}, { clock })).code).toBe(0)
+    const lic = join(root, 'clock.license')
+    const org = `${'ab'.repeat(16)}.${'cd'.repeat(32)}`
+    const args = ['--key', key, '--org', org, '--tier', 'pro', '--days', '30', '--grace-days', '7']
+    const issued = await runMain(['license', 'issue', ...args, '--out', lic], {}, { clock })
+    expect(issued.code, issued.stderr).toBe(0)
+    const when = async () => {
+      const v = await runMain(['license', 'verify', lic, '--trust', `${key}.pub`, '--json'], {}, { clock })
+      expect(v.code, v.stderr).toBe(0)
+      return JSON.parse(v.stdout) as { when: string; license: { issuedAt: number; expires: number } }
+    }
+    const first = await when()
+    expect(first).toMatchObject({ when: 'in force', license: { issuedAt: clock.now() } })
+    expect(first.license.expires).toBe(clock.now() + 30 * DAY)
+    clock.set(clock.now() + 33 * DAY)
+    expect((await when()).when).toBe('in its grace period')
+    clock.set(clock.now() + 5 * DAY)
+    expect((await when()).when).toBe('expired')
+  })
+
   it('bad arguments get a usage error and write nothing', async () => {
-    const r = await runCli([
+    const r = await runMain([
       'license',
       'issue',
       '--key',
@@ -145,7 +172,7 @@ describe('verseguy license', () => {
       join(root, 'no'),
     ])
     expect(r.code).toBe(2)
-    const days = await runCli([
+    const days = await runMain([
       'license',
       'issue',
       '--key',

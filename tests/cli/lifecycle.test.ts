@@ -5,7 +5,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { initDataDir } from '../../node/index.ts'
 import { runCli, startNode } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 let root: string
 let passFile: string
@@ -109,7 +111,7 @@ describe('verseguy start', () => {
 
   it('a wrong passphrase is a clear error and changes no file', async () => {
     const dir = join(root, 'node')
-    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    await initDataDir(dir, PASS, FAST_KDF)
     const before = await snapshotFiles(dir)
     const res = await runCli(['-d', dir, 'start'], { VERSEGUY_PASSPHRASE: 'not the passphrase' })
     expect(res.code).toBe(1)
@@ -120,7 +122,7 @@ describe('verseguy start', () => {
 
   it('falls back to a free API port when the configured one is taken', async () => {
     const dir = join(root, 'node')
-    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    await initDataDir(dir, PASS, FAST_KDF)
     const blocker = createServer().listen(0, '127.0.0.1')
     await new Promise((r) => blocker.once('listening', r))
     const taken = (blocker.address() as { port: number }).port
@@ -137,7 +139,7 @@ describe('verseguy start', () => {
 
   it('a damaged database stops start with an error naming it and the way out', async () => {
     const dir = join(root, 'node')
-    await runCli(['-d', dir, 'init', '--passphrase-file', passFile])
+    await initDataDir(dir, PASS, FAST_KDF)
     const dbDir = join(dir, 'db')
     for (const name of await readdir(dbDir)) {
       if (name.startsWith('MANIFEST-')) await writeFile(join(dbDir, name), 'garbage, not a manifest')

@@ -1,5 +1,6 @@
 /** Runs the real `verseguy` entry point (cli/bin.ts) as a child process. */
 import { type ChildProcess, spawn } from 'node:child_process'
+import type { ProgramInit } from '../../cli/main.ts'
 
 export const BIN = new URL('../../cli/bin.ts', import.meta.url).pathname
 
@@ -74,9 +75,14 @@ export function startNode(
 /**
  * Runs the CLI's `main` in this process (no child process: fast), with `env` laid over
  * process.env for the call, and returns its exit code and what it printed. For commands
- * that end without running a node; `runCli` runs the real entry point.
+ * that end without running a node; `runCli` runs the real entry point. `init`: e.g. a
+ * `ManualClock` for the commands to read.
  */
-export async function runMain(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export async function runMain(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  init: ProgramInit = {},
+): Promise<CliResult> {
   const { main } = await import('../../cli/main.ts')
   const saved = new Map<string, string | undefined>()
   for (const [k, v] of Object.entries({ VERSEGUY_PASSPHRASE: '', ...env })) {
@@ -97,7 +103,7 @@ export async function runMain(args: readonly string[], env: NodeJS.ProcessEnv = 
     return true
   }) as typeof process.stderr.write
   try {
-    const code = await main(['node', 'verseguy', ...args])
+    const code = await main(['node', 'verseguy', ...args], init)
     return { code, stdout, stderr }
   } finally {
     process.stdout.write = out

@@ -6,7 +6,9 @@
  */
 import * as A from '@automerge/automerge'
 import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
-import { layout, loadConfig } from '../../node/index.ts'
+// The two files it needs, not node/'s face (which loads the whole node): a start per round.
+import { loadConfig } from '../../node/config.ts'
+import { layout } from '../../node/data-dir.ts'
 import { MemberIdentity } from '../../services/identity/index.ts'
 import { acceptAll } from './accept-all.ts'
 import { lengthIndexer } from './length-indexer.ts'

@@ -1,13 +1,15 @@
 /**
  * A replica: one member's store (real LevelDB in a temp folder, or a memory storage for
- * tests of logic) with the real domain validator and services. Replicas exchange entries and change bytes through
- * `DocumentStore.receive`, the path the network uses.
+ * tests of logic) with the real domain validator and services. Replicas exchange entries
+ * and change bytes through `DocumentStore.receive`, the path the network uses. The
+ * benchmarks build their members' stores here too (`makeReplica` needs no test runner).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import {
+  type Clock,
   Database,
   DocumentStore,
   MemoryStorage,
@@ -19,7 +21,7 @@ import {
 import { DOMAIN_INDEXERS, domainServices, domainValidator, scopeOfDoc } from '../../services/domain.ts'
 import type { DomainValidator } from '../../services/domain-validator.ts'
 import type { FleetService } from '../../services/fleet/index.ts'
-import type { LicenseService } from '../../services/licensing/index.ts'
+import type { LicenseService, TrustStore } from '../../services/licensing/index.ts'
 import type { OperationsService } from '../../services/operations/index.ts'
 import type { AdmitAnswer, InviteService } from '../../services/org/invite-service.ts'
 import type { OrgService } from '../../services/org/org-service.ts'
@@ -45,20 +47,24 @@ export type ReplicaStorage = 'level' | 'memory'
 /**
  * `dir`: reopen a replica kept there (not removed on close). `storage`: `memory` keeps it
  * on a new memory storage, or on `memory` given (a replica reopened on what it held).
- * `wall`: its license clock.
+ * `clock`: the time its store and services read (change times, invite expiry, licenses;
+ * default the system clock).
  * `lawless`: the replica's own store accepts anything, like modified software would;
  * what it writes must still be refused by honest replicas. `budget`: what it takes from
- * each author (default: no bound).
+ * each author (default: no bound). `sync`: fsync every write (default off). `trust`:
+ * issuer keys (default the test issuer's).
  */
 export async function makeReplica(
   signer: Signer = makeSigner(),
   options: {
     lawless?: boolean
-    wall?: () => number
+    clock?: Clock
     dir?: string
     storage?: ReplicaStorage
     memory?: MemoryStorage
     budget?: WriteBudget
+    sync?: boolean
+    trust?: TrustStore
   } = {},
 ): Promise<Replica> {
   const inMemory = options.storage === 'memory' || options.memory !== undefined
@@ -77,16 +83,17 @@ export async function makeReplica(
       indexers: DOMAIN_INDEXERS,
       scopeOfDoc,
       ...(options.budget === undefined ? {} : { budget: options.budget }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     },
-    { sync: false },
+    { sync: options.sync ?? false },
   )
   await store.start()
   const { org, invites, fleet, ops, licenses } = domainServices({
     store,
     signer,
     validator,
-    trust: TEST_TRUST,
-    ...(options.wall === undefined ? {} : { wall: options.wall }),
+    trust: options.trust ?? TEST_TRUST,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   return {
     signer,
@@ -161,19 +168,20 @@ export async function enlist(
 
 /**
  * Replicas for one test file, each closed after its test. Call at module level.
- * `storage`: `memory` for tests of logic (default LevelDB in temp folders).
+ * `storage`: `memory` for tests of logic (default LevelDB in temp folders). The function
+ * it returns takes `true` for a lawless replica, or `{ lawless, clock }`.
  */
 export function useReplicas(
-  options: { storage?: ReplicaStorage } = {},
-): (lawless?: boolean) => Promise<Replica> {
+  defaults: { storage?: ReplicaStorage } = {},
+): (options?: boolean | { lawless?: boolean; clock?: Clock }) => Promise<Replica> {
   const open: Replica[] = []
   afterEach(async () => {
     for (const r of open.splice(0)) await r.close()
   })
-  return async (lawless = false) => {
+  return async (options = false) => {
     const r = await makeReplica(makeSigner(), {
-      lawless,
-      ...(options.storage === undefined ? {} : { storage: options.storage }),
+      ...defaults,
+      ...(typeof options === 'boolean' ? { lawless: options } : options),
     })
     open.push(r)
     return r

@@ -11,14 +11,15 @@ import { describe, expect, it } from 'vitest'
 import { memberKeyOf, SYNC_PROTOCOL, serveSync } from '../../net/index.ts'
 import { domainValidator } from '../../services/domain.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
-import { type ApiNode, useApiNodes, waitFor } from '../helpers/api-node.ts'
 import { runCli } from '../helpers/cli.ts'
+import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
-const startNode = useApiNodes()
+const nodes = useNodes()
 
 type Created = { token: string; invite: { id: string } }
 
-async function orgWithMember(f: ApiNode, m: ApiNode): Promise<string> {
+async function orgWithMember(f: TestNode, m: TestNode): Promise<string> {
   const org = await f.api<{ id: string }>('POST', '/api/orgs', {
     name: 'Whole Org',
     tag: 'WHOLE',
@@ -30,7 +31,7 @@ async function orgWithMember(f: ApiNode, m: ApiNode): Promise<string> {
 }
 
 /** The newcomer's node holds nothing of the org, serves none, and left no staging behind. */
-async function expectUntouched(n: ApiNode, org: string): Promise<void> {
+async function expectUntouched(n: TestNode, org: string): Promise<void> {
   expect(await n.api<unknown[]>('GET', '/api/orgs')).toEqual([])
   await expect(n.api('GET', `/api/orgs/${org}/members`)).rejects.toThrow(/No org/)
   expect(await n.node.documents.list()).toEqual([])
@@ -39,7 +40,7 @@ async function expectUntouched(n: ApiNode, org: string): Promise<void> {
 }
 
 /** Makes `m`'s node serve catch-up through `source` from now on (in place of its mesh's). */
-async function serveWith(m: ApiNode, source: StoreSyncSource): Promise<void> {
+async function serveWith(m: TestNode, source: StoreSyncSource): Promise<void> {
   const libp2p = m.node.network.libp2p
   await libp2p.unhandle(SYNC_PROTOCOL)
   await libp2p.handle(SYNC_PROTOCOL, (stream, conn) => {
@@ -61,9 +62,9 @@ class BreakingSource extends StoreSyncSource {
 
 describe('invite accept is all or nothing', () => {
   it('a bad handle, a refused admission and a fetch that breaks off each leave the node as it was', async () => {
-    const f = await startNode('f')
-    const m = await startNode('m')
-    const n = await startNode('n')
+    const f = await nodes.start('f')
+    const m = await nodes.start('m')
+    const n = await nodes.start('n')
     const org = await orgWithMember(f, m)
     const inv = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
     const revoked = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
@@ -104,7 +105,7 @@ describe('invite accept is all or nothing', () => {
   }, 150_000)
 
   it('a staging folder left by a node stopped in the middle of an accept is removed at start', async () => {
-    const n = await startNode('n')
+    const n = await nodes.start('n')
     await n.node.stop()
     await mkdir(join(n.dir, 'join-staging-0123456789abcdef'))
     await writeFile(join(n.dir, 'join-staging-0123456789abcdef', 'LOCK'), '')
@@ -114,9 +115,9 @@ describe('invite accept is all or nothing', () => {
   })
 
   it('a used, revoked or expired invite says so through the CLI, whoever is asked, and the CLI exits 1', async () => {
-    const f = await startNode('f')
-    const m = await startNode('m')
-    const n = await startNode('n')
+    const f = await nodes.start('f')
+    const m = await nodes.start('m')
+    const n = await nodes.start('n')
     const org = await orgWithMember(f, m)
     const used = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
     const revoked = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
@@ -124,7 +125,7 @@ describe('invite accept is all or nothing', () => {
       rank: 'recruit',
       expiresInHours: 1 / 3_600_000,
     })
-    const c = await startNode('c')
+    const c = await nodes.start('c')
     await c.api('POST', '/api/invites/accept', { token: used.token, handle: 'Rec_C' })
     await f.node.services.invites.revokeInvite(org, revoked.invite.id)
     // M (not the inviter) must know of the use and the revocation before it is asked alone.

@@ -5,18 +5,19 @@
  * is told so plainly, and nothing is stored on its node.
  */
 import { describe, expect, it } from 'vitest'
-import { useApiNodes, waitFor } from '../helpers/api-node.ts'
+import { useNodes } from '../helpers/start-nodes.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
-const startNode = useApiNodes()
+const nodes = useNodes()
 
 type Member = { memberKey: string; handle: string }
 
 describe('admission on real nodes', () => {
   it('a member who is not the inviter admits the newcomer while the inviter is offline', async () => {
-    const a = await startNode('a')
-    const b = await startNode('b')
-    const c = await startNode('c')
-    const d = await startNode('d')
+    const a = await nodes.start('a')
+    const b = await nodes.start('b')
+    const c = await nodes.start('c')
+    const d = await nodes.start('d')
     const org = await a.api<{ id: string }>('POST', '/api/orgs', {
       name: 'Gate Org',
       tag: 'GATE',

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_BODY_LIMIT } from '../../node/api.ts'
-import { type RunningNode, runCli, startNode } from '../helpers/cli.ts'
+import { initDataDir } from '../../node/index.ts'
+import { type RunningNode, startNode } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 
 const PASS = 'api limit passphrase'
 const MB = 1024 * 1024
@@ -23,7 +25,7 @@ beforeAll(async () => {
   const passFile = join(root, 'pass')
   await writeFile(passFile, `${PASS}\n`)
   const dir = join(root, 'node')
-  expect((await runCli(['-d', dir, 'init', '--passphrase-file', passFile])).code).toBe(0)
+  await initDataDir(dir, PASS, FAST_KDF)
   node = await startNode(['-d', dir, '--api-port', '0', '--passphrase-file', passFile])
   const runtime = JSON.parse(await readFile(join(dir, 'node.json'), 'utf8'))
   api = { url: runtime.apiUrl, token: runtime.token }

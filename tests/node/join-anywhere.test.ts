@@ -6,16 +6,17 @@
  */
 import { describe, expect, it } from 'vitest'
 import { readInvite } from '../../services/org/invite.ts'
-import { API_NODE_PASS, type ApiNode, useApiNodes, waitFor } from '../helpers/api-node.ts'
 import { runCli } from '../helpers/cli.ts'
+import { TEST_NODE_PASS, type TestNode, useNodes } from '../helpers/start-nodes.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
-const startNode = useApiNodes()
+const nodes = useNodes()
 
 type Member = { memberKey: string; handle: string }
 type Created = { token: string; invite: { bootstrap: string[] } }
 
 /** An org founded on `f`, with `m` admitted as a member through `f`. */
-async function orgWithMember(f: ApiNode, m: ApiNode): Promise<string> {
+async function orgWithMember(f: TestNode, m: TestNode): Promise<string> {
   const org = await f.api<{ id: string }>('POST', '/api/orgs', {
     name: 'Far Org',
     tag: 'FAR',
@@ -27,12 +28,12 @@ async function orgWithMember(f: ApiNode, m: ApiNode): Promise<string> {
 }
 
 /** Stops and starts the node again: it listens on a new port, its old addresses are dead. */
-async function restart(n: ApiNode): Promise<void> {
+async function restart(n: TestNode): Promise<void> {
   await n.node.stop()
   await n.node.start()
 }
 
-async function expectJoined(n: ApiNode, via: ApiNode, org: string, handles: string[]): Promise<void> {
+async function expectJoined(n: TestNode, via: TestNode, org: string, handles: string[]): Promise<void> {
   const key = n.node.services.org.me
   await waitFor('the newcomer on the admitting node', async () =>
     (await via.api<Member[]>('GET', `/api/orgs/${org}/members`)).some((x) => x.memberKey === key),
@@ -43,8 +44,8 @@ async function expectJoined(n: ApiNode, via: ApiNode, org: string, handles: stri
 
 describe('joining with the inviter gone', () => {
   it("an invite that names only the inviter, gone: the newcomer's configured bootstrap peer, a member found under the rendezvous, admits it", async () => {
-    const f = await startNode('f')
-    const m = await startNode('m')
+    const f = await nodes.start('f')
+    const m = await nodes.start('m')
     const org = await orgWithMember(f, m)
     const mPeer = m.node.network.peerId
     await m.node.stop() // M is offline while the invite is made: it names F only
@@ -53,7 +54,7 @@ describe('joining with the inviter gone', () => {
     await f.node.stop() // the inviter goes offline for good
     await m.node.start()
 
-    const n = await startNode('n', { bootstrap: [m.node.addresses()[0]] })
+    const n = await nodes.start('n', { net: { bootstrap: [m.node.addresses()[0]] } })
     const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
       token: inv.token,
       handle: 'Rec_N',
@@ -64,17 +65,17 @@ describe('joining with the inviter gone', () => {
 
   it('an invite made by the CLI on a stopped node: the newcomer finds a member under the rendezvous in the DHT', async () => {
     // R: an always-on node of no org (a relay, say); the members use it as their bootstrap peer.
-    const r = await startNode('r')
+    const r = await nodes.start('r')
     const boot = [r.node.addresses()[0] as string]
-    const f = await startNode('f', { bootstrap: boot })
-    const m = await startNode('m', { bootstrap: boot, discoveryIntervalSeconds: 1 })
+    const f = await nodes.start('f', { net: { bootstrap: boot } })
+    const m = await nodes.start('m', { net: { bootstrap: boot, discoveryIntervalSeconds: 1 } })
     const org = await orgWithMember(f, m)
     const fKey = f.node.services.org.me
     await f.node.stop()
 
     // `invite create` with no node running: the CLI starts one for the command and stops it.
     const made = await runCli(['-d', f.dir, 'invite', 'create', '--rank', 'Recruit', '--json'], {
-      VERSEGUY_PASSPHRASE: API_NODE_PASS,
+      VERSEGUY_PASSPHRASE: TEST_NODE_PASS,
     })
     expect(made.code, made.stderr).toBe(0)
     const token = JSON.parse(made.stdout).token as string
@@ -89,7 +90,7 @@ describe('joining with the inviter gone', () => {
     expect(read.invite.bootstrap.some((a) => live.includes(a))).toBe(false)
 
     // The newcomer knows nobody but what the invite says: R (no member) is its way into the DHT.
-    const n = await startNode('n')
+    const n = await nodes.start('n')
     const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
       token,
       handle: 'Rec_N',

@@ -218,10 +218,22 @@ describe('verifyChain: flip every byte and signature bit', () => {
     }
   })
 
-  it('a zeroed signature on the first entry gives the same verdict in both modes', () => {
+  it('a zeroed signature on the first entry gives the same verdict in both modes: ok, the head vouches for it', () => {
     const entries = fresh()
     entries[0] = { bytes: at(chain, 0).bytes, signature: new Uint8Array(64) }
-    verifyBoth(entries)
+    const { all, head } = verifyBoth(entries)
+    // Its content is what the later entries link to: a damaged copy of the signature, not
+    // altered history. The chain verifies to its head; 'all' mode reports the damage.
+    for (const r of [all, head]) {
+      expect(r.status).toBe('ok')
+      expect(r.issues).toEqual([])
+      expect(r.verified).toBe(N)
+      expect(r.head).toEqual({ seq: N, hash: at(chain, N - 1).hash })
+    }
+    expect(all.warnings).toEqual([
+      { seq: 1, reason: `stored signature invalid; content vouched by entry ${N}` },
+    ])
+    expect(head.warnings).toEqual([])
   })
 
   it('a forged middle entry cannot borrow a later signature: its hash breaks the link', () => {

@@ -10,16 +10,20 @@ import { MemberIdentity } from '../../../services/identity/index.ts'
 import { acceptAll } from '../../helpers/accept-all.ts'
 import { type LengthTotal, lengthIndexer } from '../../helpers/length-indexer.ts'
 import { TEST_SCOPE, testScopeOfDoc } from '../../helpers/signer.ts'
+import { FAST_KDF } from '../../helpers/start-nodes.ts'
 
 const PASS = 'durability-pass'
 const ROUNDS = 24
 const writer = new URL('../../helpers/durability-writer.ts', import.meta.url).pathname
 
 let dir: string
+/** Node's compile cache for the writer: each round's start compiles nothing again. */
+let compileCache: string
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vg-durability-'))
-  await initDataDir(dir, PASS, { N: 2 ** 12, r: 8, p: 1 })
+  compileCache = await mkdtemp(join(tmpdir(), 'vg-durability-cache-'))
+  await initDataDir(dir, PASS, FAST_KDF)
   // Compact often, so kills also land during compactions.
   const config = JSON.parse(await readFile(layout(dir).config, 'utf8'))
   config.storage.compactAfter = 25
@@ -27,11 +31,15 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
+  await rm(compileCache, { recursive: true, force: true })
 })
 
 /** Runs the writer until it has acknowledged a few writes, then SIGKILLs it after a random delay. */
 async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
-  const child = spawn(process.execPath, [writer, dir, PASS], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [writer, dir, PASS], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
+  })
   const acked: number[] = []
   const entrySeqs: number[] = []
   let stderr = ''

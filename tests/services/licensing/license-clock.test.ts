@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type SignedEntry, verifyChain } from '../../../crdt/index.ts'
+import { ManualClock, type SignedEntry, verifyChain } from '../../../crdt/index.ts'
 import { CLOCK_RESET_ACTION } from '../../../services/licensing/index.ts'
 import { DAY, issueLicense } from '../../helpers/license.ts'
 import { enlist, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
@@ -21,11 +21,11 @@ afterEach(async () => {
 })
 
 async function node(
-  clock: { now: number },
+  clock: ManualClock,
   options: { dir?: string; signer?: ReturnType<typeof makeSigner> } = {},
 ): Promise<Replica> {
   const r = await makeReplica(options.signer ?? makeSigner(), {
-    wall: () => clock.now,
+    clock,
     ...(options.dir === undefined ? { storage: 'memory' as const } : { dir: options.dir }),
   })
   open.push(r)
@@ -42,7 +42,7 @@ async function licensedOrg(r: Replica, now: number) {
 describe('license clock reset', () => {
   it('a watermark pushed a year ahead expires a valid license until the member resets it; the reset is a signed chain entry', async () => {
     const now = Date.now()
-    const clock = { now }
+    const clock = new ManualClock(now)
     const dir = await mkdtemp(join(tmpdir(), 'vg-clock-'))
     try {
       const signer = makeSigner()
@@ -51,9 +51,9 @@ describe('license clock reset', () => {
       expect((await me.licenses.status(org.id)).state).toBe('valid')
 
       // A wrong clock, once: a year ahead. Then the clock is right again.
-      clock.now = now + 365 * DAY
+      clock.set(now + 365 * DAY)
       expect((await me.licenses.status(org.id)).state).toBe('expired')
-      clock.now = now + DAY
+      clock.set(now + DAY)
       const stuck = await me.licenses.status(org.id)
       expect(stuck.state).toBe('expired')
       expect(stuck.clock).toMatchObject({ rolledBack: true, watermark: now + 365 * DAY })
@@ -93,14 +93,14 @@ describe('license clock reset', () => {
 
   it("the reset stays on the member's node: the node-local chain is never sent", async () => {
     const now = Date.now()
-    const leaderClock = { now }
+    const leaderClock = new ManualClock(now)
     const leader = await node(leaderClock)
-    const other = await node({ now })
+    const other = await node(new ManualClock(now))
     const org = await licensedOrg(leader, now)
     await enlist(leader, org.id, other, 'member', 'Mem_1')
-    leaderClock.now = now + 365 * DAY
+    leaderClock.set(now + 365 * DAY)
     await leader.licenses.status(org.id)
-    leaderClock.now = now
+    leaderClock.set(now)
     await leader.licenses.resetClock(true)
     const r = await sync(leader, other)
     expect(r.rejected).toEqual([])
@@ -117,7 +117,7 @@ describe('license clock reset', () => {
 
   it('entries signed while the clock was ahead no longer floor the time once the reset is recorded', async () => {
     const now = Date.now()
-    const clock = { now }
+    const clock = new ManualClock(now)
     const me = await node(clock)
     const org = await licensedOrg(me, now)
     // The system clock itself was a year ahead: entries made then carry that time.
@@ -128,7 +128,7 @@ describe('license clock reset', () => {
     expect((await me.store.chains.head(org.id, me.signer.memberKey))?.time).toBeGreaterThanOrEqual(
       now + 365 * DAY,
     )
-    clock.now = Date.now()
+    clock.set(Date.now())
     expect((await me.licenses.status(org.id)).state).toBe('expired')
 
     expect((await me.licenses.resetClock(true)).done).toBe(true)
@@ -137,7 +137,7 @@ describe('license clock reset', () => {
 
   it('without confirmation, or with nothing to reset, nothing changes', async () => {
     const now = Date.now()
-    const clock = { now }
+    const clock = new ManualClock(now)
     const me = await node(clock)
     const org = await licensedOrg(me, now)
 
@@ -146,9 +146,9 @@ describe('license clock reset', () => {
     expect(await me.licenses.resetClock(true)).toMatchObject({ needed: false, done: false, entry: null })
     expect(await me.store.chains.head(null, me.signer.memberKey)).toEqual(head0)
 
-    clock.now = now + 365 * DAY
+    clock.set(now + 365 * DAY)
     await me.licenses.status(org.id)
-    clock.now = now
+    clock.set(now)
     const head1 = await me.store.chains.head(null, me.signer.memberKey)
     const preview = await me.licenses.resetClock(false)
     expect(preview).toMatchObject({ needed: true, done: false, from: now + 365 * DAY, to: now, entry: null })

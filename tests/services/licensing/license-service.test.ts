@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../crdt/index.ts'
 import { type LicenseDoc, licenseDocId } from '../../../services/licensing/index.ts'
 import { DAY, issueLicense, issueRevocations, licenseFields } from '../../helpers/license.ts'
 import { admitVia, enlist, makeReplica, type Replica, sync } from '../../helpers/replica.ts'
@@ -20,9 +21,9 @@ afterEach(async () => {
 })
 
 /** A replica whose wall clock the test sets. */
-async function node(start = Date.now()): Promise<Replica & { clock: { now: number } }> {
-  const clock = { now: start }
-  const r = await makeReplica(makeSigner(), { wall: () => clock.now, storage: 'memory' })
+async function node(start = Date.now()): Promise<Replica & { clock: ManualClock }> {
+  const clock = new ManualClock(start)
+  const r = await makeReplica(makeSigner(), { clock, storage: 'memory' })
   open.push(r)
   return Object.assign(r, { clock })
 }
@@ -145,7 +146,7 @@ describe('license service', () => {
       permissions: ['fleet:view', 'members:view', 'ops:view'],
     })
 
-    leader.clock.now = now + 12 * DAY
+    leader.clock.set(now + 12 * DAY)
     const grace = await leader.licenses.status(org.id)
     expect(grace.state).toBe('grace')
     expect(grace.warnings.join()).toMatch(/expired/)
@@ -156,7 +157,7 @@ describe('license service', () => {
       permissions: ['fleet:view', 'members:view', 'ops:view'],
     })
 
-    leader.clock.now = now + 16 * DAY
+    leader.clock.set(now + 16 * DAY)
     const expired = await leader.licenses.status(org.id)
     expect(expired).toMatchObject({ state: 'expired', effectiveTier: 'free' })
     await expect(leader.org.deleteRank(org.id, 'ace')).rejects.toThrow(/custom-ranks.*expired/)
@@ -180,7 +181,7 @@ describe('license service', () => {
     )
     expect(s.state).toBe('not-yet-valid')
     await expect(leader.org.putRank(org.id, customRank)).rejects.toMatchObject({ name: 'FeatureLockedError' })
-    leader.clock.now = now + 3 * DAY
+    leader.clock.set(now + 3 * DAY)
     expect((await leader.licenses.status(org.id)).state).toBe('valid')
   })
 
@@ -192,10 +193,10 @@ describe('license service', () => {
       org.id,
       issueLicense(org, 'pro', { expires: now + 10 * DAY, grace: 0 }, now),
     )
-    leader.clock.now = now + 11 * DAY
+    leader.clock.set(now + 11 * DAY)
     expect((await leader.licenses.status(org.id)).state).toBe('expired')
     // Back to a day when the license was valid: still expired, and the rollback is named.
-    leader.clock.now = now + DAY
+    leader.clock.set(now + DAY)
     const back = await leader.licenses.status(org.id)
     expect(back.state).toBe('expired')
     expect(back.clock.rolledBack).toBe(true)
@@ -205,22 +206,22 @@ describe('license service', () => {
 
   it('the watermark survives a restart', async () => {
     const now = Date.now()
-    const clock = { now }
+    const clock = new ManualClock(now)
     const signer = makeSigner()
     const dir = await mkdtemp(join(tmpdir(), 'vg-watermark-'))
     try {
-      const first = await makeReplica(signer, { wall: () => clock.now, dir })
+      const first = await makeReplica(signer, { clock, dir })
       const org = await orgOn(first)
       await first.licenses.install(
         org.id,
         issueLicense(org, 'pro', { expires: now + 10 * DAY, grace: 0 }, now),
       )
-      clock.now = now + 20 * DAY
+      clock.set(now + 20 * DAY)
       expect((await first.licenses.status(org.id)).state).toBe('expired')
       await first.close()
       // Restarted with the clock set back to when the license was valid.
-      clock.now = now + DAY
-      const again = await makeReplica(signer, { wall: () => clock.now, dir })
+      clock.set(now + DAY)
+      const again = await makeReplica(signer, { clock, dir })
       const s = await again.licenses.status(org.id)
       expect(s.state).toBe('expired')
       expect(s.clock.rolledBack).toBe(true)

@@ -5,7 +5,7 @@
  */
 import * as A from '@automerge/automerge'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { MemberKey } from '../../../crdt/index.ts'
+import { ManualClock, type MemberKey } from '../../../crdt/index.ts'
 import { ADMIT_ACTION } from '../../../services/org/admission-rules.ts'
 import { signInvite } from '../../../services/org/invite.ts'
 import { joinRequestText } from '../../../services/org/join-request.ts'
@@ -23,14 +23,18 @@ import {
 const replica = useReplicas({ storage: 'memory' })
 
 let leader: Replica
+/** The leader's clock: what its node judges invites by. */
+let clock: ManualClock
 let org: OrgSummary
+const HOUR = 3_600_000
 
 const enlist = (who: Replica, rank: string, handle: string) => joinOrg(leader, org.id, who, rank, handle)
 const keys = async (r: Replica) => (await r.org.members(org.id)).map((m) => m.memberKey).sort()
 const reasons = (result: { rejected: readonly { reason: string }[] }) => result.rejected.map((r) => r.reason)
 
 beforeEach(async () => {
-  leader = await replica()
+  clock = new ManualClock(Date.now())
+  leader = await replica({ clock })
   org = await leader.org.createOrg({ name: 'Gate Org', tag: 'GATE', handle: 'Leader_1' })
   await licenseOrg(leader, org.id, 'enterprise')
 })
@@ -80,17 +84,11 @@ describe('admission by a member', () => {
   })
 
   it("an expired invite admits nobody, however far back the newcomer's clock is set", async () => {
-    const newcomer = await replica()
-    const { token, invite } = await leader.invites.createInvite(org.id, {
-      rank: 'member',
-      expiresInHours: 1 / 3_600_000,
-    })
-    await new Promise((r) => setTimeout(r, 5))
-    // The newcomer's clock says the invite is still good: its request carries that time.
-    const real = Date.now
-    vi.spyOn(Date, 'now').mockReturnValue(invite.issuedAt)
+    // The newcomer's clock stays where the invite was made: its request carries that time.
+    const newcomer = await replica({ clock: new ManualClock(clock.now()) })
+    const { token, invite } = await leader.invites.createInvite(org.id, { rank: 'member', expiresInHours: 1 })
+    clock.set(clock.now() + 2 * HOUR)
     const { request } = newcomer.invites.joinRequest(token, 'Late_1')
-    vi.mocked(Date.now).mockImplementation(real)
     const answer = await leader.invites.admit(request, { member: newcomer.signer.memberKey, org: org.id })
     expect(answer).toEqual({
       ok: false,
@@ -360,12 +358,10 @@ describe('forged joins, refused on every node', () => {
   })
 
   it('an admission after the invite expired (on the admitting member’s signed clock)', async () => {
-    const { token, invite } = await leader.invites.createInvite(org.id, {
-      rank: 'member',
-      expiresInHours: 1 / 3_600_000,
-    })
+    // Made on a clock two hours behind, for an hour: expired by the time the rogue admits.
+    clock.set(Date.now() - 2 * HOUR)
+    const { token, invite } = await leader.invites.createInvite(org.id, { rank: 'member', expiresInHours: 1 })
     await sync(leader, rogue)
-    await new Promise((r) => setTimeout(r, 5))
     const { request } = newcomer.invites.joinRequest(token, 'New_1')
     await writeAdmission(rogue, {
       request: joinRequestText(request),

@@ -1,5 +1,6 @@
 import * as A from '@automerge/automerge'
 import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../crdt/index.ts'
 import { admitVia, sync, useReplicas } from '../../helpers/replica.ts'
 
 const replica = useReplicas({ storage: 'memory' })
@@ -88,19 +89,17 @@ describe('org service', () => {
   })
 
   it('lists invites with their state: open, used, revoked, expired', async () => {
-    const leader = await replica()
+    const clock = new ManualClock(Date.now())
+    const leader = await replica({ clock })
     const joiner = await replica()
     const org = await leader.org.createOrg({ name: 'Invite Org', tag: 'INV', handle: 'Inviter_1' })
     const used = await leader.invites.createInvite(org.id, { rank: 'member' })
     const revoked = await leader.invites.createInvite(org.id, { rank: 'recruit' })
-    const expired = await leader.invites.createInvite(org.id, {
-      rank: 'member',
-      expiresInHours: 1 / 3_600_000,
-    })
+    const expired = await leader.invites.createInvite(org.id, { rank: 'member', expiresInHours: 1 })
     const open = await leader.invites.createInvite(org.id, { rank: 'officer', expiresInHours: 24 })
     await leader.invites.revokeInvite(org.id, revoked.invite.id)
     expect((await admitVia(leader, joiner, used.token, 'Joiner_1')).ok).toBe(true)
-    await new Promise((r) => setTimeout(r, 5))
+    clock.set(clock.now() + 2 * 3_600_000) // the one-hour invite has expired, the others not
     const list = await leader.invites.listInvites(org.id)
     const status = Object.fromEntries(list.map((i) => [i.id, i.status]))
     expect(status).toEqual({
