@@ -170,9 +170,12 @@ export class VerseGuyNode {
           scopeOfDoc,
           budget: new WriteBudget(),
           log: root.forComponent('crdt:store'),
+        },
+        {
+          sync: this.config.storage.sync,
+          compactAfter: this.config.storage.compactAfter,
           clock: this.clock,
         },
-        { sync: this.config.storage.sync, compactAfter: this.config.storage.compactAfter },
       )
       const trust = TrustStore.withDefaults(
         (await readTrustedKeys(this.dataDir, this.config.license.trust)).keys,

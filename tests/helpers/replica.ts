@@ -83,9 +83,8 @@ export async function makeReplica(
       indexers: DOMAIN_INDEXERS,
       scopeOfDoc,
       ...(options.budget === undefined ? {} : { budget: options.budget }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
     },
-    { sync: options.sync ?? false },
+    { sync: options.sync ?? false, ...(options.clock === undefined ? {} : { clock: options.clock }) },
   )
   await store.start()
   const { org, invites, fleet, ops, licenses } = domainServices({
