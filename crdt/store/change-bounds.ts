@@ -104,9 +104,11 @@ class Cursor {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw malformed('truncated number')
       const byte = this.buf[this.pos++] as number
+      // The sign byte's weight is added as a negative number: exact, where adding and then
+      // subtracting a larger power of two would round.
+      if ((byte & 0x80) === 0) return result + (byte & 0x40 ? (byte & 0x7f) - 128 : byte) * scale
       result += (byte & 0x7f) * scale
       scale *= 128
-      if ((byte & 0x80) === 0) return byte & 0x40 ? result - scale : result
     }
     throw malformed('number too long')
   }

@@ -64,10 +64,10 @@ export class Reader {
     for (let i = 0; i < 8; i++) {
       if (this.pos >= this.end) throw notCanonical
       const byte = this.buf[this.pos++] as number
-      result += (byte & 0x7f) * scale
-      scale *= 128
       if ((byte & 0x80) === 0) {
-        if (byte & 0x40) result -= scale
+        // The last byte carries the sign: its weight is added as a negative number, so the
+        // sum stays exact (adding 2^56 first and subtracting it after would round).
+        result += (byte & 0x40 ? (byte & 0x7f) - 128 : byte) * scale
         if (!Number.isSafeInteger(result)) throw notCanonical
         // Overlong: the last byte only repeats the sign of the one before.
         if (i > 0 && (byte === 0 || byte === 0x7f)) {
@@ -77,6 +77,8 @@ export class Reader {
         }
         return result
       }
+      result += (byte & 0x7f) * scale
+      scale *= 128
     }
     throw notCanonical
   }

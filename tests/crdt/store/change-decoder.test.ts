@@ -167,6 +167,32 @@ describe('change decoder', () => {
     )
   })
 
+  it('reads every safe integer as Automerge does, past 2^48 and to ±(2^53 − 1) (a negative past 2^48 once lost its low bits)', () => {
+    const values = [-346615864350636, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]
+    for (let bits = 40; bits <= 53; bits++)
+      for (const d of [-3, -1, 0, 1, 3]) values.push(2 ** bits + d, -(2 ** bits) + d)
+    for (const v of values.filter(Number.isSafeInteger)) {
+      const doc = A.change(A.init<{ n?: number }>(), (x) => {
+        x.n = v
+      })
+      const bytes = A.getLastLocalChange(doc) as Uint8Array
+      const theirs = A.decodeChange(bytes)
+      expect((theirs.ops[0] as { value: unknown }).value, `Automerge reads ${v}`).toBe(v)
+      expect(decodeChange(bytes), `${v}`).toEqual(theirs)
+      expect(decodeCanonicalChange(bytes), `${v}`).toEqual(theirs)
+    }
+    fc.assert(
+      fc.property(fc.maxSafeInteger(), (v) => {
+        const doc = A.change(A.init<{ n?: number }>(), (x) => {
+          x.n = v
+        })
+        const bytes = A.getLastLocalChange(doc) as Uint8Array
+        expect(decodeCanonicalChange(bytes)).toEqual(A.decodeChange(bytes))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
   it('reads no change of more ops than a caller bound asks (the receive path passes what an entry has left)', () => {
     const doc = A.change(A.init<Record<string, unknown>>(), (d) => {
       for (let i = 0; i < 20; i++) d[`k${i}`] = i
