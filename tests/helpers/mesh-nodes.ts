@@ -11,15 +11,16 @@ import { afterEach, expect } from 'vitest'
 import { createHost, type Host } from '../../net/index.ts'
 import { layout } from '../../node/data-dir.ts'
 import { initDataDir, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
+import { FAST_KDF } from './start-nodes.ts'
 import { waitFor } from './wait-for.ts'
 
 const PASS = 'hostile test passphrase'
+
 /**
  * The cheapest scrypt the key file allows: the default (N = 2^17, sealed at init and
  * opened at start) costs a node seconds on a loaded two-core machine, which a test of
  * the mesh spent before it began (and timed out in).
  */
-const FAST_KDF = { N: 2 ** 12, r: 8, p: 1 }
 
 export { waitFor }
 

@@ -7,6 +7,7 @@ import type { PeerInfo } from '@libp2p/interface'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Logger } from '../../crdt/index.ts'
 import { createHost, type Host, type HostInit } from '../../net/index.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 
@@ -46,14 +47,6 @@ function discover(host: Host, peer: Host | PeerInfo): void {
   host.libp2p.dispatchEvent(new CustomEvent('peer:discovery', { detail }))
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
 describe('DiscoveryDialer', () => {
   it('dials a peer a discovery mechanism reported, once even when reported twice at once', async () => {
     const a = await startHost()
@@ -62,14 +55,14 @@ describe('DiscoveryDialer', () => {
     await a.libp2p.peerStore.merge(b.libp2p.peerId, { multiaddrs: b.libp2p.getMultiaddrs() })
     discover(a, b)
     discover(a, b)
-    await waitFor(() => a.connectedPeers().includes(b.peerId), 10_000, 'a to dial b')
+    await waitFor('a to dial b', () => a.connectedPeers().includes(b.peerId), 10_000)
     expect(dial).toHaveBeenCalledTimes(1)
   })
 
   it('skips itself and peers it is already connected to', async () => {
     const a = await startHost()
     const b = await startHost({ bootstrap: a.multiaddrs() })
-    await waitFor(() => b.connectedPeers().includes(a.peerId), 10_000, 'b to connect to a')
+    await waitFor('b to connect to a', () => b.connectedPeers().includes(a.peerId), 10_000)
     const dial = vi.spyOn(b.libp2p, 'dial')
     discover(b, a)
     discover(b, b)
@@ -86,9 +79,9 @@ describe('DiscoveryDialer', () => {
     await a.libp2p.peerStore.merge(info.id, { multiaddrs: info.multiaddrs })
     discover(a, info)
     await waitFor(
+      'the failed dial to be logged',
       () => lines.some((line) => line.message === 'could not dial discovered peer'),
       10_000,
-      'the failed dial to be logged',
     )
     expect(a.connectedPeers()).toEqual([])
   })

@@ -29,6 +29,7 @@ import {
 } from '../../net/index.ts'
 import { MemberIdentity, peerIdOf } from '../../services/identity/index.ts'
 import { netns, run, runInNetns } from '../helpers/netns.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
@@ -46,14 +47,6 @@ async function startHost(init: Partial<HostInit> = {}): Promise<Host> {
   hosts.push(host)
   await host.start()
   return host
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 const connected = (a: Host, b: Host): boolean => a.connectedPeers().includes(b.peerId)
@@ -107,13 +100,13 @@ describe('host', () => {
     const bootstrap = [firstAddr as string]
 
     const second = await startHost({ bootstrap })
-    await waitFor(() => connected(second, first), 10_000, 'second to connect to its bootstrap peer')
+    await waitFor('second to connect to its bootstrap peer', () => connected(second, first), 10_000)
 
     const key = orgRendezvousKey('org-alpha', new Uint8Array(randomBytes(32)))
     await second.provide(key, AbortSignal.timeout(10_000))
 
     const third = await startHost({ bootstrap })
-    await waitFor(() => connected(third, first), 10_000, 'third to connect to its bootstrap peer')
+    await waitFor('third to connect to its bootstrap peer', () => connected(third, first), 10_000)
 
     let provider: string | undefined
     for await (const found of third.findProviders(key, AbortSignal.timeout(15_000))) {
@@ -138,7 +131,7 @@ describe('host', () => {
   it('reaches peers it learns of through the DHT and reports connects and disconnects', async () => {
     const first = await startHost()
     const second = await startHost({ bootstrap: first.multiaddrs() })
-    await waitFor(() => connected(second, first), 10_000, 'second to connect')
+    await waitFor('second to connect', () => connected(second, first), 10_000)
 
     const seen: string[] = []
     const third = await createHost({
@@ -152,12 +145,12 @@ describe('host', () => {
     third.on('peer:disconnect', ({ peerId }) => seen.push(`-${peerId}`))
     await third.start()
     // third was told only of first; it learns of second through the DHT and dials it.
-    await waitFor(() => connected(third, second), 15_000, 'third to dial second, learnt from the DHT')
+    await waitFor('third to dial second, learnt from the DHT', () => connected(third, second), 15_000)
     expect(seen).toContain(`+${first.peerId}`)
     expect(seen).toContain(`+${second.peerId}`)
 
     await second.stop()
-    await waitFor(() => seen.includes(`-${second.peerId}`), 10_000, 'the disconnect event')
+    await waitFor('the disconnect event', () => seen.includes(`-${second.peerId}`), 10_000)
   })
 
   it('pings that overlap on one connection all succeed (the connection monitor aborts a connection whose ping fails)', async () => {
@@ -195,13 +188,13 @@ describe('host', () => {
   it('stop() closes connections and listeners', async () => {
     const first = await startHost()
     const second = await startHost({ bootstrap: first.multiaddrs() })
-    await waitFor(() => connected(first, second), 10_000, 'first to see second')
+    await waitFor('first to see second', () => connected(first, second), 10_000)
     const [addr] = first.multiaddrs()
     await first.stop()
     await first.stop() // a second stop is a no-op
     expect(first.libp2p.status).toBe('stopped')
     expect(first.connectedPeers()).toEqual([])
-    await waitFor(() => !connected(second, first), 10_000, 'second to see first gone')
+    await waitFor('second to see first gone', () => !connected(second, first), 10_000)
     // Nothing listens there any more.
     await expect(
       second.libp2p.dial(multiaddr(addr as string), { signal: AbortSignal.timeout(5_000) }),

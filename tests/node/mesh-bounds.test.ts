@@ -16,6 +16,7 @@ import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { makeReplica, type Replica } from '../helpers/replica.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'bounds test passphrase'
 const nodes: VerseGuyNode[] = []
@@ -42,15 +43,6 @@ async function node(bootstrap: string[] = []): Promise<VerseGuyNode> {
   await n.start()
   nodes.push(n)
   return n
-}
-
-async function waitFor(what: string, fn: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await fn()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 /** Everything a store holds, as a peer would send it. */

@@ -10,6 +10,7 @@ import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseDocId } from '../../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'many nodes passphrase'
 /** Ten nodes in one process share two cores: every change costs ten nodes' work here. */
@@ -50,15 +51,6 @@ async function node(bootstrap: string[], dir?: string): Promise<VerseGuyNode> {
   await n.start()
   nodes.push(n)
   return n
-}
-
-async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await fn().catch(() => false)) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 const headSeq = async (n: VerseGuyNode, org: { id: string }, author: string) =>

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'mesh test passphrase'
 const running: VerseGuyNode[] = []
@@ -45,20 +46,6 @@ async function startNode(
     return json
   }
   return { node, api }
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined)
-    if (v !== undefined && v !== false) return v
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 describe('two nodes on one machine', () => {

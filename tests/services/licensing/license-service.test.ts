@@ -233,9 +233,11 @@ describe('license service', () => {
 
   it('with no watermark yet, the signed chain still floors the time', async () => {
     const now = Date.now()
-    // The clock reads 100 days ago; the org was just created (its entry carries the real time).
-    const leader = await node(now - 100 * DAY)
+    // The org was just created (its entry carries the time then); the clock is then set
+    // back 100 days, before any license was installed (no watermark yet).
+    const leader = await node(now)
     const org = await orgOn(leader)
+    leader.clock.set(now - 100 * DAY)
     const old = issueLicense(
       org,
       'pro',
