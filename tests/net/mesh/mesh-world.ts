@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type Logger, ManualClock, silentLogger } from '../../../crdt/index.ts'
+import { type Clock, type Logger, ManualClock, silentLogger } from '../../../crdt/index.ts'
 import { createHost, type Host, Mesh, type MeshTransport } from '../../../net/index.ts'
 import { MemoryNetwork, type MemoryTransport } from '../../../net/memory/index.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -73,6 +73,25 @@ const log: Logger = process.env.MESH_TRACE
     }
   : silentLogger
 
+/** A started mesh over `transport` serving `ledger` (DHT rounds out of the way). */
+async function startMesh(
+  transport: MeshTransport,
+  ledger: LedgerSource,
+  syncIntervalMs: number,
+  clock?: Clock,
+): Promise<Mesh> {
+  const mesh = new Mesh({
+    transport,
+    source: ledger,
+    syncIntervalMs,
+    discoveryIntervalMs: 600_000,
+    log,
+    ...(clock === undefined ? {} : { clock }),
+  })
+  await mesh.start()
+  return mesh
+}
+
 function meshNode(transport: MeshTransport, ledger: LedgerSource, mesh: Mesh): MeshNode {
   let pulls = 0
   const pull = mesh.pull.bind(mesh)
@@ -121,15 +140,7 @@ export function memoryWorld(): MeshWorld & { readonly clock: ManualClock; readon
       const { seed, ledger } = enroll(org, options.member !== false)
       const transport = await net.node(seed)
       transports.push(transport)
-      const mesh = new Mesh({
-        transport,
-        clock,
-        source: ledger,
-        syncIntervalMs: options.syncIntervalMs ?? SYNC_MS,
-        discoveryIntervalMs: 600_000,
-        log,
-      })
-      await mesh.start()
+      const mesh = await startMesh(transport, ledger, options.syncIntervalMs ?? SYNC_MS, clock)
       meshes.push(mesh)
       return meshNode(transport, ledger, mesh)
     },
@@ -193,14 +204,7 @@ export function libp2pWorld(): MeshWorld {
     async node(options = {}) {
       const { seed, ledger } = enroll(org, options.member !== false)
       const transport = await host(seed)
-      const mesh = new Mesh({
-        transport,
-        source: ledger,
-        syncIntervalMs: options.syncIntervalMs ?? SYNC_MS,
-        discoveryIntervalMs: 600_000,
-        log,
-      })
-      await mesh.start()
+      const mesh = await startMesh(transport, ledger, options.syncIntervalMs ?? SYNC_MS)
       meshes.push(mesh)
       return meshNode(transport, ledger, mesh)
     },
