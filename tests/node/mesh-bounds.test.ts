@@ -16,6 +16,7 @@ import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { makeReplica, type Replica } from '../helpers/replica.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'bounds test passphrase'
@@ -31,7 +32,7 @@ afterEach(async () => {
 async function node(bootstrap: string[] = []): Promise<VerseGuyNode> {
   const d = await mkdtemp(join(tmpdir(), 'vg-bounds-'))
   dirs.push(d)
-  await initDataDir(d, PASS)
+  await initDataDir(d, PASS, FAST_KDF)
   await writeFile(
     join(d, 'config.json'),
     JSON.stringify({

@@ -10,6 +10,7 @@ import * as A from '@automerge/automerge'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseDocId } from '../../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'many nodes passphrase'
@@ -32,7 +33,7 @@ async function node(bootstrap: string[], dir?: string): Promise<VerseGuyNode> {
   const d = dir ?? (await mkdtemp(join(tmpdir(), 'vg-many-')))
   if (dir === undefined) {
     dirs.push(d)
-    await initDataDir(d, PASS)
+    await initDataDir(d, PASS, FAST_KDF)
   }
   await writeFile(
     join(d, 'config.json'),

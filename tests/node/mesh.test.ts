@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'mesh test passphrase'
@@ -23,7 +24,7 @@ async function startNode(
 ): Promise<{ node: VerseGuyNode; api: <T>(method: string, path: string, body?: unknown) => Promise<T> }> {
   const dir = await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`))
   dirs.push(dir)
-  await initDataDir(dir, PASS)
+  await initDataDir(dir, PASS, FAST_KDF)
   await writeFile(
     join(dir, 'config.json'),
     JSON.stringify({
@@ -121,7 +122,7 @@ describe('discovery through the DHT', () => {
       const d = dir ?? (await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`)))
       if (dir === undefined) {
         dirs.push(d)
-        await initDataDir(d, PASS)
+        await initDataDir(d, PASS, FAST_KDF)
       }
       await writeFile(
         join(d, 'config.json'),
