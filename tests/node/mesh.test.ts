@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
-import { FAST_KDF } from '../helpers/start-nodes.ts'
+import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import { FAST_KDF, useNodes } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'mesh test passphrase'
@@ -19,40 +19,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 
-async function startNode(
-  name: string,
-): Promise<{ node: VerseGuyNode; api: <T>(method: string, path: string, body?: unknown) => Promise<T> }> {
-  const dir = await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`))
-  dirs.push(dir)
-  await initDataDir(dir, PASS, FAST_KDF)
-  await writeFile(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      net: { listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false, syncIntervalSeconds: 2 },
-      log: { level: 'silent' },
-    }),
-  )
-  const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
-  await node.start()
-  running.push(node)
-  const token = (await readRuntimeFile(layout(dir).runtime))?.token ?? ''
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${node.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const json = (await res.json()) as T & { error?: string }
-    if (!res.ok) throw new Error(json.error)
-    return json
-  }
-  return { node, api }
-}
+/** Nodes with their API, stopped and removed after each test. */
+const nodes = useNodes()
 
 describe('two nodes on one machine', () => {
   it('invite, accept through the invite addresses, and ships added on either side reach the other', async () => {
-    const a = await startNode('a')
-    const b = await startNode('b')
+    const a = await nodes.start('a')
+    const b = await nodes.start('b')
     const org = await a.api<{ id: string }>('POST', '/api/orgs', {
       name: 'Mesh Org',
       tag: 'MESH',
@@ -89,9 +62,9 @@ describe('two nodes on one machine', () => {
   }, 60_000)
 
   it('a used invite admits nobody else (said plainly), and a stranger gets nothing', async () => {
-    const a = await startNode('a')
-    const b = await startNode('b')
-    const c = await startNode('c')
+    const a = await nodes.start('a')
+    const b = await nodes.start('b')
+    const c = await nodes.start('c')
     const org = await a.api<{ id: string }>('POST', '/api/orgs', {
       name: 'Closed Org',
       tag: 'SHUT',
@@ -116,7 +89,7 @@ describe('two nodes on one machine', () => {
 describe('discovery through the DHT', () => {
   it('with mDNS off, a member that knows only a bootstrap peer finds the org node and catches up', async () => {
     const dirOf = new Map<VerseGuyNode, string>()
-    const boot = await startNode('boot')
+    const boot = await nodes.start('boot')
     const bootAddr = boot.node.addresses()[0] as string
     const withBootstrap = async (name: string, dir?: string) => {
       const d = dir ?? (await mkdtemp(join(tmpdir(), `vg-mesh-${name}-`)))
