@@ -6,15 +6,14 @@
  */
 import { randomBytes } from 'node:crypto'
 import * as A from '@automerge/automerge'
-import { beforeEach, describe, expect, it } from 'vitest'
-import { type ChangeHash, decodeEntry, ENTRY_LIMITS, WriteBudget } from '../../crdt/index.ts'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ChangeHash, decodeEntry, ENTRY_LIMITS, MemoryStorage, WriteBudget } from '../../crdt/index.ts'
 import { CHANGE_LIMITS } from '../../services/change-limits.ts'
 import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
 import { OP_LIMITS, type OperationDoc, opDocId } from '../../services/operations/op-schema.ts'
 import { OperationsService } from '../../services/operations/operations-service.ts'
 import { newInviteId, signInvite } from '../../services/org/invite.ts'
 import { signJoinRequest } from '../../services/org/join-request.ts'
-import type { OrgSummary } from '../../services/org/org-service.ts'
 import { rosterId } from '../../services/org/org-service.ts'
 import type { RosterDoc } from '../../services/org/roster-schema.ts'
 import { ROSTER_LIMITS } from '../../services/org/validation.ts'
@@ -28,24 +27,26 @@ const heads = async (r: Replica, org: string) => A.getHeads(await r.org.roster(o
 
 const newId = () => randomBytes(8).toString('hex')
 
-let leader: Replica
-let org: OrgSummary
-
-beforeEach(async () => {
-  leader = await replica()
-  org = await leader.org.createOrg({ name: 'Bounds Org', tag: 'BND', handle: 'Leader_1' })
+/** Founders' nodes opened here (closed after each test, with the replicas). */
+const founders: Replica[] = []
+afterEach(async () => {
+  for (const r of founders.splice(0)) await r.close()
 })
 
-/** An org founded by a lawless node, an honest observer that receives what it writes. */
+/**
+ * An org founded by a node that turns lawless, an honest observer that receives what it
+ * writes. With `members`, the founder's node first admits them with its own checks on
+ * (which keep the roster's authorization state cached: each admission a lookup, where a
+ * lawless store reads the whole roster again for the next one), then runs modified
+ * software on the same data.
+ */
 async function lawlessOrg(members = 0) {
-  const founder = await replica(true)
+  const signer = makeSigner()
+  const memory = new MemoryStorage()
+  const honest = await makeReplica(signer, { memory })
+  founders.push(honest)
   const observer = await replica()
-  const o = await founder.org.createOrg({ name: 'Lawless Org', tag: 'LAW', handle: 'Boss_1' })
-  const ops = new OperationsService({
-    store: founder.store,
-    signer: founder.signer,
-    auth: founder.validator.auth,
-  })
+  const o = await honest.org.createOrg({ name: 'Lawless Org', tag: 'LAW', handle: 'Boss_1' })
   // Members join as they must: each admitted by the founder with an invite of its own.
   const keys: string[] = []
   for (let i = 0; i < members; i++) {
@@ -56,19 +57,28 @@ async function lawlessOrg(members = 0) {
       {
         id: newInviteId(),
         orgId: o.id,
-        inviter: founder.signer.memberKey,
+        inviter: signer.memberKey,
         rank: 'member',
         issuedAt: now,
         expiresAt: now + 3_600_000,
         bootstrap: [],
       },
-      founder.signer,
+      signer,
     )
     const request = signJoinRequest({ orgId: o.id, token, handle: `Pilot_${i}` }, newcomer)
-    const answer = await founder.invites.admit(request)
+    const answer = await honest.invites.admit(request)
     if (!answer.ok) throw new Error(`not admitted: ${answer.reason}`)
     keys.push(newcomer.memberKey)
   }
+  await honest.close()
+  founders.splice(founders.indexOf(honest), 1)
+  const founder = await makeReplica(signer, { lawless: true, memory })
+  founders.push(founder)
+  const ops = new OperationsService({
+    store: founder.store,
+    signer: founder.signer,
+    auth: founder.validator.auth,
+  })
   const op = await ops.createOperation(o.id, {
     title: 'Big op',
     type: 'mining',
@@ -186,6 +196,8 @@ describe('roster, operation and entry bounds hold for remote changes', () => {
   })
 
   it('entries past an author’s write budget are refused as budget: no offence, and they are taken later', async () => {
+    const leader = await replica()
+    const org = await leader.org.createOrg({ name: 'Bounds Org', tag: 'BND', handle: 'Leader_1' })
     let now = 0
     const budget = new WriteBudget({ burstEntries: 3, entriesPerMinute: 60, now: () => now })
     const observer = await makeReplica(makeSigner(), { budget, storage: 'memory' })
