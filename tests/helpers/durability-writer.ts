@@ -3,7 +3,11 @@
  * the node does and, forever, makes a change and records an entry, printing
  * `ack <n> <seq>` only after each write is acknowledged. The parent kills it at random.
  * The document is indexed, with a total over its rows (length-indexer.ts).
+ *
+ * It is started ahead of its turn: it loads its modules, then waits for a `go` line on
+ * stdin before it touches the data directory (it exits if stdin closes first).
  */
+import { flushCompileCache } from 'node:module'
 import * as A from '@automerge/automerge'
 import { Database, DocumentStore, parseDocId } from '../../crdt/index.ts'
 // The two files it needs, not node/'s face (which loads the whole node): a start per round.
@@ -13,6 +17,16 @@ import { MemberIdentity } from '../../services/identity/index.ts'
 import { acceptAll } from './accept-all.ts'
 import { lengthIndexer } from './length-indexer.ts'
 import { TEST_SCOPE, testScopeOfDoc } from './signer.ts'
+
+// Every run ends in SIGKILL, which never writes Node's compile cache (NODE_COMPILE_CACHE):
+// written now, the next writer compiles nothing again.
+flushCompileCache()
+let input = ''
+for await (const chunk of process.stdin) {
+  input += chunk
+  if (input.includes('\n')) break
+}
+if (!input.startsWith('go\n')) process.exit(0)
 
 const [dataDir = '', passphrase = ''] = process.argv.slice(2)
 const paths = layout(dataDir)

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -34,30 +34,49 @@ afterAll(async () => {
   await rm(compileCache, { recursive: true, force: true })
 })
 
-/** Runs the writer until it has acknowledged a few writes, then SIGKILLs it after a random delay. */
-async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
+/** A writer process, started ahead of its turn: it loads its modules and waits for `go`. */
+interface Writer {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly exited: Promise<NodeJS.Signals | null>
+  stderr: string
+}
+
+function startWriter(): Writer {
   const child = spawn(process.execPath, [writer, dir, PASS], {
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_COMPILE_CACHE: compileCache },
   })
+  const w: Writer = {
+    child,
+    exited: new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal))),
+    stderr: '',
+  }
+  child.stderr.on('data', (d) => {
+    w.stderr += d
+  })
+  // A writer that died before its `go` is reported by its exit, not by the write to its stdin.
+  child.stdin.on('error', () => {})
+  return w
+}
+
+/**
+ * Lets the writer go (its modules are loaded, or loading) until it has acknowledged a
+ * few writes, then SIGKILLs it after a random delay. `onOpen` runs once the writer holds
+ * the data directory (to start the next writer while this one works).
+ */
+async function runAndKill(w: Writer, onOpen: () => void): Promise<{ acked: number[]; entrySeqs: number[] }> {
+  const { child } = w
   const acked: number[] = []
   const entrySeqs: number[] = []
-  let stderr = ''
   let buffer = ''
   let killScheduled = false
-  child.stderr.on('data', (d) => {
-    stderr += d
-  })
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
-  )
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString()
     const lines = buffer.split('\n')
     buffer = lines.pop() ?? ''
     for (const line of lines) {
       const [kind, a, b] = line.split(' ')
-      if (kind === 'ack') {
+      if (kind === 'ready') onOpen()
+      else if (kind === 'ack') {
         acked.push(Number(a))
         entrySeqs.push(Number(b))
       } else if (kind === 'ack-entry') entrySeqs.push(Number(a))
@@ -68,8 +87,9 @@ async function runAndKill(): Promise<{ acked: number[]; entrySeqs: number[] }> {
       }
     }
   })
-  const signal = await exited
-  if (signal !== 'SIGKILL') throw new Error(`writer exited on its own: ${stderr}`)
+  child.stdin.write('go\n')
+  const signal = await w.exited
+  if (signal !== 'SIGKILL') throw new Error(`writer exited on its own: ${w.stderr}`)
   // Every line printed before the kill was acknowledged before it.
   return { acked, entrySeqs }
 }
@@ -78,40 +98,51 @@ describe('kill -9 durability', () => {
   it(`keeps every acknowledged change and chain entry across ${ROUNDS} SIGKILLs, the chain verifies, and the index total agrees with the row`, async () => {
     const allAcked: number[] = []
     let maxSeq = 0
-    for (let round = 0; round < ROUNDS; round++) {
-      const { acked, entrySeqs } = await runAndKill()
-      allAcked.push(...acked)
-      maxSeq = Math.max(maxSeq, ...entrySeqs)
+    let next: Writer | null = startWriter()
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const current = next as Writer | null
+        if (current === null) throw new Error('the next writer was not started')
+        next = null
+        // The next writer loads its modules while this one writes and is checked.
+        const { acked, entrySeqs } = await runAndKill(current, () => {
+          if (round + 1 < ROUNDS) next = startWriter()
+        })
+        allAcked.push(...acked)
+        maxSeq = Math.max(maxSeq, ...entrySeqs)
 
-      const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
-      const db = await Database.open(layout(dir).db)
-      const store = new DocumentStore({
-        db,
-        signer: identity,
-        validator: acceptAll,
-        scopeOfDoc: testScopeOfDoc,
-        indexers: [lengthIndexer],
-      })
-      await store.start()
-      const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
-      const held = new Set(doc.acked)
-      const lost = allAcked.filter((i) => !held.has(i))
-      expect(lost, `round ${round}: acknowledged changes lost`).toEqual([])
-      // No change recorded twice, none out of order.
-      expect(doc.acked).toEqual([...doc.acked].sort((a, b) => a - b))
-      expect(new Set(doc.acked).size).toBe(doc.acked.length)
+        const identity = await MemberIdentity.unlock(layout(dir).identity, PASS)
+        const db = await Database.open(layout(dir).db)
+        const store = new DocumentStore({
+          db,
+          signer: identity,
+          validator: acceptAll,
+          scopeOfDoc: testScopeOfDoc,
+          indexers: [lengthIndexer],
+        })
+        await store.start()
+        const doc = A.toJS(await store.get<{ acked: number[] }>(parseDocId('test:durability')))
+        const held = new Set(doc.acked)
+        const lost = allAcked.filter((i) => !held.has(i))
+        expect(lost, `round ${round}: acknowledged changes lost`).toEqual([])
+        // No change recorded twice, none out of order.
+        expect(doc.acked).toEqual([...doc.acked].sort((a, b) => a - b))
+        expect(new Set(doc.acked).size).toBe(doc.acked.length)
 
-      const entries: SignedEntry[] = []
-      for await (const e of store.chains.entries(TEST_SCOPE, identity.memberKey)) entries.push(e)
-      // The index total stored beside the row agrees with it, whenever the kill came.
-      expect(await db.meta.get('index-total:test:')).toBeDefined()
-      const { total } = await store.indexTotal<LengthTotal>('test', 'test:')
-      expect(total, `round ${round}: index total`).toEqual({ rows: 1, sum: doc.acked.length })
-      const report = verifyChain(identity.memberKey, entries)
-      expect(report.status, JSON.stringify(report.issues.slice(0, 3))).toBe('ok')
-      expect(report.head?.seq ?? 0).toBeGreaterThanOrEqual(maxSeq)
-      await store.stop()
-      await db.close()
+        const entries: SignedEntry[] = []
+        for await (const e of store.chains.entries(TEST_SCOPE, identity.memberKey)) entries.push(e)
+        // The index total stored beside the row agrees with it, whenever the kill came.
+        expect(await db.meta.get('index-total:test:')).toBeDefined()
+        const { total } = await store.indexTotal<LengthTotal>('test', 'test:')
+        expect(total, `round ${round}: index total`).toEqual({ rows: 1, sum: doc.acked.length })
+        const report = verifyChain(identity.memberKey, entries)
+        expect(report.status, JSON.stringify(report.issues.slice(0, 3))).toBe('ok')
+        expect(report.head?.seq ?? 0).toBeGreaterThanOrEqual(maxSeq)
+        await store.stop()
+        await db.close()
+      }
+    } finally {
+      next?.child.kill('SIGKILL')
     }
     expect(allAcked.length).toBeGreaterThan(ROUNDS * 3)
   }, 180_000)
