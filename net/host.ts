@@ -75,7 +75,7 @@ export interface HostInit {
   readonly dialTimeoutMs?: number
   /** Namespaced logger (`verseguy:net:host`); silent by default. */
   readonly log?: Logger
-  /** Reads the time for bans. Default `systemClock`. */
+  /** Reads the time for bans and runs the discovery dialer's timeouts. Default `systemClock`. */
   readonly clock?: Clock
 }
 
@@ -220,7 +220,7 @@ class Libp2pHost extends EventEmitter<TransportEvents> implements Host {
     this.peerId = libp2p.peerId.toString()
     this.#log = init.log ?? silentLogger
     this.#dialer = new DiscoveryDialer(
-      { libp2p, log: this.#log },
+      { libp2p, log: this.#log, clock: gate.clock },
       init.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: init.dialTimeoutMs },
     )
   }
