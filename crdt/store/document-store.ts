@@ -208,14 +208,14 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     const old = await this.db.read(() =>
       this.db.index.keys({ gte: `${indexer.type}:`, lt: `${indexer.type};` }).all(),
     )
-    const ops: BatchOp[] = old.map((k) => ({ type: 'del', sublevel: this.db.index, key: k }))
+    const ops: BatchOp[] = old.map((k) => ({ type: 'del', section: this.db.index, key: k }))
     ops.push(...(await this.totals.dropOps(indexer.type))) // built again from the new rows when read
     for (const docId of docIds) {
       const row = indexer.row(docId, (await this.load(docId)).doc)
-      if (row !== null) ops.push({ type: 'put', sublevel: this.db.index, key: docId, value: row })
+      if (row !== null) ops.push({ type: 'put', section: this.db.index, key: docId, value: row })
       this.docs.delete(docId) // do not keep every document loaded
     }
-    ops.push({ type: 'put', sublevel: this.db.meta, key, value: new TextEncoder().encode(version) })
+    ops.push({ type: 'put', section: this.db.meta, key, value: new TextEncoder().encode(version) })
     await this.db.write(ops, true)
   }
 
@@ -225,8 +225,8 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     if (indexer === undefined) return null
     const row = indexer.row(docId, doc)
     return row === null
-      ? { type: 'del', sublevel: this.db.index, key: docId }
-      : { type: 'put', sublevel: this.db.index, key: docId, value: row }
+      ? { type: 'del', section: this.db.index, key: docId }
+      : { type: 'put', section: this.db.index, key: docId, value: row }
   }
 
   /** Waits for queued writes and compactions, then refuses further use. */
@@ -262,7 +262,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const scope = this.scopeOf(docId)
       const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
-      const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
+      const snapshot: BatchOp = { type: 'put', section: this.db.snapshots, key: docId, value: A.save(empty) }
       return commitLocal(this.core, docId, scope, state, action, init as A.ChangeFn<unknown>, [
         snapshot,
       ]) as Promise<Committed<T>>
@@ -295,7 +295,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async putSetting(key: string, value: JsonValue): Promise<void> {
     await this.enqueue(async () => {
       const bytes = new TextEncoder().encode(JSON.stringify(value))
-      await this.db.write([{ type: 'put', sublevel: this.db.settings, key, value: bytes }], this.sync)
+      await this.db.write([{ type: 'put', section: this.db.settings, key, value: bytes }], this.sync)
     })
   }
 

@@ -141,7 +141,7 @@ describe('index totals kept by the store', () => {
     await exact(a)
     await a.store.stop()
     await a.db.write(
-      [{ type: 'put', sublevel: a.db.meta, key: 'index-total:org:g', value: encoder.encode('{') }],
+      [{ type: 'put', section: a.db.meta, key: 'index-total:org:g', value: encoder.encode('{') }],
       true,
     )
     a = await open(a)

@@ -156,8 +156,8 @@ describe('stored fleet totals across restarts', () => {
     await db.write(
       [
         value === null
-          ? { type: 'del', sublevel: db.meta, key }
-          : { type: 'put', sublevel: db.meta, key, value },
+          ? { type: 'del', section: db.meta, key }
+          : { type: 'put', section: db.meta, key, value },
       ],
       true,
     )
@@ -227,7 +227,7 @@ describe('stored fleet totals across restarts', () => {
     await closeNow(leader)
     const db = await Database.open(join(dir, 'db'))
     await db.write(
-      [{ type: 'put', sublevel: db.meta, key: 'index-version:hangar', value: new TextEncoder().encode('1') }],
+      [{ type: 'put', section: db.meta, key: 'index-version:hangar', value: new TextEncoder().encode('1') }],
       true,
     )
     expect(await db.meta.get(`index-total:hangar:${orgId}.`)).toBeDefined()
