@@ -76,11 +76,11 @@ async function forgetSavedState(nodeDir: string, orgId: string): Promise<void> {
     const keys = shelfKeys(orgId)
     await db.write(
       [
-        { type: 'del', sublevel: db.settings, key: keys.heads },
-        { type: 'del', sublevel: db.settings, key: keys.state },
+        { type: 'del', section: db.settings, key: keys.heads },
+        { type: 'del', section: db.settings, key: keys.state },
         // The org's fleet totals too: the first start then builds them from every hangar row,
         // as a node does once per data directory (after a catch-up, or an upgrade).
-        { type: 'del', sublevel: db.meta, key: indexTotalKey(`hangar:${orgId}.`) },
+        { type: 'del', section: db.meta, key: indexTotalKey(`hangar:${orgId}.`) },
       ],
       true,
     )

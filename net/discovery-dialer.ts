@@ -1,9 +1,15 @@
 import type { Libp2p, PeerInfo } from '@libp2p/interface'
-import { type Logger, silentLogger } from '../crdt/index.ts'
+import { type Clock, type Logger, silentLogger, systemClock } from '../crdt/index.ts'
+import { clockTimeout } from './clock-timeout.ts'
 
 export interface DiscoveryDialerComponents {
-  readonly libp2p: Libp2p
+  readonly libp2p: Pick<
+    Libp2p,
+    'peerId' | 'addEventListener' | 'removeEventListener' | 'getConnections' | 'dial'
+  >
   readonly log?: Logger
+  /** Runs the dial timeouts. Default `systemClock`. */
+  readonly clock?: Clock
 }
 
 export interface DiscoveryDialerInit {
@@ -18,8 +24,9 @@ export interface DiscoveryDialerInit {
  * thrown; `stop()` aborts the dials still running.
  */
 export class DiscoveryDialer {
-  readonly #libp2p: Libp2p
+  readonly #libp2p: DiscoveryDialerComponents['libp2p']
   readonly #log: Logger
+  readonly #clock: Clock
   readonly #dialTimeoutMs: number
   readonly #pending = new Set<string>()
   #controller: AbortController | undefined
@@ -27,6 +34,7 @@ export class DiscoveryDialer {
   constructor(components: DiscoveryDialerComponents, init: DiscoveryDialerInit = {}) {
     this.#libp2p = components.libp2p
     this.#log = components.log ?? silentLogger
+    this.#clock = components.clock ?? systemClock
     this.#dialTimeoutMs = init.dialTimeoutMs ?? 10_000
   }
 
@@ -62,15 +70,15 @@ export class DiscoveryDialer {
     if (this.#pending.has(id)) return
     if (this.#libp2p.getConnections(peer.id).length > 0) return
     this.#pending.add(id)
+    const timeout = clockTimeout(this.#clock, this.#dialTimeoutMs)
     try {
       // By peer id: the peer store already holds the addresses discovery reported.
-      await this.#libp2p.dial(peer.id, {
-        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.#dialTimeoutMs)]),
-      })
+      await this.#libp2p.dial(peer.id, { signal: AbortSignal.any([controller.signal, timeout.signal]) })
       this.#log.debug({ peer: id }, 'dialled discovered peer')
     } catch (err) {
       if (!controller.signal.aborted) this.#log.debug({ peer: id, err }, 'could not dial discovered peer')
     } finally {
+      timeout.cancel()
       if (this.#controller === controller) this.#pending.delete(id)
     }
   }

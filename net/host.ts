@@ -1,8 +1,8 @@
 /**
  * The libp2p host of a node: transports, encryption, multiplexing, discovery, the
  * project's own Kademlia DHT, gossipsub, relay, hole punching and AutoNAT, under the
- * member's own key. It implements the mesh's transport port (`transport.ts`); the
- * admission protocol and `node/` use the raw `Host.libp2p` beside it.
+ * member's own key. It implements the transport port (`transport.ts`) the mesh and the
+ * admission protocol run over; `node/` uses the raw `Host.libp2p` beside it.
  */
 import { EventEmitter } from 'node:events'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -19,6 +19,7 @@ import { mdns } from '@libp2p/mdns'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { type Clock, type Logger, silentLogger, systemClock } from '../crdt/index.ts'
 import { dhtKeyCid } from './dht-key.ts'
@@ -74,7 +75,7 @@ export interface HostInit {
   readonly dialTimeoutMs?: number
   /** Namespaced logger (`verseguy:net:host`); silent by default. */
   readonly log?: Logger
-  /** Reads the time for bans. Default `systemClock`. */
+  /** Reads the time for bans and runs the discovery dialer's timeouts. Default `systemClock`. */
   readonly clock?: Clock
 }
 
@@ -100,7 +101,7 @@ export interface Provider {
 export interface Host extends MeshTransport {
   /** Base58 peer id: the member key's (`services/identity`'s `peerIdOf`). */
   readonly peerId: string
-  /** The raw libp2p node, for the admission protocol and `node/`. */
+  /** The raw libp2p node, for `node/` (its peer store, connections' addresses). */
   readonly libp2p: Libp2p<HostServices>
   start(): Promise<void>
   /** Closes every connection and listener, stops every timer. */
@@ -219,7 +220,7 @@ class Libp2pHost extends EventEmitter<TransportEvents> implements Host {
     this.peerId = libp2p.peerId.toString()
     this.#log = init.log ?? silentLogger
     this.#dialer = new DiscoveryDialer(
-      { libp2p, log: this.#log },
+      { libp2p, log: this.#log, clock: gate.clock },
       init.dialTimeoutMs === undefined ? {} : { dialTimeoutMs: init.dialTimeoutMs },
     )
   }
@@ -269,6 +270,11 @@ class Libp2pHost extends EventEmitter<TransportEvents> implements Host {
 
   async dial(peerId: string, signal: AbortSignal): Promise<void> {
     await this.libp2p.dial(peerIdFromString(peerId), { signal })
+  }
+
+  async dialAddress(address: string, signal: AbortSignal): Promise<string> {
+    const conn = await this.libp2p.dial(multiaddr(address), { signal })
+    return conn.remotePeer.toString()
   }
 
   async handle(

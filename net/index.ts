@@ -8,6 +8,7 @@ export {
   AdmitProtocol,
   type AdmitProtocolInit,
   type AdmitSource,
+  type AdmitTransport,
 } from './admit/admit-protocol.ts'
 export { ADMIT_LIMITS, ADMIT_PROTOCOL, AdmitProtocolError } from './admit/messages.ts'
 export { dhtKeyCid } from './dht-key.ts'

@@ -47,7 +47,7 @@ export type PeerScorer = (peerId: string) => number
 /** gossipsub's default score thresholds, which `PeerScorer` values are read against. */
 export const SCORE_THRESHOLDS = { gossip: -10, publish: -50, graylist: -80 } as const
 
-/** What the mesh uses of the network. */
+/** What the mesh and the admission protocol use of the network. */
 export interface MeshTransport extends EventEmitter<TransportEvents> {
   /** Our own peer id. */
   readonly peerId: string
@@ -55,6 +55,12 @@ export interface MeshTransport extends EventEmitter<TransportEvents> {
   connectedPeers(): string[]
   /** Dials the peer (by id) unless connected; throws if it cannot be reached. */
   dial(peerId: string, signal: AbortSignal): Promise<void>
+  /**
+   * Dials the node at `address` (a multiaddr ending in `/p2p/<peer id>`, as invites carry)
+   * unless connected, and resolves to its peer id; throws if it cannot be reached. The
+   * admission protocol's way in: a newcomer knows addresses, not yet the org's peers.
+   */
+  dialAddress(address: string, signal: AbortSignal): Promise<string>
   /**
    * Calls `handler` with each inbound stream of `protocol`; streams beyond
    * `maxInboundStreams` open at once from one connection are reset unseen.

@@ -11,7 +11,6 @@
  * its way into the DHT, and are asked only once found there (only a node that knows the
  * rendezvous, a member or an invite holder, can announce itself under it).
  */
-import { peerIdFromString } from '@libp2p/peer-id'
 import { type Clock, fromHex, type Logger, type Signer, silentLogger, systemClock } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, SyncSource } from '../net/index.ts'
 import { peerIdOf } from '../services/identity/peer-id.ts'
@@ -106,14 +105,7 @@ export class NodeJoinTransport implements JoinTransport {
     const { admit, dataDir, signer, sync, onJoined } = this.#init
     const area = await JoinStagingArea.open(dataDir, signer, this.#log)
     return {
-      join: (target, org, request, signal) =>
-        admit.join(
-          target.startsWith('/') ? target : peerIdFromString(target),
-          org,
-          request,
-          signal,
-          area.source,
-        ),
+      join: (target, org, request, signal) => admit.join(target, org, request, signal, area.source),
       isMember: (org, member) => area.isMember(org, member),
       commit: async (org, signal) => {
         const refused = await area.commit(org, sync, signal)

@@ -218,7 +218,7 @@ export class VerseGuyNode {
       const invites = this.domain.invites
       const mesh = this.meshNet
       this.admitNet = new AdmitProtocol({
-        host: this.host,
+        transport: this.host,
         sync: syncSource,
         source: {
           admit: async (org, member, request) => {

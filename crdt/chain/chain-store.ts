@@ -110,7 +110,7 @@ export class ChainStore {
   async packed(scope: EntryScope, author: MemberKey, from: number, limit: number): Promise<Uint8Array[]> {
     const out: Uint8Array[] = []
     if (limit <= 0) return out
-    // classic-level's own option, passed through the sublevel (not in abstract-level's type).
+    // classic-level's own option, passed through the section (not in abstract-level's type).
     const range = { gte: entryKey(scope, author, from), lt: `${chainKey(scope, author)}!~` }
     const options = { ...range, highWaterMarkBytes: PACKED_READ_BYTES }
     const it = this.db.entries.iterator(options)
@@ -175,7 +175,7 @@ export class ChainStore {
     return [
       {
         type: 'put',
-        sublevel: this.db.entries,
+        section: this.db.entries,
         key: entryKey(entry.scope, entry.author, entry.seq),
         value: packEntry(entry),
       },
@@ -190,7 +190,7 @@ export class ChainStore {
   putAllOps(entries: readonly Entry[]): BatchOp[] {
     return entryRecords(entries).map(([key, value]) => ({
       type: 'put',
-      sublevel: this.db.entries,
+      section: this.db.entries,
       key,
       value,
     }))
@@ -213,7 +213,7 @@ export class ChainStore {
     await this.db.write(
       [a, b].map((e) => ({
         type: 'put' as const,
-        sublevel: this.db.forks,
+        section: this.db.forks,
         key: `${entryKey(e.scope, e.author, e.seq)}!${e.hash}`,
         value: packEntry(e),
       })),

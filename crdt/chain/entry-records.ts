@@ -1,5 +1,5 @@
 /**
- * How chain entries lie in LevelDB (the `entries` sublevel). A record holds either one
+ * How chain entries lie in LevelDB (the `entries` section). A record holds either one
  * entry, under `scope!author!seq` (seq zero-padded; every local action), or a run of
  * consecutive, linked entries of one chain received together, under
  * `scope!author!last!first`: its value holds entries `first` to `last` in the compact form
@@ -57,7 +57,7 @@ export interface EntryRecord {
   readonly packed: readonly Uint8Array[]
 }
 
-/** A record read back from its key (in the entries sublevel) and value; null if damaged. */
+/** A record read back from its key (in the entries section) and value; null if damaged. */
 export function readRecord(key: string, value: Uint8Array): EntryRecord | null {
   const end = key.length
   const lastAt = key.lastIndexOf('!')

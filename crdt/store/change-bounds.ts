@@ -11,10 +11,22 @@
  *
  * A change's hash is read the same way (SHA-256 of its chunk), so a batch's changes can be
  * matched to the entries that cover them without decoding any of them.
+ *
+ * Its parts: bounds-cursor.ts (a bounded cursor, the chunk header, the problem thrown
+ * inside) and column-counts.ts (counting what columns declare, inflating within a budget).
  */
 import { hash as digest } from 'node:crypto'
-import { inflateRawSync } from 'node:zlib'
 import { toHex } from '../crypto.ts'
+import {
+  type BoundsKind,
+  CHANGE_CHUNK,
+  chunkBody,
+  DOCUMENT_CHUNK,
+  malformed,
+  oversize,
+  Problem,
+} from './bounds-cursor.ts'
+import { changeColumnOps, checkCounts, columnMeta, readColumns } from './column-counts.ts'
 
 export const CHANGE_BOUNDS = {
   /** Ops in one change, and in all the changes one entry covers. */
@@ -33,7 +45,7 @@ export const CHANGE_BOUNDS = {
   maxDeps: 1024,
 } as const
 
-export type BoundsKind = 'oversize' | 'malformed'
+export type { BoundsKind } from './bounds-cursor.ts'
 
 export interface BoundsProblem {
   readonly kind: BoundsKind
@@ -48,257 +60,6 @@ export interface ChangeOutline {
   readonly actor: string
   /** Ops the change declares (the length of its action column). */
   readonly ops: number
-}
-
-const MAGIC = [0x85, 0x6f, 0x4a, 0x83] as const
-const DOCUMENT_CHUNK = 0
-const CHANGE_CHUNK = 1
-const DEFLATE = 0x08
-/** Column types (the low three bits of a column spec). */
-const GROUP = 0
-const DELTA = 3
-const BOOLEAN = 4
-const STRING = 5
-const VALUE_META = 6
-const VALUE_RAW = 7
-const ACTION_COLUMN = 0x42
-
-class Problem extends Error {
-  readonly kind: BoundsKind
-  constructor(kind: BoundsKind, reason: string) {
-    super(reason)
-    this.kind = kind
-  }
-}
-const malformed = (reason: string) => new Problem('malformed', reason)
-const oversize = (reason: string) => new Problem('oversize', reason)
-
-/** A cursor over bytes that refuses to read past `end`. Lenient on LEB form (as Automerge is). */
-class Cursor {
-  pos: number
-  buf: Uint8Array
-  end: number
-  constructor(buf: Uint8Array, pos = 0, end = buf.length) {
-    this.buf = buf
-    this.pos = pos
-    this.end = end
-  }
-  get done(): boolean {
-    return this.pos >= this.end
-  }
-  uleb(): number {
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated number')
-      const byte = this.buf[this.pos++] as number
-      result += (byte & 0x7f) * scale
-      if ((byte & 0x80) === 0) return result
-      scale *= 128
-    }
-    throw malformed('number too long')
-  }
-  sleb(): number {
-    let result = 0
-    let scale = 1
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw malformed('truncated number')
-      const byte = this.buf[this.pos++] as number
-      // The sign byte's weight is added as a negative number: exact, where adding and then
-      // subtracting a larger power of two would round.
-      if ((byte & 0x80) === 0) return result + (byte & 0x40 ? (byte & 0x7f) - 128 : byte) * scale
-      result += (byte & 0x7f) * scale
-      scale *= 128
-    }
-    throw malformed('number too long')
-  }
-  skip(n: number): Uint8Array {
-    if (n > this.end - this.pos) throw malformed('truncated')
-    const out = this.buf.subarray(this.pos, this.pos + n)
-    this.pos += n
-    return out
-  }
-  /** `skip` for bytes nobody reads: no view made. */
-  pass(n: number): void {
-    if (n > this.end - this.pos) throw malformed('truncated')
-    this.pos += n
-  }
-}
-
-/** What a column expands to (see `countColumn`); one object reused, filled per call. */
-interface ColumnCount {
-  /** Values the column expands to. */
-  items: number
-  /** For a group column: the sum of its values (items of the columns it groups). */
-  sum: number
-  /** For a value-metadata column: bytes of raw values it claims. */
-  valueBytes: number
-}
-
-/**
- * Counts what the column in `c` (from its position to its end) expands to, run by run,
- * without expanding it: refused as soon as the count passes `max`. Fills `out`.
- */
-function countColumn(type: number, c: Cursor, max: number, out: ColumnCount): ColumnCount {
-  let items = 0
-  let sum = 0
-  let valueBytes = 0
-  if (type === VALUE_RAW) {
-    // Nothing to count: raw bytes are claimed by the value-metadata column.
-  } else if (type === BOOLEAN) {
-    while (!c.done) {
-      items += c.uleb()
-      if (items > max) throw tooManyItems(max)
-    }
-  } else {
-    // Run by run (no closures: a catch-up counts the columns of thousands of changes).
-    while (!c.done) {
-      let run = c.sleb()
-      let values: number
-      if (run > 0) values = 1
-      else if (run < 0) {
-        run = -run
-        values = run
-      } else {
-        run = c.uleb()
-        values = 0
-      }
-      items += run
-      if (items > max) throw tooManyItems(max)
-      // A repeated value counts once per item it stands for; literal values once each.
-      const times = values === 1 ? run : 1
-      for (let k = 0; k < values; k++) {
-        if (type === STRING) c.pass(c.uleb())
-        else if (type === DELTA) c.sleb()
-        else {
-          const v = c.uleb()
-          if (type === GROUP) sum += v * times
-          if (type === VALUE_META) valueBytes += Math.floor(v / 16) * times
-          if (sum > max || valueBytes > Number.MAX_SAFE_INTEGER) throw tooManyItems(max)
-        }
-      }
-    }
-  }
-  out.items = items
-  out.sum = sum
-  out.valueBytes = valueBytes
-  return out
-}
-
-const tooManyItems = (max: number) => oversize(`a column declares more than ${max} items`)
-
-/** Column specs and their bytes, inflating deflated ones within `budget.left` bytes. */
-function readColumns(
-  r: Cursor,
-  meta: readonly [number, number][],
-  budget: { left: number },
-): { spec: number; data: Uint8Array }[] {
-  const out: { spec: number; data: Uint8Array }[] = []
-  for (const [spec, length] of meta) {
-    let data = r.skip(length)
-    if (spec & DEFLATE) {
-      if (budget.left <= 0) throw oversize('deflated columns inflate past the bound')
-      try {
-        data = inflateRawSync(data, { maxOutputLength: budget.left })
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
-          throw oversize('deflated columns inflate past the bound')
-        throw malformed('a deflated column does not inflate')
-      }
-      budget.left -= data.length
-    }
-    out.push({ spec: spec & ~DEFLATE, data })
-  }
-  return out
-}
-
-function columnMeta(r: Cursor): [number, number][] {
-  const meta: [number, number][] = []
-  for (let n = r.uleb(); n > 0; n--) {
-    if (meta.length > 256) throw malformed('too many columns')
-    meta.push([r.uleb(), r.uleb()])
-  }
-  return meta
-}
-
-/** Checks the columns' counts: each within `max`, groups' sums too, raw values within the raw bytes. */
-function checkCounts(columns: readonly { spec: number; data: Uint8Array }[], max: number): number {
-  let ops = 0
-  let claimed = 0
-  let raw = 0
-  const count: ColumnCount = { items: 0, sum: 0, valueBytes: 0 }
-  for (const { spec, data } of columns) {
-    const type = spec & 7
-    if (type === VALUE_RAW) {
-      raw += data.length
-      continue
-    }
-    countColumn(type, new Cursor(data), max, count)
-    if (spec === ACTION_COLUMN) ops = count.items
-    claimed += count.valueBytes
-  }
-  if (claimed > raw) throw malformed('values claim more bytes than the chunk holds')
-  return ops
-}
-
-/** Column specs and byte ranges of a change, in reused buffers (a change has a few dozen). */
-const SPECS: number[] = []
-const STARTS: number[] = []
-const ENDS: number[] = []
-
-/**
- * `checkCounts(readColumns(r, columnMeta(r), { left: 0 }), max)` for a change chunk, in
- * place: the same checks in the same order (every column's bytes present and none
- * deflated, then the counts), without a copy or an object per column. The ops declared.
- */
-function changeColumnOps(r: Cursor, max: number): number {
-  let columns = 0
-  for (let n = r.uleb(); n > 0; n--) {
-    if (columns > 256) throw malformed('too many columns')
-    SPECS[columns] = r.uleb()
-    ENDS[columns] = r.uleb() // the length, for now
-    columns++
-  }
-  for (let i = 0; i < columns; i++) {
-    const length = ENDS[i] as number
-    if (length > r.end - r.pos) throw malformed('truncated')
-    STARTS[i] = r.pos
-    r.pos += length
-    ENDS[i] = r.pos
-    if ((SPECS[i] as number) & DEFLATE) throw oversize('deflated columns inflate past the bound')
-  }
-  let ops = 0
-  let claimed = 0
-  let raw = 0
-  const c = new Cursor(r.buf, 0, 0)
-  const count: ColumnCount = { items: 0, sum: 0, valueBytes: 0 }
-  for (let i = 0; i < columns; i++) {
-    const spec = SPECS[i] as number
-    const type = spec & 7
-    if (type === VALUE_RAW) {
-      raw += (ENDS[i] as number) - (STARTS[i] as number)
-      continue
-    }
-    c.pos = STARTS[i] as number
-    c.end = ENDS[i] as number
-    countColumn(type, c, max, count)
-    if (spec === ACTION_COLUMN) ops = count.items
-    claimed += count.valueBytes
-  }
-  if (claimed > raw) throw malformed('values claim more bytes than the chunk holds')
-  return ops
-}
-
-/** Header of a chunk: magic, checksum, type, length; the body's cursor. */
-function chunkBody(bytes: Uint8Array, type: number): Cursor {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 9) throw malformed('not an Automerge chunk')
-  for (let i = 0; i < 4; i++) if (bytes[i] !== MAGIC[i]) throw malformed('not an Automerge chunk')
-  if (bytes[8] !== type)
-    throw malformed(type === CHANGE_CHUNK ? 'not an uncompressed change chunk' : 'not a document chunk')
-  const r = new Cursor(bytes, 9)
-  const length = r.uleb()
-  if (r.pos + length !== bytes.length) throw malformed('chunk length does not match')
-  return r
 }
 
 /**

@@ -20,8 +20,8 @@ export async function compact(core: StoreCore, docId: DocId): Promise<void> {
     if (state === undefined || state.pending === 0) return
     const covered = await changeKeys(core, docId, state.lastSeq)
     const ops: BatchOp[] = [
-      { type: 'put', sublevel: core.db.snapshots, key: docId, value: A.save(state.doc) },
-      ...covered.map((key): BatchOp => ({ type: 'del', sublevel: core.db.changes, key })),
+      { type: 'put', section: core.db.snapshots, key: docId, value: A.save(state.doc) },
+      ...covered.map((key): BatchOp => ({ type: 'del', section: core.db.changes, key })),
     ]
     await core.db.write(ops, core.sync)
     state.pending = 0

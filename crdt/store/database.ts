@@ -4,7 +4,7 @@
  * (`open`), or in memory for tests of logic (`memory`); errors a person can act on.
  */
 import { StorageCorruptError, StorageFormatError } from '../errors.ts'
-import { LevelStorage, MemoryStorage, type Section, type Storage } from './storage/index.ts'
+import { LevelStorage, MemoryStorage, type Section, type Storage, type StorageOp } from './storage/index.ts'
 
 /**
  * 4: a run of chain entries received together is stored in a compact form (see
@@ -16,19 +16,13 @@ export const FORMAT_VERSION = 4
 /** Older formats this version reads as they are. */
 const READS_AS_IS: ReadonlySet<number> = new Set([2, 3])
 
-type Bytes = Uint8Array
-/** A section with string keys and byte values (the name it had as a LevelDB sublevel). */
-export type Sub = Section
-
 export interface DatabaseOptions {
   /** Create the database if it does not exist (init); otherwise a missing one is an error. */
   readonly create?: boolean
 }
 
-/** One write of a `Database.write` batch; `sublevel` is the section written. */
-export type BatchOp =
-  | { type: 'put'; sublevel: Section; key: string; value: Bytes }
-  | { type: 'del'; sublevel: Section; key: string }
+/** One write of a `Database.write` batch: the storage port's op (`section`: the section written). */
+export type BatchOp = StorageOp
 
 export class Database {
   /** Where the data lies (the LevelDB folder; `memory`), for messages. */
@@ -106,19 +100,12 @@ export class Database {
 
   private async writeFormat(): Promise<void> {
     const value = new TextEncoder().encode(String(FORMAT_VERSION))
-    await this.write([{ type: 'put', sublevel: this.meta, key: 'format', value }], true)
+    await this.write([{ type: 'put', section: this.meta, key: 'format', value }], true)
   }
 
   /** Writes a batch atomically; `sync` makes it survive power loss, not only a process kill. */
   async write(ops: readonly BatchOp[], sync: boolean): Promise<void> {
-    await this.storage.write(
-      ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put', section: op.sublevel, key: op.key, value: op.value }
-          : { type: 'del', section: op.sublevel, key: op.key },
-      ),
-      { sync },
-    )
+    await this.storage.write(ops, { sync })
   }
 
   /** Runs a read. The storage itself names damage (`StorageCorruptError`): this only passes it on. */

@@ -3,7 +3,8 @@
  * bound to a signed entry of this node's chain in the document's scope (the owner's
  * `scopeOfDoc`), in the same atomic batch, and remote changes accepted only through
  * `receive` (see remote-commit.ts). Its parts: local-commit.ts, remote-commit.ts,
- * compaction.ts and change-index.ts, sharing the state in store-core.ts.
+ * compaction.ts, change-index.ts, document-load.ts and document-index.ts (derived rows),
+ * sharing the state in store-core.ts.
  *
  * Per document: a snapshot (`A.save`) plus the changes since it, compacted into a new
  * snapshot in the background. A fresh Automerge actor (member key + random bytes) is
@@ -16,21 +17,15 @@ import * as A from '@automerge/automerge'
 import { ChainStore } from '../chain/chain-store.ts'
 import type { Entry, EntryScope, Signer } from '../chain/entry.ts'
 import { type Clock, systemClock } from '../clock.ts'
-import {
-  ChangeRefusedError,
-  DocumentExistsError,
-  DocumentNotFoundError,
-  StorageCorruptError,
-  StoreClosedError,
-} from '../errors.ts'
+import { ChangeRefusedError, DocumentExistsError, StorageCorruptError, StoreClosedError } from '../errors.ts'
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import { type Logger, silentLogger } from '../logger.ts'
 import { type ChangeIndex, changesByHash } from './change-index.ts'
-import { unpackChanges } from './change-records.ts'
 import { compact } from './compaction.ts'
 import type { BatchOp, Database } from './database.ts'
-import { IndexTotals } from './index-totals.ts'
+import { DocumentIndex } from './document-index.ts'
+import { loadDocState } from './document-load.ts'
 import type { DocumentIndexer } from './indexer.ts'
 import { commitLocal, nextEntry } from './local-commit.ts'
 import type { ReceiveResult, RemoteBatch } from './remote-batch.ts'
@@ -84,8 +79,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly signer: Signer
   private readonly validator: ChangeValidator
   private readonly log: Logger
-  private readonly indexers: ReadonlyMap<string, DocumentIndexer>
-  private readonly totals: IndexTotals
+  private readonly index: DocumentIndex
   private readonly budget: WriteBudget | undefined
   private readonly scopeOfDoc: (docId: DocId) => string | null
   private readonly sync: boolean
@@ -111,11 +105,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.signer = components.signer
     this.validator = components.validator
     this.log = components.log ?? silentLogger
-    this.indexers = new Map((components.indexers ?? []).map((i) => [i.type, i]))
-    const totals = [...this.indexers.values()].flatMap((i) =>
-      i.totals === undefined ? [] : [[i.type, i.totals(this.signer.memberKey)] as const],
-    )
-    this.totals = new IndexTotals(this.db, new Map(totals))
+    this.index = new DocumentIndex(this.db, components.indexers ?? [], this.signer.memberKey, this.log)
     this.budget = components.budget
     this.scopeOfDoc = components.scopeOfDoc
     this.chains = new ChainStore({ db: this.db })
@@ -128,7 +118,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       validator: this.validator,
       log: this.log,
       chains: this.chains,
-      totals: this.totals,
+      totals: this.index.totals,
       budget: this.budget,
       sync: this.sync,
       compactAfter: this.compactAfter,
@@ -139,7 +129,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       isOpen: () => this.open,
       has: (docId) => this.has(docId),
       load: (docId) => this.load(docId),
-      indexOp: (docId, doc) => this.indexOp(docId, doc),
+      indexOp: (docId, doc) => this.index.op(docId, doc),
       freshActor: () => this.freshActor(),
       enqueue: (task) => this.enqueue(task),
     }
@@ -153,15 +143,17 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.open = true
     // Fail fast on a damaged chain rather than at the first action.
     for (const scope of await this.chains.scopes()) await this.chains.head(scope, this.signer.memberKey)
-    for (const indexer of this.indexers.values()) await this.rebuildIndexIfStale(indexer)
+    await this.index.rebuildStale({
+      list: (type) => this.list(type),
+      load: (docId) => this.load(docId),
+      forget: (docId) => this.docs.delete(docId),
+    })
   }
 
   /** Index rows of documents whose id starts with `prefix` (e.g. `hangar:<org>.`). */
   async indexRows(prefix: string): Promise<[DocId, Uint8Array][]> {
     this.assertOpen()
-    return (await this.db.read(() =>
-      this.db.index.iterator({ gte: prefix, lt: `${prefix}\uffff` }).all(),
-    )) as [DocId, Uint8Array][]
+    return this.index.rows(prefix)
   }
 
   /**
@@ -175,58 +167,10 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     docs: readonly DocId[] = [],
   ): Promise<{ total: T; rows: Map<DocId, Uint8Array> }> {
     this.assertOpen()
-    if (docs.length === 0) {
-      // One record, read between batches (a batch's total and rows land together).
-      const total = await this.totals.read<T>(type, group)
-      if (total !== null) return { total, rows: new Map() }
-    }
-    return this.enqueue(async () => {
-      let total: T | null = await this.totals.read<T>(type, group)
-      if (total === null) {
-        const built = this.totals.build<T>(type, group, await this.indexRows(group))
-        // Not flushed on its own: lost with a crash, it is only built again.
-        await this.db.write([built.op], false)
-        this.totals.built(group, built.op)
-        total = built.total
-      }
-      const rows = new Map<DocId, Uint8Array>()
-      for (const docId of docs) {
-        const row = await this.db.read(() => this.db.index.get(docId))
-        if (row !== undefined) rows.set(docId, row)
-      }
-      return { total, rows }
+    return this.index.total<T>(type, group, docs, {
+      queued: (task) => this.enqueue(task),
+      rows: (prefix) => this.indexRows(prefix),
     })
-  }
-
-  private async rebuildIndexIfStale(indexer: DocumentIndexer): Promise<void> {
-    const key = `index-version:${indexer.type}`
-    const stored = await this.db.read(() => this.db.meta.get(key))
-    const version = String(indexer.version)
-    if (stored !== undefined && new TextDecoder().decode(stored) === version) return
-    const docIds = await this.list(indexer.type)
-    if (docIds.length > 0) this.log.info({ type: indexer.type, documents: docIds.length }, 'rebuilding index')
-    const old = await this.db.read(() =>
-      this.db.index.keys({ gte: `${indexer.type}:`, lt: `${indexer.type};` }).all(),
-    )
-    const ops: BatchOp[] = old.map((k) => ({ type: 'del', sublevel: this.db.index, key: k }))
-    ops.push(...(await this.totals.dropOps(indexer.type))) // built again from the new rows when read
-    for (const docId of docIds) {
-      const row = indexer.row(docId, (await this.load(docId)).doc)
-      if (row !== null) ops.push({ type: 'put', sublevel: this.db.index, key: docId, value: row })
-      this.docs.delete(docId) // do not keep every document loaded
-    }
-    ops.push({ type: 'put', sublevel: this.db.meta, key, value: new TextEncoder().encode(version) })
-    await this.db.write(ops, true)
-  }
-
-  /** The batch operation that keeps a document's index row current. */
-  private indexOp(docId: DocId, doc: A.Doc<unknown>): BatchOp | null {
-    const indexer = this.indexers.get(docId.slice(0, docId.indexOf(':')))
-    if (indexer === undefined) return null
-    const row = indexer.row(docId, doc)
-    return row === null
-      ? { type: 'del', sublevel: this.db.index, key: docId }
-      : { type: 'put', sublevel: this.db.index, key: docId, value: row }
   }
 
   /** Waits for queued writes and compactions, then refuses further use. */
@@ -262,7 +206,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       const scope = this.scopeOf(docId)
       const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
-      const snapshot: BatchOp = { type: 'put', sublevel: this.db.snapshots, key: docId, value: A.save(empty) }
+      const snapshot: BatchOp = { type: 'put', section: this.db.snapshots, key: docId, value: A.save(empty) }
       return commitLocal(this.core, docId, scope, state, action, init as A.ChangeFn<unknown>, [
         snapshot,
       ]) as Promise<Committed<T>>
@@ -295,7 +239,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   async putSetting(key: string, value: JsonValue): Promise<void> {
     await this.enqueue(async () => {
       const bytes = new TextEncoder().encode(JSON.stringify(value))
-      await this.db.write([{ type: 'put', sublevel: this.db.settings, key, value: bytes }], this.sync)
+      await this.db.write([{ type: 'put', section: this.db.settings, key, value: bytes }], this.sync)
     })
   }
 
@@ -357,38 +301,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private async load(docId: DocId): Promise<DocState> {
     const cached = this.docs.get(docId)
     if (cached !== undefined) return cached
-    const snapshot = await this.db.read(() => this.db.snapshots.get(docId))
-    if (snapshot === undefined) throw new DocumentNotFoundError(docId)
-    // A.save never writes an empty snapshot: an empty one is damage, not an empty document.
-    if (snapshot.length === 0)
-      throw new StorageCorruptError(this.db.path, `document ${docId} has an empty snapshot`)
-    const rows = await this.db.read(() =>
-      this.db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all(),
-    )
-    let doc: A.Doc<unknown>
-    try {
-      // A record holds one change, or a batch of them (see packChanges). The snapshot and
-      // its changes are loaded as one (a saved document followed by change chunks): applying
-      // them to a loaded document builds its JS view twice (~35% more CPU for a hangar or
-      // an operation with a hundred changes pending).
-      doc = A.load(
-        withChanges(
-          snapshot,
-          rows.flatMap(([, v]) => unpackChanges(v)),
-        ),
-        {
-          actor: this.freshActor(),
-        },
-      )
-    } catch (cause) {
-      throw new StorageCorruptError(this.db.path, `document ${docId} does not load`, { cause })
-    }
-    if (A.getMissingDeps(doc, []).length > 0) {
-      throw new StorageCorruptError(this.db.path, `document ${docId} is missing changes`)
-    }
-    const last = rows[rows.length - 1]
-    const lastSeq = last === undefined ? 0 : Number(last[0].slice(last[0].lastIndexOf('!') + 1))
-    const state: DocState = { doc, lastSeq, pending: rows.length, compacting: false }
+    const state = await loadDocState(this.db, docId, this.freshActor())
     this.docs.set(docId, state)
     return state
   }
@@ -412,19 +325,4 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
-}
-
-/** `snapshot` followed by the chunks of `changes`: what `A.load` reads as one document. */
-function withChanges(snapshot: Uint8Array, changes: readonly Uint8Array[]): Uint8Array {
-  if (changes.length === 0) return snapshot
-  let size = snapshot.length
-  for (const c of changes) size += c.length
-  const out = new Uint8Array(size)
-  out.set(snapshot)
-  let at = snapshot.length
-  for (const c of changes) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
 }

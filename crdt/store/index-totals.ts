@@ -87,7 +87,7 @@ export class IndexTotals {
             folded.set(group, f)
             // An unreadable total is dropped: its reader builds it again from the rows.
             if (bytes !== null && value === null)
-              ops.push({ type: 'del', sublevel: this.db.meta, key: key(group) })
+              ops.push({ type: 'del', section: this.db.meta, key: key(group) })
           }
           if (f.value !== null) fold.push([docId, f])
         }
@@ -103,7 +103,7 @@ export class IndexTotals {
         for (const [group, f] of folded) {
           if (f.value === null) continue
           f.bytes = f.totals.encode(f.value)
-          ops.push({ type: 'put', sublevel: this.db.meta, key: key(group), value: f.bytes })
+          ops.push({ type: 'put', section: this.db.meta, key: key(group), value: f.bytes })
         }
         return ops
       },
@@ -140,7 +140,7 @@ export class IndexTotals {
     const bytes = totals.encode(total)
     return {
       total: totals.decode(bytes) as T,
-      op: { type: 'put', sublevel: this.db.meta, key: key(group), value: bytes },
+      op: { type: 'put', section: this.db.meta, key: key(group), value: bytes },
     }
   }
 
@@ -155,7 +155,7 @@ export class IndexTotals {
     const keys = await this.db.read(() =>
       this.db.meta.keys({ gte: key(`${type}:`), lt: key(`${type};`) }).all(),
     )
-    return keys.map((k) => ({ type: 'del', sublevel: this.db.meta, key: k }))
+    return keys.map((k) => ({ type: 'del', section: this.db.meta, key: k }))
   }
 
   private async stored(group: string): Promise<Uint8Array | null> {

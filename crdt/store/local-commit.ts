@@ -102,5 +102,5 @@ export async function nextEntry(
 }
 
 export function changeOp(core: StoreCore, docId: DocId, seq: number, change: Uint8Array): BatchOp {
-  return { type: 'put', sublevel: core.db.changes, key: changeKey(docId, seq), value: change }
+  return { type: 'put', section: core.db.changes, key: changeKey(docId, seq), value: change }
 }

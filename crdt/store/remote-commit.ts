@@ -109,17 +109,16 @@ async function commitRemote(
       snapshot === undefined ? null : loadIfHistory(core, snapshot, state.doc, acceptedHere, result)
     if (loaded !== null) {
       // The snapshot replaces the stored one and every change record since it.
-      ops.push({ type: 'put', sublevel: core.db.snapshots, key: docId, value: snapshot as Uint8Array })
+      ops.push({ type: 'put', section: core.db.snapshots, key: docId, value: snapshot as Uint8Array })
       for (const key of await changeKeys(core, docId, state.lastSeq))
-        ops.push({ type: 'del', sublevel: core.db.changes, key })
+        ops.push({ type: 'del', section: core.db.changes, key })
       const indexed = core.indexOp(docId, loaded)
       if (indexed !== null) ops.push(indexed)
       if (indexed !== null) totals.row(docId, rowOf(indexed))
       next.set(docId, { ...state, doc: loaded, pending: 0 })
       continue
     }
-    if (!existing)
-      ops.push({ type: 'put', sublevel: core.db.snapshots, key: docId, value: A.save(state.doc) })
+    if (!existing) ops.push({ type: 'put', section: core.db.snapshots, key: docId, value: A.save(state.doc) })
     // One record for all of this batch's changes to the document: thousands of puts
     // become one (read back change by change, so damage is still caught).
     const seq = state.lastSeq + 1

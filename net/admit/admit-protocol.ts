@@ -9,15 +9,14 @@
  * a time per peer and a few per minute; the source checks a signature before anything
  * else. net/ sees the request as opaque bytes and the answer as a code and words.
  */
-import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Clock, Logger } from '../../crdt/index.ts'
 import { silentLogger, systemClock } from '../../crdt/index.ts'
 import { clockTimeout } from '../clock-timeout.ts'
-import type { Host } from '../host.ts'
-import { memberKeyOf } from '../member-key.ts'
+import { memberKeyOfId } from '../member-key.ts'
 import { SYNC_PROTOCOL } from '../sync/messages.ts'
 import { requestSync, type SyncSource } from '../sync/sync-protocol.ts'
+import type { MeshStream, MeshTransport } from '../transport.ts'
 import {
   ADMIT_LIMITS,
   ADMIT_PROTOCOL,
@@ -40,8 +39,14 @@ export interface AdmitSource {
   admit(org: string, member: string, request: Uint8Array): Promise<AdmitAnswer>
 }
 
+/** What the protocol uses of the network (the libp2p host, or a node of the in-memory network). */
+export type AdmitTransport = Pick<
+  MeshTransport,
+  'handle' | 'unhandle' | 'dial' | 'dialAddress' | 'openStream'
+>
+
 export interface AdmitProtocolInit {
-  readonly host: Host
+  readonly transport: AdmitTransport
   readonly source: AdmitSource
   /** Where the fetch that follows an admission stores, unless `join` names another. */
   readonly sync: SyncSource
@@ -59,7 +64,7 @@ const REQUESTS_PER_WINDOW = 6
 const REQUEST_WINDOW_MS = 60_000
 
 export class AdmitProtocol {
-  readonly #host: Host
+  readonly #transport: AdmitTransport
   readonly #source: AdmitSource
   readonly #sync: SyncSource
   readonly #log: Logger
@@ -70,7 +75,7 @@ export class AdmitProtocol {
   #stopped = new AbortController()
 
   constructor(init: AdmitProtocolInit) {
-    this.#host = init.host
+    this.#transport = init.transport
     this.#source = init.source
     this.#sync = init.sync
     this.#log = init.log ?? silentLogger
@@ -79,29 +84,26 @@ export class AdmitProtocol {
   }
 
   async start(): Promise<void> {
-    await this.#host.libp2p.handle(
-      ADMIT_PROTOCOL,
-      (stream, connection) => void this.#serve(stream, connection),
-      {
-        maxInboundStreams: 4,
-      },
-    )
+    await this.#transport.handle(ADMIT_PROTOCOL, (stream, peer) => void this.#serve(stream, peer), {
+      maxInboundStreams: 4,
+    })
   }
 
   async stop(): Promise<void> {
     this.#stopped.abort()
-    await this.#host.libp2p.unhandle(ADMIT_PROTOCOL).catch(() => {})
+    await this.#transport.unhandle(ADMIT_PROTOCOL).catch(() => {})
   }
 
   /**
-   * Asks the node at `target` (a multiaddr, or a peer id for libp2p to find) to admit
+   * Asks the node at `target` (a multiaddr ending in `/p2p/<peer id>`, or a peer id for
+   * the transport to find) to admit
    * this node into `org` with the packed join request; once admitted, fetches the org
    * from it into `into` (default: the `sync` source given at construction). Throws if the
    * node cannot be reached or breaks the protocol, or the fetch fails; a refusal is an
    * answer.
    */
   async join(
-    target: string | PeerId,
+    target: string,
     org: string,
     request: Uint8Array,
     signal: AbortSignal,
@@ -110,13 +112,15 @@ export class AdmitProtocol {
     // Reaching the node and its answer are quick or not at all; the fetch may take long.
     const askTimeout = clockTimeout(this.#clock, ASK_TIMEOUT_MS)
     const ask = AbortSignal.any([signal, askTimeout.signal])
-    const dialTarget =
-      typeof target === 'string' ? (await import('@multiformats/multiaddr')).multiaddr(target) : target
-    let conn: Connection
+    let peer: string
     let answer: AdmitMessage
     try {
-      conn = await this.#host.libp2p.dial(dialTarget, { signal: ask })
-      const stream = await conn.newStream(ADMIT_PROTOCOL, { signal: ask })
+      if (target.startsWith('/')) peer = await this.#transport.dialAddress(target, ask)
+      else {
+        peer = target
+        await this.#transport.dial(peer, ask)
+      }
+      const stream = await this.#transport.openStream(peer, ADMIT_PROTOCOL, ask)
       const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
       await lp.write(encodeAdmitMessage({ t: 'admit', org, request }), { signal: ask })
       answer = await readAdmitMessage(lp, ask)
@@ -126,18 +130,14 @@ export class AdmitProtocol {
     }
     if (answer.t === 'no') return { ok: false, code: answer.code, reason: answer.reason }
     if (answer.t !== 'ok') throw new AdmitProtocolError('expected an answer')
-    const sync = await conn.newStream(SYNC_PROTOCOL, { signal })
+    const sync = await this.#transport.openStream(peer, SYNC_PROTOCOL, signal)
     const summary = await requestSync(sync, org, into, { signal, clock: this.#clock })
-    this.#log.info(
-      { org, peer: conn.remotePeer.toString(), entries: summary.accepted },
-      'admitted; org fetched',
-    )
+    this.#log.info({ org, peer, entries: summary.accepted }, 'admitted; org fetched')
     return { ok: true }
   }
 
-  async #serve(stream: Stream, connection: Connection): Promise<void> {
-    const peer = connection.remotePeer.toString()
-    const key = memberKeyOf(connection.remotePeer)
+  async #serve(stream: MeshStream, peer: string): Promise<void> {
+    const key = memberKeyOfId(peer)
     const lp = lpStream(stream, { maxDataLength: ADMIT_LIMITS.maxFrameBytes })
     const readTimeout = clockTimeout(this.#clock, this.#readTimeoutMs)
     const signal = AbortSignal.any([this.#stopped.signal, readTimeout.signal])

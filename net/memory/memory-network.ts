@@ -30,6 +30,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Clock } from '../../crdt/index.ts'
+import { DialRefusedError } from './errors.ts'
 import { MemoryTransport } from './memory-transport.ts'
 
 export interface MemoryNetworkInit {
@@ -42,11 +43,6 @@ export interface MemoryNetworkInit {
   readonly rejectPenalty?: number
   /** Draws for loss; default `Math.random`. */
   readonly random?: () => number
-}
-
-/** A refused dial: the peer is unknown, banned, stopped, or across a partition. */
-export class DialRefusedError extends Error {
-  override name = 'DialRefusedError'
 }
 
 export class MemoryNetwork {

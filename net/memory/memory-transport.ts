@@ -15,17 +15,13 @@ import {
   type TopicValidator,
   type TransportEvents,
 } from '../transport.ts'
+import { DialRefusedError, StreamRefusedError } from './errors.ts'
 import type { MemoryNetwork } from './memory-network.ts'
 
 /** Message ids a node remembers to drop duplicates (gossipsub's seen cache). */
 const SEEN_CAPACITY = 10_000
 /** Score of a banned peer (as the host's gossipsub scorer gives it). */
 const BANNED_SCORE = -10_000
-
-/** No open connection to the peer, or it does not speak the protocol. */
-export class StreamRefusedError extends Error {
-  override name = 'StreamRefusedError'
-}
 
 interface Handler {
   readonly handler: StreamHandler
@@ -67,6 +63,19 @@ export class MemoryTransport extends EventEmitter<TransportEvents> implements Me
   async dial(peerId: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted()
     this.#net.connect(this.peerId, peerId)
+  }
+
+  /** Dials the node an address names by its last `/p2p/<peer id>` (see `multiaddrs()`). */
+  async dialAddress(address: string, signal: AbortSignal): Promise<string> {
+    const peerId = /\/p2p\/([^/]+)$/.exec(address)?.[1]
+    if (peerId === undefined) throw new DialRefusedError(`${address} does not end in /p2p/<peer id>`)
+    await this.dial(peerId, signal)
+    return peerId
+  }
+
+  /** The node's address on the network, as a libp2p host lists its own. */
+  multiaddrs(): string[] {
+    return [`/memory/${this.peerId}/p2p/${this.peerId}`]
   }
 
   async handle(

@@ -64,6 +64,9 @@ export interface JoinStaging {
 }
 
 /** Refusals that hold whichever member is asked: the newcomer stops asking. */
+/** How long `accept` looks for a member's node to admit this one, unless given a signal. */
+const ACCEPT_TIMEOUT_MS = 300_000
+
 const FINAL_REFUSALS: ReadonlySet<string> = new Set<AdmitRefusalCode>([
   'used',
   'revoked',
@@ -289,13 +292,34 @@ export class InviteService {
    * this node (judging the invite on its own roster and clock); the org is fetched into a
    * staging area and moved into this node's store only once it holds this node's
    * admission. Whatever fails, the store is left as it was. An invite that was used,
-   * revoked or has expired is refused with those words (`InviteRefusedError`).
+   * revoked or has expired is refused with those words (`InviteRefusedError`). `signal`
+   * ends the search; without one it ends after five minutes on the service's clock.
    */
   async accept(
     token: unknown,
     handleValue: unknown,
     transport: JoinTransport,
-    signal: AbortSignal = AbortSignal.timeout(300_000),
+    signal?: AbortSignal,
+  ): Promise<OrgSummary> {
+    if (signal !== undefined) return this.acceptWithin(token, handleValue, transport, signal)
+    // No deadline given: five minutes on the service's clock.
+    const deadline = new AbortController()
+    const timer = this.clock.setTimeout(
+      () => deadline.abort(new DOMException('timed out after 300000 ms', 'TimeoutError')),
+      ACCEPT_TIMEOUT_MS,
+    )
+    try {
+      return await this.acceptWithin(token, handleValue, transport, deadline.signal)
+    } finally {
+      timer.cancel()
+    }
+  }
+
+  private async acceptWithin(
+    token: unknown,
+    handleValue: unknown,
+    transport: JoinTransport,
+    signal: AbortSignal,
   ): Promise<OrgSummary> {
     const { invite, request } = this.joinRequest(token, handleValue)
     const org = invite.orgId

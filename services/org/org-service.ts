@@ -24,15 +24,9 @@ import { handleInput as handle, parseInput as parse, rankIdInput as rankId } fro
 import type { MaskedEntry } from './membership.ts'
 import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant, within } from './permissions.ts'
-import {
-  isMemberIn,
-  memberField,
-  type OrgSummary,
-  RosterAccess,
-  rosterId,
-  summarizeRoster,
-} from './roster-access.ts'
+import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
 import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
+import { type MemberView, memberViews, type RankView, rankViews } from './roster-views.ts'
 import {
   DESCRIPTION_MAX,
   MAX_LEVEL,
@@ -55,23 +49,6 @@ export interface OrgServiceComponents {
 
 /** An entry of a removed or re-ranked member that has no effect (rule 5). */
 export type FlaggedChange = MaskedEntry
-
-export interface RankView {
-  readonly id: string
-  readonly name: string
-  readonly level: number
-  readonly permissions: string[]
-}
-
-export interface MemberView {
-  readonly memberKey: MemberKey
-  readonly handle: string
-  readonly rank: string
-  readonly rankName: string
-  readonly level: number
-  readonly joinedAt: number
-  readonly notes: string
-}
 
 const name = z
   .string()
@@ -207,15 +184,7 @@ export class OrgService {
   }
 
   async ranks(orgId: string): Promise<RankView[]> {
-    const doc = await this.rosters.rosterView(orgId)
-    return Object.keys(doc.rankLevel)
-      .map((id) => ({
-        id,
-        name: text(doc.rankName[id]) ?? id,
-        level: doc.rankLevel[id] as number,
-        permissions: [...decodeGrants(text(doc.rankPerms[id]))],
-      }))
-      .sort((a, b) => b.level - a.level)
+    return rankViews(await this.rosters.rosterView(orgId))
   }
 
   /** Creates or edits a rank (below your own level, with permissions you hold). */
@@ -281,24 +250,7 @@ export class OrgService {
 
   /** Current members (kicked ones excluded), highest rank first. */
   async members(orgId: string): Promise<MemberView[]> {
-    const doc = await this.rosters.rosterView(orgId)
-    const out: MemberView[] = []
-    for (const [b, bucket] of Object.entries(doc.mRank)) {
-      for (const [key, rankValue] of Object.entries(bucket)) {
-        if (!isMemberIn(doc, key)) continue
-        const rank = text(rankValue) ?? ''
-        out.push({
-          memberKey: key as MemberKey,
-          handle: text(doc.mHandle[b]?.[key]) ?? '',
-          rank,
-          rankName: text(doc.rankName[rank]) ?? rank,
-          level: doc.rankLevel[rank] ?? 0,
-          joinedAt: doc.mJoined[b]?.[key] ?? 0,
-          notes: text(doc.mNotes[b]?.[key]) ?? '',
-        })
-      }
-    }
-    return out.sort((a, b) => b.level - a.level || a.handle.localeCompare(b.handle))
+    return memberViews(await this.rosters.rosterView(orgId))
   }
 
   async member(orgId: string, key: unknown): Promise<MemberView> {
@@ -428,3 +380,4 @@ function recordHead(d: RosterDoc, member: string, seq: number): void {
 }
 
 export { type OrgSummary, rosterId } from './roster-access.ts'
+export type { MemberView, RankView } from './roster-views.ts'

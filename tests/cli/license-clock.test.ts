@@ -48,7 +48,7 @@ describe('verseguy license clock-reset', () => {
     // What a clock a year ahead leaves behind: the watermark setting.
     const db = await Database.open(join(dir, 'db'))
     const bytes = new TextEncoder().encode(JSON.stringify(now + 365 * DAY))
-    await db.write([{ type: 'put', sublevel: db.settings, key: 'license.watermark', value: bytes }], true)
+    await db.write([{ type: 'put', section: db.settings, key: 'license.watermark', value: bytes }], true)
     await db.close()
 
     // The commands below reach the running node through its API.

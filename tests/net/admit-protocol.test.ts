@@ -46,7 +46,7 @@ async function peer(): Promise<{ r: Replica; host: Host; admit: AdmitProtocol }>
   await host.start()
   const sync = new StoreSyncSource({ store: r.store, auth: r.validator.auth })
   const admit = new AdmitProtocol({
-    host,
+    transport: host,
     sync,
     source: { admit: (org, member, request) => r.invites.admit(request, { member, org }) },
   })
@@ -96,7 +96,7 @@ describe('admission protocol', () => {
     await newcomer.host.libp2p.peerStore.merge(leader.host.libp2p.peerId, {
       multiaddrs: leader.host.libp2p.getMultiaddrs(),
     })
-    expect(await newcomer.admit.join(leader.host.libp2p.peerId, org.id, request, signal(), into)).toEqual({
+    expect(await newcomer.admit.join(leader.host.peerId, org.id, request, signal(), into)).toEqual({
       ok: true,
     })
     expect((await staging.org.currentState(org.id)).isMember(newcomer.r.signer.memberKey)).toBe(true)

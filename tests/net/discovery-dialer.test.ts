@@ -1,12 +1,15 @@
 /**
  * The discovery dialer on real hosts over 127.0.0.1 (mDNS off, no bootstrap): discovery
- * reports are injected as the `peer:discovery` events libp2p itself emits.
+ * reports are injected as the `peer:discovery` events libp2p itself emits. Its dial
+ * timeout on a `ManualClock`, over a libp2p stand-in whose dials never answer.
  */
 import { randomBytes } from 'node:crypto'
-import type { PeerInfo } from '@libp2p/interface'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import type { PeerId, PeerInfo } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Logger } from '../../crdt/index.ts'
-import { createHost, type Host, type HostInit } from '../../net/index.ts'
+import { type Logger, ManualClock } from '../../crdt/index.ts'
+import { createHost, DiscoveryDialer, type Host, type HostInit } from '../../net/index.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const LOOPBACK = '/ip4/127.0.0.1/tcp/0'
@@ -94,5 +97,71 @@ describe('DiscoveryDialer', () => {
     discover(a, b)
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(dial).not.toHaveBeenCalled()
+  })
+})
+
+async function randomPeerId(): Promise<PeerId> {
+  return peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(randomBytes(32))))
+}
+
+/** The part of libp2p the dialer uses; each dial waits until its signal aborts (or `answer`). */
+class SilentLibp2p extends EventTarget {
+  readonly dials: AbortSignal[] = []
+  answer: (() => void) | undefined
+  readonly peerId: PeerId
+  constructor(peerId: PeerId) {
+    super()
+    this.peerId = peerId
+  }
+  getConnections(): never[] {
+    return []
+  }
+  dial(_peer: PeerId, options: { signal: AbortSignal }): Promise<never> {
+    this.dials.push(options.signal)
+    return new Promise((resolve, reject) => {
+      this.answer = () => resolve(undefined as never)
+      options.signal.addEventListener('abort', () => reject(options.signal.reason), { once: true })
+    })
+  }
+}
+
+describe('DiscoveryDialer timeouts (ManualClock)', () => {
+  it('gives up a dial that does not answer after dialTimeoutMs on its clock, and may dial the peer again', async () => {
+    const clock = new ManualClock()
+    const libp2p = new SilentLibp2p(await randomPeerId())
+    const { log, lines } = capturingLogger()
+    const dialer = new DiscoveryDialer({ libp2p: libp2p as never, log, clock }, { dialTimeoutMs: 10_000 })
+    dialer.start()
+    const peer: PeerInfo = { id: await randomPeerId(), multiaddrs: [] }
+    libp2p.dispatchEvent(new CustomEvent('peer:discovery', { detail: peer }))
+    await clock.advance(9_999)
+    expect(dialer.pending.has(peer.id.toString())).toBe(true)
+    expect(libp2p.dials[0]?.aborted).toBe(false)
+    await clock.advance(1)
+    expect(libp2p.dials[0]?.aborted).toBe(true)
+    expect(dialer.pending.size).toBe(0)
+    expect(lines.some((l) => l.message === 'could not dial discovered peer')).toBe(true)
+    // Reported again: dialled again.
+    libp2p.dispatchEvent(new CustomEvent('peer:discovery', { detail: peer }))
+    await clock.advance(0)
+    expect(libp2p.dials).toHaveLength(2)
+    dialer.stop()
+  })
+
+  it('leaves no timer behind once a dial is answered', async () => {
+    const clock = new ManualClock()
+    const libp2p = new SilentLibp2p(await randomPeerId())
+    const dialer = new DiscoveryDialer({ libp2p: libp2p as never, clock })
+    dialer.start()
+    libp2p.dispatchEvent(
+      new CustomEvent('peer:discovery', { detail: { id: await randomPeerId(), multiaddrs: [] } }),
+    )
+    await clock.advance(0)
+    expect(clock.pending).toBe(1)
+    libp2p.answer?.()
+    await clock.advance(0)
+    expect(clock.pending).toBe(0)
+    expect(dialer.pending.size).toBe(0)
+    dialer.stop()
   })
 })

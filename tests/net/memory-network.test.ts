@@ -40,6 +40,18 @@ describe('in-memory network', () => {
     await expect(a.dial(a.peerId, signal())).rejects.toThrow(/itself/)
   })
 
+  it('dials a node by its address (as an invite carries it), naming the peer reached; an address without /p2p/ is refused', async () => {
+    const { clock, a, b } = await world()
+    const [address] = b.multiaddrs() as [string]
+    expect(address.endsWith(`/p2p/${b.peerId}`)).toBe(true)
+    expect(await a.dialAddress(address, signal())).toBe(b.peerId)
+    await settle(clock)
+    expect(b.connectedPeers()).toEqual([a.peerId])
+    await expect(a.dialAddress(`/memory/${b.peerId}`, signal())).rejects.toMatchObject({
+      name: 'DialRefusedError',
+    })
+  })
+
   it('carries length-prefixed frames both ways, and resets a stream when its link closes', async () => {
     const { clock, net, a, b } = await world()
     let served: Promise<void> | undefined

@@ -125,7 +125,7 @@ describe('entry runs', () => {
     ]
     for (const [i, damaged] of damages.entries()) {
       const { db, chains } = await open()
-      await db.write([{ type: 'put', sublevel: db.entries, key, value: damaged }], false)
+      await db.write([{ type: 'put', section: db.entries, key, value: damaged }], false)
       await expect(chains.get(TEST_SCOPE, a.memberKey, 1)).rejects.toBeInstanceOf(StorageCorruptError)
       if (i < 2)
         await expect(chains.head(TEST_SCOPE, a.memberKey)).rejects.toBeInstanceOf(StorageCorruptError)

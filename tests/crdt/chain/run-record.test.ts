@@ -99,7 +99,7 @@ describe('compact run records', () => {
     damaged[80] = (damaged[80] as number) ^ 1
     const db = await Database.open(join(await dirs.make(), 'db'), { create: true })
     dirs.defer(() => db.close())
-    await db.write([{ type: 'put', sublevel: db.entries, key, value: damaged }], false)
+    await db.write([{ type: 'put', section: db.entries, key, value: damaged }], false)
     const chains = new ChainStore({ db })
     await expect(chains.head(TEST_SCOPE, a.memberKey)).rejects.toBeInstanceOf(StorageCorruptError)
     await expect(chains.get(TEST_SCOPE, a.memberKey, 2)).rejects.toBeInstanceOf(StorageCorruptError)
@@ -115,7 +115,7 @@ describe('compact run records', () => {
     expect(readRecord(key, old)).toMatchObject({ first: 1, last: 5 })
     const db = await Database.open(join(await dirs.make(), 'db'), { create: true })
     dirs.defer(() => db.close())
-    await db.write([{ type: 'put', sublevel: db.entries, key, value: old }], false)
+    await db.write([{ type: 'put', section: db.entries, key, value: old }], false)
     const chains = new ChainStore({ db })
     expect((await chains.head(TEST_SCOPE, a.memberKey))?.hash).toBe(chain[4]?.hash)
     expect((await chains.get(TEST_SCOPE, a.memberKey, 3))?.hash).toBe(chain[2]?.hash)

@@ -157,7 +157,7 @@ describe('receive: accepting a peer', () => {
     const [key] = await keysOf(b.db.changes)
     const value = Uint8Array.from((await b.db.changes.get(key as string)) as Uint8Array)
     value[value.length - 5] = (value[value.length - 5] ?? 0) ^ 0xff
-    await b.db.write([{ type: 'put', sublevel: b.db.changes, key: key as string, value }], false)
+    await b.db.write([{ type: 'put', section: b.db.changes, key: key as string, value }], false)
     b = await stores.reopen(b)
     await expect(b.store.get(ORG)).rejects.toMatchObject({ name: 'StorageCorruptError' })
   })

@@ -1,15 +1,22 @@
 /**
  * The mesh acceptance suite: one set of behaviours every transport must give the mesh
  * (catch-up sync, gossip delivery, anti-entropy when gossip is lost, hostile peers banned
- * at no cost, a partition that heals, a late joiner). `meshAcceptance(makeWorld)` runs
+ * at no cost, a partition that heals, a late joiner, a newcomer admitted over the admission
+ * protocol). `meshAcceptance(makeWorld)` runs
  * it in a world (see `mesh-world.ts`): the in-memory network and real libp2p.
  */
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ed25519PrivateKeyObject, ed25519RawPublicKey } from '../../../crdt/index.ts'
-import { type MeshTransport, orgTopic, SYNC_PROTOCOL } from '../../../net/index.ts'
+import {
+  type AdmitAnswer,
+  AdmitProtocol,
+  type MeshTransport,
+  orgTopic,
+  SYNC_PROTOCOL,
+} from '../../../net/index.ts'
 import { encodeMessage } from '../../../net/sync/messages.ts'
-import { packLedgerEntry } from './ledger-source.ts'
+import { LedgerSource, packLedgerEntry } from './ledger-source.ts'
 import { connectedNodes, type MeshNode, type MeshWorld } from './mesh-world.ts'
 
 /** Real-time limit per test on libp2p; on the twin, virtual limits are what count. */
@@ -189,6 +196,59 @@ export function meshAcceptance(makeWorld: () => MeshWorld): void {
         expect(c.ledger.count()).toBe(7)
         await w.heal()
         await w.until('every node holds both sides', everyone(nodes, 12), 8 * w.syncIntervalMs)
+      },
+      TEST_MS,
+    )
+
+    it(
+      "admission: a member's node admits a newcomer, which fetches the org on the same connection; a refused request gets nothing",
+      async () => {
+        const w = fresh()
+        const [a] = (await connectedNodes(w, 1)) as [MeshNode]
+        a.ledger.write(40)
+        // The judge of join requests (the node's invite rules): one request is good.
+        const good = new Uint8Array(randomBytes(32))
+        const judged: string[] = []
+        const member = new AdmitProtocol({
+          transport: a.transport,
+          sync: a.ledger,
+          clock: w.clock,
+          source: {
+            admit: async (org, key, request): Promise<AdmitAnswer> => {
+              judged.push(key)
+              if (org !== w.org.id || !Buffer.from(request).equals(good))
+                return { ok: false, code: 'invalid', reason: 'not a valid invite' }
+              w.org.members.add(key)
+              return { ok: true }
+            },
+          },
+        })
+        const seed = new Uint8Array(randomBytes(32))
+        const ledger = new LedgerSource(seed, w.org)
+        const newcomer = new AdmitProtocol({
+          transport: await w.bare(seed),
+          sync: ledger,
+          clock: w.clock,
+          source: { admit: async () => ({ ok: false, code: 'not-member', reason: 'not a member' }) },
+        })
+        await member.start()
+        await newcomer.start()
+        try {
+          const at = w.address(a.transport)
+          const refused = await newcomer.join(at, w.org.id, new Uint8Array(32), AbortSignal.timeout(20_000))
+          expect(refused).toEqual({ ok: false, code: 'invalid', reason: 'not a valid invite' })
+          expect(ledger.count()).toBe(0)
+          expect(w.org.members.has(ledger.memberKey)).toBe(false)
+          // The member's node judged the asking peer's own key.
+          expect(judged).toEqual([ledger.memberKey])
+          expect(await newcomer.join(at, w.org.id, good, AbortSignal.timeout(20_000))).toEqual({ ok: true })
+          expect(w.org.members.has(ledger.memberKey)).toBe(true)
+          // The fetch that follows the admission brought the whole org.
+          expect(ledger.count()).toBe(40)
+        } finally {
+          await newcomer.stop()
+          await member.stop()
+        }
       },
       TEST_MS,
     )

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type Clock, type Logger, ManualClock, silentLogger } from '../../../crdt/index.ts'
+import { type Clock, type Logger, ManualClock, silentLogger, systemClock } from '../../../crdt/index.ts'
 import { createHost, type Host, Mesh, type MeshTransport } from '../../../net/index.ts'
 import { MemoryNetwork, type MemoryTransport } from '../../../net/memory/index.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
@@ -32,12 +32,16 @@ export interface NodeOptions {
 export interface MeshWorld {
   readonly name: string
   readonly org: LedgerOrg
+  /** The world's time: a `ManualClock` on the twin, the system clock on libp2p. */
+  readonly clock: Clock
   /** The sync interval nodes get by default (short on libp2p, the default 30 s on the twin). */
   readonly syncIntervalMs: number
   /** A started mesh node, not connected to anyone. */
   node(options?: NodeOptions): Promise<MeshNode>
-  /** A bare transport with no mesh (a hostile peer's), under `seed`'s key. */
+  /** A bare transport with no mesh (a hostile peer's, or a newcomer's), under `seed`'s key. */
   bare(seed?: Uint8Array): Promise<MeshTransport>
+  /** An address of the node, as an invite carries it (ends in `/p2p/<peer id>`). */
+  address(t: MeshTransport): string
   /** Connects two transports (waits until both see the connection). */
   connect(a: MeshTransport, b: MeshTransport): Promise<void>
   /** Cuts every link between the groups, and refuses new ones until `heal`. */
@@ -149,6 +153,7 @@ export function memoryWorld(): MeshWorld & { readonly clock: ManualClock; readon
       transports.push(t)
       return t
     },
+    address: (t) => (transports.find((x) => x === t) as MemoryTransport).multiaddrs()[0] as string,
     async connect(a, b) {
       net.connect(a.peerId, b.peerId)
       await step(0)
@@ -200,6 +205,7 @@ export function libp2pWorld(): MeshWorld {
   return {
     name: 'libp2p on 127.0.0.1',
     org,
+    clock: systemClock,
     syncIntervalMs: SYNC_MS,
     async node(options = {}) {
       const { seed, ledger } = enroll(org, options.member !== false)
@@ -209,6 +215,7 @@ export function libp2pWorld(): MeshWorld {
       return meshNode(transport, ledger, mesh)
     },
     bare: (seed = new Uint8Array(randomBytes(32))) => host(seed),
+    address: (t) => asHost(t).multiaddrs()[0] as string,
     async connect(a, b) {
       await asHost(a).libp2p.dial(multiaddr(asHost(b).multiaddrs()[0] as string))
       await waitFor('the connection on both sides', () => b.connectedPeers().includes(a.peerId), 5_000)

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Database, type MemberKey } from '../../../crdt/index.ts'
+import { Database, type MemberKey, MemoryStorage } from '../../../crdt/index.ts'
 import { hangarTotals, type OrgTotals } from '../../../services/fleet/fleet-totals.ts'
 import { countedStats } from '../../helpers/fleet-count.ts'
 import { enlist, makeReplica, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
@@ -109,11 +109,15 @@ describe('stored fleet totals across restarts', () => {
   })
 
   /** A leader with a member; both hold three hangars' ships; the leader's store lives in `dir`. */
-  async function setUp() {
+  /** The leader's store in a folder (LevelDB, for restarts), or on `memory`. */
+  async function setUp(options: { memory?: MemoryStorage } = {}) {
     const dir = await mkdtemp(join(tmpdir(), 'vg-totals-'))
     dirs.push(dir)
     const signer = makeSigner()
-    const leader = await makeReplica(signer, { dir })
+    const leader = await makeReplica(
+      signer,
+      options.memory === undefined ? { dir } : { memory: options.memory },
+    )
     const member = await makeReplica(makeSigner(), { storage: 'memory' })
     open.push(leader, member)
     const org = await leader.org.createOrg({ name: 'Kept Org', tag: 'KEPT', handle: 'Leader_1' })
@@ -156,8 +160,8 @@ describe('stored fleet totals across restarts', () => {
     await db.write(
       [
         value === null
-          ? { type: 'del', sublevel: db.meta, key }
-          : { type: 'put', sublevel: db.meta, key, value },
+          ? { type: 'del', section: db.meta, key }
+          : { type: 'put', section: db.meta, key, value },
       ],
       true,
     )
@@ -210,12 +214,12 @@ describe('stored fleet totals across restarts', () => {
   )
 
   it('a failed write changes neither the rows nor the totals', async () => {
-    const { leader, orgId, expected } = await setUp()
-    const write = vi.spyOn(Database.prototype, 'write').mockRejectedValueOnce(new Error('disk full'))
+    const storage = new MemoryStorage()
+    const { leader, orgId, expected } = await setUp({ memory: storage })
+    storage.failNextWrite(new Error('disk full'))
     await expect(
       leader.fleet.addShip(orgId, { model: 'Lost', manufacturer: 'Origin', cost: 9 }),
     ).rejects.toThrow('disk full')
-    write.mockRestore()
     expect(await leader.fleet.composition(orgId)).toEqual(expected)
     await leader.fleet.addShip(orgId, { model: 'Kept', manufacturer: 'Origin', cost: 9 })
     expect(await leader.fleet.composition(orgId)).toEqual(await countedStats(leader, orgId))
@@ -227,7 +231,7 @@ describe('stored fleet totals across restarts', () => {
     await closeNow(leader)
     const db = await Database.open(join(dir, 'db'))
     await db.write(
-      [{ type: 'put', sublevel: db.meta, key: 'index-version:hangar', value: new TextEncoder().encode('1') }],
+      [{ type: 'put', section: db.meta, key: 'index-version:hangar', value: new TextEncoder().encode('1') }],
       true,
     )
     expect(await db.meta.get(`index-total:hangar:${orgId}.`)).toBeDefined()

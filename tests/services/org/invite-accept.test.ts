@@ -5,6 +5,7 @@
  * found otherwise only if no other node admits; the staging area is always discarded.
  */
 import { describe, expect, it } from 'vitest'
+import { ManualClock } from '../../../crdt/index.ts'
 import type { Invite } from '../../../services/org/invite.ts'
 import type { JoinAnswer, JoinTransport } from '../../../services/org/invite-service.ts'
 import { makeReplica, type Replica, sync, useReplicas } from '../../helpers/replica.ts'
@@ -137,5 +138,44 @@ describe('accepting an invite', () => {
     } finally {
       await staging.close()
     }
+  })
+
+  it('given no deadline, gives up after five minutes on its clock with nothing kept', async () => {
+    const clock = new ManualClock()
+    const leader = await replica({ clock })
+    const newcomer = await replica({ clock })
+    const org = await leader.org.createOrg({ name: 'Accept Org', tag: 'ACC', handle: 'Lead_A' })
+    const { token } = await leader.invites.createInvite(org.id, { rank: 'member' })
+    let discarded = 0
+    // A search that finds no node until it is told to stop.
+    const silent: JoinTransport = {
+      async *candidates(_invite: Invite, signal: AbortSignal) {
+        await new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        )
+      },
+      async stage() {
+        return {
+          join: async () => ({ ok: false, code: 'used', reason: 'unreachable' }),
+          isMember: async () => false,
+          commit: async () => {},
+          discard: async () => {
+            discarded++
+          },
+        }
+      },
+    }
+    let settled = false
+    const accepting = newcomer.invites.accept(token, 'New_N', silent).finally(() => {
+      settled = true
+    })
+    accepting.catch(() => {})
+    await clock.advance(299_999)
+    expect(settled).toBe(false)
+    await clock.advance(1)
+    await expect(accepting).rejects.toThrow(/timed out/)
+    expect(discarded).toBe(1)
+    expect(clock.pending).toBe(0)
+    expect(await newcomer.org.listOrgs()).toEqual([])
   })
 })
