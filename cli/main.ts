@@ -1,10 +1,15 @@
 /**
  * The `verseguy` command line. Each command lives in `commands/`; this file wires them
  * and turns errors into one clear line and an exit code.
+ *
+ * Defining the commands loads only small files (commander, the flag parsers, the
+ * version, the data directory's layout): each command loads the node and the services it
+ * uses when it runs, so `--version`, `--help` and a usage error start as fast as Node
+ * itself does, and a command for a running node loads no database, CRDT or network code.
  */
 import { Command, CommanderError } from 'commander'
-import { type Clock, systemClock } from '../crdt/index.ts'
-import { VERSION } from '../node/index.ts'
+import { type Clock, systemClock } from '../crdt/clock.ts'
+import { VERSION } from '../node/version.ts'
 import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
 import { registerLicense } from './commands/license.ts'

@@ -4,14 +4,9 @@
  * command (it needs the passphrase) and stopped after. Either way the command speaks
  * to the same API, so both paths behave the same.
  */
-import {
-  cliHint,
-  isInitialized,
-  layout,
-  readRuntimeFile,
-  resolveDataDir,
-  VerseGuyNode,
-} from '../node/index.ts'
+import { cliHint } from '../node/cli-hint.ts'
+import { isInitialized, layout, resolveDataDir } from '../node/data-dir.ts'
+import type { RuntimeInfo } from '../node/index.ts'
 import { CliError } from './errors.ts'
 import { type PassphraseSource, readPassphrase } from './passphrase.ts'
 
@@ -27,18 +22,21 @@ export async function withNode<T>(
   const dataDir = resolveDataDir(dataDirOption)
   if (!isInitialized(dataDir))
     throw new CliError(`No node in ${dataDir}. Create one with: ${cliHint('init', dataDirOption)}`)
-  const runtime = await readRuntimeFile(layout(dataDir).runtime)
+  const runtime = await runtimeOf(dataDir)
   if (runtime !== null && (await reachable(runtime.apiUrl, runtime.token)))
     return fn(client(runtime.apiUrl, runtime.token))
+  const unlock = await readPassphrase(passphrase, 'unlock')
+  // None runs: only now load the node (database, CRDT, network).
+  const { VerseGuyNode } = await import('../node/index.ts')
   const node = new VerseGuyNode({
     dataDir,
-    passphrase: await readPassphrase(passphrase, 'unlock'),
+    passphrase: unlock,
     apiPort: 0,
     logLevel: 'silent',
   })
   await node.start()
   try {
-    const token = (await readRuntimeFile(layout(dataDir).runtime))?.token ?? ''
+    const token = (await runtimeOf(dataDir))?.token ?? ''
     return await fn(client(node.apiUrl, token))
   } finally {
     await node.stop()
@@ -53,9 +51,15 @@ export async function withRunningNode<T>(
   dataDirOption: string | undefined,
   fn: (api: ApiClient) => Promise<T>,
 ): Promise<T | null> {
-  const runtime = await readRuntimeFile(layout(resolveDataDir(dataDirOption)).runtime)
+  const runtime = await runtimeOf(resolveDataDir(dataDirOption))
   if (runtime === null || !(await reachable(runtime.apiUrl, runtime.token))) return null
   return fn(client(runtime.apiUrl, runtime.token))
+}
+
+/** The running node's node.json (its parser loads with it: no command definition needs it). */
+export async function runtimeOf(dataDir: string): Promise<RuntimeInfo | null> {
+  const { readRuntimeFile } = await import('../node/runtime-file.ts')
+  return readRuntimeFile(layout(dataDir).runtime)
 }
 
 async function reachable(apiUrl: string, token: string): Promise<boolean> {

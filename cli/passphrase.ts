@@ -3,7 +3,6 @@
  * `VERSEGUY_PASSPHRASE` environment variable, an interactive prompt (a terminal only).
  */
 import { readFile } from 'node:fs/promises'
-import password from '@inquirer/password'
 import { CliError } from './errors.ts'
 
 export interface PassphraseSource {
@@ -32,6 +31,8 @@ export async function readPassphrase(source: PassphraseSource, purpose: 'unlock'
       'No passphrase given: use --passphrase-file FILE or set VERSEGUY_PASSPHRASE (no terminal to ask on).',
     )
   }
+  // The prompt's modules load only when there is a prompt to show.
+  const { default: password } = await import('@inquirer/password')
   if (purpose === 'unlock') return password({ message: 'Passphrase:', mask: '*' })
   const first = await password({
     message: 'Choose a passphrase for this node (8+ characters):',

@@ -3,7 +3,8 @@
  * running node, or one started for the command). Reads take `--json`.
  */
 import type { Command } from 'commander'
-import { cliHint, type NodeStatus } from '../../node/index.ts'
+import { cliHint } from '../../node/cli-hint.ts'
+import type { NodeStatus } from '../../node/index.ts'
 import { INSURANCE } from '../../services/fleet/hangar-schema.ts'
 import type { ShipSummary, ShipView } from '../../services/fleet/ship-view.ts'
 import type { RankView } from '../../services/org/org-service.ts'

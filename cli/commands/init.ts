@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { cliHint, initDataDir, resolveDataDir } from '../../node/index.ts'
+import { cliHint } from '../../node/cli-hint.ts'
+import { resolveDataDir } from '../../node/data-dir.ts'
 import { printJson, printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
 
@@ -15,6 +16,7 @@ export function registerInit(program: Command): void {
     .action(async (opts: { passphraseFile?: string; json?: boolean }) => {
       const given = program.opts<{ dataDir?: string }>().dataDir
       const dataDir = resolveDataDir(given)
+      const { initDataDir } = await import('../../node/index.ts')
       const result = await initDataDir(dataDir, await readPassphrase(opts, 'new'))
       if (opts.json) printJson(result)
       else

@@ -3,13 +3,9 @@
  * (config.json's `license.trust`). A running node trusts it at once, no restart.
  */
 import type { Command } from 'commander'
-import {
-  addTrustedKeyFile,
-  cliHint,
-  isInitialized,
-  resolveDataDir,
-  type TrustedKey,
-} from '../../node/index.ts'
+import { cliHint } from '../../node/cli-hint.ts'
+import { isInitialized, resolveDataDir } from '../../node/data-dir.ts'
+import type { TrustedKey } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import { withRunningNode } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
@@ -24,6 +20,7 @@ export function registerLicenseTrust(license: Command, dataDir: () => string | u
       const dir = resolveDataDir(dataDir())
       if (!isInitialized(dir))
         throw new CliError(`No node in ${dir}. Create one with: ${cliHint('init', dataDir())}`)
+      const { addTrustedKeyFile } = await import('../../node/index.ts')
       const { key, added } = await addTrustedKeyFile(dir, file)
       const reloaded = await withRunningNode(dataDir(), (api) =>
         api.request<{ trusted: TrustedKey[] }>('POST', '/api/license/trust/reload'),

@@ -5,27 +5,17 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { type Clock, systemClock } from '../../crdt/index.ts'
-import { cliHint } from '../../node/index.ts'
+import { type Clock, systemClock } from '../../crdt/clock.ts'
+import { cliHint } from '../../node/cli-hint.ts'
 import {
-  type ClockReset,
-  decodeLicense,
   FEATURES,
   type Feature,
   isFeature,
-  type LicenseStatus,
-  type RevocationsStatus,
-  readIssuerKey,
-  readIssuerPublicKey,
-  readLicense,
-  signLicense,
-  signRevocations,
   TIER_FEATURES,
   TIERS,
   type Tier,
-  TrustStore,
-  writeIssuerKeyFiles,
-} from '../../services/licensing/index.ts'
+} from '../../services/licensing/features.ts'
+import type { ClockReset, LicenseStatus, RevocationsStatus } from '../../services/licensing/index.ts'
 import { CliError } from '../errors.ts'
 import { withNode } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
@@ -33,6 +23,9 @@ import { printJson, printLines } from '../output.ts'
 import { registerLicenseTrust } from './license-trust.ts'
 
 const DAY = 86_400_000
+
+/** Signing and verifying: loaded when a command needs them, not to define the commands. */
+const licensing = () => import('../../services/licensing/index.ts')
 
 export interface LicenseCommandsInit {
   /** Issue dates and whether a license is in force are read from it; default `systemClock`. */
@@ -50,6 +43,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     .requiredOption('--out <file>', 'where to write the private key')
     .option('--issuer <name>', 'the issuer name signed into every license', 'Verse Guy')
     .action(async (opts: { out: string; issuer: string }) => {
+      const { writeIssuerKeyFiles } = await licensing()
       const pub = await writeIssuerKeyFiles(opts.out, opts.issuer)
       printLines([
         `Wrote ${opts.out} (private: keep it offline) and ${opts.out}.pub`,
@@ -98,6 +92,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         const founder = opts.founder ?? founderFromRef
         if (founder === undefined)
           throw new CliError('--org needs the founder key: ORGID.FOUNDERKEY, or give --founder', 2)
+        const { decodeLicense, readIssuerKey, signLicense } = await licensing()
         const signer = await readIssuerKey(opts.key)
         const now = clock.now()
         const notBefore = opts.notBefore === undefined ? now : Date.parse(opts.notBefore)
@@ -135,6 +130,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     .option('--trust <pub...>', 'issuer public key files to trust (default: the shipped trust store)')
     .option('--json', 'print the fields as JSON')
     .action(async (file: string, opts: { trust?: string[]; json?: boolean }) => {
+      const { readIssuerPublicKey, readLicense, TrustStore } = await licensing()
       const trust =
         opts.trust === undefined
           ? TrustStore.withDefaults()
@@ -175,6 +171,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     .requiredOption('--out <file>', 'where to write the list')
     .argument('[ids...]', 'license ids to revoke')
     .action(async (ids: string[], opts: { key: string; seq: number; out: string }) => {
+      const { readIssuerKey, signRevocations } = await licensing()
       const signer = await readIssuerKey(opts.key)
       const text = signRevocations(
         {
@@ -207,6 +204,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
       .option('--json', 'print the status as JSON'),
   ).action(async (file: string, opts: { org?: string; json?: boolean; passphraseFile?: string }) => {
     const text = await readText(file)
+    const { decodeLicense } = await licensing()
     const orgId = opts.org ?? decodeLicense(text).fields.org
     const status = await withNode(dataDir(), opts, (api) =>
       api.request<LicenseStatus>('PUT', `/api/orgs/${encodeURIComponent(orgId)}/license`, { text }),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { initDataDir, isInitialized, type LogLevel, resolveDataDir, VerseGuyNode } from '../../node/index.ts'
+import { isInitialized, resolveDataDir } from '../../node/data-dir.ts'
+import type { LogLevel } from '../../node/index.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
@@ -29,6 +30,7 @@ export function registerStart(program: Command): void {
         headless?: boolean
       }) => {
         const dataDir = resolveDataDir(program.opts<{ dataDir?: string }>().dataDir)
+        const { initDataDir, VerseGuyNode } = await import('../../node/index.ts')
         let passphrase: string
         if (!isInitialized(dataDir)) {
           passphrase = await readPassphrase(opts, 'new')

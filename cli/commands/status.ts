@@ -1,12 +1,8 @@
 import type { Command } from 'commander'
-import {
-  cliHint,
-  layout,
-  type NodeStatus,
-  offlineStatus,
-  readRuntimeFile,
-  resolveDataDir,
-} from '../../node/index.ts'
+import { cliHint } from '../../node/cli-hint.ts'
+import { resolveDataDir } from '../../node/data-dir.ts'
+import type { NodeStatus } from '../../node/index.ts'
+import { runtimeOf } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
 
 export function registerStatus(program: Command): void {
@@ -45,7 +41,7 @@ export function registerStatus(program: Command): void {
 
 /** Asks the running node, or reads the data directory when none runs. */
 export async function currentStatus(dataDir: string): Promise<NodeStatus> {
-  const runtime = await readRuntimeFile(layout(dataDir).runtime)
+  const runtime = await runtimeOf(dataDir)
   if (runtime !== null) {
     try {
       const res = await fetch(`${runtime.apiUrl}/api/status`, {
@@ -57,5 +53,6 @@ export async function currentStatus(dataDir: string): Promise<NodeStatus> {
       // Fall through: report what the data directory says.
     }
   }
+  const { offlineStatus } = await import('../../node/index.ts')
   return offlineStatus(dataDir)
 }

@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { initDataDir } from '../../node/index.ts'
 import { runCli, runMain } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-cli-faults-')
@@ -132,26 +134,30 @@ describe('a weak passphrase', () => {
 
 describe('a bad multiaddr in the environment or config.json', () => {
   it('stops start with one line naming the setting and the value', async () => {
-    const dir = join(await dirs.make(), 'node')
-    expect((await runCli(['-d', dir, 'init'], { VERSEGUY_PASSPHRASE: PASS })).code).toBe(0)
-    const env = await runCli(['-d', dir, 'start', '--api-port', '0'], {
-      VERSEGUY_PASSPHRASE: PASS,
-      VERSEGUY_NET_LISTEN: '/ip4/127.0.0.1/tcp/nope',
-    })
+    const [inEnv, inFile] = [join(await dirs.make(), 'node'), join(await dirs.make(), 'node')]
+    await Promise.all([initDataDir(inEnv, PASS, FAST_KDF), initDataDir(inFile, PASS, FAST_KDF)])
+    await writeFile(
+      join(inFile, 'config.json'),
+      JSON.stringify({ net: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: ['/ip4/127.0.0.1/tcp/4001'] } }),
+    )
+    // Two data directories, two real starts side by side.
+    const [env, file] = await Promise.all([
+      runCli(['-d', inEnv, 'start', '--api-port', '0'], {
+        VERSEGUY_PASSPHRASE: PASS,
+        VERSEGUY_NET_LISTEN: '/ip4/127.0.0.1/tcp/nope',
+      }),
+      runCli(['-d', inFile, 'start', '--api-port', '0'], { VERSEGUY_PASSPHRASE: PASS }),
+    ])
     expect(env.code).toBe(1)
     expect(env.stderr).toContain('VERSEGUY_NET_LISTEN')
     expect(env.stderr).toContain('"/ip4/127.0.0.1/tcp/nope" is not a multiaddr')
     expect(env.stderr).not.toMatch(STACK)
 
-    await writeFile(
-      join(dir, 'config.json'),
-      JSON.stringify({ net: { listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: ['/ip4/127.0.0.1/tcp/4001'] } }),
-    )
-    const file = await runCli(['-d', dir, 'start', '--api-port', '0'], { VERSEGUY_PASSPHRASE: PASS })
     expect(file.code).toBe(1)
     expect(file.stderr).toContain('net.bootstrap.0')
     expect(file.stderr).toContain('"/ip4/127.0.0.1/tcp/4001" names no peer')
     expect(file.stderr).not.toMatch(STACK)
-    expect(existsSync(join(dir, 'node.json'))).toBe(false)
+    expect(existsSync(join(inEnv, 'node.json'))).toBe(false)
+    expect(existsSync(join(inFile, 'node.json'))).toBe(false)
   })
 })

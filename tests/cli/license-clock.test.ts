@@ -1,7 +1,9 @@
 /**
- * `verseguy license clock-reset` through the real entry point: a license clock pushed
- * a year ahead shows the license expired and says what to run; without --yes nothing
- * changes; with it the license is valid again.
+ * `verseguy license clock-reset`: a license clock pushed a year ahead shows the license
+ * expired and says what to run; without --yes nothing changes; with it the license is
+ * valid again. The status and the unconfirmed reset run through the real entry point (a
+ * child process each); the checks after them call the CLI's main in this process, against
+ * the same running node.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Database } from '../../crdt/index.ts'
 import { initDataDir, VerseGuyNode } from '../../node/index.ts'
 import { readIssuerKey, signLicense, writeIssuerKeyFiles } from '../../services/licensing/index.ts'
-import { runCli, startNode } from '../helpers/cli.ts'
+import { runCli, runMain, startNode } from '../helpers/cli.ts'
 import { DAY, licenseFields } from '../helpers/license.ts'
 import { FAST_KDF } from '../helpers/start-nodes.ts'
 
@@ -63,28 +65,31 @@ describe('verseguy license clock-reset', () => {
 
 async function commands(dir: string, orgId: string): Promise<void> {
   const hint = `npx verseguy -d ${dir} license clock-reset --yes`
-  const stuck = await runCli(['-d', dir, 'license', 'status'])
+  // Neither changes anything: the two processes run side by side.
+  const [stuck, unconfirmed] = await Promise.all([
+    runCli(['-d', dir, 'license', 'status']),
+    runCli(['-d', dir, 'license', 'clock-reset']),
+  ])
   expect(stuck.code, stuck.stderr).toBe(0)
   expect(stuck.stdout).toContain(`Org ${orgId}: expired pro license`)
   expect(stuck.stdout).toContain(`fix       if this computer's clock is right: ${hint}`)
 
-  const unconfirmed = await runCli(['-d', dir, 'license', 'clock-reset'])
   expect(unconfirmed.code).toBe(1)
   expect(unconfirmed.stderr).toContain(`reset it with: ${hint}`)
   expect(unconfirmed.stderr).toContain('Nothing was changed.')
-  const still = await runCli(['-d', dir, 'license', 'status', '--json'])
+  const still = await runMain(['-d', dir, 'license', 'status', '--json'])
   expect(JSON.parse(still.stdout).orgs[0]).toMatchObject({ state: 'expired', clock: { rolledBack: true } })
 
-  const reset = await runCli(['-d', dir, 'license', 'clock-reset', '--yes'])
+  const reset = await runMain(['-d', dir, 'license', 'clock-reset', '--yes'])
   expect(reset.code, reset.stderr).toBe(0)
   expect(reset.stdout).toMatch(
     /^Reset the license clock from .* to .*; recorded in your chain \(entry \d+\)\./,
   )
-  const valid = await runCli(['-d', dir, 'license', 'status'])
+  const valid = await runMain(['-d', dir, 'license', 'status'])
   expect(valid.stdout).toContain(`Org ${orgId}: valid pro license`)
   expect(valid.stdout).not.toContain('clock-reset')
 
-  const again = await runCli(['-d', dir, 'license', 'clock-reset', '--yes'])
+  const again = await runMain(['-d', dir, 'license', 'clock-reset', '--yes'])
   expect(again.code).toBe(0)
   expect(again.stdout).toContain('nothing to reset')
 }

@@ -1,8 +1,9 @@
 /**
  * The license commands end to end: the issuer's keygen, issue, verify and revoke (the
  * CLI's main, in this process: they run no node); the node's install, status and
- * revocations through the real entry point, against a stopped node (started in-process
- * for the command) and a running one (through its API).
+ * revocations against a stopped node (started in-process for the command) and a running
+ * one (through its API). The real entry point, in a child process, runs one command on
+ * each path; the other checks call the CLI's main in this process, against the same node.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -16,30 +17,32 @@ import { FAST_KDF } from '../helpers/start-nodes.ts'
 const PASS = 'license test passphrase'
 const DAY = 86_400_000
 let root: string
-let passFile: string
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'vg-cli-license-'))
-  passFile = join(root, 'pass')
-  await writeFile(passFile, `${PASS}\n`)
 })
 afterAll(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
+interface Org {
+  readonly id: string
+  readonly ref: string
+}
+
 /** A node holding one org, trusting the issuer key at `pub`. */
-async function nodeWithOrg(
-  name: string,
-  pub: string,
-): Promise<{ dir: string; orgRef: string; orgId: string }> {
+async function nodeWithOrg(name: string, pub: string): Promise<{ dir: string; org: Org }> {
   const dir = join(root, name)
   await initDataDir(dir, PASS, FAST_KDF)
   await writeFile(join(dir, 'config.json'), JSON.stringify({ license: { trust: [pub] } }))
   const node = new VerseGuyNode({ dataDir: dir, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
   await node.start()
-  const org = await node.services.org.createOrg({ name: `${name} Org`, tag: 'CLI', handle: 'Lead_1' })
-  await node.stop()
-  return { dir, orgId: org.id, orgRef: `${org.id}.${org.owner}` }
+  try {
+    const org = await node.services.org.createOrg({ name: `${name} Org`, tag: 'CLI', handle: 'Lead_1' })
+    return { dir, org: { id: org.id, ref: `${org.id}.${org.owner}` } }
+  } finally {
+    await node.stop()
+  }
 }
 
 describe('verseguy license', () => {
@@ -51,7 +54,7 @@ describe('verseguy license', () => {
     // Never overwrites a key.
     expect((await runMain(['license', 'keygen', '--out', key])).stderr).toMatch(/exists/)
 
-    const a = await nodeWithOrg('alpha', `${key}.pub`)
+    const { dir, org: alpha } = await nodeWithOrg('alpha', `${key}.pub`)
     const lic = join(root, 'alpha.license')
     const issue = await runMain([
       'license',
@@ -59,7 +62,7 @@ describe('verseguy license', () => {
       '--key',
       key,
       '--org',
-      a.orgRef,
+      alpha.ref,
       '--tier',
       'pro',
       '--days',
@@ -96,36 +99,49 @@ describe('verseguy license', () => {
 
     // Node side, no node running: the command starts one in-process.
     const env = { VERSEGUY_PASSPHRASE: PASS }
-    const refused = await runCli(['-d', a.dir, 'license', 'install', forged], env)
-    expect(refused.code).toBe(1)
-    const installed = await runCli(['-d', a.dir, 'license', 'install', lic, '--json'], env)
+    const installed = await runCli(['-d', dir, 'license', 'install', lic, '--json'], env)
     expect(installed.code, installed.stderr).toBe(0)
     expect(JSON.parse(installed.stdout)).toMatchObject({ state: 'valid', tier: 'pro', seats: 10, members: 1 })
 
     // A license for alpha pasted into another org is refused.
-    const b = await nodeWithOrg('beta', `${key}.pub`)
-    const pasted = await runCli(['-d', b.dir, 'license', 'install', lic, '--org', b.orgId], env)
+    const beta = await nodeWithOrg('beta', `${key}.pub`)
+    const pasted = await runMain(['-d', beta.dir, 'license', 'install', lic, '--org', beta.org.id], env)
     expect(pasted.code).toBe(1)
     expect(pasted.stderr).toMatch(/issued for org/)
 
     // Running node: status and revocations go through its API.
-    const running = await startNode(['-d', a.dir, '--api-port', '0', '--log-level', 'silent'], env)
+    const running = await startNode(['-d', dir, '--api-port', '0', '--log-level', 'silent'], env)
     try {
-      const status = await runCli(['-d', a.dir, 'license', 'status', '--json'])
+      const status = await runCli(['-d', dir, 'license', 'status', '--json'])
       expect(status.code, status.stderr).toBe(0)
-      const parsed = JSON.parse(status.stdout)
-      expect(parsed.orgs[0]).toMatchObject({ org: a.orgId, state: 'valid', orgRef: a.orgRef })
+      const orgState = (json: string, org: Org) =>
+        (JSON.parse(json) as { orgs: { org: string }[] }).orgs.find((o) => o.org === org.id)
+      expect(orgState(status.stdout, alpha)).toMatchObject({
+        org: alpha.id,
+        state: 'valid',
+        orgRef: alpha.ref,
+      })
+
+      // The tampered copy is refused, and the license in force stays.
+      const refused = await runMain(['-d', dir, 'license', 'install', forged])
+      expect(refused.code).toBe(1)
+      const unchanged = (await runMain(['-d', dir, 'license', 'status', '--json'])).stdout
+      expect(orgState(unchanged, alpha)).toMatchObject({ state: 'valid', tier: 'pro' })
+
       const licenseId = JSON.parse(verify.stdout).license.id as string
       const list = join(root, 'revocations-1')
       expect(
         (await runMain(['license', 'revoke', '--key', key, '--seq', '1', '--out', list, licenseId])).code,
       ).toBe(0)
-      const rev = await runCli(['-d', a.dir, 'license', 'revocations', list])
+      const rev = await runMain(['-d', dir, 'license', 'revocations', list])
       expect(rev.code, rev.stderr).toBe(0)
-      const after = JSON.parse((await runCli(['-d', a.dir, 'license', 'status', '--json'])).stdout)
-      expect(after.orgs[0]).toMatchObject({ state: 'revoked', effectiveTier: 'free' })
-      expect(after.revocations).toEqual([{ issuer: 'CLI Issuer', seq: 1, revoked: 1 }])
-      const again = await runCli(['-d', a.dir, 'license', 'revocations', list])
+      const after = (await runMain(['-d', dir, 'license', 'status', '--json'])).stdout
+      expect(orgState(after, alpha)).toMatchObject({
+        state: 'revoked',
+        effectiveTier: 'free',
+      })
+      expect(JSON.parse(after).revocations).toEqual([{ issuer: 'CLI Issuer', seq: 1, revoked: 1 }])
+      const again = await runMain(['-d', dir, 'license', 'revocations', list])
       expect(again.code).toBe(1)
       expect(again.stderr).toMatch(/not newer/)
     } finally {

@@ -7,12 +7,12 @@ import { chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DIR_MODE, FILE_MODE, initDataDir, secureDataDir } from '../../node/index.ts'
-import { runCli, startNode } from '../helpers/cli.ts'
+import { startNode } from '../helpers/cli.ts'
+import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-data-dir-')
 const PASS = 'data dir passphrase'
-const FAST = { N: 2 ** 12, r: 8, p: 1 }
 
 /** Every folder and file under `root` (root included) with its permission bits. */
 async function modes(root: string): Promise<Map<string, { kind: 'dir' | 'file' | 'link'; mode: number }>> {
@@ -52,7 +52,7 @@ describe.skipIf(process.platform === 'win32')('data directory permissions', () =
     const root = join(await dirs.make(), 'node')
     await mkdir(root)
     await chmod(root, 0o755)
-    await initDataDir(root, PASS, FAST)
+    await initDataDir(root, PASS, FAST_KDF)
     const all = await modes(root)
     expect([...all.keys()]).toEqual(expect.arrayContaining(['.', 'identity.key', 'config.json', 'db']))
     // LevelDB's own files are there and were made with the process umask.
@@ -64,7 +64,7 @@ describe.skipIf(process.platform === 'win32')('data directory permissions', () =
     const root = join(await dirs.make(), 'node')
     const passFile = join(root, '..', 'pass')
     await writeFile(passFile, `${PASS}\n`)
-    expect((await runCli(['-d', root, 'init', '--passphrase-file', passFile])).code).toBe(0)
+    await initDataDir(root, PASS, FAST_KDF)
     await loosen(root)
     expect((await loose(root)).length).toBeGreaterThan(4)
 
@@ -118,13 +118,15 @@ describe('init leaves nothing behind when it fails', () => {
     await writeFile(join(root, 'notes.txt'), 'mine')
     await expect(initDataDir(root, PASS, { N: 3, r: 8, p: 1 })).rejects.toThrow()
     expect((await readdir(root)).sort()).toEqual(['config.json', 'notes.txt'])
-    await initDataDir(root, PASS, FAST)
+    await initDataDir(root, PASS, FAST_KDF)
     expect(await readFile(join(root, 'config.json'), 'utf8')).toBe('{"log":{"level":"warn"}}\n')
   })
 
   it('a weak passphrase is refused before anything is created', async () => {
     const parent = await dirs.make()
-    await expect(initDataDir(join(parent, 'node'), 'short', FAST)).rejects.toThrow(/at least 8 characters/)
+    await expect(initDataDir(join(parent, 'node'), 'short', FAST_KDF)).rejects.toThrow(
+      /at least 8 characters/,
+    )
     expect(await readdir(parent)).toEqual([])
   })
 })
