@@ -60,16 +60,14 @@ describe('what outsiders learn', () => {
       for (const n of [leader, member]) await outsider.libp2p.dial(multiaddr(n.addresses()[0] as string))
 
       const nodes: VerseGuyNode[] = [leader, member]
+      // A ship every two seconds of the nodes' time, for (at least) a minute of it.
       clock.speed = SPEED
-      const end = clock.now() + ACTIVITY_MS
-      let ships = 0
-      for (; clock.now() < end; ships++) {
-        const n = nodes[ships % 2] as VerseGuyNode
-        await n.services.fleet.addShip(org.id, { model: `Cutlass ${ships}`, manufacturer: 'Drake' })
+      for (let i = 0; i < ACTIVITY_MS / 2_000; i++) {
+        const n = nodes[i % 2] as VerseGuyNode
+        await n.services.fleet.addShip(org.id, { model: `Cutlass ${i}`, manufacturer: 'Drake' })
         await clock.sleep(2_000)
       }
       clock.speed = 1
-      expect(ships).toBeGreaterThanOrEqual(ACTIVITY_MS / 2_000 - 1)
       // The members kept syncing with each other all along.
       await waitFor('the members converged', async () => {
         const [a, b] = await Promise.all([leader, member].map((n) => n.services.fleet.ships(org.id)))
