@@ -23,9 +23,8 @@ const nodes = useNodes()
 const NEWCOMER: TestNodeConfig = { net: { joinSearchSeconds: 2 } }
 
 /** F (the founder), M (a member to be) and N (the newcomer), started side by side. */
-async function threeNodes(): Promise<[TestNode, TestNode, TestNode]> {
-  const [f, m, n] = await Promise.all([nodes.start('f'), nodes.start('m'), nodes.start('n', NEWCOMER)])
-  return [f as TestNode, m as TestNode, n as TestNode]
+function threeNodes(): Promise<[TestNode, TestNode, TestNode]> {
+  return Promise.all([nodes.start('f'), nodes.start('m'), nodes.start('n', NEWCOMER)])
 }
 
 type Created = { token: string; invite: { id: string } }
