@@ -17,7 +17,7 @@ import { systemClock } from '../../crdt/clock.ts'
 export class ScaledClock implements Clock {
   /** Real and scaled time when the speed last changed. */
   #realAt = Date.now()
-  #scaledAt = Date.now()
+  #scaledAt = this.#realAt
   #speed = 1
 
   get speed(): number {
