@@ -54,6 +54,11 @@ const configSchema = z.strictObject({
       syncIntervalSeconds: z.number().int().min(1).max(86_400).default(30),
       /** Announce the node's orgs in the DHT and look for their other nodes this often. */
       discoveryIntervalSeconds: z.number().int().min(1).max(86_400).default(60),
+      /**
+       * `invite accept`: how long to look for the org's nodes in the DHT (after the
+       * invite's own addresses) before giving up.
+       */
+      joinSearchSeconds: z.number().int().min(1).max(3_600).default(20),
     })
     .prefault({}),
   license: z

@@ -240,6 +240,7 @@ export class VerseGuyNode {
         signer: this.identity,
         log: root.forComponent('node:join'),
         clock: this.clock,
+        searchMs: net.joinSearchSeconds * 1000,
         // Now a member: its topic, peers that are members too (gossip reaches them), and
         // its rendezvous (where newcomers and members find this node).
         onJoined: () =>

@@ -1,6 +1,7 @@
 /**
  * Real nodes and bare hosts on 127.0.0.1 for mesh tests against hostile peers: each is
- * stopped (and its folder removed) after the test. Call `useMeshNodes()` at module level.
+ * stopped (and its folder removed) after the test. Call `useMeshNodes()` at module level
+ * (`{ clock }`: the nodes' clock, e.g. a `ScaledClock`).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { afterEach, expect } from 'vitest'
+import type { Clock } from '../../crdt/clock.ts'
 import { createHost, type Host } from '../../net/index.ts'
 import { layout } from '../../node/data-dir.ts'
 import { initDataDir, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
@@ -40,7 +42,12 @@ export interface MeshNodes {
   apiLatency(n: VerseGuyNode): Promise<number>
 }
 
-export function useMeshNodes(): MeshNodes {
+export interface MeshNodesOptions {
+  /** The nodes' clock (default: the system's). */
+  readonly clock?: Clock
+}
+
+export function useMeshNodes(options: MeshNodesOptions = {}): MeshNodes {
   const nodes: VerseGuyNode[] = []
   const hosts: Host[] = []
   const dirs = new Map<VerseGuyNode, string>()
@@ -70,7 +77,13 @@ export function useMeshNodes(): MeshNodes {
           ...config,
         }),
       )
-      const n = new VerseGuyNode({ dataDir: d, passphrase: PASS, apiPort: 0, logLevel: 'silent' })
+      const n = new VerseGuyNode({
+        dataDir: d,
+        passphrase: PASS,
+        apiPort: 0,
+        logLevel: 'silent',
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+      })
       dirs.set(n, d)
       await n.start()
       nodes.push(n)

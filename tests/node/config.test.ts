@@ -13,6 +13,7 @@ describe('node config', () => {
       relay: false,
       syncIntervalSeconds: 30,
       discoveryIntervalSeconds: 60,
+      joinSearchSeconds: 20,
     })
   })
 
@@ -21,6 +22,7 @@ describe('node config', () => {
     expect(() => parseConfig({ net: { syncIntervalSeconds: 0 } }, 'config.json')).toThrow(
       /syncIntervalSeconds/,
     )
+    expect(() => parseConfig({ net: { joinSearchSeconds: 0 } }, 'config.json')).toThrow(/joinSearchSeconds/)
   })
 
   it('takes network overrides from the environment', () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { readInvite } from '../../services/org/invite.ts'
-import { runCli } from '../helpers/cli.ts'
+import { runMain } from '../helpers/cli.ts'
 import { TEST_NODE_PASS, type TestNode, useNodes } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -44,8 +44,7 @@ async function expectJoined(n: TestNode, via: TestNode, org: string, handles: st
 
 describe('joining with the inviter gone', () => {
   it("an invite that names only the inviter, gone: the newcomer's configured bootstrap peer, a member found under the rendezvous, admits it", async () => {
-    const f = await nodes.start('f')
-    const m = await nodes.start('m')
+    const [f, m] = await Promise.all([nodes.start('f'), nodes.start('m')])
     const org = await orgWithMember(f, m)
     const mPeer = m.node.network.peerId
     await m.node.stop() // M is offline while the invite is made: it names F only
@@ -67,14 +66,17 @@ describe('joining with the inviter gone', () => {
     // R: an always-on node of no org (a relay, say); the members use it as their bootstrap peer.
     const r = await nodes.start('r')
     const boot = [r.node.addresses()[0] as string]
-    const f = await nodes.start('f', { net: { bootstrap: boot } })
-    const m = await nodes.start('m', { net: { bootstrap: boot, discoveryIntervalSeconds: 1 } })
+    const [f, m] = await Promise.all([
+      nodes.start('f', { net: { bootstrap: boot } }),
+      nodes.start('m', { net: { bootstrap: boot, discoveryIntervalSeconds: 1 } }),
+    ])
     const org = await orgWithMember(f, m)
     const fKey = f.node.services.org.me
     await f.node.stop()
 
-    // `invite create` with no node running: the CLI starts one for the command and stops it.
-    const made = await runCli(['-d', f.dir, 'invite', 'create', '--rank', 'Recruit', '--json'], {
+    // `invite create` with no node running: the CLI (its main, in this process) starts one
+    // for the command and stops it.
+    const made = await runMain(['-d', f.dir, 'invite', 'create', '--rank', 'Recruit', '--json'], {
       VERSEGUY_PASSPHRASE: TEST_NODE_PASS,
     })
     expect(made.code, made.stderr).toBe(0)

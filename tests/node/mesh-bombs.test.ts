@@ -20,6 +20,7 @@ import {
 } from '../../crdt/index.ts'
 import { changeChunkHash } from '../../crdt/store/change-bounds.ts'
 import { type Host, orgTopic } from '../../net/index.ts'
+import { PULL_BACK_EVERY_MS } from '../../net/mesh/sync-scheduler.ts'
 import { encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
 import type { VerseGuyNode } from '../../node/index.ts'
 import { hangarId } from '../../services/fleet/fleet-service.ts'
@@ -28,11 +29,15 @@ import { type RosterDoc, text } from '../../services/org/roster-schema.ts'
 import { changeBombs, snapshotBomb } from '../helpers/automerge-bombs.ts'
 import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
 import { everything, makeReplica, type Replica } from '../helpers/replica.ts'
+import { ScaledClock } from '../helpers/scaled-clock.ts'
 import { entryBody, makeSigner } from '../helpers/signer.ts'
 
-const mesh = useMeshNodes()
+/** The nodes' clock: real speed, but for waits on the node's own timers (see below). */
+const clock = new ScaledClock()
+const mesh = useMeshNodes({ clock })
 const replicas: Replica[] = []
 afterEach(async () => {
+  clock.speed = 1
   for (const r of replicas.splice(0)) await r.close()
 })
 const MB = 1024 * 1024
@@ -198,15 +203,18 @@ describe('bombs against a real node', () => {
       } catch {}
     })
     const held = await underAttack(t.n, async () => {
-      // It asks for the org (refused); the target asks it nothing back.
+      // It asks for the org (refused); the target asks it nothing back. The node's time runs
+      // four times as fast meanwhile: its pull-back interval and wait pass in a quarter.
+      clock.speed = 4
       for (let i = 0; i < 4; i++) {
         const lp = lpStream(
           await h.libp2p.dialProtocol(multiaddr(t.n.addresses()[0] as string), SYNC_PROTOCOL),
         )
         await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
         await lp.read().catch(() => {})
-        await new Promise((r) => setTimeout(r, 2_100)) // past the pull-back interval
+        await clock.sleep(PULL_BACK_EVERY_MS + 100) // past the pull-back interval (node time)
       }
+      clock.speed = 1
       await t.n.mesh.pull(h.peerId)
     })
     expectHeld(held)

@@ -21,16 +21,21 @@ import {
   parseDocId,
 } from '../../crdt/index.ts'
 import { type Host, orgTopic } from '../../net/index.ts'
+import { PULL_BACK_EVERY_MS } from '../../net/mesh/sync-scheduler.ts'
 import { decodeMessage, encodeMessage, SYNC_PROTOCOL } from '../../net/sync/messages.ts'
 import type { RosterDoc } from '../../services/org/roster-schema.ts'
 import { text } from '../../services/org/roster-schema.ts'
 import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
 import { makeReplica, type Replica } from '../helpers/replica.ts'
+import { ScaledClock } from '../helpers/scaled-clock.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
-const mesh = useMeshNodes()
+/** The nodes' clock: real speed, but for waits on the node's own timers (see below). */
+const clock = new ScaledClock()
+const mesh = useMeshNodes({ clock })
 const replicas: Replica[] = []
 afterEach(async () => {
+  clock.speed = 1
   for (const r of replicas.splice(0)) await r.close()
 })
 const node = mesh.node
@@ -167,6 +172,9 @@ describe('hostile peers', () => {
     await t.n.mesh.pull(h.peerId)
     expect(asked).toEqual([])
     // It cannot read the org: a sync request is refused, and nothing is asked of it back.
+    // The node's time runs four times as fast meanwhile: its pull-back interval and wait
+    // pass in a quarter.
+    clock.speed = 4
     for (let i = 0; i < 3; i++) {
       const lp = lpStream(await syncStream(h, t.addr))
       await lp.write(encodeMessage({ t: 'req', org: t.org.id, heads: [] }))
@@ -175,8 +183,9 @@ describe('hostile peers', () => {
         reason: 'not a member of this org',
         code: 'not-member',
       })
-      await new Promise((r) => setTimeout(r, 2_100)) // pull-backs are at most one per 2 s
+      await clock.sleep(PULL_BACK_EVERY_MS + 100) // pull-backs are at most one per 2 s (node time)
     }
+    clock.speed = 1
     expect(asked).toEqual([])
     expect(await t.n.documents.has(hangar)).toBe(false)
     expect(await t.held()).toBe(t.before)

@@ -20,14 +20,25 @@ import { orgOfDoc } from '../../services/org/org-id.ts'
 import { issueLicense, testIssuer } from '../helpers/license.ts'
 import { expectBanned, useMeshNodes, waitFor } from '../helpers/mesh-nodes.ts'
 import { everything, makeReplica, type Replica } from '../helpers/replica.ts'
+import { ScaledClock } from '../helpers/scaled-clock.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
-const mesh = useMeshNodes()
+/** The nodes' clock: real speed, but while the tests let pull rounds pass (see `rounds`). */
+const clock = new ScaledClock()
+const mesh = useMeshNodes({ clock })
 const replicas: Replica[] = []
 afterEach(async () => {
+  clock.speed = 1
   for (const r of replicas.splice(0)) await r.close()
 })
 const FAST = { syncIntervalSeconds: 1 }
+
+/** Lets `ms` of the nodes' time pass (pull rounds every second of it) at four times real speed. */
+async function rounds(ms: number): Promise<void> {
+  clock.speed = 4
+  await clock.sleep(ms)
+  clock.speed = 1
+}
 let trustDir = ''
 let license: Record<string, unknown> = {}
 
@@ -75,8 +86,7 @@ describe('each org to itself on real nodes', () => {
     await f.services.fleet.addShip(x.id, { model: 'X before', manufacturer: 'Drake' })
     await f.services.fleet.addShip(y.id, { model: 'Y before', manufacturer: 'Aegis' })
     const boot = [f.addresses()[0] as string]
-    const a = await mesh.node(boot, FAST)
-    const b = await mesh.node(boot, FAST)
+    const [a, b] = await Promise.all([mesh.node(boot, FAST), mesh.node(boot, FAST)])
     // Invite holders admitted by F: A to X, B to Y.
     await join(f, a, x.id, 'Mem_A')
     await join(f, b, y.id, 'Mem_B')
@@ -87,7 +97,7 @@ describe('each org to itself on real nodes', () => {
     await f.services.fleet.addShip(x.id, { model: 'X after', manufacturer: 'Drake' })
     await waitFor('X after on A', async () => (await shipsIn(a, x.id)).includes('X after'), 30_000)
     await waitFor('Y after on B', async () => (await shipsIn(b, y.id)).includes('Y after'), 30_000)
-    await new Promise((r) => setTimeout(r, 2_500)) // a few more pull rounds
+    await rounds(2_500) // a few more pull rounds
 
     expect(await holdings(a)).toEqual({ orgs: [x.id], docOrgs: [x.id], scopes: [x.id] })
     expect(await holdings(b)).toEqual({ orgs: [y.id], docOrgs: [y.id], scopes: [y.id] })
@@ -118,7 +128,7 @@ describe('each org to itself on real nodes', () => {
       () => k.mesh.peers().some((p) => p.peerId === f.network.peerId && p.removedFrom.includes(org.id)),
       30_000,
     )
-    await new Promise((r) => setTimeout(r, 3_000)) // gossip and pulls had every chance
+    await rounds(3_000) // gossip and pulls had every chance
     expect((await shipsIn(k, org.id)).filter((m) => m.startsWith('After kick'))).toEqual([])
     const fHead = (await f.documents.chains.head(org.id, f.services.org.me as never))?.seq ?? 0
     const onK = (await k.documents.chains.head(org.id, f.services.org.me as never))?.seq ?? 0

@@ -217,8 +217,14 @@ export function libp2pWorld(): MeshWorld {
     bare: (seed = new Uint8Array(randomBytes(32))) => host(seed),
     address: (t) => asHost(t).multiaddrs()[0] as string,
     async connect(a, b) {
-      await asHost(a).libp2p.dial(multiaddr(asHost(b).multiaddrs()[0] as string))
-      await waitFor('the connection on both sides', () => b.connectedPeers().includes(a.peerId), 5_000)
+      const conn = await asHost(a).libp2p.dial(multiaddr(asHost(b).multiaddrs()[0] as string))
+      // A peer that refuses (its connection gater: a ban) closes the connection at once.
+      const seen = await waitFor(
+        'the connection on both sides, or its end',
+        () => (b.connectedPeers().includes(a.peerId) ? 'both' : conn.status !== 'open' && 'refused'),
+        5_000,
+      )
+      if (seen === 'refused') throw new Error(`${b.peerId} closed the connection from ${a.peerId}`)
     },
     async partition(left, right) {
       // A ban either way closes the links and the connection gater refuses new ones.
