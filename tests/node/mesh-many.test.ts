@@ -118,7 +118,10 @@ describe('many nodes on one machine', () => {
       'the burst on every node',
       async () => {
         const seqs = await Promise.all(members.map((n) => headSeq(n, org, me)))
-        if (seqs.join() !== seen) mark(`burst at ${(seen = seqs.join())} of ${target}`)
+        if (seqs.join() !== seen) {
+          seen = seqs.join()
+          mark(`burst at ${seen} of ${target}`)
+        }
         return seqs.every((s) => s === target)
       },
       300_000,
