@@ -1,7 +1,9 @@
 /**
  * Ten real nodes on 127.0.0.1 (mDNS off, one bootstrap peer): a burst reaches every
  * node complete, concurrent changes converge, a node that was offline catches up, a
- * restarted node keeps everything, a late joiner gets all history.
+ * restarted node keeps everything, a late joiner gets all history. In the first test the
+ * leader runs in its own process (tests/helpers/node-process.ts), as on its own machine:
+ * sharing one event loop with its nine readers, it made one change per gossip message.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -14,7 +16,7 @@ import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 const PASS = 'many nodes passphrase'
-/** Ten nodes in one process share two cores: every change costs ten nodes' work here. */
+/** Nodes in one process share its event loop: every change costs every node's work here. */
 const COUNT = Number(process.env.MESH_NODES ?? 10)
 const BURST = Number(process.env.MESH_BURST ?? 2_000)
 const AWAY = Number(process.env.MESH_AWAY ?? 5_000)
