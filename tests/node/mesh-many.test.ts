@@ -88,12 +88,13 @@ describe('many nodes on one machine', () => {
     const leader = (await nodeProcess([])).ops
     const boot = [(await leader.addresses())[0] as string]
     const org = await leader.createOrg({ name: 'Big Mesh', tag: 'BIG', handle: 'Lead_0' })
-    // Nine nodes start together, then join one after another.
-    const members = await Promise.all(Array.from({ length: COUNT - 1 }, () => node(boot)))
-    for (const [i, m] of members.entries()) {
+    const members: VerseGuyNode[] = []
+    for (let i = 1; i < COUNT; i++) {
+      const m = await node(boot)
       const token = await leader.createInvite(org.id, boot)
-      await m.services.invites.accept(token, `Mem_${i + 1}`, m.admissions)
+      await m.services.invites.accept(token, `Mem_${i}`, m.admissions)
       await m.mesh.syncAll()
+      members.push(m)
     }
     const all: NodeOps[] = [leader, ...members.map(nodeOps)]
     await waitFor('every join on the leader', async () => (await leader.members(org.id)) === COUNT, 60_000)
