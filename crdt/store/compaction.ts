@@ -30,16 +30,19 @@ export async function compact(core: StoreCore, docId: DocId): Promise<void> {
 
 /** Compacts `docId` in the background once `compactAfter` changes are pending. */
 export function maybeCompact(core: StoreCore, docId: DocId, state: DocState): void {
-  if (state.pending < core.compactAfter || state.compacting) return
-  state.compacting = true
+  if (state.pending < core.compactAfter || core.compacting.has(docId)) return
+  core.compacting.add(docId)
   setImmediate(() => {
-    if (!core.isOpen()) return
+    if (!core.isOpen()) {
+      core.compacting.delete(docId)
+      return
+    }
     compact(core, docId)
       .catch((err: unknown) =>
         core.log.error({ err, docId }, 'compaction failed; will retry after more changes'),
       )
       .finally(() => {
-        state.compacting = false
+        core.compacting.delete(docId)
       })
   })
 }

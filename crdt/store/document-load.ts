@@ -38,7 +38,7 @@ export async function loadDocState(db: Database, docId: DocId, actor: string): P
   }
   const last = rows[rows.length - 1]
   const lastSeq = last === undefined ? 0 : Number(last[0].slice(last[0].lastIndexOf('!') + 1))
-  return { doc, lastSeq, pending: rows.length, compacting: false }
+  return { doc, lastSeq, pending: rows.length }
 }
 
 /** `snapshot` followed by the chunks of `changes`: what `A.load` reads as one document. */

@@ -92,6 +92,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
    * so a change never forces a full rebuild.
    */
   private readonly changeIndex = new Map<DocId, ChangeIndex>()
+  private readonly compacting = new Set<DocId>()
   /** Snapshots served, per document state. */
   private readonly saved = new WeakMap<A.Doc<unknown>, Uint8Array>()
   private queue: Promise<unknown> = Promise.resolve()
@@ -125,6 +126,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       clock: this.clock,
       docs: this.docs,
       changeIndex: this.changeIndex,
+      compacting: this.compacting,
       events: this,
       isOpen: () => this.open,
       has: (docId) => this.has(docId),
@@ -205,7 +207,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       if (await this.has(docId)) throw new DocumentExistsError(docId)
       const scope = this.scopeOf(docId)
       const empty = A.init<T>({ actor: this.freshActor() })
-      const state: DocState = { doc: empty, lastSeq: 0, pending: 0, compacting: false }
+      const state: DocState = { doc: empty, lastSeq: 0, pending: 0 }
       const snapshot: BatchOp = { type: 'put', section: this.db.snapshots, key: docId, value: A.save(empty) }
       return commitLocal(this.core, docId, scope, state, action, init as A.ChangeFn<unknown>, [
         snapshot,

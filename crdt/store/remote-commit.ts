@@ -103,7 +103,7 @@ async function commitRemote(
     const existing = await core.has(docId)
     const state = existing
       ? await core.load(docId)
-      : { doc: A.init({ actor: core.freshActor() }), lastSeq: 0, pending: 0, compacting: false }
+      : { doc: A.init({ actor: core.freshActor() }), lastSeq: 0, pending: 0 }
     const snapshot = snapshots.get(docId)
     const loaded =
       snapshot === undefined ? null : loadIfHistory(core, snapshot, state.doc, acceptedHere, result)

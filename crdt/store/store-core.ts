@@ -66,7 +66,6 @@ export interface DocState {
   lastSeq: number
   /** Change keys since the snapshot. */
   pending: number
-  compacting: boolean
 }
 
 /** The store's state and operations its parts use. */
@@ -86,6 +85,11 @@ export interface StoreCore {
   readonly docs: Map<DocId, DocState>
   /** See change-index.ts. */
   readonly changeIndex: Map<DocId, ChangeIndex>
+  /**
+   * Documents with a compaction queued or running. Kept here, not in `DocState`: a commit
+   * replaces a document's state while its compaction runs.
+   */
+  readonly compacting: Set<DocId>
   /** The store, to emit its events. */
   readonly events: EventEmitter<StoreEvents>
   isOpen(): boolean

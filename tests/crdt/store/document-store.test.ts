@@ -13,7 +13,7 @@ import {
 } from '../../../crdt/index.ts'
 import { changeKey } from '../../../crdt/store/change-records.ts'
 import { TEST_SCOPE } from '../../helpers/signer.ts'
-import { entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
+import { batchOf, entriesOf, keysOf, type StoreHandle, useStores } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 
 const dirs = useTempDirs('vg-docstore-')
@@ -308,6 +308,32 @@ describe('DocumentStore: compaction', () => {
     expect(await keysOf(h2.db.changes, ORG)).toEqual([changeKey(ORG, 1)])
     const h3 = await stores.reopen(h2)
     expect(A.toJS(await h3.store.get<Org>(ORG))).toEqual({ ...json, name: 'After' })
+  })
+
+  it('a peer batch committed while a compaction waits does not stop later compactions of that document', async () => {
+    const a = await stores.open()
+    const b = await stores.open({ init: { compactAfter: 3, sync: false } })
+    await createOrg(a)
+    await b.store.receive(await batchOf(a.store, a.signer.memberKey, ORG))
+    const bump = (h: StoreHandle, i: number) =>
+      h.store.change<Org>(ORG, act('org.count'), (d) => {
+        d.count = i
+      })
+    await bump(a, 100)
+    const batch = await batchOf(a.store, a.signer.memberKey, ORG)
+    for (let i = 0; i < 2; i++) await bump(b, i)
+    // The third change makes a compaction of ORG due on B (it starts in the background);
+    // a peer's batch is committed before it runs, replacing B's state of the document.
+    const [, received] = await Promise.all([bump(b, 2), b.store.receive(batch)])
+    expect(received.rejected).toEqual([])
+    // Later changes on B are compacted in the background again.
+    for (let i = 0; i < 6; i++) {
+      await bump(b, 10 + i)
+      await new Promise((r) => setImmediate(r))
+    }
+    await bump(b, 20)
+    // Background compaction kept the change rows below the threshold plus what is in flight.
+    expect((await keysOf(b.db.changes, ORG)).length).toBeLessThanOrEqual(3)
   })
 
   it('without compaction every change stays a row; compacting one document leaves a document with a longer id alone', async () => {
