@@ -1,0 +1,1 @@
+export { StoreSyncSource } from './store-sync-source.ts'
