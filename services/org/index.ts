@@ -1,3 +1,8 @@
+/**
+ * services/org: the roster document (org, ranks, members, invites), permissions, the
+ * authorization state, `OrgService` and `InviteService`, and the `FeatureGate` port
+ * (with `FeatureLockedError`) that services/licensing implements.
+ */
 export { authForEntry, structuralProblem } from './auth-for-entry.ts'
 export { AuthIndex } from './auth-index.ts'
 export { settingsShelf } from './auth-snapshot.ts'
