@@ -8,7 +8,7 @@
  * itself does, and a command for a running node loads no database, CRDT or network code.
  */
 import { Command, CommanderError } from 'commander'
-import { type Clock, systemClock } from '../crdt/clock.ts'
+import { type Clock, systemClock } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
 import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'

@@ -5,7 +5,6 @@
 
 export type { DecodedChange } from '@automerge/automerge'
 export { packByteList, unpackByteList } from './byte-list.ts'
-export { type ChainHead, ChainStore } from './chain/chain-store.ts'
 export {
   ENTRY_DOMAIN,
   ENTRY_LIMITS,
@@ -37,6 +36,7 @@ export * from './errors.ts'
 export * from './ids.ts'
 export { isJsonValue, type JsonValue } from './json.ts'
 export { type Logger, silentLogger } from './logger.ts'
+export { type ChainHead, ChainStore } from './store/chain-store.ts'
 export { CHANGE_BOUNDS } from './store/change-bounds.ts'
 export { changeHash } from './store/change-decoder.ts'
 export { Database, FORMAT_VERSION } from './store/database.ts'

@@ -1,5 +1,7 @@
 import type { Libp2p, PeerInfo } from '@libp2p/interface'
-import { type Clock, type Logger, silentLogger, systemClock } from '../crdt/index.ts'
+import { systemClock } from '../crdt/clock.ts'
+import type { Clock, Logger } from '../crdt/index.ts'
+import { silentLogger } from '../crdt/logger.ts'
 import { clockTimeout } from './clock-timeout.ts'
 
 export interface DiscoveryDialerComponents {

@@ -4,7 +4,9 @@
  * are enough of them; breaking the sync protocol bans it at once. A ban closes its
  * connections and the host's connection gater refuses new ones until it ends.
  */
-import { type Clock, type Logger, systemClock } from '../crdt/index.ts'
+
+import { systemClock } from '../crdt/clock.ts'
+import type { Clock, Logger } from '../crdt/index.ts'
 import type { MeshTransport } from './transport.ts'
 
 /** Offences (refused entries, broken rate limits) before a peer is banned. */

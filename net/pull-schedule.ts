@@ -13,7 +13,9 @@
  *   this node's: a pull either way counts for both sides, and a peer that pulled from
  *   this node a moment ago is not pulled from again this round.
  */
-import { type Clock, systemClock } from '../crdt/index.ts'
+
+import { systemClock } from '../crdt/clock.ts'
+import type { Clock } from '../crdt/index.ts'
 
 export class PullSchedule {
   readonly #intervalMs: number

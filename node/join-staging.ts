@@ -20,7 +20,7 @@ import {
 } from '../crdt/index.ts'
 import { requestSync, type SyncSource, serveSync } from '../net/index.ts'
 import { DOMAIN_INDEXERS, domainValidator, scopeOfDoc } from '../services/domain.ts'
-import { StoreSyncSource } from '../services/mesh/store-sync-source.ts'
+import { StoreSyncSource } from '../services/mesh/index.ts'
 
 /** Staging folders in the data directory are named so. */
 const PREFIX = 'join-staging-'

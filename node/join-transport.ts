@@ -13,9 +13,8 @@
  */
 import { type Clock, fromHex, type Logger, type Signer, silentLogger, systemClock } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, SyncSource } from '../net/index.ts'
-import { peerIdOf } from '../services/identity/peer-id.ts'
-import type { Invite } from '../services/org/invite.ts'
-import type { JoinStaging, JoinTransport } from '../services/org/invite-service.ts'
+import { peerIdOf } from '../services/identity/index.ts'
+import type { Invite, JoinStaging, JoinTransport } from '../services/org/index.ts'
 import { JoinStagingArea } from './join-staging.ts'
 
 export interface NodeJoinTransportInit {

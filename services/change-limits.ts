@@ -40,3 +40,9 @@ export function changeSizeProblem(ctx: Pick<ChangeContext, 'changes' | 'changeBy
 export function valueKind(max: number | undefined, v: unknown): 'oversize' | 'rule' {
   return typeof v === 'string' && max !== undefined && v.length > max ? 'oversize' : 'rule'
 }
+
+/** A plain scalar value (of an op or a hangar): no counters, timestamps or bytes. */
+export function isScalar(value: unknown, datatype: string | undefined): boolean {
+  if (datatype === 'counter' || datatype === 'timestamp' || datatype === 'bytes') return false
+  return value === null || ['string', 'number', 'boolean'].includes(typeof value)
+}

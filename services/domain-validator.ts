@@ -6,16 +6,19 @@
 import type * as A from '@automerge/automerge'
 import type { ChangeContext, ChangeHash, ChangeValidator, DocumentStore, Verdict } from '../crdt/index.ts'
 import { changeSizeProblem } from './change-limits.ts'
-import { validateHangar } from './fleet/hangar-rules.ts'
-import { validateLicenseDoc } from './licensing/license-doc.ts'
+import { validateHangar } from './fleet/index.ts'
+import { validateLicenseDoc } from './licensing/index.ts'
 import { MembershipResolver } from './membership/index.ts'
-import { validateOperation } from './operations/op-rules.ts'
-import { AuthIndex } from './org/auth-index.ts'
-import { settingsShelf } from './org/auth-snapshot.ts'
-import { ORG_ID, orgOfDoc } from './org/org-id.ts'
-import { judgeRosterCreate } from './org/roster-create.ts'
-import { judgeRosterChange } from './org/roster-rules.ts'
-import type { RosterDoc } from './org/roster-schema.ts'
+import { validateOperation } from './operations/index.ts'
+import type { RosterDoc } from './org/index.ts'
+import {
+  AuthIndex,
+  judgeRosterChange,
+  judgeRosterCreate,
+  ORG_ID,
+  orgOfDoc,
+  settingsShelf,
+} from './org/index.ts'
 
 export interface DomainValidatorDeps {
   /** The roster of an org as this node holds it, or null. */

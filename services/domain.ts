@@ -16,10 +16,8 @@ import { DomainValidator } from './domain-validator.ts'
 import { FleetService, hangarIndexerWithTotals } from './fleet/index.ts'
 import { LicenseService, TrustStore } from './licensing/index.ts'
 import { OperationsService } from './operations/index.ts'
-import { InviteService } from './org/invite-service.ts'
-import { orgOfDoc } from './org/org-id.ts'
-import { OrgService } from './org/org-service.ts'
-import type { RosterDoc } from './org/roster-schema.ts'
+import type { RosterDoc } from './org/index.ts'
+import { InviteService, OrgService, orgOfDoc } from './org/index.ts'
 
 /** The scope of a document's chain entries in every store of a Verse Guy node: its org. */
 export const scopeOfDoc = orgOfDoc

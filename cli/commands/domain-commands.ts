@@ -4,11 +4,8 @@
  */
 import type { Command } from 'commander'
 import { cliHint } from '../../node/cli-hint.ts'
-import type { NodeStatus } from '../../node/index.ts'
-import { INSURANCE } from '../../services/fleet/hangar-schema.ts'
-import type { ShipSummary, ShipView } from '../../services/fleet/ship-view.ts'
-import type { RankView } from '../../services/org/org-service.ts'
-import type { OrgSummary } from '../../services/org/roster-access.ts'
+import type { NodeStatus, OrgSummary, RankView, ShipSummary, ShipView } from '../../node/index.ts'
+import { INSURANCE } from '../../node/light.ts'
 import { CliError } from '../errors.ts'
 import { type ApiClient, withNode } from '../node-client.ts'
 import { number, oneOf } from '../options.ts'

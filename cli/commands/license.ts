@@ -5,17 +5,18 @@
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import { type Clock, systemClock } from '../../crdt/clock.ts'
 import { cliHint } from '../../node/cli-hint.ts'
+import type { ClockReset, LicenseStatus, RevocationsStatus } from '../../node/license-files.ts'
 import {
+  type Clock,
   FEATURES,
   type Feature,
   isFeature,
+  systemClock,
   TIER_FEATURES,
   TIERS,
   type Tier,
-} from '../../services/licensing/features.ts'
-import type { ClockReset, LicenseStatus, RevocationsStatus } from '../../services/licensing/index.ts'
+} from '../../node/light.ts'
 import { CliError } from '../errors.ts'
 import { withNode } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
@@ -25,7 +26,7 @@ import { registerLicenseTrust } from './license-trust.ts'
 const DAY = 86_400_000
 
 /** Signing and verifying: loaded when a command needs them, not to define the commands. */
-const licensing = () => import('../../services/licensing/index.ts')
+const licensing = () => import('../../node/license-files.ts')
 
 export interface LicenseCommandsInit {
   /** Issue dates and whether a license is in force are read from it; default `systemClock`. */

@@ -5,9 +5,9 @@
  * with the helpers that combine rounds. Judging a batch: receive-batch.ts.
  */
 import type * as A from '@automerge/automerge'
-import type { ChainStore } from '../chain/chain-store.ts'
 import type { Entry, EntryScope, SignedEntry } from '../chain/entry.ts'
 import type { ChangeHash, DocId, EntryHash, MemberKey } from '../ids.ts'
+import type { ChainStore } from './chain-store.ts'
 import { CHANGE_BOUNDS } from './change-bounds.ts'
 import type { ChangeValidator, RefusalKind } from './validator.ts'
 

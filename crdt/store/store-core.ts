@@ -6,12 +6,12 @@
  */
 import type { EventEmitter } from 'node:events'
 import type * as A from '@automerge/automerge'
-import type { ChainStore } from '../chain/chain-store.ts'
 import type { Entry, Signer } from '../chain/entry.ts'
 import type { Clock } from '../clock.ts'
 import type { ChangeHash, DocId } from '../ids.ts'
 import type { JsonValue } from '../json.ts'
 import type { Logger } from '../logger.ts'
+import type { ChainStore } from './chain-store.ts'
 import type { ChangeIndex } from './change-index.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { IndexTotals } from './index-totals.ts'

@@ -10,8 +10,9 @@
  * else. net/ sees the request as opaque bytes and the answer as a code and words.
  */
 import { lpStream } from '@libp2p/utils'
+import { systemClock } from '../../crdt/clock.ts'
 import type { Clock, Logger } from '../../crdt/index.ts'
-import { silentLogger, systemClock } from '../../crdt/index.ts'
+import { silentLogger } from '../../crdt/logger.ts'
 import { clockTimeout } from '../clock-timeout.ts'
 import { memberKeyOfId } from '../member-key.ts'
 import { SYNC_PROTOCOL } from '../sync/messages.ts'

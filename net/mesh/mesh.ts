@@ -47,8 +47,10 @@
  *   floods of sync requests ban it once they pass a threshold. A ban closes its
  *   connections and the host's connection gater refuses new ones until it ends.
  */
+
+import { systemClock } from '../../crdt/clock.ts'
 import type { Clock, Logger, Timer } from '../../crdt/index.ts'
-import { silentLogger, systemClock } from '../../crdt/index.ts'
+import { silentLogger } from '../../crdt/logger.ts'
 import { memberKeyOfId } from '../member-key.ts'
 import { orgTopic } from '../org-key.ts'
 import { PeerDiscipline } from '../peer-discipline.ts'

@@ -4,7 +4,7 @@
  * bounded counts and sizes; anything else is a protocol error that ends the session.
  */
 import * as dagCbor from '@ipld/dag-cbor'
-import { unpackByteList } from '../../crdt/index.ts'
+import { unpackByteList } from '../../crdt/byte-list.ts'
 import { encodeBatchFrame, readBatchFrame } from './batch-frame.ts'
 
 export const SYNC_PROTOCOL = '/verseguy/sync/1.0.0'

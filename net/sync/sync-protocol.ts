@@ -20,7 +20,8 @@
  */
 import type { AbortOptions, MessageStream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { type Clock, type RefusalKind, systemClock } from '../../crdt/index.ts'
+import { systemClock } from '../../crdt/clock.ts'
+import type { Clock, RefusalKind } from '../../crdt/index.ts'
 import { clockTimeout } from '../clock-timeout.ts'
 import {
   decodeMessage,

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import type { Mesh } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
-import type { JoinTransport } from '../../services/org/invite-service.ts'
+import type { JoinTransport } from '../../services/org/index.ts'
 
 /** The running mesh and this node's addresses (invites carry them). */
 export interface MeshView {

@@ -15,12 +15,8 @@ import {
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState } from '../org/auth-state.ts'
-import { InvalidInputError } from '../org/errors.ts'
-import { parseInput as parse } from '../org/input.ts'
-import { RosterAccess } from '../org/roster-access.ts'
-import { text } from '../org/roster-schema.ts'
+import type { AuthIndex, AuthState } from '../org/index.ts'
+import { InvalidInputError, parseInput as parse, RosterAccess, text } from '../org/index.ts'
 import { countRow, FleetTotals, newStats, type StatsAcc, sees, type Viewer } from './fleet-totals.ts'
 import { hangarIndexer, readHangarRow } from './hangar-index.ts'
 import { HANGAR_LIMITS } from './hangar-limits.ts'

@@ -4,7 +4,7 @@
  * (hangar-shape.ts) both read these, so a node that skips its own checks gets nothing
  * past its peers that an honest node would not write.
  */
-import type { Scalar } from '../org/auth-state.ts'
+import type { Scalar } from '../org/index.ts'
 import { INSURANCE, SHIP_STATUS, VISIBILITY } from './hangar-schema.ts'
 
 export const HANGAR_LIMITS = {

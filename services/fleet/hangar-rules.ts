@@ -5,8 +5,8 @@
  * change writes must fit the hangar layout and its bounds (hangar-shape.ts).
  */
 import type { ChangeContext, DecodedChange, Verdict } from '../../crdt/index.ts'
-import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
+import type { AuthIndex } from '../org/index.ts'
+import { authForEntry, structuralProblem } from '../org/index.ts'
 import { workingBackendAt } from '../working-doc.ts'
 import { parseHangarName } from './hangar-schema.ts'
 import { judgeHangarShape } from './hangar-shape.ts'

@@ -8,8 +8,8 @@
  */
 import * as A from '@automerge/automerge'
 import type { DecodedChange, Verdict } from '../../crdt/index.ts'
-import { isScalar } from '../operations/op-create.ts'
-import type { Scalar } from '../org/auth-state.ts'
+import { isScalar } from '../change-limits.ts'
+import type { Scalar } from '../org/index.ts'
 import type { Backend } from '../working-doc.ts'
 import {
   componentValueProblem,

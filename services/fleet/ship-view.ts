@@ -2,7 +2,7 @@
  * Plain views of ship records. A hangar's owner may write anything into their own
  * hangar, so records are read defensively: unknown values become defaults.
  */
-import { text } from '../org/roster-schema.ts'
+import { text } from '../org/index.ts'
 import {
   INSURANCE,
   type Insurance,

@@ -5,16 +5,6 @@ export class LicenseInvalidError extends Error {
   override name = 'LicenseInvalidError'
 }
 
-/** A gated feature without a license that allows it now. Nothing was changed. */
-export class FeatureLockedError extends Error {
-  override name = 'FeatureLockedError'
-  readonly feature: string
-  constructor(feature: string, why: string) {
-    super(`${feature} is not available: ${why}. Existing data stays readable; nothing was changed.`)
-    this.feature = feature
-  }
-}
-
 /** The org has as many members as its license has seats. Nothing was changed. */
 export class SeatsExhaustedError extends Error {
   override name = 'SeatsExhaustedError'

@@ -1,7 +1,7 @@
 /**
- * Tiers and the features they unlock (the product's table), and the gate services ask
- * before a gated write. A gated feature without a valid license turns read-only: the
- * data it made stays, shown as before.
+ * Tiers and the features they unlock (the product's table), which `LicenseService` checks
+ * for the org side's `FeatureGate` before a gated write. A gated feature without a valid
+ * license turns read-only: the data it made stays, shown as before.
  */
 export const TIERS = ['free', 'pro', 'enterprise'] as const
 export type Tier = (typeof TIERS)[number]
@@ -61,21 +61,4 @@ export const FREE_FEATURES: ReadonlySet<Feature> = new Set(FREE)
 
 export function isFeature(value: unknown): value is Feature {
   return typeof value === 'string' && (FEATURES as readonly string[]).includes(value)
-}
-
-/** Asked by the services before a gated write. Implemented by `LicenseService`. */
-export interface FeatureGate {
-  /** Throws `FeatureLockedError` unless `feature` is available to `orgId` now. */
-  require(orgId: string, feature: Feature): Promise<void>
-  /** Whether any org this node holds has `feature` now (node-wide features). */
-  anyOrgHas(feature: Feature): Promise<boolean>
-  /** Throws `SeatsExhaustedError` when the org's license has no seat for one more member. */
-  requireSeat(orgId: string): Promise<void>
-}
-
-/** A gate that opens everything: for tools that judge documents without a node's license state. */
-export const OPEN_GATE: FeatureGate = {
-  require: async () => {},
-  anyOrgHas: async () => true,
-  requireSeat: async () => {},
 }

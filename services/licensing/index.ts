@@ -1,8 +1,7 @@
-export { FeatureLockedError, IssuerKeyError, LicenseInvalidError, SeatsExhaustedError } from './errors.ts'
+export { IssuerKeyError, LicenseInvalidError, SeatsExhaustedError } from './errors.ts'
 export {
   FEATURES,
   type Feature,
-  type FeatureGate,
   FREE_FEATURES,
   isFeature,
   TIER_FEATURES,

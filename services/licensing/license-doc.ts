@@ -10,9 +10,8 @@
  */
 import * as A from '@automerge/automerge'
 import { type ChangeContext, type DocId, parseDocId, type Verdict } from '../../crdt/index.ts'
-import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import { ORG_ID } from '../org/org-id.ts'
+import type { AuthIndex } from '../org/index.ts'
+import { authForEntry, ORG_ID, structuralProblem } from '../org/index.ts'
 import { MAX_LICENSE_CHARS, MAX_REVOCATIONS_CHARS } from './license-format.ts'
 
 export interface LicenseDoc {

@@ -7,11 +7,18 @@
  */
 import * as A from '@automerge/automerge'
 import type { DocumentStore, JsonValue, MemberKey, Signer } from '../../crdt/index.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import { RosterAccess, summarizeRoster } from '../org/roster-access.ts'
-import { type RosterDoc, str, text } from '../org/roster-schema.ts'
-import { FeatureLockedError, LicenseInvalidError, SeatsExhaustedError } from './errors.ts'
-import { type Feature, type FeatureGate, TIER_FEATURES, TIERS, type Tier } from './features.ts'
+import {
+  type AuthIndex,
+  type FeatureGate,
+  FeatureLockedError,
+  RosterAccess,
+  type RosterDoc,
+  str,
+  summarizeRoster,
+  text,
+} from '../org/index.ts'
+import { LicenseInvalidError, SeatsExhaustedError } from './errors.ts'
+import { type Feature, TIER_FEATURES, TIERS, type Tier } from './features.ts'
 import type { TrustStore } from './issuer-keys.ts'
 import { type ClockReading, type ClockReset, LicenseClock } from './license-clock.ts'
 import { LICENSE_DOC_SCHEMA, type LicenseDoc, licenseDocId } from './license-doc.ts'

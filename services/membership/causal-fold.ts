@@ -9,7 +9,7 @@
  * and scalars (the rules refuse text and lists), which is all the fold needs.
  */
 import * as A from '@automerge/automerge'
-import { compareOpIds, type Scalar } from '../org/auth-state.ts'
+import { compareOpIds, type Scalar } from '../org/index.ts'
 
 export type DecodedChange = A.DecodedChange
 

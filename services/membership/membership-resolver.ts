@@ -27,10 +27,8 @@ import {
   type MemberKey,
   parseDocId,
 } from '../../crdt/index.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import { AuthState, takesRightsAway } from '../org/auth-state.ts'
-import type { MaskedEntry, Membership } from '../org/membership.ts'
-import type { RosterDoc } from '../org/roster-schema.ts'
+import type { AuthIndex, MaskedEntry, Membership, RosterDoc } from '../org/index.ts'
+import { AuthState, takesRightsAway } from '../org/index.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
 import { passesWith } from './rejudge.ts'
 import type { RemovalEvent } from './removal-events.ts'
@@ -43,7 +41,7 @@ import {
   rosterHistory,
 } from './roster-history.ts'
 
-export type { MaskedEntry } from '../org/membership.ts'
+export type { MaskedEntry } from '../org/index.ts'
 
 export interface Resolution {
   /** The org's current authorization state without masked changes. */

@@ -5,8 +5,8 @@
  * into the rules where they take an `AuthIndex`.
  */
 import type { ChangeHash } from '../../crdt/index.ts'
-import { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState, OverlayOp } from '../org/auth-state.ts'
+import type { AuthState, OverlayOp } from '../org/index.ts'
+import { AuthIndex } from '../org/index.ts'
 
 export class OverlayAuth extends AuthIndex {
   private readonly base: AuthIndex

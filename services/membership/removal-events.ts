@@ -6,8 +6,7 @@
  * require the head with each of these.
  */
 import type { ChangeHash, MemberKey } from '../../crdt/index.ts'
-import type { OverlayOp, Scalar } from '../org/auth-state.ts'
-import type { Container } from '../org/roster-schema.ts'
+import type { Container, OverlayOp, Scalar } from '../org/index.ts'
 import type { DecodedChange } from './causal-fold.ts'
 
 export interface RemovalEvent {

@@ -5,8 +5,8 @@
  */
 import * as A from '@automerge/automerge'
 import type { ChangeHash, Entry } from '../../crdt/index.ts'
-import { AuthState, type Scalar, type StateOp } from '../org/auth-state.ts'
-import type { Container, RosterDoc } from '../org/roster-schema.ts'
+import type { Container, RosterDoc } from '../org/index.ts'
+import { AuthState, type Scalar, type StateOp } from '../org/index.ts'
 import { causalOrder, type DecodedChange, opId } from './causal-fold.ts'
 import { eventsOf, type RemovalEvent } from './removal-events.ts'
 

@@ -7,7 +7,7 @@
  * (catch-up sends the roster first). Anyone else's bytes are dropped unread.
  */
 import type { AuthorGate, MemberKey } from '../../crdt/index.ts'
-import type { AuthState } from '../org/auth-state.ts'
+import type { AuthState } from '../org/index.ts'
 
 /** Where an author stands in an org, for the mesh: serve and pull members only; tell the removed. */
 export type Standing = 'member' | 'removed' | 'stranger'

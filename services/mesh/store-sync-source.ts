@@ -23,12 +23,8 @@ import {
   type SignedEntry,
   unpackEntry,
 } from '../../crdt/index.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState } from '../org/auth-state.ts'
-import { OrgNotFoundError } from '../org/errors.ts'
-import { isOrgId, orgOfDoc } from '../org/org-id.ts'
-import { RosterAccess } from '../org/roster-access.ts'
-import { text } from '../org/roster-schema.ts'
+import type { AuthIndex, AuthState } from '../org/index.ts'
+import { isOrgId, OrgNotFoundError, orgOfDoc, RosterAccess, text } from '../org/index.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'
 import { RosterEntries, rosterFirstOrder } from './catch-up-order.ts'
 

@@ -5,9 +5,9 @@
  */
 import * as A from '@automerge/automerge'
 import type { DecodedChange, MemberKey, RefusalKind, Verdict } from '../../crdt/index.ts'
-import { valueKind } from '../change-limits.ts'
-import type { AuthState, Scalar } from '../org/auth-state.ts'
-import { text } from '../org/roster-schema.ts'
+import { isScalar, valueKind } from '../change-limits.ts'
+import type { AuthState, Scalar } from '../org/index.ts'
+import { text } from '../org/index.ts'
 import {
   deriveOpId,
   INITIAL_STATUSES,
@@ -92,12 +92,6 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
     }
   }
   return { ok: true }
-}
-
-/** A plain scalar op value: no counters, timestamps or bytes. */
-export function isScalar(value: unknown, datatype: string | undefined): boolean {
-  if (datatype === 'counter' || datatype === 'timestamp' || datatype === 'bytes') return false
-  return value === null || ['string', 'number', 'boolean'].includes(typeof value)
 }
 
 function scalarOf(v: unknown): Scalar | undefined {

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { isMemberKey } from '../../crdt/index.ts'
 
-export { parseInput as parse } from '../org/input.ts'
+export { parseInput as parse } from '../org/index.ts'
 
 import {
   DESCRIPTION_MAX,

@@ -15,12 +15,11 @@
 import * as A from '@automerge/automerge'
 import type { ChangeContext, DecodedChange, MemberKey, Verdict } from '../../crdt/index.ts'
 import { isMemberKey } from '../../crdt/index.ts'
-import { valueKind } from '../change-limits.ts'
-import { authForEntry, structuralProblem } from '../org/auth-for-entry.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState, Scalar } from '../org/auth-state.ts'
+import { isScalar, valueKind } from '../change-limits.ts'
+import type { AuthIndex, AuthState, Scalar } from '../org/index.ts'
+import { authForEntry, structuralProblem } from '../org/index.ts'
 import { type Backend, backendWithPrior } from '../working-doc.ts'
-import { isScalar, judgeOpCreate } from './op-create.ts'
+import { judgeOpCreate } from './op-create.ts'
 import {
   canTransition,
   EDITABLE_FIELDS,

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import type * as A from '@automerge/automerge'
 import { type DocId, fromHex, isMemberKey, parseDocId, sha256, toHex } from '../../crdt/index.ts'
-import type { Scalar } from '../org/auth-state.ts'
+import type { Scalar } from '../org/index.ts'
 
 export const OP_SCHEMA = 1
 

@@ -4,7 +4,7 @@
  */
 import type * as A from '@automerge/automerge'
 import type { MemberKey } from '../../crdt/index.ts'
-import { text } from '../org/roster-schema.ts'
+import { text } from '../org/index.ts'
 import {
   OP_STATUSES,
   OP_TYPES,

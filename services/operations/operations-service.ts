@@ -14,12 +14,16 @@ import type {
   Signer,
 } from '../../crdt/index.ts'
 import { type HangarDoc, hangarId } from '../fleet/index.ts'
-import type { AuthIndex } from '../org/auth-index.ts'
-import type { AuthState } from '../org/auth-state.ts'
-import { InvalidInputError, OrgNotFoundError } from '../org/errors.ts'
-import { ORG_ID } from '../org/org-id.ts'
-import { rosterId } from '../org/org-service.ts'
-import { type RosterDoc, str, text } from '../org/roster-schema.ts'
+import type { AuthIndex, AuthState } from '../org/index.ts'
+import {
+  InvalidInputError,
+  ORG_ID,
+  OrgNotFoundError,
+  type RosterDoc,
+  rosterId,
+  str,
+  text,
+} from '../org/index.ts'
 import { OperationNotFoundError } from './errors.ts'
 import { toIcs } from './ics-export.ts'
 import {

@@ -37,3 +37,13 @@ export class InviteRefusedError extends Error {
     this.code = code
   }
 }
+
+/** A gated feature without a license that allows it now. Nothing was changed. */
+export class FeatureLockedError extends Error {
+  override name = 'FeatureLockedError'
+  readonly feature: string
+  constructor(feature: string, why: string) {
+    super(`${feature} is not available: ${why}. Existing data stays readable; nothing was changed.`)
+    this.feature = feature
+  }
+}

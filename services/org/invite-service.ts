@@ -14,10 +14,10 @@ import {
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
-import type { FeatureGate } from '../licensing/features.ts'
 import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
 import { InvalidInputError, InviteRefusedError } from './errors.ts'
+import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
 import { joinRequestText, readJoinRequest, signJoinRequest } from './join-request.ts'

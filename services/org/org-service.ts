@@ -15,11 +15,10 @@ import {
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
-import { FeatureLockedError } from '../licensing/errors.ts'
-import type { FeatureGate } from '../licensing/features.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
-import { InvalidInputError, NotAMemberError } from './errors.ts'
+import { FeatureLockedError, InvalidInputError, NotAMemberError } from './errors.ts'
+import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import type { MaskedEntry } from './membership.ts'
 import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'

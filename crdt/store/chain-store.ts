@@ -5,11 +5,12 @@
  * apart); it is cached in memory once read, and so is the list of a scope's authors
  * (every sync request and answer names them all: one seek per author otherwise).
  */
+
+import { type Entry, type EntryScope, packEntry, type SignedEntry, unpackEntry } from '../chain/entry.ts'
+import { decodeEntry } from '../chain/entry-decode.ts'
 import { StorageCorruptError } from '../errors.ts'
 import type { EntryHash, MemberKey } from '../ids.ts'
-import type { BatchOp, Database } from '../store/database.ts'
-import { type Entry, type EntryScope, packEntry, type SignedEntry, unpackEntry } from './entry.ts'
-import { decodeEntry } from './entry-decode.ts'
+import type { BatchOp, Database } from './database.ts'
 import {
   chainKey,
   type EntryRecord,

@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ChainStore } from '../../../crdt/chain/chain-store.ts'
 import { type Entry, type EntryBody, packEntry } from '../../../crdt/chain/entry.ts'
-import { entryRecords, readRecord } from '../../../crdt/chain/entry-records.ts'
-import { isCompactRun, packRun, unpackRun } from '../../../crdt/chain/run-record.ts'
 import { Database, fromHex, packByteList, StorageCorruptError } from '../../../crdt/index.ts'
+import { ChainStore } from '../../../crdt/store/chain-store.ts'
+import { entryRecords, readRecord } from '../../../crdt/store/entry-records.ts'
+import { isCompactRun, packRun, unpackRun } from '../../../crdt/store/run-record.ts'
 import { BASE_TIME, buildChain, fakeHash, makeSigner, TEST_DOC, TEST_SCOPE } from '../../helpers/signer.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 

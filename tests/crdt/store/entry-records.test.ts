@@ -4,10 +4,10 @@
  * across record bounds and mixed with single records; a damaged run is named as damage.
  */
 import { describe, expect, it } from 'vitest'
-import { ChainStore } from '../../../crdt/chain/chain-store.ts'
 import { type Entry, packEntry } from '../../../crdt/chain/entry.ts'
-import { entryRecords, RUN_ENTRIES, readRecord } from '../../../crdt/chain/entry-records.ts'
 import { Database, packByteList, StorageCorruptError } from '../../../crdt/index.ts'
+import { ChainStore } from '../../../crdt/store/chain-store.ts'
+import { entryRecords, RUN_ENTRIES, readRecord } from '../../../crdt/store/entry-records.ts'
 import { buildChain, makeSigner, TEST_SCOPE } from '../../helpers/signer.ts'
 import { keysOf } from '../../helpers/store.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'

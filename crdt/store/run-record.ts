@@ -26,8 +26,8 @@
  */
 import { hash } from 'node:crypto'
 import { crc32 } from 'node:zlib'
+import { ENTRY_DOMAIN, ENTRY_LIMITS, type Entry } from '../chain/entry.ts'
 import { bytesEqual, ED25519_SIGNATURE_BYTES, fromHex, SHA256_BYTES } from '../crypto.ts'
-import { ENTRY_DOMAIN, ENTRY_LIMITS, type Entry } from './entry.ts'
 
 /** Marks a compact run record. A format 3 run starts with a u32 length below 2^24: a zero byte. */
 const RUN_MAGIC = new Uint8Array([0x56, 0x47, 0x52, 0x34])

@@ -3,8 +3,8 @@
  * names them all): read once, kept up to date by what is written, never stale.
  */
 import { describe, expect, it } from 'vitest'
-import { ChainStore } from '../../../crdt/chain/chain-store.ts'
 import { Database } from '../../../crdt/index.ts'
+import { ChainStore } from '../../../crdt/store/chain-store.ts'
 import { buildChain, makeSigner, TEST_SCOPE } from '../../helpers/signer.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
 

@@ -12,9 +12,9 @@
  * byte-list.ts), and format 2 held single records only: both read as before.
  */
 import { unpackByteList } from '../byte-list.ts'
+import { type Entry, type EntryScope, isScope, packEntry } from '../chain/entry.ts'
 import { fromHex } from '../crypto.ts'
 import type { MemberKey } from '../ids.ts'
-import { type Entry, type EntryScope, isScope, packEntry } from './entry.ts'
 import { isCompactRun, packRun, type RunPlace, unpackRun } from './run-record.ts'
 
 const SEQ_DIGITS = 15
