@@ -1,24 +1,31 @@
 /** Errors of the org service; match on `.name`. */
+import { VerseGuyError } from '../../crdt/index.ts'
 
 /** Bad input: names the field and why. Nothing was changed. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends VerseGuyError {
   override name = 'InvalidInputError'
-  readonly field: string
+  readonly code = 'invalid-input'
+  readonly kind = 'invalid'
+  override readonly field: string
   constructor(field: string, message: string) {
     super(`${field}: ${message}. Nothing was changed.`)
     this.field = field
   }
 }
 
-export class OrgNotFoundError extends Error {
+export class OrgNotFoundError extends VerseGuyError {
   override name = 'OrgNotFoundError'
+  readonly code = 'org-not-found'
+  readonly kind = 'not-found'
   constructor(org: string) {
     super(`No org ${org} on this node.`)
   }
 }
 
-export class NotAMemberError extends Error {
+export class NotAMemberError extends VerseGuyError {
   override name = 'NotAMemberError'
+  readonly code = 'not-a-member'
+  readonly kind = 'not-found'
   constructor(what: string) {
     super(`${what} is not a member of this org.`)
   }
@@ -28,12 +35,16 @@ export class NotAMemberError extends Error {
  * An invite that cannot admit anyone (used, revoked, expired, …) or no member's node that
  * would admit: the message is the plain sentence for the person who tried it.
  */
-export class InviteRefusedError extends Error {
+export class InviteRefusedError extends VerseGuyError {
   override name = 'InviteRefusedError'
-  /** Why, as a code (`used`, `revoked`, `expired`, `not-yet-valid`, `invalid`, `removed`, `unreachable`, …). */
-  readonly code: string
-  constructor(code: string, message: string) {
+  readonly code = 'invite-refused'
+  /** `unavailable` when no member's node could be reached to admit; `conflict` otherwise. */
+  readonly kind: 'conflict' | 'unavailable'
+  /** Why (`used`, `revoked`, `expired`, `not-yet-valid`, `invalid`, `removed`, `unreachable`, …). */
+  readonly refusal: string
+  constructor(refusal: string, message: string) {
     super(message)
-    this.code = code
+    this.refusal = refusal
+    this.kind = refusal === 'unreachable' ? 'unavailable' : 'conflict'
   }
 }
