@@ -41,6 +41,8 @@ export abstract class VerseGuyError extends Error {
   abstract readonly kind: ErrorKind
   /** On bad input: the field that is wrong. */
   declare readonly field?: string
+  /** More a client may act on (a permission-denied error's `permission` and `rank`), answered beside `code`. */
+  declare readonly details?: Readonly<Record<string, string | number>>
 }
 
 /** The database files are damaged. The way out is a restore from a backup. */

@@ -3,7 +3,8 @@
  * with the status its `kind` maps to and a body naming its stable code; anything else is
  * a 500 `internal` with a generic message (its stack goes to the log, never to the client).
  *
- * Body: `{ "error": { "code", "kind", "message", "field"? } }`.
+ * Body: `{ "error": { "code", "kind", "message", "field"?, ...details } }` (a
+ * permission-denied error adds `permission` and the caller's `rank`).
  */
 import { type ErrorKind, VerseGuyError } from '../crdt/index.ts'
 
@@ -31,6 +32,8 @@ export interface ErrorBody {
     readonly kind?: ErrorKind
     readonly message: string
     readonly field?: string
+    /** The error's `details`, e.g. a permission-denied error's `permission` and `rank`. */
+    readonly [detail: string]: string | number | undefined
   }
 }
 
@@ -50,6 +53,7 @@ export function errorResponse(err: unknown, log: (err: unknown) => void = () => 
           kind: err.kind,
           message: err.message,
           ...(err.field === undefined ? {} : { field: err.field }),
+          ...err.details,
         },
       },
     }

@@ -14,9 +14,11 @@ export class FeatureLockedError extends VerseGuyError {
   readonly code = 'feature-locked'
   readonly kind = 'forbidden'
   readonly feature: string
+  override readonly details: Readonly<Record<string, string>>
   constructor(feature: string, why: string) {
     super(`${feature} is not available: ${why}. Existing data stays readable; nothing was changed.`)
     this.feature = feature
+    this.details = { feature }
   }
 }
 

@@ -13,6 +13,29 @@ export class InvalidInputError extends VerseGuyError {
   }
 }
 
+/**
+ * The caller's rank lacks the permission an action needs (checked before anything is
+ * signed; every node checks again on receipt). Nothing was changed.
+ */
+export class PermissionDeniedError extends VerseGuyError {
+  override name = 'PermissionDeniedError'
+  readonly code = 'permission-denied'
+  readonly kind = 'forbidden'
+  /** The permission the action needs. */
+  readonly permission: string
+  /** The caller's rank (its name), or null for someone who is not a member. */
+  readonly rank: string | null
+  override readonly details: Readonly<Record<string, string>>
+  constructor(what: string, permission: string, rank: string | null) {
+    super(
+      `${what} needs ${permission}, which ${rank === null ? 'a non-member' : `your rank ${rank}`} does not have. Nothing was changed.`,
+    )
+    this.permission = permission
+    this.rank = rank
+    this.details = rank === null ? { permission } : { permission, rank }
+  }
+}
+
 export class OrgNotFoundError extends VerseGuyError {
   override name = 'OrgNotFoundError'
   readonly code = 'org-not-found'

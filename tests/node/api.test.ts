@@ -245,6 +245,7 @@ describe('API error model', () => {
       error: {
         code: 'feature-locked',
         kind: 'forbidden',
+        feature: 'multiple-orgs',
         message: expect.stringContaining('multiple-orgs is not available'),
       },
     })

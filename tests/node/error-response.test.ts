@@ -8,7 +8,7 @@ import { ERROR_KINDS, type ErrorKind, VerseGuyError } from '../../crdt/index.ts'
 import { createApi } from '../../node/api.ts'
 import { errorResponse, HTTP_STATUS } from '../../node/error-response.ts'
 import type { DomainServices } from '../../services/domain.ts'
-import { InvalidInputError, OrgNotFoundError } from '../../services/org/errors.ts'
+import { InvalidInputError, OrgNotFoundError, PermissionDeniedError } from '../../services/org/errors.ts'
 
 const TOKEN = 'test-token'
 
@@ -73,6 +73,22 @@ describe('errorResponse', () => {
           kind: 'invalid',
           field: 'tag',
           message: 'tag: must be 2 to 5 letters. Nothing was changed.',
+        },
+      },
+    })
+  })
+
+  it("permission denied is 403 naming the permission needed and the caller's rank", () => {
+    expect(errorResponse(new PermissionDeniedError('inviting', 'members:invite', 'Recruit'))).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'permission-denied',
+          kind: 'forbidden',
+          permission: 'members:invite',
+          rank: 'Recruit',
+          message:
+            'inviting needs members:invite, which your rank Recruit does not have. Nothing was changed.',
         },
       },
     })
