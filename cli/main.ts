@@ -8,41 +8,33 @@
  * itself does, and a command for a running node loads no database, CRDT or network code.
  */
 import { Command, CommanderError } from 'commander'
-import { type Clock, systemClock } from '../node/light.ts'
+import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
 import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
 import { registerLicense } from './commands/license.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStatus } from './commands/status.ts'
-import { CliError } from './errors.ts'
 
-/** Errors whose message already says what to do: printed without a stack. */
-const EXPECTED = new Set([
-  'CliError',
-  'NotInitializedError',
-  'AlreadyInitializedError',
-  'ConfigError',
-  'DataDirPermissionError',
-  'DataDirNotDirectoryError',
-  'NodeRunningError',
-  'WrongPassphraseError',
-  'WeakPassphraseError',
-  'IdentityFileCorruptError',
-  'IdentityMissingError',
-  'StorageCorruptError',
-  'StorageFormatError',
-  'StorageLockedError',
-  'StorageMissingError',
-  'ExitPromptError',
-  'LicenseInvalidError',
-  'FeatureLockedError',
-  'SeatsExhaustedError',
-  'IssuerKeyError',
-  'ChangeRefusedError',
-  'InvalidInputError',
-  'OrgNotFoundError',
-])
+/**
+ * The exit code of every outcome, in one table (docs/cli.md, "Exit codes"): by the
+ * error's `kind`, plus `usage` (a command line that cannot run as typed) and `internal`
+ * (an error Verse Guy did not expect: printed with its stack).
+ */
+export const EXIT_CODES = {
+  ok: 0,
+  failed: 1,
+  invalid: 1,
+  'not-found': 1,
+  conflict: 1,
+  'too-many': 1,
+  internal: 1,
+  usage: 2,
+  forbidden: 3,
+  unauthenticated: 3,
+  unavailable: 4,
+  cancelled: 130,
+} as const satisfies Record<ErrorKind | 'ok' | 'usage' | 'internal' | 'cancelled', number>
 
 export interface ProgramInit {
   /** The time commands read (a license's issue date, whether it is in force); default `systemClock`. */
@@ -82,14 +74,16 @@ export async function main(argv: readonly string[], init: ProgramInit = {}): Pro
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
     // Help and version print themselves and exit 0; usage errors were printed by commander.
-    return err.exitCode === 0 ? 0 : 2
+    return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage
   }
   const e = err instanceof Error ? err : new Error(String(err))
   if (e.name === 'ExitPromptError') {
     process.stderr.write('Cancelled; nothing was changed.\n')
-    return 130
+    return EXIT_CODES.cancelled
   }
   process.stderr.write(`error: ${e.message}\n`)
-  if (!EXPECTED.has(e.name) || process.env.VERSEGUY_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`)
-  return e instanceof CliError ? e.exitCode : 1
+  const expected = e instanceof VerseGuyError
+  if (!expected || process.env.VERSEGUY_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`)
+  if (!expected) return EXIT_CODES.internal
+  return e.code === 'usage' ? EXIT_CODES.usage : EXIT_CODES[e.kind]
 }

@@ -4,10 +4,12 @@
  * command (it needs the passphrase) and stopped after. Either way the command speaks
  * to the same API, so both paths behave the same.
  */
+
 import { cliHint } from '../node/cli-hint.ts'
 import { isInitialized, layout, resolveDataDir } from '../node/data-dir.ts'
 import type { RuntimeInfo } from '../node/index.ts'
-import { CliError } from './errors.ts'
+import { isErrorKind } from '../node/light.ts'
+import { CliError, NodeAnswerError } from './errors.ts'
 import { type PassphraseSource, readPassphrase } from './passphrase.ts'
 
 export interface ApiClient {
@@ -86,9 +88,30 @@ function client(apiUrl: string, token: string): ApiClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(60_000),
       })
-      const json = (await res.json().catch(() => ({}))) as { error?: string }
-      if (!res.ok) throw new CliError(json.error ?? `the node answered ${res.status}`)
+      const json: unknown = await res.json().catch(() => ({}))
+      if (!res.ok) throw answerError(json, res.status)
       return json as T
     },
   }
+}
+
+/**
+ * The error a failed answer carries (`{ error: { code, kind, message, field? } }`, see
+ * node/error-response.ts); an answer without one (a 500 `internal`, a proxy's page) is
+ * `failed` with the status named.
+ */
+export function answerError(json: unknown, status: number): NodeAnswerError {
+  const e = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined
+  const b = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : {}
+  const code = typeof b.code === 'string' ? b.code : 'internal'
+  const message = typeof b.message === 'string' ? b.message : `the node answered ${status}`
+  return new NodeAnswerError(
+    {
+      code,
+      kind: isErrorKind(b.kind) ? b.kind : 'failed',
+      message,
+      ...(typeof b.field === 'string' ? { field: b.field } : {}),
+    },
+    status,
+  )
 }

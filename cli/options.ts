@@ -66,5 +66,5 @@ export function oneOf<const T extends string>(flag: string, values: readonly T[]
 }
 
 function usage(flag: string, what: string, value: string): CliError {
-  return new CliError(`${flag} must be ${what} (got ${JSON.stringify(value)})`, 2)
+  return new CliError(`${flag} must be ${what} (got ${JSON.stringify(value)})`, { usage: true })
 }

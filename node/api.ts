@@ -4,9 +4,10 @@
  * The browser UI's login and session cookies arrive with the UI.
  */
 import { timingSafeEqual } from 'node:crypto'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { DomainServices } from '../services/domain.ts'
+import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
 import type { TrustedKey } from './license-trust.ts'
 import { domainRoutes, type MeshView } from './routes/domain-routes.ts'
 import type { NodeStatus } from './status.ts'
@@ -20,24 +21,9 @@ export interface ApiDeps {
   /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
   readonly reloadTrust: () => Promise<readonly TrustedKey[]>
   readonly mesh: () => MeshView
+  /** Hears of every error that is not a `VerseGuyError` (answered 500 `internal`). */
+  readonly logError?: (err: unknown) => void
 }
-
-/**
- * Errors that answer a request (bad input, a refused change, a locked feature): 400 with
- * the message, which says what to do. Anything else is a 500.
- */
-const CLIENT_ERRORS = new Set([
-  'InvalidInputError',
-  'OrgNotFoundError',
-  'NotAMemberError',
-  'ChangeRefusedError',
-  'LicenseInvalidError',
-  'FeatureLockedError',
-  'SeatsExhaustedError',
-  'IssuerKeyError',
-  'ConfigError',
-  'InviteRefusedError',
-])
 
 /**
  * The largest request body the API reads (a license is a few KB). The limit holds while
@@ -50,18 +36,15 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono()
 
-  app.onError((err, c) =>
-    CLIENT_ERRORS.has(err.name)
-      ? c.json({ error: err.message, name: err.name }, 400)
-      : c.json({ error: err.message }, 500),
-  )
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404))
+  const answer = (c: Context, a: ErrorAnswer) => c.json(a.body, a.status)
+  app.onError((err, c) => answer(c, errorResponse(err, deps.logError)))
+  app.notFound((c) => answer(c, apiError('no-route', 'not-found', `no route ${c.req.method} ${c.req.path}`)))
 
   app.use('*', async (c, next) => {
     const host = c.req.header('host') ?? ''
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host)
     if (match === null || !LOOPBACK_HOSTS.has(match[1] ?? '') || Number(match[2]) !== deps.port()) {
-      return c.json({ error: 'forbidden host' }, 403)
+      return answer(c, apiError('forbidden-host', 'forbidden', 'forbidden host'))
     }
     await next()
   })
@@ -71,7 +54,14 @@ export function createApi(deps: ApiDeps): Hono {
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
     const expected = Buffer.from(deps.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return c.json({ error: "unauthorized: use the token in the data directory's node.json" }, 401)
+      return answer(
+        c,
+        apiError(
+          'unauthenticated',
+          'unauthenticated',
+          "unauthorized: use the token in the data directory's node.json",
+        ),
+      )
     }
     await next()
   })
@@ -82,12 +72,17 @@ export function createApi(deps: ApiDeps): Hono {
     bodyLimit({
       maxSize: API_BODY_LIMIT,
       onError: (c) =>
-        c.json(
-          {
-            error: `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
-            name: 'PayloadTooLargeError',
-          },
-          413,
+        answer(
+          c,
+          apiError(
+            'payload-too-large',
+            'invalid',
+            `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
+            {
+              field: 'body',
+              status: 413,
+            },
+          ),
         ),
     }),
   )

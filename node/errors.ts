@@ -1,23 +1,30 @@
 /** Errors of the node runtime; match on `.name`. */
+import { VerseGuyError } from '../crdt/errors.ts'
 import { cliHint } from './cli-hint.ts'
 
-export class NotInitializedError extends Error {
+export class NotInitializedError extends VerseGuyError {
   override name = 'NotInitializedError'
+  readonly code = 'not-initialized'
+  readonly kind = 'not-found'
   constructor(dataDir: string) {
     super(`No Verse Guy node at ${dataDir}. Create one with: ${cliHint('init', dataDir)}`)
   }
 }
 
-export class AlreadyInitializedError extends Error {
+export class AlreadyInitializedError extends VerseGuyError {
   override name = 'AlreadyInitializedError'
+  readonly code = 'already-initialized'
+  readonly kind = 'conflict'
   constructor(dataDir: string) {
     super(`${dataDir} already holds a Verse Guy node; nothing was changed.`)
   }
 }
 
 /** The data directory, or a path above it, is a file. */
-export class DataDirNotDirectoryError extends Error {
+export class DataDirNotDirectoryError extends VerseGuyError {
   override name = 'DataDirNotDirectoryError'
+  readonly code = 'data-dir-not-directory'
+  readonly kind = 'conflict'
   readonly path: string
   constructor(dataDir: string, path: string) {
     super(
@@ -29,23 +36,29 @@ export class DataDirNotDirectoryError extends Error {
   }
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends VerseGuyError {
   override name = 'ConfigError'
+  readonly code = 'config-invalid'
+  readonly kind = 'invalid'
   constructor(path: string, detail: string, options?: ErrorOptions) {
     super(`Invalid configuration in ${path}: ${detail}`, options)
   }
 }
 
-export class NodeRunningError extends Error {
+export class NodeRunningError extends VerseGuyError {
   override name = 'NodeRunningError'
+  readonly code = 'node-running'
+  readonly kind = 'conflict'
   constructor(dataDir: string, pid: number) {
     super(`A node is already running on ${dataDir} (pid ${pid}).`)
   }
 }
 
 /** A file or folder of the data directory whose mode this user cannot make owner-only. */
-export class DataDirPermissionError extends Error {
+export class DataDirPermissionError extends VerseGuyError {
   override name = 'DataDirPermissionError'
+  readonly code = 'data-dir-permission'
+  readonly kind = 'failed'
   constructor(dataDir: string, path: string, options?: ErrorOptions) {
     super(
       `Cannot make ${path} readable by its owner only (${(options?.cause as Error | undefined)?.message ?? 'chmod failed'}). ` +

@@ -5,6 +5,8 @@
  * needs to run comes through `index.ts` (or `license-files.ts`), with `await import(…)`.
  */
 export { type Clock, systemClock } from '../crdt/clock.ts'
+// the error model's base (a file that imports nothing)
+export { type ErrorKind, isErrorKind, VerseGuyError } from '../crdt/errors.ts'
 // the two small constant tables the CLI's option choices are made of (named exceptions
 // in tests/architecture/imports.test.ts: their folders' faces load Automerge)
 export { INSURANCE } from '../services/fleet/hangar-schema.ts'

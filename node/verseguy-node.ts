@@ -363,6 +363,7 @@ export class VerseGuyNode {
       port: () => this.apiPort,
       services: () => this.services,
       reloadTrust: () => this.reloadTrust(),
+      logError: (err) => this.log?.error({ err }, 'API request failed'),
       mesh: () => ({
         mesh: this.mesh,
         join: this.admissions,

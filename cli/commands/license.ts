@@ -92,12 +92,14 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         const [orgId, founderFromRef] = opts.org.split('.')
         const founder = opts.founder ?? founderFromRef
         if (founder === undefined)
-          throw new CliError('--org needs the founder key: ORGID.FOUNDERKEY, or give --founder', 2)
+          throw new CliError('--org needs the founder key: ORGID.FOUNDERKEY, or give --founder', {
+            usage: true,
+          })
         const { decodeLicense, readIssuerKey, signLicense } = await licensing()
         const signer = await readIssuerKey(opts.key)
         const now = clock.now()
         const notBefore = opts.notBefore === undefined ? now : Date.parse(opts.notBefore)
-        if (Number.isNaN(notBefore)) throw new CliError('--not-before is not a date', 2)
+        if (Number.isNaN(notBefore)) throw new CliError('--not-before is not a date', { usage: true })
         const text = signLicense(
           {
             v: 1,
@@ -298,7 +300,8 @@ function features(list: string | undefined, tier: Tier): Feature[] {
   if (list === undefined) return [...TIER_FEATURES[tier]].sort()
   const out = [...new Set(list.split(',').map((f) => f.trim()))].sort()
   for (const f of out)
-    if (!isFeature(f)) throw new CliError(`unknown feature ${f}; known: ${FEATURES.join(', ')}`, 2)
+    if (!isFeature(f))
+      throw new CliError(`unknown feature ${f}; known: ${FEATURES.join(', ')}`, { usage: true })
   return out as Feature[]
 }
 

@@ -1,12 +1,12 @@
 /**
  * The domain over HTTP: orgs, invites, ships and licenses. Thin: each route parses its
  * body and calls one service method; the services validate input and name the field
- * that is wrong (answered as 400 by the API's error handler).
+ * that is wrong (answered by the API's one error model, node/error-response.ts).
  */
 import { Hono } from 'hono'
 import type { Mesh } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
-import type { JoinTransport } from '../../services/org/index.ts'
+import { InvalidInputError, type JoinTransport } from '../../services/org/index.ts'
 
 /** The running mesh and this node's addresses (invites carry them). */
 export interface MeshView {
@@ -104,15 +104,9 @@ async function jsonBody(req: Request): Promise<Record<string, unknown>> {
   try {
     value = JSON.parse(text)
   } catch {
-    throw named('InvalidInputError', 'body: not JSON')
+    throw new InvalidInputError('body', 'not JSON')
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw named('InvalidInputError', 'body: must be a JSON object')
+    throw new InvalidInputError('body', 'must be a JSON object')
   return value as Record<string, unknown>
-}
-
-function named(name: string, message: string): Error {
-  const e = new Error(message)
-  e.name = name
-  return e
 }

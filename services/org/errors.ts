@@ -1,24 +1,54 @@
 /** Errors of the org service; match on `.name`. */
+import { VerseGuyError } from '../../crdt/index.ts'
 
 /** Bad input: names the field and why. Nothing was changed. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends VerseGuyError {
   override name = 'InvalidInputError'
-  readonly field: string
+  readonly code = 'invalid-input'
+  readonly kind = 'invalid'
+  override readonly field: string
   constructor(field: string, message: string) {
     super(`${field}: ${message}. Nothing was changed.`)
     this.field = field
   }
 }
 
-export class OrgNotFoundError extends Error {
+/**
+ * The caller's rank lacks the permission an action needs (checked before anything is
+ * signed; every node checks again on receipt). Nothing was changed.
+ */
+export class PermissionDeniedError extends VerseGuyError {
+  override name = 'PermissionDeniedError'
+  readonly code = 'permission-denied'
+  readonly kind = 'forbidden'
+  /** The permission the action needs. */
+  readonly permission: string
+  /** The caller's rank (its name), or null for someone who is not a member. */
+  readonly rank: string | null
+  override readonly details: Readonly<Record<string, string>>
+  constructor(what: string, permission: string, rank: string | null) {
+    super(
+      `${what} needs ${permission}, which ${rank === null ? 'a non-member' : `your rank ${rank}`} does not have. Nothing was changed.`,
+    )
+    this.permission = permission
+    this.rank = rank
+    this.details = rank === null ? { permission } : { permission, rank }
+  }
+}
+
+export class OrgNotFoundError extends VerseGuyError {
   override name = 'OrgNotFoundError'
+  readonly code = 'org-not-found'
+  readonly kind = 'not-found'
   constructor(org: string) {
     super(`No org ${org} on this node.`)
   }
 }
 
-export class NotAMemberError extends Error {
+export class NotAMemberError extends VerseGuyError {
   override name = 'NotAMemberError'
+  readonly code = 'not-a-member'
+  readonly kind = 'not-found'
   constructor(what: string) {
     super(`${what} is not a member of this org.`)
   }
@@ -28,22 +58,30 @@ export class NotAMemberError extends Error {
  * An invite that cannot admit anyone (used, revoked, expired, …) or no member's node that
  * would admit: the message is the plain sentence for the person who tried it.
  */
-export class InviteRefusedError extends Error {
+export class InviteRefusedError extends VerseGuyError {
   override name = 'InviteRefusedError'
-  /** Why, as a code (`used`, `revoked`, `expired`, `not-yet-valid`, `invalid`, `removed`, `unreachable`, …). */
-  readonly code: string
-  constructor(code: string, message: string) {
+  readonly code = 'invite-refused'
+  /** `unavailable` when no member's node could be reached to admit; `conflict` otherwise. */
+  readonly kind: 'conflict' | 'unavailable'
+  /** Why (`used`, `revoked`, `expired`, `not-yet-valid`, `invalid`, `removed`, `unreachable`, …). */
+  readonly refusal: string
+  constructor(refusal: string, message: string) {
     super(message)
-    this.code = code
+    this.refusal = refusal
+    this.kind = refusal === 'unreachable' ? 'unavailable' : 'conflict'
   }
 }
 
 /** A gated feature without a license that allows it now. Nothing was changed. */
-export class FeatureLockedError extends Error {
+export class FeatureLockedError extends VerseGuyError {
   override name = 'FeatureLockedError'
+  readonly code = 'feature-locked'
+  readonly kind = 'forbidden'
   readonly feature: string
+  override readonly details: Readonly<Record<string, string>>
   constructor(feature: string, why: string) {
     super(`${feature} is not available: ${why}. Existing data stays readable; nothing was changed.`)
     this.feature = feature
+    this.details = { feature }
   }
 }

@@ -16,7 +16,8 @@ import {
 } from '../../crdt/index.ts'
 import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
-import { InvalidInputError, InviteRefusedError } from './errors.ts'
+import type { AuthState } from './auth-state.ts'
+import { InvalidInputError, InviteRefusedError, PermissionDeniedError } from './errors.ts'
 import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
@@ -138,7 +139,7 @@ export class InviteService {
     )
     const state = await this.rosters.currentState(orgId)
     if (!state.can(this.me, 'members:invite'))
-      throw new InvalidInputError('rank', 'you may not invite (members:invite)')
+      throw new PermissionDeniedError('inviting', 'members:invite', this.rankName(state))
     const rank = state.rank(r)
     if (rank === undefined) throw new InvalidInputError('rank', `no rank ${r}`)
     if (rank.level >= state.levelOf(this.me))
@@ -173,7 +174,11 @@ export class InviteService {
   async listInvites(orgId: string): Promise<InviteView[]> {
     const state = await this.rosters.currentState(orgId)
     if (!state.can(this.me, 'members:invite') && !state.can(this.me, 'members:manage')) {
-      throw new InvalidInputError('org', 'listing invites needs members:invite or members:manage')
+      throw new PermissionDeniedError(
+        'listing invites',
+        'members:invite or members:manage',
+        this.rankName(state),
+      )
     }
     const prefix = `invite:${orgId}/`
     const now = this.clock.now()
@@ -367,6 +372,12 @@ export class InviteService {
         ` (${errors.slice(0, 5).join('; ') || 'none found'}). ` +
         'Nothing was changed: once a member of the org has their node online, accept the invite again.',
     )
+  }
+
+  /** This node's member's rank (its name) in `state`; null when not a member. */
+  private rankName(state: AuthState): string | null {
+    const id = state.isMember(this.me) ? state.rankOf(this.me) : undefined
+    return id === undefined ? null : (state.rank(id)?.name ?? id)
   }
 
   private async isMemberOf(org: string): Promise<boolean> {

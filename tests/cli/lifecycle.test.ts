@@ -190,7 +190,7 @@ describe('verseguy start: faults', () => {
     await initDataDir(dir, PASS, FAST_KDF)
     const before = await snapshotFiles(dir)
     const res = await runCli(['-d', dir, 'start'], { VERSEGUY_PASSPHRASE: 'not the passphrase' })
-    expect(res.code).toBe(1)
+    expect(res.code).toBe(3) // not allowed (docs/cli.md, Exit codes)
     expect(res.stderr).toContain('Wrong passphrase')
     expect(res.stderr).not.toContain('    at ') // no stack trace for an expected error
     expect(await snapshotFiles(dir)).toEqual(before)

@@ -14,6 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
+import { answerError } from '../../cli/node-client.ts'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
 
 export const TEST_NODE_PASS = 'test node passphrase'
@@ -89,9 +90,10 @@ export async function startTestNode(name: string, config: TestNodeConfig = {}): 
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
-    const json = (await res.json()) as T & { error?: string }
-    if (!res.ok) throw new Error(json.error)
-    return json
+    const json: unknown = await res.json()
+    // The node's error, with its code, kind and field, as the CLI reads it.
+    if (!res.ok) throw answerError(json, res.status)
+    return json as T
   }
   return { node, api, dir }
 }

@@ -79,16 +79,21 @@ describe('invite accept is all or nothing', () => {
     await f.node.services.invites.revokeInvite(org, revoked.invite.id)
 
     // A bad handle: refused before any node is asked.
-    await expect(n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'x' })).rejects.toThrow(
-      /^handle: must be 3 to 60 .*Nothing was changed\.$/,
-    )
+    await expect(
+      n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'x' }),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid-input',
+      field: 'handle',
+      message: expect.stringMatching(/^handle: must be 3 to 60 .*Nothing was changed\.$/),
+    })
     expect(n.node.network.connectedPeers()).toEqual([])
     await expectUntouched(n, org)
 
     // A refused admission.
     await expect(
       n.api('POST', '/api/invites/accept', { token: revoked.token, handle: 'Rec_N' }),
-    ).rejects.toThrow(/^this invite was revoked\.$/)
+    ).rejects.toMatchObject({ status: 409, code: 'invite-refused', message: 'this invite was revoked.' })
     await expectUntouched(n, org)
 
     // Admitted by M (the inviter is offline), but the fetch breaks off after a first batch.
@@ -96,9 +101,16 @@ describe('invite accept is all or nothing', () => {
     const auth = () => domainValidator(() => m.node.documents).auth
     const breaking = new BreakingSource({ store: m.node.documents, auth: auth() })
     await serveWith(m, breaking)
-    await expect(n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'Rec_N' })).rejects.toThrow(
-      /^No member's node of this org could be reached to admit you .*accept the invite again\.$/,
-    )
+    await expect(
+      n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'Rec_N' }),
+    ).rejects.toMatchObject({
+      status: 503,
+      code: 'invite-refused',
+      kind: 'unavailable',
+      message: expect.stringMatching(
+        /^No member's node of this org could be reached to admit you .*accept the invite again\.$/,
+      ),
+    })
     expect(breaking.calls).toBeGreaterThan(1) // something arrived before the break
     await expectUntouched(n, org)
 

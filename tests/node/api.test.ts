@@ -1,7 +1,9 @@
 /**
- * The local API's body limit, on a real node started through the real entry point: a
- * body past the limit is answered 413 while it is still arriving (announced by
- * Content-Length or chunked without one), and the node's memory does not grow with it.
+ * The local API on a real node started through the real entry point: a body past the
+ * limit is answered 413 while it is still arriving (announced by Content-Length or
+ * chunked without one), and the node's memory does not grow with it; every error is
+ * answered in one shape, `{ error: { code, kind, message, field? } }`, with the status
+ * its kind maps to.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
@@ -112,8 +114,12 @@ async function rss(): Promise<number> {
 }
 
 const TOO_LARGE = {
-  error: `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
-  name: 'PayloadTooLargeError',
+  error: {
+    code: 'payload-too-large',
+    kind: 'invalid',
+    message: `body: larger than ${API_BODY_LIMIT} bytes; nothing was changed`,
+    field: 'body',
+  },
 }
 
 describe('API body limit', () => {
@@ -164,5 +170,122 @@ describe('API body limit', () => {
       req.write(Buffer.alloc(64 * 1024, 'a'))
     })
     expect(res).toBe(401)
+  })
+})
+
+async function call(
+  method: string,
+  path: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json', ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+describe('API error model', () => {
+  it('bad input is 400 invalid-input naming the field, and creates nothing', async () => {
+    const before = (await call('GET', '/api/orgs')).body
+    const res = await call('POST', '/api/orgs', {
+      body: JSON.stringify({ name: 'Bad Tag Org', tag: 'x', handle: 'Lead_1' }),
+    })
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({
+      error: {
+        code: 'invalid-input',
+        kind: 'invalid',
+        field: 'tag',
+        message: expect.stringMatching(/^tag: /),
+      },
+    })
+    expect((await call('GET', '/api/orgs')).body).toEqual(before)
+  })
+
+  it('a body that is not JSON is 400 invalid-input on the field body', async () => {
+    const res = await call('POST', '/api/orgs', { body: '{not json' })
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({
+      error: {
+        code: 'invalid-input',
+        kind: 'invalid',
+        field: 'body',
+        message: 'body: not JSON. Nothing was changed.',
+      },
+    })
+  })
+
+  it('an unknown org is 404 org-not-found; a malformed org id is 400 naming it', async () => {
+    const unknown = 'f'.repeat(32)
+    const res = await call('GET', `/api/orgs/${unknown}`)
+    expect(res.status).toBe(404)
+    expect(res.body).toEqual({
+      error: { code: 'org-not-found', kind: 'not-found', message: `No org ${unknown} on this node.` },
+    })
+    const bad = await call('GET', '/api/orgs/nosuchorg')
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({ error: { code: 'invalid-input', kind: 'invalid', field: 'org' } })
+  })
+
+  it('a feature the license does not allow is 403 feature-locked', async () => {
+    const held = (await call('GET', '/api/orgs')).body as unknown[]
+    if (held.length === 0) {
+      const first = await call('POST', '/api/orgs', {
+        body: JSON.stringify({ name: 'First Org', tag: 'FST', handle: 'Lead_1' }),
+      })
+      expect(first.status, JSON.stringify(first.body)).toBe(201)
+    }
+    const res = await call('POST', '/api/orgs', {
+      body: JSON.stringify({ name: 'Second Org', tag: 'SEC', handle: 'Lead_1' }),
+    })
+    expect(res.status).toBe(403)
+    expect(res.body).toEqual({
+      error: {
+        code: 'feature-locked',
+        kind: 'forbidden',
+        feature: 'multiple-orgs',
+        message: expect.stringContaining('multiple-orgs is not available'),
+      },
+    })
+  })
+
+  it('the API answers its own refusals in the same shape: no token 401, no route 404, wrong host 403', async () => {
+    const noToken = await call('GET', '/api/orgs', { headers: { authorization: 'Bearer wrong' } })
+    expect(noToken).toEqual({
+      status: 401,
+      body: {
+        error: {
+          code: 'unauthenticated',
+          kind: 'unauthenticated',
+          message: "unauthorized: use the token in the data directory's node.json",
+        },
+      },
+    })
+    const noRoute = await call('GET', '/api/nothing-here')
+    expect(noRoute).toEqual({
+      status: 404,
+      body: { error: { code: 'no-route', kind: 'not-found', message: 'no route GET /api/nothing-here' } },
+    })
+    const host = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const url = new URL('/api/status', api.url)
+      const req = request(
+        { host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example' } },
+        (r) => {
+          let text = ''
+          r.on('data', (d) => {
+            text += d
+          })
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, body: JSON.parse(text) }))
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    expect(host).toEqual({
+      status: 403,
+      body: { error: { code: 'forbidden-host', kind: 'forbidden', message: 'forbidden host' } },
+    })
   })
 })

@@ -60,7 +60,7 @@ describe('change bounds', () => {
         thrown = err
       }
       expect(thrown).toBeInstanceOf(ChangeBoundsError)
-      expect((thrown as ChangeBoundsError).kind).toBe('oversize')
+      expect((thrown as ChangeBoundsError).problem).toBe('oversize')
       expect(performance.now() - start).toBeLessThan(50)
       expect(bytes.length).toBeLessThan(200)
     })

@@ -101,7 +101,8 @@ describe('accepting an invite', () => {
     try {
       await expect(newcomer.invites.accept(token, 'New_N', t)).rejects.toMatchObject({
         name: 'InviteRefusedError',
-        code: 'used',
+        code: 'invite-refused',
+        refusal: 'used',
         message: 'this invite was already used.',
       })
       expect(t.asked).toEqual([LISTED])

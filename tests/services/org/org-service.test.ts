@@ -110,6 +110,12 @@ describe('org service', () => {
     })
     expect(list.find((i) => i.id === used.invite.id)?.usedBy).toBe(joiner.signer.memberKey)
     // A Member (no members:invite) may not list them.
-    await expect(joiner.invites.listInvites(org.id)).rejects.toMatchObject({ name: 'InvalidInputError' })
+    await expect(joiner.invites.listInvites(org.id)).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      code: 'permission-denied',
+      kind: 'forbidden',
+      permission: 'members:invite or members:manage',
+      rank: 'Member',
+    })
   })
 })
