@@ -23,10 +23,11 @@ import {
   type SignedEntry,
   unpackEntry,
 } from '../../crdt/index.ts'
+import { orgOfDoc } from '../document-types.ts'
 import type { AuthIndex } from '../org/auth-index.ts'
 import type { AuthState } from '../org/auth-state.ts'
 import { OrgNotFoundError } from '../org/errors.ts'
-import { isOrgId, orgOfDoc } from '../org/org-id.ts'
+import { isOrgId } from '../org/org-id.ts'
 import { RosterAccess } from '../org/roster-access.ts'
 import { text } from '../org/roster-schema.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'

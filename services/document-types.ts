@@ -1,0 +1,42 @@
+/**
+ * Every document type a Verse Guy node holds: adding one is one line here (see README).
+ * The validator, the scope of chain entries (`orgOfDoc`) and the store's indexers read
+ * this list; nothing else branches on a document's type.
+ */
+import type { DocumentIndexer } from '../crdt/index.ts'
+import type { DocumentType } from './document-type.ts'
+import { hangarType } from './fleet/hangar-type.ts'
+import { licenseType } from './licensing/license-type.ts'
+import { opType } from './operations/op-type.ts'
+import { rosterType } from './org/roster-type.ts'
+
+export const DOCUMENT_TYPES: readonly DocumentType[] = [rosterType, hangarType, opType, licenseType]
+
+const BY_NAME: ReadonlyMap<string, DocumentType> = new Map(DOCUMENT_TYPES.map((t) => [t.name, t]))
+if (BY_NAME.size !== DOCUMENT_TYPES.length) throw new Error('two document types share one name')
+
+/** The type named by a document id's prefix (before the first `:`), or null. */
+export function documentTypeOf(docId: string): DocumentType | null {
+  const colon = docId.indexOf(':')
+  return colon < 0 ? null : (BY_NAME.get(docId.slice(0, colon)) ?? null)
+}
+
+/**
+ * The org a document belongs to, which is also the scope of its chain entries (its type's
+ * `orgOf`); null for an id of no registered type.
+ */
+export function orgOfDoc(docId: string): string | null {
+  // A batch names the same document thousands of times: the last answer is kept.
+  if (docId !== lastDoc) {
+    const colon = docId.indexOf(':')
+    const type = colon < 0 ? undefined : BY_NAME.get(docId.slice(0, colon))
+    lastOrg = type === undefined ? null : type.orgOf(docId.slice(colon + 1))
+    lastDoc = docId
+  }
+  return lastOrg
+}
+let lastDoc = ''
+let lastOrg: string | null = null
+
+/** Indexers every store of a Verse Guy node keeps: those of every registered type. */
+export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = DOCUMENT_TYPES.flatMap((t) => t.indexers ?? [])
