@@ -17,8 +17,8 @@ if (BY_NAME.size !== DOCUMENT_TYPES.length) throw new Error('two document types 
 
 /** The type named by a document id's prefix (before the first `:`), or null. */
 export function documentTypeOf(docId: string): DocumentType | null {
-  const colon = docId.indexOf(':')
-  return colon < 0 ? null : (BY_NAME.get(docId.slice(0, colon)) ?? null)
+  if (docId !== lastDoc) resolve(docId)
+  return lastType
 }
 
 /**
@@ -26,17 +26,22 @@ export function documentTypeOf(docId: string): DocumentType | null {
  * `orgOf`); null for an id of no registered type.
  */
 export function orgOfDoc(docId: string): string | null {
-  // A batch names the same document thousands of times: the last answer is kept.
-  if (docId !== lastDoc) {
-    const colon = docId.indexOf(':')
-    const type = colon < 0 ? undefined : BY_NAME.get(docId.slice(0, colon))
-    lastOrg = type === undefined ? null : type.orgOf(docId.slice(colon + 1))
-    lastDoc = docId
-  }
+  if (docId !== lastDoc) resolve(docId)
   return lastOrg
 }
+
+// A batch names the same document thousands of times (the scope, then the rules, of each
+// entry): the last answer is kept.
 let lastDoc = ''
+let lastType: DocumentType | null = null
 let lastOrg: string | null = null
+
+function resolve(docId: string): void {
+  const colon = docId.indexOf(':')
+  lastType = colon < 0 ? null : (BY_NAME.get(docId.slice(0, colon)) ?? null)
+  lastOrg = lastType === null ? null : lastType.orgOf(docId.slice(colon + 1))
+  lastDoc = docId
+}
 
 /** Indexers every store of a Verse Guy node keeps: those of every registered type. */
 export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = DOCUMENT_TYPES.flatMap((t) => t.indexers ?? [])
