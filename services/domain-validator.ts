@@ -1,24 +1,18 @@
 /**
  * The node's rules for every document type, behind the crdt layer's `ChangeValidator`
- * seam. A roster change is judged on the authorization state at its own dependencies;
- * hangar and operation changes on the state at the roster heads their entry records.
+ * seam: the bounds every change must keep, then the rules of the document's type as
+ * registered in document-types.ts. A roster change is judged on the authorization state
+ * at its own dependencies; hangar and operation changes on the state at the roster heads
+ * their entry records.
  */
 import type * as A from '@automerge/automerge'
-import type { ChangeContext, ChangeHash, ChangeValidator, DocumentStore, Verdict } from '../crdt/index.ts'
+import type { ChangeContext, ChangeValidator, DocumentStore, Verdict } from '../crdt/index.ts'
 import { changeSizeProblem } from './change-limits.ts'
-import { validateHangar } from './fleet/index.ts'
-import { validateLicenseDoc } from './licensing/index.ts'
+import type { DocumentTypeDeps } from './document-type.ts'
+import { documentTypeOf, orgOfDoc } from './document-types.ts'
 import { MembershipResolver } from './membership/index.ts'
-import { validateOperation } from './operations/index.ts'
 import type { RosterDoc } from './org/index.ts'
-import {
-  AuthIndex,
-  judgeRosterChange,
-  judgeRosterCreate,
-  ORG_ID,
-  orgOfDoc,
-  settingsShelf,
-} from './org/index.ts'
+import { AuthIndex, settingsShelf } from './org/index.ts'
 
 export interface DomainValidatorDeps {
   /** The roster of an org as this node holds it, or null. */
@@ -33,6 +27,9 @@ export class DomainValidator implements ChangeValidator {
   /** Removals that hold (rule 5): what the services' views read. */
   readonly membership: MembershipResolver | null
 
+  /** What every type's rules read (document-types.ts). */
+  private readonly deps: DocumentTypeDeps
+
   constructor(deps: DomainValidatorDeps) {
     this.auth = new AuthIndex({
       roster: deps.roster,
@@ -41,6 +38,7 @@ export class DomainValidator implements ChangeValidator {
     this.membership =
       deps.store === undefined ? null : new MembershipResolver({ store: deps.store, auth: this.auth })
     if (this.membership !== null) this.auth.useMembership(this.membership)
+    this.deps = { auth: this.auth }
   }
 
   /** Synchronous where it can be (hangars with a cached roster state): a catch-up judges thousands. */
@@ -51,56 +49,10 @@ export class DomainValidator implements ChangeValidator {
       return { ok: false, reason: `${ctx.docId} belongs to another org than its entry`, kind: 'wrong-scope' }
     const size = changeSizeProblem(ctx)
     if (size !== null) return size
-    const colon = ctx.docId.indexOf(':')
-    const type = ctx.docId.slice(0, colon)
-    const name = ctx.docId.slice(colon + 1)
-    switch (type) {
-      case 'org':
-        return ORG_ID.test(name) ? this.roster(name, ctx) : refuse(`${ctx.docId} is not an org id`)
-      case 'hangar':
-        return validateHangar(ctx, this.auth)
-      case 'op':
-        return validateOperation(ctx, this.auth)
-      case 'license':
-        return validateLicenseDoc(ctx, this.auth)
-      default:
-        return refuse(`no rules accept ${type} documents`)
-    }
-  }
-
-  private async roster(orgId: string, ctx: ChangeContext): Promise<Verdict> {
-    const doc = ctx.doc as A.Doc<RosterDoc>
-    for (const [i, change] of ctx.changes.entries()) {
-      const hash = change.hash as ChangeHash
-      const isFirst = change.deps.length === 0 && (doc.org === undefined || doc.org === null)
-      if (isFirst) {
-        const judged = judgeRosterCreate({
-          orgId,
-          author: ctx.entry.author,
-          change,
-          bytes: ctx.changeBytes[i] as Uint8Array,
-        })
-        if (!judged.ok) return judged
-        this.auth.setContainers(orgId, judged.containers)
-        this.auth.remember(orgId, [hash], judged.after)
-        continue
-      }
-      const containers = await this.auth.containersOf(orgId, doc.org === undefined ? undefined : doc)
-      const state = await this.auth.stateAt(orgId, change.deps as ChangeHash[])
-      if (containers === null || state === null) {
-        return { ok: false, reason: 'depends on roster changes this node does not hold', pending: true }
-      }
-      const judged = judgeRosterChange({
-        author: ctx.entry.author,
-        entry: ctx.entry,
-        change,
-        state,
-        containers,
-      })
-      if (!judged.ok) return judged
-      this.auth.remember(orgId, [hash], judged.after)
-    }
-    return { ok: true }
+    const type = documentTypeOf(ctx.docId)
+    if (type === null)
+      return refuse(`no rules accept ${ctx.docId.slice(0, ctx.docId.indexOf(':'))} documents`)
+    return type.validate(ctx, this.deps)
   }
 }
 

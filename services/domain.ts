@@ -4,26 +4,20 @@
  * they cannot drift apart.
  */
 import type * as A from '@automerge/automerge'
-import {
-  type Clock,
-  type DocumentIndexer,
-  type DocumentStore,
-  parseDocId,
-  type Signer,
-  systemClock,
-} from '../crdt/index.ts'
+import { type Clock, type DocumentStore, parseDocId, type Signer, systemClock } from '../crdt/index.ts'
+import { orgOfDoc } from './document-types.ts'
 import { DomainValidator } from './domain-validator.ts'
-import { FleetService, hangarIndexerWithTotals } from './fleet/index.ts'
+import { FleetService } from './fleet/index.ts'
 import { LicenseService, TrustStore } from './licensing/index.ts'
 import { OperationsService } from './operations/index.ts'
 import type { RosterDoc } from './org/index.ts'
-import { InviteService, OrgService, orgOfDoc } from './org/index.ts'
+import { InviteService, OrgService } from './org/index.ts'
 
 /** The scope of a document's chain entries in every store of a Verse Guy node: its org. */
 export const scopeOfDoc = orgOfDoc
 
-/** Indexers every store of a Verse Guy node keeps (the hangar rows with their per-org totals). */
-export const DOMAIN_INDEXERS: readonly DocumentIndexer[] = [hangarIndexerWithTotals]
+/** Indexers every store of a Verse Guy node keeps: those the document types register. */
+export { DOMAIN_INDEXERS } from './document-types.ts'
 
 /**
  * The validator for a store, reading rosters from that store once it exists (the store

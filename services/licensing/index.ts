@@ -43,3 +43,4 @@ export {
 } from './license-format.ts'
 export { LicenseService, type LicenseStatus, type RevocationsStatus, tierFor } from './license-service.ts'
 export { evaluateLicense, LICENSE_STATES, type LicenseState, type LicenseVerdict } from './license-status.ts'
+export { licenseType } from './license-type.ts'

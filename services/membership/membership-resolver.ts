@@ -27,6 +27,7 @@ import {
   type MemberKey,
   parseDocId,
 } from '../../crdt/index.ts'
+import { orgOfDoc } from '../document-types.ts'
 import type { AuthIndex, MaskedEntry, Membership, RosterDoc } from '../org/index.ts'
 import { AuthState, takesRightsAway } from '../org/index.ts'
 import { type DecodedChange, decodeAll, foldChanges } from './causal-fold.ts'
@@ -343,7 +344,7 @@ export class MembershipResolver implements Membership {
         if (d.entry.doc !== null && d.entry.changes.length > 0) cached.list.push(d.entry)
       }
     }
-    return cached.list.filter((e) => e.seq > cutoff && inOrg(e.doc as string, orgId))
+    return cached.list.filter((e) => e.seq > cutoff && orgOfDoc(e.doc as string) === orgId)
   }
 }
 
@@ -367,15 +368,6 @@ function recordsHeads(roster: A.Doc<RosterDoc>): boolean {
   if (heads === undefined) return false
   for (const bucket of Object.values(heads)) for (const _ in bucket) return true
   return false
-}
-
-function inOrg(docId: string, orgId: string): boolean {
-  return (
-    docId === `org:${orgId}` ||
-    docId === `license:${orgId}` ||
-    docId.startsWith(`hangar:${orgId}.`) ||
-    docId.startsWith(`op:${orgId}.`)
-  )
 }
 
 function cmp(a: string, b: string): number {

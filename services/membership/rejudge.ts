@@ -5,9 +5,7 @@
  */
 import * as A from '@automerge/automerge'
 import type { ChangeContext, ChangeHash, DocId, DocumentStore, Entry, Verdict } from '../../crdt/index.ts'
-import { validateHangar } from '../fleet/index.ts'
-import { validateLicenseDoc } from '../licensing/index.ts'
-import { validateOperation } from '../operations/index.ts'
+import { documentTypeOf } from '../document-types.ts'
 import type { AuthIndex, OverlayOp } from '../org/index.ts'
 import { judgeRosterChange } from '../org/index.ts'
 import type { DecodedChange } from './causal-fold.ts'
@@ -24,6 +22,7 @@ export async function passesWith(
 ): Promise<boolean> {
   const auth = new OverlayAuth(deps.auth, overlay)
   const docId = entry.doc as DocId
+  // A roster change is judged on the roster's own history, with the overlay.
   if (docId === `org:${orgId}`) {
     for (const hash of entry.changes) {
       const change = history.byHash.get(hash)
@@ -61,10 +60,10 @@ export async function passesWith(
   return (await judgeWith(ctx, auth)).ok
 }
 
+/** The rules of the entry's document type (registered in document-types.ts). */
 function judgeWith(ctx: ChangeContext, auth: AuthIndex): Verdict | Promise<Verdict> {
-  const type = ctx.docId.slice(0, ctx.docId.indexOf(':'))
-  if (type === 'hangar') return validateHangar(ctx, auth)
-  if (type === 'op') return validateOperation(ctx, auth)
-  if (type === 'license') return validateLicenseDoc(ctx, auth)
-  return { ok: false, reason: `no rules accept ${type} documents` }
+  const type = documentTypeOf(ctx.docId)
+  if (type === null)
+    return { ok: false, reason: `no rules accept ${ctx.docId.slice(0, ctx.docId.indexOf(':'))} documents` }
+  return type.validate(ctx, { auth })
 }

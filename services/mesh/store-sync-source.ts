@@ -23,8 +23,9 @@ import {
   type SignedEntry,
   unpackEntry,
 } from '../../crdt/index.ts'
+import { orgOfDoc } from '../document-types.ts'
 import type { AuthIndex, AuthState } from '../org/index.ts'
-import { isOrgId, OrgNotFoundError, orgOfDoc, RosterAccess, text } from '../org/index.ts'
+import { isOrgId, OrgNotFoundError, RosterAccess, text } from '../org/index.ts'
 import { authorGate, type Standing, standingIn } from './author-gate.ts'
 import { RosterEntries, rosterFirstOrder } from './catch-up-order.ts'
 

@@ -10,5 +10,6 @@ export {
 } from './op-input.ts'
 export { judgeOpChange, type OpChangeInput, validateOperation } from './op-rules.ts'
 export * from './op-schema.ts'
+export { opType } from './op-type.ts'
 export type { OperationView, ParticipantView, SlotView } from './op-view.ts'
 export { OperationsService, type OperationsServiceComponents } from './operations-service.ts'

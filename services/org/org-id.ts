@@ -26,19 +26,3 @@ export const ORG_ID = /^[0-9a-f]{32}$/
 export function isOrgId(value: unknown): value is string {
   return typeof value === 'string' && ORG_ID.test(value)
 }
-
-/**
- * The org a document belongs to, which is also the scope of its chain entries: `org:<org>`,
- * `license:<org>`, `hangar:<org>.<member>`, `op:<org>.<op>`; null for any other id.
- */
-export function orgOfDoc(docId: string): string | null {
-  // A batch names the same document thousands of times: the last answer is kept.
-  if (docId !== lastDoc) {
-    const m = /^(?:org|license|hangar|op):([0-9a-f]{32})(?:\.|$)/.exec(docId)
-    lastOrg = m === null ? null : (m[1] as string)
-    lastDoc = docId
-  }
-  return lastOrg
-}
-let lastDoc = ''
-let lastOrg: string | null = null
