@@ -80,6 +80,7 @@ const signUpCpuMs = cpuMs(process.cpuUsage(cpuFrom)) / signUp.length
 const [statsAfterWorkMs, after] = await timed(() => fleet.composition(orgId))
 if (after.ships !== stats.ships + addShip.length) throw new Error('fleet stats missed the ships added')
 const rssAfterWork = process.memoryUsage.rss()
+await removeBenchShips()
 await node.stop()
 const kdfAloneMs = await kdfAlone()
 process.stdout.write(
@@ -104,3 +105,12 @@ process.stdout.write(
     opParticipants: op.participants.length,
   })}\n`,
 )
+
+/**
+ * The ships this bench added (and any an earlier run left), removed after the figures are
+ * taken: a hangar holds at most 1,000 ships, and the prepared data directory is reused.
+ */
+async function removeBenchShips(): Promise<void> {
+  for (const ship of await fleet.ships(orgId, { owner: org.me }))
+    if (/^Bench \d+$/.test(ship.model)) await fleet.removeShip(orgId, org.me, ship.id)
+}
