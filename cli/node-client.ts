@@ -66,7 +66,7 @@ export async function runtimeOf(dataDir: string): Promise<RuntimeInfo | null> {
 
 async function reachable(apiUrl: string, token: string): Promise<boolean> {
   try {
-    const res = await fetch(`${apiUrl}/api/status`, {
+    const res = await fetch(`${apiUrl}/api/v1/status`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(3000),
     })

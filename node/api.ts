@@ -6,21 +6,16 @@
 import { timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import type { DomainServices } from '../services/domain.ts'
+import { HTTPException } from 'hono/http-exception'
+import { InvalidInputError } from '../services/org/index.ts'
 import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
-import type { TrustedKey } from './license-trust.ts'
-import { domainRoutes, type MeshView } from './routes/domain-routes.ts'
-import type { NodeStatus } from './status.ts'
+import type { RouteContext } from './routes/route-context.ts'
+import { API_BASE, v1Routes } from './routes/v1.ts'
 
-export interface ApiDeps {
+export interface ApiDeps extends RouteContext {
   readonly token: string
-  readonly status: () => Promise<NodeStatus>
   /** The port actually bound, for the Host check. */
   readonly port: () => number
-  readonly services: () => DomainServices
-  /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
-  readonly reloadTrust: () => Promise<readonly TrustedKey[]>
-  readonly mesh: () => MeshView
   /** Hears of every error that is not a `VerseGuyError` (answered 500 `internal`). */
   readonly logError?: (err: unknown) => void
 }
@@ -37,7 +32,12 @@ export function createApi(deps: ApiDeps): Hono {
   const app = new Hono()
 
   const answer = (c: Context, a: ErrorAnswer) => c.json(a.body, a.status)
-  app.onError((err, c) => answer(c, errorResponse(err, deps.logError)))
+  app.onError((err, c) => {
+    // Hono's own 400 (a body that is not JSON) is an invalid input like any other.
+    const e =
+      err instanceof HTTPException && err.status === 400 ? new InvalidInputError('body', 'not JSON') : err
+    return answer(c, errorResponse(e, deps.logError))
+  })
   app.notFound((c) => answer(c, apiError('no-route', 'not-found', `no route ${c.req.method} ${c.req.path}`)))
 
   app.use('*', async (c, next) => {
@@ -87,10 +87,7 @@ export function createApi(deps: ApiDeps): Hono {
     }),
   )
 
-  app.get('/api/status', async (c) => c.json(await deps.status()))
-  app.post('/api/license/trust/reload', async (c) => c.json({ trusted: await deps.reloadTrust() }))
-
-  app.route('/api', domainRoutes(deps.services, deps.mesh))
+  app.route(API_BASE, v1Routes(deps))
 
   return app
 }

@@ -43,7 +43,7 @@ export function registerDomainCommands(program: Command): void {
     false,
   ).action(async (opts: Common & { name: string; tag: string; description?: string; handle?: string }) => {
     const created = await run(opts, async (api) =>
-      api.request<OrgSummary>('POST', '/api/orgs', {
+      api.request<OrgSummary>('POST', '/api/v1/orgs', {
         name: opts.name,
         tag: opts.tag,
         description: opts.description,
@@ -54,7 +54,7 @@ export function registerDomainCommands(program: Command): void {
     else printLines([`Created org ${created.name} [${created.tag}] (${created.id}); you are its Leader.`])
   })
   common(org.command('list').description('orgs this node holds'), false).action(async (opts: Common) => {
-    const orgs = await run(opts, (api) => api.request<OrgSummary[]>('GET', '/api/orgs'))
+    const orgs = await run(opts, (api) => api.request<OrgSummary[]>('GET', '/api/v1/orgs'))
     if (opts.json) printJson(orgs)
     else
       printLines(
@@ -81,7 +81,7 @@ export function registerDomainCommands(program: Command): void {
       const rank = await resolveRank(api, orgId, opts.rank)
       return api.request<{ token: string; invite: { expiresAt: number } }>(
         'POST',
-        `/api/orgs/${orgId}/invites`,
+        `/api/v1/orgs/${orgId}/invites`,
         {
           rank,
           ...(opts.hours === undefined ? {} : { expiresInHours: opts.hours }),
@@ -100,7 +100,7 @@ export function registerDomainCommands(program: Command): void {
     false,
   ).action(async (token: string, opts: Common & { handle?: string }) => {
     const joined = await run(opts, async (api) =>
-      api.request<OrgSummary>('POST', '/api/invites/accept', {
+      api.request<OrgSummary>('POST', '/api/v1/invites/accept', {
         token,
         handle: opts.handle ?? (await defaultHandle(api)),
       }),
@@ -139,7 +139,7 @@ export function registerDomainCommands(program: Command): void {
             ([, v]) => v !== undefined,
           ),
         )
-        return api.request<ShipView>('POST', `/api/orgs/${orgId}/ships`, body)
+        return api.request<ShipView>('POST', `/api/v1/orgs/${orgId}/ships`, body)
       })
       if (opts.json) printJson(added)
       else printLines([`Added ${added.model} (${added.id}) to your hangar.`])
@@ -153,7 +153,7 @@ export function registerDomainCommands(program: Command): void {
   ).action(async (opts: Common & { all?: boolean }) => {
     const ships = await run(opts, async (api) => {
       const orgId = await resolveOrg(api, opts.org, dataDir())
-      return api.request<ShipSummary[]>('GET', `/api/orgs/${orgId}/ships${opts.all ? '?all=1' : ''}`)
+      return api.request<ShipSummary[]>('GET', `/api/v1/orgs/${orgId}/ships${opts.all ? '?all=1' : ''}`)
     })
     if (opts.json) printJson(ships)
     else
@@ -193,7 +193,7 @@ export function registerPeers(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: Common) => {
       const view = await withNode(program.opts<{ dataDir?: string }>().dataDir, opts, (api) =>
-        api.request<PeersView>('GET', '/api/peers'),
+        api.request<PeersView>('GET', '/api/v1/peers'),
       )
       if (opts.json) {
         printJson(view)
@@ -222,7 +222,7 @@ function orgLine(o: OrgSummary): string {
 }
 
 async function defaultHandle(api: ApiClient): Promise<string> {
-  const status = await api.request<NodeStatus>('GET', '/api/status')
+  const status = await api.request<NodeStatus>('GET', '/api/v1/status')
   return `Member_${(status.memberKey ?? '').slice(0, 8)}`
 }
 
@@ -233,7 +233,7 @@ async function resolveOrg(
   dataDir: string | undefined,
 ): Promise<string> {
   if (given !== undefined) return given
-  const live = (await api.request<OrgSummary[]>('GET', '/api/orgs')).filter((o) => !o.deleted)
+  const live = (await api.request<OrgSummary[]>('GET', '/api/v1/orgs')).filter((o) => !o.deleted)
   if (live.length === 1) return (live[0] as OrgSummary).id
   throw new CliError(
     live.length === 0
@@ -244,7 +244,7 @@ async function resolveOrg(
 
 /** A rank by id or by name, any case. */
 async function resolveRank(api: ApiClient, orgId: string, given: string): Promise<string> {
-  const ranks = await api.request<RankView[]>('GET', `/api/orgs/${orgId}/ranks`)
+  const ranks = await api.request<RankView[]>('GET', `/api/v1/orgs/${orgId}/ranks`)
   const want = given.toLowerCase()
   const rank = ranks.find((r) => r.id === want || r.name.toLowerCase() === want)
   if (rank === undefined)

@@ -23,7 +23,7 @@ export function registerLicenseTrust(license: Command, dataDir: () => string | u
       const { addTrustedKeyFile } = await import('../../node/index.ts')
       const { key, added } = await addTrustedKeyFile(dir, file)
       const reloaded = await withRunningNode(dataDir(), (api) =>
-        api.request<{ trusted: TrustedKey[] }>('POST', '/api/license/trust/reload'),
+        api.request<{ trusted: TrustedKey[] }>('POST', '/api/v1/license/trust/reload'),
       )
       const running = reloaded !== null
       if (opts.json) {

@@ -210,7 +210,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     const { decodeLicense } = await licensing()
     const orgId = opts.org ?? decodeLicense(text).fields.org
     const status = await withNode(dataDir(), opts, (api) =>
-      api.request<LicenseStatus>('PUT', `/api/orgs/${encodeURIComponent(orgId)}/license`, { text }),
+      api.request<LicenseStatus>('PUT', `/api/v1/orgs/${encodeURIComponent(orgId)}/license`, { text }),
     )
     if (opts.json) printJson(status)
     else printLines(describe(status, dataDir()))
@@ -223,7 +223,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
       .option('--json', 'print as JSON'),
   ).action(async (opts: { json?: boolean; passphraseFile?: string }) => {
     const all = await withNode(dataDir(), opts, (api) =>
-      api.request<{ orgs: LicenseStatus[]; revocations: RevocationsStatus[] }>('GET', '/api/licenses'),
+      api.request<{ orgs: LicenseStatus[]; revocations: RevocationsStatus[] }>('GET', '/api/v1/licenses'),
     )
     if (opts.json) {
       printJson(all)
@@ -243,7 +243,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
   ).action(async (file: string, opts: { passphraseFile?: string }) => {
     const text = await readText(file)
     const r = await withNode(dataDir(), opts, (api) =>
-      api.request<RevocationsStatus>('POST', '/api/license/revocations', { text }),
+      api.request<RevocationsStatus>('POST', '/api/v1/license/revocations', { text }),
     )
     printLines([`Installed revocation list ${r.seq} from ${r.issuer} (${r.revoked} revoked)`])
   })
@@ -258,7 +258,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
       .option('--json', 'print the result as JSON'),
   ).action(async (opts: { yes?: boolean; json?: boolean; passphraseFile?: string }) => {
     const r = await withNode(dataDir(), opts, (api) =>
-      api.request<ClockReset>('POST', '/api/license/clock-reset', { confirm: opts.yes === true }),
+      api.request<ClockReset>('POST', '/api/v1/license/clock-reset', { confirm: opts.yes === true }),
     )
     if (opts.json) printJson(r)
     if (r.done) {

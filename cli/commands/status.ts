@@ -44,7 +44,7 @@ export async function currentStatus(dataDir: string): Promise<NodeStatus> {
   const runtime = await runtimeOf(dataDir)
   if (runtime !== null) {
     try {
-      const res = await fetch(`${runtime.apiUrl}/api/status`, {
+      const res = await fetch(`${runtime.apiUrl}/api/v1/status`, {
         headers: { authorization: `Bearer ${runtime.token}` },
         signal: AbortSignal.timeout(5000),
       })

@@ -131,17 +131,17 @@ describe('verseguy start: one node, first started on a fresh directory with its 
   it('falls back to a free API port when the configured one is taken', async () => {
     const { apiUrl, token } = await runtime()
     expect(apiUrl).not.toContain(`:${taken}`)
-    const ok = await fetch(`${apiUrl}/api/status`, { headers: { authorization: `Bearer ${token}` } })
+    const ok = await fetch(`${apiUrl}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } })
     expect(ok.status).toBe(200)
   })
 
   it('the API answers only loopback Host names and requests with the node token', async () => {
     const { apiUrl, token } = await runtime()
-    const ok = await fetch(`${apiUrl}/api/status`, {
+    const ok = await fetch(`${apiUrl}/api/v1/status`, {
       headers: { authorization: `Bearer ${token}` },
     })
     expect(ok.status).toBe(200)
-    const noToken = await fetch(`${apiUrl}/api/status`)
+    const noToken = await fetch(`${apiUrl}/api/v1/status`)
     expect(noToken.status).toBe(401)
     const port = Number(new URL(apiUrl).port)
     // fetch drops a custom Host header; a raw request sends what a rebinding page would.
@@ -151,7 +151,7 @@ describe('verseguy start: one node, first started on a fresh directory with its 
           {
             host: '127.0.0.1',
             port,
-            path: '/api/status',
+            path: '/api/v1/status',
             headers: { host, authorization: `Bearer ${token}` },
           },
           (res) => {

@@ -38,7 +38,7 @@ export interface MeshNodes {
   ): Promise<VerseGuyNode>
   /** A bare libp2p host with the project's services, for a hand-driven hostile peer. */
   hostile(seed?: Uint8Array): Promise<Host>
-  /** GETs `/api/status` from the node's API; resolves to how long it took (ms). */
+  /** GETs `/api/v1/status` from the node's API; resolves to how long it took (ms). */
   apiLatency(n: VerseGuyNode): Promise<number>
 }
 
@@ -99,7 +99,7 @@ export function useMeshNodes(options: MeshNodesOptions = {}): MeshNodes {
       const info = await readRuntimeFile(layout(dirs.get(n) as string).runtime)
       if (info === null) throw new Error('the node wrote no node.json')
       const start = performance.now()
-      const res = await fetch(`${info.apiUrl}/api/status`, {
+      const res = await fetch(`${info.apiUrl}/api/v1/status`, {
         headers: { authorization: `Bearer ${info.token}` },
       })
       await res.arrayBuffer()

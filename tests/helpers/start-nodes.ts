@@ -7,7 +7,7 @@
  * const nodes = useNodes()
  * it('…', async () => {
  *   const [a, b] = await nodes.startNodes(2, { net: { syncIntervalSeconds: 2 } })
- *   await a.api('POST', '/api/orgs', { name: 'Org', tag: 'ORG', handle: 'Lead_A' })
+ *   await a.api('POST', '/api/v1/orgs', { name: 'Org', tag: 'ORG', handle: 'Lead_A' })
  * })
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'

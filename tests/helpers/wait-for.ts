@@ -5,7 +5,7 @@
  * a throw counts as "not yet". The last error, if any, is named in the timeout message.
  *
  * @example
- * const ship = await waitFor('the ship on b', async () => (await b.api('GET', '/api/ships')).find(...))
+ * const ship = await waitFor('the ship on b', async () => (await b.api('GET', '/api/v1/ships')).find(...))
  */
 export interface WaitForOptions {
   /** Gives up after this long (default 20 s). */

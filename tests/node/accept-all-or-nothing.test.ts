@@ -30,20 +30,20 @@ function threeNodes(): Promise<[TestNode, TestNode, TestNode]> {
 type Created = { token: string; invite: { id: string } }
 
 async function orgWithMember(f: TestNode, m: TestNode): Promise<string> {
-  const org = await f.api<{ id: string }>('POST', '/api/orgs', {
+  const org = await f.api<{ id: string }>('POST', '/api/v1/orgs', {
     name: 'Whole Org',
     tag: 'WHOLE',
     handle: 'Lead_F',
   })
-  const inv = await f.api<Created>('POST', `/api/orgs/${org.id}/invites`, { rank: 'member' })
-  await m.api('POST', '/api/invites/accept', { token: inv.token, handle: 'Mem_M' })
+  const inv = await f.api<Created>('POST', `/api/v1/orgs/${org.id}/invites`, { rank: 'member' })
+  await m.api('POST', '/api/v1/invites/accept', { token: inv.token, handle: 'Mem_M' })
   return org.id
 }
 
 /** The newcomer's node holds nothing of the org, serves none, and left no staging behind. */
 async function expectUntouched(n: TestNode, org: string): Promise<void> {
-  expect(await n.api<unknown[]>('GET', '/api/orgs')).toEqual([])
-  await expect(n.api('GET', `/api/orgs/${org}/members`)).rejects.toThrow(/No org/)
+  expect(await n.api<unknown[]>('GET', '/api/v1/orgs')).toEqual([])
+  await expect(n.api('GET', `/api/v1/orgs/${org}/members`)).rejects.toThrow(/No org/)
   expect(await n.node.documents.list()).toEqual([])
   expect((await n.node.status()).chain?.seq).toBe(0)
   expect((await readdir(n.dir)).filter((x) => x.startsWith('join-staging-'))).toEqual([])
@@ -74,13 +74,13 @@ describe('invite accept is all or nothing', () => {
   it('a bad handle, a refused admission and a fetch that breaks off each leave the node as it was', async () => {
     const [f, m, n] = await threeNodes()
     const org = await orgWithMember(f, m)
-    const inv = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
-    const revoked = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
+    const inv = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, { rank: 'recruit' })
+    const revoked = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, { rank: 'recruit' })
     await f.node.services.invites.revokeInvite(org, revoked.invite.id)
 
     // A bad handle: refused before any node is asked.
     await expect(
-      n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'x' }),
+      n.api('POST', '/api/v1/invites/accept', { token: inv.token, handle: 'x' }),
     ).rejects.toMatchObject({
       status: 400,
       code: 'invalid-input',
@@ -92,7 +92,7 @@ describe('invite accept is all or nothing', () => {
 
     // A refused admission.
     await expect(
-      n.api('POST', '/api/invites/accept', { token: revoked.token, handle: 'Rec_N' }),
+      n.api('POST', '/api/v1/invites/accept', { token: revoked.token, handle: 'Rec_N' }),
     ).rejects.toMatchObject({ status: 409, code: 'invite-refused', message: 'this invite was revoked.' })
     await expectUntouched(n, org)
 
@@ -102,7 +102,7 @@ describe('invite accept is all or nothing', () => {
     const breaking = new BreakingSource({ store: m.node.documents, auth: auth() })
     await serveWith(m, breaking)
     await expect(
-      n.api('POST', '/api/invites/accept', { token: inv.token, handle: 'Rec_N' }),
+      n.api('POST', '/api/v1/invites/accept', { token: inv.token, handle: 'Rec_N' }),
     ).rejects.toMatchObject({
       status: 503,
       code: 'invite-refused',
@@ -116,12 +116,12 @@ describe('invite accept is all or nothing', () => {
 
     // Accepting again once M serves whole: M answers that N is in already, N fetches the org.
     await serveWith(m, new StoreSyncSource({ store: m.node.documents, auth: auth() }))
-    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
+    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/v1/invites/accept', {
       token: inv.token,
       handle: 'Rec_N',
     })
     expect(joined).toMatchObject({ id: org, memberCount: 3 })
-    await waitFor('N listed', async () => (await n.api<unknown[]>('GET', '/api/orgs')).length === 1)
+    await waitFor('N listed', async () => (await n.api<unknown[]>('GET', '/api/v1/orgs')).length === 1)
   }, 150_000)
 
   it('a staging folder left by a node stopped in the middle of an accept is removed at start', async () => {
@@ -131,20 +131,20 @@ describe('invite accept is all or nothing', () => {
     await writeFile(join(n.dir, 'join-staging-0123456789abcdef', 'LOCK'), '')
     await n.node.start()
     expect((await readdir(n.dir)).filter((x) => x.startsWith('join-staging-'))).toEqual([])
-    expect(await n.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+    expect(await n.api<unknown[]>('GET', '/api/v1/orgs')).toEqual([])
   })
 
   it('a used, revoked or expired invite says so through the CLI, whoever is asked, and the CLI exits 1', async () => {
     const [f, m, n] = await threeNodes()
     const org = await orgWithMember(f, m)
-    const used = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
-    const revoked = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
-    const expired = await f.api<Created>('POST', `/api/orgs/${org}/invites`, {
+    const used = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, { rank: 'recruit' })
+    const revoked = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, { rank: 'recruit' })
+    const expired = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, {
       rank: 'recruit',
       expiresInHours: 1 / 3_600_000,
     })
     const c = await nodes.start('c')
-    await c.api('POST', '/api/invites/accept', { token: used.token, handle: 'Rec_C' })
+    await c.api('POST', '/api/v1/invites/accept', { token: used.token, handle: 'Rec_C' })
     await f.node.services.invites.revokeInvite(org, revoked.invite.id)
     // M (not the inviter) must know of the use and the revocation before it is asked alone.
     await waitFor('M knows', async () => {

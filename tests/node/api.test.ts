@@ -109,7 +109,7 @@ function post(
 }
 
 async function rss(): Promise<number> {
-  const res = await fetch(`${api.url}/api/status`, { headers: { authorization: `Bearer ${api.token}` } })
+  const res = await fetch(`${api.url}/api/v1/status`, { headers: { authorization: `Bearer ${api.token}` } })
   return ((await res.json()) as { rssBytes: number }).rssBytes
 }
 
@@ -125,10 +125,10 @@ const TOO_LARGE = {
 describe('API body limit', () => {
   it('a chunked body far over the limit is answered 413 while it arrives, and memory does not grow with it', async () => {
     // One answer first, so the baseline includes what any first request warms up.
-    expect((await post('/api/orgs', 4 * MB)).status).toBe(413)
+    expect((await post('/api/v1/orgs', 4 * MB)).status).toBe(413)
     const before = await rss()
     for (let i = 0; i < 3; i++) {
-      const res = await post('/api/orgs', 256 * MB)
+      const res = await post('/api/v1/orgs', 256 * MB)
       expect(res.status).toBe(413)
       expect(res.body).toEqual(TOO_LARGE)
       // Answered long before the body ended: the node stopped reading at the limit.
@@ -137,21 +137,21 @@ describe('API body limit', () => {
     const grown = (await rss()) - before
     expect(grown).toBeLessThan(64 * MB)
     // Nothing was created, and the node still answers.
-    const orgs = await fetch(`${api.url}/api/orgs`, { headers: { authorization: `Bearer ${api.token}` } })
+    const orgs = await fetch(`${api.url}/api/v1/orgs`, { headers: { authorization: `Bearer ${api.token}` } })
     expect(await orgs.json()).toEqual([])
   })
 
   it('a Content-Length over the limit is answered 413 before any body is read', async () => {
-    const res = await post('/api/orgs', 256 * MB, { contentLength: 256 * MB })
+    const res = await post('/api/v1/orgs', 256 * MB, { contentLength: 256 * MB })
     expect(res.status).toBe(413)
     expect(res.body).toEqual(TOO_LARGE)
     expect(res.sent).toBeLessThan(64 * MB)
   })
 
   it('a body just over the limit is refused, and one within it (chunked) still works', async () => {
-    const over = await post('/api/orgs', API_BODY_LIMIT + 64 * 1024)
+    const over = await post('/api/v1/orgs', API_BODY_LIMIT + 64 * 1024)
     expect(over.status).toBe(413)
-    const ok = await post('/api/orgs', 0, {
+    const ok = await post('/api/v1/orgs', 0, {
       body: JSON.stringify({ name: 'Limit Org', tag: 'LIM', handle: 'Lead_1' }),
     })
     expect(ok.status, JSON.stringify(ok.body)).toBe(201)
@@ -160,7 +160,7 @@ describe('API body limit', () => {
 
   it('without the token, the body is not read: 401 whatever its size', async () => {
     const res = await new Promise<number>((resolve, reject) => {
-      const url = new URL('/api/orgs', api.url)
+      const url = new URL('/api/v1/orgs', api.url)
       const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' }, (r) => {
         r.resume()
         req.destroy()
@@ -188,8 +188,8 @@ async function call(
 
 describe('API error model', () => {
   it('bad input is 400 invalid-input naming the field, and creates nothing', async () => {
-    const before = (await call('GET', '/api/orgs')).body
-    const res = await call('POST', '/api/orgs', {
+    const before = (await call('GET', '/api/v1/orgs')).body
+    const res = await call('POST', '/api/v1/orgs', {
       body: JSON.stringify({ name: 'Bad Tag Org', tag: 'x', handle: 'Lead_1' }),
     })
     expect(res.status).toBe(400)
@@ -201,11 +201,11 @@ describe('API error model', () => {
         message: expect.stringMatching(/^tag: /),
       },
     })
-    expect((await call('GET', '/api/orgs')).body).toEqual(before)
+    expect((await call('GET', '/api/v1/orgs')).body).toEqual(before)
   })
 
   it('a body that is not JSON is 400 invalid-input on the field body', async () => {
-    const res = await call('POST', '/api/orgs', { body: '{not json' })
+    const res = await call('POST', '/api/v1/orgs', { body: '{not json' })
     expect(res.status).toBe(400)
     expect(res.body).toEqual({
       error: {
@@ -219,25 +219,25 @@ describe('API error model', () => {
 
   it('an unknown org is 404 org-not-found; a malformed org id is 400 naming it', async () => {
     const unknown = 'f'.repeat(32)
-    const res = await call('GET', `/api/orgs/${unknown}`)
+    const res = await call('GET', `/api/v1/orgs/${unknown}`)
     expect(res.status).toBe(404)
     expect(res.body).toEqual({
       error: { code: 'org-not-found', kind: 'not-found', message: `No org ${unknown} on this node.` },
     })
-    const bad = await call('GET', '/api/orgs/nosuchorg')
+    const bad = await call('GET', '/api/v1/orgs/nosuchorg')
     expect(bad.status).toBe(400)
     expect(bad.body).toMatchObject({ error: { code: 'invalid-input', kind: 'invalid', field: 'org' } })
   })
 
   it('a feature the license does not allow is 403 feature-locked', async () => {
-    const held = (await call('GET', '/api/orgs')).body as unknown[]
+    const held = (await call('GET', '/api/v1/orgs')).body as unknown[]
     if (held.length === 0) {
-      const first = await call('POST', '/api/orgs', {
+      const first = await call('POST', '/api/v1/orgs', {
         body: JSON.stringify({ name: 'First Org', tag: 'FST', handle: 'Lead_1' }),
       })
       expect(first.status, JSON.stringify(first.body)).toBe(201)
     }
-    const res = await call('POST', '/api/orgs', {
+    const res = await call('POST', '/api/v1/orgs', {
       body: JSON.stringify({ name: 'Second Org', tag: 'SEC', handle: 'Lead_1' }),
     })
     expect(res.status).toBe(403)
@@ -252,7 +252,7 @@ describe('API error model', () => {
   })
 
   it('the API answers its own refusals in the same shape: no token 401, no route 404, wrong host 403', async () => {
-    const noToken = await call('GET', '/api/orgs', { headers: { authorization: 'Bearer wrong' } })
+    const noToken = await call('GET', '/api/v1/orgs', { headers: { authorization: 'Bearer wrong' } })
     expect(noToken).toEqual({
       status: 401,
       body: {
@@ -263,13 +263,13 @@ describe('API error model', () => {
         },
       },
     })
-    const noRoute = await call('GET', '/api/nothing-here')
+    const noRoute = await call('GET', '/api/v1/nothing-here')
     expect(noRoute).toEqual({
       status: 404,
-      body: { error: { code: 'no-route', kind: 'not-found', message: 'no route GET /api/nothing-here' } },
+      body: { error: { code: 'no-route', kind: 'not-found', message: 'no route GET /api/v1/nothing-here' } },
     })
     const host = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const url = new URL('/api/status', api.url)
+      const url = new URL('/api/v1/status', api.url)
       const req = request(
         { host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example' } },
         (r) => {

@@ -27,7 +27,7 @@ function app(status: () => Promise<never>, logged: unknown[]) {
 }
 
 async function ask(a: ReturnType<typeof app>) {
-  const res = await a.request('/api/status', {
+  const res = await a.request('/api/v1/status', {
     headers: { host: '127.0.0.1:7070', authorization: `Bearer ${TOKEN}` },
   })
   return { status: res.status, body: await res.json() }

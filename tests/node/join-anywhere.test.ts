@@ -17,13 +17,13 @@ type Created = { token: string; invite: { bootstrap: string[] } }
 
 /** An org founded on `f`, with `m` admitted as a member through `f`. */
 async function orgWithMember(f: TestNode, m: TestNode): Promise<string> {
-  const org = await f.api<{ id: string }>('POST', '/api/orgs', {
+  const org = await f.api<{ id: string }>('POST', '/api/v1/orgs', {
     name: 'Far Org',
     tag: 'FAR',
     handle: 'Lead_F',
   })
-  const inv = await f.api<Created>('POST', `/api/orgs/${org.id}/invites`, { rank: 'member' })
-  await m.api('POST', '/api/invites/accept', { token: inv.token, handle: 'Mem_M' })
+  const inv = await f.api<Created>('POST', `/api/v1/orgs/${org.id}/invites`, { rank: 'member' })
+  await m.api('POST', '/api/v1/invites/accept', { token: inv.token, handle: 'Mem_M' })
   return org.id
 }
 
@@ -36,9 +36,11 @@ async function restart(n: TestNode): Promise<void> {
 async function expectJoined(n: TestNode, via: TestNode, org: string, handles: string[]): Promise<void> {
   const key = n.node.services.org.me
   await waitFor('the newcomer on the admitting node', async () =>
-    (await via.api<Member[]>('GET', `/api/orgs/${org}/members`)).some((x) => x.memberKey === key),
+    (await via.api<{ items: Member[] }>('GET', `/api/v1/orgs/${org}/members?limit=500`)).items.some(
+      (x) => x.memberKey === key,
+    ),
   )
-  const onN = await n.api<Member[]>('GET', `/api/orgs/${org}/members`)
+  const onN = (await n.api<{ items: Member[] }>('GET', `/api/v1/orgs/${org}/members?limit=500`)).items
   expect(onN.map((x) => x.handle).sort()).toEqual(handles)
 }
 
@@ -48,13 +50,13 @@ describe('joining with the inviter gone', () => {
     const org = await orgWithMember(f, m)
     const mPeer = m.node.network.peerId
     await m.node.stop() // M is offline while the invite is made: it names F only
-    const inv = await f.api<Created>('POST', `/api/orgs/${org}/invites`, { rank: 'recruit' })
+    const inv = await f.api<Created>('POST', `/api/v1/orgs/${org}/invites`, { rank: 'recruit' })
     expect(inv.invite.bootstrap.some((a) => a.includes(mPeer))).toBe(false)
     await f.node.stop() // the inviter goes offline for good
     await m.node.start()
 
     const n = await nodes.start('n', { net: { bootstrap: [m.node.addresses()[0]] } })
-    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
+    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/v1/invites/accept', {
       token: inv.token,
       handle: 'Rec_N',
     })
@@ -93,12 +95,12 @@ describe('joining with the inviter gone', () => {
 
     // The newcomer knows nobody but what the invite says: R (no member) is its way into the DHT.
     const n = await nodes.start('n')
-    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/invites/accept', {
+    const joined = await n.api<{ id: string; memberCount: number }>('POST', '/api/v1/invites/accept', {
       token,
       handle: 'Rec_N',
     })
     expect(joined).toMatchObject({ id: org, memberCount: 3 })
     await expectJoined(n, m, org, ['Lead_F', 'Mem_M', 'Rec_N'])
-    expect(await r.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+    expect(await r.api<unknown[]>('GET', '/api/v1/orgs')).toEqual([])
   }, 120_000)
 })

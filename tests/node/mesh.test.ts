@@ -26,28 +26,30 @@ describe('two nodes on one machine', () => {
   it('invite, accept through the invite addresses, and ships added on either side reach the other', async () => {
     const a = await nodes.start('a')
     const b = await nodes.start('b')
-    const org = await a.api<{ id: string }>('POST', '/api/orgs', {
+    const org = await a.api<{ id: string }>('POST', '/api/v1/orgs', {
       name: 'Mesh Org',
       tag: 'MESH',
       handle: 'Lead_A',
     })
-    const { token } = await a.api<{ token: string }>('POST', `/api/orgs/${org.id}/invites`, {
+    const { token } = await a.api<{ token: string }>('POST', `/api/v1/orgs/${org.id}/invites`, {
       rank: 'member',
     })
 
-    const joined = await b.api<{ id: string }>('POST', '/api/invites/accept', { token, handle: 'Mem_B' })
+    const joined = await b.api<{ id: string }>('POST', '/api/v1/invites/accept', { token, handle: 'Mem_B' })
     expect(joined.id).toBe(org.id)
     // The founder's node learns of the join.
     await waitFor('the join on A', async () =>
-      (await a.api<{ handle: string }[]>('GET', `/api/orgs/${org.id}/members`)).some(
-        (m) => m.handle === 'Mem_B',
-      ),
+      (
+        await a.api<{ items: { handle: string }[] }>('GET', `/api/v1/orgs/${org.id}/members?limit=500`)
+      ).items.some((m) => m.handle === 'Mem_B'),
     )
 
-    await b.api('POST', `/api/orgs/${org.id}/ships`, { model: 'Cutlass Black', manufacturer: 'Drake' })
-    await a.api('POST', `/api/orgs/${org.id}/ships`, { model: 'Carrack', manufacturer: 'Anvil' })
+    await b.api('POST', `/api/v1/orgs/${org.id}/ships`, { model: 'Cutlass Black', manufacturer: 'Drake' })
+    await a.api('POST', `/api/v1/orgs/${org.id}/ships`, { model: 'Carrack', manufacturer: 'Anvil' })
     const models = async (x: typeof a) =>
-      (await x.api<{ model: string }[]>('GET', `/api/orgs/${org.id}/ships?all=1`)).map((s) => s.model).sort()
+      (await x.api<{ model: string }[]>('GET', `/api/v1/orgs/${org.id}/ships?all=1`))
+        .map((s) => s.model)
+        .sort()
     await waitFor('both ships on A', async () => (await models(a)).length === 2)
     await waitFor('both ships on B', async () => (await models(b)).length === 2)
     expect(await models(a)).toEqual(['Carrack', 'Cutlass Black'])
@@ -55,7 +57,7 @@ describe('two nodes on one machine', () => {
 
     const peers = await b.api<{
       peers: { connected: boolean; lastSync: number | null; memberKey: string }[]
-    }>('GET', '/api/peers')
+    }>('GET', '/api/v1/peers')
     expect(peers.peers).toHaveLength(1)
     expect(peers.peers[0]).toMatchObject({ connected: true })
     expect(peers.peers[0]?.lastSync).not.toBeNull()
@@ -65,24 +67,24 @@ describe('two nodes on one machine', () => {
     const a = await nodes.start('a')
     const b = await nodes.start('b')
     const c = await nodes.start('c')
-    const org = await a.api<{ id: string }>('POST', '/api/orgs', {
+    const org = await a.api<{ id: string }>('POST', '/api/v1/orgs', {
       name: 'Closed Org',
       tag: 'SHUT',
       handle: 'Lead_A',
     })
-    const { token } = await a.api<{ token: string }>('POST', `/api/orgs/${org.id}/invites`, {
+    const { token } = await a.api<{ token: string }>('POST', `/api/v1/orgs/${org.id}/invites`, {
       rank: 'member',
     })
-    await b.api('POST', '/api/invites/accept', { token, handle: 'Mem_B' })
+    await b.api('POST', '/api/v1/invites/accept', { token, handle: 'Mem_B' })
     await waitFor('the join on A', async () =>
-      (await a.api<{ handle: string }[]>('GET', `/api/orgs/${org.id}/members`)).some(
-        (m) => m.handle === 'Mem_B',
-      ),
+      (
+        await a.api<{ items: { handle: string }[] }>('GET', `/api/v1/orgs/${org.id}/members?limit=500`)
+      ).items.some((m) => m.handle === 'Mem_B'),
     )
-    await expect(c.api('POST', '/api/invites/accept', { token, handle: 'Mem_C' })).rejects.toThrow(
+    await expect(c.api('POST', '/api/v1/invites/accept', { token, handle: 'Mem_C' })).rejects.toThrow(
       /this invite was already used/,
     )
-    expect(await c.api<unknown[]>('GET', '/api/orgs')).toEqual([])
+    expect(await c.api<unknown[]>('GET', '/api/v1/orgs')).toEqual([])
   }, 60_000)
 })
 

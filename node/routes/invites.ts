@@ -1,0 +1,111 @@
+/** `/orgs/{org}/invites` and `/invites/accept`. */
+import { createRoute, z } from '@hono/zod-openapi'
+import { OrgSchema } from './orgs.ts'
+import type { RouteContext } from './route-context.ts'
+import { router } from './router.ts'
+import { body, ERROR_RESPONSES, json, OrgParam } from './schemas.ts'
+
+export const InviteSchema = z
+  .object({
+    id: z.string(),
+    inviter: z.string(),
+    rank: z.string(),
+    createdAt: z.number(),
+    expiresAt: z.number(),
+    usedBy: z.string().nullable(),
+    status: z.enum(['open', 'used', 'revoked', 'expired']),
+  })
+  .openapi('Invite')
+
+const NewInvite = z
+  .object({
+    rank: z.string().openapi({ description: 'rank id, below your own' }),
+    expiresInHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .optional(),
+  })
+  .openapi('NewInvite')
+
+const Accept = z
+  .object({
+    token: z.string().max(16_384).openapi({ description: 'the invite token (vginv1.…)' }),
+    handle: z.string().openapi({ description: 'your RSI handle in the org' }),
+  })
+  .openapi('AcceptInvite')
+
+const tags = ['invites']
+
+export function inviteRoutes(ctx: RouteContext) {
+  const app = router()
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/orgs/{org}/invites',
+      tags,
+      summary: 'A signed, single-use invite for a rank below yours (members:invite)',
+      request: { params: OrgParam, ...body(NewInvite) },
+      responses: {
+        201: json(
+          z.object({
+            token: z.string(),
+            invite: z.object({
+              id: z.string(),
+              orgId: z.string(),
+              inviter: z.string(),
+              rank: z.string(),
+              issuedAt: z.number(),
+              expiresAt: z.number(),
+              bootstrap: z.array(z.string()).readonly(),
+              rendezvous: z.string().optional(),
+            }),
+          }),
+          'the token to hand over, single use',
+        ),
+        ...ERROR_RESPONSES,
+      },
+    }),
+    async (c) => {
+      const { org } = c.req.valid('param')
+      const b = c.req.valid('json')
+      const { token, invite } = await ctx.services().invites.createInvite(org, {
+        rank: b.rank,
+        ...(await ctx.mesh().inviteReach(org)),
+        ...(b.expiresInHours === undefined ? {} : { expiresInHours: b.expiresInHours }),
+      })
+      return c.json({ token, invite }, 201)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/invites',
+      tags,
+      summary: 'Invites and their state (members:invite)',
+      request: { params: OrgParam },
+      responses: { 200: json(z.array(InviteSchema), 'the invites'), ...ERROR_RESPONSES },
+    }),
+    async (c) => c.json(await ctx.services().invites.listInvites(c.req.valid('param').org), 200),
+  )
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/invites/accept',
+      tags,
+      summary: "Join an org with an invite: any member's node online admits this one",
+      request: body(Accept),
+      responses: { 200: json(OrgSchema, 'the org joined'), ...ERROR_RESPONSES },
+    }),
+    async (c) => {
+      const b = c.req.valid('json')
+      const net = ctx.mesh()
+      // Any member's node admits this one (judging the invite on its roster and clock); the
+      // org is fetched into a staging area and kept only once it holds the admission.
+      const joined = await ctx.services().invites.accept(b.token, b.handle, net.join)
+      void net.mesh.syncAll()
+      return c.json(joined, 200)
+    },
+  )
+  return app
+}

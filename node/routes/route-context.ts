@@ -1,0 +1,33 @@
+/**
+ * What every resource's routes reach: the running node's services, its mesh, its status.
+ * Routes stay thin: parse (zod, from the schemas the OpenAPI document is built from),
+ * call one service method or use case, answer. Errors are thrown, never built here: the
+ * API's one error model (../error-response.ts) answers them.
+ */
+import type { Mesh } from '../../net/index.ts'
+import type { DomainServices } from '../../services/domain.ts'
+import type { JoinTransport } from '../../services/org/index.ts'
+import type { TrustedKey } from '../license-trust.ts'
+import type { NodeStatus } from '../status.ts'
+
+/** The running mesh and this node's addresses (invites carry them). */
+export interface MeshView {
+  readonly mesh: Mesh
+  /** How this node reaches the org's member nodes to be admitted (invite accept). */
+  readonly join: JoinTransport
+  readonly addresses: string[]
+  /**
+   * How an invite to `org` reaches it: addresses (this node's, connected members', the
+   * configured bootstrap peers') and the org's rendezvous key (hex).
+   */
+  readonly inviteReach: (org: string) => Promise<{ bootstrap: string[]; rendezvous?: string }>
+}
+
+export interface RouteContext {
+  readonly services: () => DomainServices
+  /** Throws `NodeNotRunningError` (503) where the network is not started. */
+  readonly mesh: () => MeshView
+  readonly status: () => Promise<NodeStatus>
+  /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
+  readonly reloadTrust: () => Promise<readonly TrustedKey[]>
+}
