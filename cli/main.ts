@@ -10,9 +10,12 @@
 import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
-import { registerDomainCommands, registerPeers } from './commands/domain-commands.ts'
 import { registerInit } from './commands/init.ts'
+import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerOrg } from './commands/org.ts'
+import { registerPeers } from './commands/peers.ts'
+import { registerShip } from './commands/ship.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStatus } from './commands/status.ts'
 
@@ -55,7 +58,9 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerInit(program)
   registerStart(program)
   registerStatus(program)
-  registerDomainCommands(program)
+  registerOrg(program)
+  registerInvite(program)
+  registerShip(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   return program

@@ -13,7 +13,7 @@ import { CliError, NodeAnswerError } from './errors.ts'
 import { type PassphraseSource, readPassphrase } from './passphrase.ts'
 
 export interface ApiClient {
-  request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>
 }
 
 export async function withNode<T>(
