@@ -1,8 +1,9 @@
 /**
  * How commands reach a node: the running one through its local API (token from
- * node.json), or, when none runs, a node started inside this process for the one
- * command (it needs the passphrase) and stopped after. Either way the command speaks
- * to the same API, so both paths behave the same.
+ * node.json), or, when none runs, its store opened in this process for the one command
+ * (no network: nothing starts libp2p, mDNS or the DHT) and answered by the same API routes
+ * in process. Either way the command speaks to the same API, so both paths behave the same.
+ * On a stopped node a read needs no passphrase; the first change asks for it.
  */
 
 import { cliHint } from '../node/cli-hint.ts'
@@ -25,23 +26,34 @@ export async function withNode<T>(
   if (!isInitialized(dataDir))
     throw new CliError(`No node in ${dataDir}. Create one with: ${cliHint('init', dataDirOption)}`)
   const runtime = await runtimeOf(dataDir)
-  if (runtime !== null && (await reachable(runtime.apiUrl, runtime.token)))
-    return fn(client(runtime.apiUrl, runtime.token))
-  const unlock = await readPassphrase(passphrase, 'unlock')
-  // None runs: only now load the node (database, CRDT, network).
-  const { VerseGuyNode } = await import('../node/index.ts')
-  const node = new VerseGuyNode({
+  if (runtime !== null && (await reachable(runtime.apiUrl, runtime.token))) return fn(httpClient(runtime))
+  // None runs: only now load the store (database, CRDT), and no network.
+  const { openLocalApi } = await import('../node/index.ts')
+  const local = await openLocalApi({
     dataDir,
-    passphrase: unlock,
-    apiPort: 0,
-    logLevel: 'silent',
+    passphrase: () => readPassphrase(passphrase, 'unlock'),
+    logError: (err) => process.stderr.write(`${(err as Error).stack ?? String(err)}\n`),
   })
-  await node.start()
   try {
-    const token = (await runtimeOf(dataDir))?.token ?? ''
-    return await fn(client(node.apiUrl, token))
+    return await fn(
+      client(
+        (method, path, init) => local.request(method, path, init.body),
+        '',
+        (err) =>
+          err.code === 'node-not-running'
+            ? new NodeAnswerError(
+                {
+                  code: err.code,
+                  kind: err.kind,
+                  message: `The node is not running, and this command needs its network: start it with ${cliHint('start', dataDirOption)}, then run the command again.`,
+                },
+                err.status,
+              )
+            : err,
+      ),
+    )
   } finally {
-    await node.stop()
+    await local.close()
   }
 }
 
@@ -55,7 +67,7 @@ export async function withRunningNode<T>(
 ): Promise<T | null> {
   const runtime = await runtimeOf(resolveDataDir(dataDirOption))
   if (runtime === null || !(await reachable(runtime.apiUrl, runtime.token))) return null
-  return fn(client(runtime.apiUrl, runtime.token))
+  return fn(httpClient(runtime))
 }
 
 /** The running node's node.json (its parser loads with it: no command definition needs it). */
@@ -76,23 +88,42 @@ async function reachable(apiUrl: string, token: string): Promise<boolean> {
   }
 }
 
-function client(apiUrl: string, token: string): ApiClient {
+/** One request's answer: over HTTP from the running node, or from the API in this process. */
+type Send = (
+  method: string,
+  path: string,
+  init: { headers: Record<string, string>; body?: unknown },
+) => Promise<Response>
+
+function client(send: Send, token: string, mapError: (err: NodeAnswerError) => Error = (e) => e): ApiClient {
   return {
     async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${apiUrl}${path}`, {
-        method,
+      const res = await send(method, path, {
         headers: {
           authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(60_000),
+        ...(body === undefined ? {} : { body }),
       })
       const json: unknown = await res.json().catch(() => ({}))
-      if (!res.ok) throw answerError(json, res.status)
+      if (!res.ok) throw mapError(answerError(json, res.status))
       return json as T
     },
   }
+}
+
+/** The running node's API over HTTP. */
+function httpClient(runtime: RuntimeInfo): ApiClient {
+  return client(
+    (method, path, init) =>
+      fetch(`${runtime.apiUrl}${path}`, {
+        method,
+        headers: init.headers,
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+        signal: AbortSignal.timeout(60_000),
+      }),
+    runtime.token,
+  )
 }
 
 /**

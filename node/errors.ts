@@ -68,3 +68,32 @@ export class DataDirPermissionError extends VerseGuyError {
     )
   }
 }
+
+/**
+ * What needs the network (peers, accepting an invite, an invite's addresses) asked of a
+ * node that is not running: commands on a stopped node open its store only. The CLI
+ * names the start command as it works there (with `-d DIR` when given).
+ */
+export class NodeNotRunningError extends VerseGuyError {
+  override name = 'NodeNotRunningError'
+  readonly code = 'node-not-running'
+  readonly kind = 'unavailable'
+  constructor(what = 'this') {
+    super(`The node is not running, and ${what} needs its network: start it with ${cliHint('start')}.`)
+  }
+}
+
+/**
+ * A change asked of a node opened without its passphrase (read only): nothing is
+ * signed, so nothing was changed.
+ */
+export class PassphraseNeededError extends VerseGuyError {
+  override name = 'PassphraseNeededError'
+  readonly code = 'passphrase-needed'
+  readonly kind = 'unauthenticated'
+  constructor() {
+    super(
+      'This node was opened read only (no passphrase given): a change needs the passphrase. Nothing was changed.',
+    )
+  }
+}

@@ -17,6 +17,8 @@ export {
 export * from './errors.ts'
 export { type InitResult, initDataDir } from './init.ts'
 export { addTrustedKeyFile, type TrustedKey } from './license-trust.ts'
+export { type LocalApi, openLocalApi } from './local-api.ts'
+export { LocalNode, type LocalNodeOptions } from './local-node.ts'
 export { createLogger, type LogLevel } from './logger.ts'
 export { type RuntimeInfo, readRuntimeFile } from './runtime-file.ts'
 export { type NodeStatus, offlineStatus } from './status.ts'

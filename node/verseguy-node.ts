@@ -1,34 +1,25 @@
 /**
- * A Verse Guy node: the one place that builds and connects the parts. Starts them in
- * dependency order (identity, database, document store, HTTP API) and stops them in
- * reverse.
+ * A Verse Guy node: its local part (identity, database, document store, services: see
+ * local-node.ts) with the network and the HTTP API on top. Starts them in dependency order
+ * and stops them in reverse.
  */
 import { randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { ServerType } from '@hono/node-server'
-import { type Clock, Database, DocumentStore, type Logger, systemClock, WriteBudget } from '../crdt/index.ts'
+import type { Clock, DocumentStore, Logger } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
-import {
-  DOMAIN_INDEXERS,
-  type DomainServices,
-  domainServices,
-  domainValidator,
-  scopeOfDoc,
-} from '../services/domain.ts'
-import { MemberIdentity } from '../services/identity/index.ts'
-import { TrustStore } from '../services/licensing/index.ts'
+import type { DomainServices } from '../services/domain.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
-import type { AuthIndex } from '../services/org/index.ts'
 import { createApi } from './api.ts'
-import { loadConfig, type NodeConfig, withEnv } from './config.ts'
-import { isInitialized, layout, secureDataDir } from './data-dir.ts'
+import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import type { NodeJoinTransport } from './join-transport.ts'
-import { readTrustedKeys, type TrustedKey } from './license-trust.ts'
-import { createLogger, type LogLevel, type RootLogger } from './logger.ts'
+import type { TrustedKey } from './license-trust.ts'
+import { LocalNode } from './local-node.ts'
+import type { LogLevel, RootLogger } from './logger.ts'
 import { loadNetParts, type NetParts } from './net-parts.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
-import { type NodeStatus, ownChains } from './status.ts'
+import type { NodeStatus } from './status.ts'
 import { VERSION } from './version.ts'
 
 export interface NodeOptions {
@@ -47,20 +38,13 @@ export interface NodeOptions {
 export class VerseGuyNode {
   readonly dataDir: string
   private readonly options: NodeOptions
-  private readonly clock: Clock
-  private identity: MemberIdentity | null = null
-  private db: Database | null = null
-  private store: DocumentStore | null = null
-  private domain: DomainServices | null = null
+  private local: LocalNode | null = null
   private host: Host | null = null
   private meshNet: Mesh | null = null
   private admitNet: AdmitProtocol | null = null
   private joinNet: NodeJoinTransport | null = null
   private syncSource: StoreSyncSource | null = null
   private server: ServerType | null = null
-  private config: NodeConfig | null = null
-  private trust: TrustStore | null = null
-  private auth: AuthIndex | null = null
   /** Saving each org's authorization state for the next start (after ready, in the background). */
   private shelving: Promise<void> = Promise.resolve()
   private log: Logger | null = null
@@ -73,18 +57,20 @@ export class VerseGuyNode {
   constructor(options: NodeOptions) {
     this.options = options
     this.dataDir = options.dataDir
-    this.clock = options.clock ?? systemClock
+  }
+
+  private get node(): LocalNode {
+    if (this.local === null) throw new Error('node not started')
+    return this.local
   }
 
   get documents(): DocumentStore {
-    if (this.store === null) throw new Error('node not started')
-    return this.store
+    return this.node.documents
   }
 
   /** The org, fleet and operations services of the running node. */
   get services(): DomainServices {
-    if (this.domain === null) throw new Error('node not started')
-    return this.domain
+    return this.node.services
   }
 
   /** The org mesh (peers, sync) of the running node. */
@@ -138,84 +124,50 @@ export class VerseGuyNode {
     if (!isInitialized(this.dataDir)) throw new NotInitializedError(this.dataDir)
     const running = await readRuntimeFile(paths.runtime)
     if (running !== null && running.pid !== process.pid) throw new NodeRunningError(this.dataDir, running.pid)
-
-    this.config = withEnv(await loadConfig(paths.config))
-    const root = this.options.logger ?? createLogger(this.options.logLevel ?? this.config.log.level)
-    this.log = root.forComponent('node')
-    // Before anything is read: a directory made or copied with looser modes is mended.
-    const loosened = await secureDataDir(this.dataDir)
-    if (loosened.length > 0)
-      this.log.warn({ dataDir: this.dataDir, count: loosened.length }, 'data directory made owner-only')
-    phase('config')
     // The network's modules load on this thread while the KDF runs on the thread pool.
     const loading = loadNetParts()
     loading.catch(() => {}) // awaited below; a wrong passphrase leaves it unused
     try {
-      // First: a wrong passphrase opens nothing and changes no file (LevelDB writes as it
-      // opens). The KDF is memory-hard on purpose: its time is reported as `unlock`.
-      this.identity = await MemberIdentity.unlock(paths.identity, this.options.passphrase)
+      // First (after the config): a wrong passphrase opens nothing and changes no file.
+      const local = await LocalNode.open({
+        dataDir: this.dataDir,
+        passphrase: this.options.passphrase,
+        ...(this.options.logger === undefined ? {} : { logger: this.options.logger }),
+        ...(this.options.logLevel === undefined ? {} : { logLevel: this.options.logLevel }),
+        ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
+        phase,
+      })
+      this.local = local
+      const root = local.logger
+      const clock = local.clock
+      const identity = local.identity
+      this.log = root.forComponent('node')
+      // Ready means ready to answer: each org's roster and authorization state loaded, and
+      // each org's license verified offline (anything short of valid is said once at start).
+      await local.loadOrgs(phase)
       const parts = await loading
       this.parts = parts
       const { createHost, Mesh, AdmitProtocol, NodeJoinTransport, removeStaleStaging } = parts
-      phase('unlock')
-      this.db = await Database.open(paths.db)
-      // The validator reads rosters from the store it guards; the store is built next.
-      const validator = domainValidator(() => store)
-      const store: DocumentStore = new DocumentStore(
-        {
-          db: this.db,
-          signer: this.identity,
-          validator,
-          indexers: DOMAIN_INDEXERS,
-          scopeOfDoc,
-          budget: new WriteBudget(),
-          log: root.forComponent('crdt:store'),
-        },
-        {
-          sync: this.config.storage.sync,
-          compactAfter: this.config.storage.compactAfter,
-          clock: this.clock,
-        },
-      )
-      const trust = TrustStore.withDefaults(
-        (await readTrustedKeys(this.dataDir, this.config.license.trust)).keys,
-      )
-      this.trust = trust
-      this.domain = domainServices({ store, signer: this.identity, validator, trust, clock: this.clock })
-      this.store = store
-      this.auth = validator.auth
-      await store.start()
-      phase('store')
-      // Ready means ready to answer: each org's roster and authorization state loaded (the
-      // state read back as saved at the last stop when the roster has not changed since).
-      for (const org of await this.domain.org.listOrgs()) await this.domain.org.currentState(org.id)
-      phase('orgs')
-      // Each org's license, verified offline: anything short of valid is said once at start.
-      for (const l of await this.domain.licenses.statusAll()) {
-        if (l.warnings.length > 0)
-          this.log.warn({ org: l.org, state: l.state, warnings: l.warnings }, 'license')
-      }
-      phase('licenses')
-      const net = this.config.net
+      const net = local.config.net
       this.host = await createHost({
-        seed: this.identity.libp2pSeed(),
+        seed: identity.libp2pSeed(),
         listen: net.listen,
         bootstrap: net.bootstrap,
         mdns: net.mdns,
         relay: this.options.relay ?? net.relay,
         log: root.forComponent('net:host'),
-        clock: this.clock,
+        clock,
       })
-      const syncSource = new StoreSyncSource({ store, auth: validator.auth })
+      const syncSource = new StoreSyncSource({ store: local.documents, auth: local.auth })
       this.meshNet = new Mesh({
         transport: this.host,
         source: syncSource,
         syncIntervalMs: net.syncIntervalSeconds * 1000,
         discoveryIntervalMs: net.discoveryIntervalSeconds * 1000,
         log: root.forComponent('net:mesh'),
-        clock: this.clock,
+        clock,
       })
-      const invites = this.domain.invites
+      const invites = local.services.invites
       const mesh = this.meshNet
       this.admitNet = new AdmitProtocol({
         transport: this.host,
@@ -228,7 +180,7 @@ export class VerseGuyNode {
           },
         },
         log: root.forComponent('net:admit'),
-        clock: this.clock,
+        clock,
       })
       this.syncSource = syncSource
       await removeStaleStaging(this.dataDir)
@@ -237,9 +189,9 @@ export class VerseGuyNode {
         admit: this.admitNet,
         sync: syncSource,
         dataDir: this.dataDir,
-        signer: this.identity,
+        signer: identity,
         log: root.forComponent('node:join'),
-        clock: this.clock,
+        clock,
         searchMs: net.joinSearchSeconds * 1000,
         // Now a member: its topic, peers that are members too (gossip reaches them), and
         // its rendezvous (where newcomers and members find this node).
@@ -254,8 +206,8 @@ export class VerseGuyNode {
       await this.admitNet.start()
       phase('net')
       this.token = randomBytes(32).toString('base64url')
-      await this.listen(this.options.apiPort ?? this.config.api.port, this.config.api.host)
-      this.startedAt = new Date(this.clock.now())
+      await this.listen(this.options.apiPort ?? local.config.api.port, local.config.api.host)
+      this.startedAt = new Date(clock.now())
       await writeRuntimeFile(paths.runtime, {
         pid: process.pid,
         apiUrl: this.apiUrl,
@@ -265,15 +217,15 @@ export class VerseGuyNode {
       })
       phase('api')
       // A state read from the roster (none saved, or saved at other heads) is saved now.
-      this.shelving = this.shelveStates()
+      this.shelving = local.shelveStates()
+      this.log.info(
+        { memberKey: identity.memberKey, peerId: identity.peerId, api: this.apiUrl },
+        'node ready',
+      )
     } catch (err) {
       await this.stop()
       throw err
     }
-    this.log.info(
-      { memberKey: this.identity.memberKey, peerId: this.identity.peerId, api: this.apiUrl },
-      'node ready',
-    )
   }
 
   async stop(): Promise<void> {
@@ -296,28 +248,10 @@ export class VerseGuyNode {
     this.host = null
     // Each org's authorization state, for the next start to read back instead of rebuilding it.
     await this.shelving
-    if (this.startedAt !== null) await this.shelveStates()
-    this.auth = null
-    await this.store?.stop()
-    this.store = null
-    this.domain = null
-    this.trust = null
-    await this.db?.close()
-    this.db = null
+    await this.local?.close({ shelve: this.startedAt !== null })
+    this.local = null
     if (this.startedAt !== null) this.log?.info('node stopped')
     this.startedAt = null
-  }
-
-  /** Saves each org's current authorization state where it is known; a failure only costs the next start time. */
-  private async shelveStates(): Promise<void> {
-    const auth = this.auth
-    const domain = this.domain
-    if (auth === null || domain === null) return
-    try {
-      for (const id of await this.documents.list('org')) await auth.shelve(id.slice('org:'.length))
-    } catch (err) {
-      this.log?.warn({ err: (err as Error).message }, 'authorization state not saved')
-    }
   }
 
   /**
@@ -326,37 +260,35 @@ export class VerseGuyNode {
    * Nothing changes if a listed file is not a valid key (`IssuerKeyError`).
    */
   async reloadTrust(): Promise<TrustedKey[]> {
-    if (this.trust === null || this.domain === null) throw new Error('node not started')
-    const config = await loadConfig(layout(this.dataDir).config)
-    const { keys, trusted } = await readTrustedKeys(this.dataDir, config.license.trust)
-    this.trust.setExtra(keys)
-    this.domain.licenses.trustChanged()
-    this.log?.info({ trusted: trusted.map((k) => k.keyId) }, 'license trust reloaded')
-    return trusted
+    return this.node.reloadTrust()
   }
 
   async status(): Promise<NodeStatus> {
-    const me = this.identity
-    const own = me && this.store ? await ownChains(this.store, me.memberKey) : { seq: 0, head: null }
+    const startedAt = this.startedAt
+    const base = this.local === null ? null : await this.local.status()
     return {
       version: VERSION,
-      running: this.startedAt !== null,
+      running: startedAt !== null,
       dataDir: this.dataDir,
       initialized: true,
-      memberKey: me?.memberKey ?? null,
-      peerId: me?.peerId ?? null,
+      memberKey: base?.memberKey ?? null,
+      peerId: base?.peerId ?? null,
       pid: process.pid,
-      startedAt: this.startedAt?.toISOString() ?? null,
-      uptimeSeconds: this.startedAt ? Math.round((this.clock.now() - this.startedAt.getTime()) / 1000) : null,
+      startedAt: startedAt?.toISOString() ?? null,
+      uptimeSeconds:
+        startedAt === null || this.local === null
+          ? null
+          : Math.round((this.local.clock.now() - startedAt.getTime()) / 1000),
       apiUrl: this.server ? this.apiUrl : null,
-      documents: this.store ? (await this.store.list()).length : null,
-      chain: me ? own : null,
+      documents: base?.documents ?? null,
+      chain: base?.chain ?? null,
       rssBytes: process.memoryUsage.rss(),
     }
   }
 
   /** Binds the API on the preferred port, or on a free one if that is taken. */
   private async listen(preferred: number, host: string): Promise<void> {
+    const local = this.node
     const app = createApi({
       token: this.token,
       status: () => this.status(),
@@ -374,7 +306,7 @@ export class VerseGuyNode {
           const bootstrap = await parts.inviteAddresses(
             this.network,
             (key) => state?.isMember(key) === true,
-            this.config?.net.bootstrap ?? [],
+            local.config.net.bootstrap,
           )
           const secret = await this.syncSource?.meshSecret(org)
           if (secret === null || secret === undefined) return { bootstrap }

@@ -1,5 +1,6 @@
 /** `/orgs/{org}/invites` and `/invites/accept`. */
 import { createRoute, z } from '@hono/zod-openapi'
+import { acceptInvite } from '../use-cases/accept-invite.ts'
 import { OrgSchema } from './orgs.ts'
 import type { RouteContext } from './route-context.ts'
 import { router } from './router.ts'
@@ -98,12 +99,11 @@ export function inviteRoutes(ctx: RouteContext) {
       responses: { 200: json(OrgSchema, 'the org joined'), ...ERROR_RESPONSES },
     }),
     async (c) => {
-      const b = c.req.valid('json')
-      const net = ctx.mesh()
-      // Any member's node admits this one (judging the invite on its roster and clock); the
-      // org is fetched into a staging area and kept only once it holds the admission.
-      const joined = await ctx.services().invites.accept(b.token, b.handle, net.join)
-      void net.mesh.syncAll()
+      const { token, handle } = c.req.valid('json')
+      const joined = await acceptInvite(
+        { invites: ctx.services().invites, network: ctx.mesh },
+        { token, handle },
+      )
       return c.json(joined, 200)
     },
   )
