@@ -36,7 +36,10 @@ describe('exit codes', () => {
     expect(second.stderr).toMatch(/^error: multiple-orgs is not available: /)
     expect(second.stderr).not.toMatch(STACK)
 
-    const wrong = await runCli(['-d', dir, 'org', 'list'], { VERSEGUY_PASSPHRASE: 'not the passphrase' })
+    // A read on a stopped node asks no passphrase; a change does.
+    const wrong = await runCli(['-d', dir, 'org', 'update', '--description', 'x'], {
+      VERSEGUY_PASSPHRASE: 'not the passphrase',
+    })
     expect(wrong.code).toBe(3)
     expect(wrong.stderr).toMatch(/^error: Wrong passphrase/)
     expect(wrong.stderr).not.toMatch(STACK)
