@@ -1,4 +1,5 @@
 /** Runs every benchmark (`npm run bench`; `--quick` for a smoke run). */
+import { run as cli } from './cli.bench.ts'
 import { run as convergence } from './convergence.bench.ts'
 import { run as domain } from './domain.bench.ts'
 import { run as foundation } from './foundation.bench.ts'
@@ -12,3 +13,4 @@ await licensing()
 await mesh()
 await convergence()
 await scale()
+await cli()
