@@ -9,10 +9,13 @@
  * answered; a wrong one is refused and nothing is changed.
  */
 import { randomBytes } from 'node:crypto'
+import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { NodeNotRunningError } from './errors.ts'
+import { inviteReach } from './invite-reach.ts'
 import { LocalNode } from './local-node.ts'
 import type { LogLevel } from './logger.ts'
+import type { MeshView } from './routes/route-context.ts'
 
 /** The port the in-process API pretends to be bound to (its Host check wants one). */
 const NO_PORT = 0
@@ -34,6 +37,21 @@ export async function openLocalApi(options: {
 }): Promise<LocalApi> {
   const node = await LocalNode.open({ dataDir: options.dataDir, logLevel: options.logLevel ?? 'silent' })
   const token = randomBytes(32).toString('base64url')
+  const sync = new StoreSyncSource({ store: node.documents, auth: node.auth })
+  // No network: what needs it is refused; an invite carries the configured bootstrap peers
+  // and the org's rendezvous (any member's node online admits the newcomer).
+  const offline: MeshView = {
+    get mesh(): never {
+      throw new NodeNotRunningError()
+    },
+    get join(): never {
+      throw new NodeNotRunningError()
+    },
+    get addresses(): never {
+      throw new NodeNotRunningError()
+    },
+    inviteReach: async (org) => inviteReach(org, node.config.net.bootstrap, await sync.meshSecret(org)),
+  }
   const app = createApi({
     token,
     port: () => NO_PORT,
@@ -41,9 +59,7 @@ export async function openLocalApi(options: {
     services: () => node.services,
     reloadTrust: () => node.reloadTrust(),
     ...(options.logError === undefined ? {} : { logError: options.logError }),
-    mesh: () => {
-      throw new NodeNotRunningError()
-    },
+    mesh: () => offline,
   })
   return {
     async request(method, path, body) {

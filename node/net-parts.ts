@@ -17,7 +17,6 @@ export async function loadNetParts() {
     createHost: net.createHost,
     Mesh: net.Mesh,
     AdmitProtocol: net.AdmitProtocol,
-    orgRendezvousKey: net.orgRendezvousKey,
     removeStaleStaging: staging.removeStaleStaging,
     NodeJoinTransport: join.NodeJoinTransport,
     inviteAddresses: invites.inviteAddresses,

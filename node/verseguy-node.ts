@@ -13,6 +13,7 @@ import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { inviteReach } from './invite-reach.ts'
 import type { NodeJoinTransport } from './join-transport.ts'
 import type { TrustedKey } from './license-trust.ts'
 import { LocalNode } from './local-node.ts'
@@ -308,9 +309,7 @@ export class VerseGuyNode {
             (key) => state?.isMember(key) === true,
             local.config.net.bootstrap,
           )
-          const secret = await this.syncSource?.meshSecret(org)
-          if (secret === null || secret === undefined) return { bootstrap }
-          return { bootstrap, rendezvous: Buffer.from(parts.orgRendezvousKey(org, secret)).toString('hex') }
+          return inviteReach(org, bootstrap, (await this.syncSource?.meshSecret(org)) ?? null)
         },
       }),
     })

@@ -25,7 +25,11 @@ export interface MeshView {
 
 export interface RouteContext {
   readonly services: () => DomainServices
-  /** Throws `NodeNotRunningError` (503) where the network is not started. */
+  /**
+   * The network. Where it is not started (a command on a stopped node) its `mesh`, `join`
+   * and `addresses` throw `NodeNotRunningError` (503); `inviteReach` answers from the store
+   * and the configured bootstrap peers.
+   */
   readonly mesh: () => MeshView
   readonly status: () => Promise<NodeStatus>
   /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { initDataDir, layout } from '../../node/index.ts'
 import { MemberIdentity } from '../../services/identity/index.ts'
+import { readInvite } from '../../services/org/invite.ts'
 import { BIN, runMain, startNode } from '../helpers/cli.ts'
 import { FAST_KDF } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
@@ -162,17 +163,29 @@ describe('commands on a stopped node', () => {
     expect(JSON.parse(changed.stdout).description).toBe('changed')
   }, 60_000)
 
-  it('what needs the network exits 4 and prints the start command as it works', async () => {
+  it('what needs the network exits 4 with the start command as it works; an invite carries the rendezvous', async () => {
     const { dir } = await nodeWithOrg()
-    const hint = `npx verseguy -d ${dir} start`
     const peers = await runMain(['-d', dir, 'peers'])
     expect(peers.code).toBe(4)
-    expect(peers.stderr).toContain(hint)
-    const invite = await runMain(['-d', dir, 'invite', 'create', '--rank', 'Member'], {
+    expect(peers.stderr).toContain(`npx verseguy -d ${dir} start`)
+    // An invite made on a stopped node: no address of its own, the org's rendezvous (any
+    // member's node online admits the newcomer).
+    const made = await runMain(['-d', dir, 'invite', 'create', '--rank', 'Member', '--json'], {
       VERSEGUY_PASSPHRASE: PASS,
     })
-    expect(invite.code).toBe(4)
-    expect(invite.stderr).toContain(hint)
+    expect(made.code, made.stderr).toBe(0)
+    const token = JSON.parse(made.stdout).token as string
+    const read = readInvite(token)
+    if (!read.ok) throw new Error(read.reason)
+    expect(read.invite.rendezvous).toMatch(/^[0-9a-f]{64}$/)
+    // Accepting it on another stopped node needs the network.
+    const other = join(await dirs.make(), 'other')
+    await initDataDir(other, PASS, FAST_KDF)
+    const accept = await runMain(['-d', other, 'invite', 'accept', token], { VERSEGUY_PASSPHRASE: PASS })
+    expect(accept.code).toBe(4)
+    expect(accept.stderr).toContain(`npx verseguy -d ${other} start`)
+    const orgs = await runMain(['-d', other, 'org', 'list', '--json'])
+    expect(JSON.parse(orgs.stdout)).toEqual([])
   }, 60_000)
 
   it('a running node serves the same commands with the same answers', async () => {
