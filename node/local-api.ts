@@ -9,6 +9,7 @@
  * answered; a wrong one is refused and nothing is changed.
  */
 import { randomBytes } from 'node:crypto'
+import { silentLogger } from '../crdt/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { NodeNotRunningError } from './errors.ts'
@@ -35,7 +36,12 @@ export async function openLocalApi(options: {
   /** Hears of every error that is not a `VerseGuyError` (answered 500 `internal`). */
   readonly logError?: (err: unknown) => void
 }): Promise<LocalApi> {
-  const node = await LocalNode.open({ dataDir: options.dataDir, logLevel: options.logLevel ?? 'silent' })
+  const level = options.logLevel ?? 'silent'
+  const node = await LocalNode.open({
+    dataDir: options.dataDir,
+    // Silent: no logger built at all (on a terminal that would load pino-pretty for nothing).
+    ...(level === 'silent' ? { logger: { forComponent: () => silentLogger } } : { logLevel: level }),
+  })
   const token = randomBytes(32).toString('base64url')
   const sync = new StoreSyncSource({ store: node.documents, auth: node.auth })
   // No network: what needs it is refused; an invite carries the configured bootstrap peers
