@@ -2,7 +2,9 @@
  * The API of a node that is not running, answered in this process: a `LocalNode` (the
  * store, no network) behind the same routes the running node serves (`createApi`, called
  * with `request`: no port, no listener), so a command cannot behave differently on the
- * two paths. What needs the network answers 503 `node-not-running`.
+ * two paths. What needs the network (peers, accepting an invite) answers 503
+ * `node-not-running`; an invite made here carries the configured bootstrap peers and the
+ * org's rendezvous.
  *
  * It opens read only: a read needs no passphrase and runs no KDF. The first request that
  * is not a GET asks for the passphrase (`passphrase()`) and unlocks the key before it is
