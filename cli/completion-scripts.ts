@@ -126,29 +126,30 @@ _verseguy() {
       *) [[ " $(_verseguy_subcommands "$cmd") " == *" $w "* ]] && cmd=\${cmd:+$cmd }$w ;;
     esac
   done
+  # Words never hold spaces, so plain word splitting fills COMPREPLY (bash 3.2 has no mapfile).
   if ((value)); then
     # A flag's value: its fixed values, else file names (complete -o default).
     local choices
     choices=$(_verseguy_choices "$cmd" "$prev")
     [[ -z $choices ]] && choices=$(_verseguy_choices '' "$prev")
-    [[ -n $choices ]] && mapfile -t COMPREPLY < <(compgen -W "$choices" -- "$cur")
+    [[ -n $choices ]] && COMPREPLY=($(compgen -W "$choices" -- "$cur"))
     return 0
   fi
   if [[ $cur == -* ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$(_verseguy_flags "$cmd")" -- "$cur")
+    COMPREPLY=($(compgen -W "$(_verseguy_flags "$cmd")" -- "$cur"))
     return 0
   fi
   local subs
   subs=$(_verseguy_subcommands "$cmd")
   if [[ -n $subs ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+    COMPREPLY=($(compgen -W "$subs" -- "$cur"))
     return 0
   fi
   args=$(_verseguy_arguments "$cmd")
   if [[ -z $args ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "$(_verseguy_flags "$cmd")" -- "$cur")
+    COMPREPLY=($(compgen -W "$(_verseguy_flags "$cmd")" -- "$cur"))
   elif [[ $args != yes ]]; then
-    mapfile -t COMPREPLY < <(compgen -W "\${args#yes }" -- "$cur")
+    COMPREPLY=($(compgen -W "\${args#yes }" -- "$cur"))
   fi
   return 0
 }
