@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
+import { registerCompletion } from './commands/completion.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
@@ -63,6 +64,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerShip(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
+  registerCompletion(program)
   return program
 }
 

@@ -56,13 +56,23 @@ export function number(flag: string, bounds: NumberBounds): (value: string) => n
   }
 }
 
+/** The values each `oneOf` parser accepts, for shell completion and docs/cli.md. */
+const CHOICES = new WeakMap<object, readonly string[]>()
+
 /** One of `values`, as given. */
 export function oneOf<const T extends string>(flag: string, values: readonly T[]): (value: string) => T {
-  return (value) => {
+  const parse = (value: string): T => {
     if (!(values as readonly string[]).includes(value))
       throw usage(flag, `one of ${values.join(', ')}`, value)
     return value as T
   }
+  CHOICES.set(parse, [...values])
+  return parse
+}
+
+/** The values an option's parser accepts, if `oneOf` made it; else undefined. */
+export function choicesOf(parser: unknown): readonly string[] | undefined {
+  return typeof parser === 'function' ? CHOICES.get(parser) : undefined
 }
 
 function usage(flag: string, what: string, value: string): CliError {

@@ -48,9 +48,18 @@ export function common(cmd: Command, withOrg = true): Command {
   return cmd
 }
 
+/** The examples given to each command, for docs/cli.md. */
+const EXAMPLES = new WeakMap<Command, readonly string[]>()
+
 /** Adds examples to a command's `--help` (each a command line, without `npx verseguy`). */
 export function examples(cmd: Command, ...lines: string[]): Command {
+  EXAMPLES.set(cmd, [...(EXAMPLES.get(cmd) ?? []), ...lines])
   return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ npx verseguy ${l}`).join('\n')}\n`)
+}
+
+/** The examples `examples()` gave `cmd` (each without `npx verseguy`). */
+export function examplesOf(cmd: Command): readonly string[] {
+  return EXAMPLES.get(cmd) ?? []
 }
 
 export async function defaultHandle(api: ApiClient): Promise<string> {

@@ -3,9 +3,10 @@ import { cliHint } from '../../node/cli-hint.ts'
 import { resolveDataDir } from '../../node/data-dir.ts'
 import { printJson, printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
+import { examples } from './context.ts'
 
 export function registerInit(program: Command): void {
-  program
+  const cmd = program
     .command('init')
     .description('create a node: data directory, encrypted member key, empty database')
     .option(
@@ -27,4 +28,5 @@ export function registerInit(program: Command): void {
           `Start it with: ${cliHint('start', given)}`,
         ])
     })
+  examples(cmd, 'init', 'init --passphrase-file ~/.verseguy-passphrase')
 }

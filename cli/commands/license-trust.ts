@@ -9,9 +9,10 @@ import type { TrustedKey } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import { withRunningNode } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
+import { examples } from './context.ts'
 
 export function registerLicenseTrust(license: Command, dataDir: () => string | undefined): void {
-  license
+  const trust = license
     .command('trust')
     .description("trust an issuer's public key (FILE.pub) besides the shipped ones; a running node at once")
     .argument('<file>', 'the issuer public key file (license keygen writes it beside the private key)')
@@ -37,4 +38,5 @@ export function registerLicenseTrust(license: Command, dataDir: () => string | u
           : 'The node trusts it from its next start (none is running now).',
       ])
     })
+  examples(trust, 'license trust vendor.key.pub')
 }

@@ -21,6 +21,7 @@ import { CliError } from '../errors.ts'
 import { withNode } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
+import { examples } from './context.ts'
 import { registerLicenseTrust } from './license-trust.ts'
 
 const DAY = 86_400_000
@@ -38,7 +39,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
   const license = program.command('license').description('license files: issue (vendor) and install (node)')
   const dataDir = () => program.opts<{ dataDir?: string }>().dataDir
 
-  license
+  const keygen = license
     .command('keygen')
     .description('create an issuer key pair: FILE (private, keep it offline) and FILE.pub')
     .requiredOption('--out <file>', 'where to write the private key')
@@ -53,8 +54,9 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         `A node trusts it after: ${cliHint(`license trust ${opts.out}.pub`, dataDir())}`,
       ])
     })
+  examples(keygen, 'license keygen --out vendor.key --issuer "Verse Guy"')
 
-  license
+  const issue = license
     .command('issue')
     .description('sign a license for an org')
     .requiredOption('--key <file>', 'the issuer private key file')
@@ -125,8 +127,12 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         printLines([`Wrote ${tier} license ${l.id} for org ${l.org} to ${opts.out}`])
       },
     )
+  examples(
+    issue,
+    'license issue --key vendor.key --org ORGID.FOUNDERKEY --tier pro --days 365 --out crim.license',
+  )
 
-  license
+  const verify = license
     .command('verify')
     .description("check a license file's signature offline and show what it grants")
     .argument('<file>', 'the license file')
@@ -161,8 +167,9 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         `  valid     ${iso(l.notBefore)} to ${iso(l.expires)} (+${l.grace / DAY} days grace)`,
       ])
     })
+  examples(verify, 'license verify crim.license', 'license verify crim.license --trust vendor.key.pub --json')
 
-  license
+  const revoke = license
     .command('revoke')
     .description('sign a revocation list (it replaces earlier lists: name every revoked license)')
     .requiredOption('--key <file>', 'the issuer private key file')
@@ -192,13 +199,14 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
       })
       printLines([`Wrote revocation list ${opts.seq} (${ids.length} licenses) to ${opts.out}`])
     })
+  examples(revoke, 'license revoke --key vendor.key --seq 2 --out revoked-2.list LICENSEID')
 
   registerLicenseTrust(license, dataDir)
 
   const passphrase = (cmd: Command) =>
     cmd.option('--passphrase-file <file>', 'when no node runs: read the passphrase from a file')
 
-  passphrase(
+  const install = passphrase(
     license
       .command('install')
       .description("verify a license offline and install it in its org, for every member's node")
@@ -215,8 +223,9 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     if (opts.json) printJson(status)
     else printLines(describe(status, dataDir()))
   })
+  examples(install, 'license install crim.license')
 
-  passphrase(
+  const statusCmd = passphrase(
     license
       .command('status')
       .description("each org's license as this node judges it")
@@ -234,8 +243,9 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     for (const r of all.revocations)
       printLines([`Revocation list ${r.seq} from ${r.issuer}: ${r.revoked} revoked`])
   })
+  examples(statusCmd, 'license status', 'license status --json')
 
-  passphrase(
+  const revocations = passphrase(
     license
       .command('revocations')
       .description("install an issuer's revocation list; it spreads to every org this node holds")
@@ -247,8 +257,9 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
     )
     printLines([`Installed revocation list ${r.seq} from ${r.issuer} (${r.revoked} revoked)`])
   })
+  examples(revocations, 'license revocations revoked-2.list')
 
-  passphrase(
+  const clockReset = passphrase(
     license
       .command('clock-reset')
       .description(
@@ -281,6 +292,7 @@ export function registerLicense(program: Command, init: LicenseCommandsInit = {}
         '(the reset is recorded in your chain, which your orgs see). Nothing was changed.',
     )
   })
+  examples(clockReset, 'license clock-reset', 'license clock-reset --yes')
 }
 
 function describe(s: LicenseStatus, dataDir: string | undefined): string[] {

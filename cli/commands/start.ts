@@ -4,11 +4,12 @@ import type { LogLevel } from '../../node/index.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printLines } from '../output.ts'
 import { readPassphrase } from '../passphrase.ts'
+import { examples } from './context.ts'
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[]
 
 export function registerStart(program: Command): void {
-  program
+  const cmd = program
     .command('start')
     .description('run the node until Ctrl-C / SIGTERM (creates the data directory on first run)')
     .option(
@@ -66,4 +67,10 @@ export function registerStart(program: Command): void {
         printLines([`Stopped (${signal}).`])
       },
     )
+  examples(
+    cmd,
+    'start',
+    'start --api-port 7420 --log-level warn',
+    'start --headless --passphrase-file ~/.verseguy-passphrase',
+  )
 }

@@ -4,9 +4,10 @@ import { resolveDataDir } from '../../node/data-dir.ts'
 import type { NodeStatus } from '../../node/index.ts'
 import { runtimeOf } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
+import { examples } from './context.ts'
 
 export function registerStatus(program: Command): void {
-  program
+  const cmd = program
     .command('status')
     .description('show whether the node runs, its identity and its data')
     .option('--json', 'print the status as JSON')
@@ -37,6 +38,7 @@ export function registerStatus(program: Command): void {
           : []),
       ])
     })
+  examples(cmd, 'status', 'status --json')
 }
 
 /** Asks the running node, or reads the data directory when none runs. */
