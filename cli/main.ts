@@ -13,6 +13,7 @@ import { VERSION } from '../node/version.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerOp } from './commands/op.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
 import { registerShip } from './commands/ship.ts'
@@ -61,6 +62,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerOrg(program)
   registerInvite(program)
   registerShip(program)
+  registerOp(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   return program
