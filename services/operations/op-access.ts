@@ -46,12 +46,17 @@ export class OpAccess {
     return state
   }
 
+  /** Throws `PermissionDeniedError` unless this node's member holds `permission`. */
+  async require(orgId: string, permission: 'ops:view' | 'ops:create', what: string): Promise<AuthState> {
+    const state = await this.state(orgId)
+    if (!state.can(this.me, permission))
+      throw new PermissionDeniedError(what, permission, rankName(state, this.me))
+    return state
+  }
+
   /** Throws `PermissionDeniedError` unless this node's member may see the org's operations. */
   async requireView(orgId: string): Promise<AuthState> {
-    const state = await this.state(orgId)
-    if (!state.can(this.me, 'ops:view'))
-      throw new PermissionDeniedError('Seeing operations', 'ops:view', rankName(state, this.me))
-    return state
+    return this.require(orgId, 'ops:view', 'Seeing operations')
   }
 
   /** Throws `PermissionDeniedError` unless this node's member leads `op` or holds ops:manage. */

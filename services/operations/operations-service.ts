@@ -97,7 +97,6 @@ export class OperationsService {
 
   /** Schedules an operation (needs ops:create). */
   async createOperation(orgId: string, input: NewOperationInput): Promise<OperationView> {
-    const state = await this.access.state(orgId)
     const t = parse(title, input.title, 'title')
     const d = parse(description, input.description ?? '', 'description')
     const ty = parse(type, input.type, 'type')
@@ -106,6 +105,7 @@ export class OperationsService {
     const leader = parse(memberKey, input.leader ?? this.me, 'leader')
     const st = parse(initialStatus, input.status ?? 'planned', 'status')
     const slots = parse(slotsInput, input.slots ?? [], 'slots')
+    const state = await this.access.require(orgId, 'ops:create', 'Scheduling an operation')
     if (!state.isMember(leader)) throw new InvalidInputError('leader', 'must be a member of the org')
     const nonce = newOpNonce()
     const id = deriveOpId(orgId, this.me, nonce)

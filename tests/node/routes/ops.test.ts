@@ -133,6 +133,13 @@ describe('operations API', () => {
     const asJson = await l.api<{ calendar: string }>('GET', `${base}/ical?format=json`)
     expect(parseIcs(asJson.calendar).events.map((e) => e.uid)).toEqual([`${soon.id}@verseguy`])
 
+    // The OpenAPI document says so.
+    const doc = await l.api<{
+      paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }>
+    }>('GET', '/api/v1/openapi.json')
+    for (const path of ['/orgs/{org}/ops/ical', '/orgs/{org}/ops/{op}/ical'])
+      expect(Object.keys(doc.paths[path]?.get?.responses['200']?.content ?? {})).toContain('text/calendar')
+
     // Refused: bad input naming the field, unknown ids.
     const bad: [string, string, unknown, string][] = [
       ['POST', base, { title: 'x', type: 'piracy', scheduledAt: at(1), durationMin: 10 }, 'type'],
@@ -195,6 +202,11 @@ describe('operations API', () => {
         message: expect.stringContaining(permission),
       })
     }
+    const create = await m
+      .api('POST', base, { title: 'Mine', type: 'mining', scheduledAt: at(5), durationMin: 30 })
+      .catch((e: unknown) => e)
+    expect(create).toMatchObject({ status: 403, code: 'permission-denied' })
+    expect((create as Error).message).toMatch(/needs ops:create, which your rank Member does not have/)
     const denied = await m
       .api('PUT', `${base}/${op.id}/participants/${leaderKey}`, { role: 'Pilot' })
       .catch((e: { code: string; message: string }) => e)

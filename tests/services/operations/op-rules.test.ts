@@ -7,6 +7,9 @@ import * as A from '@automerge/automerge'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { type ChangeHash, ChangeRefusedError, signEntry } from '../../../crdt/index.ts'
 import {
+  deriveOpId,
+  newOpNonce,
+  OP_SCHEMA,
   type OperationDoc,
   type OperationView,
   opDocId,
@@ -51,6 +54,33 @@ async function forge(r: OpsReplica, opId: string, fn: (d: OperationDoc) => void,
   await r.store.change<OperationDoc>(opDocId(orgId, opId), await actionOf(r, orgId, action), fn)
 }
 
+/** A first change laid out as the service writes it, made by `r` whatever its rank. */
+async function forgeCreate(r: OpsReplica): Promise<string> {
+  const key = r.signer.memberKey
+  const nonce = newOpNonce()
+  const id = deriveOpId(orgId, key, nonce)
+  await r.store.create<OperationDoc>(opDocId(orgId, id), await actionOf(r, orgId, 'op.create'), (d) => {
+    Object.assign(d, {
+      schema: OP_SCHEMA,
+      org: S(orgId),
+      id: S(id),
+      nonce: S(nonce),
+      title: S(patrol.title),
+      description: S(''),
+      type: S(patrol.type),
+      scheduledAt: patrol.scheduledAt,
+      durationMin: patrol.durationMin,
+      leader: S(key),
+      creator: S(key),
+      status: S('planned'),
+      createdAt: Date.now(),
+      slots: {},
+      participants: {},
+    })
+  })
+  return id
+}
+
 /** What the honest replica says about everything `from` sends, and whether the op changed. */
 async function judged(to: OpsReplica, from: OpsReplica, opId: string) {
   const id = opDocId(orgId, opId)
@@ -68,15 +98,21 @@ describe('operation rules, judged on every node', () => {
   it('a Recruit creating an operation (no ops:create) is refused', async () => {
     const recruit = await replica(true)
     await enlist(leader, orgId, recruit, 'recruit', 'Recruit_1')
-    const op = await recruit.ops.createOperation(orgId, patrol)
-    const { reasons: r, unchanged } = await judged(leader, recruit, op.id)
+    const id = await forgeCreate(recruit)
+    const { reasons: r, unchanged } = await judged(leader, recruit, id)
     expect(r).toContain('creating an operation needs ops:create')
     expect(unchanged).toBe(true)
     expect(await leader.ops.list(orgId)).toEqual([])
     // On an honest node the same write fails before anything is stored.
     const honest = await replica()
     await enlist(leader, orgId, honest, 'recruit', 'Recruit_2')
-    await expect(honest.ops.createOperation(orgId, patrol)).rejects.toThrow(ChangeRefusedError)
+    await expect(honest.ops.createOperation(orgId, patrol)).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      permission: 'ops:create',
+      rank: 'Recruit',
+    })
+    // Past its service, its store refuses the same change.
+    await expect(forgeCreate(honest)).rejects.toThrow(ChangeRefusedError)
     expect(await honest.ops.list(orgId)).toEqual([])
   })
 
