@@ -124,7 +124,10 @@ const tags = ['ops']
 export function opRoutes(ctx: RouteContext) {
   const app = router()
   const ops = () => ctx.services().ops
-  /** The calendar answer: text/calendar, or JSON with `?format=json`. */
+  /**
+   * The calendar answer: text/calendar, or JSON with `?format=json` (what the CLI reads: its
+   * API client takes JSON answers). A plain Response, cast: Hono's typed answers are JSON only.
+   */
   const ics = (text: string, format: 'ics' | 'json' | undefined, name: string) =>
     format === 'json'
       ? Response.json({ calendar: text })

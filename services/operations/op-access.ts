@@ -3,10 +3,11 @@
  * authorization state, operation documents as views read them, hangars, and the local
  * permission checks (read: `ops:view`; changing an operation: its leader or `ops:manage`).
  * The local checks fail early with the permission and the caller's rank; every node
- * checks writes again on receipt (op-rules.ts).
+ * checks writes again on receipt (op-rules.ts). And how it writes: one signed change to an
+ * operation document, its entry recording the roster heads it was decided at.
  */
-import type * as A from '@automerge/automerge'
-import type { DocumentStore, MemberKey } from '../../crdt/index.ts'
+import * as A from '@automerge/automerge'
+import type { ActionInput, ChangeHash, DocumentStore, JsonValue, MemberKey } from '../../crdt/index.ts'
 import { type HangarDoc, hangarId } from '../fleet/index.ts'
 import type { AuthIndex, AuthState } from '../org/index.ts'
 import {
@@ -108,6 +109,36 @@ export class OpAccess {
     const doc = await this.store.get<HangarDoc>(id)
     const tree = (await this.auth.membership?.view(orgId, id, doc as A.Doc<unknown>)) ?? doc
     return (tree as HangarDoc).ships?.[ship] !== undefined
+  }
+
+  /** Writes one change to operation `id`, recorded as `action`. */
+  async write(
+    orgId: string,
+    id: string,
+    action: string,
+    details: Record<string, JsonValue> | null,
+    fn: (doc: OperationDoc) => void,
+  ): Promise<void> {
+    await this.store.change<OperationDoc>(
+      opDocId(orgId, id),
+      await this.action(orgId, action, id, details),
+      fn,
+    )
+  }
+
+  /** The entry of a change to operation `id`: with the roster heads this node holds. */
+  async action(
+    orgId: string,
+    action: string,
+    id: string,
+    details: Record<string, JsonValue> | null,
+  ): Promise<ActionInput> {
+    return {
+      action,
+      resource: `op:${orgId}/${id}`,
+      ...(details === null ? {} : { details }),
+      authHeads: A.getHeads(await this.roster(orgId)) as ChangeHash[],
+    }
   }
 }
 

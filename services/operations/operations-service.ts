@@ -7,14 +7,7 @@
  * a write this node's checks missed throws `ChangeRefusedError` and writes nothing.
  */
 import * as A from '@automerge/automerge'
-import type {
-  ActionInput,
-  ChangeHash,
-  DocumentStore,
-  JsonValue,
-  MemberKey,
-  Signer,
-} from '../../crdt/index.ts'
+import type { DocumentStore, MemberKey, Signer } from '../../crdt/index.ts'
 import type { AuthIndex } from '../org/index.ts'
 import { InvalidInputError, str, text } from '../org/index.ts'
 import { OperationConflictError, OperationNotFoundError } from './errors.ts'
@@ -110,7 +103,7 @@ export class OperationsService {
     const nonce = newOpNonce()
     const id = deriveOpId(orgId, this.me, nonce)
     const now = this.now()
-    const action = await this.action(orgId, 'op.create', id, { title: t, type: ty, scheduledAt: at })
+    const action = await this.access.action(orgId, 'op.create', id, { title: t, type: ty, scheduledAt: at })
     await this.store.create<OperationDoc>(opDocId(orgId, id), action, (doc) => {
       doc.schema = OP_SCHEMA
       doc.org = str(orgId)
@@ -154,7 +147,7 @@ export class OperationsService {
       )
     await this.access.requireManager(orgId, op, 'Changing an operation')
     const { description: _long, ...details } = p
-    await this.write(orgId, op.id, 'op.update', details, (doc) => {
+    await this.access.write(orgId, op.id, 'op.update', details, (doc) => {
       for (const [k, v] of Object.entries(p)) {
         ;(doc as unknown as Record<string, unknown>)[k] = typeof v === 'string' ? str(v) : v
       }
@@ -178,7 +171,7 @@ export class OperationsService {
         `cannot go from ${op.status} to ${next} (${allowed.length ? `allowed: ${allowed.join(', ')}` : `${op.status} is final`})`,
       )
     }
-    await this.write(orgId, op.id, 'op.status', { from: op.status, to: next }, (doc) => {
+    await this.access.write(orgId, op.id, 'op.status', { from: op.status, to: next }, (doc) => {
       doc.status = str(next)
     })
     return this.get(orgId, op.id)
@@ -196,7 +189,7 @@ export class OperationsService {
     await this.access.requireManager(orgId, op, 'Adding a slot')
     if (op.slots.length >= MAX_SLOTS) throw new OperationConflictError('slot', `at most ${MAX_SLOTS} slots`)
     const sid = newSlotId()
-    await this.write(orgId, op.id, 'op.slot-add', { slot: sid, role: s.role }, (doc) => {
+    await this.access.write(orgId, op.id, 'op.slot-add', { slot: sid, role: s.role }, (doc) => {
       doc.slots[sid] = { role: str(s.role), ship: s.ship === null ? null : str(s.ship) }
     })
     return sid
@@ -210,7 +203,7 @@ export class OperationsService {
     if (!op.slots.some((s) => s.id === sid))
       throw new InvalidInputError('slot', `no slot ${sid} in this operation`)
     const holders = op.participants.filter((p) => p.slot === sid).map((p) => p.memberKey)
-    await this.write(orgId, op.id, 'op.slot-remove', { slot: sid }, (doc) => {
+    await this.access.write(orgId, op.id, 'op.slot-remove', { slot: sid }, (doc) => {
       delete doc.slots[sid]
       for (const key of holders) {
         const rec = doc.participants[key] as ParticipantRecord
@@ -252,7 +245,7 @@ export class OperationsService {
     await this.access.requireManager(orgId, op, "Removing someone else's sign-up")
     if (!op.participants.some((p) => p.memberKey === key))
       throw new InvalidInputError('member', 'is not signed up for this operation')
-    await this.write(orgId, op.id, 'op.signup-remove', { member: key }, (doc) => {
+    await this.access.write(orgId, op.id, 'op.signup-remove', { member: key }, (doc) => {
       delete doc.participants[key]
     })
     return this.get(orgId, op.id)
@@ -264,7 +257,7 @@ export class OperationsService {
     const mine = op.participants.find((p) => p.memberKey === this.me)
     if (mine === undefined || mine.state === 'withdrawn')
       throw new InvalidInputError('op', 'you are not signed up for this operation')
-    await this.write(orgId, op.id, 'op.withdraw', null, (doc) => {
+    await this.access.write(orgId, op.id, 'op.withdraw', null, (doc) => {
       const rec = doc.participants[this.me] as ParticipantRecord
       rec.state = str('withdrawn')
       rec.slot = null
@@ -282,7 +275,7 @@ export class OperationsService {
     if (p === undefined || p.state === 'withdrawn')
       throw new InvalidInputError('member', 'is not signed up for this operation')
     if (p.state === 'confirmed') return op
-    await this.write(orgId, op.id, 'op.confirm', { member: key }, (doc) => {
+    await this.access.write(orgId, op.id, 'op.confirm', { member: key }, (doc) => {
       const rec = doc.participants[key] as ParticipantRecord
       rec.state = str('confirmed')
       rec.updatedAt = this.now()
@@ -383,7 +376,7 @@ export class OperationsService {
       ...(member === this.me ? {} : { member }),
       ...(sid === null ? {} : { slot: sid }),
     }
-    await this.write(orgId, op.id, action, details, (doc) => {
+    await this.access.write(orgId, op.id, action, details, (doc) => {
       const fields = {
         role: str(r),
         ship: ship === null ? null : str(ship),
@@ -399,33 +392,5 @@ export class OperationsService {
       }
     })
     return this.get(orgId, op.id)
-  }
-
-  private async write(
-    orgId: string,
-    id: string,
-    action: string,
-    details: Record<string, JsonValue> | null,
-    fn: (doc: OperationDoc) => void,
-  ): Promise<void> {
-    await this.store.change<OperationDoc>(
-      opDocId(orgId, id),
-      await this.action(orgId, action, id, details),
-      fn,
-    )
-  }
-
-  private async action(
-    orgId: string,
-    action: string,
-    id: string,
-    details: Record<string, JsonValue> | null,
-  ): Promise<ActionInput> {
-    return {
-      action,
-      resource: `op:${orgId}/${id}`,
-      ...(details === null ? {} : { details }),
-      authHeads: A.getHeads(await this.access.roster(orgId)) as ChangeHash[],
-    }
   }
 }
