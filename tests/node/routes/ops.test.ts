@@ -90,6 +90,19 @@ describe('operations API', () => {
     ])
     const confirmed = await l.api<OperationView>('POST', `${base}/${op.id}/participants/${me}/confirm`)
     expect(confirmed.participants[0]?.state).toBe('confirmed')
+    // With one of his ships; a ship not in his hangar names the field.
+    const ship = await l.api<{ id: string }>('POST', `/api/v1/orgs/${org}/ships`, {
+      model: 'Prospector',
+      manufacturer: 'MISC',
+    })
+    await expect(
+      l.api('PUT', `${base}/${op.id}/signup`, { slot: miner, ship: '0123456789abcdef' }),
+    ).rejects.toMatchObject({ status: 400, field: 'ship' })
+    const withShip = await l.api<OperationView>('PUT', `${base}/${op.id}/signup`, {
+      slot: miner,
+      ship: ship.id,
+    })
+    expect(withShip.participants[0]).toMatchObject({ ship: ship.id, state: 'pending' })
     const withdrawn = await l.api<OperationView>('DELETE', `${base}/${op.id}/signup`)
     expect(withdrawn.participants[0]).toMatchObject({ state: 'withdrawn', slot: null })
 

@@ -260,6 +260,23 @@ describe('operation rules, judged on every node', () => {
     expect(view.participants.map((p) => [p.memberKey, p.state])).toEqual([[m.signer.memberKey, 'tentative']])
   })
 
+  it("even the leader's node may sign up members only", async () => {
+    const rogue = await replica(true)
+    await enlist(leader, orgId, rogue, 'officer', 'Officer_4')
+    const own = await rogue.ops.createOperation(orgId, patrol)
+    const stranger = (await replica()).signer.memberKey
+    await expect(rogue.ops.addSignUp(orgId, own.id, stranger, { role: 'Pilot' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'member',
+    })
+    await forge(rogue, own.id, (d) => {
+      d.participants[stranger] = record('confirmed')
+    })
+    const { reasons: r } = await judged(leader, rogue, own.id)
+    expect(r).toContain('only members can be signed up')
+    expect((await leader.ops.get(orgId, own.id)).participants).toEqual([])
+  })
+
   it('text and list objects are refused: fields are scalars and maps', async () => {
     const { m, op } = await memberWithOp(true)
     await forge(m, op.id, (d) => {
