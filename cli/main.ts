@@ -14,6 +14,7 @@ import { registerCompletion } from './commands/completion.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerOp } from './commands/op.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
 import { registerShip } from './commands/ship.ts'
@@ -62,6 +63,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerOrg(program)
   registerInvite(program)
   registerShip(program)
+  registerOp(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   registerCompletion(program)

@@ -2,6 +2,7 @@
 
 // the views the CLI prints (types only)
 export type { ShipSummary, ShipView } from '../services/fleet/index.ts'
+export type { OperationView } from '../services/operations/index.ts'
 export type { OrgSummary, RankView } from '../services/org/index.ts'
 export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'

@@ -7,7 +7,7 @@
 export { type Clock, systemClock } from '../crdt/clock.ts'
 // the error model's base (a file that imports nothing)
 export { type ErrorKind, isErrorKind, VerseGuyError } from '../crdt/errors.ts'
-// the two small constant tables the CLI's option choices are made of (named exceptions
+// the small constant tables the CLI's option choices are made of (named exceptions
 // in tests/architecture/imports.test.ts: their folders' faces load Automerge)
 export { INSURANCE } from '../services/fleet/hangar-schema.ts'
 export {
@@ -18,6 +18,7 @@ export {
   TIERS,
   type Tier,
 } from '../services/licensing/features.ts'
+export { OP_STATUSES, OP_TYPES } from '../services/operations/op-kinds.ts'
 export { cliHint } from './cli-hint.ts'
 export { isInitialized, layout, resolveDataDir } from './data-dir.ts'
 export { VERSION } from './version.ts'

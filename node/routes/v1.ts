@@ -7,6 +7,7 @@ import { VERSION } from '../version.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
 import { memberRoutes } from './members.ts'
+import { opRoutes } from './ops.ts'
 import { orgRoutes } from './orgs.ts'
 import { peerRoutes } from './peers.ts'
 import { rankRoutes } from './ranks.ts'
@@ -26,6 +27,7 @@ export function v1Routes(ctx: RouteContext) {
     rankRoutes,
     inviteRoutes,
     shipRoutes,
+    opRoutes,
     peerRoutes,
     licenseRoutes,
   ])

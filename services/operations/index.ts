@@ -1,5 +1,5 @@
 /** Operations: per-operation documents, their rules, the service and the iCalendar export. */
-export { OperationNotFoundError } from './errors.ts'
+export { OperationConflictError, OperationNotFoundError } from './errors.ts'
 export { type IcsEvent, icsStatus, toIcs } from './ics-export.ts'
 export {
   MAX_SLOTS,
@@ -12,4 +12,8 @@ export { judgeOpChange, type OpChangeInput, validateOperation } from './op-rules
 export * from './op-schema.ts'
 export { opType } from './op-type.ts'
 export type { OperationView, ParticipantView, SlotView } from './op-view.ts'
-export { OperationsService, type OperationsServiceComponents } from './operations-service.ts'
+export {
+  type ListOptions,
+  OperationsService,
+  type OperationsServiceComponents,
+} from './operations-service.ts'

@@ -13,28 +13,9 @@ import type { Scalar } from '../org/index.ts'
 
 export const OP_SCHEMA = 1
 
-export const OP_TYPES = [
-  'combat',
-  'mining',
-  'trading',
-  'exploration',
-  'racing',
-  'social',
-  'training',
-  'other',
-] as const
-export type OpType = (typeof OP_TYPES)[number]
+import { OP_STATUSES, OP_TYPES, type OpStatus } from './op-kinds.ts'
 
-export const OP_STATUSES = [
-  'draft',
-  'planned',
-  'open',
-  'locked',
-  'in-progress',
-  'completed',
-  'cancelled',
-] as const
-export type OpStatus = (typeof OP_STATUSES)[number]
+export { OP_STATUSES, OP_TYPES, type OpStatus, type OpType } from './op-kinds.ts'
 
 export const PARTICIPANT_STATES = ['pending', 'confirmed', 'tentative', 'withdrawn'] as const
 export type ParticipantState = (typeof PARTICIPANT_STATES)[number]

@@ -52,6 +52,7 @@ const LIGHT_FACE = 'node/light.ts'
 const LIGHT_FACE_TAKES: ReadonlySet<string> = new Set([
   'services/fleet/hangar-schema.ts',
   'services/licensing/features.ts',
+  'services/operations/op-kinds.ts',
 ])
 
 interface Import {

@@ -19,6 +19,8 @@ const EXPECTED = new Set([
   'InvalidInputError',
   'NotAMemberError',
   'OperationNotFoundError',
+  'OperationConflictError',
+  'PermissionDeniedError',
   'FeatureLockedError',
 ])
 const OFFICER_FULL = ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view']
@@ -80,7 +82,9 @@ async function views(r: Replica, orgId: string, keys: readonly string[]) {
     ships: state.can(r.signer.memberKey, 'fleet:view')
       ? (await r.fleet.ships(orgId)).map((s) => [s.owner, s.id, s.model, s.status])
       : null,
-    ops: (await r.ops.list(orgId)).map((o) => o.participants.map((p) => [p.memberKey, p.state])),
+    ops: state.can(r.signer.memberKey, 'ops:view')
+      ? (await r.ops.list(orgId)).map((o) => o.participants.map((p) => [p.memberKey, p.state]))
+      : null,
     removed: keys.map((k) => state.isKicked(k)),
     ranks: keys.map((k) => state.rankOf(k) ?? null),
     flagged: (await r.org.flagged(orgId)).map((f) => [f.author, f.seq, f.action, f.why]),
@@ -197,11 +201,13 @@ describe('convergence with removals', () => {
           const docs = await Promise.all(honest.map(documents))
           const seen = await Promise.all(honest.map((r) => views(r, org.id, keys)))
           const ships = seen.map((v) => v.ships).filter((v) => v !== null)
+          const ops = seen.map((v) => v.ops).filter((v) => v !== null)
           for (let i = 1; i < honest.length; i++) {
             expect(docs[i]).toEqual(docs[0])
-            expect({ ...seen[i], ships: null }).toEqual({ ...seen[0], ships: null })
+            expect({ ...seen[i], ships: null, ops: null }).toEqual({ ...seen[0], ships: null, ops: null })
           }
           for (const v of ships) expect(v).toEqual(ships[0])
+          for (const v of ops) expect(v).toEqual(ops[0])
         } finally {
           for (const r of rs) await r.close()
         }

@@ -7,6 +7,9 @@ import * as A from '@automerge/automerge'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { type ChangeHash, ChangeRefusedError, signEntry } from '../../../crdt/index.ts'
 import {
+  deriveOpId,
+  newOpNonce,
+  OP_SCHEMA,
   type OperationDoc,
   type OperationView,
   opDocId,
@@ -51,6 +54,33 @@ async function forge(r: OpsReplica, opId: string, fn: (d: OperationDoc) => void,
   await r.store.change<OperationDoc>(opDocId(orgId, opId), await actionOf(r, orgId, action), fn)
 }
 
+/** A first change laid out as the service writes it, made by `r` whatever its rank. */
+async function forgeCreate(r: OpsReplica): Promise<string> {
+  const key = r.signer.memberKey
+  const nonce = newOpNonce()
+  const id = deriveOpId(orgId, key, nonce)
+  await r.store.create<OperationDoc>(opDocId(orgId, id), await actionOf(r, orgId, 'op.create'), (d) => {
+    Object.assign(d, {
+      schema: OP_SCHEMA,
+      org: S(orgId),
+      id: S(id),
+      nonce: S(nonce),
+      title: S(patrol.title),
+      description: S(''),
+      type: S(patrol.type),
+      scheduledAt: patrol.scheduledAt,
+      durationMin: patrol.durationMin,
+      leader: S(key),
+      creator: S(key),
+      status: S('planned'),
+      createdAt: Date.now(),
+      slots: {},
+      participants: {},
+    })
+  })
+  return id
+}
+
 /** What the honest replica says about everything `from` sends, and whether the op changed. */
 async function judged(to: OpsReplica, from: OpsReplica, opId: string) {
   const id = opDocId(orgId, opId)
@@ -68,22 +98,35 @@ describe('operation rules, judged on every node', () => {
   it('a Recruit creating an operation (no ops:create) is refused', async () => {
     const recruit = await replica(true)
     await enlist(leader, orgId, recruit, 'recruit', 'Recruit_1')
-    const op = await recruit.ops.createOperation(orgId, patrol)
-    const { reasons: r, unchanged } = await judged(leader, recruit, op.id)
+    const id = await forgeCreate(recruit)
+    const { reasons: r, unchanged } = await judged(leader, recruit, id)
     expect(r).toContain('creating an operation needs ops:create')
     expect(unchanged).toBe(true)
     expect(await leader.ops.list(orgId)).toEqual([])
     // On an honest node the same write fails before anything is stored.
     const honest = await replica()
     await enlist(leader, orgId, honest, 'recruit', 'Recruit_2')
-    await expect(honest.ops.createOperation(orgId, patrol)).rejects.toThrow(ChangeRefusedError)
+    await expect(honest.ops.createOperation(orgId, patrol)).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      permission: 'ops:create',
+      rank: 'Recruit',
+    })
+    // Past its service, its store refuses the same change.
+    await expect(forgeCreate(honest)).rejects.toThrow(ChangeRefusedError)
     expect(await honest.ops.list(orgId)).toEqual([])
   })
 
   it('a member confirming himself is refused; his own sign-up is kept', async () => {
     const { m, op } = await memberWithOp(true)
     await m.ops.signUp(orgId, op.id, { role: 'Pilot' })
-    await m.ops.confirm(orgId, op.id, m.signer.memberKey)
+    // Its own node refuses early, naming the permission; modified software writes it anyway.
+    await expect(m.ops.confirm(orgId, op.id, m.signer.memberKey)).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      permission: 'ops:manage',
+    })
+    await forge(m, op.id, (d) => {
+      ;(d.participants[m.signer.memberKey] as ParticipantRecord).state = S('confirmed')
+    })
     const { reasons: r } = await judged(leader, m, op.id)
     expect(r).toContain('confirming a sign-up needs the leader or ops:manage')
     expect((await leader.ops.get(orgId, op.id)).participants).toEqual([
@@ -117,7 +160,13 @@ describe('operation rules, judged on every node', () => {
 
   it('a member editing the title is refused; the leader of the op may, even as a Member', async () => {
     const { m, op } = await memberWithOp(true)
-    await m.ops.updateOperation(orgId, op.id, { title: 'Hijacked' })
+    await expect(m.ops.updateOperation(orgId, op.id, { title: 'Hijacked' })).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      rank: 'Member',
+    })
+    await forge(m, op.id, (d) => {
+      d.title = S('Hijacked')
+    })
     const { reasons: r, unchanged } = await judged(leader, m, op.id)
     expect(r).toContain('changing the operation needs its leader or ops:manage')
     expect(unchanged).toBe(true)
@@ -150,6 +199,82 @@ describe('operation rules, judged on every node', () => {
         d.status = S('completed')
       }),
     ).rejects.toThrow(/status cannot go from planned to completed/)
+  })
+
+  it('a cancelled operation stays cancelled; only its leader or ops:manage may cancel it', async () => {
+    const { m, op } = await memberWithOp(true)
+    await forge(m, op.id, (d) => {
+      d.status = S('cancelled')
+    })
+    const byMember = await judged(leader, m, op.id)
+    expect(byMember.reasons).toContain('changing the operation needs its leader or ops:manage')
+    expect(byMember.unchanged).toBe(true)
+
+    const rogue = await replica(true)
+    await enlist(leader, orgId, rogue, 'officer', 'Officer_3')
+    const own = await rogue.ops.createOperation(orgId, patrol)
+    await rogue.ops.cancel(orgId, own.id)
+    expect((await sync(rogue, leader)).rejected).toEqual([])
+    expect((await leader.ops.get(orgId, own.id)).status).toBe('cancelled')
+    // Its leader's modified node revives it: refused everywhere.
+    await forge(rogue, own.id, (d) => {
+      d.status = S('planned')
+    })
+    const revived = await judged(leader, rogue, own.id)
+    expect(revived.reasons).toContain('status cannot go from cancelled to planned')
+    expect(revived.unchanged).toBe(true)
+    expect((await leader.ops.get(orgId, own.id)).status).toBe('cancelled')
+  })
+
+  it("a member's modified node cannot remove someone else's sign-up; the leader's can, and sign others up", async () => {
+    const { m, op } = await memberWithOp(true)
+    const other = await replica()
+    await enlist(leader, orgId, other, 'member', 'Member_7')
+    await sync(leader, officer)
+    await officer.ops.addSignUp(orgId, op.id, other.signer.memberKey, { role: 'Gunner' })
+    await officer.ops.addSignUp(orgId, op.id, m.signer.memberKey, { role: 'Pilot', tentative: true })
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    await sync(leader, m)
+    // The member's own node refuses both early, naming the permission.
+    await expect(m.ops.removeSignUp(orgId, op.id, other.signer.memberKey)).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      permission: 'ops:manage',
+    })
+    await expect(
+      m.ops.addSignUp(orgId, op.id, leader.signer.memberKey, { role: 'Pilot' }),
+    ).rejects.toMatchObject({ name: 'PermissionDeniedError' })
+    // Its modified software writes them anyway: every honest node refuses.
+    await forge(m, op.id, (d) => {
+      delete d.participants[other.signer.memberKey]
+    })
+    const removed = await judged(leader, m, op.id)
+    expect(removed.reasons).toContain('removing a sign-up needs the leader or ops:manage')
+    expect(removed.unchanged).toBe(true)
+    expect((await leader.ops.get(orgId, op.id)).participants.map((p) => p.memberKey)).toContain(
+      other.signer.memberKey,
+    )
+    // The leader's removal is taken everywhere.
+    await officer.ops.removeSignUp(orgId, op.id, other.signer.memberKey)
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    const view = await leader.ops.get(orgId, op.id)
+    expect(view.participants.map((p) => [p.memberKey, p.state])).toEqual([[m.signer.memberKey, 'tentative']])
+  })
+
+  it("even the leader's node may sign up members only", async () => {
+    const rogue = await replica(true)
+    await enlist(leader, orgId, rogue, 'officer', 'Officer_4')
+    const own = await rogue.ops.createOperation(orgId, patrol)
+    const stranger = (await replica()).signer.memberKey
+    await expect(rogue.ops.addSignUp(orgId, own.id, stranger, { role: 'Pilot' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'member',
+    })
+    await forge(rogue, own.id, (d) => {
+      d.participants[stranger] = record('confirmed')
+    })
+    const { reasons: r } = await judged(leader, rogue, own.id)
+    expect(r).toContain('only members can be signed up')
+    expect((await leader.ops.get(orgId, own.id)).participants).toEqual([])
   })
 
   it('text and list objects are refused: fields are scalars and maps', async () => {
@@ -217,7 +342,9 @@ describe('operation rules, judged on every node', () => {
     const { m, op } = await memberWithOp(true)
     await leader.org.kick(orgId, m.signer.memberKey)
     await sync(leader, m) // m has seen the kick: its roster heads include it
-    await m.ops.signUp(orgId, op.id, { role: 'Pilot' })
+    await forge(m, op.id, (d) => {
+      d.participants[m.signer.memberKey] = record('pending')
+    })
     expect((await judged(leader, m, op.id)).reasons).toContain('the author is not a member')
 
     const other = await memberWithOp(true)
@@ -292,9 +419,19 @@ describe('judged at the change itself', () => {
     })
     // Having seen the change, the old leader may no longer edit.
     await sync(leader, lead)
-    await expect(lead.ops.updateOperation(orgId, op.id, { title: 'Still mine' })).rejects.toThrow(
-      /changing the operation needs its leader or ops:manage/,
-    )
+    await expect(lead.ops.updateOperation(orgId, op.id, { title: 'Still mine' })).rejects.toMatchObject({
+      name: 'PermissionDeniedError',
+      permission: 'ops:manage',
+    })
+    await expect(
+      lead.store.change<OperationDoc>(
+        opDocId(orgId, op.id),
+        await actionOf(lead, orgId, 'op.update'),
+        (d) => {
+          d.title = S('Still mine')
+        },
+      ),
+    ).rejects.toThrow(/changing the operation needs its leader or ops:manage/)
   })
 
   it('an entry covering several changes is judged change by change', async () => {
@@ -356,7 +493,10 @@ describe('judged at the change itself', () => {
     await m.ops.signUp(orgId, op.id, { role: 'Pilot' })
     const late = await replica()
     expect((await sync(m, late)).rejected).toEqual([])
-    expect(await late.ops.get(orgId, op.id)).toEqual(await m.ops.get(orgId, op.id))
+    // Not a member, the late node may not read it through the service; it holds the same document.
+    const docId = opDocId(orgId, op.id)
+    expect(A.toJS(await late.store.get(docId))).toEqual(A.toJS(await m.store.get(docId)))
+    await expect(late.ops.get(orgId, op.id)).rejects.toMatchObject({ name: 'PermissionDeniedError' })
   })
 })
 

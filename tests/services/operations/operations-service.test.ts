@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { sync } from '../../helpers/replica.ts'
+import { licenseOrg, sync } from '../../helpers/replica.ts'
 import { enlist, founded, type OpsReplica, replica, SOON } from './ops-replica.ts'
 
 let leader: OpsReplica
@@ -120,7 +120,8 @@ describe('operations service', () => {
   it('runs the lifecycle; invalid transitions are refused locally with a clear error', async () => {
     const op = await leader.ops.createOperation(orgId, { ...mining, status: 'draft' })
     await expect(leader.ops.setStatus(orgId, op.id, 'open')).rejects.toMatchObject({
-      name: 'InvalidInputError',
+      name: 'OperationConflictError',
+      kind: 'conflict',
       field: 'status',
       message: expect.stringMatching(/cannot go from draft to open \(allowed: planned, cancelled\)/),
     })
@@ -256,5 +257,58 @@ describe('operations service', () => {
     expect(one.match(/BEGIN:VEVENT/g)).toHaveLength(1)
     expect(one).toContain('STATUS:CONFIRMED')
     await expect(leader.ops.exportIcs(orgId, { opIds: ['zz'] })).rejects.toMatchObject({ field: 'opIds.0' })
+  })
+  it('the leader signs another member up with one of their ships, and removes the sign-up', async () => {
+    const { officer, member } = await withOfficerAndMember()
+    const ship = await member.fleet.addShip(orgId, { model: 'Prospector', manufacturer: 'MISC' })
+    await sync(member, leader)
+    await sync(leader, officer)
+    const op = await officer.ops.createOperation(orgId, { ...mining, slots: [{ role: 'Miner' }] })
+    const slot = op.slots[0]?.id
+    const key = member.signer.memberKey
+    await expect(
+      officer.ops.addSignUp(orgId, op.id, key, { slot, ship: '0123456789abcdef' }),
+    ).rejects.toMatchObject({ field: 'ship' })
+    await expect(
+      officer.ops.addSignUp(orgId, op.id, 'ab'.repeat(32), { role: 'Miner' }),
+    ).rejects.toMatchObject({ name: 'InvalidInputError', field: 'member' })
+    const added = await officer.ops.addSignUp(orgId, op.id, key, { slot, ship: ship.id })
+    expect(added.participants).toEqual([
+      expect.objectContaining({ memberKey: key, role: 'Miner', ship: ship.id, slot, state: 'confirmed' }),
+    ])
+    expect(added.slots[0]?.takenBy).toBe(key)
+    const removed = await officer.ops.removeSignUp(orgId, op.id, key)
+    expect(removed.participants).toEqual([])
+    await expect(officer.ops.removeSignUp(orgId, op.id, key)).rejects.toMatchObject({ field: 'member' })
+    await officer.ops.cancel(orgId, op.id)
+    await expect(officer.ops.addSignUp(orgId, op.id, key, { role: 'Miner' })).rejects.toMatchObject({
+      name: 'OperationConflictError',
+      field: 'op',
+    })
+    expect((await sync(officer, leader)).rejected).toEqual([])
+  })
+
+  it('lists by status; a rank without ops:view sees no operation', async () => {
+    const a = await leader.ops.createOperation(orgId, mining)
+    const b = await leader.ops.createOperation(orgId, { ...mining, status: 'draft' })
+    await leader.ops.cancel(orgId, a.id)
+    expect((await leader.ops.list(orgId, { status: 'cancelled' })).map((o) => o.id)).toEqual([a.id])
+    expect((await leader.ops.list(orgId, { status: 'draft' })).map((o) => o.id)).toEqual([b.id])
+    await expect(leader.ops.list(orgId, { status: 'gone' })).rejects.toMatchObject({ field: 'status' })
+
+    await licenseOrg(leader, orgId, 'enterprise')
+    await leader.org.putRank(orgId, { id: 'guest', name: 'Guest', level: 5, permissions: ['members:view'] })
+    const guest = await replica()
+    await enlist(leader, orgId, guest, 'guest', 'Guest_1')
+    for (const read of [
+      () => guest.ops.list(orgId),
+      () => guest.ops.get(orgId, a.id),
+      () => guest.ops.exportIcs(orgId),
+    ])
+      await expect(read()).rejects.toMatchObject({
+        name: 'PermissionDeniedError',
+        permission: 'ops:view',
+        rank: 'Guest',
+      })
   })
 })
