@@ -46,4 +46,8 @@ export const loadout = z.object({
   components: z.array(component).max(L.componentsPerLoadout, `at most ${L.componentsPerLoadout} components`),
   active: z.boolean().default(false),
 })
+export const loadoutPatch = z.object({
+  name: loadout.shape.name.optional(),
+  components: loadout.shape.components.optional(),
+})
 export const shipId = z.string().regex(RECORD_ID, 'must be a ship id (16 hex characters)')
