@@ -254,15 +254,16 @@ export class FleetService {
    * else is not found.
    */
   async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
+    const sid = parse(shipId, id, 'ship')
     const o = this.owner(owner)
     const me = this.signer.memberKey
-    if (o === me) return this.record(orgId, o, id)
+    if (o === me) return this.record(orgId, o, sid)
     const state = await this.state(orgId)
     requireView(state, me, "seeing another member's ship")
-    const ship = await this.record(orgId, o, id)
+    const ship = await this.record(orgId, o, sid)
     if (ship.visibility === 'officers' && !state.can(me, 'fleet:manage'))
       throw new PermissionDeniedError('seeing an officers-only ship', 'fleet:manage', rankName(state, me))
-    if (!sees(viewerOf(state, me), o, ship.visibility)) throw new ShipNotFoundError(id, o)
+    if (!sees(viewerOf(state, me), o, ship.visibility)) throw new ShipNotFoundError(sid, o)
     return ship
   }
 
