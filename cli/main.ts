@@ -10,9 +10,11 @@
 import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
+import { registerFleet } from './commands/fleet.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerLoadout } from './commands/loadout.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
 import { registerShip } from './commands/ship.ts'
@@ -61,6 +63,8 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerOrg(program)
   registerInvite(program)
   registerShip(program)
+  registerLoadout(program)
+  registerFleet(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   return program

@@ -1,7 +1,7 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
 
 // the views the CLI prints (types only)
-export type { ShipSummary, ShipView } from '../services/fleet/index.ts'
+export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
 export type { OrgSummary, RankView } from '../services/org/index.ts'
 export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
