@@ -6,7 +6,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { DomainServices } from '../../services/domain.ts'
-import { INSURANCE, SHIP_STATUS, VISIBILITY } from '../../services/fleet/index.ts'
+import { INSURANCE, SHIP_STATUS, type ShipSummary, VISIBILITY } from '../../services/fleet/index.ts'
 import { paginate } from './page.ts'
 import type { RouteContext } from './route-context.ts'
 import { router } from './router.ts'
@@ -88,6 +88,15 @@ const ListQuery = pageQuery(['model', 'manufacturer', 'status', 'cost', 'added']
   visibility: z.enum(VISIBILITY).optional(),
 })
 
+/** What a fleet list sorts by (ties: owner, then ship id). */
+const SORTS = {
+  model: (x: ShipSummary) => x.model.toLowerCase(),
+  manufacturer: (x: ShipSummary) => x.manufacturer.toLowerCase(),
+  status: (x: ShipSummary) => x.status,
+  cost: (x: ShipSummary) => x.cost,
+  added: (x: ShipSummary) => x.addedAt,
+} as const
+
 /** The member a path or query names: `me` is this node's member. */
 export function ownerOf(s: DomainServices, member: string): string {
   return member === 'me' ? s.org.me : member
@@ -116,15 +125,8 @@ export function shipRoutes(ctx: RouteContext) {
         ...(owner === undefined ? {} : { owner: ownerOf(s, owner) }),
         ...Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)),
       })
-      const sorts = {
-        model: (x: (typeof ships)[number]) => x.model.toLowerCase(),
-        manufacturer: (x: (typeof ships)[number]) => x.manufacturer.toLowerCase(),
-        status: (x: (typeof ships)[number]) => x.status,
-        cost: (x: (typeof ships)[number]) => x.cost,
-        added: (x: (typeof ships)[number]) => x.addedAt,
-      }
       return c.json(
-        paginate(ships, page, sorts, 'model', (x) => `${x.owner}/${x.id}`),
+        paginate(ships, page, SORTS, 'model', (x) => `${x.owner}/${x.id}`),
         200,
       )
     },
