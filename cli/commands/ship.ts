@@ -2,7 +2,7 @@
 import type { Command } from 'commander'
 import type { FleetStats, ShipSummary, ShipView } from '../../node/index.ts'
 import { INSURANCE, SHIP_STATUS, VISIBILITY } from '../../node/light.ts'
-import { CliError } from '../errors.ts'
+import { CliError, NodeAnswerError } from '../errors.ts'
 import type { ApiClient } from '../node-client.ts'
 import { number, oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
@@ -40,6 +40,21 @@ export async function resolveMember(api: ApiClient, org: string, given: string):
     throw new CliError(`No member ${given} in this org: give a handle, a member key or \`me\`.`)
   if (more.length > 0) throw new CliError(`${given} names ${found.size} members: give the whole member key.`)
   return only
+}
+
+/**
+ * Runs a request about one ship; when no `--owner` was given and the ship is not in your
+ * hangar, the error says how to name another member's.
+ */
+export async function inHangar<T>(owner: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (e) {
+    if (owner !== undefined || !(e instanceof NodeAnswerError) || e.code !== 'ship-not-found') throw e
+    throw new CliError(`${e.message} Another member's ship? Name its owner: --owner HANDLE.`, {
+      kind: 'not-found',
+    })
+  }
 }
 
 /** Keeps the defined values of `o`. */
@@ -244,10 +259,8 @@ export function registerShip(program: Command): void {
   ).action(async (id: string, opts: Common & { owner?: string }) => {
     const s = await ctx.run(opts, async (api) => {
       const org = await ctx.org(api, opts)
-      return api.request<ShipView>(
-        'GET',
-        shipPath(org, await resolveMember(api, org, opts.owner ?? 'me'), id),
-      )
+      const owner = await resolveMember(api, org, opts.owner ?? 'me')
+      return inHangar(opts.owner, () => api.request<ShipView>('GET', shipPath(org, owner, id)))
     })
     if (opts.json) printJson(s)
     else printLines(shipLines(s))
@@ -274,11 +287,8 @@ export function registerShip(program: Command): void {
       )
     const s = await ctx.run(opts, async (api) => {
       const org = await ctx.org(api, opts)
-      return api.request<ShipView>(
-        'PATCH',
-        shipPath(org, await resolveMember(api, org, opts.owner ?? 'me'), id),
-        patch,
-      )
+      const owner = await resolveMember(api, org, opts.owner ?? 'me')
+      return inHangar(opts.owner, () => api.request<ShipView>('PATCH', shipPath(org, owner, id), patch))
     })
     if (opts.json) printJson(s)
     else
@@ -299,10 +309,8 @@ export function registerShip(program: Command): void {
   ).action(async (id: string, opts: Common & { owner?: string }) => {
     const s = await ctx.run(opts, async (api) => {
       const org = await ctx.org(api, opts)
-      return api.request<ShipView>(
-        'DELETE',
-        shipPath(org, await resolveMember(api, org, opts.owner ?? 'me'), id),
-      )
+      const owner = await resolveMember(api, org, opts.owner ?? 'me')
+      return inHangar(opts.owner, () => api.request<ShipView>('DELETE', shipPath(org, owner, id)))
     })
     if (opts.json) printJson(s)
     else printLines([`Removed ${s.model} (${s.id}).`])

@@ -210,7 +210,16 @@ describe('verseguy ship', () => {
         1,
         /^error: ship\.pledgeDate: is not a real date/,
       ],
-      [['ship', 'show', '0123456789abcdef'], 1, /^error: No ship 0123456789abcdef/],
+      [
+        ['ship', 'show', '0123456789abcdef'],
+        1,
+        /^error: No ship 0123456789abcdef .* Another member's ship\? Name its owner: --owner HANDLE\./,
+      ],
+      [
+        ['ship', 'remove', '0123456789abcdef', '--owner', 'me'],
+        1,
+        /^error: No ship 0123456789abcdef [^\n]*on this node\.\n/,
+      ],
       [['ship', 'show', 'nope'], 1, /^error: ship: must be a ship id/],
       [['ship', 'list', '--owner', 'Nobody_Here'], 1, /No member Nobody_Here in this org/],
     ]
