@@ -11,9 +11,11 @@ import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
 import { registerCompletion } from './commands/completion.ts'
+import { registerFleet } from './commands/fleet.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerLoadout } from './commands/loadout.ts'
 import { registerOp } from './commands/op.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
@@ -64,6 +66,8 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerInvite(program)
   registerShip(program)
   registerOp(program)
+  registerLoadout(program)
+  registerFleet(program)
   registerPeers(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   registerCompletion(program)

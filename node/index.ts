@@ -1,7 +1,7 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
 
+export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
 // the views the CLI prints (types only)
-export type { ShipSummary, ShipView } from '../services/fleet/index.ts'
 export type { OperationView } from '../services/operations/index.ts'
 export type { OrgSummary, RankView } from '../services/org/index.ts'
 export { cliHint } from './cli-hint.ts'

@@ -4,8 +4,10 @@
  * in this folder and one line below.
  */
 import { VERSION } from '../version.ts'
+import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
+import { loadoutRoutes } from './loadouts.ts'
 import { memberRoutes } from './members.ts'
 import { opRoutes } from './ops.ts'
 import { orgRoutes } from './orgs.ts'
@@ -28,6 +30,8 @@ export function v1Routes(ctx: RouteContext) {
     inviteRoutes,
     shipRoutes,
     opRoutes,
+    loadoutRoutes,
+    fleetRoutes,
     peerRoutes,
     licenseRoutes,
   ])

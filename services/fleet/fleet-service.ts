@@ -11,23 +11,33 @@ import {
   type DocumentStore,
   isMemberKey,
   type MemberKey,
-  parseDocId,
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
 import type { AuthIndex, AuthState } from '../org/index.ts'
-import { InvalidInputError, parseInput as parse, RosterAccess, text } from '../org/index.ts'
-import { countRow, FleetTotals, newStats, type StatsAcc, sees, type Viewer } from './fleet-totals.ts'
-import { hangarIndexer, readHangarRow } from './hangar-index.ts'
+import {
+  InvalidInputError,
+  PermissionDeniedError,
+  parseInput as parse,
+  RosterAccess,
+  text,
+} from '../org/index.ts'
+import { LoadoutNotFoundError, ShipNotFoundError } from './errors.ts'
+import { rankName, requireChange, requireView, viewerOf } from './fleet-access.ts'
+import { countRow, FleetTotals, newStats, type StatsAcc, sees } from './fleet-totals.ts'
+import { readHangarRow } from './hangar-index.ts'
 import { HANGAR_LIMITS } from './hangar-limits.ts'
+import { HangarReads, hangarId } from './hangar-reads.ts'
 import {
   HANGAR_SCHEMA,
   type HangarDoc,
   hangarName,
+  type LoadoutRecord,
   parseHangarName,
   type ShipRecord,
 } from './hangar-schema.ts'
-import { loadout, newShip, shipId, shipPatch } from './ship-input.ts'
+import { loadout, loadoutPatch, newShip, shipId, shipPatch } from './ship-input.ts'
+import { type ShipFilter, shipFilter, shipMatcher } from './ship-query.ts'
 import { type ShipSummary, type ShipView, shipView } from './ship-view.ts'
 
 export interface FleetServiceComponents {
@@ -38,7 +48,6 @@ export interface FleetServiceComponents {
   readonly clock?: Clock
 }
 
-const EMPTY_ROW = new TextEncoder().encode('[]')
 const S = A.ImmutableString
 const str = (v: string) => new S(v)
 
@@ -57,6 +66,7 @@ export class FleetService {
   private readonly rosters: RosterAccess
   private readonly auth: AuthIndex
   private readonly totals: FleetTotals
+  private readonly reads: HangarReads
   private readonly clock: Clock
 
   constructor(components: FleetServiceComponents) {
@@ -66,12 +76,14 @@ export class FleetService {
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
     this.totals = new FleetTotals(components.store, components.signer.memberKey)
+    this.reads = new HangarReads(components)
   }
 
   /** Adds a ship to a hangar (your own by default). Returns it. */
   async addShip(orgId: string, input: unknown, options: { owner?: string } = {}): Promise<ShipView> {
     const ship = parse(newShip, input, 'ship')
     const owner = this.owner(options.owner)
+    await this.mayChange(orgId, owner)
     const id = randomBytes(8).toString('hex')
     const record = (): ShipRecord => ({
       id: str(id),
@@ -96,7 +108,7 @@ export class FleetService {
       authHeads: await this.rosterHeads(orgId),
     }
     const docId = hangarId(orgId, owner)
-    const held = Object.keys((await this.hangar(orgId, owner))?.ships ?? {}).length
+    const held = Object.keys((await this.reads.hangar(orgId, owner))?.ships ?? {}).length
     if (held >= HANGAR_LIMITS.shipsPerHangar)
       throw new InvalidInputError('ship', `a hangar holds at most ${HANGAR_LIMITS.shipsPerHangar} ships`)
     if (await this.store.has(docId)) {
@@ -111,25 +123,31 @@ export class FleetService {
         d.ships = { [id]: record() }
       })
     }
-    return this.ship(orgId, owner, id)
+    return this.record(orgId, owner, id)
   }
 
-  /** Changes fields of a ship. */
+  /**
+   * Changes fields of a ship (your own, or with fleet:manage a ship of a member below
+   * your level). Returns it as changed.
+   */
   async updateShip(orgId: string, owner: string, id: unknown, patch: unknown): Promise<ShipView> {
     const sid = parse(shipId, id, 'ship')
     const p = parse(shipPatch, patch, 'ship')
     if (Object.keys(p).length === 0) throw new InvalidInputError('ship', 'nothing to change')
+    await this.mayChange(orgId, owner)
     await this.changeShip(orgId, owner, sid, 'ship.update', p, (s) => {
       for (const [k, v] of Object.entries(p)) {
         ;(s as unknown as Record<string, unknown>)[k] = typeof v === 'string' ? str(v) : v
       }
     })
-    return this.ship(orgId, owner, sid)
+    return this.record(orgId, owner, sid)
   }
 
-  async removeShip(orgId: string, owner: string, id: unknown): Promise<void> {
+  /** Removes a ship with its loadouts. Returns it as it was. */
+  async removeShip(orgId: string, owner: string, id: unknown): Promise<ShipView> {
     const sid = parse(shipId, id, 'ship')
-    await this.ship(orgId, owner, sid)
+    await this.mayChange(orgId, owner)
+    const removed = await this.record(orgId, owner, sid)
     await this.store.change<HangarDoc>(
       hangarId(orgId, this.owner(owner)),
       { action: 'ship.remove', resource: `ship:${orgId}/${sid}`, authHeads: await this.rosterHeads(orgId) },
@@ -137,18 +155,16 @@ export class FleetService {
         delete d.ships[sid]
       },
     )
+    return removed
   }
 
   /** Adds a named loadout to a ship; `active` makes it the ship's active one. Returns its id. */
   async addLoadout(orgId: string, owner: string, id: unknown, input: unknown): Promise<string> {
     const sid = parse(shipId, id, 'ship')
     const l = parse(loadout, input, 'loadout')
-    const slots = new Set<string>()
-    for (const c of l.components) {
-      if (slots.has(c.slot)) throw new InvalidInputError('loadout.components', `slot ${c.slot} appears twice`)
-      slots.add(c.slot)
-    }
-    const held = (await this.ship(orgId, owner, sid)).loadouts.length
+    uniqueSlots(l.components)
+    await this.mayChange(orgId, owner)
+    const held = (await this.record(orgId, owner, sid)).loadouts.length
     if (held >= HANGAR_LIMITS.loadoutsPerShip)
       throw new InvalidInputError('loadout', `a ship has at most ${HANGAR_LIMITS.loadoutsPerShip} loadouts`)
     const lid = randomBytes(8).toString('hex')
@@ -165,23 +181,63 @@ export class FleetService {
     return lid
   }
 
-  async setActiveLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<void> {
+  /**
+   * Renames a loadout and/or replaces its components (slots not given are taken out).
+   * Returns the ship as changed.
+   */
+  async editLoadout(
+    orgId: string,
+    owner: string,
+    id: unknown,
+    loadoutId: unknown,
+    patch: unknown,
+  ): Promise<ShipView> {
     const sid = parse(shipId, id, 'ship')
     const lid = parse(shipId, loadoutId, 'loadout')
-    const ship = await this.ship(orgId, owner, sid)
-    if (!ship.loadouts.some((l) => l.id === lid))
-      throw new InvalidInputError('loadout', `no loadout ${lid} on this ship`)
+    const p = parse(loadoutPatch, patch, 'loadout')
+    if (p.name === undefined && p.components === undefined)
+      throw new InvalidInputError('loadout', 'nothing to change: give a name or components')
+    if (p.components !== undefined) uniqueSlots(p.components)
+    await this.mayChange(orgId, owner)
+    await this.loadoutOf(orgId, owner, sid, lid)
+    const details = { loadout: lid, ...(p.name === undefined ? {} : { name: p.name }) }
+    await this.changeShip(orgId, owner, sid, 'loadout.edit', details, (s) => {
+      const l = s.loadouts[lid] as LoadoutRecord
+      if (p.name !== undefined && text(l.name) !== p.name) l.name = str(p.name)
+      if (p.components === undefined) return
+      const wanted = new Map(p.components.map((c) => [c.slot, c]))
+      for (const slot of Object.keys(l.components)) if (!wanted.has(slot)) delete l.components[slot]
+      for (const [slot, c] of wanted) {
+        const held = l.components[slot]
+        if (held === undefined) {
+          l.components[slot] = { item: str(c.item), manufacturer: str(c.manufacturer) }
+          continue
+        }
+        if (text(held.item) !== c.item) held.item = str(c.item)
+        if (text(held.manufacturer) !== c.manufacturer) held.manufacturer = str(c.manufacturer)
+      }
+    })
+    return this.record(orgId, owner, sid)
+  }
+
+  /** Makes a loadout the ship's active one. Returns the ship as changed. */
+  async setActiveLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<ShipView> {
+    const sid = parse(shipId, id, 'ship')
+    const lid = parse(shipId, loadoutId, 'loadout')
+    await this.mayChange(orgId, owner)
+    await this.loadoutOf(orgId, owner, sid, lid)
     await this.changeShip(orgId, owner, sid, 'loadout.activate', { loadout: lid }, (s) => {
       s.activeLoadout = str(lid)
     })
+    return this.record(orgId, owner, sid)
   }
 
-  async removeLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<void> {
+  /** Removes a loadout (the next one becomes active if it was). Returns the ship as changed. */
+  async removeLoadout(orgId: string, owner: string, id: unknown, loadoutId: unknown): Promise<ShipView> {
     const sid = parse(shipId, id, 'ship')
     const lid = parse(shipId, loadoutId, 'loadout')
-    const ship = await this.ship(orgId, owner, sid)
-    if (!ship.loadouts.some((l) => l.id === lid))
-      throw new InvalidInputError('loadout', `no loadout ${lid} on this ship`)
+    await this.mayChange(orgId, owner)
+    await this.loadoutOf(orgId, owner, sid, lid)
     await this.changeShip(orgId, owner, sid, 'loadout.remove', { loadout: lid }, (s) => {
       delete s.loadouts[lid]
       if (text(s.activeLoadout) === lid) {
@@ -189,45 +245,72 @@ export class FleetService {
         s.activeLoadout = next === undefined ? null : str(next)
       }
     })
-  }
-
-  /** One ship, as its owner sees it. */
-  async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
-    const doc = await this.hangar(orgId, this.owner(owner))
-    const record = doc?.ships?.[id]
-    if (doc === null || record === undefined)
-      throw new InvalidInputError('ship', `no ship ${id} in that hangar`)
-    return shipView(record, this.owner(owner))
+    return this.record(orgId, owner, sid)
   }
 
   /**
-   * Ships this member may see (from the hangar index): one hangar (`owner`) or every
-   * member's. Private ships show to their owner only; officer-only ships to holders of
-   * fleet:manage.
+   * One ship with its loadouts, if this member may see it: your own always; another
+   * member's needs fleet:view (officer-only ones fleet:manage); a private ship of someone
+   * else is not found.
    */
-  async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipSummary[]> {
-    const ships = await this.visible(orgId, options.owner)
+  async ship(orgId: string, owner: string, id: string): Promise<ShipView> {
+    const sid = parse(shipId, id, 'ship')
+    const o = this.owner(owner)
+    const me = this.signer.memberKey
+    if (o === me) return this.record(orgId, o, sid)
+    const state = await this.state(orgId)
+    requireView(state, me, "seeing another member's ship")
+    const ship = await this.record(orgId, o, sid)
+    if (ship.visibility === 'officers' && !state.can(me, 'fleet:manage'))
+      throw new PermissionDeniedError('seeing an officers-only ship', 'fleet:manage', rankName(state, me))
+    if (!sees(viewerOf(state, me), o, ship.visibility)) throw new ShipNotFoundError(sid, o)
+    return ship
+  }
+
+  /**
+   * Ships this member may see (from the hangar index), filtered: one hangar (`owner`) or
+   * every member's. Your own hangar is always yours to read; anything beyond it needs
+   * fleet:view. Private ships show to their owner only; officer-only ships to holders of
+   * fleet:manage. In owner order, each hangar's in the order its ships were added.
+   */
+  async ships(orgId: string, options: { owner?: string } & ShipFilter = {}): Promise<ShipSummary[]> {
+    const { owner, ...rest } = options
+    const filter = parse(shipFilter, rest, 'filter')
+    const ships = await this.visible(orgId, owner, filter)
     return ships.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.addedAt - b.addedAt))
   }
 
-  /** Ships from the hangar index that this member may see, in index order. */
-  private async visible(orgId: string, owner?: string): Promise<ShipSummary[]> {
-    const viewer = this.viewer(await this.state(orgId))
-    const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
+  /** Ships from the hangar index that this member may see and `filter` takes, in index order. */
+  private async visible(
+    orgId: string,
+    owner: string | undefined,
+    filter: ShipFilter,
+  ): Promise<ShipSummary[]> {
+    const state = await this.state(orgId)
+    const me = this.signer.memberKey
+    const o = owner === undefined ? undefined : this.owner(owner)
+    if (o !== me)
+      requireView(state, me, o === undefined ? 'seeing the org fleet' : "seeing another member's hangar")
+    const viewer = viewerOf(state, me)
+    const takes = shipMatcher(filter)
+    const prefix = o !== undefined ? `hangar:${hangarName(orgId, o)}` : `hangar:${orgId}.`
     const out: ShipSummary[] = []
-    for (const [docId, row] of await this.rows(orgId, prefix)) {
+    for (const [docId, row] of await this.reads.rows(orgId, prefix)) {
       for (const ship of readHangarRow(docId, row))
-        if (sees(viewer, ship.owner, ship.visibility)) out.push(ship)
+        if (sees(viewer, ship.owner, ship.visibility) && takes(ship)) out.push(ship)
     }
     return out
   }
 
-  /** Counts and cost of one member's hangar. */
+  /** Counts and cost of one member's hangar (default yours; another's needs fleet:view). */
   async hangarStats(orgId: string, owner?: string): Promise<FleetStats> {
-    const viewer = this.viewer(await this.state(orgId))
+    const state = await this.state(orgId)
+    const me = this.signer.memberKey
+    if (this.owner(owner) !== me) requireView(state, me, "seeing another member's hangar")
+    const viewer = viewerOf(state, me)
     const acc = newStats()
     const prefix = `hangar:${hangarName(orgId, this.owner(owner))}`
-    for (const [docId, row] of await this.rows(orgId, prefix)) countRow(acc, docId, row, viewer, 1)
+    for (const [docId, row] of await this.reads.rows(orgId, prefix)) countRow(acc, docId, row, viewer, 1)
     return finish(acc)
   }
 
@@ -236,9 +319,12 @@ export class FleetService {
    * kept current (fleet-totals.ts), not a scan of every hangar.
    */
   async composition(orgId: string): Promise<FleetStats> {
-    const viewer = this.viewer(await this.state(orgId))
+    const state = await this.state(orgId)
+    const me = this.signer.memberKey
+    requireView(state, me, 'seeing the org fleet')
+    const viewer = viewerOf(state, me)
     const views = new Map<DocId, Uint8Array>()
-    for (const [docId, row] of await this.maskedRows(orgId, `hangar:${orgId}.`)) views.set(docId, row)
+    for (const [docId, row] of await this.reads.maskedRows(orgId, `hangar:${orgId}.`)) views.set(docId, row)
     return finish(await this.totals.stats(orgId, viewer, views))
   }
 
@@ -251,10 +337,25 @@ export class FleetService {
       .filter((o): o is string => o !== undefined)
   }
 
-  /** This member's rights over ships, read once per query. */
-  private viewer(state: AuthState): Viewer {
-    const me = this.signer.memberKey
-    return { me, view: state.can(me, 'fleet:view'), manage: state.can(me, 'fleet:manage') }
+  /** A ship as stored (without masked changes), whoever may see it: what writes check and answer. */
+  private async record(orgId: string, owner: string, id: string): Promise<ShipView> {
+    const o = this.owner(owner)
+    const doc = await this.reads.hangar(orgId, o)
+    const record = doc?.ships?.[id]
+    if (doc === null || record === undefined) throw new ShipNotFoundError(id, o)
+    return shipView(record, o)
+  }
+
+  /** A ship's loadout, or LoadoutNotFoundError. */
+  private async loadoutOf(orgId: string, owner: string, sid: string, lid: string): Promise<void> {
+    const ship = await this.record(orgId, owner, sid)
+    if (!ship.loadouts.some((l) => l.id === lid)) throw new LoadoutNotFoundError(sid, lid)
+  }
+
+  /** Throws unless this member may change `owner`'s hangar (the hangar rules, checked before signing). */
+  private async mayChange(orgId: string, owner: string): Promise<void> {
+    const o = this.owner(owner)
+    if (o !== this.signer.memberKey) requireChange(await this.state(orgId), this.signer.memberKey, o)
   }
 
   private async changeShip(
@@ -265,7 +366,7 @@ export class FleetService {
     details: Record<string, unknown>,
     fn: (ship: ShipRecord) => void,
   ): Promise<void> {
-    await this.ship(orgId, owner, id)
+    await this.record(orgId, owner, id)
     await this.store.change<HangarDoc>(
       hangarId(orgId, this.owner(owner)),
       {
@@ -278,54 +379,6 @@ export class FleetService {
         fn(d.ships[id] as ShipRecord)
       },
     )
-  }
-
-  /**
-   * Index rows under `prefix`; a hangar holding changes of a member past their recorded
-   * head (rule 5) is read from its view without them instead of its row.
-   */
-  private async rows(orgId: string, prefix: string): Promise<[DocId, Uint8Array][]> {
-    const rows = await this.store.indexRows(prefix)
-    const membership = this.auth.membership
-    const masked = membership === null ? new Set<DocId>() : await membership.maskedDocs(orgId)
-    if (masked.size === 0 || membership === null) return rows
-    const out: [DocId, Uint8Array][] = []
-    for (const [docId, row] of rows) {
-      if (!masked.has(docId)) {
-        out.push([docId, row])
-        continue
-      }
-      const tree = await membership.view(orgId, docId, await this.store.get(docId))
-      out.push([docId, tree === null ? row : (hangarIndexer.row(docId, tree as never) ?? EMPTY_ROW)])
-    }
-    return out
-  }
-
-  /**
-   * The hangars under `prefix` holding changes of a member past their recorded head
-   * (rule 5), each with the row of its view without them (as `rows` reads them).
-   */
-  private async maskedRows(orgId: string, prefix: string): Promise<[DocId, Uint8Array][]> {
-    const membership = this.auth.membership
-    if (membership === null) return []
-    const out: [DocId, Uint8Array][] = []
-    for (const docId of await membership.maskedDocs(orgId)) {
-      if (!docId.startsWith(prefix)) continue
-      const [stored] = (await this.store.indexRows(docId)).filter(([id]) => id === docId)
-      if (stored === undefined) continue
-      const tree = await membership.view(orgId, docId, await this.store.get(docId))
-      out.push([docId, tree === null ? stored[1] : (hangarIndexer.row(docId, tree as never) ?? EMPTY_ROW)])
-    }
-    return out
-  }
-
-  /** A hangar as views read it (without masked changes), or null. */
-  private async hangar(orgId: string, owner: string): Promise<HangarDoc | null> {
-    const id = hangarId(orgId, owner)
-    if (!(await this.store.has(id))) return null
-    const doc = await this.store.get<HangarDoc>(id)
-    const tree = await this.auth.membership?.view(orgId, id, doc as A.Doc<unknown>)
-    return (tree ?? doc) as HangarDoc
   }
 
   private async rosterHeads(orgId: string) {
@@ -343,8 +396,15 @@ export class FleetService {
   }
 }
 
-export function hangarId(orgId: string, owner: string): DocId {
-  return parseDocId(`hangar:${hangarName(orgId, owner)}`)
+export { hangarId }
+
+/** Throws unless each slot appears once. */
+function uniqueSlots(components: readonly { slot: string }[]): void {
+  const slots = new Set<string>()
+  for (const c of components) {
+    if (slots.has(c.slot)) throw new InvalidInputError('loadout.components', `slot ${c.slot} appears twice`)
+    slots.add(c.slot)
+  }
 }
 
 function finish(acc: StatsAcc): FleetStats {

@@ -10,7 +10,11 @@ import { INSURANCE, SHIP_STATUS, VISIBILITY } from './hangar-schema.ts'
 const date = z
   .string()
   .regex(DATE, 'must be a date YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'is not a real date')
+  .refine((d) => {
+    // Date.parse takes 2024-02-30 as 1 March: a real date reads back the same.
+    const t = Date.parse(`${d}T00:00:00Z`)
+    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d
+  }, 'is not a real date')
 const atMost = (n: number) => `must be at most ${n} characters`
 const shipFields = {
   model: z.string().trim().min(1, 'is required').max(L.model, atMost(L.model)),
@@ -45,5 +49,9 @@ export const loadout = z.object({
   name: z.string().trim().min(1, 'is required').max(L.loadoutName, atMost(L.loadoutName)),
   components: z.array(component).max(L.componentsPerLoadout, `at most ${L.componentsPerLoadout} components`),
   active: z.boolean().default(false),
+})
+export const loadoutPatch = z.object({
+  name: loadout.shape.name.optional(),
+  components: loadout.shape.components.optional(),
 })
 export const shipId = z.string().regex(RECORD_ID, 'must be a ship id (16 hex characters)')

@@ -77,7 +77,7 @@ describe('verseguy org / invite / ship', () => {
       expect(bad.code).toBe(2)
       expect(bad.stderr).toContain('--cost must be a number at least 0')
       const list = await runMain(['-d', dir, 'ship', 'list', '--all', '--json'])
-      const ships = JSON.parse(list.stdout)
+      const ships = JSON.parse(list.stdout).items
       expect(ships).toHaveLength(1)
       expect(ships[0]).toMatchObject({ model: 'Cutlass Black', manufacturer: 'Drake', owner: org.owner })
       const peers = await runMain(['-d', dir, 'peers', '--json'])

@@ -47,7 +47,7 @@ describe('two nodes on one machine', () => {
     await b.api('POST', `/api/v1/orgs/${org.id}/ships`, { model: 'Cutlass Black', manufacturer: 'Drake' })
     await a.api('POST', `/api/v1/orgs/${org.id}/ships`, { model: 'Carrack', manufacturer: 'Anvil' })
     const models = async (x: typeof a) =>
-      (await x.api<{ model: string }[]>('GET', `/api/v1/orgs/${org.id}/ships?all=1`))
+      (await x.api<{ items: { model: string }[] }>('GET', `/api/v1/orgs/${org.id}/ships`)).items
         .map((s) => s.model)
         .sort()
     await waitFor('both ships on A', async () => (await models(a)).length === 2)

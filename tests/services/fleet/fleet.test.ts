@@ -10,6 +10,22 @@ const replica = useReplicas({ storage: 'memory' })
 let leader: Replica
 let org: OrgSummary
 
+/**
+ * What a node that skips its own checks writes: `fields` set on `owner`'s ship straight
+ * through its store (the fleet service refuses before signing), judged by the others.
+ */
+async function rogueUpdate(by: Replica, owner: string, shipId: string, fields: Record<string, string>) {
+  const heads = A.getHeads(await by.org.roster(org.id)) as ChangeHash[]
+  await by.store.change<HangarDoc>(
+    hangarId(org.id, owner),
+    { action: 'ship.update', resource: `ship:${org.id}/${shipId}`, authHeads: heads },
+    (d) => {
+      const ship = d.ships[shipId] as unknown as Record<string, unknown>
+      for (const [k, v] of Object.entries(fields)) ship[k] = new A.ImmutableString(v)
+    },
+  )
+}
+
 /** Brings `who` into the test org at `rank`. */
 const enlist = (who: Replica, rank: string, handle: string) => joinOrg(leader, org.id, who, rank, handle)
 
@@ -138,7 +154,12 @@ describe('hangar rules, judged on every node', () => {
     const ship = await owner.fleet.addShip(org.id, cutlass)
     await sync(owner, other)
     await sync(leader, other)
-    await other.fleet.updateShip(org.id, owner.signer.memberKey, ship.id, { status: 'destroyed' })
+    // Its own service refuses before signing …
+    await expect(
+      other.fleet.updateShip(org.id, owner.signer.memberKey, ship.id, { status: 'destroyed' }),
+    ).rejects.toMatchObject({ name: 'PermissionDeniedError', permission: 'fleet:manage', rank: 'Member' })
+    // … and a node that skips that check gets nowhere either.
+    await rogueUpdate(other, owner.signer.memberKey, ship.id, { status: 'destroyed' })
     const result = await sync(other, leader)
     expect(result.rejected.map((r) => r.reason)).toContain(
       "changing another member's hangar needs fleet:manage",
@@ -158,7 +179,10 @@ describe('hangar rules, judged on every node', () => {
     await sync(leader, officer)
     await officer.fleet.updateShip(org.id, member.signer.memberKey, memberShip.id, { location: 'Lorville' })
     expect((await sync(officer, leader)).rejected).toEqual([])
-    await officer.fleet.updateShip(org.id, leader.signer.memberKey, leaderShip.id, { status: 'destroyed' })
+    await expect(
+      officer.fleet.updateShip(org.id, leader.signer.memberKey, leaderShip.id, { status: 'destroyed' }),
+    ).rejects.toMatchObject({ name: 'HangarOutOfReachError', kind: 'forbidden' })
+    await rogueUpdate(officer, leader.signer.memberKey, leaderShip.id, { status: 'destroyed' })
     expect((await sync(officer, leader)).rejected.map((r) => r.reason)).toContain(
       'that hangar belongs to a member at or above your own level',
     )
@@ -170,7 +194,23 @@ describe('hangar rules, judged on every node', () => {
     await enlist(member, 'member', 'Member_1')
     await enlist(victim, 'member', 'Victim_1')
     await sync(leader, member)
-    await member.fleet.addShip(org.id, cutlass, { owner: victim.signer.memberKey })
+    await expect(
+      member.fleet.addShip(org.id, cutlass, { owner: victim.signer.memberKey }),
+    ).rejects.toMatchObject({ name: 'PermissionDeniedError', permission: 'fleet:manage' })
+    await member.store.create<HangarDoc>(
+      hangarId(org.id, victim.signer.memberKey),
+      {
+        action: 'ship.add',
+        resource: 'ship',
+        authHeads: A.getHeads(await member.org.roster(org.id)) as ChangeHash[],
+      },
+      (d) => {
+        d.schema = 1
+        d.org = new A.ImmutableString(org.id)
+        d.owner = new A.ImmutableString(victim.signer.memberKey)
+        d.ships = {}
+      },
+    )
     expect((await sync(member, leader)).rejected.map((r) => r.reason)).toContain(
       "changing another member's hangar needs fleet:manage",
     )
