@@ -15,7 +15,7 @@ import {
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
-import type { AuthIndex, AuthState } from '../org/index.ts'
+import type { AuthIndex, AuthState, ShipCounts } from '../org/index.ts'
 import { InvalidInputError, parseInput as parse, RosterAccess, text } from '../org/index.ts'
 import { countRow, FleetTotals, newStats, type StatsAcc, sees, type Viewer } from './fleet-totals.ts'
 import { hangarIndexer, readHangarRow } from './hangar-index.ts'
@@ -51,7 +51,7 @@ export interface FleetStats {
   readonly byInsurance: Record<string, number>
 }
 
-export class FleetService {
+export class FleetService implements ShipCounts {
   private readonly store: DocumentStore
   private readonly signer: Signer
   private readonly rosters: RosterAccess
@@ -208,6 +208,16 @@ export class FleetService {
   async ships(orgId: string, options: { owner?: string } = {}): Promise<ShipSummary[]> {
     const ships = await this.visible(orgId, options.owner)
     return ships.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.addedAt - b.addedAt))
+  }
+
+  /**
+   * How many ships of each member (of `owner` only, when given) this member may see, from
+   * the hangar index (no hangar loaded): the org side's `ShipCounts` port.
+   */
+  async shipCounts(orgId: string, owner?: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    for (const s of await this.visible(orgId, owner)) counts.set(s.owner, (counts.get(s.owner) ?? 0) + 1)
+    return counts
   }
 
   /** Ships from the hangar index that this member may see, in index order. */

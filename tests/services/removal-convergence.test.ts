@@ -20,6 +20,7 @@ const EXPECTED = new Set([
   'NotAMemberError',
   'OperationNotFoundError',
   'FeatureLockedError',
+  'PermissionDeniedError',
 ])
 const OFFICER_FULL = ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view']
 const OFFICER_CUT = ['members:view', 'ranks:view', 'fleet:*', 'ops:*', 'treasury:view']
