@@ -13,8 +13,10 @@ import { VERSION } from '../node/version.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
+import { registerMember } from './commands/member.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
+import { registerRank } from './commands/rank.ts'
 import { registerShip } from './commands/ship.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStatus } from './commands/status.ts'
@@ -59,6 +61,8 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerStart(program)
   registerStatus(program)
   registerOrg(program)
+  registerMember(program)
+  registerRank(program)
   registerInvite(program)
   registerShip(program)
   registerPeers(program)

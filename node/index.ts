@@ -2,7 +2,14 @@
 
 // the views the CLI prints (types only)
 export type { ShipSummary, ShipView } from '../services/fleet/index.ts'
-export type { OrgSummary, RankView } from '../services/org/index.ts'
+export type {
+  FlaggedChange,
+  InviteView,
+  MemberListItem,
+  MemberView,
+  OrgSummary,
+  RankView,
+} from '../services/org/index.ts'
 export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
 export {
