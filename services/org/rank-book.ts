@@ -8,7 +8,7 @@ import type { DocumentStore, MemberKey } from '../../crdt/index.ts'
 import type { AuthState } from './auth-state.ts'
 import { explainRefusal, lacking, requireRead } from './caller.ts'
 import { InvalidInputError, RankExistsError, RankInUseError, RankNotFoundError } from './errors.ts'
-import type { FeatureGate } from './feature-gate.ts'
+import type { FeatureGate, GatedFeature } from './feature-gate.ts'
 import { parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant, within } from './permissions.ts'
 import { recordHead } from './record-head.ts'
@@ -66,6 +66,18 @@ export class RankBook {
     )
   }
 
+  /**
+   * The license gate for `feature`; a member without ranks:manage is told that first (a
+   * license would not help them).
+   */
+  private async gated(orgId: string, feature: GatedFeature, what: string): Promise<void> {
+    try {
+      await this.gate.require(orgId, feature)
+    } catch (err) {
+      throw lacking(await this.rosters.currentState(orgId), this.me, what, 'ranks:manage') ?? err
+    }
+  }
+
   async list(orgId: string): Promise<RankView[]> {
     requireRead(await this.rosters.currentState(orgId), this.me, 'listing ranks', 'ranks:view')
     return rankViews(await this.rosters.rosterView(orgId))
@@ -96,11 +108,11 @@ export class RankBook {
     const n = parse(rankName, input.name, 'name')
     const l = parse(level, input.level, 'level')
     const p = parse(grants, input.permissions, 'permissions')
-    await this.gate.require(orgId, 'custom-ranks')
+    await this.gated(orgId, 'custom-ranks', 'changing ranks')
     // Ranks with one of the default permission sets are custom ranks; any other set is RBAC.
     const key = encodeGrants(p)
     if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
-      await this.gate.require(orgId, 'rbac')
+      await this.gated(orgId, 'rbac', 'changing ranks')
     const roster = await this.rosters.roster(orgId)
     const existing = roster.rankLevel[id] !== undefined
     if (!existing && Object.keys(roster.rankLevel).length >= ROSTER_LIMITS.ranks)
@@ -149,7 +161,7 @@ export class RankBook {
     const doc = await this.rosters.roster(orgId)
     const rank = rankViews(doc).find((x) => x.id === r)
     if (rank === undefined) throw new RankNotFoundError(r)
-    await this.gate.require(orgId, 'custom-ranks')
+    await this.gated(orgId, 'custom-ranks', 'deleting a rank')
     const holders = memberViews(await this.rosters.rosterView(orgId)).filter((m) => m.rank === r)
     if (holders.length > 0) throw new RankInUseError(r, holders.length)
     await this.change(
