@@ -182,7 +182,11 @@ export class InviteService {
     const found = async () =>
       (await inviteViews(this.store, orgId, await this.rosters.currentState(orgId), this.clock.now(), id))[0]
     const invite = await found()
-    if (invite === undefined) throw new InviteNotFoundError(id)
+    if (invite === undefined)
+      throw (
+        lacking(await this.rosters.currentState(orgId), this.me, 'revoking invites', 'members:invite') ??
+        new InviteNotFoundError(id)
+      )
     if (invite.status === 'revoked') return invite
     await explainRefusal(
       () =>
