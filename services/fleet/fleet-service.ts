@@ -18,7 +18,7 @@ import {
 import type { AuthIndex, AuthState, ShipCounts } from '../org/index.ts'
 import { InvalidInputError, parseInput as parse, RosterAccess, text } from '../org/index.ts'
 import { countRow, FleetTotals, newStats, type StatsAcc, sees, type Viewer } from './fleet-totals.ts'
-import { hangarIndexer, readHangarRow } from './hangar-index.ts'
+import { AT, hangarIndexer, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
 import { HANGAR_LIMITS } from './hangar-limits.ts'
 import {
   HANGAR_SCHEMA,
@@ -215,8 +215,15 @@ export class FleetService implements ShipCounts {
    * the hangar index (no hangar loaded): the org side's `ShipCounts` port.
    */
   async shipCounts(orgId: string, owner?: string): Promise<Map<string, number>> {
+    const viewer = this.viewer(await this.state(orgId))
+    const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
     const counts = new Map<string, number>()
-    for (const s of await this.visible(orgId, owner)) counts.set(s.owner, (counts.get(s.owner) ?? 0) + 1)
+    for (const [docId, row] of await this.rows(orgId, prefix)) {
+      const o = rowOwner(docId)
+      let n = 0
+      for (const t of readHangarTuples(row)) if (sees(viewer, o, t[AT.visibility] as string)) n++
+      if (n > 0) counts.set(o, n)
+    }
     return counts
   }
 
