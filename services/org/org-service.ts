@@ -241,31 +241,12 @@ export class OrgService {
    * Changes a member's handle and notes in one change: your own handle, or with
    * members:manage another's below your level; notes need members:manage.
    */
-  async updateMember(orgId: string, key: unknown, patch: { handle?: unknown; notes?: unknown }) {
-    const k = parse(memberKey, key, 'member')
-    const h = patch.handle === undefined ? undefined : parse(handle, patch.handle, 'handle')
-    const n = patch.notes === undefined ? undefined : parse(notes, patch.notes, 'notes')
-    if (h === undefined && n === undefined)
-      throw new InvalidInputError('member', 'give at least one of handle, notes')
-    await this.member(orgId, k)
-    await this.change(
-      orgId,
-      {
-        action: h !== undefined ? 'member.handle' : 'member.notes',
-        resource: `member:${orgId}/${k}`,
-        ...(h === undefined ? {} : { details: { handle: h } }),
-      },
-      (d) => {
-        if (h !== undefined) memberField(d, 'mHandle', k)[k] = str(h)
-        if (n !== undefined) memberField(d, 'mNotes', k)[k] = str(n)
-      },
-      (state) =>
-        (n === undefined ? null : lacking(state, this.me, "changing a member's notes", 'members:manage')) ??
-        (h === undefined || k === this.me
-          ? null
-          : lacking(state, this.me, "changing another member's handle", 'members:manage')),
-    )
-    return this.showMember(orgId, k)
+  async updateMember(
+    orgId: string,
+    key: unknown,
+    patch: { handle?: unknown; notes?: unknown },
+  ): Promise<MemberListItem> {
+    return this.showMember(orgId, await this.writeMember(orgId, key, patch))
   }
 
   /** A current member, unchecked (see `members`); `NotAMemberError` when not one. */
@@ -302,32 +283,43 @@ export class OrgService {
   }
 
   async setHandle(orgId: string, key: unknown, value: unknown): Promise<void> {
-    const k = parse(memberKey, key, 'member')
-    const h = parse(handle, value, 'handle')
-    await this.member(orgId, k)
-    await this.change(
-      orgId,
-      { action: 'member.handle', resource: `member:${orgId}/${k}`, details: { handle: h } },
-      (d) => {
-        memberField(d, 'mHandle', k)[k] = str(h)
-      },
-      (state) =>
-        k === this.me ? null : lacking(state, this.me, "changing another member's handle", 'members:manage'),
-    )
+    await this.writeMember(orgId, key, { handle: value ?? null })
   }
 
   async setNotes(orgId: string, key: unknown, value: unknown): Promise<void> {
+    await this.writeMember(orgId, key, { notes: value ?? null })
+  }
+
+  /** Writes a member's handle and notes (those given) in one change; returns their key. */
+  private async writeMember(
+    orgId: string,
+    key: unknown,
+    patch: { handle?: unknown; notes?: unknown },
+  ): Promise<MemberKey> {
     const k = parse(memberKey, key, 'member')
-    const n = parse(notes, value, 'notes')
+    const h = patch.handle === undefined ? undefined : parse(handle, patch.handle, 'handle')
+    const n = patch.notes === undefined ? undefined : parse(notes, patch.notes, 'notes')
+    if (h === undefined && n === undefined)
+      throw new InvalidInputError('member', 'give at least one of handle, notes')
     await this.member(orgId, k)
     await this.change(
       orgId,
-      { action: 'member.notes', resource: `member:${orgId}/${k}` },
-      (d) => {
-        memberField(d, 'mNotes', k)[k] = str(n)
+      {
+        action: h !== undefined ? 'member.handle' : 'member.notes',
+        resource: `member:${orgId}/${k}`,
+        ...(h === undefined ? {} : { details: { handle: h } }),
       },
-      (state) => lacking(state, this.me, "changing a member's notes", 'members:manage'),
+      (d) => {
+        if (h !== undefined) memberField(d, 'mHandle', k)[k] = str(h)
+        if (n !== undefined) memberField(d, 'mNotes', k)[k] = str(n)
+      },
+      (state) =>
+        (n === undefined ? null : lacking(state, this.me, "changing a member's notes", 'members:manage')) ??
+        (h === undefined || k === this.me
+          ? null
+          : lacking(state, this.me, "changing another member's handle", 'members:manage')),
     )
+    return k
   }
 
   /**

@@ -9,6 +9,7 @@ import type { MemberListItem } from '../../node/index.ts'
 import { runMain } from '../helpers/cli.ts'
 import { foundOrg, joinOrg, keyOf, type RosterOrg } from '../helpers/roster-nodes.ts'
 import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
+import { waitFor } from '../helpers/wait-for.ts'
 
 const nodes = useNodes('file')
 let o: RosterOrg
@@ -22,6 +23,9 @@ beforeAll(async () => {
   const recruit = await joinOrg(nodes, o, 'recruit', 'Rec_C')
   ;[mem, rec] = await Promise.all([keyOf(member), keyOf(recruit)])
   await member.api('POST', `${o.path}/ships`, { model: 'Prospector', manufacturer: 'MISC' })
+  await waitFor("Mem_B's ship on the leader's node", async () =>
+    (await o.leader.api<{ owner: string }[]>('GET', `${o.path}/ships?all=1`)).some((s) => s.owner === mem),
+  )
 }, 120_000)
 
 const lead = (...args: string[]) => runMain(['-d', o.leader.dir, ...args])

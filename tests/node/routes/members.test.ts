@@ -38,6 +38,9 @@ beforeAll(async () => {
     manufacturer: 'RSI',
     visibility: 'private',
   })
+  await waitFor("Mem_B's ship on the leader's node", async () =>
+    (await o.leader.api<{ owner: string }[]>('GET', `${o.path}/ships?all=1`)).some((s) => s.owner === mem),
+  )
 }, 120_000)
 
 /** The error a call answers with (it must fail). */
@@ -196,9 +199,17 @@ describe('members API', () => {
       status: 404,
       code: 'not-a-member',
     })
-    // A node that is no member (here: it left; the leader's node does not serve a
-    // removed member the kick) reads nothing: 403, with no rank to name.
-    await recruit.api('POST', `${o.path}/leave`)
+    // A node that is no member reads nothing: 403, with no rank to name. Its node hears
+    // of the kick, or (member nodes do not serve a removed member) it leaves.
+    await waitFor('the kicked node no longer a member', async () => {
+      const read = await recruit.api('GET', `${o.path}/members`).then(
+        () => 'ok',
+        (err: { code?: string }) => err.code,
+      )
+      if (read === 'permission-denied') return true
+      await recruit.api('POST', `${o.path}/leave`).catch(() => {})
+      return false
+    })
     const outside = await refused(recruit.api('GET', `${o.path}/members`))
     expect(outside).toMatchObject({ status: 403, code: 'permission-denied' })
     expect(outside.details).toEqual({ permission: 'members:view' })
