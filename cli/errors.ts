@@ -27,11 +27,23 @@ export class NodeAnswerError extends VerseGuyError {
   override readonly field: string | undefined
   /** The HTTP status of the answer. */
   readonly status: number
-  constructor(answer: { code: string; kind: ErrorKind; message: string; field?: string }, status: number) {
+  /** The answer's other fields, e.g. a permission-denied answer's `permission` and `rank`. */
+  override readonly details: Readonly<Record<string, string | number>>
+  constructor(
+    answer: {
+      code: string
+      kind: ErrorKind
+      message: string
+      field?: string
+      details?: Readonly<Record<string, string | number>>
+    },
+    status: number,
+  ) {
     super(answer.message)
     this.code = answer.code
     this.kind = answer.kind
     this.field = answer.field
     this.status = status
+    this.details = answer.details ?? {}
   }
 }

@@ -16,9 +16,11 @@ import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
 import { registerLoadout } from './commands/loadout.ts'
+import { registerMember } from './commands/member.ts'
 import { registerOp } from './commands/op.ts'
 import { registerOrg } from './commands/org.ts'
 import { registerPeers } from './commands/peers.ts'
+import { registerRank } from './commands/rank.ts'
 import { registerShip } from './commands/ship.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStatus } from './commands/status.ts'
@@ -63,6 +65,8 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerStart(program)
   registerStatus(program)
   registerOrg(program)
+  registerMember(program)
+  registerRank(program)
   registerInvite(program)
   registerShip(program)
   registerOp(program)

@@ -142,6 +142,13 @@ export function answerError(json: unknown, status: number): NodeAnswerError {
       kind: isErrorKind(b.kind) ? b.kind : 'failed',
       message,
       ...(typeof b.field === 'string' ? { field: b.field } : {}),
+      details: Object.fromEntries(
+        Object.entries(b).filter(
+          ([k, v]) =>
+            !['code', 'kind', 'message', 'field'].includes(k) &&
+            (typeof v === 'string' || typeof v === 'number'),
+        ),
+      ) as Record<string, string | number>,
     },
     status,
   )

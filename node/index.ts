@@ -1,9 +1,16 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
 
-export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
 // the views the CLI prints (types only)
+export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
 export type { OperationView } from '../services/operations/index.ts'
-export type { OrgSummary, RankView } from '../services/org/index.ts'
+export type {
+  FlaggedChange,
+  InviteView,
+  MemberListItem,
+  MemberView,
+  OrgSummary,
+  RankView,
+} from '../services/org/index.ts'
 export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
 export {

@@ -61,10 +61,11 @@ export function domainServices(c: {
     trust: c.trust ?? TrustStore.withDefaults(),
     wall: () => clock.now(),
   })
+  const fleet = new FleetService({ ...base, clock })
   return {
-    org: new OrgService({ ...base, gate: licenses, clock }),
+    org: new OrgService({ ...base, gate: licenses, clock, ships: fleet }),
     invites: new InviteService({ ...base, gate: licenses, clock }),
-    fleet: new FleetService({ ...base, clock }),
+    fleet,
     ops: new OperationsService({ ...base, now: () => clock.now() }),
     licenses,
   }

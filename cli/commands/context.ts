@@ -5,9 +5,10 @@
  */
 import type { Command } from 'commander'
 import { cliHint } from '../../node/cli-hint.ts'
-import type { NodeStatus, OrgSummary, RankView } from '../../node/index.ts'
+import type { NodeStatus, OrgSummary } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import { type ApiClient, withNode } from '../node-client.ts'
+import { resolveRankRef } from './roster-refs.ts'
 
 export interface Common {
   passphraseFile?: string
@@ -83,12 +84,7 @@ export async function resolveOrg(
   )
 }
 
-/** A rank by id or by name, any case. */
+/** A rank by id or by name (or the start of either), any case. */
 export async function resolveRank(api: ApiClient, orgId: string, given: string): Promise<string> {
-  const ranks = await api.request<RankView[]>('GET', `/api/v1/orgs/${encodeURIComponent(orgId)}/ranks`)
-  const want = given.toLowerCase()
-  const rank = ranks.find((r) => r.id === want || r.name.toLowerCase() === want)
-  if (rank === undefined)
-    throw new CliError(`No rank ${given}; ranks: ${ranks.map((r) => r.name).join(', ')}`)
-  return rank.id
+  return (await resolveRankRef(api, orgId, given)).id
 }

@@ -1,10 +1,11 @@
-/** `/orgs/{org}/invites` and `/invites/accept`. */
+/** `/orgs/{org}/invites` (create, list with state, revoke) and `/invites/accept`. */
 import { createRoute, z } from '@hono/zod-openapi'
 import { acceptInvite } from '../use-cases/accept-invite.ts'
 import { OrgSchema } from './orgs.ts'
+import { paginate } from './page.ts'
 import type { RouteContext } from './route-context.ts'
 import { router } from './router.ts'
-import { body, ERROR_RESPONSES, json, OrgParam } from './schemas.ts'
+import { body, ERROR_RESPONSES, json, OrgParam, pageOf, pageQuery } from './schemas.ts'
 
 export const InviteSchema = z
   .object({
@@ -35,6 +36,10 @@ const Accept = z
     handle: z.string().openapi({ description: 'your RSI handle in the org' }),
   })
   .openapi('AcceptInvite')
+
+const InviteParam = OrgParam.extend({
+  invite: z.string().openapi({ param: { name: 'invite', in: 'path' }, description: 'invite id (32 hex)' }),
+})
 
 const tags = ['invites']
 
@@ -83,11 +88,36 @@ export function inviteRoutes(ctx: RouteContext) {
       method: 'get',
       path: '/orgs/{org}/invites',
       tags,
-      summary: 'Invites and their state (members:invite)',
-      request: { params: OrgParam },
-      responses: { 200: json(z.array(InviteSchema), 'the invites'), ...ERROR_RESPONSES },
+      summary: 'Invites and their state, newest first (members:invite or members:manage)',
+      request: { params: OrgParam, query: pageQuery(['created', 'expires']) },
+      responses: { 200: json(pageOf(InviteSchema), 'a page of invites'), ...ERROR_RESPONSES },
     }),
-    async (c) => c.json(await ctx.services().invites.listInvites(c.req.valid('param').org), 200),
+    async (c) => {
+      const invites = await ctx.services().invites.listInvites(c.req.valid('param').org)
+      const query = c.req.valid('query')
+      const page = paginate(
+        invites,
+        { ...query, order: query.order ?? 'desc' },
+        { created: (i) => i.createdAt, expires: (i) => i.expiresAt },
+        'created',
+        (i) => i.id,
+      )
+      return c.json(page, 200)
+    },
+  )
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/orgs/{org}/invites/{invite}',
+      tags,
+      summary: 'Revoke an open invite: no node admits anyone with it any more (members:invite)',
+      request: { params: InviteParam },
+      responses: { 200: json(InviteSchema, 'the invite, revoked'), ...ERROR_RESPONSES },
+    }),
+    async (c) => {
+      const { org, invite } = c.req.valid('param')
+      return c.json(await ctx.services().invites.revokeInvite(org, invite), 200)
+    },
   )
   app.openapi(
     createRoute({

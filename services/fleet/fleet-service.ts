@@ -14,7 +14,7 @@ import {
   type Signer,
   systemClock,
 } from '../../crdt/index.ts'
-import type { AuthIndex, AuthState } from '../org/index.ts'
+import type { AuthIndex, AuthState, ShipCounts } from '../org/index.ts'
 import {
   InvalidInputError,
   PermissionDeniedError,
@@ -25,7 +25,7 @@ import {
 import { LoadoutNotFoundError, ShipNotFoundError } from './errors.ts'
 import { rankName, requireChange, requireView, viewerOf } from './fleet-access.ts'
 import { countRow, FleetTotals, newStats, type StatsAcc, sees } from './fleet-totals.ts'
-import { readHangarRow } from './hangar-index.ts'
+import { AT, readHangarRow, readHangarTuples, rowOwner } from './hangar-index.ts'
 import { HANGAR_LIMITS } from './hangar-limits.ts'
 import { HangarReads, hangarId } from './hangar-reads.ts'
 import {
@@ -60,7 +60,7 @@ export interface FleetStats {
   readonly byInsurance: Record<string, number>
 }
 
-export class FleetService {
+export class FleetService implements ShipCounts {
   private readonly store: DocumentStore
   private readonly signer: Signer
   private readonly rosters: RosterAccess
@@ -278,6 +278,23 @@ export class FleetService {
     const filter = parse(shipFilter, rest, 'filter')
     const ships = await this.visible(orgId, owner, filter)
     return ships.sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.addedAt - b.addedAt))
+  }
+
+  /**
+   * How many ships of each member (of `owner` only, when given) this member may see, from
+   * the hangar index (no hangar loaded): the org side's `ShipCounts` port.
+   */
+  async shipCounts(orgId: string, owner?: string): Promise<Map<string, number>> {
+    const viewer = viewerOf(await this.state(orgId), this.signer.memberKey)
+    const prefix = owner !== undefined ? `hangar:${hangarName(orgId, this.owner(owner))}` : `hangar:${orgId}.`
+    const counts = new Map<string, number>()
+    for (const [docId, row] of await this.reads.rows(orgId, prefix)) {
+      const o = rowOwner(docId)
+      let n = 0
+      for (const t of readHangarTuples(row)) if (sees(viewer, o, t[AT.visibility] as string)) n++
+      if (n > 0) counts.set(o, n)
+    }
+    return counts
   }
 
   /** Ships from the hangar index that this member may see and `filter` takes, in index order. */

@@ -85,3 +85,53 @@ export class FeatureLockedError extends VerseGuyError {
     this.details = { feature }
   }
 }
+
+/** A rank that members still hold cannot be deleted. Nothing was changed. */
+export class RankInUseError extends VerseGuyError {
+  override name = 'RankInUseError'
+  readonly code = 'rank-in-use'
+  readonly kind = 'conflict'
+  readonly rank: string
+  override readonly details: Readonly<Record<string, string | number>>
+  constructor(rank: string, holders: number) {
+    super(
+      `${holders} member(s) still hold rank ${rank}: assign them another rank first. Nothing was changed.`,
+    )
+    this.rank = rank
+    this.details = { rank, holders }
+  }
+}
+
+/** A rank id the org does not have. */
+export class RankNotFoundError extends VerseGuyError {
+  override name = 'RankNotFoundError'
+  readonly code = 'rank-not-found'
+  readonly kind = 'not-found'
+  override readonly details: Readonly<Record<string, string>>
+  constructor(rank: string) {
+    super(`The org has no rank ${rank}.`)
+    this.details = { rank }
+  }
+}
+
+/** A rank id the org already has (create). Nothing was changed. */
+export class RankExistsError extends VerseGuyError {
+  override name = 'RankExistsError'
+  readonly code = 'rank-exists'
+  readonly kind = 'conflict'
+  override readonly details: Readonly<Record<string, string>>
+  constructor(rank: string) {
+    super(`The org already has a rank ${rank}: change it with an update. Nothing was changed.`)
+    this.details = { rank }
+  }
+}
+
+/** An invite id no chain of the org has issued. */
+export class InviteNotFoundError extends VerseGuyError {
+  override name = 'InviteNotFoundError'
+  readonly code = 'invite-not-found'
+  readonly kind = 'not-found'
+  constructor(id: string) {
+    super(`No invite ${id} in this org.`)
+  }
+}

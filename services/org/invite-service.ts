@@ -6,21 +6,21 @@
  * its own roster and clock (see admission-rules.ts).
  */
 import { z } from 'zod'
-import {
-  type Clock,
-  type DocumentStore,
-  decodeEntry,
-  type MemberKey,
-  type Signer,
-  systemClock,
-} from '../../crdt/index.ts'
+import { type Clock, type DocumentStore, type MemberKey, type Signer, systemClock } from '../../crdt/index.ts'
 import { ADMIT_ACTION, type InviteRefusalCode, inviteProblem } from './admission-rules.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
-import { InvalidInputError, InviteRefusedError, PermissionDeniedError } from './errors.ts'
+import { explainRefusal, lacking, rankNameOf, requireRead } from './caller.ts'
+import {
+  InvalidInputError,
+  InviteNotFoundError,
+  InviteRefusedError,
+  PermissionDeniedError,
+} from './errors.ts'
 import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import { type Invite, newInviteId, readInvite, signInvite } from './invite.ts'
+import { type InviteView, inviteViews } from './invite-list.ts'
 import { joinRequestText, readJoinRequest, signJoinRequest } from './join-request.ts'
 import { ORG_ID } from './org-id.ts'
 import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
@@ -78,15 +78,7 @@ const FINAL_REFUSALS: ReadonlySet<string> = new Set<AdmitRefusalCode>([
   'bad-request',
 ])
 
-export interface InviteView {
-  readonly id: string
-  readonly inviter: MemberKey
-  readonly rank: string
-  readonly createdAt: number
-  readonly expiresAt: number
-  readonly usedBy: string | null
-  readonly status: 'open' | 'used' | 'revoked' | 'expired'
-}
+export type { InviteView } from './invite-list.ts'
 
 export class InviteService {
   private readonly store: DocumentStore
@@ -173,54 +165,38 @@ export class InviteService {
    */
   async listInvites(orgId: string): Promise<InviteView[]> {
     const state = await this.rosters.currentState(orgId)
-    if (!state.can(this.me, 'members:invite') && !state.can(this.me, 'members:manage')) {
-      throw new PermissionDeniedError(
-        'listing invites',
-        'members:invite or members:manage',
-        this.rankName(state),
-      )
-    }
-    const prefix = `invite:${orgId}/`
-    const now = this.clock.now()
-    const out: InviteView[] = []
-    for (const author of await this.store.chains.authors(orgId)) {
-      for await (const signed of this.store.chains.entries(orgId, author)) {
-        const d = decodeEntry(signed)
-        if (!d.ok || d.entry.action !== 'invite.create' || !d.entry.resource.startsWith(prefix)) continue
-        const id = d.entry.resource.slice(prefix.length)
-        const details = (d.entry.details ?? {}) as { rank?: unknown; expiresAt?: unknown }
-        const expiresAt = typeof details.expiresAt === 'number' ? details.expiresAt : 0
-        const usedBy = state.inviteUsedBy(id) ?? null
-        out.push({
-          id,
-          inviter: author,
-          rank: typeof details.rank === 'string' ? details.rank : '',
-          createdAt: d.entry.time,
-          expiresAt,
-          usedBy,
-          status:
-            usedBy !== null
-              ? 'used'
-              : state.isInviteRevoked(id)
-                ? 'revoked'
-                : expiresAt < now
-                  ? 'expired'
-                  : 'open',
-        })
-      }
-    }
-    return out.sort((a, b) => b.createdAt - a.createdAt)
+    requireRead(state, this.me, 'listing invites', 'members:invite', 'members:manage')
+    return inviteViews(this.store, orgId, state, this.clock.now())
   }
 
-  async revokeInvite(orgId: string, inviteId: unknown): Promise<void> {
+  /**
+   * Revokes an open invite (members:invite): no node admits anyone with it from then on.
+   * Returns it as revoked.
+   */
+  async revokeInvite(orgId: string, inviteId: unknown): Promise<InviteView> {
     const id = parse(
       z.string().regex(/^[0-9a-f]{32}$/, 'must be an invite id (32 hex characters)'),
       inviteId,
       'invite',
     )
-    await this.rosters.change(orgId, { action: 'invite.revoke', resource: `invite:${orgId}/${id}` }, (d) => {
-      d.invitesRevoked[id] = this.clock.now()
-    })
+    const found = async () =>
+      (await inviteViews(this.store, orgId, await this.rosters.currentState(orgId), this.clock.now(), id))[0]
+    const invite = await found()
+    if (invite === undefined)
+      throw (
+        lacking(await this.rosters.currentState(orgId), this.me, 'revoking invites', 'members:invite') ??
+        new InviteNotFoundError(id)
+      )
+    if (invite.status === 'revoked') return invite
+    await explainRefusal(
+      () =>
+        this.rosters.change(orgId, { action: 'invite.revoke', resource: `invite:${orgId}/${id}` }, (d) => {
+          d.invitesRevoked[id] = this.clock.now()
+        }),
+      async () =>
+        lacking(await this.rosters.currentState(orgId), this.me, 'revoking invites', 'members:invite'),
+    )
+    return (await found()) ?? invite
   }
 
   /**
@@ -376,8 +352,7 @@ export class InviteService {
 
   /** This node's member's rank (its name) in `state`; null when not a member. */
   private rankName(state: AuthState): string | null {
-    const id = state.isMember(this.me) ? state.rankOf(this.me) : undefined
-    return id === undefined ? null : (state.rank(id)?.name ?? id)
+    return rankNameOf(state, this.me)
   }
 
   private async isMemberOf(org: string): Promise<boolean> {

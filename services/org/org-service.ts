@@ -17,24 +17,20 @@ import {
 } from '../../crdt/index.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
+import { explainRefusal, lacking, requireRead } from './caller.ts'
 import { FeatureLockedError, InvalidInputError, NotAMemberError } from './errors.ts'
 import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
 import type { MaskedEntry } from './membership.ts'
 import { deriveOrgId, newNonce, ORG_ID } from './org-id.ts'
-import { DEFAULT_RANKS, decodeGrants, encodeGrants, isGrant, within } from './permissions.ts'
+import { DEFAULT_RANKS, encodeGrants } from './permissions.ts'
+import { RankBook, type RankInput, type RankPatch } from './rank-book.ts'
+import { recordHead } from './record-head.ts'
 import { memberField, type OrgSummary, RosterAccess, rosterId, summarizeRoster } from './roster-access.ts'
-import { bucketOf, layoutRoster, type RosterDoc, str, text } from './roster-schema.ts'
-import { type MemberView, memberViews, type RankView, rankViews } from './roster-views.ts'
-import {
-  DESCRIPTION_MAX,
-  MAX_LEVEL,
-  NAME_MAX,
-  NAME_MIN,
-  NOTES_MAX,
-  ROSTER_LIMITS,
-  TAG,
-} from './validation.ts'
+import { bucketOf, layoutRoster, type RosterDoc, str } from './roster-schema.ts'
+import { type MemberView, memberViews, type RankView } from './roster-views.ts'
+import { NO_SHIP_COUNTS, type ShipCounts } from './ship-counts.ts'
+import { DESCRIPTION_MAX, NAME_MAX, NAME_MIN, NOTES_MAX, TAG } from './validation.ts'
 
 export interface OrgServiceComponents {
   readonly store: DocumentStore
@@ -44,6 +40,13 @@ export interface OrgServiceComponents {
   readonly gate: FeatureGate
   /** The time an org was founded or deleted; default `systemClock`. */
   readonly clock?: Clock
+  /** Ship counts for the members list (`FleetService`); default: none counted. */
+  readonly ships?: ShipCounts
+}
+
+/** A member as the members list shows them: with how many of their ships the reader sees. */
+export interface MemberListItem extends MemberView {
+  readonly ships: number
 }
 
 /** An entry of a removed or re-ranked member that has no effect (rule 5). */
@@ -56,13 +59,8 @@ const name = z
   .max(NAME_MAX, `must be ${NAME_MIN} to ${NAME_MAX} characters`)
 const tag = z.string().regex(TAG, 'must be 2 to 5 upper-case letters or digits')
 const description = z.string().max(DESCRIPTION_MAX, `must be at most ${DESCRIPTION_MAX} characters`)
-const level = z
-  .number()
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(MAX_LEVEL - 1)
-const grants = z.array(z.string().refine(isGrant, 'is not a known permission (e.g. fleet:manage, ops:*)'))
 const memberKey = z.string().refine(isMemberKey, 'must be a member key (64 hex characters)')
+const notes = z.string().max(NOTES_MAX, `must be at most ${NOTES_MAX} characters`)
 
 export class OrgService {
   private readonly store: DocumentStore
@@ -71,14 +69,18 @@ export class OrgService {
   private readonly gate: FeatureGate
   private readonly auth: AuthIndex
   private readonly clock: Clock
+  private readonly shipCounts: ShipCounts
+  private readonly rankBook: RankBook
 
   constructor(components: OrgServiceComponents) {
     this.clock = components.clock ?? systemClock
+    this.shipCounts = components.ships ?? NO_SHIP_COUNTS
     this.gate = components.gate
     this.auth = components.auth
     this.store = components.store
     this.signer = components.signer
     this.rosters = new RosterAccess(components)
+    this.rankBook = new RankBook({ ...components, rosters: this.rosters, me: this.me })
   }
 
   get me(): MemberKey {
@@ -182,76 +184,72 @@ export class OrgService {
     })
   }
 
+  /** The org's ranks, highest first (ranks:view). */
   async ranks(orgId: string): Promise<RankView[]> {
-    return rankViews(await this.rosters.rosterView(orgId))
+    return this.rankBook.list(orgId)
+  }
+
+  /** Creates a rank (ranks:manage; a license with custom ranks); refused if the id is taken. */
+  async createRank(orgId: string, input: RankInput): Promise<RankView> {
+    return this.rankBook.create(orgId, input)
+  }
+
+  /** Changes a rank's name, level or permissions; what is not given stays. */
+  async updateRank(orgId: string, id: unknown, patch: RankPatch): Promise<RankView> {
+    return this.rankBook.update(orgId, id, patch)
   }
 
   /** Creates or edits a rank (below your own level, with permissions you hold). */
-  async putRank(
-    orgId: string,
-    input: { id: unknown; name: unknown; level: unknown; permissions: unknown },
-  ): Promise<RankView> {
-    const id = parse(rankId, input.id, 'id')
-    const n = parse(z.string().trim().min(1).max(32), input.name, 'name')
-    const l = parse(level, input.level, 'level')
-    const p = parse(grants, input.permissions, 'permissions')
-    await this.gate.require(orgId, 'custom-ranks')
-    // Ranks with one of the default permission sets are custom ranks; any other set is RBAC.
-    const key = encodeGrants(p)
-    if (!DEFAULT_RANKS.some((r) => encodeGrants(r.permissions) === key))
-      await this.gate.require(orgId, 'rbac')
-    const roster = await this.roster(orgId)
-    const existing = roster.rankLevel[id] !== undefined
-    if (!existing && Object.keys(roster.rankLevel).length >= ROSTER_LIMITS.ranks)
-      throw new InvalidInputError('id', `an org has at most ${ROSTER_LIMITS.ranks} ranks`)
-    // Rule 5: taking rights from a rank records its holders' chain heads as this node has
-    // them; their entries past those are judged with the rank's new definition.
-    const reduces =
-      existing &&
-      (l < (roster.rankLevel[id] as number) || !within(decodeGrants(text(roster.rankPerms[id])), new Set(p)))
-    const holders = reduces ? (await this.members(orgId)).filter((m) => m.rank === id) : []
-    const heads = await Promise.all(
-      holders.map(
-        async (m) => [m.memberKey, (await this.store.chains.head(orgId, m.memberKey))?.seq ?? 0] as const,
-      ),
-    )
-    await this.change(
-      orgId,
-      {
-        action: existing ? 'rank.update' : 'rank.create',
-        resource: `rank:${orgId}/${id}`,
-        details: { name: n, level: l, permissions: p },
-      },
-      (doc) => {
-        doc.rankName[id] = str(n)
-        doc.rankLevel[id] = l
-        doc.rankPerms[id] = str(encodeGrants(p))
-        for (const [key, seq] of heads) recordHead(doc, key, seq)
-      },
-    )
-    return { id, name: n, level: l, permissions: [...decodeGrants(encodeGrants(p))] }
+  async putRank(orgId: string, input: RankInput): Promise<RankView> {
+    return this.rankBook.put(orgId, input)
   }
 
-  async deleteRank(orgId: string, id: unknown): Promise<void> {
-    const r = parse(rankId, id, 'id')
-    const doc = await this.roster(orgId)
-    if (doc.rankLevel[r] === undefined) throw new InvalidInputError('id', `no rank ${r}`)
-    await this.gate.require(orgId, 'custom-ranks')
-    const holders = (await this.members(orgId)).filter((m) => m.rank === r)
-    if (holders.length > 0)
-      throw new InvalidInputError('id', `${holders.length} member(s) still hold rank ${r}`)
-    await this.change(orgId, { action: 'rank.delete', resource: `rank:${orgId}/${r}` }, (d) => {
-      delete d.rankName[r]
-      delete d.rankLevel[r]
-      delete d.rankPerms[r]
-    })
+  /** Deletes a rank nobody holds (ranks:manage; a license with custom ranks). */
+  async deleteRank(orgId: string, id: unknown): Promise<RankView> {
+    return this.rankBook.delete(orgId, id)
   }
 
-  /** Current members (kicked ones excluded), highest rank first. */
+  /**
+   * Current members (kicked ones excluded), highest rank first, as this node holds them,
+   * unchecked: for the services and the node itself. What the member reads goes through
+   * `listMembers` and `showMember`.
+   */
   async members(orgId: string): Promise<MemberView[]> {
     return memberViews(await this.rosters.rosterView(orgId))
   }
 
+  /**
+   * The members list (members:view), each with the count of their ships the reader may
+   * see (one pass over the hangar index, no hangar loaded).
+   */
+  async listMembers(orgId: string): Promise<MemberListItem[]> {
+    requireRead(await this.currentState(orgId), this.me, 'listing members', 'members:view')
+    const [members, counts] = await Promise.all([this.members(orgId), this.shipCounts.shipCounts(orgId)])
+    return members.map((m) => ({ ...m, ships: counts.get(m.memberKey) ?? 0 }))
+  }
+
+  /** One member (members:view; a member may always read their own record). */
+  async showMember(orgId: string, key: unknown): Promise<MemberListItem> {
+    const k = parse(memberKey, key, 'member')
+    if (k !== this.me) requireRead(await this.currentState(orgId), this.me, 'reading members', 'members:view')
+    const m = await this.member(orgId, k)
+    const counts = await this.shipCounts.shipCounts(orgId, k)
+    return { ...m, ships: counts.get(k) ?? 0 }
+  }
+
+  /**
+   * Changes a member's handle and notes in one change: your own handle, or with
+   * members:manage another's below your level; notes need members:manage.
+   */
+  async updateMember(
+    orgId: string,
+    key: unknown,
+    patch: { handle?: unknown; notes?: unknown },
+  ): Promise<MemberListItem> {
+    return this.showMember(orgId, await this.writeMember(orgId, key, patch))
+  }
+
+  /** A current member, unchecked (see `members`); `NotAMemberError` when not one. */
   async member(orgId: string, key: unknown): Promise<MemberView> {
     const k = parse(memberKey, key, 'member')
     const m = (await this.members(orgId)).find((x) => x.memberKey === k)
@@ -259,7 +257,8 @@ export class OrgService {
     return m
   }
 
-  async setRank(orgId: string, key: unknown, rank: unknown): Promise<void> {
+  /** Gives a member below your level a rank below yours (ranks:assign). Returns them as changed. */
+  async setRank(orgId: string, key: unknown, rank: unknown): Promise<MemberView> {
     const k = parse(memberKey, key, 'member')
     const r = parse(rankId, rank, 'rank')
     await this.member(orgId, k)
@@ -278,38 +277,59 @@ export class OrgService {
         memberField(d, 'mRank', k)[k] = str(r)
         recordHead(d, k, head?.seq ?? 0)
       },
+      (state) => lacking(state, this.me, 'assigning ranks', 'ranks:assign'),
     )
+    return this.member(orgId, k)
   }
 
   async setHandle(orgId: string, key: unknown, value: unknown): Promise<void> {
-    const k = parse(memberKey, key, 'member')
-    const h = parse(handle, value, 'handle')
-    await this.member(orgId, k)
-    await this.change(
-      orgId,
-      { action: 'member.handle', resource: `member:${orgId}/${k}`, details: { handle: h } },
-      (d) => {
-        memberField(d, 'mHandle', k)[k] = str(h)
-      },
-    )
+    await this.writeMember(orgId, key, { handle: value ?? null })
   }
 
   async setNotes(orgId: string, key: unknown, value: unknown): Promise<void> {
+    await this.writeMember(orgId, key, { notes: value ?? null })
+  }
+
+  /** Writes a member's handle and notes (those given) in one change; returns their key. */
+  private async writeMember(
+    orgId: string,
+    key: unknown,
+    patch: { handle?: unknown; notes?: unknown },
+  ): Promise<MemberKey> {
     const k = parse(memberKey, key, 'member')
-    const n = parse(z.string().max(NOTES_MAX, `must be at most ${NOTES_MAX} characters`), value, 'notes')
+    const h = patch.handle === undefined ? undefined : parse(handle, patch.handle, 'handle')
+    const n = patch.notes === undefined ? undefined : parse(notes, patch.notes, 'notes')
+    if (h === undefined && n === undefined)
+      throw new InvalidInputError('member', 'give at least one of handle, notes')
     await this.member(orgId, k)
-    await this.change(orgId, { action: 'member.notes', resource: `member:${orgId}/${k}` }, (d) => {
-      memberField(d, 'mNotes', k)[k] = str(n)
-    })
+    await this.change(
+      orgId,
+      {
+        action: h !== undefined ? 'member.handle' : 'member.notes',
+        resource: `member:${orgId}/${k}`,
+        ...(h === undefined ? {} : { details: { handle: h } }),
+      },
+      (d) => {
+        if (h !== undefined) memberField(d, 'mHandle', k)[k] = str(h)
+        if (n !== undefined) memberField(d, 'mNotes', k)[k] = str(n)
+      },
+      (state) =>
+        (n === undefined ? null : lacking(state, this.me, "changing a member's notes", 'members:manage')) ??
+        (h === undefined || k === this.me
+          ? null
+          : lacking(state, this.me, "changing another member's handle", 'members:manage')),
+    )
+    return k
   }
 
   /**
    * Removes a member. Records their chain head in this org as this node has it: their entries past it
-   * have no effect on any node, whatever they claim to have seen (rule 5).
+   * have no effect on any node, whatever they claim to have seen (rule 5). Returns them as
+   * they were.
    */
-  async kick(orgId: string, key: unknown): Promise<void> {
+  async kick(orgId: string, key: unknown): Promise<MemberView> {
     const k = parse(memberKey, key, 'member')
-    await this.member(orgId, k)
+    const was = await this.member(orgId, k)
     if (k === this.me) throw new InvalidInputError('member', 'to remove yourself, leave the org')
     const head = await this.store.chains.head(orgId, k)
     const seq = head?.seq ?? 0
@@ -324,7 +344,9 @@ export class OrgService {
         memberField(d, 'kicked', k)[k] = seq
         recordHead(d, k, seq)
       },
+      (state) => lacking(state, this.me, 'removing a member', 'members:kick'),
     )
+    return was
   }
 
   /** Leaves the org: this entry is your last that counts in it (rule 5). */
@@ -350,6 +372,13 @@ export class OrgService {
     return (await this.auth.membership?.flagged(orgId)) ?? []
   }
 
+  /** `flagged`, for a member who may review it (members:kick or members:manage). */
+  async listFlagged(orgId: string): Promise<readonly FlaggedChange[]> {
+    const state = await this.currentState(orgId)
+    requireRead(state, this.me, 'reviewing flagged changes', 'members:kick', 'members:manage')
+    return this.flagged(orgId)
+  }
+
   /** The authorization state at the roster's current heads. */
   async currentState(orgId: string): Promise<AuthState> {
     return this.rosters.currentState(orgId)
@@ -359,24 +388,23 @@ export class OrgService {
     return this.rosters.roster(orgId)
   }
 
+  /**
+   * Changes the roster; when the rules refuse, `explain` may name why on the state now
+   * (e.g. the permission this member lacks), see `explainRefusal`.
+   */
   private async change(
     orgId: string,
     action: { action: string; resource: string; details?: Record<string, string | number | string[]> },
     fn: (doc: RosterDoc) => void,
+    explain: (state: AuthState) => Error | null = () => null,
   ): Promise<Entry | null> {
-    return this.rosters.change(orgId, action, fn)
+    return explainRefusal(
+      () => this.rosters.change(orgId, action, fn),
+      async () => explain(await this.currentState(orgId)),
+    )
   }
 }
 
-/**
- * Records `member`'s chain head in a change (rule 5). Automerge drops a set of an equal
- * value, so an unchanged head is deleted and set again: the change always carries it.
- */
-function recordHead(d: RosterDoc, member: string, seq: number): void {
-  const heads = memberField<number>(d, 'mHead', member)
-  if (heads[member] === seq) delete heads[member]
-  heads[member] = seq
-}
-
+export type { RankInput, RankPatch } from './rank-book.ts'
 export { type OrgSummary, rosterId } from './roster-access.ts'
 export type { MemberView, RankView } from './roster-views.ts'

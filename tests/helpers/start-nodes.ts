@@ -13,7 +13,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterAll, afterEach } from 'vitest'
 import { answerError } from '../../cli/node-client.ts'
 import { initDataDir, layout, readRuntimeFile, VerseGuyNode } from '../../node/index.ts'
 
@@ -75,13 +75,18 @@ export interface TestNode {
 /** Starts one node in a new temp folder (`name` shows in the folder's name). Stopping and removing it is the caller's. */
 export async function startTestNode(name: string, config: TestNodeConfig = {}): Promise<TestNode> {
   const dir = await initTestNodeDir(await mkdtemp(join(tmpdir(), `vg-node-${name}-`)), config)
-  const node = new VerseGuyNode({ dataDir: dir, passphrase: TEST_NODE_PASS, apiPort: 0, logLevel: 'silent' })
   try {
-    await node.start()
+    return await startTestNodeIn(dir)
   } catch (err) {
     await rm(dir, { recursive: true, force: true })
     throw err
   }
+}
+
+/** Starts a node on a test node's data directory (again, after a stop). Stopping it is the caller's. */
+export async function startTestNodeIn(dir: string): Promise<TestNode> {
+  const node = new VerseGuyNode({ dataDir: dir, passphrase: TEST_NODE_PASS, apiPort: 0, logLevel: 'silent' })
+  await node.start()
   const api: Api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     // Read each time: a node restarted (stop, start) has a new token.
     const token = (await readRuntimeFile(layout(dir).runtime))?.token ?? ''
@@ -105,10 +110,13 @@ export interface Nodes {
   startNodes(n: number, config?: TestNodeConfig): Promise<TestNode[]>
 }
 
-/** Nodes for one test file, stopped and removed after each test. Call at module level. */
-export function useNodes(): Nodes {
+/**
+ * Nodes for one test file, stopped and removed after each test (`'file'`: after the
+ * file's last test, for tests that share one org). Call at module level.
+ */
+export function useNodes(scope: 'test' | 'file' = 'test'): Nodes {
   const started: TestNode[] = []
-  afterEach(async () => {
+  ;(scope === 'file' ? afterAll : afterEach)(async () => {
     for (const t of started.splice(0)) {
       await t.node.stop().catch(() => {})
       await rm(t.dir, { recursive: true, force: true })

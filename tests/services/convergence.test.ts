@@ -16,7 +16,12 @@ import { type RosterDoc, str } from '../../services/org/roster-schema.ts'
 import { enlist, licenseOrg, makeReplica, type Replica, sync } from '../helpers/replica.ts'
 import { makeSigner } from '../helpers/signer.ts'
 
-const EXPECTED = new Set(['ChangeRefusedError', 'InvalidInputError', 'NotAMemberError'])
+const EXPECTED = new Set([
+  'ChangeRefusedError',
+  'InvalidInputError',
+  'NotAMemberError',
+  'PermissionDeniedError',
+])
 /** Replicas 0–2 are honest (leader, officer, member); 3 is the lawless member. */
 const N = 4
 const LAWLESS = 3

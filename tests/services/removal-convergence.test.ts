@@ -22,6 +22,7 @@ const EXPECTED = new Set([
   'OperationConflictError',
   'PermissionDeniedError',
   'FeatureLockedError',
+  'PermissionDeniedError',
 ])
 const OFFICER_FULL = ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view']
 const OFFICER_CUT = ['members:view', 'ranks:view', 'fleet:*', 'ops:*', 'treasury:view']
