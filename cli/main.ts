@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
+import { registerAudit } from './commands/audit.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
 import { registerLicense } from './commands/license.ts'
@@ -62,6 +63,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerInvite(program)
   registerShip(program)
   registerPeers(program)
+  registerAudit(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   return program
 }

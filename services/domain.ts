@@ -5,6 +5,7 @@
  */
 import type * as A from '@automerge/automerge'
 import { type Clock, type DocumentStore, parseDocId, type Signer, systemClock } from '../crdt/index.ts'
+import { AuditService } from './audit/index.ts'
 import { orgOfDoc } from './document-types.ts'
 import { DomainValidator } from './domain-validator.ts'
 import { FleetService } from './fleet/index.ts'
@@ -40,6 +41,7 @@ export interface DomainServices {
   readonly fleet: FleetService
   readonly ops: OperationsService
   readonly licenses: LicenseService
+  readonly audit: AuditService
 }
 
 /**
@@ -61,11 +63,18 @@ export function domainServices(c: {
     trust: c.trust ?? TrustStore.withDefaults(),
     wall: () => clock.now(),
   })
+  const org = new OrgService({ ...base, gate: licenses, clock })
   return {
-    org: new OrgService({ ...base, gate: licenses, clock }),
+    org,
     invites: new InviteService({ ...base, gate: licenses, clock }),
     fleet: new FleetService({ ...base, clock }),
     ops: new OperationsService({ ...base, now: () => clock.now() }),
     licenses,
+    audit: new AuditService({
+      chains: c.store.chains,
+      self: c.signer.memberKey,
+      state: (id) => org.currentState(id),
+      gate: licenses,
+    }),
   }
 }

@@ -4,6 +4,7 @@
  * in this folder and one line below.
  */
 import { VERSION } from '../version.ts'
+import { auditRoutes } from './audit.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
 import { memberRoutes } from './members.ts'
@@ -28,6 +29,7 @@ export function v1Routes(ctx: RouteContext) {
     shipRoutes,
     peerRoutes,
     licenseRoutes,
+    auditRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

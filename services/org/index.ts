@@ -20,6 +20,7 @@ export {
   InviteRefusedError,
   NotAMemberError,
   OrgNotFoundError,
+  PermissionDeniedError,
 } from './errors.ts'
 export { type FeatureGate, type GatedFeature, OPEN_GATE } from './feature-gate.ts'
 export { parseInput } from './input.ts'
