@@ -90,8 +90,7 @@ export function registerPeers(program: Command): void {
     const r = await ctx.run(opts, (api) =>
       api.request<BanView>(
         'POST',
-        `/api/v1/peers/${encodeURIComponent(peer)}/ban`,
-        opts.minutes === undefined ? {} : { minutes: opts.minutes },
+        `/api/v1/peers/${encodeURIComponent(peer)}/ban${opts.minutes === undefined ? '' : `?minutes=${opts.minutes}`}`,
       ),
     )
     if (opts.json) printJson(r)

@@ -129,38 +129,24 @@ export function peerRoutes(ctx: RouteContext) {
       summary: "Ban a peer: its connections close and the host refuses it either way (the host's ban list)",
       request: {
         params: PeerParam,
-        body: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: z.object({
-                minutes: z
-                  .number()
-                  .int()
-                  .min(1)
-                  .max(366 * 24 * 60)
-                  .optional()
-                  .openapi({ description: 'how long (default: until unbanned or the node restarts)' }),
-              }),
-            },
-          },
-        },
+        query: z.object({
+          minutes: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .max(366 * 24 * 60)
+            .optional()
+            .openapi({ description: 'how long (default: until unbanned or the node restarts)' }),
+        }),
       },
       responses: { 200: json(BanSchema, 'banned'), ...ERROR_RESPONSES },
     }),
     async (c) => {
       const { peer } = c.req.valid('param')
+      checkPeerId(peer)
       const host = hostOf(ctx)
-      checkPeer(peer, host)
-      const { minutes } = (await c.req.json().catch(() => ({}))) as { minutes?: unknown }
-      if (
-        minutes !== undefined &&
-        (typeof minutes !== 'number' ||
-          !Number.isSafeInteger(minutes) ||
-          minutes < 1 ||
-          minutes > 366 * 24 * 60)
-      )
-        throw new InvalidInputError('minutes', 'a whole number of minutes from 1 to a year')
+      if (peer === host.peerId) throw new InvalidInputError('peer', 'is this node itself')
+      const { minutes } = c.req.valid('query')
       const ms = minutes === undefined ? Number.POSITIVE_INFINITY : minutes * 60_000
       await host.ban(peer, ms)
       return c.json(
@@ -180,8 +166,9 @@ export function peerRoutes(ctx: RouteContext) {
     }),
     (c) => {
       const { peer } = c.req.valid('param')
+      checkPeerId(peer)
       const host = hostOf(ctx)
-      checkPeer(peer, host)
+      if (peer === host.peerId) throw new InvalidInputError('peer', 'is this node itself')
       host.unban(peer)
       return c.json({ peerId: peer, banned: host.isBanned(peer), until: null }, 200)
     },
@@ -195,9 +182,8 @@ function hostOf(ctx: RouteContext): PeerControl {
   return host
 }
 
-/** A peer id of a Verse Guy node (an Ed25519 one), not this node's own. */
-function checkPeer(peer: string, host: PeerControl): void {
+/** A peer id of a Verse Guy node (an Ed25519 one). */
+function checkPeerId(peer: string): void {
   if (memberKeyOfId(peer) === null)
     throw new InvalidInputError('peer', 'must be a peer id of a Verse Guy node (12D3KooW…)')
-  if (peer === host.peerId) throw new InvalidInputError('peer', 'is this node itself')
 }
