@@ -189,7 +189,7 @@ export function auditRoutes(ctx: RouteContext) {
           'content-type': CONTENT_TYPES[format],
           'content-disposition': `attachment; filename="audit-${org}.${format}"`,
         },
-      }) as never
+      })
     },
   )
   return app

@@ -132,7 +132,8 @@ export class AuditService {
   async #require(orgId: string, what: string, view: boolean): Promise<void> {
     const state = await this.#c.state(orgId)
     const me = this.#c.self
-    if (!state.isMember(me)) throw new PermissionDeniedError(what, 'audit:view', null)
+    if (!state.isMember(me))
+      throw new PermissionDeniedError(what, view ? 'audit:view' : 'membership of the org', null)
     if (view && !state.can(me, 'audit:view'))
       throw new PermissionDeniedError(what, 'audit:view', state.rank(state.rankOf(me) ?? '')?.name ?? null)
   }

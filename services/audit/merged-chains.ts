@@ -19,6 +19,11 @@ import { compareKeys, type EntryKey } from './entry-key.ts'
 
 /** Entries one downward read of a chain takes. */
 const BATCH = 64
+/**
+ * A chain at most this long is entered with one range read of it (one record, usually)
+ * rather than a binary search, whose every probe seeks and unpacks that same record.
+ */
+export const READ_WHOLE_CHAIN_UP_TO = 64
 
 interface ChainFront {
   readonly author: string
@@ -51,18 +56,28 @@ export class MergedChains {
     scope: EntryScope,
     authors: readonly string[],
     bound: EntryKey | null,
+    readWholeUpTo = READ_WHOLE_CHAIN_UP_TO,
   ): Promise<MergedChains> {
     const m = new MergedChains(chains, scope)
-    for (const author of authors) {
-      const head = await chains.head(scope, author as Entry['author'])
-      if (head === null) continue
-      m.total += head.seq
-      let entry: Entry | null = head
-      if (bound !== null && compareKeys(head, bound) >= 0)
-        entry = await m.#highestBelow(author, head.seq - 1, bound)
-      if (entry !== null) m.#push({ author, entry, buffer: [], below: entry.seq - 1 })
-    }
+    await m.#enter(authors, bound, readWholeUpTo)
     return m
+  }
+
+  async #enter(authors: readonly string[], bound: EntryKey | null, readWholeUpTo: number): Promise<void> {
+    for (const author of authors) {
+      const head = await this.#chains.head(this.#scope, author as Entry['author'])
+      if (head === null) continue
+      this.total += head.seq
+      if (bound === null || compareKeys(head, bound) < 0) {
+        this.#push({ author, entry: head, buffer: [], below: head.seq - 1 })
+        continue
+      }
+      const front: ChainFront | null =
+        head.seq <= readWholeUpTo
+          ? await this.#frontOfShort(author, head.seq, bound)
+          : await this.#frontOf(author, head.seq, bound)
+      if (front !== null) this.#push(front)
+    }
   }
 
   /** The next entry, without taking it. */
@@ -87,6 +102,24 @@ export class MergedChains {
       this.#down(0)
     }
     return taken
+  }
+
+  /** A short chain's front below `bound`: the chain read whole, newest first. */
+  async #frontOfShort(author: string, seq: number, bound: EntryKey): Promise<ChainFront | null> {
+    const packed = await this.#chains.packed(this.#scope, author as Entry['author'], 1, seq)
+    const buffer: Entry[] = []
+    for (let i = packed.length - 1; i >= 0; i--) {
+      const e = this.#decode(packed[i] as Uint8Array)
+      // As the binary search would: the newest entry below the bound, and all below it.
+      if (e !== null && (buffer.length > 0 || compareKeys(e, bound) < 0)) buffer.push(e)
+    }
+    const entry = buffer.shift()
+    return entry === undefined ? null : { author, entry, buffer, below: 0 }
+  }
+
+  async #frontOf(author: string, seq: number, bound: EntryKey): Promise<ChainFront | null> {
+    const entry = await this.#highestBelow(author, seq - 1, bound)
+    return entry === null ? null : { author, entry, buffer: [], below: entry.seq - 1 }
   }
 
   async #advance(f: ChainFront): Promise<Entry | null> {
