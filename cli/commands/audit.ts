@@ -7,59 +7,11 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Command } from 'commander'
+import type { AuditIssue, AuditPage, AuditVerification } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
-
-interface AuditEntryView {
-  author: string
-  seq: number
-  time: number
-  action: string
-  resource: string
-  doc: string | null
-  details: unknown
-  changes: number
-  hash: string
-  prev: string | null
-}
-
-interface AuditPageView {
-  items: AuditEntryView[]
-  next: string | null
-  total: number | null
-}
-
-interface EvidenceView {
-  bytes: string
-  signature: string
-  entry: AuditEntryView | null
-}
-
-interface IssueView {
-  kind: 'tampered' | 'gap' | 'fork' | 'truncated'
-  seq?: number | null
-  reason?: string
-  from?: number
-  to?: number
-  hashes?: string[]
-  knownSeq?: number
-  haveSeq?: number
-  evidence?: EvidenceView | EvidenceView[] | null
-}
-
-interface VerificationView {
-  org: string
-  ok: boolean
-  chains: {
-    author: string
-    status: string
-    entries: number
-    verified: number
-    issues: IssueView[]
-  }[]
-}
 
 interface ListOptions extends Common {
   member?: string
@@ -139,7 +91,7 @@ export function registerAudit(program: Command): void {
   ).action(async (opts: ListOptions) => {
     const page = await ctx.run(opts, async (api) => {
       const orgId = await ctx.org(api, opts)
-      return api.request<AuditPageView>(
+      return api.request<AuditPage>(
         'GET',
         `${base(orgId)}${query(opts, { limit: opts.limit, cursor: opts.cursor })}`,
       )
@@ -166,7 +118,7 @@ export function registerAudit(program: Command): void {
     'audit verify --json',
   ).action(async (opts: Common) => {
     const report = await ctx.run(opts, async (api) =>
-      api.request<VerificationView>('GET', `${base(await ctx.org(api, opts))}/verify`),
+      api.request<AuditVerification>('GET', `${base(await ctx.org(api, opts))}/verify`),
     )
     if (opts.json) printJson(report)
     else {
@@ -206,18 +158,17 @@ export function registerAudit(program: Command): void {
   })
 }
 
-function describe(i: IssueView): string {
+function describe(i: AuditIssue): string {
   switch (i.kind) {
     case 'gap':
       return `gap: entries ${i.from}–${i.to} missing`
     case 'truncated':
       return `truncated: a head at seq ${i.knownSeq} was seen, only ${i.haveSeq} held`
     case 'fork': {
-      const ev = Array.isArray(i.evidence) ? i.evidence : []
-      return `fork at seq ${i.seq}: two signed entries ${ev.map((e) => `${e.entry?.hash.slice(0, 16) ?? '?'}… (${e.entry?.action ?? '?'} ${e.entry?.resource ?? ''})`).join(' and ')}`
+      return `fork at seq ${i.seq}: two signed entries ${i.evidence.map((e) => `${e.entry?.hash.slice(0, 16) ?? '?'}… (${e.entry?.action ?? '?'} ${e.entry?.resource ?? ''})`).join(' and ')}`
     }
     case 'tampered': {
-      const e = Array.isArray(i.evidence) ? undefined : (i.evidence ?? undefined)
+      const e = i.evidence
       return `tampered at seq ${i.seq ?? '?'}: ${i.reason}${e?.entry ? ` (${e.entry.action} ${e.entry.resource}, hash ${e.entry.hash.slice(0, 16)}…)` : ''}`
     }
   }

@@ -103,8 +103,8 @@ export function auditRoutes(ctx: RouteContext) {
       tags,
       summary: 'Audit entries, newest first, a page at a time (audit:view)',
       description:
-        'A page looks at `limit` entries, or at most 5,000 when an action or document filter ' +
-        'applies: such a page may hold fewer items and still give a `next`.',
+        'Newest first by recorded time, then author, then seq. `total` counts the matches on ' +
+        'every page (null with a `doc` filter).',
       request: { params: OrgParam, query: ListQuery },
       responses: {
         200: json(

@@ -14,9 +14,8 @@ import { type AuditEntry, type AuditFilter, auditEntry, matches } from './audit-
 import { type AuditVerification, verifyOrgChains } from './chain-verdicts.ts'
 import { compareKeys, decodeCursor, type EntryKey, encodeCursor } from './entry-key.ts'
 import { MergedChains } from './merged-chains.ts'
+import { type KeyFilter, TrailIndex, textHash } from './trail-index.ts'
 
-/** Entries one page looks at, at most: a filter that matches little gives a short page and a `next`. */
-export const AUDIT_SCAN_BUDGET = 5_000
 export const AUDIT_PAGE_DEFAULT = 50
 export const AUDIT_PAGE_MAX = 500
 
@@ -40,7 +39,7 @@ export interface AuditPage {
   readonly items: AuditEntry[]
   /** The cursor of the next page; null when nothing is left. */
   readonly next: string | null
-  /** Entries in the listed chains (null when an action, document or time filter applies). */
+  /** Entries that match, on every page (null with a `doc` filter). */
   readonly total: number | null
 }
 
@@ -56,15 +55,18 @@ export interface AuditServiceInit {
 
 export class AuditService {
   readonly #c: AuditServiceInit
+  /** By org: built on the org's first listing, kept current by each listing. */
+  readonly #indexes = new Map<string, TrailIndex>()
 
   constructor(init: AuditServiceInit) {
     this.#c = init
   }
 
   /**
-   * One page, newest first. Cost: a cached head per author, a binary search (log2 of its
-   * length in point reads) for each chain newer than the cursor, and the range reads of
-   * the entries the page looks at (at most `limit`, or `AUDIT_SCAN_BUDGET` with filters).
+   * One page, newest first (by recorded time, then author, then seq). Cost: the org's
+   * `TrailIndex` (built on the first listing, then only entries appended since are read),
+   * a binary search for the cursor, a walk of the in-memory keys, and one point read per
+   * entry shown (a `doc` filter matches by hash, confirmed on the entry).
    */
   async list(
     orgId: string,
@@ -76,31 +78,38 @@ export class AuditService {
     const limit = page.limit ?? AUDIT_PAGE_DEFAULT
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > AUDIT_PAGE_MAX)
       throw new InvalidInputError('limit', `a whole number from 1 to ${AUDIT_PAGE_MAX}`)
-    let bound = untilBound(f)
+    const top = untilBound(f)
+    let bound = top
     if (page.cursor !== undefined) {
       const c = decodeCursor(page.cursor)
       if (bound === null || compareKeys(c, bound) < 0) bound = c
     }
-    const merged = await this.#open(orgId, f, bound)
-    const items: AuditEntry[] = []
-    let last: EntryKey | null = null
-    for (let scanned = 0; items.length < limit && scanned < AUDIT_SCAN_BUDGET; scanned++) {
-      const e = await merged.take()
-      if (e === null || (f.since !== undefined && e.time < f.since)) {
-        last = null
-        break
-      }
-      last = e
-      if (matches(e, f)) items.push(auditEntry(e))
+    const index = this.#index(orgId)
+    await index.refresh()
+    const keys: KeyFilter = {
+      member: f.member,
+      action: f.action,
+      docHash: f.doc === undefined ? undefined : textHash(f.doc),
+      since: f.since,
     }
-    const after = merged.peek()
-    const more = last !== null && after !== null && (f.since === undefined || after.time >= f.since)
-    const filtered =
-      f.action !== undefined || f.doc !== undefined || f.since !== undefined || f.until !== undefined
+    const items: AuditEntry[] = []
+    let more = true
+    let last: EntryKey | null = null
+    while (more && items.length < limit) {
+      const walked = index.walk(bound, keys, limit - items.length)
+      more = walked.more
+      for (const k of walked.keys) {
+        const e = await this.#c.chains.get(orgId, k.author as MemberKey, k.seq)
+        if (e !== null && matches(e, f)) items.push(auditEntry(e))
+        last = k
+      }
+      if (last !== null) bound = last
+      if (walked.keys.length === 0) break
+    }
     return {
       items,
       next: more && last !== null ? encodeCursor(last) : null,
-      total: filtered ? null : merged.total,
+      total: f.doc === undefined ? index.count(top, keys) : null,
     }
   }
 
@@ -122,6 +131,15 @@ export class AuditService {
     const f = checkFilter(filter)
     const merged = await this.#open(orgId, f, untilBound(f))
     return lines(merged, f, format as AuditFormat)
+  }
+
+  #index(orgId: string): TrailIndex {
+    let index = this.#indexes.get(orgId)
+    if (index === undefined) {
+      index = new TrailIndex(this.#c.chains, orgId)
+      this.#indexes.set(orgId, index)
+    }
+    return index
   }
 
   async #open(orgId: string, f: AuditFilter, bound: EntryKey | null): Promise<MergedChains> {

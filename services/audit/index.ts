@@ -9,7 +9,6 @@ export {
   AUDIT_FORMATS,
   AUDIT_PAGE_DEFAULT,
   AUDIT_PAGE_MAX,
-  AUDIT_SCAN_BUDGET,
   type AuditFormat,
   type AuditPage,
   AuditService,

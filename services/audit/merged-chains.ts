@@ -1,18 +1,13 @@
 /**
- * An org's chains read newest first as one list (entry-key.ts's order), a k-way merge
- * over the authors' chains that reads only what a page needs:
- *
- * - each chain's newest entry is its head, which `ChainStore` caches: a chain whose head
- *   lies below the cursor costs nothing more (10,000 authors: 10,000 seeks once after a
- *   start, then none);
- * - a chain whose head is above the cursor is entered by binary search over seq (about
- *   log2(its length) point reads: 17 for 100,000 entries), which assumes the author's
- *   clock did not run backwards (an entry stamped earlier than its predecessor is listed in
- *   its chain's seq order, and a page boundary falling inside such a stretch may repeat
- *   or skip some of it; `audit verify` and the per-member listing, which pages by seq, are
- *   exact);
- * - then entries are read downward in batches of `BATCH` (one range read of the stored
- *   records, 256 entries at most each), only for the chains the merge actually takes from.
+ * An org's chains read newest first as one stream (entry-key.ts's order, per chain its
+ * seq order), a k-way merge over the authors' chains: what an export reads. Each chain
+ * starts at its head (cached by `ChainStore`), or, below an `until` bound, where a binary
+ * search over seq (a short chain: one range read) finds it; then it is read downward in
+ * batches of `BATCH`, only as the merge takes from it. Memory: one batch per chain. The
+ * merge assumes an author's clock does not run backwards; where it did, that author's
+ * entries come in their chain's order. (Listing pages use `TrailIndex` instead: a deep
+ * page here would seek into every chain newer than the cursor; measured at 10,000
+ * authors, that costs as much as reading the whole trail.)
  */
 import { type ChainStore, decodeEntry, type Entry, type EntryScope, unpackEntry } from '../../crdt/index.ts'
 import { compareKeys, type EntryKey } from './entry-key.ts'
