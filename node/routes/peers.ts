@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { VerseGuyError } from '../../crdt/errors.ts'
 import { memberKeyOfId } from '../../net/index.ts'
 import { InvalidInputError } from '../../services/org/index.ts'
+import { cliHint } from '../cli-hint.ts'
 import { multiaddrProblem } from '../config-multiaddr.ts'
 import type { PeerControl, RouteContext } from './route-context.ts'
 import { router } from './router.ts'
@@ -17,7 +18,7 @@ export class NetworkNotRunningError extends VerseGuyError {
   readonly code = 'network-not-running'
   readonly kind = 'unavailable'
   constructor() {
-    super('The network is not running on this node: start it (verseguy start) and try again.')
+    super(`The network is not running on this node: start it (${cliHint('start')}) and try again.`)
   }
 }
 
