@@ -23,7 +23,7 @@ export interface MeshView {
   readonly inviteReach: (org: string) => Promise<{ bootstrap: string[]; rendezvous?: string }>
   /**
    * The libp2p host's dial and ban list (`POST /peers/dial`, `/peers/{peer}/ban`); absent,
-   * those routes answer 503. verseguy-node.ts passes `host: this.network`.
+   * those routes answer 503. verseguy-node.ts passes `...(this.host === null ? {} : { host: this.host })`.
    */
   readonly host?: PeerControl
 }

@@ -53,12 +53,16 @@ export class TrailIndex {
 
   /** Indexes every entry appended since the last call (one at a time: calls queue). */
   refresh(): Promise<void> {
-    this.#refreshing = this.#refreshing.then(() => this.#catchUp())
-    return this.#refreshing
+    // A failed catch-up (damaged storage) fails its caller; the next one tries again.
+    const run = this.#refreshing.catch(() => {}).then(() => this.#catchUp())
+    this.#refreshing = run
+    return run
   }
 
   async #catchUp(): Promise<void> {
     const added: TrailKey[] = []
+    /** Applied with the keys, so a catch-up that fails half way leaves the index as it was. */
+    const reached: [string, number][] = []
     for (const author of await this.#chains.authors(this.#scope)) {
       const head = await this.#chains.head(this.#scope, author)
       const indexed = this.#indexed.get(author) ?? 0
@@ -77,8 +81,9 @@ export class TrailIndex {
           else this.undecodable++
         }
       }
-      this.#indexed.set(author, head.seq)
+      reached.push([author, head.seq])
     }
+    for (const [author, seq] of reached) this.#indexed.set(author, seq)
     if (added.length === 0) return
     added.sort(compareKeys)
     const last = this.#keys.at(-1)

@@ -2,7 +2,7 @@
  * `/api/v1/peers`: dial a second loopback node by its address; ban it (its connection
  * drops and it is refused either way) and unban it; bad addresses and peer ids are 400
  * naming the field. Real nodes; the API is this node's own routes over its libp2p host
- * (`MeshView.host`, which verseguy-node.ts passes as `this.network`).
+ * (`MeshView.host`, which verseguy-node.ts passes from its host).
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import { describe, expect, it } from 'vitest'
