@@ -12,10 +12,10 @@ import { ChainStore, Database, type Entry, signEntry } from '../../crdt/index.ts
 import { initDataDir, layout, VerseGuyNode } from '../../node/index.ts'
 import { publicKeyOf } from '../../services/licensing/index.ts'
 import { runMain } from '../helpers/cli.ts'
+import { parse as parseCsv } from '../helpers/csv-parse.ts'
 import { issueLicense, testIssuer } from '../helpers/license.ts'
 import { buildChain, makeSigner } from '../helpers/signer.ts'
 import { FAST_KDF } from '../helpers/start-nodes.ts'
-import { parse as parseCsv } from '../services/audit/csv-parse.ts'
 
 const PASS = 'audit cli passphrase'
 const env = { VERSEGUY_PASSPHRASE: PASS }

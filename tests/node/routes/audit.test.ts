@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Database, type Entry, type MemberKey, signEntry } from '../../../crdt/index.ts'
 import { layout, readRuntimeFile } from '../../../node/index.ts'
 import { publicKeyOf } from '../../../services/licensing/index.ts'
+import { parse as parseCsv } from '../../helpers/csv-parse.ts'
 import { issueLicense, testIssuer } from '../../helpers/license.ts'
 import { buildChain, makeSigner } from '../../helpers/signer.ts'
 import { type TestNode, useNodes } from '../../helpers/start-nodes.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
-import { parse as parseCsv } from '../../services/audit/csv-parse.ts'
 
 const nodes = useNodes()
 let trustDir = ''

@@ -303,7 +303,7 @@ describe('AuditService.export', () => {
       note: 'a "quoted", line\n2',
     })
 
-    const { parse } = await import('./csv-parse.ts')
+    const { parse } = await import('../../helpers/csv-parse.ts')
     const rows = parse(await text('csv'))
     expect(rows[0]).toEqual([
       'time',
