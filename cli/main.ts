@@ -10,6 +10,7 @@
 import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
+import { registerAudit } from './commands/audit.ts'
 import { registerCompletion } from './commands/completion.ts'
 import { registerFleet } from './commands/fleet.ts'
 import { registerInit } from './commands/init.ts'
@@ -73,6 +74,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerLoadout(program)
   registerFleet(program)
   registerPeers(program)
+  registerAudit(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   registerCompletion(program)
   return program

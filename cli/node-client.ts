@@ -15,6 +15,8 @@ import { type PassphraseSource, readPassphrase } from './passphrase.ts'
 
 export interface ApiClient {
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>
+  /** A GET whose answer is not JSON (an export): its body, streamed. */
+  download(path: string): Promise<ReadableStream<Uint8Array>>
 }
 
 export async function withNode<T>(
@@ -108,6 +110,12 @@ function client(send: Send, token: string, mapError: (err: NodeAnswerError) => E
       const json: unknown = await res.json().catch(() => ({}))
       if (!res.ok) throw mapError(answerError(json, res.status))
       return json as T
+    },
+    async download(path: string): Promise<ReadableStream<Uint8Array>> {
+      const res = await send('GET', path, { headers: { authorization: `Bearer ${token}` } })
+      if (!res.ok) throw mapError(answerError(await res.json().catch(() => ({})), res.status))
+      if (res.body === null) return new ReadableStream({ start: (c) => c.close() })
+      return res.body
     },
   }
 }

@@ -1,6 +1,12 @@
 /** node: the runtime that wires everything (lifecycle, config, data directory, HTTP API). */
 
 // the views the CLI prints (types only)
+export type {
+  AuditEntry,
+  AuditPage,
+  AuditVerification,
+  IssueView as AuditIssue,
+} from '../services/audit/index.ts'
 export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
 export type { OperationView } from '../services/operations/index.ts'
 export type {

@@ -301,6 +301,7 @@ export class VerseGuyNode {
         mesh: this.mesh,
         join: this.admissions,
         addresses: this.addresses(),
+        ...(this.host === null ? {} : { host: this.host }),
         inviteReach: async (org) => {
           const state = await this.services.org.currentState(org).catch(() => null)
           const parts = this.parts as NetParts

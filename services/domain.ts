@@ -5,6 +5,7 @@
  */
 import type * as A from '@automerge/automerge'
 import { type Clock, type DocumentStore, parseDocId, type Signer, systemClock } from '../crdt/index.ts'
+import { AuditService } from './audit/index.ts'
 import { orgOfDoc } from './document-types.ts'
 import { DomainValidator } from './domain-validator.ts'
 import { FleetService } from './fleet/index.ts'
@@ -40,6 +41,7 @@ export interface DomainServices {
   readonly fleet: FleetService
   readonly ops: OperationsService
   readonly licenses: LicenseService
+  readonly audit: AuditService
 }
 
 /**
@@ -62,11 +64,18 @@ export function domainServices(c: {
     wall: () => clock.now(),
   })
   const fleet = new FleetService({ ...base, clock })
+  const org = new OrgService({ ...base, gate: licenses, clock, ships: fleet })
   return {
-    org: new OrgService({ ...base, gate: licenses, clock, ships: fleet }),
+    org,
     invites: new InviteService({ ...base, gate: licenses, clock }),
     fleet,
     ops: new OperationsService({ ...base, now: () => clock.now() }),
     licenses,
+    audit: new AuditService({
+      chains: c.store.chains,
+      self: c.signer.memberKey,
+      state: (id) => org.currentState(id),
+      gate: licenses,
+    }),
   }
 }

@@ -1,7 +1,8 @@
-/** `verseguy peers [list]`: this node's addresses and every peer's sync state. */
+/** `verseguy peers [list]|dial|ban|unban`: this node's addresses and peers; connect to one; ban and unban. */
 import type { Command } from 'commander'
+import { wholeNumber } from '../options.ts'
 import { printJson, printLines } from '../output.ts'
-import { type Common, commandContext, examples } from './context.ts'
+import { type Common, commandContext, common, examples } from './context.ts'
 
 interface PeersView {
   addresses: string[]
@@ -52,4 +53,67 @@ export function registerPeers(program: Command): void {
       ),
     ])
   })
+
+  examples(
+    common(
+      peers
+        .command('dial')
+        .description('connect to a node by its address')
+        .argument('<address>', 'a multiaddr ending in /p2p/<peer id>'),
+      false,
+    ),
+    'peers dial /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…',
+  ).action(async (address: string, opts: Common) => {
+    const r = await ctx.run(opts, (api) =>
+      api.request<{ peerId: string; connected: boolean }>('POST', '/api/v1/peers/dial', { address }),
+    )
+    if (opts.json) printJson(r)
+    else printLines([`Connected to ${r.peerId}.`])
+  })
+
+  examples(
+    common(
+      peers
+        .command('ban')
+        .description('ban a peer: its connections close and it is refused either way')
+        .argument('<peer>', 'peer id (12D3KooW…)')
+        .option(
+          '--minutes <n>',
+          'how long (default: until unbanned or the node restarts)',
+          wholeNumber('--minutes', { min: 1, max: 366 * 24 * 60 }),
+        ),
+      false,
+    ),
+    'peers ban 12D3KooW…',
+    'peers ban 12D3KooW… --minutes 60',
+  ).action(async (peer: string, opts: Common & { minutes?: number }) => {
+    const r = await ctx.run(opts, (api) =>
+      api.request<BanView>(
+        'POST',
+        `/api/v1/peers/${encodeURIComponent(peer)}/ban${opts.minutes === undefined ? '' : `?minutes=${opts.minutes}`}`,
+      ),
+    )
+    if (opts.json) printJson(r)
+    else
+      printLines([
+        `Banned ${r.peerId}${r.until === null ? '' : ` until ${new Date(r.until).toISOString()}`}.`,
+      ])
+  })
+
+  examples(
+    common(peers.command('unban').description('lift a ban').argument('<peer>', 'peer id (12D3KooW…)'), false),
+    'peers unban 12D3KooW…',
+  ).action(async (peer: string, opts: Common) => {
+    const r = await ctx.run(opts, (api) =>
+      api.request<BanView>('DELETE', `/api/v1/peers/${encodeURIComponent(peer)}/ban`),
+    )
+    if (opts.json) printJson(r)
+    else printLines([`${r.peerId} is not banned.`])
+  })
+}
+
+interface BanView {
+  peerId: string
+  banned: boolean
+  until: number | null
 }

@@ -4,7 +4,7 @@
  * call one service method or use case, answer. Errors are thrown, never built here: the
  * API's one error model (../error-response.ts) answers them.
  */
-import type { Mesh } from '../../net/index.ts'
+import type { Mesh, MeshTransport } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
 import type { JoinTransport } from '../../services/org/index.ts'
 import type { TrustedKey } from '../license-trust.ts'
@@ -21,7 +21,18 @@ export interface MeshView {
    * configured bootstrap peers') and the org's rendezvous key (hex).
    */
   readonly inviteReach: (org: string) => Promise<{ bootstrap: string[]; rendezvous?: string }>
+  /**
+   * The libp2p host's dial and ban list (`POST /peers/dial`, `/peers/{peer}/ban`); absent,
+   * those routes answer 503.
+   */
+  readonly host?: PeerControl
 }
+
+/** What the peers routes do with the host: dial an address, ban and unban a peer. */
+export type PeerControl = Pick<
+  MeshTransport,
+  'peerId' | 'dialAddress' | 'ban' | 'unban' | 'isBanned' | 'connectedPeers'
+>
 
 export interface RouteContext {
   readonly services: () => DomainServices

@@ -4,6 +4,7 @@
  * in this folder and one line below.
  */
 import { VERSION } from '../version.ts'
+import { auditRoutes } from './audit.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
@@ -34,6 +35,7 @@ export function v1Routes(ctx: RouteContext) {
     fleetRoutes,
     peerRoutes,
     licenseRoutes,
+    auditRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

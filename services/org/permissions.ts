@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'treasury:manage',
   'org:manage',
   'org:delete',
+  'audit:view',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]
@@ -77,13 +78,13 @@ export const DEFAULT_RANKS: readonly RankSpec[] = [
     id: 'officer',
     name: 'Officer',
     level: 50,
-    permissions: ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view'],
+    permissions: ['members:*', 'ranks:*', 'fleet:*', 'ops:*', 'treasury:view', 'audit:view'],
   },
   {
     id: 'member',
     name: 'Member',
     level: 10,
-    permissions: ['members:view', 'ranks:view', 'fleet:view', 'ops:view', 'treasury:view'],
+    permissions: ['members:view', 'ranks:view', 'fleet:view', 'ops:view', 'treasury:view', 'audit:view'],
   },
   { id: 'recruit', name: 'Recruit', level: 1, permissions: ['members:view', 'fleet:view', 'ops:view'] },
 ]
