@@ -275,7 +275,9 @@ async function coldStart(dir: string): Promise<Row[]> {
     const { readRuntimeFile, layout } = await import('../node/index.ts')
     const runtime = await readRuntimeFile(layout(home).runtime)
     const status = (await (
-      await fetch(`${runtime?.apiUrl}/api/v1/status`, { headers: { authorization: `Bearer ${runtime?.token}` } })
+      await fetch(`${runtime?.apiUrl}/api/v1/status`, {
+        headers: { authorization: `Bearer ${runtime?.token}` },
+      })
     ).json()) as { rssBytes: number }
     rss.push(status.rssBytes / 2 ** 20)
     child.kill('SIGTERM')
