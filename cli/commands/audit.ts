@@ -7,11 +7,13 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Command } from 'commander'
-import type { AuditIssue, AuditPage, AuditVerification } from '../../node/index.ts'
+import type { AuditIssue, AuditPage, AuditVerification, MemberView } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
+import type { ApiClient } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
+import { memberKeyOf, orgPath } from './roster-refs.ts'
 
 interface ListOptions extends Common {
   member?: string
@@ -50,17 +52,23 @@ function timeFlag(flag: string): (value: string) => number {
 
 function filters(cmd: Command): Command {
   return cmd
-    .option('--member <key>', "only this member's entries (member key)")
+    .option('--member <member>', "only this member's entries (handle or member key)")
     .option('--action <action>', 'only this action (e.g. ship.add)')
     .option('--doc <doc>', 'only entries about this document or resource')
     .option('--since <time>', 'from this time (ISO date/time or ms)', timeFlag('--since'))
     .option('--until <time>', 'up to this time (ISO date/time or ms)', timeFlag('--until'))
 }
 
-function query(o: ListOptions | ExportOptions, extra: Record<string, string | number | undefined>): string {
+/** The filters' query string; `--member` by handle or key (a whole key is taken as is). */
+async function query(
+  api: ApiClient,
+  orgId: string,
+  o: ListOptions | ExportOptions,
+  extra: Record<string, string | number | undefined>,
+): Promise<string> {
   const q = new URLSearchParams()
   for (const [k, v] of Object.entries({
-    member: o.member,
+    member: o.member === undefined ? undefined : await memberKeyOf(api, orgId, o.member),
     action: o.action,
     doc: o.doc,
     since: o.since,
@@ -86,15 +94,16 @@ export function registerAudit(program: Command): void {
       )
       .option('--cursor <cursor>', 'continue after a previous page (its next cursor)'),
     'audit list',
-    'audit list --member 3f2a… --since 2026-12-01 --limit 20',
+    'audit list --member Cmdr_Nova --since 2026-12-01 --limit 20',
     'audit list --action ship.add --json',
   ).action(async (opts: ListOptions) => {
-    const page = await ctx.run(opts, async (api) => {
+    const { page, handles } = await ctx.run(opts, async (api) => {
       const orgId = await ctx.org(api, opts)
-      return api.request<AuditPage>(
+      const page = await api.request<AuditPage>(
         'GET',
-        `${base(orgId)}${query(opts, { limit: opts.limit, cursor: opts.cursor })}`,
+        `${base(orgId)}${await query(api, orgId, opts, { limit: opts.limit, cursor: opts.cursor })}`,
       )
+      return { page, handles: await handlesOf(api, orgId, page.items) }
     })
     if (opts.json) {
       printJson(page)
@@ -102,7 +111,13 @@ export function registerAudit(program: Command): void {
     }
     await printTable(
       ['time', 'member', 'seq', 'action', 'resource'],
-      page.items.map((e) => [when(e.time), `${e.author.slice(0, 12)}…`, e.seq, e.action, e.resource]),
+      page.items.map((e) => [
+        when(e.time),
+        handles.get(e.author) ?? `${e.author.slice(0, 12)}…`,
+        e.seq,
+        e.action,
+        e.resource,
+      ]),
       'No audit entries match.',
     )
     if (page.next !== null) printLines([`More: ${ctx.hint(`audit list --cursor ${page.next}`)}`])
@@ -149,13 +164,34 @@ export function registerAudit(program: Command): void {
   ).action(async (opts: ExportOptions) => {
     await ctx.run(opts, async (api) => {
       const orgId = await ctx.org(api, opts)
-      const body = await api.download(`${base(orgId)}/export${query(opts, { format: opts.format })}`)
+      const body = await api.download(
+        `${base(orgId)}/export${await query(api, orgId, opts, { format: opts.format })}`,
+      )
       const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>)
       if (opts.out === undefined) await pipeline(source, process.stdout, { end: false })
       else await pipeline(source, createWriteStream(opts.out, { mode: 0o600 }))
     })
     if (opts.out !== undefined) process.stderr.write(`Wrote ${opts.out}\n`)
   })
+}
+
+/**
+ * The handles of a page's authors, for people (one lookup per author; an author no longer
+ * in the org, or a caller without members:view, keeps the key).
+ */
+async function handlesOf(
+  api: ApiClient,
+  orgId: string,
+  entries: readonly { author: string }[],
+): Promise<Map<string, string>> {
+  const handles = new Map<string, string>()
+  for (const author of new Set(entries.map((e) => e.author))) {
+    const member = await api
+      .request<MemberView>('GET', `${orgPath(orgId)}/members/${author}`)
+      .catch(() => null)
+    if (member !== null) handles.set(author, member.handle)
+  }
+  return handles
 }
 
 function describe(i: AuditIssue): string {

@@ -56,22 +56,42 @@ export function registerRank(program: Command): void {
         .description('create a rank below your level (ranks:manage; a license with custom ranks)')
         .argument('<name>', 'the name people see, 1 to 32 characters')
         .requiredOption('--level <n>', 'a whole number from 1, below your own level', level())
-        .requiredOption('--permissions <list>', 'comma-separated, e.g. fleet:*,ops:view (ones you hold)')
+        .option(
+          '--like <rank>',
+          "take this rank's permissions (with Pro, a custom rank has one of the default ranks' sets)",
+        )
+        .option(
+          '--permissions <list>',
+          'comma-separated, e.g. fleet:*,ops:view (ones you hold; a set of your own needs Enterprise)',
+        )
         .option('--id <id>', 'lower-case letters, digits and - (default: from the name)'),
     ),
-    'rank create "Wing Lead" --level 30 --permissions members:view,ranks:view,fleet:*,ops:*',
-  ).action(async (name: string, opts: Common & { level: number; permissions: string; id?: string }) => {
-    const created = await ctx.run(opts, async (api) =>
-      api.request<RankView>('POST', `${orgPath(await ctx.org(api, opts))}/ranks`, {
-        id: opts.id ?? idFrom(name),
-        name,
-        level: opts.level,
-        permissions: permissionList(opts.permissions),
-      }),
-    )
-    if (opts.json) return printJson(created)
-    printLines([`Created rank ${created.name} (${created.id}, level ${created.level}).`])
-  })
+    'rank create "Wing Lead" --level 30 --like Member',
+    'rank create Quartermaster --level 40 --permissions members:view,fleet:*,ops:view',
+  ).action(
+    async (
+      name: string,
+      opts: Common & { level: number; like?: string; permissions?: string; id?: string },
+    ) => {
+      if ((opts.like === undefined) === (opts.permissions === undefined))
+        throw new CliError('Give one of --like or --permissions.', { usage: true })
+      const created = await ctx.run(opts, async (api) => {
+        const org = await ctx.org(api, opts)
+        const permissions =
+          opts.like !== undefined
+            ? (await resolveRankRef(api, org, opts.like)).permissions
+            : permissionList(opts.permissions as string)
+        return api.request<RankView>('POST', `${orgPath(org)}/ranks`, {
+          id: opts.id ?? idFrom(name),
+          name,
+          level: opts.level,
+          permissions,
+        })
+      })
+      if (opts.json) return printJson(created)
+      printLines([`Created rank ${created.name} (${created.id}, level ${created.level}).`])
+    },
+  )
 
   examples(
     common(

@@ -1,7 +1,7 @@
 /** `/peers`: this node's addresses and every peer's sync state; dial an address; ban and unban a peer. */
 import { createRoute, z } from '@hono/zod-openapi'
 import { VerseGuyError } from '../../crdt/errors.ts'
-import { memberKeyOfId } from '../../net/index.ts'
+import { memberKeyOfPeerId } from '../../services/identity/index.ts'
 import { InvalidInputError } from '../../services/org/index.ts'
 import { cliHint } from '../cli-hint.ts'
 import { multiaddrProblem } from '../config-multiaddr.ts'
@@ -185,6 +185,6 @@ function hostOf(ctx: RouteContext): PeerControl {
 
 /** A peer id of a Verse Guy node (an Ed25519 one). */
 function checkPeerId(peer: string): void {
-  if (memberKeyOfId(peer) === null)
+  if (memberKeyOfPeerId(peer) === null)
     throw new InvalidInputError('peer', 'must be a peer id of a Verse Guy node (12D3KooW…)')
 }

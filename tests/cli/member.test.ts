@@ -24,7 +24,9 @@ beforeAll(async () => {
   ;[mem, rec] = await Promise.all([keyOf(member), keyOf(recruit)])
   await member.api('POST', `${o.path}/ships`, { model: 'Prospector', manufacturer: 'MISC' })
   await waitFor("Mem_B's ship on the leader's node", async () =>
-    (await o.leader.api<{ owner: string }[]>('GET', `${o.path}/ships?all=1`)).some((s) => s.owner === mem),
+    (await o.leader.api<{ items: { owner: string }[] }>('GET', `${o.path}/ships`)).items.some(
+      (s) => s.owner === mem,
+    ),
   )
 }, 120_000)
 

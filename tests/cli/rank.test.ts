@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 120_000)
 
 const lead = (...args: string[]) => runMain(['-d', o.leader.dir, ...args])
-const PERMS = 'members:view,ranks:view,fleet:view,ops:view,treasury:view'
+const PERMS = 'members:view,ranks:view,fleet:view,ops:view,treasury:view,audit:view'
 
 describe('verseguy rank', () => {
   it('lists ranks as a table and as JSON', async () => {
@@ -43,9 +43,15 @@ describe('verseguy rank', () => {
     const high = await lead('rank', 'create', 'Wing Lead', '--level', '100', '--permissions', PERMS)
     expect(high.code).toBe(1)
     expect(high.stderr).toMatch(/^error: level: must be below your own level \(100\)/)
-    const created = await lead('rank', 'create', 'Wing Lead', '--level', '30', '--permissions', PERMS)
+    const own = await lead('rank', 'create', 'Wing Lead', '--level', '30', '--permissions', 'fleet:view')
+    expect(own.code).toBe(3) // a permission set of its own is RBAC: Enterprise
+    expect(own.stderr).toMatch(/rbac is not available/)
+    expect((await lead('rank', 'create', 'Wing Lead', '--level', '30')).code).toBe(2) // --like or --permissions
+    const created = await lead('rank', 'create', 'Wing Lead', '--level', '30', '--like', 'Member')
     expect(created.code, created.stderr).toBe(0)
     expect(created.stdout).toContain('Created rank Wing Lead (wing-lead, level 30).')
+    const ranks = JSON.parse((await lead('rank', 'list', '--json')).stdout) as RankView[]
+    expect(ranks.find((r) => r.id === 'wing-lead')?.permissions.sort()).toEqual(PERMS.split(',').sort())
     const denied = await runMain(['-d', member.dir, 'rank', 'update', 'recruit', '--level', '5'])
     expect(denied.code).toBe(3)
     expect(denied.stderr).toMatch(/needs ranks:manage, which your rank Member does not have/)

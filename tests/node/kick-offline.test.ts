@@ -37,7 +37,7 @@ describe('kick while offline, through the API and the CLI', () => {
     const [bKey, cKey] = await Promise.all([keyOf(b), keyOf(c)])
     await b.api('POST', `${o.path}/ships`, { model: 'Cutlass Black', manufacturer: 'Drake' })
     const shipsOn = async (t: TestNode) =>
-      (await t.api<ShipSummary[]>('GET', `${o.path}/ships?all=1`)).map((s) => s.model).sort()
+      (await t.api<{ items: ShipSummary[] }>('GET', `${o.path}/ships`)).items.map((s) => s.model).sort()
     await waitFor("B's ship and everyone on C", async () => (await shipsOn(c)).length === 1)
     await waitFor('C on B', async () =>
       b.api('GET', `${o.path}/members/${cKey}`).then(

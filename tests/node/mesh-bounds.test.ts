@@ -12,8 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { ChangeHash, DocumentStore, SignedEntry, Signer } from '../../crdt/index.ts'
 import { SYNC_PROTOCOL } from '../../net/sync/messages.ts'
 import { serveSync } from '../../net/sync/sync-protocol.ts'
-import { initDataDir, VerseGuyNode } from '../../node/index.ts'
+import { initDataDir, layout, VerseGuyNode } from '../../node/index.ts'
 import { type HangarDoc, hangarId } from '../../services/fleet/index.ts'
+import { MemberIdentity } from '../../services/identity/index.ts'
 import { StoreSyncSource } from '../../services/mesh/store-sync-source.ts'
 import { makeReplica, type Replica } from '../helpers/replica.ts'
 import { FAST_KDF } from '../helpers/start-nodes.ts'
@@ -77,7 +78,7 @@ describe('bounds on real nodes', () => {
     )
 
     // The insider's node is modified: a store that takes anything, serving what it wrote.
-    const signer = (insider as unknown as { identity: Signer }).identity
+    const signer: Signer = await MemberIdentity.unlock(layout(dirs[1] as string).identity, PASS)
     const lawless = await makeReplica(signer, { lawless: true })
     replicas.push(lawless)
     await lawless.store.receive(await holdings(insider.documents))

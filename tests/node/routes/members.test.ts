@@ -39,7 +39,9 @@ beforeAll(async () => {
     visibility: 'private',
   })
   await waitFor("Mem_B's ship on the leader's node", async () =>
-    (await o.leader.api<{ owner: string }[]>('GET', `${o.path}/ships?all=1`)).some((s) => s.owner === mem),
+    (await o.leader.api<{ items: { owner: string }[] }>('GET', `${o.path}/ships`)).items.some(
+      (s) => s.owner === mem,
+    ),
   )
 }, 120_000)
 

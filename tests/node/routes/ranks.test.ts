@@ -36,7 +36,7 @@ async function refused(call: Promise<unknown>) {
   return err as { status: number; code: string; field?: string; details: Record<string, string | number> }
 }
 
-const MEMBER_SET = ['members:view', 'ranks:view', 'fleet:view', 'ops:view', 'treasury:view']
+const MEMBER_SET = ['members:view', 'ranks:view', 'fleet:view', 'ops:view', 'treasury:view', 'audit:view']
 const pilot = { id: 'pilot', name: 'Pilot', level: 20, permissions: MEMBER_SET }
 
 describe('ranks API', () => {
