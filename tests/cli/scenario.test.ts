@@ -241,7 +241,14 @@ describe('a day of org life through the CLI', () => {
       (e) => e.action,
     )
     expect(lead).toEqual(
-      expect.arrayContaining(['org.create', 'invite.create', 'member.admit', 'member.rank', 'rank.create', 'license.install']),
+      expect.arrayContaining([
+        'org.create',
+        'invite.create',
+        'member.admit',
+        'member.rank',
+        'rank.create',
+        'license.install',
+      ]),
     )
     expect(lead.filter((a) => a.startsWith('op.')).length).toBeGreaterThanOrEqual(5)
   }, 300_000)
