@@ -4,7 +4,7 @@
  * libp2p, the API listening on a free port), one request to its API, then the stop.
  * Arguments: the data directory, the passphrase, the API path (after /api/v1).
  */
-import { enableModuleCache } from '../node/compile-cache.ts'
+import { enableModuleCache } from '../node/compile-cache.mjs'
 
 enableModuleCache()
 const { readRuntimeFile, layout, VerseGuyNode } = await import('../node/index.ts')

@@ -21,7 +21,7 @@ import { median, printTable, quick, type Row, writeResults } from './lib.ts'
 import { buildHistory, type History } from './scale-history.ts'
 
 const PASS = 'scale bench passphrase'
-const BIN = new URL('../cli/bin.ts', import.meta.url).pathname
+const BIN = new URL('../cli/bin.mjs', import.meta.url).pathname
 const FULL_NODE = new URL('./cli-full-node-child.ts', import.meta.url).pathname
 const ROUNDS = quick ? 3 : 9
 

@@ -249,7 +249,7 @@ async function coldStart(dir: string): Promise<Row[]> {
   const home = join(dir, 'node')
   const pass = 'bench passphrase'
   await initDataDir(home, pass)
-  const bin = new URL('../cli/bin.ts', import.meta.url).pathname
+  const bin = new URL('../cli/bin.mjs', import.meta.url).pathname
   const bare: number[] = []
   const ready: number[] = []
   const rss: number[] = []

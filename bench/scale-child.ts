@@ -4,7 +4,7 @@
  * and measures what a user would feel. Prints one JSON line. `start-only` as 4th argument:
  * start, report, stop (no change made).
  */
-import { enableModuleCache } from '../node/compile-cache.ts'
+import { enableModuleCache } from '../node/compile-cache.mjs'
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000
 const scriptAt = performance.now() // process start → this script runs (Node's own start)

@@ -12,6 +12,7 @@ import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/
 import { VERSION } from '../node/version.ts'
 import { registerAudit } from './commands/audit.ts'
 import { registerCompletion } from './commands/completion.ts'
+import { rememberArgv } from './commands/context.ts'
 import { registerFleet } from './commands/fleet.ts'
 import { registerInit } from './commands/init.ts'
 import { registerInvite } from './commands/invite.ts'
@@ -82,6 +83,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
 
 export async function main(argv: readonly string[], init: ProgramInit = {}): Promise<number> {
   const program = buildProgram(init)
+  rememberArgv(program, argv)
   try {
     await program.parseAsync([...argv])
     return 0

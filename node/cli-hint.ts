@@ -12,6 +12,7 @@ export function cliHint(command: string, dataDir?: string): string {
     : `npx verseguy -d ${shellWord(dataDir)} ${command}`
 }
 
-function shellWord(word: string): string {
+/** `word` as one word of a POSIX shell command line (quoted when it needs it). */
+export function shellWord(word: string): string {
   return /^[\w./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`
 }

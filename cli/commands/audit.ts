@@ -120,7 +120,7 @@ export function registerAudit(program: Command): void {
       ]),
       'No audit entries match.',
     )
-    if (page.next !== null) printLines([`More: ${ctx.hint(`audit list --cursor ${page.next}`)}`])
+    if (page.next !== null) printLines([`More: ${ctx.nextPage(page.next)}`])
   })
 
   examples(

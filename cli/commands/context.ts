@@ -4,7 +4,7 @@
  * the store opened for the command), finding the org and a rank, and help examples.
  */
 import type { Command } from 'commander'
-import { cliHint } from '../../node/cli-hint.ts'
+import { cliHint, shellWord } from '../../node/cli-hint.ts'
 import type { NodeStatus, OrgSummary } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import { type ApiClient, withNode } from '../node-client.ts'
@@ -25,6 +25,8 @@ export interface CommandContext {
   readonly org: (api: ApiClient, opts: Common) => Promise<string>
   /** A command hint that works as printed (`npx verseguy -d DIR …`). */
   readonly hint: (command: string) => string
+  /** The command as it was run (its filters, `--org`, `--limit`…) for the page after `cursor`. */
+  readonly nextPage: (cursor: string) => string
 }
 
 export function commandContext(program: Command): CommandContext {
@@ -34,7 +36,29 @@ export function commandContext(program: Command): CommandContext {
     run: (opts, fn) => withNode(dataDir(), opts, fn),
     org: (api, opts) => resolveOrg(api, opts.org, dataDir()),
     hint: (command) => cliHint(command, dataDir()),
+    nextPage: (cursor) =>
+      cliHint([...argsAsGiven(program), '--cursor', cursor].map(shellWord).join(' '), dataDir()),
   }
+}
+
+/** What each program was run with (its argv, `node` and the script first). */
+const RUN_WITH = new WeakMap<Command, readonly string[]>()
+
+/** Remembers the argv `program` parses (cli/main.ts), for hints that repeat the command. */
+export function rememberArgv(program: Command, argv: readonly string[]): void {
+  RUN_WITH.set(program, argv)
+}
+
+/** The words after `verseguy` this run was given, but `-d DIR` (cliHint adds it) and `--cursor`. */
+function argsAsGiven(program: Command): string[] {
+  const out: string[] = []
+  const words = (RUN_WITH.get(program) ?? []).slice(2)
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as string
+    if (w === '-d' || w === '--data-dir' || w === '--cursor') i++
+    else if (!w.startsWith('--data-dir=') && !w.startsWith('--cursor=')) out.push(w)
+  }
+  return out
 }
 
 /** Adds `--passphrase-file`, `--json` and (unless `withOrg` is false) `--org`. */

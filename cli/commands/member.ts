@@ -56,10 +56,8 @@ export function registerMember(program: Command): void {
   const ctx = commandContext(program)
   const member = program.command('member').description("the org's members")
   /** Under a page: how many of how many, and the command for the next one. */
-  const more = (page: Page<unknown>, command: string) =>
-    page.next === null
-      ? []
-      : [`${page.items.length} of ${page.total}; next page: ${ctx.hint(`${command} --cursor ${page.next}`)}`]
+  const more = (page: Page<unknown>) =>
+    page.next === null ? [] : [`${page.items.length} of ${page.total}; next page: ${ctx.nextPage(page.next)}`]
 
   examples(
     common(
@@ -85,7 +83,7 @@ export function registerMember(program: Command): void {
       page.items.map((m) => [m.handle, m.rankName, when(m.joinedAt), m.ships, m.memberKey.slice(0, 12)]),
       'No members.',
     )
-    printLines(more(page, `member list${opts.sort ? ` --sort ${opts.sort}` : ''}`))
+    printLines(more(page))
   })
 
   examples(
@@ -218,6 +216,6 @@ export function registerMember(program: Command): void {
       ]),
       'Nothing flagged: no removed or demoted member wrote past their recorded head.',
     )
-    printLines(more(page, 'member flagged'))
+    printLines(more(page))
   })
 }

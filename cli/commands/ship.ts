@@ -240,9 +240,7 @@ export function registerShip(program: Command): void {
         'No ships.',
       )
       if (page.next !== null)
-        printLines([
-          `${page.items.length} of ${page.total} ships. Next page: the same command with --cursor ${page.next}`,
-        ])
+        printLines([`${page.items.length} of ${page.total} ships; next page: ${ctx.nextPage(page.next)}`])
     },
   )
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { cliHint } from '../../node/cli-hint.ts'
 import { resolveDataDir } from '../../node/data-dir.ts'
-import type { NodeStatus } from '../../node/index.ts'
+import type { NodeStatus } from '../../node/status.ts'
 import { runtimeOf } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
 import { examples } from './context.ts'
@@ -55,6 +55,6 @@ export async function currentStatus(dataDir: string): Promise<NodeStatus> {
       // Fall through: report what the data directory says.
     }
   }
-  const { offlineStatus } = await import('../../node/index.ts')
+  const { offlineStatus } = await import('../../node/status.ts')
   return offlineStatus(dataDir)
 }

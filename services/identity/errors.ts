@@ -1,5 +1,5 @@
 /** Errors of the identity service; match on `.name`. */
-import { VerseGuyError } from '../../crdt/index.ts'
+import { VerseGuyError } from '../../crdt/errors.ts'
 
 export class WrongPassphraseError extends VerseGuyError {
   override name = 'WrongPassphraseError'

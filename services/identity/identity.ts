@@ -4,15 +4,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises'
-import {
-  ed25519PrivateKeyObject,
-  ed25519RawPublicKey,
-  ed25519Sign,
-  type MemberKey,
-  parseMemberKey,
-  type Signer,
-  toHex,
-} from '../../crdt/index.ts'
+// The import-free leaves of crdt/, not its face (which loads Automerge and LevelDB): a
+// stopped node's `verseguy status` reads the public key and nothing else.
+import { ed25519PrivateKeyObject, ed25519RawPublicKey, ed25519Sign, toHex } from '../../crdt/crypto.ts'
+import { type MemberKey, parseMemberKey } from '../../crdt/ids.ts'
+import type { Signer } from '../../crdt/index.ts'
 import { IdentityFileCorruptError, IdentityMissingError } from './errors.ts'
 import { type KdfParams, openSeed, parseKeyFile, sealSeed } from './key-file.ts'
 import { peerIdOf } from './peer-id.ts'

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChainStore, Database, type Entry, signEntry } from '../../crdt/index.ts'
 import { initDataDir, layout, VerseGuyNode } from '../../node/index.ts'
 import { publicKeyOf } from '../../services/licensing/index.ts'
-import { runMain } from '../helpers/cli.ts'
+import { hintedCommand, runMain } from '../helpers/cli.ts'
 import { parse as parseCsv } from '../helpers/csv-parse.ts'
 import { issueLicense, testIssuer } from '../helpers/license.ts'
 import { buildChain, makeSigner } from '../helpers/signer.ts'
@@ -66,7 +66,12 @@ describe('verseguy audit', () => {
     expect(table.stdout).not.toContain('ship.add')
 
     const paged = await runMain(['-d', dir, 'audit', 'list', '--limit', '1'], env)
-    expect(paged.stdout).toMatch(/More: .*audit list --cursor \S+/)
+    const again = hintedCommand(paged.stdout, 'More: ')
+    expect(again.slice(0, -1)).toEqual(['-d', dir, 'audit', 'list', '--limit', '1', '--cursor'])
+    const second = await runMain(again, env)
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout).toContain('More: ')
+    expect(hintedCommand(second.stdout, 'More: ').at(-1)).not.toBe(again.at(-1))
     const none = await runMain(['-d', dir, 'audit', 'list', '--until', '2001-01-01'], env)
     expect(none.stdout).toContain('No audit entries match.')
 

@@ -1,5 +1,5 @@
 /**
- * The node's lifecycle through the real entry point (cli/bin.ts in a child process):
+ * The node's lifecycle through the real entry point (cli/bin.mjs in a child process):
  * init and status, a start that runs until SIGTERM, and the faults that stop a start.
  * One started node serves every check that needs a running one.
  */

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { MemberListItem } from '../../node/index.ts'
-import { runMain } from '../helpers/cli.ts'
+import { hintedCommand, runMain } from '../helpers/cli.ts'
 import { foundOrg, joinOrg, keyOf, type RosterOrg } from '../helpers/roster-nodes.ts'
 import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -58,7 +58,11 @@ describe('verseguy member', () => {
       'Rec_C',
     ])
     const paged = await lead('member', 'list', '--limit', '1')
-    expect(paged.stdout).toMatch(/1 of 3; next page: npx verseguy -d \S+ member list --cursor \S+/)
+    const again = hintedCommand(paged.stdout, '1 of 3; next page: ')
+    expect(again.slice(0, -1)).toEqual(['-d', o.leader.dir, 'member', 'list', '--limit', '1', '--cursor'])
+    const second = await runMain(again)
+    expect(second.code, second.stderr).toBe(0)
+    expect(hintedCommand(second.stdout, '1 of 3; next page: ').at(-1)).not.toBe(again.at(-1))
     const all = await lead('member', 'list', '--all', '--json')
     expect((JSON.parse(all.stdout) as MemberListItem[]).map((m) => m.ships)).toEqual([0, 1, 0])
     for (const bad of [

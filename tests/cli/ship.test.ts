@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runMain } from '../helpers/cli.ts'
+import { hintedCommand, runMain } from '../helpers/cli.ts'
 import { startTestNode, type TestNode } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -131,7 +131,9 @@ describe('verseguy ship', () => {
     expect(byHandle.items.map((s) => s.model)).toEqual(['Cutlass Black'])
 
     const first = await cli(leader, 'ship', 'list', '--sort', 'cost', '--limit', '2')
-    const cursor = first.stdout.match(/2 of 3 ships\. Next page: the same command with --cursor (\S+)/)?.[1]
+    const again = hintedCommand(first.stdout, '2 of 3 ships; next page: ')
+    expect(again.slice(2, -1)).toEqual(['ship', 'list', '--sort', 'cost', '--limit', '2', '--cursor'])
+    const cursor = again.at(-1)
     expect(cursor, first.stdout).toBeDefined()
     const rest = await json<{ items: Ship[]; next: string | null }>(
       leader,

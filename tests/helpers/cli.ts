@@ -1,8 +1,8 @@
-/** Runs the real `verseguy` entry point (cli/bin.ts) as a child process. */
+/** Runs the real `verseguy` entry point (cli/bin.mjs) as a child process. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { ProgramInit } from '../../cli/main.ts'
 
-export const BIN = new URL('../../cli/bin.ts', import.meta.url).pathname
+export const BIN = new URL('../../cli/bin.mjs', import.meta.url).pathname
 
 export interface CliResult {
   readonly code: number | null
@@ -113,4 +113,19 @@ export async function runMain(
       else process.env[k] = v
     }
   }
+}
+
+/**
+ * The command a message tells people to run (`npx verseguy …` after `marker`), as the
+ * words to give `runMain` (no shell quoting expected in tests' paths).
+ */
+export function hintedCommand(text: string, marker: string): string[] {
+  const line = text.split('\n').find((l) => l.includes(marker))
+  if (line === undefined) throw new Error(`no "${marker}" in:\n${text}`)
+  const words = line
+    .slice(line.indexOf(marker) + marker.length)
+    .trim()
+    .split(/\s+/)
+  if (words[0] !== 'npx' || words[1] !== 'verseguy') throw new Error(`not a verseguy command: ${line}`)
+  return words.slice(2)
 }

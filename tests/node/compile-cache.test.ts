@@ -1,6 +1,6 @@
 /**
  * The `verseguy` command keeps Node's module compile cache in the user's own cache folder
- * (node/compile-cache.ts): never a shared temporary folder, and off when asked.
+ * (node/compile-cache.mjs): never a shared temporary folder, and off when asked.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 
-const moduleUrl = new URL('../../node/compile-cache.ts', import.meta.url).href
+const moduleUrl = new URL('../../node/compile-cache.mjs', import.meta.url).href
 const dirs: string[] = []
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })

@@ -7,18 +7,25 @@
  * folder: a stripped source read back is code that runs. `NODE_COMPILE_CACHE=DIR` puts it
  * elsewhere, `NODE_DISABLE_COMPILE_CACHE=1` turns it off. A cache that cannot be written
  * is no error: modules are then compiled as without it.
+ *
+ * Plain JavaScript (types in compile-cache.d.mts), like cli/bin.mjs: loading a TypeScript
+ * file first would load Node's type stripper, the cost the cache is there to save.
  */
 import { enableCompileCache } from 'node:module'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 
-function userCacheDir(): string {
+/** @returns {string} */
+function userCacheDir() {
   const xdg = process.env.XDG_CACHE_HOME
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'verseguy', 'compile')
 }
 
-/** Enables the cache for modules loaded from now on; the folder used, or null if none. */
-export function enableModuleCache(): string | null {
+/**
+ * Enables the cache for modules loaded from now on; the folder used, or null if none.
+ * @returns {string | null}
+ */
+export function enableModuleCache() {
   const env = process.env.NODE_COMPILE_CACHE
   const { directory } = enableCompileCache(env !== undefined && env !== '' ? env : userCacheDir())
   return directory ?? null

@@ -11,8 +11,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // What this process creates (LevelDB's files as it writes them, keys, licenses) is the
 // owner's alone; the node also makes what is already in its data directory owner-only.
 process.umask(0o077)
-// Later starts reuse the modules compiled (and types stripped) by earlier ones.
-const { enableModuleCache } = await import('../node/compile-cache.ts')
+// Later starts reuse the modules compiled (and types stripped) by earlier ones. This file
+// is JavaScript so that nothing needs the type stripper before the cache is on.
+const { enableModuleCache } = await import('../node/compile-cache.mjs')
 enableModuleCache()
 const { main } = await import('./main.ts')
 process.exitCode = await main(process.argv)
