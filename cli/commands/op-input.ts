@@ -1,9 +1,5 @@
-/** What `op` commands take: times (ISO 8601 with an offset) and members (handle or key). */
+/** What `op` commands take: times (ISO 8601 with an offset). Members: roster-refs.ts. */
 import { CliError } from '../errors.ts'
-import type { ApiClient } from '../node-client.ts'
-
-type Page<T> = { items: T[]; next: string | null }
-type MemberRow = { memberKey: string; handle: string }
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
 
@@ -18,24 +14,4 @@ export function isoTime(flag: string): (value: string) => number {
       )
     return ms
   }
-}
-
-const MEMBER_KEY = /^[0-9a-f]{64}$/
-
-/** A member key, or a handle looked up in the org's members. */
-export async function memberOf(api: ApiClient, org: string, given: string): Promise<string> {
-  if (MEMBER_KEY.test(given)) return given
-  const want = given.toLowerCase()
-  let cursor: string | null = null
-  do {
-    const q: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`
-    const page: Page<MemberRow> = await api.request<Page<MemberRow>>(
-      'GET',
-      `/api/v1/orgs/${encodeURIComponent(org)}/members?limit=500${q}`,
-    )
-    const hit = page.items.find((m) => m.handle.toLowerCase() === want)
-    if (hit !== undefined) return hit.memberKey
-    cursor = page.next
-  } while (cursor !== null)
-  throw new CliError(`No member ${given} in this org (give a handle or a member key).`)
 }

@@ -13,8 +13,9 @@ import type { ApiClient } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
-import { isoTime, memberOf } from './op-input.ts'
+import { isoTime } from './op-input.ts'
 import { opLines, participantRows } from './op-view.ts'
+import { memberKeyOf } from './roster-refs.ts'
 
 const duration = wholeNumber('--duration', { min: 1, max: 10_080 })
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -73,7 +74,7 @@ export function registerOp(program: Command): void {
             scheduledAt: opts.at,
             durationMin: opts.duration,
             description: opts.description,
-            leader: opts.leader === undefined ? undefined : await memberOf(api, org, opts.leader),
+            leader: opts.leader === undefined ? undefined : await memberKeyOf(api, org, opts.leader),
             status: opts.draft ? 'draft' : 'planned',
             slots: (opts.slot ?? []).map((role) => ({ role })),
           }),
@@ -186,7 +187,7 @@ export function registerOp(program: Command): void {
             type,
             scheduledAt: at,
             durationMin,
-            leader: leader === undefined ? undefined : await memberOf(api, org, leader),
+            leader: leader === undefined ? undefined : await memberKeyOf(api, org, leader),
           }),
         (o) => `Updated ${o.title} (${o.id}): ${when(o.scheduledAt)}, ${o.durationMin} min.`,
       )
@@ -299,7 +300,7 @@ export function registerOp(program: Command): void {
           const input = { role: opts.role, slot: opts.slot, ship: opts.ship, tentative: opts.tentative }
           if (opts.member === undefined)
             return api.request<OperationView>('PUT', `${one(org, id)}/signup`, input)
-          const key = await memberOf(api, org, opts.member)
+          const key = await memberKeyOf(api, org, opts.member)
           return api.request<OperationView>('PUT', `${one(org, id)}/participants/${key}`, input)
         },
         (o) => `Signed ${opts.member ?? 'you'} up for ${o.title} (${o.id}).`,
@@ -326,7 +327,7 @@ export function registerOp(program: Command): void {
           ? api.request<OperationView>('DELETE', `${one(org, id)}/signup`)
           : api.request<OperationView>(
               'DELETE',
-              `${one(org, id)}/participants/${await memberOf(api, org, opts.member)}`,
+              `${one(org, id)}/participants/${await memberKeyOf(api, org, opts.member)}`,
             ),
       (o) =>
         opts.member === undefined
@@ -350,7 +351,7 @@ export function registerOp(program: Command): void {
       async (api, org) =>
         api.request<OperationView>(
           'POST',
-          `${one(org, id)}/participants/${await memberOf(api, org, member)}/confirm`,
+          `${one(org, id)}/participants/${await memberKeyOf(api, org, member)}/confirm`,
         ),
       (o) => `Confirmed ${member} for ${o.title}.`,
     ),
