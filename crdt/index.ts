@@ -44,6 +44,7 @@ export {
   type ActionInput,
   type Committed,
   DocumentStore,
+  type DocumentStoreInit,
   type ReceiveOptions,
   type StoreEvents,
 } from './store/document-store.ts'

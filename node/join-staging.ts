@@ -10,16 +10,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { streamPair } from '@libp2p/utils'
-import {
-  Database,
-  DocumentStore,
-  type Logger,
-  type MemberKey,
-  type Signer,
-  WriteBudget,
-} from '../crdt/index.ts'
+import { Database, type DocumentStore, type Logger, type MemberKey, type Signer } from '../crdt/index.ts'
 import { requestSync, type SyncSource, serveSync } from '../net/index.ts'
-import { DOMAIN_INDEXERS, domainValidator, scopeOfDoc } from '../services/domain.ts'
+import { domainStore } from '../services/domain.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 
 /** Staging folders in the data directory are named so. */
@@ -64,19 +57,7 @@ export class JoinStagingArea {
       throw err
     })
     try {
-      const validator = domainValidator(() => store)
-      const store: DocumentStore = new DocumentStore(
-        {
-          db,
-          signer,
-          validator,
-          indexers: DOMAIN_INDEXERS,
-          scopeOfDoc,
-          budget: new WriteBudget(),
-          ...(log === undefined ? {} : { log }),
-        },
-        { sync: false },
-      )
+      const { store, validator } = domainStore({ db, signer, log }, { sync: false })
       await store.start()
       return new JoinStagingArea(
         dir,

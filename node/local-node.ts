@@ -9,14 +9,8 @@
  * file (no KDF) and the signer refuses to sign (`PassphraseNeededError`); `unlock` makes it
  * writable.
  */
-import { type Clock, Database, DocumentStore, type Logger, systemClock, WriteBudget } from '../crdt/index.ts'
-import {
-  DOMAIN_INDEXERS,
-  type DomainServices,
-  domainServices,
-  domainValidator,
-  scopeOfDoc,
-} from '../services/domain.ts'
+import { type Clock, Database, type DocumentStore, type Logger, systemClock } from '../crdt/index.ts'
+import { type DomainServices, domainServices, domainStore } from '../services/domain.ts'
 import { MemberIdentity, peerIdOf } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import type { AuthIndex } from '../services/org/index.ts'
@@ -108,18 +102,8 @@ export class LocalNode {
     }
     const db = await Database.open(paths.db)
     try {
-      // The validator reads rosters from the store it guards; the store is built next.
-      const validator = domainValidator(() => store)
-      const store: DocumentStore = new DocumentStore(
-        {
-          db,
-          signer,
-          validator,
-          indexers: DOMAIN_INDEXERS,
-          scopeOfDoc,
-          budget: new WriteBudget(),
-          log: logger.forComponent('crdt:store'),
-        },
+      const { store, validator } = domainStore(
+        { db, signer, log: logger.forComponent('crdt:store') },
         { sync: config.storage.sync, compactAfter: config.storage.compactAfter, clock },
       )
       const trust = TrustStore.withDefaults((await readTrustedKeys(dataDir, config.license.trust)).keys)

@@ -4,7 +4,17 @@
  * they cannot drift apart.
  */
 import type * as A from '@automerge/automerge'
-import { type Clock, type DocumentStore, parseDocId, type Signer, systemClock } from '../crdt/index.ts'
+import {
+  type Clock,
+  type Database,
+  DocumentStore,
+  type DocumentStoreInit,
+  type Logger,
+  parseDocId,
+  type Signer,
+  systemClock,
+  WriteBudget,
+} from '../crdt/index.ts'
 import { AuditService } from './audit/index.ts'
 import { orgOfDoc } from './document-types.ts'
 import { DomainValidator } from './domain-validator.ts'
@@ -18,7 +28,34 @@ import { InviteService, OrgService } from './org/index.ts'
 export const scopeOfDoc = orgOfDoc
 
 /** Indexers every store of a Verse Guy node keeps: those the document types register. */
-export { DOMAIN_INDEXERS } from './document-types.ts'
+import { DOMAIN_INDEXERS } from './document-types.ts'
+
+export { DOMAIN_INDEXERS }
+
+/**
+ * A Verse Guy node's document store over `db` (the node's own, or a join's staging area):
+ * the domain's validator reading rosters from this store, every document type's indexer,
+ * chain entries scoped by org, a write budget.
+ */
+export function domainStore(
+  c: { readonly db: Database; readonly signer: Signer; readonly log?: Logger | undefined },
+  init: DocumentStoreInit,
+): { store: DocumentStore; validator: DomainValidator } {
+  const validator = domainValidator(() => store)
+  const store: DocumentStore = new DocumentStore(
+    {
+      db: c.db,
+      signer: c.signer,
+      validator,
+      indexers: DOMAIN_INDEXERS,
+      scopeOfDoc,
+      budget: new WriteBudget(),
+      ...(c.log === undefined ? {} : { log: c.log }),
+    },
+    init,
+  )
+  return { store, validator }
+}
 
 /**
  * The validator for a store, reading rosters from that store once it exists (the store

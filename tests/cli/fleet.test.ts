@@ -3,15 +3,14 @@
  * the org's composition over what the caller may see, as a table and as JSON; refused
  * with exit 3 for a member who left, exit 1 for an org this node does not hold.
  */
-import { rm } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runMain } from '../helpers/cli.ts'
-import { startTestNode, type TestNode } from '../helpers/start-nodes.ts'
+import { foundOrg, joinOrg } from '../helpers/roster-nodes.ts'
+import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 let leader: TestNode
 let member: TestNode
-let org: string
 const cli = (t: TestNode, ...args: string[]) => runMain(['-d', t.dir, ...args])
 interface Stats {
   ships: number
@@ -27,26 +26,11 @@ const stats = async (t: TestNode, ...args: string[]) => {
   return JSON.parse(r.stdout) as Stats
 }
 
+const nodes = useNodes('file')
 beforeAll(async () => {
-  ;[leader, member] = await Promise.all([startTestNode('cli-fleet-lead'), startTestNode('cli-fleet-member')])
-  org = (
-    await leader.api<{ id: string }>('POST', '/api/v1/orgs', {
-      name: 'Cli Fleet',
-      tag: 'CLIF',
-      handle: 'Lead_A',
-    })
-  ).id
-  const { token } = await leader.api<{ token: string }>('POST', `/api/v1/orgs/${org}/invites`, {
-    rank: 'member',
-  })
-  await member.api('POST', '/api/v1/invites/accept', { token, handle: 'Wing_M' })
-}, 60_000)
-
-afterAll(async () => {
-  for (const t of [leader, member]) {
-    await t?.node.stop().catch(() => {})
-    if (t) await rm(t.dir, { recursive: true, force: true })
-  }
+  const o = await foundOrg(nodes, 'Cli Fleet')
+  leader = o.leader
+  member = await joinOrg(nodes, o, 'member', 'Wing_M')
 }, 60_000)
 
 describe('verseguy fleet stats', () => {

@@ -4,15 +4,14 @@
  * here too): tables, --json, filters as flags, and the exit codes of refusals (1 refused
  * or not found, 2 usage, 3 forbidden).
  */
-import { rm } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { hintedCommand, runMain } from '../helpers/cli.ts'
-import { startTestNode, type TestNode } from '../helpers/start-nodes.ts'
+import { foundOrg, joinOrg } from '../helpers/roster-nodes.ts'
+import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
 let leader: TestNode
 let recruit: TestNode
-let org: string
 const cli = (t: TestNode, ...args: string[]) => runMain(['-d', t.dir, ...args])
 /** Runs a command that must succeed and parses its --json output. */
 async function json<T>(t: TestNode, ...args: string[]): Promise<T> {
@@ -34,26 +33,11 @@ interface Ship {
   }[]
 }
 
+const nodes = useNodes('file')
 beforeAll(async () => {
-  ;[leader, recruit] = await Promise.all([startTestNode('cli-ship-lead'), startTestNode('cli-ship-recruit')])
-  org = (
-    await leader.api<{ id: string }>('POST', '/api/v1/orgs', {
-      name: 'Cli Ships',
-      tag: 'CLIS',
-      handle: 'Lead_A',
-    })
-  ).id
-  const { token } = await leader.api<{ token: string }>('POST', `/api/v1/orgs/${org}/invites`, {
-    rank: 'recruit',
-  })
-  await recruit.api('POST', '/api/v1/invites/accept', { token, handle: 'Rookie_R' })
-}, 60_000)
-
-afterAll(async () => {
-  for (const t of [leader, recruit]) {
-    await t?.node.stop().catch(() => {})
-    if (t) await rm(t.dir, { recursive: true, force: true })
-  }
+  const o = await foundOrg(nodes, 'Cli Ships')
+  leader = o.leader
+  recruit = await joinOrg(nodes, o, 'recruit', 'Rookie_R')
 }, 60_000)
 
 describe('verseguy ship', () => {

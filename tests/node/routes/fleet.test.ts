@@ -4,10 +4,10 @@
  * the total value, over what the caller may see; refused for a member who left, for bad
  * input and an unknown org.
  */
-import { rm } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { NodeAnswerError } from '../../../cli/errors.ts'
-import { startTestNode, type TestNode } from '../../helpers/start-nodes.ts'
+import { foundOrg, joinOrg } from '../../helpers/roster-nodes.ts'
+import { type TestNode, useNodes } from '../../helpers/start-nodes.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 interface Stats {
@@ -33,20 +33,12 @@ const refusal = (p: Promise<unknown>) =>
     (e: unknown) => e as NodeAnswerError,
   )
 
+const nodes = useNodes('file')
 beforeAll(async () => {
-  ;[leader, recruit] = await Promise.all([startTestNode('fleet-lead'), startTestNode('fleet-recruit')])
-  org = (
-    await api<{ id: string }>(leader, 'POST', '/orgs', { name: 'Stats Org', tag: 'STAT', handle: 'Lead_A' })
-  ).id
-  const { token } = await api<{ token: string }>(leader, 'POST', `/orgs/${org}/invites`, { rank: 'recruit' })
-  await api(recruit, 'POST', '/invites/accept', { token, handle: 'Rookie_R' })
-}, 60_000)
-
-afterAll(async () => {
-  for (const t of [leader, recruit]) {
-    await t?.node.stop().catch(() => {})
-    if (t) await rm(t.dir, { recursive: true, force: true })
-  }
+  const o = await foundOrg(nodes, 'Stats Org')
+  leader = o.leader
+  org = o.org.id
+  recruit = await joinOrg(nodes, o, 'recruit', 'Rookie_R')
 }, 60_000)
 
 describe('fleet stats', () => {

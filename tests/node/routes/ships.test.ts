@@ -4,10 +4,10 @@
  * including every refused path (bad input naming the field, unknown ship or loadout,
  * another member's ship, officer-only ships, a member who left).
  */
-import { rm } from 'node:fs/promises'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { layout, readRuntimeFile } from '../../../node/index.ts'
-import { startTestNode, type TestNode } from '../../helpers/start-nodes.ts'
+import { foundOrg, joinOrg } from '../../helpers/roster-nodes.ts'
+import { type TestNode, useNodes } from '../../helpers/start-nodes.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 interface Ship {
@@ -49,26 +49,14 @@ let R: string
 const api = <T>(t: TestNode, method: string, path: string, body?: unknown) =>
   t.api<T>(method, `/api/v1${path}`, body)
 
+const nodes = useNodes('file')
 beforeAll(async () => {
-  ;[leader, recruit] = await Promise.all([startTestNode('ships-lead'), startTestNode('ships-recruit')])
-  org = (
-    await api<{ id: string; owner: string }>(leader, 'POST', '/orgs', {
-      name: 'Ship Org',
-      tag: 'SHIP',
-      handle: 'Lead_A',
-    })
-  ).id
-  const { token } = await api<{ token: string }>(leader, 'POST', `/orgs/${org}/invites`, { rank: 'recruit' })
-  await api(recruit, 'POST', '/invites/accept', { token, handle: 'Rookie_R' })
+  const o = await foundOrg(nodes, 'Ship Org')
+  leader = o.leader
+  org = o.org.id
+  recruit = await joinOrg(nodes, o, 'recruit', 'Rookie_R')
   L = leader.node.services.org.me
   R = recruit.node.services.org.me
-}, 60_000)
-
-afterAll(async () => {
-  for (const t of [leader, recruit]) {
-    await t?.node.stop().catch(() => {})
-    if (t) await rm(t.dir, { recursive: true, force: true })
-  }
 }, 60_000)
 
 describe('ships', () => {
