@@ -7,13 +7,13 @@ import { createWriteStream } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Command } from 'commander'
-import type { AuditIssue, AuditPage, AuditVerification, MemberView } from '../../node/index.ts'
+import type { AuditIssue, AuditPage, AuditVerification } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import type { ApiClient } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
-import { memberKeyOf, orgPath } from './roster-refs.ts'
+import { handlesOf, memberKeyOf } from './roster-refs.ts'
 
 interface ListOptions extends Common {
   member?: string
@@ -103,7 +103,14 @@ export function registerAudit(program: Command): void {
         'GET',
         `${base(orgId)}${await query(api, orgId, opts, { limit: opts.limit, cursor: opts.cursor })}`,
       )
-      return { page, handles: await handlesOf(api, orgId, page.items) }
+      return {
+        page,
+        handles: await handlesOf(
+          api,
+          orgId,
+          page.items.map((e) => e.author),
+        ),
+      }
     })
     if (opts.json) {
       printJson(page)
@@ -173,25 +180,6 @@ export function registerAudit(program: Command): void {
     })
     if (opts.out !== undefined) process.stderr.write(`Wrote ${opts.out}\n`)
   })
-}
-
-/**
- * The handles of a page's authors, for people (one lookup per author; an author no longer
- * in the org, or a caller without members:view, keeps the key).
- */
-async function handlesOf(
-  api: ApiClient,
-  orgId: string,
-  entries: readonly { author: string }[],
-): Promise<Map<string, string>> {
-  const handles = new Map<string, string>()
-  for (const author of new Set(entries.map((e) => e.author))) {
-    const member = await api
-      .request<MemberView>('GET', `${orgPath(orgId)}/members/${author}`)
-      .catch(() => null)
-    if (member !== null) handles.set(author, member.handle)
-  }
-  return handles
 }
 
 function describe(i: AuditIssue): string {

@@ -14,8 +14,8 @@ import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
 import { isoTime } from './op-input.ts'
-import { opLines, participantRows } from './op-view.ts'
-import { memberKeyOf } from './roster-refs.ts'
+import { keysIn, opLines, participantRows } from './op-view.ts'
+import { handlesOf, memberKeyOf } from './roster-refs.ts'
 
 const duration = wholeNumber('--duration', { min: 1, max: 10_080 })
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -136,13 +136,19 @@ export function registerOp(program: Command): void {
     ),
     'op show 3f2a…',
   ).action(async (id: string, opts: Common) => {
-    const o = await ctx.run(opts, async (api) =>
-      api.request<OperationView>('GET', one(await ctx.org(api, opts), id)),
-    )
+    const { o, handles } = await ctx.run(opts, async (api) => {
+      const org = await ctx.org(api, opts)
+      const o = await api.request<OperationView>('GET', one(org, id))
+      return { o, handles: opts.json ? new Map<string, string>() : await handlesOf(api, org, keysIn(o)) }
+    })
     if (opts.json) printJson(o)
     else {
-      printLines(opLines(o))
-      await printTable(['member', 'role', 'slot', 'ship', 'state'], participantRows(o), 'No sign-ups yet.')
+      printLines(opLines(o, handles))
+      await printTable(
+        ['member', 'role', 'slot', 'ship', 'state'],
+        participantRows(o, handles),
+        'No sign-ups yet.',
+      )
     }
   })
 

@@ -3,7 +3,7 @@
  * the start of their key, a rank by id or name (or the start of either), any case. A
  * name that fits several says which; one that fits none says what there is.
  */
-import type { MemberListItem, RankView } from '../../node/index.ts'
+import type { MemberListItem, MemberView, RankView } from '../../node/index.ts'
 import { CliError } from '../errors.ts'
 import type { ApiClient } from '../node-client.ts'
 
@@ -69,4 +69,21 @@ export async function resolveRankRef(api: ApiClient, org: string, given: string)
       kind: 'not-found',
     })
   return pick(given, 'rank', exact, prefixed, (r) => `${r.name} (${r.id})`)
+}
+
+/**
+ * The handles of `keys`, for people (one lookup per distinct key; a key no longer in the
+ * org, or a caller without members:view, is left out: print the key).
+ */
+export async function handlesOf(
+  api: ApiClient,
+  org: string,
+  keys: Iterable<string>,
+): Promise<Map<string, string>> {
+  const handles = new Map<string, string>()
+  for (const key of new Set(keys)) {
+    const member = await api.request<MemberView>('GET', `${orgPath(org)}/members/${key}`).catch(() => null)
+    if (member !== null) handles.set(key, member.handle)
+  }
+  return handles
 }

@@ -136,6 +136,10 @@ describe('verseguy op', () => {
     const shown = await op('show', id)
     expect(shown.stdout).toContain('Halo run, west [mining] planned')
     expect(shown.stdout).toMatch(/Miner .*confirmed/)
+    // People read handles, not keys: the leader, the slot's holder and the sign-up.
+    expect(shown.stdout).toMatch(/leader {7}Cmdr_Lead\n/)
+    expect(shown.stdout).toMatch(/Miner [0-9a-f]{16} \(Cmdr_Lead\)/)
+    expect(shown.stdout).toMatch(/│ Cmdr_Lead +│ Miner/)
     expect((await op('confirm', id, 'Nobody_Here')).stderr).toMatch(/No member Nobody_Here/)
     expect((await op('withdraw', id)).stdout).toContain('You withdrew from Halo run, west.')
 
