@@ -14,6 +14,8 @@ import { defaultConfig, loadConfig, withEnv } from './config.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { BackupFolderError } from './errors.ts'
 
+export { describeReason, type KeepReason, type RetentionPlan } from '../services/backup/index.ts'
+
 export interface FolderEntry {
   readonly name: string
   readonly path: string
@@ -31,15 +33,7 @@ export async function readBackupFolder(dir: string): Promise<FolderEntry[]> {
     names = await readdir(dir, { withFileTypes: true })
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code
-    if (code === 'ENOENT')
-      throw new BackupFolderError(
-        dir,
-        'no such folder (it is made by the first scheduled backup)',
-        'not-found',
-        {
-          cause,
-        },
-      )
+    if (code === 'ENOENT') throw new BackupFolderError(dir, 'no such folder', 'not-found', { cause })
     if (code === 'ENOTDIR') throw new BackupFolderError(dir, 'is a file, not a folder', 'failed', { cause })
     throw new BackupFolderError(dir, `cannot be read (${code ?? cause})`, 'failed', { cause })
   }
