@@ -3,11 +3,11 @@
  * a small real file: when a backup is taken, how it lands in the folder, retention after
  * it, failures, overlap and stop.
  */
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../crdt/clock.ts'
-import type { Logger } from '../../crdt/index.ts'
+import { type Logger, silentLogger } from '../../crdt/index.ts'
 import {
   BackupSchedule,
   MAX_CHECK_MS,
@@ -15,7 +15,10 @@ import {
   type WriteBackup,
 } from '../../node/backup-schedule.ts'
 import { defaultConfig } from '../../node/config.ts'
+import { layout } from '../../node/data-dir.ts'
+import { VerseGuyNode } from '../../node/verseguy-node.ts'
 import { backupFileName } from '../../services/backup/index.ts'
+import { initTestNodeDir, TEST_NODE_PASS } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 
@@ -303,5 +306,46 @@ describe('startScheduledBackups (config.json)', () => {
       name: 'ConfigError',
       message: expect.stringMatching(/backup\.passphraseFile: .*8 or more characters/),
     })
+  })
+})
+
+describe('a running node with backup.dir', () => {
+  /** A root logger that keeps every line of `node:backup`. */
+  const recordingRoot = () => {
+    const log = recordingLog()
+    return { log, root: { forComponent: (name: string) => (name === 'node:backup' ? log : silentLogger) } }
+  }
+
+  async function nodeDir(backup: Record<string, unknown>): Promise<string> {
+    const dir = await initTestNodeDir(await temp.make())
+    const config = JSON.parse(await readFile(layout(dir).config, 'utf8'))
+    await writeFile(layout(dir).config, JSON.stringify({ ...config, backup }))
+    return dir
+  }
+
+  it('checks for a due backup at start, logs the outcome, never leaves a partial file, and stops cleanly', async () => {
+    const dataDir = await nodeDir({ dir: 'backups' })
+    const { log, root } = recordingRoot()
+    const node = new VerseGuyNode({ dataDir, passphrase: TEST_NODE_PASS, apiPort: 0, logger: root })
+    await node.start()
+    temp.defer(() => node.stop())
+    expect(log.lines[0]).toMatchObject({
+      message: 'scheduled backups on',
+      data: { dir: join(dataDir, 'backups'), everyHours: 24 },
+    })
+    await waitFor('the first check', () =>
+      log.lines.some((l) => /scheduled backup (taken|failed)/.test(l.message)),
+    )
+    await node.stop()
+    expect((await readdir(join(dataDir, 'backups'))).filter((n) => n.endsWith('.partial'))).toEqual([])
+    expect((await node.status()).running).toBe(false)
+  })
+
+  it('refuses to start with an unreadable backup passphrase file, naming the key', async () => {
+    const dataDir = await nodeDir({ dir: 'backups', encrypt: true, passphraseFile: 'nope.txt' })
+    const node = new VerseGuyNode({ dataDir, passphrase: TEST_NODE_PASS, apiPort: 0, logLevel: 'silent' })
+    temp.defer(() => node.stop())
+    await expect(node.start()).rejects.toThrow(/backup\.passphraseFile: cannot read .*nope\.txt/)
+    expect((await node.status()).running).toBe(false)
   })
 })
