@@ -3,7 +3,10 @@
  * grandfather-father-son retention. No `dir`, no scheduled backups.
  *
  * ```json
- * "backup": { "dir": "/mnt/usb/verseguy", "everyHours": 24, "keep": { "daily": 7, "weekly": 4, "monthly": 12 } }
+ * "backup": {
+ *   "dir": "/mnt/usb/verseguy", "everyHours": 24,
+ *   "keep": { "daily": 7, "weekly": 4, "monthly": 12 }
+ * }
  * ```
  */
 import { readFile } from 'node:fs/promises'
@@ -18,7 +21,7 @@ export const backupConfigSchema = z
   .strictObject({
     /** The folder scheduled backups go to; relative paths are read from the data directory. */
     dir: z.string().min(1).optional(),
-    /** A backup is taken when the newest in `dir` is this many hours old (checked at start and every 15 minutes). */
+    /** A backup is taken when the newest in `dir` is this many hours old (checked every 15 minutes). */
     everyHours: z
       .number()
       .min(1)
@@ -36,7 +39,10 @@ export const backupConfigSchema = z
       .prefault({}),
     /** Encrypt scheduled backups with the passphrase in `passphraseFile`. */
     encrypt: z.boolean().default(false),
-    /** The backup passphrase (the file's text, but one trailing newline); relative paths are read from the data directory. */
+    /**
+     * The file holding the backup passphrase (its text, but one trailing newline); a
+     * relative path is read from the data directory.
+     */
     passphraseFile: z.string().min(1).optional(),
   })
   .superRefine((backup, ctx) => {
@@ -57,8 +63,9 @@ export function backupDir(dataDir: string, backup: BackupConfig): string | null 
 }
 
 /**
- * The passphrase scheduled backups are encrypted with (`backup.passphraseFile`'s text), or null when `backup.encrypt` is off. Read at start, so a missing or empty file is
- * a `ConfigError` naming the key before the node runs, not a failed backup a day later.
+ * The passphrase scheduled backups are encrypted with (`backup.passphraseFile`'s text), or
+ * null when `backup.encrypt` is off. Read at start, so a missing or short file is a
+ * `ConfigError` naming the key before the node runs, not a failed backup a day later.
  */
 export async function readBackupPassphrase(dataDir: string, backup: BackupConfig): Promise<string | null> {
   if (!backup.encrypt || backup.passphraseFile === undefined) return null

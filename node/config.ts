@@ -94,8 +94,9 @@ export function parseConfig(json: unknown, path: string): NodeConfig {
 /**
  * Environment overrides for the network settings, for scripts, containers and tests:
  * `VERSEGUY_NET_LISTEN` and `VERSEGUY_NET_BOOTSTRAP` (comma-separated multiaddrs),
- * `VERSEGUY_NET_MDNS` (`0` or `1`); and the scheduled backups' folder, `VERSEGUY_BACKUP_DIR`. Checked as config.json is: a bad value is a
- * `ConfigError` naming the variable and the value.
+ * `VERSEGUY_NET_MDNS` (`0` or `1`); and the scheduled backups' folder,
+ * `VERSEGUY_BACKUP_DIR`. Checked as config.json is: a bad value is a `ConfigError`
+ * naming the variable and the value.
  */
 export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const list = (v: string | undefined) =>

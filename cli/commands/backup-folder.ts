@@ -37,8 +37,8 @@ export function registerBackupFolder(backup: Command): void {
     const dir = opts.dir !== undefined ? resolve(opts.dir) : configured.dir
     if (dir === null)
       throw new CliError(
-        `No backup folder is set. Name one with --dir DIR, or set "backup": { "dir": "…" } in ${resolve(dataDir, 'config.json')} ` +
-          `(scheduled backups go there; see docs/backup-schedule.md).`,
+        `No backup folder is set. Name one with --dir DIR, or set "backup": { "dir": "…" } in ` +
+          `${resolve(dataDir, 'config.json')} (scheduled backups go there; see docs/backup-schedule.md).`,
       )
     const keep = { ...configured.config.keep } as Keep
     for (const level of LEVELS) if (opts[level] !== undefined) keep[level] = opts[level]
@@ -89,9 +89,9 @@ export function registerBackupFolder(backup: Command): void {
       const total = rows.reduce((n, b) => n + b.size, 0)
       printLines([
         `${rows.length} backup${rows.length === 1 ? '' : 's'}, ${bytes(total)}.` +
-          (plan.remove.length > 0
-            ? ` Prune would remove ${plan.remove.length}: ${ctx.hint(`backup prune${dirFlag(opts)} --dry-run`)}`
-            : ''),
+          (plan.remove.length === 0
+            ? ''
+            : ` Prune would remove ${plan.remove.length}: ${ctx.hint(`backup prune${dirFlag(opts)} --dry-run`)}`),
       ])
     })
   examples(list, 'backup list', 'backup list --dir /mnt/usb/verseguy --json')
@@ -133,7 +133,8 @@ export function registerBackupFolder(backup: Command): void {
       const { dir, keep } = await folder(opts)
       const { planBackupFolder, pruneBackupFolder } = await import('../../node/backup-folder.ts')
       const plan = await planBackupFolder(dir, keep)
-      const freed = plan.remove.reduce((n, b) => n + b.size, 0)
+      const freed = bytes(plan.remove.reduce((n, b) => n + b.size, 0))
+      const which = `${plan.remove.length} of ${plan.remove.length + plan.keep.length} backups in ${dir} (${freed})`
       const summary = (removed: readonly string[], dryRun: boolean) => ({
         dir,
         keep,
@@ -149,13 +150,13 @@ export function registerBackupFolder(backup: Command): void {
             `Nothing to prune in ${dir}: the policy (${policyText(keep)}) keeps all ${plan.keep.length}.`,
           ])
         return printLines([
-          `Would remove ${plan.remove.length} of ${plan.remove.length + plan.keep.length} backups in ${dir} (${bytes(freed)}), keeping ${policyText(keep)}:`,
+          `Would remove ${which}, keeping ${policyText(keep)}:`,
           ...plan.remove.map((b) => `  ${b.name}  ${when(b.at)}  ${bytes(b.size)}`),
           `Nothing was removed (--dry-run).`,
         ])
       }
       if (!opts.yes) {
-        const question = `Remove ${plan.remove.length} of ${plan.remove.length + plan.keep.length} backups in ${dir} (${bytes(freed)})?`
+        const question = `Remove ${which}?`
         if (!process.stdin.isTTY)
           throw new CliError(
             `${question} Add --yes to confirm, or --dry-run to see which. Nothing was removed.`,
@@ -166,7 +167,8 @@ export function registerBackupFolder(backup: Command): void {
       const removed = await pruneBackupFolder(plan)
       if (opts.json) return printJson(summary(removed, false))
       printLines([
-        `Removed ${removed.length} backup${removed.length === 1 ? '' : 's'} from ${dir} (${bytes(freed)}); kept ${plan.keep.length}.`,
+        `Removed ${removed.length} backup${removed.length === 1 ? '' : 's'} from ${dir} (${freed}); ` +
+          `kept ${plan.keep.length}.`,
       ])
     })
   examples(

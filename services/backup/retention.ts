@@ -120,7 +120,7 @@ export function periodOf(level: RetentionLevel, at: number): string {
   }
 }
 
-/** The ISO 8601 week of `at` (UTC), `2026-W49`: weeks start on Monday; week 1 holds the year's first Thursday. */
+/** The ISO 8601 week of `at` (UTC), `2026-W49`: Monday to Sunday; week 1 holds the year's first Thursday. */
 function isoWeek(at: number): string {
   const day = Math.floor(at / DAY_MS)
   const weekday = (((day + 3) % 7) + 7) % 7 // 0 = Monday (1970-01-01 was a Thursday)
