@@ -97,3 +97,16 @@ export class PassphraseNeededError extends VerseGuyError {
     )
   }
 }
+
+/** A backup folder that is missing or cannot be read (`backup list`, `backup prune`). */
+export class BackupFolderError extends VerseGuyError {
+  override name = 'BackupFolderError'
+  readonly code = 'backup-folder'
+  readonly kind: 'not-found' | 'failed'
+  readonly dir: string
+  constructor(dir: string, detail: string, kind: 'not-found' | 'failed', options?: ErrorOptions) {
+    super(`Backup folder ${dir}: ${detail}`, options)
+    this.kind = kind
+    this.dir = dir
+  }
+}

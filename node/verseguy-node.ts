@@ -11,6 +11,7 @@ import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import type { DomainServices } from '../services/domain.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
+import { type BackupSchedule, startScheduledBackups, type WriteBackup } from './backup-schedule.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { inviteReach } from './invite-reach.ts'
@@ -36,6 +37,11 @@ export interface NodeOptions {
   readonly clock?: Clock
 }
 
+/** Scheduled backups' writer until the backup file is built (issue 15: the merger wires `backup create` here). */
+const backupsNotBuiltYet: WriteBackup = async () => {
+  throw new Error('backups not built yet')
+}
+
 export class VerseGuyNode {
   readonly dataDir: string
   private readonly options: NodeOptions
@@ -54,6 +60,7 @@ export class VerseGuyNode {
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
   private parts: NetParts | null = null
+  private backups: BackupSchedule | null = null
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -219,6 +226,13 @@ export class VerseGuyNode {
       phase('api')
       // A state read from the roster (none saved, or saved at other heads) is saved now.
       this.shelving = local.shelveStates()
+      this.backups = await startScheduledBackups({
+        dataDir: this.dataDir,
+        config: local.config.backup,
+        writer: () => backupsNotBuiltYet,
+        clock,
+        log: root.forComponent('node:backup'),
+      })
       this.log.info(
         { memberKey: identity.memberKey, peerId: identity.peerId, api: this.apiUrl },
         'node ready',
@@ -230,6 +244,8 @@ export class VerseGuyNode {
   }
 
   async stop(): Promise<void> {
+    await this.backups?.stop()
+    this.backups = null
     const server = this.server
     this.server = null
     if (server !== null) {
