@@ -25,11 +25,16 @@ export function icsStatus(status: OpStatus): ICalEventStatus {
  * @example
  * const text = toIcs([{ op, sequence: 3 }], { name: 'Test Squadron operations' })
  */
-export function toIcs(events: readonly IcsEvent[], options: { name: string; now?: Date }): string {
+export function toIcs(
+  events: readonly IcsEvent[],
+  options: { name: string; now?: Date; refreshSeconds?: number },
+): string {
   const stamp = options.now ?? new Date()
   const cal = ical({
     prodId: { company: 'Verse Guy', product: 'verseguy', language: 'EN' },
     name: options.name,
+    // A subscribed feed: how often calendar apps should poll (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    ...(options.refreshSeconds === undefined ? {} : { ttl: options.refreshSeconds }),
   })
   for (const { op, sequence } of events) {
     cal.createEvent({

@@ -311,6 +311,11 @@ export class OperationsService {
     return views.sort(byTime)
   }
 
+  /** Throws unless this node's member may see the org's operations (ops:view; `OrgNotFoundError`). */
+  async requireView(orgId: string): Promise<void> {
+    await this.access.requireView(orgId)
+  }
+
   /** One operation (ops:view). */
   async get(orgId: string, id: unknown): Promise<OperationView> {
     const opIdValue = parse(opId, id, 'op')
@@ -320,16 +325,18 @@ export class OperationsService {
 
   /**
    * The org's operations as an iCalendar file (RFC 5545; ops:view): those named, or those
-   * `when` selects (default all).
+   * `when` selects (default all) that end at or after `endsFrom` (ms; default any time).
+   * `refreshSeconds` tells a subscribed calendar app how often to poll.
    */
   async exportIcs(
     orgId: string,
-    options: { opIds?: unknown; when?: OperationsFilter } = {},
+    options: { opIds?: unknown; when?: OperationsFilter; endsFrom?: number; refreshSeconds?: number } = {},
   ): Promise<string> {
     const roster = await this.access.roster(orgId)
+    const from = options.endsFrom ?? Number.NEGATIVE_INFINITY
     const ids =
       options.opIds === undefined
-        ? (await this.list(orgId, { when: options.when })).map((o) => o.id)
+        ? (await this.list(orgId, { when: options.when })).filter((o) => o.endsAt >= from).map((o) => o.id)
         : parse(opIds, options.opIds, 'opIds')
     await this.access.requireView(orgId)
     const events = []
@@ -340,7 +347,11 @@ export class OperationsService {
     }
     events.sort((a, b) => a.op.scheduledAt - b.op.scheduledAt)
     const name = `${text(roster.org.name) ?? orgId} operations`
-    return toIcs(events, { name, now: new Date(this.now()) })
+    return toIcs(events, {
+      name,
+      now: new Date(this.now()),
+      ...(options.refreshSeconds === undefined ? {} : { refreshSeconds: options.refreshSeconds }),
+    })
   }
 
   /** Writes `member`'s sign-up record (new or changed) in `state`. */
