@@ -1,6 +1,6 @@
 /**
  * `verseguy op create|list|show|update|cancel|status|slot add|slot remove|signup|withdraw|
- * confirm|ical`. Times are ISO 8601 with an offset (`2030-01-02T18:30Z`,
+ * confirm|ical|feed`. Times are ISO 8601 with an offset (`2030-01-02T18:30Z`,
  * `2030-01-02T20:30+02:00`); a time without one is a usage error, as it would mean a
  * different moment on every member's machine.
  */
@@ -13,6 +13,7 @@ import type { ApiClient } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
+import { addOpFeed } from './op-feed.ts'
 import { isoTime } from './op-input.ts'
 import { keysIn, opLines, participantRows } from './op-view.ts'
 import { handlesOf, memberKeyOf } from './roster-refs.ts'
@@ -387,4 +388,5 @@ export function registerOp(program: Command): void {
       if (!opts.json) printLines([`Wrote ${events} operation${events === 1 ? '' : 's'} to ${opts.out}.`])
     }
   })
+  addOpFeed(op, ctx)
 }
