@@ -33,8 +33,21 @@ async function founded(t: TestNode): Promise<string> {
   ).id
 }
 
-const schedule = (t: TestNode, org: string, title: string, scheduledAt: number, durationMin = 60) =>
-  t.api<OperationView>('POST', `/api/v1/orgs/${org}/ops`, { title, type: 'mining', scheduledAt, durationMin })
+const schedule = (
+  t: TestNode,
+  org: string,
+  title: string,
+  scheduledAt: number,
+  durationMin = 60,
+  timeZone?: string,
+) =>
+  t.api<OperationView>('POST', `/api/v1/orgs/${org}/ops`, {
+    title,
+    type: 'mining',
+    scheduledAt,
+    durationMin,
+    timeZone,
+  })
 
 /** A GET over a real socket with any headers, Host included (fetch will not set Host). */
 function get(url: string, headers: Record<string, string> = {}) {
@@ -56,6 +69,9 @@ function get(url: string, headers: Record<string, string> = {}) {
   })
 }
 
+/** RFC 5545 lines unfolded (a long line continues after CRLF and one space). */
+const unfolded = (text: string) => text.replace(/\r\n[ \t]/g, '')
+
 describe('calendar feed', () => {
   it('serves the operations at the URL the API gives, follows new ones and answers a repeat poll 304', async () => {
     const l = await nodes.start('l')
@@ -73,7 +89,8 @@ describe('calendar feed', () => {
     expect(parseIcs(empty.body)).toMatchObject({ name: 'Cal Org operations', events: [] })
     expect(empty.body).toContain('REFRESH-INTERVAL;VALUE=DURATION:PT15M')
 
-    const run = await schedule(l, org, 'Halo run', at(48 * HOUR), 90)
+    const run = await schedule(l, org, 'Halo run', at(48 * HOUR), 90, 'Europe/Berlin')
+    expect(run.timeZone).toBe('Europe/Berlin')
     const recent = await schedule(l, org, 'Last week', at(-10 * DAY))
     await schedule(l, org, 'Long ago', at(-40 * DAY))
     const cancelled = await schedule(l, org, 'Scrubbed', at(24 * HOUR))
@@ -91,6 +108,20 @@ describe('calendar feed', () => {
       status: 'TENTATIVE',
     })
     expect(events.find((e) => e.summary === 'Scrubbed')?.status).toBe('CANCELLED')
+    // Its time zone rides beside the UTC times: a property, and the local times in the description.
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+    const halo =
+      unfolded(first.body)
+        .split('BEGIN:VEVENT')
+        .find((v) => v.includes('SUMMARY:Halo run')) ?? ''
+    expect(halo).toContain('X-VERSEGUY-TIMEZONE:Europe/Berlin')
+    expect(halo).toContain(`DESCRIPTION:Local time (Europe/Berlin): `)
+    expect(halo).toContain(berlin.format(new Date(run.scheduledAt)))
+    expect(halo).not.toContain('TZID')
     expect(events.find((e) => e.summary === 'Last week')?.start).toEqual(new Date(recent.scheduledAt))
 
     const etag = first.headers.etag as string
