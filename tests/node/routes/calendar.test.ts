@@ -49,21 +49,28 @@ const schedule = (
     timeZone,
   })
 
-/** A GET over a real socket with any headers, Host included (fetch will not set Host). */
-function get(url: string, headers: Record<string, string> = {}) {
+/**
+ * A GET over a real socket with any headers, Host included (fetch will not set Host), from
+ * `localAddress` if given (any 127.x address reaches a node on 127.0.0.1 on Linux).
+ */
+function get(url: string, headers: Record<string, string> = {}, localAddress?: string) {
   return new Promise<{
     status: number
     headers: Record<string, string | string[] | undefined>
     body: string
   }>((resolve, reject) => {
-    const req = httpRequest(url, { headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = httpRequest(
+      url,
+      { headers, ...(localAddress === undefined ? {} : { localAddress }) },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          body += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
     req.on('error', reject)
     req.end()
   })
@@ -185,6 +192,8 @@ describe('calendar feed', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect((await get(feed.url)).status).toBe(200)
     expect((await get(wrong)).status).toBe(429)
+    // Another client's budget is its own.
+    if (process.platform === 'linux') expect((await get(wrong, {}, '127.0.0.2')).status).toBe(404)
   })
 
   it('gives a member whose rank lost ops:view a 403, and no URL from the API', async () => {
