@@ -37,14 +37,17 @@ export function addOpFeed(op: Command, ctx: CommandContext): void {
     printLines([
       opts.rotate ? 'New calendar feed URL (the old one no longer works):' : 'Calendar feed URL:',
       `  ${feed.url}`,
-      `  ${feed.webcal}  (the same, for apps that open webcal:// links)`,
+      `  ${feed.webcal}`,
       '',
-      `It holds the org's operations: every upcoming one and those that ended in the last ${feed.pastDays} days, times in UTC; calendar apps poll it every ${feed.refreshMinutes} minutes.`,
-      'Subscribe: Thunderbird: New Calendar > On the Network, paste the URL. GNOME Calendar: Add Calendar > From the web. A phone: add a subscribed calendar with the URL.',
+      `Every upcoming operation and those that ended in the last ${feed.pastDays} days, times in UTC;`,
+      `calendar apps are asked to poll every ${feed.refreshMinutes} minutes. Subscribe to it:`,
+      '  Thunderbird     New Calendar > On the Network, paste the http:// URL',
+      '  GNOME Calendar  Manage Calendars > Add Calendar, paste the URL',
+      '  a phone         add a subscribed calendar with the URL, or open the webcal:// one',
       loopback
-        ? 'Only apps on this machine reach it (the node listens on loopback); for a phone on the LAN see docs/calendar.md.'
-        : 'Apps on your LAN reach it at this address.',
-      `Whoever has the URL sees the org's operations: keep it private. If it leaked: ${ctx.hint('op feed --rotate')}`,
+        ? 'It listens on loopback: only this machine reaches it (a phone on the LAN: docs/calendar.md).'
+        : 'Devices on your LAN reach it at this address.',
+      `Whoever has the URL sees the org's operations. If it leaked: ${ctx.hint('op feed --rotate')}`,
       ...(feed.running
         ? []
         : ['', `The node is not running: it serves the feed once started: ${ctx.hint('start')}`]),
