@@ -6,8 +6,10 @@
  *
  * - Unknown token (or any other path under /cal): 404, the same plain text every time.
  * - Wrong tokens from one address spend a small budget; past it they get 429 with
- *   Retry-After. The right token is checked first and never spends or waits on it, so a
- *   flood from a neighbour does not lock the member's own calendar out.
+ *   Retry-After, after a pause. The right token is checked first and never spends or
+ *   waits on it, so a flood from a neighbour does not lock the member's own calendar out.
+ *   (So the token is still compared past the budget: at 256 bits guessing is hopeless
+ *   anyway; the budget and the pause slow a flood down and bound what it costs.)
  * - The feed is the same service call as `GET /orgs/{org}/ops/ical` (ops:view, as this
  *   node's member): every operation that ends after now − 30 days, whatever its status
  *   (a cancelled one shows as CANCELLED, so calendars update it instead of keeping it).
@@ -31,6 +33,13 @@ export const FEED_REFRESH_SECONDS = 15 * 60
 /** Wrong tokens one address may try at once, then one more per `WRONG_TOKEN_REFILL_MS`. */
 export const WRONG_TOKEN_BURST = 10
 export const WRONG_TOKEN_REFILL_MS = 6_000
+/**
+ * Past the budget a wrong token's 429 waits this long first, so a client that asks one
+ * after another gets about one try a second. At most `WRONG_TOKENS_HELD` answers wait at
+ * once (node-wide, a bound on the timers a flood can make); past that they go at once.
+ */
+export const WRONG_TOKEN_DELAY_MS = 1_000
+const WRONG_TOKENS_HELD = 64
 
 export interface CalendarFeedDeps {
   readonly tokens: () => CalendarTokens
@@ -56,9 +65,18 @@ export function calendarFeed(deps: CalendarFeedDeps): Hono {
       status,
       headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers },
     })
-  const notFound = (c: Context) => {
+  let held = 0
+  const notFound = async (c: Context) => {
     const address = remoteAddress(c)
     if (limiter.take(address)) return plain(404, 'Not found')
+    if (held < WRONG_TOKENS_HELD) {
+      held++
+      try {
+        await deps.clock.sleep(WRONG_TOKEN_DELAY_MS)
+      } finally {
+        held--
+      }
+    }
     const seconds = Math.max(1, Math.ceil(limiter.retryAfter(address) / 1000))
     return plain(429, 'Too many requests', { 'retry-after': String(seconds) })
   }

@@ -8,7 +8,7 @@
  */
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import { WRONG_TOKEN_BURST } from '../../../node/calendar-feed.ts'
+import { WRONG_TOKEN_BURST, WRONG_TOKEN_DELAY_MS } from '../../../node/calendar-feed.ts'
 import type { OperationView } from '../../../services/operations/index.ts'
 import { parseIcs } from '../../helpers/ics.ts'
 import { foundOrg, joinOrg, license, trustingTestIssuer } from '../../helpers/roster-nodes.ts'
@@ -187,8 +187,10 @@ describe('calendar feed', () => {
     const feed = await l.api<Feed>('GET', `/api/v1/orgs/${org}/calendar`)
     const wrong = `${l.node.apiUrl}/cal/${'B'.repeat(43)}.ics`
     for (let i = 0; i < WRONG_TOKEN_BURST; i++) expect((await get(wrong)).status).toBe(404)
+    const asked = performance.now()
     const limited = await get(wrong)
     expect(limited.status).toBe(429)
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(WRONG_TOKEN_DELAY_MS - 50)
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     expect((await get(feed.url)).status).toBe(200)
     expect((await get(wrong)).status).toBe(429)
