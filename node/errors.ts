@@ -110,3 +110,16 @@ export class BackupFolderError extends VerseGuyError {
     this.dir = dir
   }
 }
+
+/** calendar.json (the calendar feed tokens) cannot be read as such. */
+export class CalendarFileError extends VerseGuyError {
+  override name = 'CalendarFileError'
+  readonly code = 'calendar-file-invalid'
+  readonly kind = 'failed'
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      `${path} (the calendar feed tokens) is damaged: ${detail}. Delete it and run \`npx verseguy op feed\` for new feed URLs; the old ones stop working.`,
+      options,
+    )
+  }
+}

@@ -12,6 +12,8 @@ import type { DomainServices } from '../services/domain.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { type BackupSchedule, startScheduledBackups, type WriteBackup } from './backup-schedule.ts'
+import { CalendarTokens } from './calendar-tokens.ts'
+import { httpBase } from './calendar-url.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { inviteReach } from './invite-reach.ts'
@@ -306,6 +308,10 @@ export class VerseGuyNode {
   /** Binds the API on the preferred port, or on a free one if that is taken. */
   private async listen(preferred: number, host: string): Promise<void> {
     const local = this.node
+    const calendar = {
+      tokens: new CalendarTokens(this.dataDir),
+      base: () => ({ url: httpBase(host, this.apiPort), running: this.server !== null }),
+    }
     const app = createApi({
       token: this.token,
       status: () => this.status(),
@@ -313,6 +319,8 @@ export class VerseGuyNode {
       services: () => this.services,
       reloadTrust: () => this.reloadTrust(),
       logError: (err) => this.log?.error({ err }, 'API request failed'),
+      clock: local.clock,
+      calendar: () => calendar,
       mesh: () => ({
         mesh: this.mesh,
         join: this.admissions,
