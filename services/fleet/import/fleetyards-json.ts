@@ -5,6 +5,7 @@
  * export has none: then `Unknown`) · `wanted` (a wish-list entry: skipped). FleetYards
  * exports no pledge id, date, cost or insurance: a ship gets none (insurance `none`).
  */
+import { ImportFileError } from '../errors.ts'
 import { HANGAR_LIMITS as L } from '../hangar-limits.ts'
 import {
   type At,
@@ -25,9 +26,9 @@ const FORMAT = 'fleetyards'
 export function readFleetYardsJson(json: unknown): ParsedImport {
   const at = (row: number, column: string): At => ({ format: FORMAT, row, column })
   if (!Array.isArray(json))
-    throw fail(
-      { format: FORMAT, row: 0, column: '' },
+    throw new ImportFileError(
       'wrong shape: a FleetYards hangar export is a list of ships ([{ "name": …, "slug": … }, …])',
+      { format: FORMAT },
     )
   if (json.length > IMPORT_LIMITS.entries)
     throw fail(

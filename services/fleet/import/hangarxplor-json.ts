@@ -7,6 +7,7 @@
  * `pledge_id` / `package_id` / `id` pledge id · `pledge_date` / `date` pledge date ·
  * `pledge_cost` / `cost` cost · `type` (anything but `Ship` is skipped).
  */
+import { ImportFileError } from '../errors.ts'
 import { HANGAR_LIMITS as L } from '../hangar-limits.ts'
 import {
   type At,
@@ -29,9 +30,9 @@ const FORMAT = 'hangarxplor-json'
 export function readHangarXplorJson(json: unknown): ParsedImport {
   const at = (row: number, column: string): At => ({ format: FORMAT, row, column })
   if (!Array.isArray(json))
-    throw fail(
-      { format: FORMAT, row: 0, column: '' },
+    throw new ImportFileError(
       'wrong shape: a HangarXPLOR export is a list of ships ([{ "name": …, "pledge_id": … }, …])',
+      { format: FORMAT },
     )
   if (json.length > IMPORT_LIMITS.entries)
     throw fail(
