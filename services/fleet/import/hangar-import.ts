@@ -57,8 +57,8 @@ export interface ImportedShipView {
 export interface ImportResult {
   readonly format: ImportFormat
   readonly dryRun: boolean
-  readonly added: readonly ImportedShipView[]
-  readonly skipped: readonly SkippedEntry[]
+  readonly added: ImportedShipView[]
+  readonly skipped: SkippedEntry[]
 }
 
 export interface HangarImportComponents {
@@ -118,7 +118,7 @@ export class HangarImport {
         insurance: s.insurance,
         pledgeId: s.pledgeId,
       })),
-      skipped: plan.skipped,
+      skipped: [...plan.skipped],
     }
   }
 
