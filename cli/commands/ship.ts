@@ -110,6 +110,7 @@ export function shipLines(s: ShipView): string[] {
     `  insurance   ${s.insurance}`,
     `  cost        ${s.cost} USD`,
     `  pledged     ${s.pledgeDate ?? '—'}`,
+    ...(s.pledgeId === '' ? [] : [`  pledge id   ${s.pledgeId}`]),
     `  visibility  ${s.visibility}`,
     `  added       ${when(s.addedAt)}`,
     ...(s.loadouts.length === 0 ? ['  loadouts    none'] : ['  loadouts']),

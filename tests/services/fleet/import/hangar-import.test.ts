@@ -65,6 +65,9 @@ describe('ship import', () => {
       visibility: 'org',
     })
 
+    const cutlass = result.added[0]?.id as string
+    expect((await member.fleet.ship(org.id, member.signer.memberKey, cutlass)).pledgeId).toBe('40010001')
+
     const received = await sync(member, leader, org.id)
     expect(received.rejected).toEqual([])
     expect((await ships(leader, member)).map((s) => s.id).sort()).toEqual(held.map((s) => s.id).sort())
