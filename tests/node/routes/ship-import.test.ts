@@ -117,6 +117,28 @@ describe('POST /orgs/{org}/ships/import', () => {
     expect(again.skipped.every((s) => s.reason === 'duplicate-in-hangar')).toBe(true)
   })
 
+  it('the largest import (1,000 ships, every field at its longest) reaches the other node whole', async () => {
+    const full = Array.from({ length: 1000 }, (_, i) => ({
+      name: `${String(i).padStart(4, '0')}${'M'.repeat(76)}`,
+      manufacturer_name: 'm'.repeat(60),
+      ship_name: 'n'.repeat(80),
+      pledge_id: `${String(i).padStart(4, '0')}${'9'.repeat(36)}`,
+      pledge_date: '2019-11-30',
+      pledge_cost: '$999,999.99 USD',
+      lti: true,
+    }))
+    const L = leader.node.services.org.me
+    const result = await api<ImportResult>(leader, 'POST', `/orgs/${org}/ships/import`, {
+      text: JSON.stringify(full),
+    })
+    expect(result.added).toHaveLength(1000)
+    const held = async () =>
+      (await api<{ total: number }>(recruit, 'GET', `/orgs/${org}/ships?owner=${L}&limit=1`)).total
+    await waitFor('the 1,000 ships on the recruit’s node', async () => (await held()) === 1000, {
+      timeoutMs: 30_000,
+    })
+  }, 60_000)
+
   it('bad files and bodies: 400 naming what is wrong; nothing changed', async () => {
     const before = (await hangarOf(recruit, 'me')).length
     const path = `/orgs/${org}/ships/import`
