@@ -1,14 +1,16 @@
 /**
  * `verseguy ship import FILE` against a running node (the CLI's main in this process):
  * a dry run changes nothing, the import prints what was added and skipped, and the exit
- * codes: 0 done, 1 a bad or too-large file (nothing changed), 2 a usage error.
+ * codes: 0 done, 1 a bad or too-large file (nothing changed), 2 a usage error; and the
+ * same import on a stopped node (its store opened in the command's process).
  */
 import { copyFile, open, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { initDataDir } from '../../node/index.ts'
 import { runMain } from '../helpers/cli.ts'
 import { foundOrg } from '../helpers/roster-nodes.ts'
-import { type TestNode, useNodes } from '../helpers/start-nodes.ts'
+import { FAST_KDF, type TestNode, useNodes } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/import')
@@ -98,5 +100,24 @@ describe('verseguy ship import', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--format.*hangarxplor-json, hangarxplor-csv, fleetyards/)
     expect((await cli('ship', 'import')).code).toBe(2)
+  })
+})
+
+describe('verseguy ship import on a stopped node', () => {
+  it('imports with the passphrase; a dry run too changes nothing', async () => {
+    const dir = join(await temp.make(), 'node')
+    const env = { VERSEGUY_PASSPHRASE: 'stopped import pass' }
+    await initDataDir(dir, env.VERSEGUY_PASSPHRASE, FAST_KDF)
+    const run = (...args: string[]) => runMain(['-d', dir, ...args], env)
+    expect((await run('org', 'create', '--name', 'Stopped Wing', '--tag', 'STW')).code).toBe(0)
+    const file = join(FIXTURES, 'hangarxplor.csv')
+    const count = async () =>
+      (JSON.parse((await run('ship', 'list', '--json')).stdout) as { items: unknown[] }).items.length
+    expect((await run('ship', 'import', file, '--dry-run')).code).toBe(0)
+    expect(await count()).toBe(0)
+    const r = await run('ship', 'import', file)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/Imported 5 ships \(hangarxplor-csv\) in one change; skipped 1\./)
+    expect(await count()).toBe(5)
   })
 })
