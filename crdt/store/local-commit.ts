@@ -30,12 +30,18 @@ export async function commitLocal(
   const time = Math.floor(core.clock.now() / 1000)
   const steps: { before: A.Doc<unknown>; after: A.Doc<unknown>; hash: ChangeHash; change: Uint8Array }[] = []
   let after = state.doc
-  for (const fn of fns) {
-    const next = A.change(after, { time }, fn)
-    const change = A.getLastLocalChange(next)
-    if (next === after || change === undefined) continue
-    steps.push({ before: after, after: next, hash: A.getHeads(next)[0] as ChangeHash, change })
-    after = next
+  try {
+    for (const fn of fns) {
+      const next = A.change(after, { time }, fn)
+      const change = A.getLastLocalChange(next)
+      if (next === after || change === undefined) continue
+      steps.push({ before: after, after: next, hash: A.getHeads(next)[0] as ChangeHash, change })
+      after = next
+    }
+  } catch (err) {
+    // A step threw after earlier ones changed the document: drop it, reload on next use.
+    if (steps.length > 0) core.docs.delete(docId)
+    throw err
   }
   if (steps.length === 0) {
     if (extraOps.length > 0) throw new TypeError('a new document needs an initial change')

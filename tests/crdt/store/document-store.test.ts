@@ -515,3 +515,26 @@ describe('DocumentStore: one action in several steps', () => {
     expect(await keysOf(h.db.changes, ORG)).toHaveLength(1)
   })
 })
+
+describe('DocumentStore: a step that throws', () => {
+  it('after earlier steps changed the document: nothing is written, and the next change works', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    await expect(
+      h.store.change<Org>(ORG, act('org.import'), [
+        (d) => {
+          d.members.push('cy')
+        },
+        () => {
+          throw new Error('step two failed')
+        },
+      ]),
+    ).rejects.toThrow('step two failed')
+    expect(A.toJS(await h.store.get<Org>(ORG))).toEqual({ name: 'Alpha', members: ['ann'] })
+    const { doc } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(A.toJS(doc)).toEqual({ name: 'Beta', members: ['ann'] })
+    expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(2)
+  })
+})
