@@ -56,7 +56,7 @@ export function shipValueProblem(key: string, v: Scalar): string | null {
     case 'location':
       return text(v, 0, L.location) ? null : `ship location must be at most ${L.location} characters`
     case 'pledgeId':
-      return text(v, 0, L.pledgeId) ? null : `ship pledgeId must be at most ${L.pledgeId} characters`
+      return text(v, 0, L.pledgeId) ? null : `ship pledgeId must be text of at most ${L.pledgeId} characters`
     case 'pledgeDate':
       return v === null || (typeof v === 'string' && DATE.test(v))
         ? null
