@@ -17,6 +17,7 @@ import { peerRoutes } from './peers.ts'
 import { rankRoutes } from './ranks.ts'
 import type { RouteContext } from './route-context.ts'
 import { router } from './router.ts'
+import { shipImportRoutes } from './ship-import.ts'
 import { shipRoutes } from './ships.ts'
 import { statusRoutes } from './status.ts'
 
@@ -30,6 +31,7 @@ export function v1Routes(ctx: RouteContext) {
     memberRoutes,
     rankRoutes,
     inviteRoutes,
+    shipImportRoutes,
     shipRoutes,
     opRoutes,
     loadoutRoutes,
