@@ -14,6 +14,8 @@ import { type DomainServices, domainServices, domainStore } from '../services/do
 import { MemberIdentity, peerIdOf } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import type { AuthIndex } from '../services/org/index.ts'
+import { BackupJobs } from './backup-jobs.ts'
+import { type BackupControl, backupControl } from './backups.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NotInitializedError } from './errors.ts'
@@ -50,6 +52,7 @@ export class LocalNode {
   private readonly db: Database
   private readonly trust: TrustStore
   private readonly log: Logger
+  private readonly backupJobs = new BackupJobs()
   private closed = false
 
   private constructor(parts: {
@@ -207,9 +210,15 @@ export class LocalNode {
     }
   }
 
+  /** Backups of this node and restores into it, as jobs (the API's `/backups`). */
+  backups(): BackupControl {
+    return backupControl({ dataDir: this.dataDir, db: this.db, store: this.documents }, this.backupJobs)
+  }
+
   /** Closes the store and the database; with `shelve` (and writable) saves each org's authorization state first. */
   async close(options: { shelve?: boolean } = {}): Promise<void> {
     if (this.closed) return
+    await this.backupJobs.idle()
     if (options.shelve === true) await this.shelveStates()
     this.closed = true
     await this.documents.stop()

@@ -296,6 +296,7 @@ export class VerseGuyNode {
       port: () => this.apiPort,
       services: () => this.services,
       reloadTrust: () => this.reloadTrust(),
+      backups: () => this.node.backups(),
       logError: (err) => this.log?.error({ err }, 'API request failed'),
       mesh: () => ({
         mesh: this.mesh,

@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.ts'
 import { auditRoutes } from './audit.ts'
+import { backupRoutes } from './backups.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
@@ -36,6 +37,7 @@ export function v1Routes(ctx: RouteContext) {
     peerRoutes,
     licenseRoutes,
     auditRoutes,
+    backupRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

@@ -1,0 +1,158 @@
+/**
+ * Backups of a node (services/backup holds the file format): what a backup reads from a
+ * node's data directory and store (`backupSource`), writing one (`createBackup`), and a
+ * restore that merges into this node's store through its receive path (`restoreInto`).
+ * Restoring into an empty data directory is restore-new-node.ts.
+ */
+import { readFile } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
+import type { Database, DocId, DocumentStore, EntryScope, MemberKey } from '../crdt/index.ts'
+import {
+  type BackupProgress,
+  type BackupSource,
+  type BackupWritten,
+  ForeignBackupError,
+  inspectBackup,
+  type MergeOutcome,
+  mergeBackup,
+  writeBackup,
+} from '../services/backup/index.ts'
+import type { BackupJob, BackupJobs } from './backup-jobs.ts'
+import { loadConfig } from './config.ts'
+import { layout } from './data-dir.ts'
+import { VERSION } from './version.ts'
+
+/** What a backup reads from a node, streamed from its store. */
+export async function backupSource(
+  parts: { dataDir: string; db: Database; store: DocumentStore },
+  withKey: boolean,
+): Promise<BackupSource> {
+  const { dataDir, db, store } = parts
+  const paths = layout(dataDir)
+  const files: { name: string; bytes: Uint8Array }[] = []
+  const config = await readFile(paths.config).catch(() => null)
+  if (config !== null) files.push({ name: 'config.json', bytes: config })
+  for (const f of (await loadConfig(paths.config)).license.trust) {
+    const bytes = await readFile(resolve(dataDir, f)).catch(() => null)
+    if (bytes !== null) files.push({ name: `trust/${safeName(basename(f))}`, bytes })
+  }
+  if (withKey) files.push({ name: 'identity.key', bytes: await readFile(paths.identity) })
+  const chains: { scope: EntryScope; author: MemberKey; count: number }[] = []
+  for (const scope of await store.chains.scopes())
+    for (const author of await store.chains.authors(scope)) {
+      const head = await store.chains.head(scope, author)
+      if (head !== null) chains.push({ scope, author, count: head.seq })
+    }
+  const documents = await store.list()
+  return {
+    memberKey: store.memberKey,
+    orgs: (await store.list('org')).map((id) => id.slice('org:'.length)),
+    files,
+    settings: async function* () {
+      const it = db.settings.iterator()
+      try {
+        for (;;) {
+          const row = await it.next()
+          if (row === undefined) return
+          yield row
+        }
+      } finally {
+        await it.close()
+      }
+    },
+    documents,
+    snapshot: (docId: DocId) => store.snapshot(docId),
+    chains,
+    entries: (scope, author) => store.chains.entries(scope, author),
+    forks: () => store.chains.forks(),
+  }
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128) || 'key'
+}
+
+export interface CreateBackupOptions {
+  readonly file: string
+  readonly withKey: boolean
+  readonly passphrase?: string
+  readonly onProgress?: (p: BackupProgress) => void
+}
+
+/** Writes a backup of the node to `file` (FILE.tmp, then renamed). */
+export async function createBackup(
+  parts: { dataDir: string; db: Database; store: DocumentStore },
+  options: CreateBackupOptions,
+): Promise<BackupWritten> {
+  const source = await backupSource(parts, options.withKey)
+  return writeBackup(source, {
+    file: resolve(options.file),
+    app: VERSION,
+    withKey: options.withKey,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  })
+}
+
+export interface RestoreOutcome extends MergeOutcome {
+  readonly file: string
+  readonly orgs: readonly string[]
+}
+
+/**
+ * Merges a backup into a live node's store: checked whole first (nothing is received
+ * from a file that does not verify), refused if it holds an org this node is not a
+ * member of, then received like a peer's content.
+ */
+export async function restoreInto(
+  store: DocumentStore,
+  file: string,
+  options: { passphrase?: string; onProgress?: (p: BackupProgress) => void } = {},
+): Promise<RestoreOutcome> {
+  const { report, contents } = await inspectBackup(file, {
+    keep: true,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  })
+  const held = new Set((await store.list('org')).map((id) => id.slice('org:'.length)))
+  const foreign = report.header.orgs.filter((o) => !held.has(o))
+  if (foreign.length > 0) throw new ForeignBackupError(file, foreign)
+  const outcome = await mergeBackup(store, contents as NonNullable<typeof contents>, {
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  })
+  return { ...outcome, file, orgs: report.header.orgs }
+}
+
+/** What the API's backup routes do (one job at a time, see backup-jobs.ts). */
+export interface BackupControl {
+  create(input: { file: string; withKey: boolean; passphrase?: string }): BackupJob
+  restore(input: { file: string; passphrase?: string }): BackupJob
+  job(id: string): BackupJob
+}
+
+/** The backup routes' part of a node: `store` is read at each call (open by then). */
+export function backupControl(
+  node: { dataDir: string; db: Database; store: DocumentStore },
+  jobs: BackupJobs,
+): BackupControl {
+  return {
+    create: (input) =>
+      jobs.start('create', async (onProgress) => {
+        const written = await createBackup(node, { ...input, onProgress })
+        return {
+          file: written.file,
+          bytes: written.bytes,
+          encrypted: written.header.encryption !== null,
+          withKey: input.withKey,
+        }
+      }),
+    restore: (input) =>
+      jobs.start('restore', async (onProgress) => {
+        const outcome = await restoreInto(node.store, resolve(input.file), {
+          onProgress,
+          ...(input.passphrase === undefined ? {} : { passphrase: input.passphrase }),
+        })
+        return { ...outcome, refused: outcome.refused.map((r) => ({ ...r })) }
+      }),
+    job: (id) => jobs.get(id),
+  }
+}
