@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
 import { registerAudit } from './commands/audit.ts'
+import { registerBackup } from './commands/backup.ts'
 import { registerCompletion } from './commands/completion.ts'
 import { rememberArgv } from './commands/context.ts'
 import { registerFleet } from './commands/fleet.ts'
@@ -76,6 +77,7 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerFleet(program)
   registerPeers(program)
   registerAudit(program)
+  registerBackup(program)
   registerLicense(program, { clock: init.clock ?? systemClock })
   registerCompletion(program)
   return program

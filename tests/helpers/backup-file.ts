@@ -1,0 +1,54 @@
+/**
+ * Backup files for tests: the content of a checked backup as a `BackupSource` again, so a
+ * test can write a variant of it (an entry altered, with every checksum made to fit: what
+ * only the chains' verification can catch).
+ */
+import type { DocId, EntryScope, MemberKey, SignedEntry } from '../../crdt/index.ts'
+import { type BackupSource, inspectBackup, writeBackup } from '../../services/backup/index.ts'
+
+export async function sourceOf(file: string, passphrase?: string): Promise<BackupSource> {
+  const { report, contents } = await inspectBackup(file, {
+    keep: true,
+    ...(passphrase === undefined ? {} : { passphrase }),
+  })
+  if (contents === null) throw new Error('no contents')
+  return {
+    memberKey: report.header.memberKey as MemberKey,
+    orgs: report.header.orgs,
+    files: [...contents.files].map(([name, bytes]) => ({ name, bytes })),
+    settings: async function* () {
+      yield* contents.settings
+    },
+    documents: [...contents.documents.keys()],
+    snapshot: async (docId: DocId) => contents.documents.get(docId) as Uint8Array,
+    chains: contents.chains.map((c) => ({ scope: c.scope, author: c.author, count: c.entries.length })),
+    entries: async function* (scope: EntryScope, author: MemberKey) {
+      yield* contents.chains.find((c) => c.scope === scope && c.author === author)?.entries ?? []
+    },
+    forks: async () => contents.forks,
+  }
+}
+
+/** Writes `file`'s content to `out` with the first org-scoped entry `alter`ed (checksums fit). */
+export async function withAlteredEntry(
+  file: string,
+  out: string,
+  alter: (e: SignedEntry) => SignedEntry,
+): Promise<void> {
+  const source = await sourceOf(file)
+  let done = false
+  await writeBackup(
+    {
+      ...source,
+      entries: async function* (scope, author) {
+        for await (const e of source.entries(scope, author)) {
+          if (!done && scope !== null) {
+            done = true
+            yield alter(e)
+          } else yield e
+        }
+      },
+    },
+    { file: out, app: 'test', withKey: false },
+  )
+}
