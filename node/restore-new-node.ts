@@ -4,7 +4,9 @@
  * issuer keys, settings and store. The store is rebuilt through the receive path (every
  * entry and change judged as a peer's), in a staging folder inside the directory; the
  * key file is written last, so until it is there the directory holds no node, and a
- * restore killed midway is simply run again.
+ * restore killed midway is simply run again. A node whose database folder is missing
+ * (moved aside when damaged) gets its store back the same way, its key file and config
+ * kept.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -33,10 +35,13 @@ export async function restoreNewNode(
   file: string,
   options: { passphrase?: string; onProgress?: (p: BackupProgress) => void } = {},
 ): Promise<RestoreOutcome & { memberKey: string; peerId: string }> {
-  if (isInitialized(dataDir))
-    throw new RestoreTargetError(`${dataDir} already holds a node: restore merges into it`)
   const paths = layout(dataDir)
-  if (existsSync(paths.db) && !existsSync(join(dataDir, PENDING)))
+  // A node whose database folder is gone (moved aside when damaged) gets it back from the
+  // backup of the same member; its key file stays as it is.
+  const keepKey = isInitialized(dataDir)
+  if (keepKey && existsSync(paths.db))
+    throw new RestoreTargetError(`${dataDir} already holds a node: restore merges into it`)
+  if (!keepKey && existsSync(paths.db) && !existsSync(join(dataDir, PENDING)))
     throw new RestoreTargetError(
       `${dataDir} holds a database but no identity.key: move it aside before restoring a node into it`,
     )
@@ -45,8 +50,10 @@ export async function restoreNewNode(
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
   })
   if (contents === null) throw new Error('unreachable: contents kept')
-  const keyFile = contents.files.get('identity.key')
+  const keyFile = keepKey ? await readFile(paths.identity) : contents.files.get('identity.key')
   if (keyFile === undefined) throw new BackupWithoutKeyError(file)
+  if (keepKey && (await MemberIdentity.publicKeyOf(paths.identity)) !== report.header.memberKey)
+    throw new RestoreTargetError(`${dataDir} holds another member's key than the backup ${file}`)
 
   await mkdir(dataDir, { recursive: true, mode: DIR_MODE })
   const stage = join(dataDir, STAGE)
@@ -58,6 +65,7 @@ export async function restoreNewNode(
     const memberKey = await MemberIdentity.publicKeyOf(stagedKey)
     if (memberKey !== report.header.memberKey)
       throw new BackupTamperedError(file, ['its key file is not the member key its header names'])
+    if (keepKey) contents.files.delete('config.json')
 
     const db = await Database.open(join(stage, 'db'), { create: true })
     let outcome: Awaited<ReturnType<typeof mergeBackup>>
@@ -113,7 +121,7 @@ export async function restoreNewNode(
     await writeFile(join(dataDir, PENDING), '', { mode: 0o600 })
     await rm(paths.db, { recursive: true, force: true })
     await rename(join(stage, 'db'), paths.db)
-    await writeKeyFile(paths.identity, await readFile(stagedKey, 'utf8'))
+    if (!keepKey) await writeKeyFile(paths.identity, await readFile(stagedKey, 'utf8'))
     await rm(join(dataDir, PENDING), { force: true })
     await secureDataDir(dataDir)
     return { ...outcome, file, orgs: report.header.orgs, memberKey, peerId: peerIdOf(memberKey) }

@@ -4,11 +4,12 @@
  * passphrase), its check without a node, and its restore: merged into the node, or the
  * node given back in a data directory that holds none. A progress bar on a terminal.
  */
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { BackupJob, BackupReport } from '../../node/index.ts'
-import { backupFileName, isInitialized, resolveDataDir } from '../../node/light.ts'
+import { backupFileName, isInitialized, layout, resolveDataDir } from '../../node/light.ts'
 import { CliError } from '../errors.ts'
 import type { ApiClient } from '../node-client.ts'
 import { printJson, printLines } from '../output.ts'
@@ -224,7 +225,7 @@ export function registerBackup(program: Command): void {
     const passphrase = header.encryption === null ? undefined : await backupPassphrase(opts, 'open')
     const dataDirOption = ctx.dataDir()
     const dataDir = resolveDataDir(dataDirOption)
-    if (!isInitialized(dataDir)) {
+    if (!isInitialized(dataDir) || !existsSync(layout(dataDir).db)) {
       const bar = await progressBar(opts.json, 'restore')
       let r: Awaited<ReturnType<typeof restoreNewNode>>
       try {

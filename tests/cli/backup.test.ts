@@ -4,7 +4,7 @@
  * data directory gives the node back (same member key and peer id), and into the node
  * itself merges.
  */
-import { writeFile } from 'node:fs/promises'
+import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runMain } from '../helpers/cli.ts'
@@ -89,6 +89,29 @@ describe('backup commands', () => {
     expect(merged.code, merged.stderr).toBe(0)
     expect(JSON.parse(merged.stdout)).toMatchObject({ restored: 'merged', accepted: 0, refused: [] })
   }, 90_000)
+
+  it('a node whose damaged database was moved aside gets its store back from a backup without the key', async () => {
+    const work = await temp.make()
+    const dir = await initTestNodeDir(join(work, 'node'))
+    const env = { VERSEGUY_PASSPHRASE: TEST_NODE_PASS }
+    await runMain(
+      ['-d', dir, 'org', 'create', '--name', 'Db Lost', '--tag', 'DBL', '--handle', 'Lead_D'],
+      env,
+    )
+    await runMain(['-d', dir, 'ship', 'add', '--model', 'Aurora', '--manufacturer', 'RSI'], env)
+    const file = join(work, 'b.vgbak')
+    expect((await runMain(['-d', dir, 'backup', 'create', '--out', file])).code).toBe(0)
+    await rename(join(dir, 'db'), join(work, 'db.damaged'))
+    const missing = await runMain(['-d', dir, 'ship', 'list'])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain('npx verseguy backup restore FILE')
+    const restored = await runMain(['-d', dir, 'backup', 'restore', file])
+    expect(restored.code, restored.stderr).toBe(0)
+    const ships = JSON.parse((await runMain(['-d', dir, 'ship', 'list', '--json'])).stdout) as {
+      items: { model: string }[]
+    }
+    expect(ships.items.map((s) => s.model)).toEqual(['Aurora'])
+  }, 60_000)
 
   it('a file that is not a backup gets a clear error and exit 1', async () => {
     const work = await temp.make()
