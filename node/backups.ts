@@ -4,13 +4,15 @@
  * restore that merges into this node's store through its receive path (`restoreInto`).
  * Restoring into an empty data directory is restore-new-node.ts.
  */
-import { readFile } from 'node:fs/promises'
-import { basename, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 import type { Database, DocId, DocumentStore, EntryScope, MemberKey } from '../crdt/index.ts'
 import {
   type BackupProgress,
   type BackupSource,
   type BackupWritten,
+  contentsSource,
   ForeignBackupError,
   inspectBackup,
   type MergeOutcome,
@@ -99,27 +101,59 @@ export interface RestoreOutcome extends MergeOutcome {
   readonly orgs: readonly string[]
 }
 
+/** Where a restore into a live node stages the checked content (see `restoreInto`). */
+export function pendingRestoreFile(dataDir: string): string {
+  return join(dataDir, 'restore-pending.vgbak')
+}
+
 /**
- * Merges a backup into a live node's store: checked whole first (nothing is received
- * from a file that does not verify), refused if it holds an org this node is not a
- * member of, then received like a peer's content.
+ * Merges a backup into a live node's store, all or nothing: the file is checked whole
+ * first (nothing is received from a file that does not verify) and refused if it holds an
+ * org this node is not a member of; its checked content is then staged in the data
+ * directory (written whole, then renamed: the commit point) and received like a peer's
+ * content. Killed before the stage is in place, the node is as it was; after, the node
+ * finishes the merge when it next opens (`finishPendingRestore`) before it serves
+ * anything, so it is never left half restored.
  */
 export async function restoreInto(
-  store: DocumentStore,
+  parts: { dataDir: string; store: DocumentStore },
   file: string,
   options: { passphrase?: string; onProgress?: (p: BackupProgress) => void } = {},
 ): Promise<RestoreOutcome> {
+  const { store } = parts
   const { report, contents } = await inspectBackup(file, {
     keep: true,
     ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
   })
+  if (contents === null) throw new Error('unreachable: contents kept')
   const held = new Set((await store.list('org')).map((id) => id.slice('org:'.length)))
   const foreign = report.header.orgs.filter((o) => !held.has(o))
   if (foreign.length > 0) throw new ForeignBackupError(file, foreign)
-  const outcome = await mergeBackup(store, contents as NonNullable<typeof contents>, {
+  const pending = pendingRestoreFile(parts.dataDir)
+  // Settings and files stay this node's own: only documents and chains are merged.
+  const staged = { ...contents, files: new Map(), settings: new Map() }
+  await writeBackup(contentsSource(report.header, staged), { file: pending, app: VERSION, withKey: false })
+  const outcome = await mergeBackup(store, contents, {
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   })
+  await rm(pending, { force: true })
   return { ...outcome, file, orgs: report.header.orgs }
+}
+
+/**
+ * Finishes a restore into this node that was cut short (the process killed after its
+ * content was staged): merges the staged content, then removes it. Null when none waits.
+ */
+export async function finishPendingRestore(parts: {
+  dataDir: string
+  store: DocumentStore
+}): Promise<MergeOutcome | null> {
+  const pending = pendingRestoreFile(parts.dataDir)
+  if (!existsSync(pending)) return null
+  const { contents } = await inspectBackup(pending, { keep: true })
+  const outcome = await mergeBackup(parts.store, contents as NonNullable<typeof contents>)
+  await rm(pending, { force: true })
+  return outcome
 }
 
 /** What the API's backup routes do (one job at a time, see backup-jobs.ts). */
@@ -147,7 +181,7 @@ export function backupControl(
       }),
     restore: (input) =>
       jobs.start('restore', async (onProgress) => {
-        const outcome = await restoreInto(node.store, resolve(input.file), {
+        const outcome = await restoreInto(node, resolve(input.file), {
           onProgress,
           ...(input.passphrase === undefined ? {} : { passphrase: input.passphrase }),
         })

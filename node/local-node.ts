@@ -15,7 +15,7 @@ import { MemberIdentity, peerIdOf } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import type { AuthIndex } from '../services/org/index.ts'
 import { BackupJobs } from './backup-jobs.ts'
-import { type BackupControl, backupControl } from './backups.ts'
+import { type BackupControl, backupControl, finishPendingRestore } from './backups.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NotInitializedError } from './errors.ts'
@@ -112,6 +112,10 @@ export class LocalNode {
       const trust = TrustStore.withDefaults((await readTrustedKeys(dataDir, config.license.trust)).keys)
       const services = domainServices({ store, signer, validator, trust, clock })
       await store.start()
+      // A restore cut short after its content was staged is finished before anything is served.
+      const finished = await finishPendingRestore({ dataDir, store })
+      if (finished !== null)
+        log.warn({ accepted: finished.accepted }, 'an interrupted backup restore was finished')
       phase('store')
       return new LocalNode({
         dataDir,

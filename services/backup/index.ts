@@ -11,4 +11,5 @@ export {
   type BackupWritten,
   writeBackup,
 } from './backup-writer.ts'
+export { contentsSource } from './contents-source.ts'
 export * from './errors.ts'

@@ -3,8 +3,8 @@
  * test can write a variant of it (an entry altered, with every checksum made to fit: what
  * only the chains' verification can catch).
  */
-import type { DocId, EntryScope, MemberKey, SignedEntry } from '../../crdt/index.ts'
-import { type BackupSource, inspectBackup, writeBackup } from '../../services/backup/index.ts'
+import type { SignedEntry } from '../../crdt/index.ts'
+import { type BackupSource, contentsSource, inspectBackup, writeBackup } from '../../services/backup/index.ts'
 
 export async function sourceOf(file: string, passphrase?: string): Promise<BackupSource> {
   const { report, contents } = await inspectBackup(file, {
@@ -12,21 +12,7 @@ export async function sourceOf(file: string, passphrase?: string): Promise<Backu
     ...(passphrase === undefined ? {} : { passphrase }),
   })
   if (contents === null) throw new Error('no contents')
-  return {
-    memberKey: report.header.memberKey as MemberKey,
-    orgs: report.header.orgs,
-    files: [...contents.files].map(([name, bytes]) => ({ name, bytes })),
-    settings: async function* () {
-      yield* contents.settings
-    },
-    documents: [...contents.documents.keys()],
-    snapshot: async (docId: DocId) => contents.documents.get(docId) as Uint8Array,
-    chains: contents.chains.map((c) => ({ scope: c.scope, author: c.author, count: c.entries.length })),
-    entries: async function* (scope: EntryScope, author: MemberKey) {
-      yield* contents.chains.find((c) => c.scope === scope && c.author === author)?.entries ?? []
-    },
-    forks: async () => contents.forks,
-  }
+  return contentsSource(report.header, contents)
 }
 
 /** Writes `file`'s content to `out` with the first org-scoped entry `alter`ed (checksums fit). */
