@@ -7,7 +7,15 @@
 import { existsSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import type { Database, DocId, DocumentStore, EntryScope, MemberKey } from '../crdt/index.ts'
+import {
+  type Database,
+  type DocId,
+  DocumentNotFoundError,
+  type DocumentStore,
+  type EntryScope,
+  type MemberKey,
+  unpackChanges,
+} from '../crdt/index.ts'
 import {
   type BackupProgress,
   type BackupSource,
@@ -63,11 +71,23 @@ export async function backupSource(
       }
     },
     documents,
-    snapshot: (docId: DocId) => store.snapshot(docId),
+    snapshot: (docId: DocId) => storedDocument(db, docId),
     chains,
     entries: (scope, author) => store.chains.entries(scope, author),
     forks: () => store.chains.forks(),
   }
+}
+
+/**
+ * A document as the store holds it, without loading it: its snapshot followed by the
+ * changes stored since (what `A.load` reads as one document). The change rows are read
+ * first: a compaction in between only repeats changes the newer snapshot holds.
+ */
+async function storedDocument(db: Database, docId: DocId): Promise<Uint8Array> {
+  const rows = await db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all()
+  const snapshot = await db.snapshots.get(docId)
+  if (snapshot === undefined) throw new DocumentNotFoundError(docId)
+  return Buffer.concat([snapshot, ...rows.flatMap(([, v]) => unpackChanges(v))])
 }
 
 function safeName(name: string): string {
