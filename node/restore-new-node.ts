@@ -27,6 +27,14 @@ import { DIR_MODE, isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { MemberSigner } from './member-signer.ts'
 
 const STAGE = '.restoring'
+/**
+ * Node settings taken from a backup: only those nothing trusts unchecked (the license
+ * revocation lists are verified against the issuer keys whenever read; the license clock's
+ * watermark can only move the clock forward). Derived state (each org's authorization
+ * state kept to start faster) is never taken from a file: it is rebuilt from the verified
+ * documents.
+ */
+const RESTORED_SETTINGS: ReadonlySet<string> = new Set(['license.revocations', 'license.watermark'])
 /** Present from the moment the restored database is moved in until the key file is. */
 const PENDING = '.restore-pending'
 
@@ -80,16 +88,18 @@ export async function restoreNewNode(
           file,
           outcome.refused.map((r) => `${r.author?.slice(0, 12) ?? '?'} seq ${r.seq ?? '?'}: ${r.reason}`),
         )
-      // The node-local chain (verified with the others) and node settings, as they were.
+      // The node-local chain (verified with the others) and the node settings it may take.
       const local: Entry[] = contents.chains.filter((c) => c.scope === null).flatMap((c) => c.entries)
       const ops = [
         ...store.chains.putAllOps(local),
-        ...[...contents.settings].map(([key, value]) => ({
-          type: 'put' as const,
-          section: db.settings,
-          key,
-          value: new Uint8Array(value),
-        })),
+        ...[...contents.settings]
+          .filter(([key]) => RESTORED_SETTINGS.has(key))
+          .map(([key, value]) => ({
+            type: 'put' as const,
+            section: db.settings,
+            key,
+            value: new Uint8Array(value),
+          })),
       ]
       await db.write(ops, true)
       for (let i = 0; i + 1 < contents.forks.length; i += 2)
