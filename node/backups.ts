@@ -5,7 +5,7 @@
  * Restoring into an empty data directory is restore-new-node.ts.
  */
 import { existsSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rename, rm } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import {
   type Database,
@@ -170,7 +170,14 @@ export async function finishPendingRestore(parts: {
 }): Promise<MergeOutcome | null> {
   const pending = pendingRestoreFile(parts.dataDir)
   if (!existsSync(pending)) return null
-  const { contents } = await inspectBackup(pending, { keep: true })
+  let contents: Awaited<ReturnType<typeof inspectBackup>>['contents']
+  try {
+    ;({ contents } = await inspectBackup(pending, { keep: true }))
+  } catch (err) {
+    // Written whole then renamed, so only damage on disk gets here: kept aside, never in the way.
+    await rename(pending, `${pending}.damaged`)
+    throw err
+  }
   const outcome = await mergeBackup(parts.store, contents as NonNullable<typeof contents>)
   await rm(pending, { force: true })
   return outcome
