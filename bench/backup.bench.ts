@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { silentLogger } from '../crdt/index.ts'
@@ -30,12 +30,18 @@ async function scaleData(work: string): Promise<{ dir: string; history: History 
     await cp(join(given, 'node'), dir, { recursive: true })
     return { dir, history: JSON.parse(readFileSync(join(given, 'history.json'), 'utf8')) as History }
   }
+  const members = quick ? 300 : Number(process.env.VERSEGUY_SCALE_MEMBERS ?? 10_000)
   const history = await buildHistory(
     dir,
     PASS,
-    { members: quick ? 300 : 10_000, joinRounds: 10, operations: 5, signUps: { min: 20, max: 100 } },
+    { members, joinRounds: 10, operations: 5, signUps: { min: 20, max: 100 } },
     (line) => process.stderr.write(`${line}\n`),
   )
+  // Kept for later runs where VERSEGUY_SCALE_DIR names an empty folder (as the scale bench does).
+  if (!quick && given !== null && !existsSync(join(given, 'history.json'))) {
+    await cp(dir, join(given, 'node'), { recursive: true })
+    await writeFile(join(given, 'history.json'), JSON.stringify(history))
+  }
   return { dir, history }
 }
 

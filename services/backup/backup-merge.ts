@@ -46,42 +46,51 @@ export async function mergeBackup(
   const total = pending.length
   let accepted = 0
   let duplicates = 0
-  let refused: Refusal[] = []
+  const hard: Refusal[] = []
+  const hardRefused = new Set<string>()
+  let last = new Map<string, Refusal>()
   const docs = new Set<DocId>()
-  for (let round = 0; round < 32 && pending.length > 0; round++) {
-    const retry: Entry[] = []
-    refused = []
-    let progress = 0
+  for (let round = 0; round < 64 && pending.length > 0; round++) {
+    last = new Map()
     for (const batch of batches(pending, changes)) {
       const result = await store.receive(batch)
-      const took =
-        [...result.byDoc.values()].reduce((n, d) => n + d.entries.length, 0) + result.entriesOnly.length
       for (const d of result.byDoc.keys()) docs.add(d)
-      accepted += took
+      accepted +=
+        [...result.byDoc.values()].reduce((n, d) => n + d.entries.length, 0) + result.entriesOnly.length
       duplicates += result.duplicates
-      progress += took + result.duplicates
-      const byKey = new Map<string, Entry[]>()
-      for (const e of batch.entries)
-        byKey.set(`${e.author}!${e.seq}`, [...(byKey.get(`${e.author}!${e.seq}`) ?? []), e])
       for (const r of result.rejected) {
-        const same = r.author === null ? undefined : byKey.get(`${r.author}!${r.seq}`)
-        const e = same?.find((x) => x.hash === r.hash) ?? same?.[0]
-        if (e !== undefined && RETRY.has(r.kind)) retry.push(e)
-        else refused.push(r)
+        if (r.hash !== null && RETRY.has(r.kind)) last.set(r.hash, r)
+        else {
+          hard.push(r)
+          if (r.hash !== null) hardRefused.add(r.hash)
+        }
       }
       options.onProgress?.({ done: accepted + duplicates, total })
     }
-    pending = retry
+    // What is not stored yet waited on another batch (a roster change, an earlier entry of
+    // its chain): offered again while a round takes something.
+    const still: Entry[] = []
+    for (const e of pending) {
+      if (hardRefused.has(e.hash)) continue
+      if (((await store.chains.head(e.scope, e.author))?.seq ?? 0) < e.seq) still.push(e)
+    }
+    const progress = pending.length - still.length
+    pending = still
     if (progress === 0) break
   }
-  if (pending.length > 0 && refused.length === 0)
-    refused = pending.map((e) => ({
-      author: e.author,
-      seq: e.seq,
-      hash: e.hash,
-      reason: 'depends on changes the backup does not hold',
-      kind: 'missing-dependency' as const,
-    }))
+  const refused = [
+    ...hard,
+    ...pending.map(
+      (e): Refusal =>
+        last.get(e.hash) ?? {
+          author: e.author,
+          seq: e.seq,
+          hash: e.hash,
+          reason: 'was not taken: a change or an earlier entry it needs is not in the backup',
+          kind: 'missing-dependency',
+        },
+    ),
+  ]
   return { accepted, duplicates, refused, documents: docs.size }
 }
 
