@@ -46,7 +46,8 @@ export interface BackupSource {
     readonly author: MemberKey
     readonly count: number
   }[]
-  entries(scope: EntryScope, author: MemberKey): AsyncIterable<SignedEntry>
+  /** A chain's entries from seq 1 in order, packed (`packEntry`), in runs of any length. */
+  entries(scope: EntryScope, author: MemberKey): AsyncIterable<readonly Uint8Array[]>
   forks(): Promise<SignedEntry[]>
 }
 
@@ -159,19 +160,13 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
       options.signal?.throwIfAborted()
       yield emit(RECORD.chain, jsonBytes({ scope: c.scope, author: c.author, count: c.count }))
       let n = 0
-      let batch: Buffer[] = []
-      for await (const e of source.entries(c.scope, c.author)) {
-        if (n++ >= c.count) break
-        batch.push(emit(RECORD.entry, packEntry(e)))
-        if (batch.length >= 256) {
-          yield Buffer.concat(batch)
-          progress(batch.length)
-          batch = []
-        }
-      }
-      if (batch.length > 0) {
-        yield Buffer.concat(batch)
-        progress(batch.length)
+      for await (const run of source.entries(c.scope, c.author)) {
+        const take = run.slice(0, c.count - n)
+        if (take.length === 0) break
+        n += take.length
+        yield Buffer.concat(take.map((packed) => emit(RECORD.entry, packed)))
+        progress(take.length)
+        if (n >= c.count) break
       }
       if (n < c.count) throw new Error(`chain ${c.scope}/${c.author} ended at ${n} of ${c.count} entries`)
     }
@@ -189,7 +184,7 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
     const out = createWriteStream('', { fd: fh.fd, autoClose: false })
     const stages: NodeJS.ReadWriteStream[] = [createGzip({ level: 6 })]
     if (key !== null) stages.push(new SealStream(key, headerBytes))
-    await pipeline(Readable.from(records()), ...(stages as [NodeJS.ReadWriteStream]), out, {
+    await pipeline(Readable.from(coalesced(records())), ...(stages as [NodeJS.ReadWriteStream]), out, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })
     await fh.sync()
@@ -201,4 +196,20 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
     await rm(tmp, { force: true })
     throw err
   }
+}
+
+/** Records gathered into writes of 256 KiB: thousands of small writes cost zlib and the stream more than the bytes. */
+async function* coalesced(records: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held: Buffer[] = []
+  let bytes = 0
+  for await (const r of records) {
+    held.push(r)
+    bytes += r.length
+    if (bytes >= 256 * 1024) {
+      yield Buffer.concat(held)
+      held = []
+      bytes = 0
+    }
+  }
+  if (held.length > 0) yield Buffer.concat(held)
 }

@@ -2,7 +2,7 @@
  * A checked backup's content as a `BackupSource` again: what a restore stages (the
  * verified content, written as a backup of its own) and what tests write variants of.
  */
-import type { DocId, EntryScope, MemberKey } from '../../crdt/index.ts'
+import { type DocId, type EntryScope, type MemberKey, packEntry } from '../../crdt/index.ts'
 import type { BackupHeader } from './backup-format.ts'
 import type { BackupContents } from './backup-inspect.ts'
 import type { BackupSource } from './backup-writer.ts'
@@ -19,7 +19,9 @@ export function contentsSource(header: BackupHeader, contents: BackupContents): 
     snapshot: async (docId: DocId) => contents.documents.get(docId) as Uint8Array,
     chains: contents.chains.map((c) => ({ scope: c.scope, author: c.author, count: c.entries.length })),
     entries: async function* (scope: EntryScope, author: MemberKey) {
-      yield* contents.chains.find((c) => c.scope === scope && c.author === author)?.entries ?? []
+      yield (contents.chains.find((c) => c.scope === scope && c.author === author)?.entries ?? []).map(
+        packEntry,
+      )
     },
     forks: async () => contents.forks,
   }

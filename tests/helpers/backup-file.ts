@@ -3,7 +3,7 @@
  * test can write a variant of it (an entry altered, with every checksum made to fit: what
  * only the chains' verification can catch).
  */
-import type { SignedEntry } from '../../crdt/index.ts'
+import { packEntry, type SignedEntry, unpackEntry } from '../../crdt/index.ts'
 import { type BackupSource, contentsSource, inspectBackup, writeBackup } from '../../services/backup/index.ts'
 
 export async function sourceOf(file: string, passphrase?: string): Promise<BackupSource> {
@@ -27,11 +27,11 @@ export async function withAlteredEntry(
     {
       ...source,
       entries: async function* (scope, author) {
-        for await (const e of source.entries(scope, author)) {
-          if (!done && scope !== null) {
+        for await (const run of source.entries(scope, author)) {
+          if (!done && scope !== null && run.length > 0) {
             done = true
-            yield alter(e)
-          } else yield e
+            yield [packEntry(alter(unpackEntry(run[0] as Uint8Array))), ...run.slice(1)]
+          } else yield run
         }
       },
     },
