@@ -1,4 +1,5 @@
 /** Runs every benchmark (`npm run bench`; `--quick` for a smoke run). */
+import { run as backup } from './backup.bench.ts'
 import { run as cli } from './cli.bench.ts'
 import { run as convergence } from './convergence.bench.ts'
 import { run as domain } from './domain.bench.ts'
@@ -14,3 +15,4 @@ await mesh()
 await convergence()
 await scale()
 await cli()
+await backup()

@@ -77,8 +77,8 @@ export class StorageCorruptError extends VerseGuyError {
   readonly path: string
   constructor(path: string, detail: string, options?: ErrorOptions) {
     super(
-      `The database at ${path} is damaged (${detail}). Restore the data directory from a backup copy, ` +
-        "or move the folder aside and start again from the org's other members.",
+      `The database at ${path} is damaged (${detail}). Move that folder aside and restore the data directory ` +
+        "from a backup: `npx verseguy backup restore FILE`; or start again from the org's other members.",
       options,
     )
     this.path = path
@@ -104,7 +104,10 @@ export class StorageMissingError extends VerseGuyError {
   readonly code = 'storage-missing'
   readonly kind = 'failed'
   constructor(path: string, options?: ErrorOptions) {
-    super(`The database at ${path} is missing. Restore the data directory from a backup copy.`, options)
+    super(
+      `The database at ${path} is missing. Restore the data directory from a backup: \`npx verseguy backup restore FILE\`.`,
+      options,
+    )
   }
 }
 

@@ -39,6 +39,7 @@ export { type Logger, silentLogger } from './logger.ts'
 export { type ChainHead, ChainStore } from './store/chain-store.ts'
 export { CHANGE_BOUNDS } from './store/change-bounds.ts'
 export { changeHash } from './store/change-decoder.ts'
+export { unpackChanges } from './store/change-records.ts'
 export { Database, FORMAT_VERSION } from './store/database.ts'
 export {
   type ActionInput,

@@ -7,6 +7,12 @@ export type {
   AuditVerification,
   IssueView as AuditIssue,
 } from '../services/audit/index.ts'
+export {
+  type BackupHeader,
+  type BackupReport,
+  inspectBackup,
+  readBackupHeader,
+} from '../services/backup/index.ts'
 export type {
   FleetStats,
   ImportResult,
@@ -25,6 +31,8 @@ export type {
   OrgSummary,
   RankView,
 } from '../services/org/index.ts'
+export type { BackupJob } from './backup-jobs.ts'
+export type { RestoreOutcome } from './backups.ts'
 export { cliHint } from './cli-hint.ts'
 export { DEFAULT_API_PORT, loadConfig, type NodeConfig } from './config.ts'
 export {
@@ -42,6 +50,7 @@ export { addTrustedKeyFile, type TrustedKey } from './license-trust.ts'
 export { type LocalApi, openLocalApi } from './local-api.ts'
 export { LocalNode, type LocalNodeOptions } from './local-node.ts'
 export { createLogger, type LogLevel } from './logger.ts'
+export { restoreNewNode } from './restore-new-node.ts'
 export { type RuntimeInfo, readRuntimeFile } from './runtime-file.ts'
 export { type NodeStatus, offlineStatus } from './status.ts'
 export { VerseGuyNode } from './verseguy-node.ts'

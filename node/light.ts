@@ -7,6 +7,8 @@
 export { type Clock, systemClock } from '../crdt/clock.ts'
 // the error model's base (a file that imports nothing)
 export { type ErrorKind, isErrorKind, VerseGuyError } from '../crdt/errors.ts'
+// backup file names (the default of `backup create --out`; imports nothing)
+export { backupFileName } from '../services/backup/backup-name.ts'
 // the small constant tables the CLI's option choices are made of (named exceptions
 // in tests/architecture/imports.test.ts: their folders' faces load Automerge)
 export { IMPORT_FORMATS, INSURANCE, SHIP_STATUS, VISIBILITY } from '../services/fleet/hangar-schema.ts'

@@ -22,6 +22,9 @@ import { LocalNode } from './local-node.ts'
 import type { LogLevel } from './logger.ts'
 import type { MeshView } from './routes/route-context.ts'
 
+/** Requests that are not GETs but change nothing here: no passphrase asked (a backup only reads the store). */
+const READS: ReadonlySet<string> = new Set(['/api/v1/backups'])
+
 /** The port the in-process API pretends to be bound to (its Host check wants one). */
 const NO_PORT = 0
 
@@ -75,12 +78,14 @@ export async function openLocalApi(options: {
     services: () => node.services,
     reloadTrust: () => node.reloadTrust(),
     calendar: () => calendar,
+    backups: () => node.backups(),
     ...(options.logError === undefined ? {} : { logError: options.logError }),
     mesh: () => offline,
   })
   return {
     async request(method, path, body) {
-      if (method !== 'GET' && !node.writable) await node.unlock(await options.passphrase())
+      if (method !== 'GET' && !READS.has(path) && !node.writable)
+        await node.unlock(await options.passphrase())
       return app.request(path, {
         method,
         headers: {

@@ -14,6 +14,14 @@ import { type DomainServices, domainServices, domainStore } from '../services/do
 import { MemberIdentity, peerIdOf } from '../services/identity/index.ts'
 import { TrustStore } from '../services/licensing/index.ts'
 import type { AuthIndex } from '../services/org/index.ts'
+import { BackupJobs } from './backup-jobs.ts'
+import {
+  type BackupControl,
+  backupControl,
+  type CreateBackupOptions,
+  createBackup,
+  finishPendingRestore,
+} from './backups.ts'
 import { loadConfig, type NodeConfig, withEnv } from './config.ts'
 import { isInitialized, layout, secureDataDir } from './data-dir.ts'
 import { NotInitializedError } from './errors.ts'
@@ -50,6 +58,7 @@ export class LocalNode {
   private readonly db: Database
   private readonly trust: TrustStore
   private readonly log: Logger
+  private readonly backupJobs = new BackupJobs()
   private closed = false
 
   private constructor(parts: {
@@ -109,6 +118,10 @@ export class LocalNode {
       const trust = TrustStore.withDefaults((await readTrustedKeys(dataDir, config.license.trust)).keys)
       const services = domainServices({ store, signer, validator, trust, clock })
       await store.start()
+      // A restore cut short after its content was staged is finished before anything is served.
+      const finished = await finishPendingRestore({ dataDir, store })
+      if (finished !== null)
+        log.warn({ accepted: finished.accepted }, 'an interrupted backup restore was finished')
       phase('store')
       return new LocalNode({
         dataDir,
@@ -207,9 +220,20 @@ export class LocalNode {
     }
   }
 
+  /** Backups of this node and restores into it, as jobs (the API's `/backups`). */
+  /** Writes one backup to `file` now (scheduled backups), outside the job list. */
+  async writeBackup(file: string, options: Omit<CreateBackupOptions, 'file'>): Promise<void> {
+    await createBackup({ dataDir: this.dataDir, db: this.db, store: this.documents }, { ...options, file })
+  }
+
+  backups(): BackupControl {
+    return backupControl({ dataDir: this.dataDir, db: this.db, store: this.documents }, this.backupJobs)
+  }
+
   /** Closes the store and the database; with `shelve` (and writable) saves each org's authorization state first. */
   async close(options: { shelve?: boolean } = {}): Promise<void> {
     if (this.closed) return
+    await this.backupJobs.idle()
     if (options.shelve === true) await this.shelveStates()
     this.closed = true
     await this.documents.stop()

@@ -39,11 +39,6 @@ export interface NodeOptions {
   readonly clock?: Clock
 }
 
-/** Scheduled backups' writer until the backup file is built (issue 15: the merger wires `backup create` here). */
-const backupsNotBuiltYet: WriteBackup = async () => {
-  throw new Error('backups not built yet')
-}
-
 export class VerseGuyNode {
   readonly dataDir: string
   private readonly options: NodeOptions
@@ -231,7 +226,15 @@ export class VerseGuyNode {
       this.backups = await startScheduledBackups({
         dataDir: this.dataDir,
         config: local.config.backup,
-        writer: () => backupsNotBuiltYet,
+        // Scheduled backups hold the store, not the member key (`backup create --with-key` does).
+        writer:
+          ({ passphrase }): WriteBackup =>
+          (file, signal) =>
+            local.writeBackup(file, {
+              withKey: false,
+              signal,
+              ...(passphrase === null ? {} : { passphrase }),
+            }),
         clock,
         log: root.forComponent('node:backup'),
       })
@@ -318,6 +321,7 @@ export class VerseGuyNode {
       port: () => this.apiPort,
       services: () => this.services,
       reloadTrust: () => this.reloadTrust(),
+      backups: () => this.node.backups(),
       logError: (err) => this.log?.error({ err }, 'API request failed'),
       clock: local.clock,
       calendar: () => calendar,

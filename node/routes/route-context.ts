@@ -7,6 +7,7 @@
 import type { Mesh, MeshTransport } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
 import type { JoinTransport } from '../../services/org/index.ts'
+import type { BackupControl } from '../backups.ts'
 import type { CalendarTokens } from '../calendar-tokens.ts'
 import type { TrustedKey } from '../license-trust.ts'
 import type { NodeStatus } from '../status.ts'
@@ -57,4 +58,6 @@ export interface RouteContext {
   /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
   readonly reloadTrust: () => Promise<readonly TrustedKey[]>
   readonly calendar: () => CalendarView
+  /** Backup and restore jobs (see ../backups.ts); absent, `/backups` answers 503. */
+  readonly backups?: () => BackupControl
 }

@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.ts'
 import { auditRoutes } from './audit.ts'
+import { backupRoutes } from './backups.ts'
 import { calendarRoutes } from './calendar.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
@@ -40,6 +41,7 @@ export function v1Routes(ctx: RouteContext) {
     licenseRoutes,
     auditRoutes,
     calendarRoutes,
+    backupRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

@@ -16,7 +16,11 @@ export class IdentityFileCorruptError extends VerseGuyError {
   readonly kind = 'failed'
   readonly path: string
   constructor(path: string, detail: string, options?: ErrorOptions) {
-    super(`The identity file ${path} is damaged (${detail}). Restore it from a backup.`, options)
+    super(
+      `The identity file ${path} is damaged (${detail}). Restore it from a backup made with --with-key into a ` +
+        'new data directory: `npx verseguy -d NEWDIR backup restore FILE`.',
+      options,
+    )
     this.path = path
   }
 }

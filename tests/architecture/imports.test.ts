@@ -50,6 +50,7 @@ const NET_RUNTIME_FROM_CRDT: ReadonlySet<string> = new Set([
  */
 const LIGHT_FACE = 'node/light.ts'
 const LIGHT_FACE_TAKES: ReadonlySet<string> = new Set([
+  'services/backup/backup-name.ts',
   'services/fleet/hangar-schema.ts',
   'services/licensing/features.ts',
   'services/operations/op-kinds.ts',

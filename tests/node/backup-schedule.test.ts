@@ -17,7 +17,7 @@ import {
 import { defaultConfig } from '../../node/config.ts'
 import { layout } from '../../node/data-dir.ts'
 import { VerseGuyNode } from '../../node/verseguy-node.ts'
-import { backupFileName } from '../../services/backup/index.ts'
+import { backupFileName, inspectBackup, parseBackupFileName } from '../../services/backup/index.ts'
 import { initTestNodeDir, TEST_NODE_PASS } from '../helpers/start-nodes.ts'
 import { useTempDirs } from '../helpers/temp-dir.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -323,8 +323,16 @@ describe('a running node with backup.dir', () => {
     return dir
   }
 
-  it('checks for a due backup at start, logs the outcome, never leaves a partial file, and stops cleanly', async () => {
+  it('takes a real backup at start (one verify can read), never leaves a partial file, and stops cleanly', async () => {
     const dataDir = await nodeDir({ dir: 'backups' })
+    // The node holds an org before its first scheduled backup (a run with backups off).
+    const config = await readFile(layout(dataDir).config, 'utf8')
+    await writeFile(layout(dataDir).config, JSON.stringify({ ...JSON.parse(config), backup: {} }))
+    const first = new VerseGuyNode({ dataDir, passphrase: TEST_NODE_PASS, apiPort: 0, logLevel: 'silent' })
+    await first.start()
+    const org = await first.services.org.createOrg({ name: 'Scheduled Org', tag: 'SCH', handle: 'Lead_S' })
+    await first.stop()
+    await writeFile(layout(dataDir).config, config)
     const { log, root } = recordingRoot()
     const node = new VerseGuyNode({ dataDir, passphrase: TEST_NODE_PASS, apiPort: 0, logger: root })
     await node.start()
@@ -336,8 +344,17 @@ describe('a running node with backup.dir', () => {
     await waitFor('the first check', () =>
       log.lines.some((l) => /scheduled backup (taken|failed)/.test(l.message)),
     )
+    expect(log.lines.map((l) => l.message)).not.toContainEqual(expect.stringMatching(/failed/))
     await node.stop()
-    expect((await readdir(join(dataDir, 'backups'))).filter((n) => n.endsWith('.partial'))).toEqual([])
+    const files = await readdir(join(dataDir, 'backups'))
+    expect(files.filter((n) => n.endsWith('.partial'))).toEqual([])
+    const backups = files.filter((n) => parseBackupFileName(n) !== null)
+    expect(backups).toHaveLength(1)
+    // A whole backup file of this node: every checksum and chain verified, no member key in it.
+    const { report } = await inspectBackup(join(dataDir, 'backups', backups[0] as string))
+    expect(report.header).toMatchObject({ withKey: false, orgs: [org.id] })
+    expect(report.documents).toBeGreaterThanOrEqual(1)
+    expect(report.entries).toBeGreaterThanOrEqual(1)
     expect((await node.status()).running).toBe(false)
   })
 

@@ -60,7 +60,7 @@ function expectCorrupt(err: unknown, path: string, detail: RegExp): void {
   expect(e.name).toBe('StorageCorruptError')
   expect(e.path).toBe(path)
   expect(e.message).toContain(`The database at ${path} is damaged`)
-  expect(e.message).toMatch(/Restore the data directory from a backup/)
+  expect(e.message).toMatch(/npx verseguy backup restore FILE/)
   expect(e.message).toMatch(detail)
 }
 
@@ -166,7 +166,7 @@ describe('damaged database files', () => {
     const err = await openError(path)
     expect(err).toBeInstanceOf(StorageMissingError)
     expect((err as Error).message).toBe(
-      `The database at ${path} is missing. Restore the data directory from a backup copy.`,
+      `The database at ${path} is missing. Restore the data directory from a backup: \`npx verseguy backup restore FILE\`.`,
     )
     // An empty folder where the database should be is missing too (LevelDB: "does not exist").
     await mkdir(path)

@@ -155,7 +155,7 @@ describe('MemberIdentity: key file', () => {
       expect(err).toBeInstanceOf(IdentityFileCorruptError)
       expect((err as IdentityFileCorruptError).path).toBe(path)
       expect((err as Error).message).toBe(
-        `The identity file ${path} is damaged (checksum mismatch). Restore it from a backup.`,
+        `The identity file ${path} is damaged (checksum mismatch). Restore it from a backup made with --with-key into a new data directory: \`npx verseguy -d NEWDIR backup restore FILE\`.`,
       )
       // Reading the public key needs no passphrase but checks the file all the same.
       await expect(MemberIdentity.publicKeyOf(path)).rejects.toBeInstanceOf(IdentityFileCorruptError)
@@ -234,7 +234,7 @@ describe('MemberIdentity: key file', () => {
     const err = await unlockError(path)
     expect(err).toBeInstanceOf(IdentityFileCorruptError)
     expect((err as Error).message).toBe(
-      `The identity file ${path} is damaged (field cipher.tag is invalid: must be 16 bytes). Restore it from a backup.`,
+      `The identity file ${path} is damaged (field cipher.tag is invalid: must be 16 bytes). Restore it from a backup made with --with-key into a new data directory: \`npx verseguy -d NEWDIR backup restore FILE\`.`,
     )
     await expect(MemberIdentity.publicKeyOf(path)).rejects.toBeInstanceOf(IdentityFileCorruptError)
     expect(await readFile(path)).toEqual(before)

@@ -1,0 +1,233 @@
+/**
+ * Backups of a node (services/backup holds the file format): what a backup reads from a
+ * node's data directory and store (`backupSource`), writing one (`createBackup`), and a
+ * restore that merges into this node's store through its receive path (`restoreInto`).
+ * Restoring into an empty data directory is restore-new-node.ts.
+ */
+import { existsSync } from 'node:fs'
+import { readFile, rename, rm } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import {
+  type Database,
+  type DocId,
+  DocumentNotFoundError,
+  type DocumentStore,
+  type EntryScope,
+  type MemberKey,
+  unpackChanges,
+} from '../crdt/index.ts'
+import {
+  type BackupProgress,
+  type BackupSource,
+  type BackupWritten,
+  contentsSource,
+  ForeignBackupError,
+  inspectBackup,
+  type MergeOutcome,
+  mergeBackup,
+  writeBackup,
+} from '../services/backup/index.ts'
+import type { BackupJob, BackupJobs } from './backup-jobs.ts'
+import { loadConfig } from './config.ts'
+import { layout } from './data-dir.ts'
+import { VERSION } from './version.ts'
+
+/** Entries read from the store per step of a backup. */
+const ENTRY_RUN = 4096
+
+/** What a backup reads from a node, streamed from its store. */
+export async function backupSource(
+  parts: { dataDir: string; db: Database; store: DocumentStore },
+  withKey: boolean,
+): Promise<BackupSource> {
+  const { dataDir, db, store } = parts
+  const paths = layout(dataDir)
+  const files: { name: string; bytes: Uint8Array }[] = []
+  const config = await readFile(paths.config).catch(() => null)
+  if (config !== null) files.push({ name: 'config.json', bytes: config })
+  for (const f of (await loadConfig(paths.config)).license.trust) {
+    const bytes = await readFile(resolve(dataDir, f)).catch(() => null)
+    if (bytes !== null) files.push({ name: `trust/${safeName(basename(f))}`, bytes })
+  }
+  if (withKey) files.push({ name: 'identity.key', bytes: await readFile(paths.identity) })
+  const chains: { scope: EntryScope; author: MemberKey; count: number }[] = []
+  for (const scope of await store.chains.scopes())
+    for (const author of await store.chains.authors(scope)) {
+      const head = await store.chains.head(scope, author)
+      if (head !== null) chains.push({ scope, author, count: head.seq })
+    }
+  const documents = await store.list()
+  return {
+    memberKey: store.memberKey,
+    orgs: (await store.list('org')).map((id) => id.slice('org:'.length)),
+    files,
+    settings: async function* () {
+      const it = db.settings.iterator()
+      try {
+        for (;;) {
+          const row = await it.next()
+          if (row === undefined) return
+          yield row
+        }
+      } finally {
+        await it.close()
+      }
+    },
+    documents,
+    snapshot: (docId: DocId) => storedDocument(db, docId),
+    chains,
+    entries: async function* (scope, author) {
+      // As stored, a few thousand at a time (few LevelDB reads; nothing unpacked and packed again).
+      for (let from = 1; ; from += ENTRY_RUN) {
+        const run = await store.chains.packed(scope, author, from, ENTRY_RUN)
+        if (run.length === 0) return
+        yield run
+        if (run.length < ENTRY_RUN) return
+      }
+    },
+    forks: () => store.chains.forks(),
+  }
+}
+
+/**
+ * A document as the store holds it, without loading it: its snapshot followed by the
+ * changes stored since (what `A.load` reads as one document). The change rows are read
+ * first: a compaction in between only repeats changes the newer snapshot holds.
+ */
+async function storedDocument(db: Database, docId: DocId): Promise<Uint8Array> {
+  const rows = await db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all()
+  const snapshot = await db.snapshots.get(docId)
+  if (snapshot === undefined) throw new DocumentNotFoundError(docId)
+  return Buffer.concat([snapshot, ...rows.flatMap(([, v]) => unpackChanges(v))])
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 128) || 'key'
+}
+
+export interface CreateBackupOptions {
+  readonly file: string
+  readonly withKey: boolean
+  readonly passphrase?: string
+  readonly onProgress?: (p: BackupProgress) => void
+  /** Stops the backup under way (a node stopping): the temporary file is removed. */
+  readonly signal?: AbortSignal
+}
+
+/** Writes a backup of the node to `file` (FILE.tmp, then renamed). */
+export async function createBackup(
+  parts: { dataDir: string; db: Database; store: DocumentStore },
+  options: CreateBackupOptions,
+): Promise<BackupWritten> {
+  const source = await backupSource(parts, options.withKey)
+  return writeBackup(source, {
+    file: resolve(options.file),
+    app: VERSION,
+    withKey: options.withKey,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  })
+}
+
+export interface RestoreOutcome extends MergeOutcome {
+  readonly file: string
+  readonly orgs: readonly string[]
+}
+
+/** Where a restore into a live node stages the checked content (see `restoreInto`). */
+export function pendingRestoreFile(dataDir: string): string {
+  return join(dataDir, 'restore-pending.vgbak')
+}
+
+/**
+ * Merges a backup into a live node's store, all or nothing: the file is checked whole
+ * first (nothing is received from a file that does not verify) and refused if it holds an
+ * org this node is not a member of; its checked content is then staged in the data
+ * directory (written whole, then renamed: the commit point) and received like a peer's
+ * content. Killed before the stage is in place, the node is as it was; after, the node
+ * finishes the merge when it next opens (`finishPendingRestore`) before it serves
+ * anything, so it is never left half restored.
+ */
+export async function restoreInto(
+  parts: { dataDir: string; store: DocumentStore },
+  file: string,
+  options: { passphrase?: string; onProgress?: (p: BackupProgress) => void } = {},
+): Promise<RestoreOutcome> {
+  const { store } = parts
+  const { report, contents } = await inspectBackup(file, {
+    keep: true,
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  })
+  if (contents === null) throw new Error('unreachable: contents kept')
+  const held = new Set((await store.list('org')).map((id) => id.slice('org:'.length)))
+  const foreign = report.header.orgs.filter((o) => !held.has(o))
+  if (foreign.length > 0) throw new ForeignBackupError(file, foreign)
+  const pending = pendingRestoreFile(parts.dataDir)
+  // Settings and files stay this node's own: only documents and chains are merged.
+  const staged = { ...contents, files: new Map(), settings: new Map() }
+  await writeBackup(contentsSource(report.header, staged), { file: pending, app: VERSION, withKey: false })
+  const outcome = await mergeBackup(store, contents, {
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  })
+  await rm(pending, { force: true })
+  return { ...outcome, file, orgs: report.header.orgs }
+}
+
+/**
+ * Finishes a restore into this node that was cut short (the process killed after its
+ * content was staged): merges the staged content, then removes it. Null when none waits.
+ */
+export async function finishPendingRestore(parts: {
+  dataDir: string
+  store: DocumentStore
+}): Promise<MergeOutcome | null> {
+  const pending = pendingRestoreFile(parts.dataDir)
+  if (!existsSync(pending)) return null
+  let contents: Awaited<ReturnType<typeof inspectBackup>>['contents']
+  try {
+    ;({ contents } = await inspectBackup(pending, { keep: true }))
+  } catch (err) {
+    // Written whole then renamed, so only damage on disk gets here: kept aside, never in the way.
+    await rename(pending, `${pending}.damaged`)
+    throw err
+  }
+  const outcome = await mergeBackup(parts.store, contents as NonNullable<typeof contents>)
+  await rm(pending, { force: true })
+  return outcome
+}
+
+/** What the API's backup routes do (one job at a time, see backup-jobs.ts). */
+export interface BackupControl {
+  create(input: { file: string; withKey: boolean; passphrase?: string }): BackupJob
+  restore(input: { file: string; passphrase?: string }): BackupJob
+  job(id: string): BackupJob
+}
+
+/** The backup routes' part of a node: `store` is read at each call (open by then). */
+export function backupControl(
+  node: { dataDir: string; db: Database; store: DocumentStore },
+  jobs: BackupJobs,
+): BackupControl {
+  return {
+    create: (input) =>
+      jobs.start('create', async (onProgress) => {
+        const written = await createBackup(node, { ...input, onProgress })
+        return {
+          file: written.file,
+          bytes: written.bytes,
+          encrypted: written.header.encryption !== null,
+          withKey: input.withKey,
+        }
+      }),
+    restore: (input) =>
+      jobs.start('restore', async (onProgress) => {
+        const outcome = await restoreInto(node, resolve(input.file), {
+          onProgress,
+          ...(input.passphrase === undefined ? {} : { passphrase: input.passphrase }),
+        })
+        return { ...outcome, refused: outcome.refused.map((r) => ({ ...r })) }
+      }),
+    job: (id) => jobs.get(id),
+  }
+}
