@@ -1,16 +1,21 @@
 /**
  * The node's local HTTP API (Hono). Loopback only by default; every request must name
- * a loopback Host (DNS-rebinding guard) and carry the CLI's bearer token from node.json.
- * The browser UI's login and session cookies arrive with the UI.
+ * a loopback Host (DNS-rebinding guard). `/api/*` takes the CLI's bearer token from
+ * node.json, or a browser session opened at `/ui/login` with the node passphrase (its
+ * writes also carry the session's CSRF token: node/web/web-access.ts). Every answer
+ * carries security headers: a Content-Security-Policy allowing only the node's own
+ * scripts, styles and connections, no framing, no sniffing, no referrer.
  */
 import { timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
+import { secureHeaders } from 'hono/secure-headers'
 import { InvalidInputError } from '../services/org/index.ts'
 import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
 import type { RouteContext } from './routes/route-context.ts'
 import { API_BASE, v1Routes } from './routes/v1.ts'
+import type { WebAccess } from './web/web-access.ts'
 
 export interface ApiDeps extends RouteContext {
   readonly token: string
@@ -18,6 +23,8 @@ export interface ApiDeps extends RouteContext {
   readonly port: () => number
   /** Hears of every error that is not a `VerseGuyError` (answered 500 `internal`). */
   readonly logError?: (err: unknown) => void
+  /** The browser's way in (login, sessions, CSRF); without it only the bearer token opens /api. */
+  readonly web?: WebAccess
 }
 
 /**
@@ -49,11 +56,40 @@ export function createApi(deps: ApiDeps): Hono {
     await next()
   })
 
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'no-referrer',
+      xFrameOptions: 'DENY',
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  )
+
+  const web = deps.web
+  if (web !== undefined) app.route('/ui', web.routes())
+
   app.use('/api/*', async (c, next) => {
     const header = c.req.header('authorization') ?? ''
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '')
     const expected = Buffer.from(deps.token)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      const session = header === '' ? (web?.sessionOf(c) ?? null) : null
+      if (session !== null && web !== undefined) {
+        const refused = web.writeRefusal(c, session)
+        if (refused !== null) return answer(c, refused)
+        return next()
+      }
       return answer(
         c,
         apiError(

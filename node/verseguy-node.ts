@@ -9,6 +9,7 @@ import type { ServerType } from '@hono/node-server'
 import type { Clock, DocumentStore, Logger } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import type { DomainServices } from '../services/domain.ts'
+import { MemberIdentity, WrongPassphraseError } from '../services/identity/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { isInitialized, layout } from './data-dir.ts'
@@ -22,6 +23,7 @@ import { loadNetParts, type NetParts } from './net-parts.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
 import { VERSION } from './version.ts'
+import { WebAccess } from './web/web-access.ts'
 
 export interface NodeOptions {
   readonly dataDir: string
@@ -290,7 +292,22 @@ export class VerseGuyNode {
   /** Binds the API on the preferred port, or on a free one if that is taken. */
   private async listen(preferred: number, host: string): Promise<void> {
     const local = this.node
+    const web = new WebAccess({
+      clock: local.clock,
+      checkPassphrase: (passphrase) =>
+        MemberIdentity.unlock(layout(local.dataDir).identity, passphrase).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WrongPassphraseError) return false
+            throw err
+          },
+        ),
+      securityEvent: async (action, details) => {
+        await local.documents.record(null, { action, resource: 'node', details })
+      },
+    })
     const app = createApi({
+      web,
       token: this.token,
       status: () => this.status(),
       port: () => this.apiPort,
