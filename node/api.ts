@@ -15,6 +15,7 @@ import { InvalidInputError } from '../services/org/index.ts'
 import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
 import type { RouteContext } from './routes/route-context.ts'
 import { API_BASE, v1Routes } from './routes/v1.ts'
+import { uiRoutes } from './web/ui-assets.ts'
 import type { WebAccess } from './web/web-access.ts'
 
 export interface ApiDeps extends RouteContext {
@@ -77,7 +78,10 @@ export function createApi(deps: ApiDeps): Hono {
   )
 
   const web = deps.web
-  if (web !== undefined) app.route('/ui', web.routes())
+  if (web !== undefined) {
+    app.route('/ui', web.routes())
+    app.route('/', uiRoutes())
+  }
 
   app.use('/api/*', async (c, next) => {
     const header = c.req.header('authorization') ?? ''

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import type { ServerType } from '@hono/node-server'
 import type { Clock, DocumentStore, Logger } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
-import type { DomainServices } from '../services/domain.ts'
+import { type DomainServices, scopeOfDoc } from '../services/domain.ts'
 import { MemberIdentity, WrongPassphraseError } from '../services/identity/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
@@ -308,6 +308,16 @@ export class VerseGuyNode {
     })
     const app = createApi({
       web,
+      changes: (listener) => {
+        const hear = (c: { docId: string; origin: 'local' | 'remote' }) =>
+          listener({
+            type: c.docId.slice(0, c.docId.indexOf(':')),
+            org: scopeOfDoc(c.docId),
+            origin: c.origin,
+          })
+        local.documents.on('change', hear)
+        return () => local.documents.off('change', hear)
+      },
       token: this.token,
       status: () => this.status(),
       port: () => this.apiPort,

@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.ts'
 import { auditRoutes } from './audit.ts'
+import { eventRoutes } from './events.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
@@ -36,6 +37,7 @@ export function v1Routes(ctx: RouteContext) {
     peerRoutes,
     licenseRoutes,
     auditRoutes,
+    eventRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

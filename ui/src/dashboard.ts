@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+/** The dashboard: members, ships and fleet value, upcoming operations, recent activity, peers. */
+import { html } from 'htm/preact'
+import { useCallback, useEffect, useState } from 'preact/hooks'
+import { api } from './api.ts'
+import { type Org, useChanges } from './live.ts'
+
+interface Page<T> {
+  readonly items: T[]
+  readonly total: number
+}
+interface Op {
+  readonly id: string
+  readonly title: string
+  readonly type: string
+  readonly scheduledAt: number
+  readonly status: string
+}
+interface AuditItem {
+  readonly author: string
+  readonly seq: number
+  readonly time: number
+  readonly action: string
+  readonly resource: string
+}
+interface Summary {
+  readonly members: number
+  readonly ships: number
+  readonly value: number
+  readonly ops: Op[]
+  readonly activity: AuditItem[] | null
+  readonly peers: number
+}
+
+const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16)
+
+async function summary(org: string): Promise<Summary> {
+  const base = `/orgs/${org}`
+  const [members, stats, ops, audit, peers] = await Promise.all([
+    api.get<Page<unknown>>(`${base}/members?limit=1`),
+    api.get<{ ships: number; totalCost: number }>(`${base}/fleet/stats`),
+    api.get<Page<Op>>(`${base}/ops?when=upcoming&limit=5`),
+    api.get<Page<AuditItem>>(`${base}/audit?limit=8`).catch(() => null),
+    api.get<{ peers: { connected: boolean }[] }>('/peers').catch(() => ({ peers: [] })),
+  ])
+  return {
+    members: members.total,
+    ships: stats.ships,
+    value: stats.totalCost,
+    ops: ops.items,
+    activity: audit?.items ?? null,
+    peers: peers.peers.filter((p) => p.connected).length,
+  }
+}
+
+export function Dashboard({ org }: { org: Org }) {
+  const [s, setS] = useState<Summary | null>(null)
+  const load = useCallback(() => {
+    void summary(org.id).then(setS)
+  }, [org.id])
+  useEffect(load, [load])
+  useChanges(load)
+  if (s === null) return html`<p class="loading">Loading…</p>`
+  return html`
+    <h1>${org.name}</h1>
+    <dl class="stats">
+      <div><dt>Members</dt><dd data-stat="members">${s.members}</dd></div>
+      <div><dt>Ships</dt><dd data-stat="ships">${s.ships}</dd></div>
+      <div><dt>Fleet value</dt><dd data-stat="value">${s.value.toLocaleString('en')} USD</dd></div>
+      <div><dt>Peers connected</dt><dd data-stat="peers">${s.peers}</dd></div>
+    </dl>
+    <section aria-labelledby="ops-title">
+      <h2 id="ops-title">Upcoming operations</h2>
+      ${
+        s.ops.length === 0
+          ? html`<p>None planned.</p>`
+          : html`<ul class="ops">${s.ops.map((o) => html`<li key=${o.id}><strong>${o.title}</strong> ${o.type}, ${when(o.scheduledAt)} UTC (${o.status})</li>`)}</ul>`
+      }
+    </section>
+    ${
+      s.activity === null
+        ? null
+        : html`<section aria-labelledby="activity-title">
+            <h2 id="activity-title">Recent activity</h2>
+            <ul class="activity">${s.activity.map((a) => html`<li key=${`${a.author}${a.seq}`}>${when(a.time)} ${a.action} ${a.resource}</li>`)}</ul>
+          </section>`
+    }
+  `
+}
