@@ -58,7 +58,8 @@ export function registerStart(program: Command): void {
           `  data dir    ${dataDir}`,
           `  member key  ${status.memberKey}`,
           `  peer id     ${status.peerId}`,
-          `  api         ${node.apiUrl}`,
+          `  web UI      ${node.apiUrl}/  (open it and log in with your passphrase)`,
+          `  api         ${node.apiUrl}/api/v1`,
           ...node.addresses().map((a, i) => `  ${i === 0 ? 'p2p    ' : '       '}     ${a}`),
           'Press Ctrl-C to stop.',
         ])
