@@ -46,6 +46,7 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
 export const api = {
   get: <T>(path: string) => send<T>('GET', `/api/v1${path}`),
   post: <T>(path: string, body?: unknown) => send<T>('POST', `/api/v1${path}`, body ?? {}),
+  put: <T>(path: string, body: unknown) => send<T>('PUT', `/api/v1${path}`, body),
   patch: <T>(path: string, body: unknown) => send<T>('PATCH', `/api/v1${path}`, body),
   delete: <T>(path: string) => send<T>('DELETE', `/api/v1${path}`),
 }

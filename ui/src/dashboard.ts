@@ -3,7 +3,7 @@
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api } from './api.ts'
-import { type Org, useChanges } from './live.ts'
+import { type Org, useChanges, when } from './live.ts'
 
 interface Page<T> {
   readonly items: T[]
@@ -31,8 +31,6 @@ interface Summary {
   readonly activity: AuditItem[] | null
   readonly peers: number
 }
-
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16)
 
 async function summary(org: string): Promise<Summary> {
   const base = `/orgs/${org}`
@@ -74,7 +72,7 @@ export function Dashboard({ org }: { org: Org }) {
       ${
         s.ops.length === 0
           ? html`<p>None planned.</p>`
-          : html`<ul class="ops">${s.ops.map((o) => html`<li key=${o.id}><strong>${o.title}</strong> ${o.type}, ${when(o.scheduledAt)} UTC (${o.status})</li>`)}</ul>`
+          : html`<ul class="ops">${s.ops.map((o) => html`<li key=${o.id}><strong>${o.title}</strong> ${o.type}, ${when(o.scheduledAt)} (${o.status})</li>`)}</ul>`
       }
     </section>
     ${

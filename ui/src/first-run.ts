@@ -2,7 +2,8 @@
 /** First run: found an org, or join one with an invite token (the CLI's same use cases). */
 import { html } from 'htm/preact'
 import { useState } from 'preact/hooks'
-import { ApiError, api } from './api.ts'
+import { api } from './api.ts'
+import { useSubmit } from './live.ts'
 
 function Field(p: { id: string; label: string; value: string; set: (v: string) => void; hint?: string }) {
   return html`
@@ -10,24 +11,6 @@ function Field(p: { id: string; label: string; value: string; set: (v: string) =
     <input id=${p.id} required value=${p.value} onInput=${(e: Event) => p.set((e.target as HTMLInputElement).value)} />
     ${p.hint === undefined ? null : html`<small>${p.hint}</small>`}
   `
-}
-
-function useSubmit(run: () => Promise<void>) {
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
-  const submit = async (e: Event) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await run()
-    } catch (err) {
-      setError(err instanceof ApiError && err.field ? `${err.field}: ${err.message}` : (err as Error).message)
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { error, busy, submit }
 }
 
 export function FirstRun({ onDone }: { onDone: () => void }) {

@@ -1,6 +1,11 @@
 /// <reference lib="dom" />
-/** What several views share: the org summary, and live re-reads on the node's change events. */
-import { useEffect } from 'preact/hooks'
+/**
+ * What several views share: the org and your access in it, a small form helper, and live
+ * re-reads: one event stream from the node (`/api/v1/events`) for the whole page, each
+ * view listening while it is shown.
+ */
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError } from './api.ts'
 
 export interface Org {
   readonly id: string
@@ -10,18 +15,82 @@ export interface Org {
   readonly deleted: boolean
 }
 
+/** What you are in the org and may do there (`GET /orgs/{org}/me`). */
+export interface Access {
+  readonly memberKey: string
+  readonly member: boolean
+  readonly rank: string | null
+  readonly rankName: string | null
+  readonly level: number
+  readonly permissions: string[]
+}
+
+export const can = (a: Access, ...permissions: string[]) => permissions.some((p) => a.permissions.includes(p))
+
+const listeners = new Set<() => void>()
+let source: EventSource | null = null
+
+function listen(fn: () => void): () => void {
+  listeners.add(fn)
+  if (source === null) {
+    source = new EventSource('/api/v1/events')
+    source.addEventListener('change', () => {
+      for (const l of listeners) l()
+    })
+  }
+  return () => {
+    listeners.delete(fn)
+    if (listeners.size === 0) {
+      source?.close()
+      source = null
+    }
+  }
+}
+
 /** Calls `fn` whenever the node says a document changed (debounced). */
 export function useChanges(fn: () => void): void {
   useEffect(() => {
-    const source = new EventSource('/api/v1/events')
     let timer: ReturnType<typeof setTimeout> | undefined
-    source.addEventListener('change', () => {
+    const stop = listen(() => {
       clearTimeout(timer)
       timer = setTimeout(fn, 150)
     })
     return () => {
       clearTimeout(timer)
-      source.close()
+      stop()
     }
   }, [fn])
 }
+
+const message = (err: unknown) =>
+  err instanceof ApiError && err.field ? `${err.field}: ${err.message}` : (err as Error).message
+
+/** Actions (buttons): each runs, and the node's error, if any, is kept to show. */
+export function useAction() {
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await fn()
+    } catch (err) {
+      setError(message(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { error, busy, run }
+}
+
+/** A form's submit: busy while it runs, the node's error (with the field it names) after. */
+export function useSubmit(fn: () => Promise<void>) {
+  const { error, busy, run } = useAction()
+  const submit = (e?: Event) => {
+    e?.preventDefault()
+    return run(fn)
+  }
+  return { error, busy, submit }
+}
+
+export const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`
