@@ -9,12 +9,16 @@ import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, logout } from './api.ts'
 import { Dashboard } from './dashboard.ts'
 import { FirstRun } from './first-run.ts'
+import { Fleet } from './fleet.ts'
+import { Hangar } from './hangar.ts'
 import { type Access, type Org, useChanges } from './live.ts'
 import { Roster } from './roster.ts'
 
 const PAGES = [
   { path: '', title: 'Dashboard', view: Dashboard },
   { path: 'roster', title: 'Roster', view: Roster },
+  { path: 'hangar', title: 'My hangar', view: Hangar },
+  { path: 'fleet', title: 'Org fleet', view: Fleet },
 ] as const
 
 function useHashPath(): string {
