@@ -12,6 +12,7 @@ import { FirstRun } from './first-run.ts'
 import { Fleet } from './fleet.ts'
 import { Hangar } from './hangar.ts'
 import { type Access, type Org, useChanges } from './live.ts'
+import { Operations } from './operations.ts'
 import { Roster } from './roster.ts'
 
 const PAGES = [
@@ -19,6 +20,7 @@ const PAGES = [
   { path: 'roster', title: 'Roster', view: Roster },
   { path: 'hangar', title: 'My hangar', view: Hangar },
   { path: 'fleet', title: 'Org fleet', view: Fleet },
+  { path: 'ops', title: 'Operations', view: Operations },
 ] as const
 
 function useHashPath(): string {
