@@ -7,6 +7,7 @@
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, logout } from './api.ts'
+import { Audit } from './audit.ts'
 import { Dashboard } from './dashboard.ts'
 import { FirstRun } from './first-run.ts'
 import { Fleet } from './fleet.ts'
@@ -14,6 +15,7 @@ import { Hangar } from './hangar.ts'
 import { type Access, type Org, useChanges } from './live.ts'
 import { Operations } from './operations.ts'
 import { Roster } from './roster.ts'
+import { Settings } from './settings.ts'
 
 const PAGES = [
   { path: '', title: 'Dashboard', view: Dashboard },
@@ -21,6 +23,8 @@ const PAGES = [
   { path: 'hangar', title: 'My hangar', view: Hangar },
   { path: 'fleet', title: 'Org fleet', view: Fleet },
   { path: 'ops', title: 'Operations', view: Operations },
+  { path: 'audit', title: 'Audit', view: Audit },
+  { path: 'settings', title: 'Peers & license', view: Settings },
 ] as const
 
 function useHashPath(): string {
