@@ -11,6 +11,7 @@ import { Command, CommanderError } from 'commander'
 import { type Clock, type ErrorKind, systemClock, VerseGuyError } from '../node/light.ts'
 import { VERSION } from '../node/version.ts'
 import { registerAudit } from './commands/audit.ts'
+import { registerBackupFolder } from './commands/backup-folder.ts'
 import { registerCompletion } from './commands/completion.ts'
 import { rememberArgv } from './commands/context.ts'
 import { registerFleet } from './commands/fleet.ts'
@@ -76,6 +77,9 @@ export function buildProgram(init: ProgramInit = {}): Command {
   registerFleet(program)
   registerPeers(program)
   registerAudit(program)
+  registerBackupFolder(
+    program.command('backup').description('backups of this node: list and prune a backup folder'),
+  )
   registerLicense(program, { clock: init.clock ?? systemClock })
   registerCompletion(program)
   return program

@@ -5,13 +5,17 @@
  * writes also carry the session's CSRF token: node/web/web-access.ts). Every answer
  * carries security headers: a Content-Security-Policy allowing only the node's own
  * scripts, styles and connections, no framing, no sniffing, no referrer.
+ * `/cal/<token>.ics`, the calendar feed, is the one exception to both: its token is its
+ * credential (calendar-feed.ts).
  */
 import { timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { secureHeaders } from 'hono/secure-headers'
+import { type Clock, systemClock } from '../crdt/index.ts'
 import { InvalidInputError } from '../services/org/index.ts'
+import { calendarFeed } from './calendar-feed.ts'
 import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
 import type { RouteContext } from './routes/route-context.ts'
 import { API_BASE, v1Routes } from './routes/v1.ts'
@@ -26,6 +30,8 @@ export interface ApiDeps extends RouteContext {
   readonly logError?: (err: unknown) => void
   /** The browser's way in (login, sessions, CSRF); without it only the bearer token opens /api. */
   readonly web?: WebAccess
+  /** What the calendar feed's wrong-token budget counts time by; default `systemClock`. */
+  readonly clock?: Clock
 }
 
 /**
@@ -48,7 +54,20 @@ export function createApi(deps: ApiDeps): Hono {
   })
   app.notFound((c) => answer(c, apiError('no-route', 'not-found', `no route ${c.req.method} ${c.req.path}`)))
 
+  // The calendar feed: its own credential (the token in the URL), any Host (calendar apps
+  // on the LAN name this machine's address); see calendar-feed.ts.
+  app.route(
+    '/cal',
+    calendarFeed({
+      tokens: () => deps.calendar().tokens,
+      services: deps.services,
+      clock: deps.clock ?? systemClock,
+      ...(deps.logError === undefined ? {} : { logError: deps.logError }),
+    }),
+  )
+
   app.use('*', async (c, next) => {
+    if (c.req.path.startsWith('/cal/')) return next()
     const host = c.req.header('host') ?? ''
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host)
     if (match === null || !LOOPBACK_HOSTS.has(match[1] ?? '') || Number(match[2]) !== deps.port()) {

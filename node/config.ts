@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { backupConfigSchema } from './backup-config.ts'
 import { type MultiaddrUse, multiaddrProblem } from './config-multiaddr.ts'
 import { ConfigError } from './errors.ts'
 
@@ -71,6 +72,8 @@ const configSchema = z.strictObject({
       trust: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Scheduled backups and their retention (backup-config.ts). */
+  backup: backupConfigSchema,
 })
 
 export type NodeConfig = z.infer<typeof configSchema>
@@ -91,8 +94,9 @@ export function parseConfig(json: unknown, path: string): NodeConfig {
 /**
  * Environment overrides for the network settings, for scripts, containers and tests:
  * `VERSEGUY_NET_LISTEN` and `VERSEGUY_NET_BOOTSTRAP` (comma-separated multiaddrs),
- * `VERSEGUY_NET_MDNS` (`0` or `1`). Checked as config.json is: a bad value is a
- * `ConfigError` naming the variable and the value.
+ * `VERSEGUY_NET_MDNS` (`0` or `1`); and the scheduled backups' folder,
+ * `VERSEGUY_BACKUP_DIR`. Checked as config.json is: a bad value is a `ConfigError`
+ * naming the variable and the value.
  */
 export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const list = (v: string | undefined) =>
@@ -115,8 +119,10 @@ export function withEnv(config: NodeConfig, env: NodeJS.ProcessEnv = process.env
   const mdns = env.VERSEGUY_NET_MDNS
   if (mdns !== undefined && mdns !== '0' && mdns !== '1')
     throw new ConfigError('VERSEGUY_NET_MDNS', 'must be 0 or 1')
+  const backupDir = env.VERSEGUY_BACKUP_DIR?.trim()
   return {
     ...config,
+    ...(backupDir ? { backup: { ...config.backup, dir: backupDir } } : {}),
     net: {
       ...config.net,
       ...(listen ? { listen } : {}),

@@ -97,3 +97,29 @@ export class PassphraseNeededError extends VerseGuyError {
     )
   }
 }
+
+/** A backup folder that is missing or cannot be read (`backup list`, `backup prune`). */
+export class BackupFolderError extends VerseGuyError {
+  override name = 'BackupFolderError'
+  readonly code = 'backup-folder'
+  readonly kind: 'not-found' | 'failed'
+  readonly dir: string
+  constructor(dir: string, detail: string, kind: 'not-found' | 'failed', options?: ErrorOptions) {
+    super(`Backup folder ${dir}: ${detail}`, options)
+    this.kind = kind
+    this.dir = dir
+  }
+}
+
+/** calendar.json (the calendar feed tokens) cannot be read as such. */
+export class CalendarFileError extends VerseGuyError {
+  override name = 'CalendarFileError'
+  readonly code = 'calendar-file-invalid'
+  readonly kind = 'failed'
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      `${path} (the calendar feed tokens) is damaged: ${detail}. Delete it and run \`npx verseguy op feed\` for new feed URLs; the old ones stop working.`,
+      options,
+    )
+  }
+}

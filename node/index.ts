@@ -7,7 +7,15 @@ export type {
   AuditVerification,
   IssueView as AuditIssue,
 } from '../services/audit/index.ts'
-export type { FleetStats, LoadoutView, ShipSummary, ShipView } from '../services/fleet/index.ts'
+export type {
+  FleetStats,
+  ImportResult,
+  LoadoutView,
+  ShipSummary,
+  ShipView,
+} from '../services/fleet/index.ts'
+// a hangar export read within the import's bound (`ship import`)
+export { readImportFile } from '../services/fleet/index.ts'
 export type { OperationView } from '../services/operations/index.ts'
 export type {
   FlaggedChange,

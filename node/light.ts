@@ -9,7 +9,7 @@ export { type Clock, systemClock } from '../crdt/clock.ts'
 export { type ErrorKind, isErrorKind, VerseGuyError } from '../crdt/errors.ts'
 // the small constant tables the CLI's option choices are made of (named exceptions
 // in tests/architecture/imports.test.ts: their folders' faces load Automerge)
-export { INSURANCE, SHIP_STATUS, VISIBILITY } from '../services/fleet/hangar-schema.ts'
+export { IMPORT_FORMATS, INSURANCE, SHIP_STATUS, VISIBILITY } from '../services/fleet/hangar-schema.ts'
 export {
   FEATURES,
   type Feature,

@@ -14,6 +14,8 @@ import { randomBytes } from 'node:crypto'
 import { silentLogger } from '../crdt/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
+import { CalendarTokens } from './calendar-tokens.ts'
+import { httpBase } from './calendar-url.ts'
 import { NodeNotRunningError } from './errors.ts'
 import { inviteReach } from './invite-reach.ts'
 import { LocalNode } from './local-node.ts'
@@ -60,12 +62,19 @@ export async function openLocalApi(options: {
     },
     inviteReach: async (org) => inviteReach(org, node.config.net.bootstrap, await sync.meshSecret(org)),
   }
+  // Where the node will serve the feed once it runs (config.json's api; should that port be
+  // taken then, it picks a free one, and `op feed` on the running node names it).
+  const calendar = {
+    tokens: new CalendarTokens(options.dataDir),
+    base: () => ({ url: httpBase(node.config.api.host, node.config.api.port), running: false }),
+  }
   const app = createApi({
     token,
     port: () => NO_PORT,
     status: () => node.status(),
     services: () => node.services,
     reloadTrust: () => node.reloadTrust(),
+    calendar: () => calendar,
     ...(options.logError === undefined ? {} : { logError: options.logError }),
     mesh: () => offline,
   })

@@ -12,6 +12,9 @@ import { type DomainServices, scopeOfDoc } from '../services/domain.ts'
 import { MemberIdentity, WrongPassphraseError } from '../services/identity/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
+import { type BackupSchedule, startScheduledBackups, type WriteBackup } from './backup-schedule.ts'
+import { CalendarTokens } from './calendar-tokens.ts'
+import { httpBase } from './calendar-url.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
 import { inviteReach } from './invite-reach.ts'
@@ -38,6 +41,11 @@ export interface NodeOptions {
   readonly clock?: Clock
 }
 
+/** Scheduled backups' writer until the backup file is built (issue 15: the merger wires `backup create` here). */
+const backupsNotBuiltYet: WriteBackup = async () => {
+  throw new Error('backups not built yet')
+}
+
 export class VerseGuyNode {
   readonly dataDir: string
   private readonly options: NodeOptions
@@ -56,6 +64,7 @@ export class VerseGuyNode {
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
   private parts: NetParts | null = null
+  private backups: BackupSchedule | null = null
 
   constructor(options: NodeOptions) {
     this.options = options
@@ -221,6 +230,13 @@ export class VerseGuyNode {
       phase('api')
       // A state read from the roster (none saved, or saved at other heads) is saved now.
       this.shelving = local.shelveStates()
+      this.backups = await startScheduledBackups({
+        dataDir: this.dataDir,
+        config: local.config.backup,
+        writer: () => backupsNotBuiltYet,
+        clock,
+        log: root.forComponent('node:backup'),
+      })
       this.log.info(
         { memberKey: identity.memberKey, peerId: identity.peerId, api: this.apiUrl },
         'node ready',
@@ -232,6 +248,8 @@ export class VerseGuyNode {
   }
 
   async stop(): Promise<void> {
+    await this.backups?.stop()
+    this.backups = null
     const server = this.server
     this.server = null
     if (server !== null) {
@@ -306,6 +324,10 @@ export class VerseGuyNode {
         await local.documents.record(null, { action, resource: 'node', details })
       },
     })
+    const calendar = {
+      tokens: new CalendarTokens(this.dataDir),
+      base: () => ({ url: httpBase(host, this.apiPort), running: this.server !== null }),
+    }
     const app = createApi({
       web,
       changes: (listener) => {
@@ -324,6 +346,8 @@ export class VerseGuyNode {
       services: () => this.services,
       reloadTrust: () => this.reloadTrust(),
       logError: (err) => this.log?.error({ err }, 'API request failed'),
+      clock: local.clock,
+      calendar: () => calendar,
       mesh: () => ({
         mesh: this.mesh,
         join: this.admissions,

@@ -22,6 +22,7 @@ export function opLines(o: OperationView, handles: ReadonlyMap<string, string>):
     `  id           ${o.id}`,
     `  start        ${when(o.scheduledAt)}`,
     `  end          ${when(o.endsAt)} (${o.durationMin} min)`,
+    ...(o.timeZone === null ? [] : [`  time zone    ${zoned(o)}`]),
     `  leader       ${handles.get(o.leader) ?? o.leader}`,
     ...(slots.length === 0 ? [] : [`  slots        ${slots.join(', ')}`]),
     ...(o.description === ''
@@ -40,4 +41,23 @@ export function participantRows(o: OperationView, handles: ReadonlyMap<string, s
     p.ship ?? '—',
     p.state,
   ])
+}
+
+/** `Europe/Berlin: Wed, 2 Jan 2030, 19:30–21:00 CET`; the name alone where Intl does not know it. */
+function zoned(o: OperationView): string {
+  try {
+    const format = new Intl.DateTimeFormat('en-GB', {
+      timeZone: o.timeZone ?? 'UTC',
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    })
+    return `${o.timeZone}: ${format.formatRange(new Date(o.scheduledAt), new Date(o.endsAt))}`
+  } catch {
+    return o.timeZone ?? ''
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * `verseguy op create|list|show|update|cancel|status|slot add|slot remove|signup|withdraw|
- * confirm|ical`. Times are ISO 8601 with an offset (`2030-01-02T18:30Z`,
+ * confirm|ical|feed`. Times are ISO 8601 with an offset (`2030-01-02T18:30Z`,
  * `2030-01-02T20:30+02:00`); a time without one is a usage error, as it would mean a
  * different moment on every member's machine.
  */
@@ -13,6 +13,7 @@ import type { ApiClient } from '../node-client.ts'
 import { oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
+import { addOpFeed } from './op-feed.ts'
 import { isoTime } from './op-input.ts'
 import { keysIn, opLines, participantRows } from './op-view.ts'
 import { handlesOf, memberKeyOf } from './roster-refs.ts'
@@ -49,9 +50,11 @@ export function registerOp(program: Command): void {
         .option('--description <text>', 'briefing')
         .option('--leader <member>', 'handle or member key (default: you)')
         .option('--slot <role>', 'a slot to fill (repeat for more)', collect)
+        .option('--tz <zone>', 'the IANA time zone it is planned in (Europe/Berlin), shown beside UTC')
         .option('--draft', 'create it as a draft (default: planned)'),
     ),
     'op create --title "Halo run" --type mining --at 2030-01-02T18:30Z --duration 120 --slot Miner --slot Escort',
+    'op create --title "Social night" --type social --at 2030-01-04T20:00+01:00 --duration 180 --tz Europe/Berlin',
   ).action(
     async (
       opts: Common & {
@@ -62,6 +65,7 @@ export function registerOp(program: Command): void {
         description?: string
         leader?: string
         slot?: string[]
+        tz?: string
         draft?: boolean
       },
     ) =>
@@ -77,6 +81,7 @@ export function registerOp(program: Command): void {
             leader: opts.leader === undefined ? undefined : await memberKeyOf(api, org, opts.leader),
             status: opts.draft ? 'draft' : 'planned',
             slots: (opts.slot ?? []).map((role) => ({ role })),
+            timeZone: opts.tz,
           }),
         (o) => `Scheduled ${o.title} (${o.id}) for ${when(o.scheduledAt)}, ${o.status}.`,
       ),
@@ -163,9 +168,11 @@ export function registerOp(program: Command): void {
         .option('--type <type>', OP_TYPES.join(', '), oneOf('--type', OP_TYPES))
         .option('--at <time>', 'the new start: ISO 8601 with an offset', isoTime('--at'))
         .option('--duration <minutes>', '1 to 10080', duration)
-        .option('--leader <member>', 'hand it to another member (handle or member key)'),
+        .option('--leader <member>', 'hand it to another member (handle or member key)')
+        .option('--tz <zone>', 'the IANA time zone it is planned in (Europe/Berlin); none: no zone'),
     ),
     'op update 3f2a… --at 2030-01-03T19:00Z --duration 90',
+    'op update 3f2a… --tz America/New_York',
   ).action(
     async (
       id: string,
@@ -176,12 +183,13 @@ export function registerOp(program: Command): void {
         at?: number
         duration?: number
         leader?: string
+        tz?: string
       },
     ) => {
-      const { title, description, type, at, duration: durationMin, leader } = opts
-      if ([title, description, type, at, durationMin, leader].every((v) => v === undefined))
+      const { title, description, type, at, duration: durationMin, leader, tz } = opts
+      if ([title, description, type, at, durationMin, leader, tz].every((v) => v === undefined))
         throw new CliError(
-          'Give at least one of --title, --description, --type, --at, --duration, --leader.',
+          'Give at least one of --title, --description, --type, --at, --duration, --leader, --tz.',
           { usage: true },
         )
       await change(
@@ -194,6 +202,7 @@ export function registerOp(program: Command): void {
             scheduledAt: at,
             durationMin,
             leader: leader === undefined ? undefined : await memberKeyOf(api, org, leader),
+            timeZone: tz === undefined ? undefined : tz === 'none' ? null : tz,
           }),
         (o) => `Updated ${o.title} (${o.id}): ${when(o.scheduledAt)}, ${o.durationMin} min.`,
       )
@@ -387,4 +396,5 @@ export function registerOp(program: Command): void {
       if (!opts.json) printLines([`Wrote ${events} operation${events === 1 ? '' : 's'} to ${opts.out}.`])
     }
   })
+  addOpFeed(op, ctx)
 }

@@ -1,4 +1,4 @@
-/** `verseguy ship add|list|show|update|remove|stats`. */
+/** `verseguy ship add|list|show|update|remove|stats|import`. */
 import type { Command } from 'commander'
 import type { FleetStats, ShipSummary, ShipView } from '../../node/index.ts'
 import { INSURANCE, SHIP_STATUS, VISIBILITY } from '../../node/light.ts'
@@ -7,6 +7,7 @@ import type { ApiClient } from '../node-client.ts'
 import { number, oneOf, wholeNumber } from '../options.ts'
 import { printJson, printLines, printTable, when } from '../output.ts'
 import { type Common, commandContext, common, examples } from './context.ts'
+import { registerShipImport } from './ship-import.ts'
 
 const SORTS = ['model', 'manufacturer', 'status', 'cost', 'added'] as const
 const KEY = /^[0-9a-f]{64}$/
@@ -109,6 +110,7 @@ export function shipLines(s: ShipView): string[] {
     `  insurance   ${s.insurance}`,
     `  cost        ${s.cost} USD`,
     `  pledged     ${s.pledgeDate ?? '—'}`,
+    ...(s.pledgeId === '' ? [] : [`  pledge id   ${s.pledgeId}`]),
     `  visibility  ${s.visibility}`,
     `  added       ${when(s.addedAt)}`,
     ...(s.loadouts.length === 0 ? ['  loadouts    none'] : ['  loadouts']),
@@ -332,4 +334,6 @@ export function registerShip(program: Command): void {
     if (opts.json) printJson(s)
     else await printStats(s)
   })
+
+  registerShipImport(ship, ctx)
 }

@@ -201,28 +201,42 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     return (await this.load(docId)).doc as A.Doc<T>
   }
 
-  /** Creates a document with one initial change, recorded as `action`. */
-  async create<T>(docId: DocId, action: ActionInput, init: A.ChangeFn<T>): Promise<Committed<T>> {
+  /**
+   * Creates a document with one initial change, recorded as `action`; given several steps,
+   * one change per step, all covered by the one entry (see `change`).
+   */
+  async create<T>(
+    docId: DocId,
+    action: ActionInput,
+    init: A.ChangeFn<T> | readonly A.ChangeFn<T>[],
+  ): Promise<Committed<T>> {
     return this.enqueue(async () => {
       if (await this.has(docId)) throw new DocumentExistsError(docId)
       const scope = this.scopeOf(docId)
       const empty = A.init<T>({ actor: this.freshActor() })
       const state: DocState = { doc: empty, lastSeq: 0, pending: 0 }
       const snapshot: BatchOp = { type: 'put', section: this.db.snapshots, key: docId, value: A.save(empty) }
-      return commitLocal(this.core, docId, scope, state, action, init as A.ChangeFn<unknown>, [
-        snapshot,
-      ]) as Promise<Committed<T>>
+      return commitLocal(this.core, docId, scope, state, action, steps(init), [snapshot]) as Promise<
+        Committed<T>
+      >
     })
   }
 
-  /** Changes a document; the change and its signed entry are written in one batch. */
-  async change<T>(docId: DocId, action: ActionInput, fn: A.ChangeFn<T>): Promise<Committed<T>> {
+  /**
+   * Changes a document; the change and its signed entry are written in one batch. Given
+   * several steps, one change per step, all covered by the one entry and written in the
+   * one batch: an action larger than one change may be (ops per change are bounded) is
+   * still one action.
+   */
+  async change<T>(
+    docId: DocId,
+    action: ActionInput,
+    fn: A.ChangeFn<T> | readonly A.ChangeFn<T>[],
+  ): Promise<Committed<T>> {
     return this.enqueue(async () => {
       const scope = this.scopeOf(docId)
       const state = await this.load(docId)
-      return commitLocal(this.core, docId, scope, state, action, fn as A.ChangeFn<unknown>, []) as Promise<
-        Committed<T>
-      >
+      return commitLocal(this.core, docId, scope, state, action, steps(fn), []) as Promise<Committed<T>>
     })
   }
 
@@ -327,4 +341,9 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private assertOpen(): void {
     if (!this.open) throw new StoreClosedError()
   }
+}
+
+/** A change function or several, as steps. */
+function steps<T>(fn: A.ChangeFn<T> | readonly A.ChangeFn<T>[]): readonly A.ChangeFn<unknown>[] {
+  return (typeof fn === 'function' ? [fn] : fn) as readonly A.ChangeFn<unknown>[]
 }

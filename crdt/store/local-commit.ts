@@ -1,7 +1,8 @@
 /**
  * A local change: made on the document, bound to a new signed entry of this node's chain,
  * judged by the validator like a remote one, and written with its entry in one atomic
- * batch; only then is the in-memory document advanced.
+ * batch; only then is the in-memory document advanced. An action may make several
+ * Automerge changes (one per step), all covered by its one entry.
  */
 import * as A from '@automerge/automerge'
 import { type Entry, type EntryScope, signEntry } from '../chain/entry.ts'
@@ -21,32 +22,60 @@ export async function commitLocal(
   scope: string,
   state: DocState,
   action: ActionInput,
-  fn: A.ChangeFn<unknown>,
+  fns: readonly A.ChangeFn<unknown>[],
   extraOps: BatchOp[],
 ): Promise<Committed<unknown>> {
-  const after = A.change(state.doc, { time: Math.floor(core.clock.now() / 1000) }, fn)
-  const change = A.getLastLocalChange(after)
-  if (after === state.doc || change === undefined) {
+  // One Automerge change per step (steps that change nothing make none), all covered by
+  // the one entry: an action past the per-change op bound stays one action.
+  const time = Math.floor(core.clock.now() / 1000)
+  const steps: { before: A.Doc<unknown>; after: A.Doc<unknown>; hash: ChangeHash; change: Uint8Array }[] = []
+  let after = state.doc
+  try {
+    for (const fn of fns) {
+      const next = A.change(after, { time }, fn)
+      const change = A.getLastLocalChange(next)
+      if (next === after || change === undefined) continue
+      steps.push({ before: after, after: next, hash: A.getHeads(next)[0] as ChangeHash, change })
+      after = next
+    }
+  } catch (err) {
+    // A step threw after earlier ones changed the document: drop it, reload on next use.
+    if (steps.length > 0) core.docs.delete(docId)
+    throw err
+  }
+  if (steps.length === 0) {
     if (extraOps.length > 0) throw new TypeError('a new document needs an initial change')
     return { doc: state.doc, entry: null }
   }
-  const hash = A.getHeads(after)[0] as ChangeHash
+  const changes = steps.map((s) => s.change)
   try {
-    const entry = await nextEntry(core, scope, action, docId, [hash])
+    const entry = await nextEntry(
+      core,
+      scope,
+      action,
+      docId,
+      steps.map((s) => s.hash),
+    )
     // A change past the bounds would be refused by every peer: refuse it here first.
-    const outline = outlineChange(change)
-    if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
+    for (const change of changes) {
+      const outline = outlineChange(change)
+      if (isProblem(outline)) throw new ChangeRefusedError(`the change is too large: ${outline.reason}`)
+    }
     const verdict = await core.validator.validate({
       docId,
       entry,
-      changes: [decodeChange(change)],
-      changeBytes: [change],
+      changes: changes.map((c) => decodeChange(c)),
+      changeBytes: changes,
       origin: 'local',
       doc: state.doc,
       prior: [],
     })
     if (!verdict.ok) throw new ChangeRefusedError(verdict.reason)
-    const ops = [...extraOps, changeOp(core, docId, state.lastSeq + 1, change), ...core.chains.putOps(entry)]
+    const ops = [
+      ...extraOps,
+      ...changes.map((c, i) => changeOp(core, docId, state.lastSeq + 1 + i, c)),
+      ...core.chains.putOps(entry),
+    ]
     const indexed = core.indexOp(docId, after)
     if (indexed !== null) ops.push(indexed)
     const totals = core.totals.batch()
@@ -59,13 +88,13 @@ export async function commitLocal(
         throw err
       },
     )
-    indexLocal(core.changeIndex, docId, state.doc, after, hash, change)
+    for (const s of steps) indexLocal(core.changeIndex, docId, s.before, s.after, s.hash, s.change)
     state.doc = after
-    state.lastSeq++
-    state.pending++
+    state.lastSeq += steps.length
+    state.pending += steps.length
     core.docs.set(docId, state)
     core.chains.appended(entry)
-    core.events.emit('change', { docId, origin: 'local', entries: [entry], changes: [change] })
+    core.events.emit('change', { docId, origin: 'local', entries: [entry], changes })
     maybeCompact(core, docId, state)
     return { doc: after, entry }
   } catch (err) {

@@ -45,6 +45,10 @@ export const OperationSchema = z
     creator: z.string(),
     status: z.enum(OP_STATUSES),
     createdAt: z.number(),
+    timeZone: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the IANA time zone it is planned in (shown beside the UTC times), or null' }),
     slots: z.array(SlotSchema),
     participants: z.array(ParticipantSchema).openapi({ description: 'confirmed first, then pending, …' }),
     counts: z.record(z.enum(PARTICIPANT_STATES), z.number().int()),
@@ -66,6 +70,7 @@ const NewOperation = z
     leader: z.string().optional().openapi({ description: 'member key; default: you' }),
     status: z.enum(['draft', 'planned']).optional(),
     slots: z.array(z.object({ role: z.string(), ship: z.string().nullable().optional() })).optional(),
+    timeZone: z.string().optional().openapi({ description: 'IANA time zone (Europe/Berlin); default none' }),
   })
   .openapi('NewOperation')
 
@@ -77,6 +82,7 @@ const OperationPatch = z
     scheduledAt: time.optional(),
     durationMin: z.number().optional(),
     leader: z.string().optional(),
+    timeZone: z.string().nullable().optional().openapi({ description: 'IANA time zone; null: none' }),
   })
   .openapi('OperationPatch')
 
@@ -223,7 +229,8 @@ export function opRoutes(ctx: RouteContext) {
       method: 'patch',
       path: '/orgs/{org}/ops/{op}',
       tags,
-      summary: 'Change title, description, type, time, duration or leader (its leader or ops:manage)',
+      summary:
+        'Change title, description, type, time, duration, leader or time zone (its leader or ops:manage)',
       request: { params: OpParam, ...body(OperationPatch) },
       responses: { 200: json(OperationSchema, 'the operation'), ...ERROR_RESPONSES },
     }),

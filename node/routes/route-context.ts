@@ -7,6 +7,7 @@
 import type { Mesh, MeshTransport } from '../../net/index.ts'
 import type { DomainServices } from '../../services/domain.ts'
 import type { JoinTransport } from '../../services/org/index.ts'
+import type { CalendarTokens } from '../calendar-tokens.ts'
 import type { TrustedKey } from '../license-trust.ts'
 import type { NodeStatus } from '../status.ts'
 
@@ -34,6 +35,16 @@ export type PeerControl = Pick<
   'peerId' | 'dialAddress' | 'ban' | 'unban' | 'isBanned' | 'connectedPeers'
 >
 
+/** The calendar feed (`/cal/<token>.ics`): its tokens and where this node serves it. */
+export interface CalendarView {
+  readonly tokens: CalendarTokens
+  /**
+   * `http://host:port` calendar apps reach the feed at: where the node listens now, or,
+   * when it is not running, where it will (config.json's `api`); `running` says which.
+   */
+  readonly base: () => { readonly url: string; readonly running: boolean }
+}
+
 export interface RouteContext {
   readonly services: () => DomainServices
   /**
@@ -50,6 +61,7 @@ export interface RouteContext {
    * the returned function is called: `GET /events`. Absent, that route answers 503.
    */
   readonly changes?: (listener: (change: DocumentChange) => void) => () => void
+  readonly calendar: () => CalendarView
 }
 
 /** A document changed: what kind, in which org, made here or received from a peer. */

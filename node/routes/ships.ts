@@ -39,7 +39,10 @@ export const LoadoutSchema = z
   })
   .openapi('Loadout')
 
-export const ShipSchema = ShipSummarySchema.extend({ loadouts: z.array(LoadoutSchema) }).openapi('Ship')
+export const ShipSchema = ShipSummarySchema.extend({
+  pledgeId: z.string().openapi({ description: "the store's pledge id of an imported ship; '' when none" }),
+  loadouts: z.array(LoadoutSchema),
+}).openapi('Ship')
 
 /** Shape only; the fleet service checks every field's bounds and names the one that is wrong. */
 const shipFields = {

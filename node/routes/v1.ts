@@ -5,6 +5,7 @@
  */
 import { VERSION } from '../version.ts'
 import { auditRoutes } from './audit.ts'
+import { calendarRoutes } from './calendar.ts'
 import { eventRoutes } from './events.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
@@ -17,6 +18,7 @@ import { peerRoutes } from './peers.ts'
 import { rankRoutes } from './ranks.ts'
 import type { RouteContext } from './route-context.ts'
 import { router } from './router.ts'
+import { shipImportRoutes } from './ship-import.ts'
 import { shipRoutes } from './ships.ts'
 import { statusRoutes } from './status.ts'
 
@@ -30,6 +32,7 @@ export function v1Routes(ctx: RouteContext) {
     memberRoutes,
     rankRoutes,
     inviteRoutes,
+    shipImportRoutes,
     shipRoutes,
     opRoutes,
     loadoutRoutes,
@@ -38,6 +41,7 @@ export function v1Routes(ctx: RouteContext) {
     licenseRoutes,
     auditRoutes,
     eventRoutes,
+    calendarRoutes,
   ])
     app.route('/', routes(ctx))
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', {

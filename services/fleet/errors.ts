@@ -45,3 +45,41 @@ export class HangarOutOfReachError extends VerseGuyError {
     this.details = rank === null ? { permission: 'fleet:manage' } : { permission: 'fleet:manage', rank }
   }
 }
+
+/**
+ * An import file that cannot be read as the format it is (or was detected as): not JSON,
+ * the wrong shape, a CSV without the needed columns, a value that does not fit. Names the
+ * format and, where it helps, the row and column. Nothing was changed.
+ */
+export class ImportFileError extends VerseGuyError {
+  override name = 'ImportFileError'
+  readonly code = 'import-file-invalid'
+  readonly kind = 'invalid'
+  override readonly field = 'file'
+  override readonly details: Readonly<Record<string, string | number>>
+  constructor(message: string, at: { format?: string; row?: number; column?: string } = {}) {
+    const where = [at.row === undefined ? '' : `row ${at.row}`, at.column ?? ''].filter((s) => s !== '')
+    super(
+      `${at.format === undefined ? 'import file' : `${at.format} file`}${where.length > 0 ? `, ${where.join(', ')}` : ''}: ${message}. Nothing was changed.`,
+    )
+    this.details = Object.fromEntries(Object.entries(at).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string | number
+    >
+  }
+}
+
+/** An import file past the import's size bound: refused before it is read whole. */
+export class ImportTooLargeError extends VerseGuyError {
+  override name = 'ImportTooLargeError'
+  readonly code = 'import-too-large'
+  readonly kind = 'invalid'
+  override readonly field = 'file'
+  override readonly details: Readonly<Record<string, number>>
+  constructor(bytes: number, limit: number) {
+    super(
+      `import file: ${bytes} bytes, more than the ${limit} bytes an import reads (a hangar export of 1,000 ships is well under it). Nothing was changed.`,
+    )
+    this.details = { bytes, limit }
+  }
+}

@@ -36,6 +36,7 @@ import {
   parseHangarName,
   type ShipRecord,
 } from './hangar-schema.ts'
+import { HangarImport, type ImportResult } from './import/hangar-import.ts'
 import { loadout, loadoutPatch, newShip, shipId, shipPatch } from './ship-input.ts'
 import { type ShipFilter, shipFilter, shipMatcher } from './ship-query.ts'
 import { type ShipSummary, type ShipView, shipView } from './ship-view.ts'
@@ -68,6 +69,7 @@ export class FleetService implements ShipCounts {
   private readonly totals: FleetTotals
   private readonly reads: HangarReads
   private readonly clock: Clock
+  private readonly imports: HangarImport
 
   constructor(components: FleetServiceComponents) {
     this.clock = components.clock ?? systemClock
@@ -77,6 +79,16 @@ export class FleetService implements ShipCounts {
     this.rosters = new RosterAccess(components)
     this.totals = new FleetTotals(components.store, components.signer.memberKey)
     this.reads = new HangarReads(components)
+    this.imports = new HangarImport({ ...components, clock: this.clock })
+  }
+
+  /**
+   * Imports a hangar export (`{ text, format?, dryRun? }`: HangarXPLOR JSON or CSV, or
+   * FleetYards JSON) into your own hangar as one action with one audit entry; duplicates
+   * and entries that are not ships are skipped and reported (import/hangar-import.ts).
+   */
+  async importShips(orgId: string, input: unknown): Promise<ImportResult> {
+    return this.imports.run(orgId, input)
   }
 
   /** Adds a ship to a hangar (your own by default). Returns it. */

@@ -19,6 +19,8 @@ export const HANGAR_LIMITS = {
   name: 80,
   role: 40,
   location: 120,
+  /** The store's pledge id of an imported ship (HangarXPLOR exports carry it). */
+  pledgeId: 40,
   /** USD. */
   cost: 1_000_000,
   loadoutName: 60,
@@ -53,6 +55,8 @@ export function shipValueProblem(key: string, v: Scalar): string | null {
       return text(v, 0, L.role) ? null : `ship role must be at most ${L.role} characters`
     case 'location':
       return text(v, 0, L.location) ? null : `ship location must be at most ${L.location} characters`
+    case 'pledgeId':
+      return text(v, 0, L.pledgeId) ? null : `ship pledgeId must be text of at most ${L.pledgeId} characters`
     case 'pledgeDate':
       return v === null || (typeof v === 'string' && DATE.test(v))
         ? null

@@ -9,10 +9,13 @@ export const HANGAR_SCHEMA = 1
 export const INSURANCE = ['none', 'standard', 'lti'] as const
 export const SHIP_STATUS = ['available', 'in-use', 'maintenance', 'destroyed', 'unknown'] as const
 export const VISIBILITY = ['org', 'officers', 'private'] as const
+/** The hangar export formats `ship import` reads (fleet/import/). */
+export const IMPORT_FORMATS = ['hangarxplor-json', 'hangarxplor-csv', 'fleetyards'] as const
 
 export type Insurance = (typeof INSURANCE)[number]
 export type ShipStatus = (typeof SHIP_STATUS)[number]
 export type Visibility = (typeof VISIBILITY)[number]
+export type ImportFormat = (typeof IMPORT_FORMATS)[number]
 
 type Str = A.ImmutableString
 
@@ -43,6 +46,8 @@ export interface ShipRecord {
   location: Str
   visibility: Str
   addedAt: number
+  /** The store's pledge id, on ships imported from a file that has one (import/). */
+  pledgeId?: Str
   loadouts: Record<string, LoadoutRecord>
   activeLoadout: Str | null
 }

@@ -53,6 +53,7 @@ const TEXT_MAX: Readonly<Record<string, number>> = {
   name: Math.max(HANGAR_LIMITS.name, HANGAR_LIMITS.loadoutName),
   role: HANGAR_LIMITS.role,
   location: HANGAR_LIMITS.location,
+  pledgeId: HANGAR_LIMITS.pledgeId,
   item: HANGAR_LIMITS.item,
 }
 const KEY_MAX = 64

@@ -39,6 +39,8 @@ export interface ShipSummary {
 
 /** A ship with its loadouts. */
 export interface ShipView extends ShipSummary {
+  /** The store's pledge id of an imported ship; '' when it has none. */
+  readonly pledgeId: string
   readonly loadouts: LoadoutView[]
 }
 
@@ -70,6 +72,7 @@ export function shipView(r: ShipRecord, owner: string): ShipView {
   const loadouts = typeof r.loadouts === 'object' && r.loadouts !== null ? Object.entries(r.loadouts) : []
   return {
     ...shipSummary(r, owner),
+    pledgeId: text(r.pledgeId) ?? '',
     loadouts: loadouts.map(([id, l]) => ({
       id,
       name: text(l?.name) ?? '',

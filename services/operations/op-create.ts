@@ -13,6 +13,7 @@ import {
   INITIAL_STATUSES,
   OP_LIMITS,
   OP_TEXT_MAX,
+  OPTIONAL_ROOT_FIELDS,
   type OpStatus,
   ROOT_FIELDS,
   rootValueProblem,
@@ -56,9 +57,11 @@ export function judgeOpCreate(input: OpCreateInput): Verdict {
   } catch {
     return refuse('the change does not apply')
   }
-  if (Object.keys(js).sort().join() !== SORTED_ROOT) return refuse('wrong top-level layout')
+  const optional = OPTIONAL_ROOT_FIELDS.filter((k) => k in js)
+  const required = Object.keys(js).filter((k) => !(OPTIONAL_ROOT_FIELDS as readonly string[]).includes(k))
+  if (required.sort().join() !== SORTED_ROOT) return refuse('wrong top-level layout')
   const root = new Map<string, Scalar>()
-  for (const key of ROOT_FIELDS) {
+  for (const key of [...ROOT_FIELDS, ...optional]) {
     if (key === 'slots' || key === 'participants') continue
     const v = scalarOf(js[key])
     if (v === undefined) return refuse(`${key} is not a scalar`)

@@ -19,6 +19,8 @@ import {
   SHIP_ID,
   SLOT_ID,
   TIME_MAX,
+  TIME_ZONE,
+  TIME_ZONE_MAX,
   TITLE_MAX,
 } from './op-schema.ts'
 
@@ -50,6 +52,33 @@ export const duration = z
   .int('must be whole minutes')
   .min(1, `must be 1 to ${DURATION_MAX} minutes`)
   .max(DURATION_MAX, `must be 1 to ${DURATION_MAX} minutes (a week)`)
+/**
+ * An IANA time zone this machine's Intl knows, as Intl names it (`Asia/Calcutta` →
+ * `Asia/Kolkata` where Intl canonicalizes), in the shape the rules accept (op-schema.ts).
+ */
+export const timeZone = z
+  .string('must be an IANA time zone name (Europe/Berlin)')
+  .max(TIME_ZONE_MAX, 'must be an IANA time zone name (Europe/Berlin)')
+  .transform((v, ctx) => {
+    const zone = knownZone(v)
+    if (zone === null || !TIME_ZONE.test(zone)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an IANA time zone name (Europe/Berlin), not ${v.slice(0, 40)}`,
+      })
+      return z.NEVER
+    }
+    return zone
+  })
+
+function knownZone(v: string): string | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone
+  } catch {
+    return null
+  }
+}
+
 export const memberKey = z.string().refine(isMemberKey, 'must be a member key (64 hex characters)')
 export const status = z.enum(OP_STATUSES, `must be one of ${OP_STATUSES.join(', ')}`)
 export const role = z
@@ -76,10 +105,15 @@ export interface NewOperationInput {
   readonly status?: unknown
   /** Seats: `{ role, ship? }` each. */
   readonly slots?: unknown
+  /** The IANA time zone it is planned in (shown beside the UTC times); default none. */
+  readonly timeZone?: unknown
 }
 
 export type OperationPatch = Partial<
-  Pick<NewOperationInput, 'title' | 'description' | 'type' | 'scheduledAt' | 'durationMin' | 'leader'>
+  Pick<
+    NewOperationInput,
+    'title' | 'description' | 'type' | 'scheduledAt' | 'durationMin' | 'leader' | 'timeZone'
+  >
 >
 
 export interface SignUpInput {

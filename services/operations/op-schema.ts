@@ -107,6 +107,11 @@ export interface OperationDoc {
   creator: Str
   status: Str
   createdAt: number
+  /**
+   * The IANA time zone the operation is planned in (`Europe/Berlin`), or absent/null: none
+   * given. Optional, so operations made before it existed are valid as they are.
+   */
+  timeZone?: Str | null
   slots: Record<string, SlotRecord>
   participants: Record<string, ParticipantRecord>
 }
@@ -129,6 +134,18 @@ export const ROOT_FIELDS = [
   'slots',
   'participants',
 ] as const
+/** Root fields the first change may leave out (set only when given). */
+export const OPTIONAL_ROOT_FIELDS = ['timeZone'] as const
+
+/**
+ * The shape of an IANA time zone name (`UTC`, `Europe/Berlin`, `America/Argentina/Salta`,
+ * `Etc/GMT+5`). The rules check the shape only, never Intl's list of zones: that list
+ * differs between Node versions, and every replica must reach the same verdict. Input is
+ * checked against Intl where it is typed (op-input.ts).
+ */
+export const TIME_ZONE = /^(?:UTC|[A-Z][A-Za-z_-]{1,30}(?:\/[A-Za-z0-9_+-]{1,30}){1,2})$/
+export const TIME_ZONE_MAX = 64
+
 /** Root fields that may change after creation (by the leader or ops:manage). */
 export const EDITABLE_FIELDS = [
   'title',
@@ -138,6 +155,7 @@ export const EDITABLE_FIELDS = [
   'durationMin',
   'leader',
   'status',
+  'timeZone',
 ] as const
 export const SLOT_FIELDS = ['role', 'ship'] as const
 export const PARTICIPANT_FIELDS = ['role', 'ship', 'slot', 'state', 'updatedAt'] as const
@@ -209,6 +227,10 @@ export function rootValueProblem(key: string, v: Scalar): string | null {
       return isMemberKey(v) ? null : `${key} must be a member key`
     case 'status':
       return isOpStatus(v) ? null : `status must be one of ${OP_STATUSES.join(', ')}`
+    case 'timeZone':
+      return v === null || (isText(v, 3, TIME_ZONE_MAX) && TIME_ZONE.test(v))
+        ? null
+        : 'timeZone must be an IANA time zone name (Europe/Berlin) or null'
     default:
       return `${key.slice(0, 40)} is not a field of an operation`
   }

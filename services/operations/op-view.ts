@@ -47,6 +47,8 @@ export interface OperationView {
   readonly creator: MemberKey
   readonly status: OpStatus
   readonly createdAt: number
+  /** The IANA time zone it is planned in, or null (none given). */
+  readonly timeZone: string | null
   readonly slots: SlotView[]
   /** Confirmed first, then pending, tentative, withdrawn; earliest first within each. */
   readonly participants: ParticipantView[]
@@ -105,6 +107,7 @@ export function operationView(doc: A.Doc<OperationDoc>): OperationView {
     creator: (text(doc.creator) ?? '') as MemberKey,
     status: oneOf(OP_STATUSES, doc.status, 'draft'),
     createdAt: num(doc.createdAt),
+    timeZone: nullable(doc.timeZone),
     slots,
     participants,
     counts,

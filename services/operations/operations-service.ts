@@ -34,6 +34,7 @@ import {
   slotsInput,
   status,
   time,
+  timeZone,
   title,
   type,
   when,
@@ -98,6 +99,10 @@ export class OperationsService {
     const leader = parse(memberKey, input.leader ?? this.me, 'leader')
     const st = parse(initialStatus, input.status ?? 'planned', 'status')
     const slots = parse(slotsInput, input.slots ?? [], 'slots')
+    const zone =
+      input.timeZone === undefined || input.timeZone === null
+        ? null
+        : parse(timeZone, input.timeZone, 'timeZone')
     const state = await this.access.require(orgId, 'ops:create', 'Scheduling an operation')
     if (!state.isMember(leader)) throw new InvalidInputError('leader', 'must be a member of the org')
     const nonce = newOpNonce()
@@ -118,6 +123,8 @@ export class OperationsService {
       doc.creator = str(this.me)
       doc.status = str(st)
       doc.createdAt = now
+      // Set only when given: an operation without one is laid out as before time zones.
+      if (zone !== null) doc.timeZone = str(zone)
       doc.slots = Object.fromEntries(
         slots.map((s) => [newSlotId(), { role: str(s.role), ship: s.ship === null ? null : str(s.ship) }]),
       )
@@ -126,15 +133,20 @@ export class OperationsService {
     return this.get(orgId, id)
   }
 
-  /** Changes title, description, type, time, duration or leader (leader or ops:manage). */
+  /**
+   * Changes title, description, type, time, duration, leader or time zone (null: none)
+   * (leader or ops:manage).
+   */
   async updateOperation(orgId: string, id: unknown, patch: OperationPatch): Promise<OperationView> {
     const op = await this.get(orgId, id)
-    const p: Record<string, string | number> = {}
+    const p: Record<string, string | number | null> = {}
     if (patch.title !== undefined) p.title = parse(title, patch.title, 'title')
     if (patch.description !== undefined) p.description = parse(description, patch.description, 'description')
     if (patch.type !== undefined) p.type = parse(type, patch.type, 'type')
     if (patch.scheduledAt !== undefined) p.scheduledAt = parse(time, patch.scheduledAt, 'scheduledAt')
     if (patch.durationMin !== undefined) p.durationMin = parse(duration, patch.durationMin, 'durationMin')
+    if (patch.timeZone !== undefined)
+      p.timeZone = patch.timeZone === null ? null : parse(timeZone, patch.timeZone, 'timeZone')
     if (patch.leader !== undefined) {
       p.leader = parse(memberKey, patch.leader, 'leader')
       if (!(await this.access.state(orgId)).isMember(p.leader))
@@ -143,7 +155,7 @@ export class OperationsService {
     if (Object.keys(p).length === 0)
       throw new InvalidInputError(
         'op',
-        'give at least one of title, description, type, scheduledAt, durationMin, leader',
+        'give at least one of title, description, type, scheduledAt, durationMin, leader, timeZone',
       )
     await this.access.requireManager(orgId, op, 'Changing an operation')
     const { description: _long, ...details } = p
@@ -311,6 +323,11 @@ export class OperationsService {
     return views.sort(byTime)
   }
 
+  /** Throws unless this node's member may see the org's operations (ops:view; `OrgNotFoundError`). */
+  async requireView(orgId: string): Promise<void> {
+    await this.access.requireView(orgId)
+  }
+
   /** One operation (ops:view). */
   async get(orgId: string, id: unknown): Promise<OperationView> {
     const opIdValue = parse(opId, id, 'op')
@@ -320,16 +337,18 @@ export class OperationsService {
 
   /**
    * The org's operations as an iCalendar file (RFC 5545; ops:view): those named, or those
-   * `when` selects (default all).
+   * `when` selects (default all) that end at or after `endsFrom` (ms; default any time).
+   * `refreshSeconds` tells a subscribed calendar app how often to poll.
    */
   async exportIcs(
     orgId: string,
-    options: { opIds?: unknown; when?: OperationsFilter } = {},
+    options: { opIds?: unknown; when?: OperationsFilter; endsFrom?: number; refreshSeconds?: number } = {},
   ): Promise<string> {
     const roster = await this.access.roster(orgId)
+    const from = options.endsFrom ?? Number.NEGATIVE_INFINITY
     const ids =
       options.opIds === undefined
-        ? (await this.list(orgId, { when: options.when })).map((o) => o.id)
+        ? (await this.list(orgId, { when: options.when })).filter((o) => o.endsAt >= from).map((o) => o.id)
         : parse(opIds, options.opIds, 'opIds')
     await this.access.requireView(orgId)
     const events = []
@@ -340,7 +359,11 @@ export class OperationsService {
     }
     events.sort((a, b) => a.op.scheduledAt - b.op.scheduledAt)
     const name = `${text(roster.org.name) ?? orgId} operations`
-    return toIcs(events, { name, now: new Date(this.now()) })
+    return toIcs(events, {
+      name,
+      now: new Date(this.now()),
+      ...(options.refreshSeconds === undefined ? {} : { refreshSeconds: options.refreshSeconds }),
+    })
   }
 
   /** Writes `member`'s sign-up record (new or changed) in `state`. */

@@ -221,3 +221,33 @@ describe('verseguy op', () => {
     expect((await json<OperationView>('show', created.id)).participants).toEqual([])
   })
 })
+
+describe('verseguy op --tz', () => {
+  it('keeps the time zone: op show gives the local times; a zone Intl does not know is refused; none clears it', async () => {
+    const create = (tz: string) =>
+      op(
+        'create',
+        '--title',
+        'Social night',
+        '--type',
+        'social',
+        '--at',
+        '2030-01-04T19:00Z',
+        '--duration',
+        '180',
+        '--tz',
+        tz,
+        '--json',
+      )
+    const made = await create('Europe/Berlin')
+    expect(made.code, made.stderr).toBe(0)
+    const id = (JSON.parse(made.stdout) as OperationView).id
+    const shown = await op('show', id)
+    expect(shown.stdout).toMatch(/time zone {4}Europe\/Berlin: Fri, 4 Jan 2030, 20:00.23:00 CET/)
+    const refused = await create('Mars/Olympus')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('timeZone')
+    expect(refused.stderr).toContain('IANA time zone')
+    expect((await json<OperationView>('update', id, '--tz', 'none')).timeZone).toBeNull()
+  })
+})

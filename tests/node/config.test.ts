@@ -62,4 +62,31 @@ describe('node config', () => {
       /VERSEGUY_NET_BOOTSTRAP: "\/ip4\/127\.0\.0\.1\/tcp\/4002" names no peer/,
     )
   })
+
+  it('has no scheduled backups by default, and 7 daily, 4 weekly, 12 monthly once a folder is set', () => {
+    expect(defaultConfig().backup).toEqual({
+      everyHours: 24,
+      keep: { hourly: 0, daily: 7, weekly: 4, monthly: 12, yearly: 0 },
+      encrypt: false,
+    })
+    const c = parseConfig({ backup: { dir: '/mnt/usb/vg', keep: { daily: 3 } } }, 'c')
+    expect(c.backup).toMatchObject({ dir: '/mnt/usb/vg', keep: { daily: 3, weekly: 4, monthly: 12 } })
+  })
+
+  it('refuses bad backup settings, naming the key', () => {
+    const bad = (backup: unknown) => () => parseConfig({ backup }, '/x/config.json')
+    expect(bad({ dir: '' })).toThrow(/config\.json: backup\.dir:/)
+    expect(bad({ everyHours: 0 })).toThrow(/backup\.everyHours:/)
+    expect(bad({ everyHours: '24' })).toThrow(/backup\.everyHours:/)
+    expect(bad({ keep: { daily: -1 } })).toThrow(/backup\.keep\.daily:/)
+    expect(bad({ keep: { weekly: 1.5 } })).toThrow(/backup\.keep\.weekly:/)
+    expect(bad({ keep: { fortnightly: 2 } })).toThrow(/backup\.keep/)
+    expect(bad({ encrypt: true })).toThrow(/backup\.passphraseFile: is required when encrypt is true/)
+    expect(bad({ folder: '/x' })).toThrow(/backup/)
+  })
+
+  it('takes the backup folder from VERSEGUY_BACKUP_DIR', () => {
+    expect(withEnv(defaultConfig(), { VERSEGUY_BACKUP_DIR: '/srv/backups' }).backup.dir).toBe('/srv/backups')
+    expect(withEnv(defaultConfig(), { VERSEGUY_BACKUP_DIR: '' }).backup.dir).toBeUndefined()
+  })
 })

@@ -22,6 +22,9 @@ function app(status: () => Promise<never>, logged: unknown[]) {
     mesh: () => {
       throw new Error('no mesh in this test')
     },
+    calendar: () => {
+      throw new Error('no calendar in this test')
+    },
     logError: (err) => logged.push(err),
   })
 }

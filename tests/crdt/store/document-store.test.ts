@@ -450,3 +450,91 @@ describe('DocumentStore: closed store and failed writes', () => {
     expect(A.toJS(await h2.store.get<Org>(ORG)).name).toBe('Real')
   })
 })
+
+describe('DocumentStore: one action in several steps', () => {
+  it('one entry covers one change per step, written at once; another store receives them whole', async () => {
+    const h = await onDisk.open()
+    const { entry: created } = await h.store.create<Org>(ORG, act('org.create'), [
+      (d) => {
+        d.name = 'Alpha'
+        d.members = ['ann']
+      },
+      (d) => {
+        d.members.push('bob')
+      },
+    ])
+    const { doc, entry } = await h.store.change<Org>(ORG, act('org.import'), [
+      (d) => {
+        d.members.push('cy')
+      },
+      () => {}, // a step that changes nothing makes no change
+      (d) => {
+        d.count = 3
+      },
+    ])
+    expect(created?.changes).toHaveLength(2)
+    expect(entry?.seq).toBe(2)
+    expect(entry?.changes).toHaveLength(2)
+    expect(entry?.changes).toEqual(
+      A.getAllChanges(doc)
+        .slice(2)
+        .map((c) => A.decodeChange(c).hash),
+    )
+    expect(A.toJS(doc)).toEqual({ name: 'Alpha', members: ['ann', 'bob', 'cy'], count: 3 })
+    expect(await keysOf(h.db.changes, ORG)).toHaveLength(4)
+
+    const again = await onDisk.reopen(h)
+    expect(A.toJS(await again.store.get<Org>(ORG))).toEqual(A.toJS(doc))
+    const other = await stores.open()
+    const result = await other.store.receive(await batchOf(again.store, h.signer.memberKey, ORG))
+    expect(result.rejected).toEqual([])
+    expect(A.toJS(await other.store.get<Org>(ORG))).toEqual(A.toJS(doc))
+  })
+
+  it('a refused step refuses the whole action: nothing of it is written', async () => {
+    const refuseCount = {
+      validate: (ctx: { changes: readonly A.DecodedChange[] }) =>
+        ctx.changes.some((c) => c.ops.some((o) => o.key === 'count'))
+          ? { ok: false as const, reason: 'no counts' }
+          : { ok: true as const },
+    }
+    const h = await stores.open({ validator: refuseCount })
+    await createOrg(h)
+    await expect(
+      h.store.change<Org>(ORG, act('org.import'), [
+        (d) => {
+          d.members.push('cy')
+        },
+        (d) => {
+          d.count = 1
+        },
+      ]),
+    ).rejects.toThrow(/no counts/)
+    expect(A.toJS(await h.store.get<Org>(ORG))).toEqual({ name: 'Alpha', members: ['ann'] })
+    expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(1)
+    expect(await keysOf(h.db.changes, ORG)).toHaveLength(1)
+  })
+})
+
+describe('DocumentStore: a step that throws', () => {
+  it('after earlier steps changed the document: nothing is written, and the next change works', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    await expect(
+      h.store.change<Org>(ORG, act('org.import'), [
+        (d) => {
+          d.members.push('cy')
+        },
+        () => {
+          throw new Error('step two failed')
+        },
+      ]),
+    ).rejects.toThrow('step two failed')
+    expect(A.toJS(await h.store.get<Org>(ORG))).toEqual({ name: 'Alpha', members: ['ann'] })
+    const { doc } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(A.toJS(doc)).toEqual({ name: 'Beta', members: ['ann'] })
+    expect((await h.store.chains.head(TEST_SCOPE, h.signer.memberKey))?.seq).toBe(2)
+  })
+})

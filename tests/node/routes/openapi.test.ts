@@ -20,6 +20,7 @@ function app() {
     mesh: unused,
     status: unused,
     reloadTrust: unused,
+    calendar: unused,
   })
 }
 

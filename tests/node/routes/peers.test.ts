@@ -22,6 +22,9 @@ function apiOf(node: VerseGuyNode) {
     services: () => node.services,
     status: () => node.status(),
     reloadTrust: async () => [],
+    calendar: () => {
+      throw new Error('no calendar in this test')
+    },
     mesh: () => ({
       mesh: node.mesh,
       join: node.admissions,

@@ -114,6 +114,30 @@ describe('hangar bounds hold for remote changes', () => {
     expect(kinds).toEqual(['oversize'])
   })
 
+  it('a pledge id of 41 characters: refused as oversize', async () => {
+    await write((d) => {
+      const id = newId()
+      d.ships[id] = ship(id, { pledgeId: S('9'.repeat(HANGAR_LIMITS.pledgeId + 1)) }) as never
+    })
+    const receipt = await deliver(lawless, leader, org.id)
+    expect(receipt.reasons).toEqual([
+      `ship pledgeId must be text of at most ${HANGAR_LIMITS.pledgeId} characters`,
+    ])
+    expect(kinds).toEqual(['oversize'])
+  })
+
+  it('a pledge id that is not text: refused', async () => {
+    await write((d) => {
+      const id = newId()
+      d.ships[id] = ship(id, { pledgeId: 40010001 }) as never
+    })
+    const receipt = await deliver(lawless, leader, org.id)
+    expect(receipt.reasons).toEqual([
+      `ship pledgeId must be text of at most ${HANGAR_LIMITS.pledgeId} characters`,
+    ])
+    expect(kinds).toEqual(['rule'])
+  })
+
   it('15,000 ships in one change, or a change of 2,200 small ops: refused', async () => {
     await write((d) => {
       for (let i = 0; i < 15_000; i++) d.ships[newId()] = { model: S('Aurora') } as never

@@ -54,8 +54,8 @@ async function forge(r: OpsReplica, opId: string, fn: (d: OperationDoc) => void,
   await r.store.change<OperationDoc>(opDocId(orgId, opId), await actionOf(r, orgId, action), fn)
 }
 
-/** A first change laid out as the service writes it, made by `r` whatever its rank. */
-async function forgeCreate(r: OpsReplica): Promise<string> {
+/** A first change laid out as the service writes it (plus `extra`), made by `r` whatever its rank. */
+async function forgeCreate(r: OpsReplica, extra: Record<string, unknown> = {}): Promise<string> {
   const key = r.signer.memberKey
   const nonce = newOpNonce()
   const id = deriveOpId(orgId, key, nonce)
@@ -76,6 +76,7 @@ async function forgeCreate(r: OpsReplica): Promise<string> {
       createdAt: Date.now(),
       slots: {},
       participants: {},
+      ...extra,
     })
   })
   return id
@@ -396,6 +397,62 @@ describe('operation rules, judged on every node', () => {
     expect((await judged(leader, rogue, op.id)).reasons).toContain(
       'invalid operation creation: the operation id is not bound to its creator',
     )
+  })
+})
+
+describe('an operation time zone, optional and checked on every node', () => {
+  it('is kept when valid, refused remotely when not an IANA name, and cleared with null', async () => {
+    const op = await officer.ops.createOperation(orgId, { ...patrol, timeZone: 'Europe/Berlin' })
+    expect(op.timeZone).toBe('Europe/Berlin')
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    expect((await leader.ops.get(orgId, op.id)).timeZone).toBe('Europe/Berlin')
+    // Operations made without one (and before the field existed) read as none.
+    expect((await officer.ops.createOperation(orgId, patrol)).timeZone).toBeNull()
+
+    const rogue = await replica(true)
+    await enlist(leader, orgId, rogue, 'officer', 'Officer_7')
+    const bad = await forgeCreate(rogue, { timeZone: S('Berlin; DROP') })
+    const created = await judged(leader, rogue, bad)
+    expect(created.reasons).toContain(
+      'invalid operation creation: timeZone must be an IANA time zone name (Europe/Berlin) or null',
+    )
+    expect(created.unchanged).toBe(true)
+    // (Each forgery from a rogue of its own: a refused entry leaves a gap in its author's chain.)
+    const rogue2 = await replica(true)
+    await enlist(leader, orgId, rogue2, 'officer', 'Officer_8')
+    const stray = await forgeCreate(rogue2, { zone: S('Europe/Berlin') })
+    expect((await judged(leader, rogue2, stray)).reasons).toContain(
+      'invalid operation creation: wrong top-level layout',
+    )
+
+    const rogue3 = await replica(true)
+    await enlist(leader, orgId, rogue3, 'officer', 'Officer_9')
+    await sync(leader, rogue3)
+    await forge(rogue3, op.id, (d) => {
+      d.timeZone = S(`Europe/${'x'.repeat(80)}`)
+    })
+    const edited = await judged(leader, rogue3, op.id)
+    expect(edited.reasons).toContain('timeZone must be an IANA time zone name (Europe/Berlin) or null')
+    expect(edited.unchanged).toBe(true)
+
+    const cleared = await officer.ops.updateOperation(orgId, op.id, { timeZone: null })
+    expect(cleared.timeZone).toBeNull()
+    expect((await sync(officer, leader)).rejected).toEqual([])
+    expect((await leader.ops.get(orgId, op.id)).timeZone).toBeNull()
+  })
+
+  it('is checked against Intl where it is typed, naming the field', async () => {
+    await expect(
+      officer.ops.createOperation(orgId, { ...patrol, timeZone: 'Mars/Olympus' }),
+    ).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      field: 'timeZone',
+    })
+    const op = await officer.ops.createOperation(orgId, patrol)
+    await expect(officer.ops.updateOperation(orgId, op.id, { timeZone: 42 })).rejects.toMatchObject({
+      field: 'timeZone',
+    })
+    expect((await officer.ops.updateOperation(orgId, op.id, { timeZone: 'UTC' })).timeZone).toBe('UTC')
   })
 })
 
