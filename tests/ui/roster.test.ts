@@ -54,6 +54,7 @@ describe.skipIf(missing !== null)('web UI: roster', () => {
     await lead.getByRole('button', { name: 'Make an invite' }).click()
     const token = await lead.getByLabel('Send this to the new member (single use):').inputValue()
     expect(token).toMatch(/^vginv1\./)
+    expect(await lead.getByRole('img', { name: 'The invite as a QR code, for a phone' }).count()).toBe(1)
     await lead
       .getByRole('button', { name: /^Revoke/ })
       .first()

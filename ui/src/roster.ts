@@ -8,6 +8,7 @@ import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api } from './api.ts'
 import { type Access, can, type Org, useAction, useChanges, useSubmit, when } from './live.ts'
+import { Qr } from './qr.ts'
 
 interface Member {
   readonly memberKey: string
@@ -147,6 +148,7 @@ function Invites({ org, access, ranks }: { org: Org; access: Access; ranks: Rank
               <label for="invite-token">Send this to the new member (single use):</label>
               <textarea id="invite-token" readonly rows="3">${token}</textarea>
               <button type="button" onClick=${() => void navigator.clipboard?.writeText(token)}>Copy</button>
+              <${Qr} text=${token} label="The invite as a QR code, for a phone" />
             </div>`
       }
       <ul class="invites">
