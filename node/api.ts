@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../crdt/index.ts'
 import { InvalidInputError } from '../services/org/index.ts'
 import { calendarFeed } from './calendar-feed.ts'
 import { apiError, type ErrorAnswer, errorResponse } from './error-response.ts'
+import { LOOPBACK_NAMES } from './http-address.ts'
 import type { RouteContext } from './routes/route-context.ts'
 import { API_BASE, v1Routes } from './routes/v1.ts'
 import { uiRoutes } from './web/ui-assets.ts'
@@ -28,6 +29,8 @@ export interface ApiDeps extends RouteContext {
   readonly port: () => number
   /** Hears of every error that is not a `VerseGuyError` (answered 500 `internal`). */
   readonly logError?: (err: unknown) => void
+  /** Host names besides the loopback ones the node answers to (the address it is bound to). */
+  readonly hosts?: readonly string[]
   /** The browser's way in (login, sessions, CSRF); without it only the bearer token opens /api. */
   readonly web?: WebAccess
   /** What the calendar feed's wrong-token budget counts time by; default `systemClock`. */
@@ -40,10 +43,9 @@ export interface ApiDeps extends RouteContext {
  */
 export const API_BODY_LIMIT = 2 * 1024 * 1024
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
-
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono()
+  const hosts = new Set([...LOOPBACK_NAMES, ...(deps.hosts ?? [])])
 
   const answer = (c: Context, a: ErrorAnswer) => c.json(a.body, a.status)
   app.onError((err, c) => {
@@ -70,7 +72,7 @@ export function createApi(deps: ApiDeps): Hono {
     if (c.req.path.startsWith('/cal/')) return next()
     const host = c.req.header('host') ?? ''
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host)
-    if (match === null || !LOOPBACK_HOSTS.has(match[1] ?? '') || Number(match[2]) !== deps.port()) {
+    if (match === null || !hosts.has(match[1] ?? '') || Number(match[2]) !== deps.port()) {
       return answer(c, apiError('forbidden-host', 'forbidden', 'forbidden host'))
     }
     await next()

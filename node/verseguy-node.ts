@@ -17,6 +17,7 @@ import { CalendarTokens } from './calendar-tokens.ts'
 import { httpBase } from './calendar-url.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { hostNames, localUrl } from './http-address.ts'
 import { inviteReach } from './invite-reach.ts'
 import type { NodeJoinTransport } from './join-transport.ts'
 import type { TrustedKey } from './license-trust.ts'
@@ -33,6 +34,8 @@ export interface NodeOptions {
   readonly passphrase: string
   /** Overrides config.json's api.port (0: any free port). */
   readonly apiPort?: number
+  /** The address the web UI and API listen on (else config.json's `api.host`). */
+  readonly apiHost?: string
   readonly logLevel?: LogLevel
   readonly logger?: RootLogger
   /** Serve as a circuit relay (`start --headless`), whatever config.json says. */
@@ -61,6 +64,7 @@ export class VerseGuyNode {
   private log: Logger | null = null
   private token = ''
   private apiPort = 0
+  private apiHost = '127.0.0.1'
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
   private parts: NetParts | null = null
@@ -121,7 +125,7 @@ export class VerseGuyNode {
   }
 
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.apiPort}`
+    return localUrl(this.apiHost, this.apiPort)
   }
 
   async start(): Promise<void> {
@@ -218,7 +222,10 @@ export class VerseGuyNode {
       await this.admitNet.start()
       phase('net')
       this.token = randomBytes(32).toString('base64url')
-      await this.listen(this.options.apiPort ?? local.config.api.port, local.config.api.host)
+      await this.listen(
+        this.options.apiPort ?? local.config.api.port,
+        this.options.apiHost ?? local.config.api.host,
+      )
       this.startedAt = new Date(clock.now())
       await writeRuntimeFile(paths.runtime, {
         pid: process.pid,
@@ -328,7 +335,9 @@ export class VerseGuyNode {
       tokens: new CalendarTokens(this.dataDir),
       base: () => ({ url: httpBase(host, this.apiPort), running: this.server !== null }),
     }
+    this.apiHost = host
     const app = createApi({
+      hosts: hostNames(host),
       web,
       changes: (listener) => {
         const hear = (c: { docId: string; origin: 'local' | 'remote' }) =>
