@@ -6,6 +6,7 @@ import { run as foundation } from './foundation.bench.ts'
 import { run as licensing } from './licensing.bench.ts'
 import { run as mesh } from './mesh.bench.ts'
 import { run as scale } from './scale.bench.ts'
+import { run as ui } from './ui.bench.ts'
 
 await foundation()
 await domain()
@@ -14,3 +15,4 @@ await mesh()
 await convergence()
 await scale()
 await cli()
+await ui()
