@@ -9,7 +9,7 @@ import type { ServerType } from '@hono/node-server'
 import type { Clock, DocumentStore, Logger } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
 import { type DomainServices, scopeOfDoc } from '../services/domain.ts'
-import { MemberIdentity, WrongPassphraseError } from '../services/identity/index.ts'
+import { MemberIdentity, WrongPassphraseError, writeKeyFile } from '../services/identity/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { type BackupSchedule, startScheduledBackups, type WriteBackup } from './backup-schedule.ts'
@@ -327,6 +327,16 @@ export class VerseGuyNode {
             throw err
           },
         ),
+      changePassphrase: async (current, next) => {
+        const path = layout(local.dataDir).identity
+        const identity = await MemberIdentity.unlock(path, current).catch((err: unknown) => {
+          if (err instanceof WrongPassphraseError) return null
+          throw err
+        })
+        if (identity === null) return false
+        await writeKeyFile(path, await identity.reseal(next))
+        return true
+      },
       securityEvent: async (action, details) => {
         await local.documents.record(null, { action, resource: 'node', details })
       },

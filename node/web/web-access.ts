@@ -1,7 +1,8 @@
 /**
  * How a browser gets into the node's API: `POST /ui/login` with the node passphrase opens a
  * session (an HttpOnly, SameSite=Strict cookie, and a CSRF token the page keeps in memory),
- * `POST /ui/logout` closes it, `GET /ui/session` says whether one is open. A request to
+ * `POST /ui/logout` closes it, `GET /ui/session` says whether one is open, `POST
+ * /ui/passphrase` changes the node passphrase (the current one checked as at login). A request to
  * `/api/*` then passes with the CLI's bearer token or with a live session; a session's
  * write (anything but GET/HEAD) must also carry its CSRF token in `x-csrf-token` and come
  * from the node's own origin. Wrong passphrases are rate-limited (login-guard.ts) and a
@@ -25,6 +26,11 @@ export interface WebDeps {
   readonly clock: Clock
   /** Whether `passphrase` unseals this node's member key. */
   readonly checkPassphrase: (passphrase: string) => Promise<boolean>
+  /**
+   * Re-seals the member key under `next` if `current` is the passphrase (false if it is
+   * not; a passphrase too weak is an `InvalidInputError`-like error naming `next`).
+   */
+  readonly changePassphrase: (current: string, next: string) => Promise<boolean>
   /** Writes a security event to the node's local chain (never sent to anyone). */
   readonly securityEvent: (action: string, details: Record<string, number>) => Promise<void>
 }
@@ -67,7 +73,27 @@ export class WebAccess {
     return null
   }
 
-  /** `/ui/login`, `/ui/logout`, `/ui/session`. */
+  /** A 429 while locked out (or while another try runs), else null: the try may go on. */
+  #tryNow(c: Context): Response | null {
+    const may = this.guard.mayTry()
+    if (may.ok && !this.#loginRunning) return null
+    const wait = may.ok ? 1000 : may.retryAfterMs
+    c.header('retry-after', String(Math.ceil(wait / 1000)))
+    return answer(
+      c,
+      apiError('login-locked', 'too-many', `too many wrong passphrases: try again in ${Math.ceil(wait / 1000)} s`),
+    )
+  }
+
+  /** A wrong passphrase: counted, a lockout it starts written to the local chain, 401. */
+  async #wrong(c: Context): Promise<Response> {
+    const wait = this.guard.failed()
+    if (wait > 0)
+      await this.#deps.securityEvent('security.login-lockout', { failures: this.guard.failures, lockedForMs: wait })
+    return answer(c, apiError('wrong-passphrase', 'unauthenticated', 'wrong passphrase'))
+  }
+
+  /** `/ui/login`, `/ui/logout`, `/ui/session`, `/ui/passphrase`. */
   routes(): Hono {
     const app = new Hono()
     app.use(
@@ -111,15 +137,7 @@ export class WebAccess {
       } finally {
         this.#loginRunning = false
       }
-      if (!right) {
-        const wait = this.guard.failed()
-        if (wait > 0)
-          await this.#deps.securityEvent('security.login-lockout', {
-            failures: this.guard.failures,
-            lockedForMs: wait,
-          })
-        return answer(c, apiError('wrong-passphrase', 'unauthenticated', 'wrong passphrase'))
-      }
+      if (!right) return this.#wrong(c)
       this.guard.succeeded()
       const s = this.sessions.open()
       setCookie(c, SESSION_COOKIE, s.id, {
@@ -138,6 +156,38 @@ export class WebAccess {
         this.sessions.close(s.id)
       }
       deleteCookie(c, SESSION_COOKIE, { path: '/' })
+      return c.body(null, 204)
+    })
+    app.use(
+      '/passphrase',
+      bodyLimit({
+        maxSize: MAX_LOGIN_BODY,
+        onError: (c) =>
+          answer(c, apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 })),
+      }),
+    )
+    // A session's change of the node passphrase: the current one is checked (and rate-limited) as at login.
+    app.post('/passphrase', async (c) => {
+      const s = this.sessionOf(c)
+      if (s === null) return answer(c, apiError('no-session', 'unauthenticated', 'not logged in'))
+      const refused = this.writeRefusal(c, s)
+      if (refused !== null) return answer(c, refused)
+      const body = (await c.req.json().catch(() => null)) as { current?: unknown; next?: unknown } | null
+      for (const field of ['current', 'next'] as const)
+        if (typeof body?.[field] !== 'string' || body[field] === '')
+          return answer(c, apiError('invalid-input', 'invalid', `${field}: required`, { field }))
+      const locked = this.#tryNow(c)
+      if (locked !== null) return locked
+      this.#loginRunning = true
+      let right: boolean
+      try {
+        right = await this.#deps.changePassphrase(body?.current as string, body?.next as string)
+      } finally {
+        this.#loginRunning = false
+      }
+      if (!right) return this.#wrong(c)
+      this.guard.succeeded()
+      await this.#deps.securityEvent('security.passphrase-change', {})
       return c.body(null, 204)
     })
     app.get('/session', (c) => {

@@ -69,3 +69,8 @@ export async function logout(): Promise<void> {
   await send('POST', '/ui/logout')
   csrf = null
 }
+
+/** Changes the node passphrase (the member key is sealed again under the new one). */
+export async function changePassphrase(current: string, next: string): Promise<void> {
+  await send('POST', '/ui/passphrase', { current, next })
+}

@@ -5,7 +5,7 @@
  */
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
-import { api } from './api.ts'
+import { api, changePassphrase } from './api.ts'
 import { type Access, type Org, useAction, useChanges, useSubmit, when } from './live.ts'
 
 interface Peer {
@@ -29,6 +29,33 @@ interface License {
   readonly members: number
   readonly warnings: string[]
   readonly orgRef: string
+}
+
+function Passphrase() {
+  const [f, setF] = useState({ current: '', next: '', again: '' })
+  const [done, setDone] = useState(false)
+  const field = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value })
+  const change = useSubmit(async () => {
+    setDone(false)
+    if (f.next !== f.again) throw new Error('The new passphrase and its repetition differ.')
+    await changePassphrase(f.current, f.next)
+    setF({ current: '', next: '', again: '' })
+    setDone(true)
+  })
+  return html`
+    <form class="card grid" onSubmit=${change.submit} aria-labelledby="pass-title">
+      <h2 id="pass-title">Change the node passphrase</h2>
+      <label for="pass-current">Current passphrase</label>
+      <input id="pass-current" type="password" autocomplete="current-password" required value=${f.current} onInput=${field('current')} />
+      <label for="pass-next">New passphrase</label>
+      <input id="pass-next" type="password" autocomplete="new-password" minlength="8" required value=${f.next} onInput=${field('next')} />
+      <label for="pass-again">New passphrase again</label>
+      <input id="pass-again" type="password" autocomplete="new-password" required value=${f.again} onInput=${field('again')} />
+      <button type="submit" disabled=${change.busy}>${change.busy ? 'Sealing the key…' : 'Change passphrase'}</button>
+      ${change.error === null ? null : html`<p class="error" role="alert">${change.error}</p>`}
+      ${done ? html`<p role="status">Changed: use the new passphrase from now on (login, start, commands).</p>` : null}
+    </form>
+  `
 }
 
 export function Settings({ org, access }: { org: Org; access: Access }) {
@@ -61,7 +88,7 @@ export function Settings({ org, access }: { org: Org; access: Access }) {
       load()
     })
   return html`
-    <h1>Peers and license</h1>
+    <h1>Peers, license and settings</h1>
     <section aria-labelledby="peers-title">
       <h2 id="peers-title">Peers</h2>
       ${
@@ -113,5 +140,6 @@ export function Settings({ org, access }: { org: Org; access: Access }) {
           : null
       }
     </section>
+    <${Passphrase} />
   `
 }

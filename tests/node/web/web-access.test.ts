@@ -7,7 +7,9 @@
 import { request } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import type { Entry } from '../../../crdt/index.ts'
+import { layout } from '../../../node/index.ts'
 import { CSRF_HEADER, SESSION_COOKIE } from '../../../node/web/web-access.ts'
+import { MemberIdentity, WrongPassphraseError } from '../../../services/identity/index.ts'
 import { TEST_NODE_PASS, type TestNode, useNodes } from '../../helpers/start-nodes.ts'
 
 const nodes = useNodes()
@@ -130,6 +132,36 @@ describe('web access', () => {
     await new Promise((r) => setTimeout(r, 2_100))
     expect((await login(t)).status).toBe(200)
     expect((await login(t, 'wrong again')).status).toBe(401)
+  })
+
+  it('a session changes the node passphrase: the current one checked, the key sealed anew', async () => {
+    const t = await nodes.start('web-passphrase')
+    const call = browser(t)
+    const { cookie, csrf } = await login(t)
+    const change = (body: unknown, extra: { csrf?: string } = { csrf }) =>
+      call('POST', '/ui/passphrase', {
+        cookie,
+        body,
+        ...(extra.csrf === undefined ? {} : { csrf: extra.csrf }),
+      })
+    expect((await change({ current: TEST_NODE_PASS, next: 'a new passphrase' }, {})).status).toBe(403) // no CSRF
+    expect((await change({ current: 'wrong one', next: 'a new passphrase' })).status).toBe(401)
+    expect((await change({ current: TEST_NODE_PASS, next: 'short' })).json).toMatchObject({
+      error: { code: 'weak-passphrase' },
+    })
+    expect((await change({ current: TEST_NODE_PASS })).json).toMatchObject({ error: { field: 'next' } })
+    // Nothing changed so far: the old passphrase still unlocks the key.
+    await MemberIdentity.unlock(layout(t.dir).identity, TEST_NODE_PASS)
+
+    expect((await change({ current: TEST_NODE_PASS, next: 'a new passphrase' })).status).toBe(204)
+    expect((await localHead(t))?.action).toBe('security.passphrase-change')
+    await expect(MemberIdentity.unlock(layout(t.dir).identity, TEST_NODE_PASS)).rejects.toThrow(
+      WrongPassphraseError,
+    )
+    const id = await MemberIdentity.unlock(layout(t.dir).identity, 'a new passphrase')
+    expect(id.memberKey).toBe(t.node.services.org.me)
+    expect((await login(t, TEST_NODE_PASS)).status).toBe(401)
+    expect((await login(t, 'a new passphrase')).status).toBe(200)
   })
 
   it('bad login bodies are clear errors; every answer carries the security headers', async () => {
