@@ -81,7 +81,11 @@ export class WebAccess {
     c.header('retry-after', String(Math.ceil(wait / 1000)))
     return answer(
       c,
-      apiError('login-locked', 'too-many', `too many wrong passphrases: try again in ${Math.ceil(wait / 1000)} s`),
+      apiError(
+        'login-locked',
+        'too-many',
+        `too many wrong passphrases: try again in ${Math.ceil(wait / 1000)} s`,
+      ),
     )
   }
 
@@ -89,7 +93,10 @@ export class WebAccess {
   async #wrong(c: Context): Promise<Response> {
     const wait = this.guard.failed()
     if (wait > 0)
-      await this.#deps.securityEvent('security.login-lockout', { failures: this.guard.failures, lockedForMs: wait })
+      await this.#deps.securityEvent('security.login-lockout', {
+        failures: this.guard.failures,
+        lockedForMs: wait,
+      })
     return answer(c, apiError('wrong-passphrase', 'unauthenticated', 'wrong passphrase'))
   }
 
@@ -163,7 +170,10 @@ export class WebAccess {
       bodyLimit({
         maxSize: MAX_LOGIN_BODY,
         onError: (c) =>
-          answer(c, apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 })),
+          answer(
+            c,
+            apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 }),
+          ),
       }),
     )
     // A session's change of the node passphrase: the current one is checked (and rate-limited) as at login.
