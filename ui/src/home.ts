@@ -14,12 +14,14 @@ import { Fleet } from './fleet.ts'
 import { Hangar } from './hangar.ts'
 import { type Access, type Org, useChanges } from './live.ts'
 import { Operations } from './operations.ts'
+import { Ranks } from './ranks.ts'
 import { Roster } from './roster.ts'
 import { Settings } from './settings.ts'
 
 const PAGES = [
   { path: '', title: 'Dashboard', view: Dashboard },
   { path: 'roster', title: 'Roster', view: Roster },
+  { path: 'ranks', title: 'Ranks', view: Ranks },
   { path: 'hangar', title: 'My hangar', view: Hangar },
   { path: 'fleet', title: 'Org fleet', view: Fleet },
   { path: 'ops', title: 'Operations', view: Operations },
