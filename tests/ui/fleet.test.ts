@@ -11,6 +11,7 @@ import { foundOrg, joinOrg } from '../helpers/roster-nodes.ts'
 import { TEST_NODE_PASS, type TestNode, useNodes } from '../helpers/start-nodes.ts'
 
 const screenshot = (name: string) => new URL(`../../docs/screenshots/${name}`, import.meta.url).pathname
+const FIXTURE = new URL('../fixtures/import/hangarxplor.json', import.meta.url).pathname
 const missing = browserMissing()
 const nodes = useNodes()
 let browser: Browser
@@ -63,12 +64,28 @@ describe.skipIf(missing !== null)('web UI: hangar and fleet', () => {
             ?.status,
       )
       .toBe('maintenance')
+    // A HangarXPLOR export: previewed (nothing changes), then imported in one go.
+    const before = (await o.leader.api<{ total: number }>('GET', `${o.path}/ships?owner=me`)).total
+    await hangar.getByLabel('HangarXPLOR (JSON or CSV) or FleetYards export').setInputFiles(FIXTURE)
+    await hangar.getByRole('button', { name: 'Preview' }).click()
+    const status = hangar.getByRole('status')
+    await expect
+      .poll(() => status.textContent())
+      .toMatch(/hangarxplor\.json \(hangarxplor-json\): would add \d+, skipped \d+\./)
+    expect((await o.leader.api<{ total: number }>('GET', `${o.path}/ships?owner=me`)).total).toBe(before)
+    await hangar.getByRole('button', { name: 'Import' }).click()
+    await expect.poll(() => status.textContent()).toMatch(/: added \d+/)
+    const added = Number((await status.textContent())?.match(/added (\d+)/)?.[1])
+    expect(added).toBeGreaterThan(0)
+    expect((await o.leader.api<{ total: number }>('GET', `${o.path}/ships?owner=me`)).total).toBe(
+      before + added,
+    )
     expect(await axeViolations(hangar)).toEqual([])
     await hangar.screenshot({ path: screenshot('hangar.png'), fullPage: true })
 
     const fleet = await open(o.leader, 'fleet')
     await fleet.getByRole('heading', { name: 'Org fleet' }).waitFor()
-    expect(await fleet.locator('[data-stat="fleet-ships"]').textContent()).toBe('1')
+    const mine = Number(await fleet.locator('[data-stat="fleet-ships"]').textContent())
 
     // On the member's own node, a ship whose every text is markup.
     await member.api('POST', `${o.path}/ships`, {
@@ -81,7 +98,7 @@ describe.skipIf(missing !== null)('web UI: hangar and fleet', () => {
     })
     await expect
       .poll(() => fleet.locator('[data-stat="fleet-ships"]').textContent(), { timeout: 20_000 })
-      .toBe('2')
+      .toBe(String(mine + 1))
     await expect.poll(() => fleet.locator('table.fleet').textContent()).toContain(PLANTED(3))
     expect(await fleet.locator('table.fleet img, table.fleet script, table.fleet b').count()).toBe(0)
     expect(await fleet.getByRole('img', { name: /^By manufacturer/ }).getAttribute('aria-label')).toContain(

@@ -45,6 +45,10 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
     })
 
     const lead = await open(o.leader, 'ops')
+    // The calendar feed a calendar app subscribes to: this member's URL, served by the node.
+    const feedUrl = await lead.getByLabel('Calendar feed URL').inputValue()
+    expect(feedUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/cal\/[\w-]+\.ics$/)
+    expect(parseIcs(await (await fetch(feedUrl)).text()).events).toEqual([])
     await lead.getByLabel('Title').fill(TITLE)
     await lead.getByLabel('Type').selectOption('mining')
     await lead.getByLabel('Starts (your local time)').fill('2030-01-02T18:30')

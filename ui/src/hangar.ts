@@ -63,6 +63,57 @@ function AddShip({ org }: { org: Org }) {
   `
 }
 
+interface ImportResult {
+  readonly format: string
+  readonly dryRun: boolean
+  readonly added: { model: string; name: string }[]
+  readonly skipped: { row: number; model: string; reason: string; detail: string }[]
+}
+
+/** Import a HangarXPLOR (JSON or CSV) or FleetYards export: look first (dry run), then import. */
+function Import({ org }: { org: Org }) {
+  const [text, setText] = useState<string | null>(null)
+  const [file, setFile] = useState('')
+  const [result, setResult] = useState<ImportResult | null>(null)
+  const act = useAction()
+  const pick = (e: Event) => {
+    const f = (e.target as HTMLInputElement).files?.[0]
+    setResult(null)
+    if (f === undefined) return
+    if (f.size > 1024 * 1024) {
+      setText(null)
+      void act.run(async () => {
+        throw new Error(`${f.name} is larger than 1 MiB: not a hangar export`)
+      })
+      return
+    }
+    setFile(f.name)
+    void f.text().then(setText)
+  }
+  const send = (dryRun: boolean) =>
+    act.run(async () =>
+      setResult(await api.post<ImportResult>(`/orgs/${org.id}/ships/import`, { text, dryRun })),
+    )
+  return html`
+    <section class="card" aria-labelledby="import-title">
+      <h2 id="import-title">Import a hangar export</h2>
+      <label for="import-file">HangarXPLOR (JSON or CSV) or FleetYards export</label>
+      <input id="import-file" type="file" accept=".json,.csv,application/json,text/csv" onChange=${pick} />
+      <div class="toolbar">
+        <button type="button" disabled=${text === null || act.busy} onClick=${() => void send(true)}>Preview</button>
+        <button type="button" disabled=${text === null || act.busy} onClick=${() => void send(false)}>Import</button>
+      </div>
+      ${act.error === null ? null : html`<p class="error" role="alert">${act.error}</p>`}
+      ${
+        result === null
+          ? null
+          : html`<p role="status">${file} (${result.format}): ${result.dryRun ? 'would add' : 'added'} ${result.added.length}, skipped ${result.skipped.length}.</p>
+            ${result.skipped.length === 0 ? null : html`<ul class="skipped">${result.skipped.map((k) => html`<li key=${k.row}>row ${k.row}: ${k.model} (${k.reason}${k.detail === '' ? '' : `: ${k.detail}`})</li>`)}</ul>`}`
+      }
+    </section>
+  `
+}
+
 function ShipCard({ org, ship }: { org: Org; ship: Ship }) {
   const path = `/orgs/${org.id}/members/me/ships/${ship.id}`
   const act = useAction()
@@ -133,7 +184,10 @@ export function Hangar({ org }: { org: Org; access: Access }) {
   useChanges(load)
   return html`
     <h1>My hangar</h1>
-    <${AddShip} org=${org} />
+    <div class="cards">
+      <${AddShip} org=${org} />
+      <${Import} org=${org} />
+    </div>
     ${ships === null ? html`<p class="loading">Loading…</p>` : ships.length === 0 ? html`<p>No ships yet.</p>` : ships.map((s) => html`<${ShipCard} key=${s.id} org=${org} ship=${s} />`)}
   `
 }

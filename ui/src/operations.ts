@@ -158,6 +158,26 @@ function OpDetail({
   `
 }
 
+/** The calendar feed a calendar app subscribes to (this member's own URL; rotate it if it leaked). */
+function Feed({ org }: { org: Org }) {
+  const [feed, setFeed] = useState<{ url: string; webcal: string } | null>(null)
+  const act = useAction()
+  useEffect(() => {
+    void api
+      .get<{ url: string; webcal: string }>(`/orgs/${org.id}/calendar`)
+      .then(setFeed, () => setFeed(null))
+  }, [org.id])
+  if (feed === null) return null
+  return html`
+    <p class="feed">
+      Subscribe in a calendar app: <a href=${feed.webcal}>webcal link</a> or
+      <input aria-label="Calendar feed URL" readonly value=${feed.url} size="50" />
+      <button type="button" class="link" onClick=${() => confirm('Make a new feed URL? The old one stops working at once.') && void act.run(async () => setFeed(await api.post(`/orgs/${org.id}/calendar/rotate`)))}>New URL</button>
+      ${act.error === null ? null : html`<span class="error" role="alert">${act.error}</span>`}
+    </p>
+  `
+}
+
 /** A month grid with the operations of the month in their days. */
 function Month({ ops, onPick }: { ops: Op[]; onPick: (id: string) => void }) {
   const now = new Date()
@@ -211,6 +231,7 @@ export function Operations({ org, access }: { org: Org; access: Access }) {
   return html`
     <h1>Operations</h1>
     <p><a href=${`/api/v1/orgs/${org.id}/ops/ical`} download="operations.ics">Every upcoming operation (iCal)</a></p>
+    <${Feed} org=${org} />
     ${
       can(access, 'ops:create')
         ? html`<${Schedule} org=${org} onDone=${(id: string) => {
