@@ -56,7 +56,7 @@ describe.skipIf(missing !== null)('web UI on a phone', () => {
       expect(await axeViolations(page), name).toEqual([])
     }
     await page.screenshot({
-      path: new URL('../../docs/screenshots/phone-operations.png', import.meta.url).pathname,
+      path: new URL('../../docs/screenshots/phone.png', import.meta.url).pathname,
     })
 
     // The keyboard: Tab reaches the navigation's links, and the focused one is outlined.
