@@ -74,6 +74,7 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
     await leadOp.getByRole('button', { name: 'Confirm' }).click({ timeout: 20_000 })
     await expect.poll(() => leadOp.locator('tr[data-participant]').textContent()).toContain('confirmed')
     expect(await leadOp.locator('tr[data-participant]').textContent()).toContain(ship.id)
+    expect(await leadOp.locator('tr[data-participant] td').first().textContent()).toBe('Mem_B')
     expect(await axeViolations(lead)).toEqual([])
     await lead.screenshot({ path: screenshot('operations.png'), fullPage: true })
     await leadOp.getByRole('button', { name: 'Mark in-progress' }).click()

@@ -7,7 +7,7 @@
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api } from './api.ts'
-import { type Access, can, type Org, useAction, useChanges, when } from './live.ts'
+import { type Access, can, type Org, useAction, useChanges, useHandles, when } from './live.ts'
 
 interface Entry {
   readonly author: string
@@ -56,6 +56,10 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
     if (can(access, 'audit:view')) load()
   }, [load, access])
   useChanges(load)
+  const names = useHandles(
+    org.id,
+    entries.map((e) => e.author),
+  )
   if (!can(access, 'audit:view'))
     return html`<p>Your rank (${access.rankName}) may not read the audit trail.</p>`
   const field = (k: keyof typeof f) => input((v) => setF({ ...f, [k]: v }))
@@ -87,7 +91,7 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
     }
     <table class="audit">
       <thead><tr><th scope="col">Time</th><th scope="col">Member</th><th scope="col">Seq</th><th scope="col">Action</th><th scope="col">Resource</th></tr></thead>
-      <tbody>${entries.map((e) => html`<tr key=${`${e.author}/${e.seq}`}><td>${when(e.time)}</td><td>${e.author.slice(0, 12)}</td><td>${e.seq}</td><td>${e.action}</td><td>${e.resource}</td></tr>`)}</tbody>
+      <tbody>${entries.map((e) => html`<tr key=${`${e.author}/${e.seq}`}><td>${when(e.time)}</td><td>${names.get(e.author) ?? e.author.slice(0, 12)}</td><td>${e.seq}</td><td>${e.action}</td><td>${e.resource}</td></tr>`)}</tbody>
     </table>
     ${
       next === null

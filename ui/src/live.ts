@@ -5,7 +5,7 @@
  * view listening while it is shown.
  */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError } from './api.ts'
+import { ApiError, api } from './api.ts'
 
 export interface Org {
   readonly id: string
@@ -94,3 +94,38 @@ export function useSubmit(fn: () => Promise<void>) {
 }
 
 export const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`
+
+const handles = new Map<string, Promise<string | null>>()
+
+/**
+ * The handles of `keys` (member keys), looked up once each (`GET /orgs/{org}/members/{key}`);
+ * a key without one (gone, or no members:view) stays out of the map: show its start.
+ */
+export function useHandles(org: string, keys: readonly string[]): ReadonlyMap<string, string> {
+  const [map, setMap] = useState<ReadonlyMap<string, string>>(new Map())
+  const wanted = [...new Set(keys)].sort().join(',')
+  useEffect(() => {
+    let live = true
+    const list = wanted === '' ? [] : wanted.split(',')
+    void Promise.all(
+      list.map((k) => {
+        const id = `${org}/${k}`
+        if (!handles.has(id))
+          handles.set(
+            id,
+            api.get<{ handle: string }>(`/orgs/${org}/members/${k}`).then(
+              (m) => m.handle,
+              () => null,
+            ),
+          )
+        return (handles.get(id) as Promise<string | null>).then((h) => [k, h] as const)
+      }),
+    ).then((pairs) => {
+      if (live) setMap(new Map(pairs.filter((p): p is readonly [string, string] => p[1] !== null)))
+    })
+    return () => {
+      live = false
+    }
+  }, [org, wanted])
+  return map
+}

@@ -8,7 +8,7 @@ import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { OP_TYPES } from '../../services/operations/op-kinds.ts'
 import { api } from './api.ts'
-import { type Access, can, type Org, useAction, useChanges, useSubmit, when } from './live.ts'
+import { type Access, can, type Org, useAction, useChanges, useHandles, useSubmit, when } from './live.ts'
 
 interface Slot {
   readonly id: string
@@ -104,10 +104,11 @@ function OpDetail({
     })
   })
   const roleOf = new Map(op.slots.map((s) => [s.id, s.role]))
+  const names = useHandles(org.id, [op.leader, ...op.participants.map((p) => p.memberKey)])
   return html`
     <article class="card op" aria-label=${op.title} data-op=${op.id}>
       <h2>${op.title} <small>${op.type} · ${op.status}</small></h2>
-      <p>${when(op.scheduledAt)} – ${when(op.endsAt)}</p>
+      <p>${when(op.scheduledAt)} – ${when(op.endsAt)}, led by ${names.get(op.leader) ?? op.leader.slice(0, 12)}</p>
       ${op.description === '' ? null : html`<p class="briefing">${op.description}</p>`}
       <p><a href=${`/api/v1${base}/ical`} download=${`${op.title}.ics`}>Download (iCal)</a></p>
       <table>
@@ -116,7 +117,7 @@ function OpDetail({
         <tbody>
           ${op.participants.map(
             (p) => html`<tr key=${p.memberKey} data-participant=${p.memberKey}>
-              <td>${p.memberKey === access.memberKey ? 'you' : p.memberKey.slice(0, 12)}</td>
+              <td>${p.memberKey === access.memberKey ? 'you' : (names.get(p.memberKey) ?? p.memberKey.slice(0, 12))}</td>
               <td>${p.slot === null ? p.role : (roleOf.get(p.slot) ?? p.role)}</td>
               <td>${p.ship ?? '—'}</td>
               <td>${p.state}</td>
