@@ -57,6 +57,13 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
     await lead.getByRole('button', { name: 'Schedule' }).click()
     const leadOp = lead.getByRole('article', { name: TITLE })
     await leadOp.waitFor()
+    // Edited: the briefing added and the duration changed, kept by the node.
+    await leadOp.getByRole('button', { name: 'Edit' }).click()
+    await leadOp.getByLabel('Briefing').fill('Bring a full tank.')
+    await leadOp.getByLabel('Minutes').fill('120')
+    await leadOp.getByRole('button', { name: 'Save' }).click()
+    await expect.poll(() => leadOp.locator('.briefing').textContent()).toBe('Bring a full tank.')
+    await expect.poll(() => leadOp.locator('p').first().textContent()).toMatch(/20:30 UTC, led by Lead_A$/)
     expect(await lead.evaluate('window.__pwned')).toBeUndefined()
 
     // The member, on their own node, once the operation has arrived there.

@@ -30,6 +30,8 @@ interface Summary {
   readonly ops: Op[]
   readonly activity: AuditItem[] | null
   readonly peers: number
+  /** Changes this node lacked at its last sync with each connected peer, summed. */
+  readonly behind: number
 }
 
 async function summary(org: string): Promise<Summary> {
@@ -39,7 +41,9 @@ async function summary(org: string): Promise<Summary> {
     api.get<{ ships: number; totalCost: number }>(`${base}/fleet/stats`),
     api.get<Page<Op>>(`${base}/ops?when=upcoming&limit=5`),
     api.get<Page<AuditItem>>(`${base}/audit?limit=8`).catch(() => null),
-    api.get<{ peers: { connected: boolean }[] }>('/peers').catch(() => ({ peers: [] })),
+    api
+      .get<{ peers: { connected: boolean; weWereBehind: number }[] }>('/peers')
+      .catch(() => ({ peers: [] as { connected: boolean; weWereBehind: number }[] })),
   ])
   return {
     members: members.total,
@@ -48,6 +52,7 @@ async function summary(org: string): Promise<Summary> {
     ops: ops.items,
     activity: audit?.items ?? null,
     peers: peers.peers.filter((p) => p.connected).length,
+    behind: peers.peers.reduce((n, p) => n + (p.connected ? p.weWereBehind : 0), 0),
   }
 }
 
@@ -66,6 +71,7 @@ export function Dashboard({ org }: { org: Org }) {
       <div><dt>Ships</dt><dd data-stat="ships">${s.ships}</dd></div>
       <div><dt>Fleet value</dt><dd data-stat="value">${s.value.toLocaleString('en')} USD</dd></div>
       <div><dt>Peers connected</dt><dd data-stat="peers">${s.peers}</dd></div>
+      <div><dt>Sync</dt><dd data-stat="sync">${s.peers === 0 ? 'offline' : s.behind === 0 ? 'in sync' : `${s.behind} behind`}</dd></div>
     </dl>
     <section aria-labelledby="ops-title">
       <h2 id="ops-title">Upcoming operations</h2>

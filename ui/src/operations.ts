@@ -78,6 +78,46 @@ function Schedule({ org, onDone }: { org: Org; onDone: (id: string) => void }) {
   `
 }
 
+/** `ms` as a datetime-local input's value, in the browser's time zone. */
+const localInput = (ms: number) => {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000)
+  return d.toISOString().slice(0, 16)
+}
+
+function EditOp({ org, op, onDone }: { org: Org; op: Op; onDone: () => void }) {
+  const [f, setF] = useState({
+    title: op.title,
+    description: op.description,
+    type: op.type,
+    at: localInput(op.scheduledAt),
+    duration: String(op.durationMin),
+  })
+  const field = (k: keyof typeof f) => input((v) => setF({ ...f, [k]: v }))
+  const save = useSubmit(async () => {
+    await api.patch(`/orgs/${org.id}/ops/${op.id}`, {
+      title: f.title,
+      description: f.description,
+      type: f.type,
+      scheduledAt: new Date(f.at).getTime(),
+      durationMin: Number(f.duration),
+    })
+    onDone()
+  })
+  const id = (k: string) => `edit-${k}-${op.id}`
+  return html`
+    <form class="grid" onSubmit=${save.submit} aria-label=${`Edit ${op.title}`}>
+      <label for=${id('title')}>Title</label><input id=${id('title')} required value=${f.title} onInput=${field('title')} />
+      <label for=${id('type')}>Type</label>
+      <select id=${id('type')} value=${f.type} onChange=${field('type')}>${OP_TYPES.map((t) => html`<option key=${t}>${t}</option>`)}</select>
+      <label for=${id('at')}>Starts (your local time)</label><input id=${id('at')} type="datetime-local" required value=${f.at} onInput=${field('at')} />
+      <label for=${id('duration')}>Minutes</label><input id=${id('duration')} type="number" min="1" max="10080" required value=${f.duration} onInput=${field('duration')} />
+      <label for=${id('description')}>Briefing</label><textarea id=${id('description')} rows="3" value=${f.description} onInput=${field('description')}></textarea>
+      <button type="submit" disabled=${save.busy}>Save</button>
+      ${save.error === null ? null : html`<p class="error" role="alert">${save.error}</p>`}
+    </form>
+  `
+}
+
 function OpDetail({
   org,
   access,
@@ -91,6 +131,7 @@ function OpDetail({
 }) {
   const base = `/orgs/${org.id}/ops/${op.id}`
   const act = useAction()
+  const [editing, setEditing] = useState(false)
   const manages = op.leader === access.memberKey || can(access, 'ops:manage')
   const mine = op.participants.find((p) => p.memberKey === access.memberKey && p.state !== 'withdrawn')
   const [slot, setSlot] = useState('')
@@ -110,6 +151,8 @@ function OpDetail({
       <h2>${op.title} <small>${op.type} · ${op.status}</small></h2>
       <p>${when(op.scheduledAt)} – ${when(op.endsAt)}, led by ${names.get(op.leader) ?? op.leader.slice(0, 12)}</p>
       ${op.description === '' ? null : html`<p class="briefing">${op.description}</p>`}
+      ${manages && !['completed', 'cancelled'].includes(op.status) ? html`<button type="button" class="link" aria-expanded=${editing} onClick=${() => setEditing(!editing)}>${editing ? 'Close editing' : 'Edit'}</button>` : null}
+      ${editing ? html`<${EditOp} org=${org} op=${op} onDone=${() => setEditing(false)} />` : null}
       <p><a href=${`/api/v1${base}/ical`} download=${`${op.title}.ics`}>Download (iCal)</a></p>
       <table>
         <caption>Sign-ups</caption>
