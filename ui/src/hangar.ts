@@ -145,6 +145,12 @@ function ShipCard({ org, ship }: { org: Org; ship: Ship }) {
         <select id=${`status-${ship.id}`} value=${ship.status} onChange=${set('status')}>${SHIP_STATUS.map((s) => html`<option key=${s}>${s}</option>`)}</select>
         <label for=${`vis-${ship.id}`}>Visible to</label>
         <select id=${`vis-${ship.id}`} value=${ship.visibility} onChange=${set('visibility')}>${VISIBILITY.map((s) => html`<option key=${s}>${s}</option>`)}</select>
+        <label for=${`loc-${ship.id}`}>Location</label>
+        <input
+          id=${`loc-${ship.id}`}
+          value=${ship.location}
+          onChange=${(e: Event) => void act.run(() => api.patch(path, { location: (e.target as HTMLInputElement).value }))}
+        />
         <button type="button" class="danger" onClick=${() => confirm(`Remove ${label}?`) && void act.run(() => api.delete(path))}>Remove<span class="sr-only"> ${label}</span></button>
       </div>
       ${act.error === null ? null : html`<p class="error" role="alert">${act.error}</p>`}
