@@ -103,17 +103,17 @@ export class WebAccess {
   /** `/ui/login`, `/ui/logout`, `/ui/session`, `/ui/passphrase`. */
   routes(): Hono {
     const app = new Hono()
-    app.use(
-      '/login',
-      bodyLimit({
-        maxSize: MAX_LOGIN_BODY,
-        onError: (c) =>
-          answer(
-            c,
-            apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 }),
-          ),
-      }),
-    )
+    // Passphrases are short: a body past a few KB is refused while it is read.
+    const small = bodyLimit({
+      maxSize: MAX_LOGIN_BODY,
+      onError: (c) =>
+        answer(
+          c,
+          apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 }),
+        ),
+    })
+    app.use('/login', small)
+    app.use('/passphrase', small)
     app.post('/login', async (c) => {
       const passphrase = await c.req
         .json()
@@ -165,17 +165,6 @@ export class WebAccess {
       deleteCookie(c, SESSION_COOKIE, { path: '/' })
       return c.body(null, 204)
     })
-    app.use(
-      '/passphrase',
-      bodyLimit({
-        maxSize: MAX_LOGIN_BODY,
-        onError: (c) =>
-          answer(
-            c,
-            apiError('payload-too-large', 'invalid', 'body: too large', { field: 'body', status: 413 }),
-          ),
-      }),
-    )
     // A session's change of the node passphrase: the current one is checked (and rate-limited) as at login.
     app.post('/passphrase', async (c) => {
       const s = this.sessionOf(c)

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { TEST_NODE_PASS } from './start-nodes.ts'
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
@@ -36,4 +38,38 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact as string, nodes: v.nodes.length }))
+}
+
+/** Where the browser tests keep the screenshots the README and docs/ui.md show. */
+export const screenshot = (name: string) =>
+  new URL(`../../docs/screenshots/${name}`, import.meta.url).pathname
+
+/**
+ * One browser for a test file (launched before its tests, closed after), and a page
+ * logged into a node at one of its routes (`#/roster`…).
+ */
+export function useBrowser() {
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    if (browserMissing() === null) browser = await launch()
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+  })
+  const get = (): Browser => {
+    if (browser === undefined) throw new Error('no browser: the test should have been skipped')
+    return browser
+  }
+  return {
+    browser: get,
+    async open(t: { node: { apiUrl: string } }, path = '', passphrase = TEST_NODE_PASS): Promise<Page> {
+      const page = await get().newPage()
+      await page.goto(t.node.apiUrl)
+      await page.getByLabel('Node passphrase').fill(passphrase)
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await page.getByRole('navigation', { name: 'Pages' }).waitFor()
+      if (path !== '') await page.goto(`${t.node.apiUrl}/#/${path}`)
+      return page
+    },
+  }
 }

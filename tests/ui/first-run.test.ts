@@ -6,29 +6,18 @@
  * or critical accessibility violation.
  */
 
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations, browserMissing, launch } from '../helpers/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { axeViolations, browserMissing, screenshot, useBrowser } from '../helpers/browser.ts'
 import { TEST_NODE_PASS, useNodes } from '../helpers/start-nodes.ts'
-
-/** Where the tests keep the screenshots the README shows. */
-const screenshot = (name: string) => new URL(`../../docs/screenshots/${name}`, import.meta.url).pathname
 
 const missing = browserMissing()
 const nodes = useNodes()
-let browser: Browser
-
-beforeAll(async () => {
-  if (missing === null) browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-})
+const { browser } = useBrowser()
 
 describe.skipIf(missing !== null)('web UI: first run', () => {
   it('logs in, creates an org, shows the dashboard and a change from elsewhere live', async () => {
     const t = await nodes.start('ui-first-run')
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     const origin = new URL(t.node.apiUrl).origin
     const elsewhere: string[] = []
     const errors: string[] = []

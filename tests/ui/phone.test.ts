@@ -3,22 +3,14 @@
  * screen, axe finds no serious or critical violation, and the keyboard reaches the
  * navigation with a visible focus.
  */
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations, browserMissing, launch } from '../helpers/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { axeViolations, browserMissing, screenshot, useBrowser } from '../helpers/browser.ts'
 import { foundOrg, joinOrg } from '../helpers/roster-nodes.ts'
 import { TEST_NODE_PASS, useNodes } from '../helpers/start-nodes.ts'
 
 const missing = browserMissing()
 const nodes = useNodes()
-let browser: Browser
-
-beforeAll(async () => {
-  if (missing === null) browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-})
+const { browser } = useBrowser()
 
 describe.skipIf(missing !== null)('web UI on a phone', () => {
   it('fits a 390 px screen on every page, with a visible keyboard focus', async () => {
@@ -28,7 +20,7 @@ describe.skipIf(missing !== null)('web UI on a phone', () => {
       model: 'Cutlass Black',
       manufacturer: 'Drake Interplanetary',
     })
-    const page = await browser.newPage({
+    const page = await browser().newPage({
       viewport: { width: 390, height: 844 },
       isMobile: true,
       hasTouch: true,
@@ -56,7 +48,7 @@ describe.skipIf(missing !== null)('web UI on a phone', () => {
       expect(await axeViolations(page), name).toEqual([])
     }
     await page.screenshot({
-      path: new URL('../../docs/screenshots/phone.png', import.meta.url).pathname,
+      path: screenshot('phone.png'),
     })
 
     // The keyboard: Tab reaches the navigation's links, and the focused one is outlined.

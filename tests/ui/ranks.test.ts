@@ -3,27 +3,19 @@
  * (the node's reason shown), then created like Member under Pro and deleted; the flagged
  * list is there for those who may kick.
  */
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations, browserMissing, launch } from '../helpers/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { axeViolations, browserMissing, screenshot, useBrowser } from '../helpers/browser.ts'
 import { foundOrg, license, trustingTestIssuer } from '../helpers/roster-nodes.ts'
 import { TEST_NODE_PASS, useNodes } from '../helpers/start-nodes.ts'
 
 const missing = browserMissing()
 const nodes = useNodes()
-let browser: Browser
-
-beforeAll(async () => {
-  if (missing === null) browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-})
+const { browser } = useBrowser()
 
 describe.skipIf(missing !== null)('web UI: ranks', () => {
   it('refuses a custom rank without the license, creates and deletes one with Pro', async () => {
     const o = await foundOrg(nodes, 'Ranks UI Org', await trustingTestIssuer())
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     await page.goto(o.leader.node.apiUrl)
     await page.getByLabel('Node passphrase').fill(TEST_NODE_PASS)
     await page.getByRole('button', { name: 'Log in' }).click()
@@ -44,7 +36,7 @@ describe.skipIf(missing !== null)('web UI: ranks', () => {
     expect(await page.locator('tr[data-rank="wing-lead"] td').nth(1).textContent()).toBe('30')
     expect(await axeViolations(page)).toEqual([])
     await page.screenshot({
-      path: new URL('../../docs/screenshots/ranks.png', import.meta.url).pathname,
+      path: screenshot('ranks.png'),
       fullPage: true,
     })
     page.once('dialog', (d) => void d.accept())

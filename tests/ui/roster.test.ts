@@ -2,33 +2,14 @@
  * The roster page in a real browser: the leader searches, promotes, makes and revokes an
  * invite; a Member's page offers none of that (and the API refuses it anyway).
  */
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { axeViolations, browserMissing, launch } from '../helpers/browser.ts'
+import { describe, expect, it } from 'vitest'
+import { axeViolations, browserMissing, screenshot, useBrowser } from '../helpers/browser.ts'
 import { foundOrg, joinOrg } from '../helpers/roster-nodes.ts'
-import { TEST_NODE_PASS, type TestNode, useNodes } from '../helpers/start-nodes.ts'
+import { useNodes } from '../helpers/start-nodes.ts'
 
-const screenshot = (name: string) => new URL(`../../docs/screenshots/${name}`, import.meta.url).pathname
 const missing = browserMissing()
 const nodes = useNodes()
-let browser: Browser
-
-beforeAll(async () => {
-  if (missing === null) browser = await launch()
-}, 60_000)
-afterAll(async () => {
-  await browser?.close()
-})
-
-async function open(t: TestNode, path: string): Promise<Page> {
-  const page = await browser.newPage()
-  await page.goto(t.node.apiUrl)
-  await page.getByLabel('Node passphrase').fill(TEST_NODE_PASS)
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await page.getByRole('navigation', { name: 'Pages' }).waitFor()
-  await page.goto(`${t.node.apiUrl}/#/${path}`)
-  return page
-}
+const { open } = useBrowser()
 
 describe.skipIf(missing !== null)('web UI: roster', () => {
   it('the leader promotes, invites and revokes; a Member is offered none of it', async () => {
