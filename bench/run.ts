@@ -7,6 +7,7 @@ import { run as foundation } from './foundation.bench.ts'
 import { run as licensing } from './licensing.bench.ts'
 import { run as mesh } from './mesh.bench.ts'
 import { run as scale } from './scale.bench.ts'
+import { run as ui } from './ui.bench.ts'
 
 await foundation()
 await domain()
@@ -16,3 +17,4 @@ await convergence()
 await scale()
 await cli()
 await backup()
+await ui()

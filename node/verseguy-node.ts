@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net'
 import type { ServerType } from '@hono/node-server'
 import type { Clock, DocumentStore, Logger } from '../crdt/index.ts'
 import type { AdmitProtocol, Host, Mesh } from '../net/index.ts'
-import type { DomainServices } from '../services/domain.ts'
+import { type DomainServices, scopeOfDoc } from '../services/domain.ts'
+import { MemberIdentity, WrongPassphraseError, writeKeyFile } from '../services/identity/index.ts'
 import { StoreSyncSource } from '../services/mesh/index.ts'
 import { createApi } from './api.ts'
 import { type BackupSchedule, startScheduledBackups, type WriteBackup } from './backup-schedule.ts'
@@ -16,6 +17,7 @@ import { CalendarTokens } from './calendar-tokens.ts'
 import { httpBase } from './calendar-url.ts'
 import { isInitialized, layout } from './data-dir.ts'
 import { NodeRunningError, NotInitializedError } from './errors.ts'
+import { hostNames, localUrl } from './http-address.ts'
 import { inviteReach } from './invite-reach.ts'
 import type { NodeJoinTransport } from './join-transport.ts'
 import type { TrustedKey } from './license-trust.ts'
@@ -25,12 +27,15 @@ import { loadNetParts, type NetParts } from './net-parts.ts'
 import { readRuntimeFile, removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts'
 import type { NodeStatus } from './status.ts'
 import { VERSION } from './version.ts'
+import { WebAccess } from './web/web-access.ts'
 
 export interface NodeOptions {
   readonly dataDir: string
   readonly passphrase: string
   /** Overrides config.json's api.port (0: any free port). */
   readonly apiPort?: number
+  /** The address the web UI and API listen on (else config.json's `api.host`). */
+  readonly apiHost?: string
   readonly logLevel?: LogLevel
   readonly logger?: RootLogger
   /** Serve as a circuit relay (`start --headless`), whatever config.json says. */
@@ -54,6 +59,7 @@ export class VerseGuyNode {
   private log: Logger | null = null
   private token = ''
   private apiPort = 0
+  private apiHost = '127.0.0.1'
   private startedAt: Date | null = null
   private phases: Record<string, number> = {}
   private parts: NetParts | null = null
@@ -114,7 +120,7 @@ export class VerseGuyNode {
   }
 
   get apiUrl(): string {
-    return `http://127.0.0.1:${this.apiPort}`
+    return localUrl(this.apiHost, this.apiPort)
   }
 
   async start(): Promise<void> {
@@ -211,7 +217,10 @@ export class VerseGuyNode {
       await this.admitNet.start()
       phase('net')
       this.token = randomBytes(32).toString('base64url')
-      await this.listen(this.options.apiPort ?? local.config.api.port, local.config.api.host)
+      await this.listen(
+        this.options.apiPort ?? local.config.api.port,
+        this.options.apiHost ?? local.config.api.host,
+      )
       this.startedAt = new Date(clock.now())
       await writeRuntimeFile(paths.runtime, {
         pid: process.pid,
@@ -311,11 +320,48 @@ export class VerseGuyNode {
   /** Binds the API on the preferred port, or on a free one if that is taken. */
   private async listen(preferred: number, host: string): Promise<void> {
     const local = this.node
+    const web = new WebAccess({
+      clock: local.clock,
+      checkPassphrase: (passphrase) =>
+        MemberIdentity.unlock(layout(local.dataDir).identity, passphrase).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WrongPassphraseError) return false
+            throw err
+          },
+        ),
+      changePassphrase: async (current, next) => {
+        const path = layout(local.dataDir).identity
+        const identity = await MemberIdentity.unlock(path, current).catch((err: unknown) => {
+          if (err instanceof WrongPassphraseError) return null
+          throw err
+        })
+        if (identity === null) return false
+        await writeKeyFile(path, await identity.reseal(next))
+        return true
+      },
+      securityEvent: async (action, details) => {
+        await local.documents.record(null, { action, resource: 'node', details })
+      },
+    })
     const calendar = {
       tokens: new CalendarTokens(this.dataDir),
       base: () => ({ url: httpBase(host, this.apiPort), running: this.server !== null }),
     }
+    this.apiHost = host
     const app = createApi({
+      hosts: hostNames(host),
+      web,
+      changes: (listener) => {
+        const hear = (c: { docId: string; origin: 'local' | 'remote' }) =>
+          listener({
+            type: c.docId.slice(0, c.docId.indexOf(':')),
+            org: scopeOfDoc(c.docId),
+            origin: c.origin,
+          })
+        local.documents.on('change', hear)
+        return () => local.documents.off('change', hear)
+      },
       token: this.token,
       status: () => this.status(),
       port: () => this.apiPort,

@@ -55,6 +55,23 @@ const RankAssign = z.object({ rank: z.string().openapi({ description: 'rank id' 
 
 const tags = ['members']
 
+const AccessSchema = z
+  .object({
+    memberKey: z.string(),
+    member: z.boolean().openapi({ description: 'a member now (not kicked, not gone)' }),
+    rank: z.string().nullable(),
+    rankName: z.string().nullable(),
+    level: z.number().int(),
+    permissions: z.array(z.string()).openapi({ description: 'every permission the rank allows' }),
+  })
+  .openapi('Access')
+
+const MemberListQuery = pageQuery(['handle', 'rank', 'joined', 'ships']).extend({
+  q: z.string().max(64).optional().openapi({
+    description: 'only members whose handle contains this (any case), or whose key starts with it',
+  }),
+})
+
 export function memberRoutes(ctx: RouteContext) {
   const app = router()
   app.openapi(
@@ -63,14 +80,20 @@ export function memberRoutes(ctx: RouteContext) {
       path: '/orgs/{org}/members',
       tags,
       summary: 'Members, a page at a time (members:view)',
-      request: { params: OrgParam, query: pageQuery(['handle', 'rank', 'joined', 'ships']) },
+      request: { params: OrgParam, query: MemberListQuery },
       responses: { 200: json(pageOf(MemberSchema), 'a page of members'), ...ERROR_RESPONSES },
     }),
     async (c) => {
-      const members = await ctx.services().org.listMembers(c.req.valid('param').org)
+      const { q, ...query } = c.req.valid('query')
+      const all = await ctx.services().org.listMembers(c.req.valid('param').org)
+      const want = q?.trim().toLowerCase() ?? ''
+      const members =
+        want === ''
+          ? all
+          : all.filter((m) => m.handle.toLowerCase().includes(want) || m.memberKey.startsWith(want))
       const page = paginate(
         members,
-        c.req.valid('query'),
+        query,
         {
           handle: (m) => m.handle.toLowerCase(),
           rank: (m) => -m.level,
@@ -82,6 +105,17 @@ export function memberRoutes(ctx: RouteContext) {
       )
       return c.json(page, 200)
     },
+  )
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/orgs/{org}/me',
+      tags,
+      summary: 'What you are in the org and may do there (a client offers only that)',
+      request: { params: OrgParam },
+      responses: { 200: json(AccessSchema, 'your access'), ...ERROR_RESPONSES },
+    }),
+    async (c) => c.json(await ctx.services().org.myAccess(c.req.valid('param').org), 200),
   )
   app.openapi(
     createRoute({

@@ -57,7 +57,19 @@ export interface RouteContext {
   readonly status: () => Promise<NodeStatus>
   /** Re-reads config.json's `license.trust` (see `VerseGuyNode.reloadTrust`). */
   readonly reloadTrust: () => Promise<readonly TrustedKey[]>
+  /**
+   * Hears of every document change in the store (local, or a peer's accepted change) until
+   * the returned function is called: `GET /events`. Absent, that route answers 503.
+   */
+  readonly changes?: (listener: (change: DocumentChange) => void) => () => void
   readonly calendar: () => CalendarView
   /** Backup and restore jobs (see ../backups.ts); absent, `/backups` answers 503. */
   readonly backups?: () => BackupControl
+}
+
+/** A document changed: what kind, in which org, made here or received from a peer. */
+export interface DocumentChange {
+  readonly type: string
+  readonly org: string | null
+  readonly origin: 'local' | 'remote'
 }

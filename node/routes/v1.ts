@@ -7,6 +7,7 @@ import { VERSION } from '../version.ts'
 import { auditRoutes } from './audit.ts'
 import { backupRoutes } from './backups.ts'
 import { calendarRoutes } from './calendar.ts'
+import { eventRoutes } from './events.ts'
 import { fleetRoutes } from './fleet.ts'
 import { inviteRoutes } from './invites.ts'
 import { licenseRoutes } from './license.ts'
@@ -40,6 +41,7 @@ export function v1Routes(ctx: RouteContext) {
     peerRoutes,
     licenseRoutes,
     auditRoutes,
+    eventRoutes,
     calendarRoutes,
     backupRoutes,
   ])

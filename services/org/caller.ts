@@ -8,7 +8,7 @@
 import type { MemberKey } from '../../crdt/index.ts'
 import type { AuthState } from './auth-state.ts'
 import { PermissionDeniedError } from './errors.ts'
-import { allows, type Permission } from './permissions.ts'
+import { allows, PERMISSIONS, type Permission } from './permissions.ts'
 
 /** `member`'s rank (its name) in `state`; null when not a member. */
 export function rankNameOf(state: AuthState, member: MemberKey | string): string | null {
@@ -61,5 +61,32 @@ export async function explainRefusal<T>(
     if (named === null) throw err
     named.cause = err
     throw named
+  }
+}
+
+/** What a member is in an org and may do there (a client offers only that). */
+export interface Access {
+  readonly memberKey: string
+  /** Whether they are a member now (not kicked, not gone). */
+  readonly member: boolean
+  readonly rank: string | null
+  readonly rankName: string | null
+  readonly level: number
+  /** Every permission their rank allows, wildcards expanded. */
+  readonly permissions: Permission[]
+}
+
+export function accessOf(state: AuthState, member: string): Access {
+  const isMember = state.isMember(member)
+  const rankId = isMember ? (state.rankOf(member) ?? null) : null
+  const rank = rankId === null ? undefined : state.rank(rankId)
+  const grants = rank?.grants ?? new Set<string>()
+  return {
+    memberKey: member,
+    member: isMember,
+    rank: rankId,
+    rankName: rank?.name ?? rankId,
+    level: isMember ? state.levelOf(member) : 0,
+    permissions: PERMISSIONS.filter((p) => allows(grants, p)),
   }
 }

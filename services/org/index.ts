@@ -14,6 +14,7 @@ export {
   type StateOp,
   takesRightsAway,
 } from './auth-state.ts'
+export type { Access } from './caller.ts'
 export {
   FeatureLockedError,
   InvalidInputError,

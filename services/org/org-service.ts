@@ -17,7 +17,7 @@ import {
 } from '../../crdt/index.ts'
 import type { AuthIndex } from './auth-index.ts'
 import type { AuthState } from './auth-state.ts'
-import { explainRefusal, lacking, requireRead } from './caller.ts'
+import { type Access, accessOf, explainRefusal, lacking, requireRead } from './caller.ts'
 import { FeatureLockedError, InvalidInputError, NotAMemberError } from './errors.ts'
 import type { FeatureGate } from './feature-gate.ts'
 import { handleInput as handle, parseInput as parse, rankIdInput as rankId } from './input.ts'
@@ -380,6 +380,11 @@ export class OrgService {
   }
 
   /** The authorization state at the roster's current heads. */
+  /** What this node's member is in the org and may do there. */
+  async myAccess(orgId: string): Promise<Access> {
+    return accessOf(await this.currentState(orgId), this.me)
+  }
+
   async currentState(orgId: string): Promise<AuthState> {
     return this.rosters.currentState(orgId)
   }

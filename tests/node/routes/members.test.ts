@@ -84,6 +84,19 @@ describe('members API', () => {
     expect(second.items.map((m) => m.rank)).toEqual(['recruit'])
     const byShips = await o.leader.api<Page<MemberListItem>>('GET', `${o.path}/members?sort=ships`)
     expect(byShips.items.map((m) => m.ships)).toEqual([2, 1, 0])
+    // A search: handles containing it (any case), or keys starting with it; paged the same.
+    const search = async (q: string) =>
+      (
+        await o.leader.api<Page<MemberListItem>>('GET', `${o.path}/members?q=${encodeURIComponent(q)}`)
+      ).items.map((m) => m.handle)
+    expect(await search('_b')).toEqual(['Mem_B'])
+    expect(await search('E')).toEqual(['Lead_A', 'Mem_B', 'Rec_C'])
+    expect(await search(rec.slice(0, 10))).toEqual(['Rec_C'])
+    expect(await search('nobody')).toEqual([])
+    expect(await refused(o.leader.api('GET', `${o.path}/members?q=${'x'.repeat(65)}`))).toMatchObject({
+      status: 400,
+      field: 'q',
+    })
     // Its owner sees the private one too.
     const own = await member.api<MemberListItem>('GET', `${o.path}/members/${mem}`)
     expect(own.ships).toBe(2)
@@ -100,6 +113,22 @@ describe('members API', () => {
       status: 400,
       field: 'cursor',
     })
+  })
+
+  it('tells each member what they are and may do (/me)', async () => {
+    const leader = await o.leader.api<Record<string, unknown>>('GET', `${o.path}/me`)
+    expect(leader).toMatchObject({
+      memberKey: lead,
+      member: true,
+      rank: 'leader',
+      rankName: 'Leader',
+      level: 100,
+    })
+    expect(leader.permissions).toEqual(expect.arrayContaining(['members:kick', 'org:delete', 'audit:view']))
+    const m = await member.api<{ permissions: string[] }>('GET', `${o.path}/me`)
+    expect(m).toMatchObject({ memberKey: mem, rank: 'member', level: 10 })
+    expect(m.permissions).toContain('ops:view')
+    expect(m.permissions).not.toContain('members:kick')
   })
 
   it('shows one member; an unknown one is 404, a malformed key 400', async () => {
