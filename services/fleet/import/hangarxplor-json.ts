@@ -7,71 +7,48 @@
  * `pledge_id` / `package_id` / `id` pledge id · `pledge_date` / `date` pledge date ·
  * `pledge_cost` / `cost` cost · `type` (anything but `Ship` is skipped).
  */
-import { ImportFileError } from '../errors.ts'
 import { HANGAR_LIMITS as L } from '../hangar-limits.ts'
 import {
-  type At,
   costOf,
   dateOf,
-  fail,
   flagOf,
-  IMPORT_LIMITS,
-  type ImportedShip,
-  type NotAShip,
   type ParsedImport,
+  readJsonList,
   requiredText,
   textOf,
 } from './imported-ship.ts'
 import { manufacturerName } from './manufacturers.ts'
 
-const FORMAT = 'hangarxplor-json'
-
 /** Reads a parsed HangarXPLOR JSON export. */
 export function readHangarXplorJson(json: unknown): ParsedImport {
-  const at = (row: number, column: string): At => ({ format: FORMAT, row, column })
-  if (!Array.isArray(json))
-    throw new ImportFileError(
-      'wrong shape: a HangarXPLOR export is a list of ships ([{ "name": …, "pledge_id": … }, …])',
-      { format: FORMAT },
-    )
-  if (json.length > IMPORT_LIMITS.entries)
-    throw fail(
-      { format: FORMAT, row: IMPORT_LIMITS.entries + 1, column: '' },
-      `more than ${IMPORT_LIMITS.entries} entries (a hangar holds at most ${L.shipsPerHangar} ships)`,
-    )
-  const ships: ImportedShip[] = []
-  const notShips: NotAShip[] = []
-  json.forEach((item: unknown, i) => {
-    const row = i + 1
-    if (typeof item !== 'object' || item === null || Array.isArray(item))
-      throw fail(at(row, ''), 'wrong shape: each entry must be an object')
-    const e = item as Record<string, unknown>
-    const model = requiredText(e.name, L.model, at(row, 'name'))
-    const type = textOf(e.type, 40, at(row, 'type'))
-    if (type !== '' && type.toLowerCase() !== 'ship') {
-      notShips.push({ row, model, reason: `not a ship (${type})` })
-      return
-    }
-    const maker =
-      textOf(e.manufacturer_name, L.manufacturer, at(row, 'manufacturer_name')) ||
-      textOf(e.manufacturer, L.manufacturer, at(row, 'manufacturer')) ||
-      textOf(e.manufacturer_code, L.manufacturer, at(row, 'manufacturer_code'))
-    const own = textOf(e.ship_name, L.name, at(row, 'ship_name'))
-    const pledgeKey =
-      e.pledge_id !== undefined ? 'pledge_id' : e.package_id !== undefined ? 'package_id' : 'id'
-    const dateKey = e.pledge_date !== undefined ? 'pledge_date' : 'date'
-    const costKey = e.pledge_cost !== undefined ? 'pledge_cost' : 'cost'
-    ships.push({
-      row,
-      model,
-      manufacturer: maker === '' ? 'Unknown' : manufacturerName(maker),
-      name: own === model ? '' : own,
-      role: '',
-      insurance: flagOf(e.lti) ? 'lti' : 'standard',
-      pledgeDate: dateOf(e[dateKey], at(row, dateKey)),
-      cost: costOf(e[costKey], at(row, costKey)),
-      pledgeId: textOf(e[pledgeKey], L.pledgeId, at(row, pledgeKey)),
-    })
-  })
-  return { format: FORMAT, ships, notShips }
+  return readJsonList(
+    json,
+    'hangarxplor-json',
+    'a HangarXPLOR export is a list of ships ([{ "name": …, "pledge_id": … }, …])',
+    (e, row, at) => {
+      const model = requiredText(e.name, L.model, at('name'))
+      const type = textOf(e.type, 40, at('type'))
+      if (type !== '' && type.toLowerCase() !== 'ship') return { row, model, reason: `not a ship (${type})` }
+      const maker =
+        textOf(e.manufacturer_name, L.manufacturer, at('manufacturer_name')) ||
+        textOf(e.manufacturer, L.manufacturer, at('manufacturer')) ||
+        textOf(e.manufacturer_code, L.manufacturer, at('manufacturer_code'))
+      const own = textOf(e.ship_name, L.name, at('ship_name'))
+      const pledgeKey =
+        e.pledge_id !== undefined ? 'pledge_id' : e.package_id !== undefined ? 'package_id' : 'id'
+      const dateKey = e.pledge_date !== undefined ? 'pledge_date' : 'date'
+      const costKey = e.pledge_cost !== undefined ? 'pledge_cost' : 'cost'
+      return {
+        row,
+        model,
+        manufacturer: maker === '' ? 'Unknown' : manufacturerName(maker),
+        name: own === model ? '' : own,
+        role: '',
+        insurance: flagOf(e.lti) ? 'lti' : 'standard',
+        pledgeDate: dateOf(e[dateKey], at(dateKey)),
+        cost: costOf(e[costKey], at(costKey)),
+        pledgeId: textOf(e[pledgeKey], L.pledgeId, at(pledgeKey)),
+      }
+    },
+  )
 }

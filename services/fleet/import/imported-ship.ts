@@ -146,3 +146,34 @@ function throwFail(at: At, message: string): never {
 function kindOf(v: unknown): string {
   return Array.isArray(v) ? 'a list' : v === null ? 'null' : `a ${typeof v}`
 }
+
+/**
+ * A JSON export that is a list of objects, read entry by entry: the shape and the entry
+ * count are checked first (`shape` shows what the list should look like); `read` makes
+ * each entry a ship, or says why it is not one.
+ */
+export function readJsonList(
+  json: unknown,
+  format: ImportFormat,
+  shape: string,
+  read: (e: Record<string, unknown>, row: number, at: (column: string) => At) => ImportedShip | NotAShip,
+): ParsedImport {
+  if (!Array.isArray(json)) throw new ImportFileError(`wrong shape: ${shape}`, { format })
+  if (json.length > IMPORT_LIMITS.entries)
+    throw fail(
+      { format, row: IMPORT_LIMITS.entries + 1, column: '' },
+      `more than ${IMPORT_LIMITS.entries} entries (a hangar holds at most ${HANGAR_LIMITS.shipsPerHangar} ships)`,
+    )
+  const ships: ImportedShip[] = []
+  const notShips: NotAShip[] = []
+  json.forEach((item: unknown, i) => {
+    const row = i + 1
+    const at = (column: string): At => ({ format, row, column })
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw fail(at(''), 'wrong shape: each entry must be an object')
+    const got = read(item as Record<string, unknown>, row, at)
+    if ('reason' in got) notShips.push(got)
+    else ships.push(got)
+  })
+  return { format, ships, notShips }
+}
