@@ -51,7 +51,9 @@ export async function receiveRemote(
       for (const [docId, bytes] of offered) if (bytes instanceof Uint8Array) snapshots.set(docId, bytes)
     // Entries past their author's write budget are refused before any work (kind `budget`).
     const within =
-      core.budget !== undefined && Array.isArray((batch as RemoteBatch | null)?.entries)
+      core.budget !== undefined &&
+      options.budget !== false &&
+      Array.isArray((batch as RemoteBatch | null)?.entries)
         ? await core.budget.admit(
             batch.entries,
             async (author, scope) => (await core.chains.head(scope, author as MemberKey))?.seq ?? 0,

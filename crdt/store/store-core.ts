@@ -57,6 +57,12 @@ export interface ReceiveOptions {
   readonly knowsAuthor?: AuthorGate
   /** The scope the batch is for (see `ReceiveDeps.scope`): entries of another cost nothing. */
   readonly scope?: string
+  /**
+   * Whether the authors' write budget applies (default true). Only a restore of the
+   * member's own backup file passes false: its entries are verified one by one as a
+   * peer's are, but a year of an org's history is not a peer flooding this node.
+   */
+  readonly budget?: boolean
 }
 
 /** In-memory state of one loaded document. */

@@ -35,6 +35,30 @@ async function writer(n: number, text = 'x') {
 }
 
 describe('write budget', () => {
+  it('does not apply to a batch received with budget: false (a restore of the member’s own backup), which is still verified', async () => {
+    const budget = new WriteBudget({ burstEntries: 10, entriesPerMinute: 6, now: () => 1_000_000 })
+    const w = await writer(25)
+    const r = await stores.open({ budget })
+    const batch = await batchOf(w.store, w.signer.memberKey, doc)
+    const restored = await r.store.receive(batch, { budget: false })
+    expect(restored.rejected).toEqual([])
+    expect((await r.store.chains.head(TEST_SCOPE, w.signer.memberKey))?.seq).toBe(25)
+    // Verified all the same: a forged signature is refused, budget or not.
+    const forged = await writer(3)
+    const bad = await batchOf(forged.store, forged.signer.memberKey, doc)
+    const last = bad.entries[2] as SignedEntry
+    const signature = new Uint8Array(last.signature)
+    signature[0] = (signature[0] as number) ^ 1
+    const flipped: SignedEntry = { bytes: last.bytes, signature }
+    const other = await stores.open({ budget })
+    const result = await other.store.receive(
+      { ...bad, entries: [...bad.entries.slice(0, 2), flipped] },
+      { budget: false },
+    )
+    expect(result.rejected.map((x) => x.seq)).toEqual([3])
+    expect(result.rejected[0]?.kind).not.toBe('budget')
+  })
+
   it('takes an author’s burst, refuses the rest as budget (innocent, nothing stored), takes it after the refill', async () => {
     let now = 1_000_000
     const budget = new WriteBudget({ burstEntries: 10, entriesPerMinute: 6, now: () => now })
