@@ -5,7 +5,7 @@
  * Restoring into an empty data directory is restore-new-node.ts.
  */
 import { existsSync } from 'node:fs'
-import { readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import {
   type Database,
@@ -20,13 +20,16 @@ import {
   type BackupProgress,
   type BackupSource,
   type BackupWritten,
+  backupFileName,
   contentsSource,
   ForeignBackupError,
   inspectBackup,
   type MergeOutcome,
   mergeBackup,
+  type RetentionPolicy,
   writeBackup,
 } from '../services/backup/index.ts'
+import { configuredBackups, planBackupFolder } from './backup-folder.ts'
 import type { BackupJob, BackupJobs } from './backup-jobs.ts'
 import { loadConfig } from './config.ts'
 import { layout } from './data-dir.ts'
@@ -197,11 +200,48 @@ export async function finishPendingRestore(parts: {
   return outcome
 }
 
+/** A backup in the node's backup folder, as the API lists it. */
+export interface FolderBackup {
+  readonly file: string
+  readonly path: string
+  readonly takenAt: number
+  readonly size: number
+  /** Whether the folder's retention keeps it (false: the next prune removes it). */
+  readonly kept: boolean
+}
+
+/**
+ * The folder backups made through the API go to when no file is named: config.json's
+ * `backup.dir` (where scheduled backups go), else `backups/` in the data directory.
+ */
+export async function nodeBackupFolder(
+  dataDir: string,
+): Promise<{ readonly dir: string; readonly configured: boolean; readonly keep: RetentionPolicy }> {
+  const { dir, config } = await configuredBackups(dataDir)
+  return { dir: dir ?? join(dataDir, 'backups'), configured: dir !== null, keep: config.keep }
+}
+
+/** The backups in the node's backup folder, newest first (none while the folder does not exist). */
+export async function listNodeBackups(
+  dataDir: string,
+): Promise<{ readonly dir: string; readonly configured: boolean; readonly backups: FolderBackup[] }> {
+  const { dir, configured, keep } = await nodeBackupFolder(dataDir)
+  if (!existsSync(dir)) return { dir, configured, backups: [] }
+  const plan = await planBackupFolder(dir, keep)
+  const kept = new Set(plan.keep.map((b) => b.name))
+  const backups = [...plan.keep, ...plan.remove]
+    .map((b) => ({ file: b.name, path: b.path, takenAt: b.at, size: b.size, kept: kept.has(b.name) }))
+    .sort((a, b) => b.takenAt - a.takenAt)
+  return { dir, configured, backups }
+}
+
 /** What the API's backup routes do (one job at a time, see backup-jobs.ts). */
 export interface BackupControl {
-  create(input: { file: string; withKey: boolean; passphrase?: string }): BackupJob
+  /** `file` absent: a new file named for the time in the node's backup folder (`nodeBackupFolder`). */
+  create(input: { file?: string; withKey: boolean; passphrase?: string }): BackupJob
   restore(input: { file: string; passphrase?: string }): BackupJob
   job(id: string): BackupJob
+  list(): ReturnType<typeof listNodeBackups>
 }
 
 /** The backup routes' part of a node: `store` is read at each call (open by then). */
@@ -212,7 +252,8 @@ export function backupControl(
   return {
     create: (input) =>
       jobs.start('create', async (onProgress) => {
-        const written = await createBackup(node, { ...input, onProgress })
+        const file = input.file ?? (await newFolderFile(node.dataDir))
+        const written = await createBackup(node, { ...input, file, onProgress })
         return {
           file: written.file,
           bytes: written.bytes,
@@ -229,5 +270,13 @@ export function backupControl(
         return { ...outcome, refused: outcome.refused.map((r) => ({ ...r })) }
       }),
     job: (id) => jobs.get(id),
+    list: () => listNodeBackups(node.dataDir),
   }
+}
+
+/** A new backup's path in the node's backup folder (made, owner only, if missing). */
+async function newFolderFile(dataDir: string): Promise<string> {
+  const { dir } = await nodeBackupFolder(dataDir)
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  return join(dir, backupFileName(Date.now()))
 }

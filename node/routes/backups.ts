@@ -32,6 +32,25 @@ const JobParam = z.object({
     .regex(/^[0-9a-f]{16}$/)
     .openapi({ param: { name: 'job', in: 'path' } }),
 })
+const FolderSchema = z
+  .object({
+    dir: z.string().openapi({ description: 'config.json’s backup.dir, else backups/ in the data directory' }),
+    configured: z
+      .boolean()
+      .openapi({ description: 'whether backup.dir is set (scheduled backups go there)' }),
+    backups: z.array(
+      z.object({
+        file: z.string(),
+        path: z.string(),
+        takenAt: z.number().int(),
+        size: z.number().int(),
+        kept: z
+          .boolean()
+          .openapi({ description: 'false: the folder’s retention removes it at the next prune' }),
+      }),
+    ),
+  })
+  .openapi('BackupFolder')
 const tags = ['backups']
 
 export function backupRoutes(ctx: RouteContext) {
@@ -42,17 +61,30 @@ export function backupRoutes(ctx: RouteContext) {
   }
   app.openapi(
     createRoute({
+      method: 'get',
+      path: '/backups',
+      tags,
+      summary: 'The backups in the node’s backup folder, newest first',
+      responses: { 200: json(FolderSchema, 'the folder and its backups'), ...ERROR_RESPONSES },
+    }),
+    async (c) => c.json(await backups().list(), 200),
+  )
+  app.openapi(
+    createRoute({
       method: 'post',
       path: '/backups',
       tags,
-      summary: 'Write a backup of the node to a file (a job: read its progress at /backups/jobs/{job})',
-      request: body(z.object({ out: Path, withKey: z.boolean().optional(), passphrase: Passphrase })),
+      summary:
+        'Write a backup of the node to a file, by default a new one in the backup folder (a job: read its progress at /backups/jobs/{job})',
+      request: body(
+        z.object({ out: Path.optional(), withKey: z.boolean().optional(), passphrase: Passphrase }),
+      ),
       responses: { 202: json(JobRef, 'the job started'), ...ERROR_RESPONSES },
     }),
     async (c) => {
       const b = c.req.valid('json')
       const job = backups().create({
-        file: b.out,
+        ...(b.out === undefined ? {} : { file: b.out }),
         withKey: b.withKey === true,
         ...(b.passphrase === undefined ? {} : { passphrase: b.passphrase }),
       })

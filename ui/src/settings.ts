@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 /**
  * Peers, license and settings: the peers this node knows and their sync state, dial an
- * address, ban and unban; the org's license and installing one (pasted).
+ * address, ban and unban; the org's license and installing one (pasted); backups
+ * (backups.ts); the node passphrase.
  */
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
 import { api, changePassphrase } from './api.ts'
+import { Backups } from './backups.ts'
 import { type Access, type Org, useAction, useChanges, useSubmit, when } from './live.ts'
 
 interface Peer {
@@ -140,6 +142,7 @@ export function Settings({ org, access }: { org: Org; access: Access }) {
           : null
       }
     </section>
+    <${Backups} />
     <${Passphrase} />
   `
 }

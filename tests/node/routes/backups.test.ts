@@ -1,7 +1,8 @@
-import { rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { restoreNewNode } from '../../../node/restore-new-node.ts'
+import { inspectBackup } from '../../../services/backup/index.ts'
 import { withAlteredEntry } from '../../helpers/backup-file.ts'
 import { foundOrg } from '../../helpers/roster-nodes.ts'
 import { startTestNodeIn, type TestNode, useNodes } from '../../helpers/start-nodes.ts'
@@ -131,6 +132,31 @@ describe('/backups', () => {
     const j = await finished(o.leader, r.job)
     expect(j.error?.code).toBe('backup-tampered')
     expect(await holdings(o.leader)).toEqual(before)
+  }, 60_000)
+
+  it('with no file named, writes into the backup folder (backups/ in the data directory by default) and lists it', async () => {
+    const o = await foundOrg(nodes, 'Folder Org')
+    const folder = join(o.leader.dir, 'backups')
+    const empty = await o.leader.api<{ dir: string; configured: boolean; backups: unknown[] }>(
+      'GET',
+      '/api/v1/backups',
+    )
+    expect(empty).toEqual({ dir: folder, configured: false, backups: [] })
+    const { job } = await o.leader.api<{ job: string }>('POST', '/api/v1/backups', {})
+    const j = await finished(o.leader, job)
+    expect(j.error).toBeNull()
+    expect(j.file).toMatch(/\/backups\/verseguy-backup-\d{8}T\d{6}Z\.vgbak$/)
+    expect(dirname(j.file ?? '')).toBe(folder)
+    expect((await stat(folder)).mode & 0o777).toBe(0o700)
+    const listed = await o.leader.api<{ backups: { path: string; size: number; kept: boolean }[] }>(
+      'GET',
+      '/api/v1/backups',
+    )
+    expect(listed.backups).toEqual([
+      expect.objectContaining({ path: j.file, size: (await stat(j.file ?? '')).size, kept: true }),
+    ])
+    const { report } = await inspectBackup(j.file ?? '')
+    expect(report.header.orgs).toEqual([o.org.id])
   }, 60_000)
 
   it('answers not-found for an unknown job', async () => {
