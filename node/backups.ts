@@ -12,8 +12,7 @@ import {
   type DocId,
   DocumentNotFoundError,
   type DocumentStore,
-  type EntryScope,
-  type MemberKey,
+  type Section,
   unpackChanges,
 } from '../crdt/index.ts'
 import {
@@ -35,9 +34,6 @@ import { loadConfig } from './config.ts'
 import { layout } from './data-dir.ts'
 import { VERSION } from './version.ts'
 
-/** Entries read from the store per step of a backup. */
-const ENTRY_RUN = 4096
-
 /** What a backup reads from a node, streamed from its store. */
 export async function backupSource(
   parts: { dataDir: string; db: Database; store: DocumentStore },
@@ -53,12 +49,7 @@ export async function backupSource(
     if (bytes !== null) files.push({ name: `trust/${safeName(basename(f))}`, bytes })
   }
   if (withKey) files.push({ name: 'identity.key', bytes: await readFile(paths.identity) })
-  const chains: { scope: EntryScope; author: MemberKey; count: number }[] = []
-  for (const scope of await store.chains.scopes())
-    for (const author of await store.chains.authors(scope)) {
-      const head = await store.chains.head(scope, author)
-      if (head !== null) chains.push({ scope, author, count: head.seq })
-    }
+  const chains = await store.chains.lengths()
   const documents = await store.list()
   return {
     memberKey: store.memberKey,
@@ -77,31 +68,60 @@ export async function backupSource(
       }
     },
     documents,
-    snapshot: (docId: DocId) => storedDocument(db, docId),
+    documentBytes: () => storedDocuments(db, documents),
     chains,
-    entries: async function* (scope, author) {
-      // As stored, a few thousand at a time (few LevelDB reads; nothing unpacked and packed again).
-      for (let from = 1; ; from += ENTRY_RUN) {
-        const run = await store.chains.packed(scope, author, from, ENTRY_RUN)
-        if (run.length === 0) return
-        yield run
-        if (run.length < ENTRY_RUN) return
-      }
-    },
+    // As stored, in one read-ahead pass (nothing unpacked and packed again).
+    chainRuns: () => store.chains.packedRuns(),
     forks: () => store.chains.forks(),
   }
 }
 
+/** Bytes LevelDB hands over per read step of a backup's passes (not the default 16 KiB). */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+
+/** The rows of a section in key order, read ahead in large steps. */
+async function* sectionRows(db: Database, section: Section): AsyncGenerator<[string, Uint8Array]> {
+  const it = section.iterator({ highWaterMarkBytes: READ_AHEAD_BYTES })
+  try {
+    for (;;) {
+      const rows = await db.read(() => it.nextv(1024))
+      if (rows.length === 0) return
+      yield* rows
+    }
+  } finally {
+    await it.close()
+  }
+}
+
 /**
- * A document as the store holds it, without loading it: its snapshot followed by the
- * changes stored since (what `A.load` reads as one document). The change rows are read
- * first: a compaction in between only repeats changes the newer snapshot holds.
+ * `docIds` (in key order) as the store holds them, without loading them: each snapshot
+ * followed by the changes stored since (what `A.load` reads as one document), in one
+ * pass over each section. The change rows' pass starts first: a compaction in between
+ * only repeats changes the newer snapshot holds.
  */
-async function storedDocument(db: Database, docId: DocId): Promise<Uint8Array> {
-  const rows = await db.changes.iterator({ gt: `${docId}!`, lt: `${docId}!~` }).all()
-  const snapshot = await db.snapshots.get(docId)
-  if (snapshot === undefined) throw new DocumentNotFoundError(docId)
-  return Buffer.concat([snapshot, ...rows.flatMap(([, v]) => unpackChanges(v))])
+async function* storedDocuments(db: Database, docIds: readonly DocId[]): AsyncGenerator<[DocId, Uint8Array]> {
+  const changes = sectionRows(db, db.changes)
+  let change = await changes.next()
+  const snapshots = sectionRows(db, db.snapshots)
+  let snapshot = await snapshots.next()
+  try {
+    for (const docId of docIds) {
+      while (!snapshot.done && snapshot.value[0] < docId) snapshot = await snapshots.next()
+      if (snapshot.done || snapshot.value[0] !== docId) throw new DocumentNotFoundError(docId)
+      const parts: Uint8Array[] = [snapshot.value[1]]
+      const prefix = `${docId}!`
+      // Change keys are `docId!seq`: rows of documents before this one (none listed) are passed.
+      while (!change.done && change.value[0] < prefix) change = await changes.next()
+      while (!change.done && change.value[0].startsWith(prefix)) {
+        parts.push(...unpackChanges(change.value[1]))
+        change = await changes.next()
+      }
+      yield [docId, Buffer.concat(parts)]
+    }
+  } finally {
+    await changes.return(undefined)
+    await snapshots.return(undefined)
+  }
 }
 
 function safeName(name: string): string {

@@ -17,12 +17,23 @@ import {
   entryKey,
   entryRecords,
   readRecord,
+  recordKeyPlace,
   scopeKey,
   scopeOfKey,
 } from './entry-records.ts'
 
 /** Bytes of entries one LevelDB read step of `packed` hands over (what it returns is held whole anyway). */
 const PACKED_READ_BYTES = 4 * 1024 * 1024
+
+/** Keys one read of `lengths` takes. */
+const KEYS_PER_READ = 8192
+
+/** A stored chain: its scope, author and length. */
+export interface StoredChain {
+  readonly scope: EntryScope
+  readonly author: MemberKey
+  readonly count: number
+}
 
 export interface ChainHead {
   readonly seq: number
@@ -131,6 +142,65 @@ export class ChainStore {
       await it.close()
     }
     return out
+  }
+
+  /**
+   * Every stored chain and its length (its head's seq), in key order, from one pass over
+   * the keys (a record's key names its last seq; no value is read).
+   */
+  async lengths(): Promise<StoredChain[]> {
+    const out: StoredChain[] = []
+    let after: string | undefined
+    for (;;) {
+      const range = after === undefined ? { limit: KEYS_PER_READ } : { gt: after, limit: KEYS_PER_READ }
+      const keys = await this.db.read(() => this.db.entries.keys(range).all())
+      for (const key of keys) {
+        const place = recordKeyPlace(key)
+        if (place === null)
+          throw new StorageCorruptError(this.db.path, `a stored chain record is damaged: ${key}`)
+        const last = out[out.length - 1]
+        if (last !== undefined && last.scope === place.scope && last.author === place.author)
+          (last as { count: number }).count = place.last
+        else out.push({ scope: place.scope, author: place.author, count: place.last })
+      }
+      if (keys.length < KEYS_PER_READ) return out
+      after = keys[keys.length - 1]
+    }
+  }
+
+  /**
+   * Every chain's entries, packed as stored, in key order (the order of `lengths`), each
+   * chain from seq 1: one read-ahead pass over the section (a backup's). A run holds
+   * consecutive entries of one chain; a chain may come in several runs.
+   */
+  async *packedRuns(): AsyncGenerator<{
+    readonly scope: EntryScope
+    readonly author: MemberKey
+    readonly packed: readonly Uint8Array[]
+  }> {
+    const it = this.db.entries.iterator({ highWaterMarkBytes: PACKED_READ_BYTES })
+    try {
+      for (;;) {
+        const rows = await this.db.read(() => it.nextv(1024))
+        if (rows.length === 0) return
+        let chain: string | null = null
+        let run: { scope: EntryScope; author: MemberKey; packed: Uint8Array[] } | null = null
+        for (const row of rows) {
+          const place = recordKeyPlace(row[0])
+          if (place === null)
+            throw new StorageCorruptError(this.db.path, `a stored chain record is damaged: ${row[0]}`)
+          if (run === null || place.chain !== chain) {
+            if (run !== null) yield run
+            chain = place.chain
+            run = { scope: place.scope, author: place.author, packed: [] }
+          }
+          run.packed.push(...this.record(row).packed)
+        }
+        if (run !== null) yield run
+      }
+    } finally {
+      await it.close()
+    }
   }
 
   /** Every author with a stored chain in `scope`, in key order. */

@@ -84,6 +84,26 @@ export function readRecord(key: string, value: Uint8Array): EntryRecord | null {
   return { first: seq, last: seq, packed: [value] }
 }
 
+/**
+ * The chain and last seq a record's key names (`scope!author!seq` or
+ * `scope!author!last!first`), read from the key alone; null if it is not a record's key.
+ */
+export function recordKeyPlace(key: string): {
+  readonly chain: string
+  readonly scope: EntryScope
+  readonly author: MemberKey
+  readonly last: number
+} | null {
+  const parts = key.split('!')
+  if (parts.length !== 3 && parts.length !== 4) return null
+  const [token, author, last] = parts as [string, string, string]
+  if (!HEX64.test(author) || last.length !== SEQ_DIGITS) return null
+  const seq = Number(last)
+  const scope = scopeOfKey(token)
+  if (!(seq >= 1) || (scope !== null && !isScope(scope))) return null
+  return { chain: `${token}!${author}`, scope, author: author as MemberKey, last: seq }
+}
+
 /** The author and scope of a run record's key (`scope!author!last!first`), as bytes; null if not one. */
 function runPlace(key: string, first: number, last: number): RunPlace | null {
   const [token, author] = key.split('!', 2)

@@ -39,15 +39,27 @@ export interface BackupSource {
   readonly files: readonly { readonly name: string; readonly bytes: Uint8Array }[]
   settings(): AsyncIterable<[string, Uint8Array]>
   readonly documents: readonly DocId[]
-  /** A document in compact form (every change it holds). */
-  snapshot(docId: DocId): Promise<Uint8Array>
+  /**
+   * The documents of `documents`, in that order, each in compact form (every change it
+   * holds): read in one pass, not one read per document.
+   */
+  documentBytes(): AsyncIterable<readonly [DocId, Uint8Array]>
+  /** The chains, in the order `chainRuns` gives them, with their lengths. */
   readonly chains: readonly {
     readonly scope: EntryScope
     readonly author: MemberKey
     readonly count: number
   }[]
-  /** A chain's entries from seq 1 in order, packed (`packEntry`), in runs of any length. */
-  entries(scope: EntryScope, author: MemberKey): AsyncIterable<readonly Uint8Array[]>
+  /**
+   * The chains' entries in the order of `chains`, each chain from seq 1, packed
+   * (`packEntry`), in runs of any length: entries past a chain's `count`, and chains not
+   * in `chains` (written since it was read), are left out by the writer.
+   */
+  chainRuns(): AsyncIterable<{
+    readonly scope: EntryScope
+    readonly author: MemberKey
+    readonly packed: readonly Uint8Array[]
+  }>
   forks(): Promise<SignedEntry[]>
 }
 
@@ -149,27 +161,49 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
     for await (const [k, v] of source.settings()) yield emit(RECORD.setting, namedBytes(k, v))
     yield end()
     begin('documents')
-    for (const docId of source.documents) {
+    let d = 0
+    for await (const [docId, bytes] of source.documentBytes()) {
       options.signal?.throwIfAborted()
-      yield emit(RECORD.document, namedBytes(docId, await source.snapshot(docId)))
+      if (docId !== source.documents[d]) throw new Error(`document ${docId} out of order (${d})`)
+      yield emit(RECORD.document, namedBytes(docId, bytes))
+      d++
       progress(1)
     }
+    if (d !== source.documents.length)
+      throw new Error(`documents ended at ${d} of ${source.documents.length}`)
     yield end()
     begin('chains')
-    for (const c of source.chains) {
-      options.signal?.throwIfAborted()
-      yield emit(RECORD.chain, jsonBytes({ scope: c.scope, author: c.author, count: c.count }))
-      let n = 0
-      for await (const run of source.entries(c.scope, c.author)) {
-        const take = run.slice(0, c.count - n)
-        if (take.length === 0) break
-        n += take.length
-        yield Buffer.concat(take.map((packed) => emit(RECORD.entry, packed)))
-        progress(take.length)
-        if (n >= c.count) break
-      }
-      if (n < c.count) throw new Error(`chain ${c.scope}/${c.author} ended at ${n} of ${c.count} entries`)
+    const order = new Map(source.chains.map((c, i) => [chainId(c), i]))
+    /** The chain being written (an index into `source.chains`) and its entries written. */
+    let at = -1
+    let n = 0
+    const finish = (): void => {
+      const c = source.chains[at]
+      if (c !== undefined && n < c.count)
+        throw new Error(`chain ${c.scope}/${c.author} ended at ${n} of ${c.count} entries`)
     }
+    for await (const run of source.chainRuns()) {
+      options.signal?.throwIfAborted()
+      const i = order.get(chainId(run))
+      if (i === undefined) continue
+      const out: Buffer[] = []
+      if (i !== at) {
+        if (i !== at + 1) throw new Error(`chain ${run.scope}/${run.author} out of order`)
+        finish()
+        at = i
+        n = 0
+        const c = source.chains[at] as (typeof source.chains)[number]
+        out.push(emit(RECORD.chain, jsonBytes({ scope: c.scope, author: c.author, count: c.count })))
+      }
+      const take = run.packed.slice(0, (source.chains[at]?.count ?? 0) - n)
+      n += take.length
+      for (const packed of take) out.push(emit(RECORD.entry, packed))
+      yield Buffer.concat(out)
+      progress(take.length)
+    }
+    finish()
+    if (at !== source.chains.length - 1)
+      throw new Error(`chains ended at ${at + 1} of ${source.chains.length}`)
     yield end()
     begin('forks')
     for (const f of forks) yield emit(RECORD.fork, packEntry(f))
@@ -182,7 +216,7 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
     const fh = await open(tmp, 'w', 0o600)
     await fh.write(headerBytes)
     const out = createWriteStream('', { fd: fh.fd, autoClose: false })
-    const stages: NodeJS.ReadWriteStream[] = [createGzip({ level: 6 })]
+    const stages: NodeJS.ReadWriteStream[] = [createGzip({ level: 1 })]
     if (key !== null) stages.push(new SealStream(key, headerBytes))
     await pipeline(Readable.from(coalesced(records())), ...(stages as [NodeJS.ReadWriteStream]), out, {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -196,6 +230,11 @@ export async function writeBackup(source: BackupSource, options: WriteBackupOpti
     await rm(tmp, { force: true })
     throw err
   }
+}
+
+/** A chain's identity, to find its place in a source's `chains`. */
+function chainId(c: { readonly scope: EntryScope; readonly author: MemberKey }): string {
+  return `${c.scope ?? 'local'}!${c.author}`
 }
 
 /** Records gathered into writes of 256 KiB: thousands of small writes cost zlib and the stream more than the bytes. */

@@ -26,11 +26,12 @@ export async function withAlteredEntry(
   await writeBackup(
     {
       ...source,
-      entries: async function* (scope, author) {
-        for await (const run of source.entries(scope, author)) {
-          if (!done && scope !== null && run.length > 0) {
+      chainRuns: async function* () {
+        for await (const run of source.chainRuns()) {
+          if (!done && run.scope !== null && run.packed.length > 0) {
             done = true
-            yield [packEntry(alter(unpackEntry(run[0] as Uint8Array))), ...run.slice(1)]
+            const [first, ...rest] = run.packed
+            yield { ...run, packed: [packEntry(alter(unpackEntry(first as Uint8Array))), ...rest] }
           } else yield run
         }
       },

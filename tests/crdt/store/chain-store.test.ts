@@ -3,7 +3,7 @@
  * names them all): read once, kept up to date by what is written, never stale.
  */
 import { describe, expect, it } from 'vitest'
-import { Database } from '../../../crdt/index.ts'
+import { Database, packEntry, StorageCorruptError } from '../../../crdt/index.ts'
 import { ChainStore } from '../../../crdt/store/chain-store.ts'
 import { buildChain, makeSigner, TEST_SCOPE } from '../../helpers/signer.ts'
 import { useTempDirs } from '../../helpers/temp-dir.ts'
@@ -84,5 +84,56 @@ describe('chain store authors', () => {
     release()
     expect((await reading)?.seq).toBeGreaterThanOrEqual(1)
     expect((await fresh.head(TEST_SCOPE, a.memberKey))?.seq).toBe(2)
+  })
+})
+
+describe('chain store passes (a backup reads every chain this way)', () => {
+  it('lengths and packed runs give every chain whole, single and run records alike, in key order', async () => {
+    const { db, chains } = await open()
+    const [a, b, c] = [makeSigner(), makeSigner(), makeSigner()]
+    const local = buildChain(c, 3, { body: () => ({ scope: null }) })
+    const single = buildChain(a, 4)
+    // Received together: run records (256 entries at most each), then one single record.
+    const received = buildChain(b, 300)
+    const more = buildChain(b, 1, { after: received[299] as (typeof received)[number] })
+    await write(db, chains, [...single, ...local])
+    await db.write(chains.putAllOps(received), false)
+    await write(db, chains, more)
+    const want = [
+      ...[
+        { scope: TEST_SCOPE, author: a.memberKey, entries: single },
+        { scope: TEST_SCOPE, author: b.memberKey, entries: [...received, ...more] },
+      ].sort((x, y) => (x.author < y.author ? -1 : 1)),
+      { scope: null, author: c.memberKey, entries: local },
+    ]
+    const fresh = new ChainStore({ db })
+    expect(await fresh.lengths()).toEqual(
+      want.map((w) => ({ scope: w.scope, author: w.author, count: w.entries.length })),
+    )
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+    const got = new Map<string, string[]>()
+    const order: string[] = []
+    for await (const run of fresh.packedRuns()) {
+      const key = `${run.scope}/${run.author}`
+      if (!got.has(key)) order.push(key)
+      got.set(key, [...(got.get(key) ?? []), ...run.packed.map(hex)])
+    }
+    expect(order).toEqual(want.map((w) => `${w.scope}/${w.author}`))
+    for (const w of want)
+      expect(got.get(`${w.scope}/${w.author}`)).toEqual(w.entries.map((e) => hex(packEntry(e))))
+  })
+
+  it('a damaged record key is named as damage, not skipped', async () => {
+    const { db, chains } = await open()
+    await write(db, chains, buildChain(makeSigner(), 1))
+    await db.write(
+      [{ type: 'put', section: db.entries, key: `${TEST_SCOPE}!not-an-author!1`, value: new Uint8Array(1) }],
+      false,
+    )
+    await expect(chains.lengths()).rejects.toThrow(StorageCorruptError)
+    const readAll = async () => {
+      for await (const _ of chains.packedRuns());
+    }
+    await expect(readAll()).rejects.toThrow(StorageCorruptError)
   })
 })
