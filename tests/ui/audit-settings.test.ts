@@ -29,6 +29,16 @@ describe.skipIf(missing !== null)('web UI: audit, peers and license', () => {
     expect(await audit.locator('[data-chain]').allTextContents()).toEqual([
       expect.stringMatching(/: ok, \d+\/\d+ verified$/),
     ])
+    // A member by handle (any case); an unknown handle is named, not taken as "everyone".
+    await audit.getByLabel('Member').fill('lead_a')
+    await audit.getByLabel('Member').press('Enter')
+    await expect.poll(() => audit.locator('table.audit tbody tr').count()).toBe(1)
+    expect(await audit.locator('table.audit tbody tr td:nth-child(2)').allTextContents()).toEqual(['Lead_A'])
+    await audit.getByLabel('Member').fill('Nobody_Here')
+    await audit.getByLabel('Member').press('Enter')
+    await audit.getByRole('alert').waitFor()
+    expect(await audit.getByRole('alert').textContent()).toMatch(/No member has the handle Nobody_Here/)
+    await audit.getByLabel('Member').fill('')
     expect(await axeViolations(audit)).toEqual([])
     await audit.screenshot({ path: screenshot('audit.png'), fullPage: true })
 

@@ -24,6 +24,20 @@ interface Verdict {
   readonly issues: readonly { kind: string }[]
 }
 
+const KEY = /^[0-9a-f]{64}$/
+
+/** The member key a filter names: a key as given, else the member whose handle it is (any case). */
+async function memberKeyOf(org: string, text: string): Promise<string> {
+  if (KEY.test(text)) return text
+  const found = await api.get<{ items: { memberKey: string; handle: string }[] }>(
+    `/orgs/${org}/members?${new URLSearchParams({ q: text, limit: '500' })}`,
+  )
+  const member = found.items.find((m) => m.handle.toLowerCase() === text.toLowerCase())
+  if (member === undefined)
+    throw new Error(`No member has the handle ${text} (give a handle or a member key).`)
+  return member.memberKey
+}
+
 const input = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value)
 
 export function Audit({ org, access }: { org: Org; access: Access }) {
@@ -33,9 +47,9 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
   const [verdict, setVerdict] = useState<{ ok: boolean; chains: Verdict[] } | null>(null)
   const act = useAction()
   const query = useCallback(
-    (cursor?: string) => {
+    async (cursor?: string) => {
       const q = new URLSearchParams({ limit: '50' })
-      if (f.member !== '') q.set('member', f.member)
+      if (f.member.trim() !== '') q.set('member', await memberKeyOf(org.id, f.member.trim()))
       if (f.action !== '') q.set('action', f.action)
       if (f.doc !== '') q.set('doc', f.doc)
       if (f.since !== '') q.set('since', String(new Date(f.since).getTime()))
@@ -56,10 +70,10 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
     if (can(access, 'audit:view')) load()
   }, [load, access])
   useChanges(load)
-  const names = useHandles(
-    org.id,
-    entries.map((e) => e.author),
-  )
+  const names = useHandles(org.id, [
+    ...entries.map((e) => e.author),
+    ...(verdict?.chains.map((c) => c.author) ?? []),
+  ])
   if (!can(access, 'audit:view'))
     return html`<p>Your rank (${access.rankName}) may not read the audit trail.</p>`
   const field = (k: keyof typeof f) => input((v) => setF({ ...f, [k]: v }))
@@ -69,7 +83,7 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
       e.preventDefault()
       load()
     }} aria-label="Filters">
-      <label for="a-member">Member key</label><input id="a-member" value=${f.member} onInput=${field('member')} />
+      <label for="a-member">Member</label><input id="a-member" value=${f.member} onInput=${field('member')} placeholder="handle or key" />
       <label for="a-action">Action</label><input id="a-action" value=${f.action} onInput=${field('action')} placeholder="ship.add" />
       <label for="a-doc">Document</label><input id="a-doc" value=${f.doc} onInput=${field('doc')} />
       <label for="a-since">From</label><input id="a-since" type="datetime-local" value=${f.since} onInput=${field('since')} />
@@ -86,7 +100,7 @@ export function Audit({ org, access }: { org: Org; access: Access }) {
         ? null
         : html`<section aria-labelledby="verdict-title" class=${`card verdict ${verdict.ok ? 'ok' : 'bad'}`}>
             <h2 id="verdict-title">${verdict.ok ? 'Every chain verifies' : 'Some chains do not verify'}</h2>
-            <ul>${verdict.chains.map((c) => html`<li key=${c.author} data-chain=${c.author}>${c.author.slice(0, 16)}…: <strong>${c.status}</strong>, ${c.verified}/${c.entries} verified${c.issues.length === 0 ? '' : ` (${c.issues.map((i) => i.kind).join(', ')})`}</li>`)}</ul>
+            <ul>${verdict.chains.map((c) => html`<li key=${c.author} data-chain=${c.author}>${names.get(c.author) ?? `${c.author.slice(0, 16)}…`}: <strong>${c.status}</strong>, ${c.verified}/${c.entries} verified${c.issues.length === 0 ? '' : ` (${c.issues.map((i) => i.kind).join(', ')})`}</li>`)}</ul>
           </section>`
     }
     <table class="audit">
