@@ -40,7 +40,11 @@ export async function mergeBackup(
   // Every change the backup holds, by hash.
   const changes = new Map<ChangeHash, Uint8Array>()
   for (const bytes of contents.documents.values()) {
-    for (const c of A.getAllChanges(A.load(bytes))) changes.set(changeHash(c) as ChangeHash, c)
+    const doc = A.load(bytes)
+    for (const c of A.getAllChanges(doc)) changes.set(changeHash(c) as ChangeHash, c)
+    // Freed at once: ten thousand documents left to the garbage collector grew Automerge's
+    // heap until the first restore of a 10,000-member org took ten times the next.
+    A.free(doc)
   }
   let pending: Entry[] = contents.chains.filter((c) => c.scope !== null).flatMap((c) => c.entries)
   const total = pending.length
