@@ -25,6 +25,7 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
       manufacturer: 'MISC',
     })
 
+    await o.leader.api('POST', `${o.path}/ships`, { model: 'Vulture', manufacturer: 'Drake' })
     const lead = await open(o.leader, 'ops')
     // The calendar feed a calendar app subscribes to: this member's URL, served by the node.
     const feedUrl = await lead.getByLabel('Calendar feed URL').inputValue()
@@ -46,6 +47,19 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
     await expect.poll(() => leadOp.locator('.briefing').textContent()).toBe('Bring a full tank.')
     await expect.poll(() => leadOp.locator('p').first().textContent()).toMatch(/20:30 UTC, led by Lead_A$/)
     expect(await lead.evaluate('window.__pwned')).toBeUndefined()
+    // Slots: one added for an org ship, one removed.
+    const slots = leadOp.locator('table[data-slots] tbody tr')
+    await expect
+      .poll(async () => (await slots.allTextContents()).sort())
+      .toEqual(['Escort—openRemove slot Escort', 'Miner—openRemove slot Miner'])
+    await leadOp.getByLabel("New slot's role").fill('Salvage')
+    await leadOp.getByLabel("New slot's ship").selectOption({ label: 'Vulture' })
+    await leadOp.getByRole('button', { name: 'Add slot' }).click()
+    await expect.poll(() => slots.count()).toBe(3)
+    await leadOp.getByRole('button', { name: 'Remove slot Escort' }).click()
+    await expect
+      .poll(async () => (await slots.allTextContents()).sort())
+      .toEqual(['Miner—openRemove slot Miner', 'SalvageVultureopenRemove slot Salvage'])
 
     // The member, on their own node, once the operation has arrived there.
     const mine = await open(member, 'ops')
@@ -61,7 +75,7 @@ describe.skipIf(missing !== null)('web UI: operations', () => {
     // Back on the leader's page, live: confirm, then run it.
     await leadOp.getByRole('button', { name: 'Confirm' }).click({ timeout: 20_000 })
     await expect.poll(() => leadOp.locator('tr[data-participant]').textContent()).toContain('confirmed')
-    expect(await leadOp.locator('tr[data-participant]').textContent()).toContain(ship.id)
+    expect(await leadOp.locator('tr[data-participant]').textContent()).toContain('Prospector')
     expect(await leadOp.locator('tr[data-participant] td').first().textContent()).toBe('Mem_B')
     expect(await axeViolations(lead)).toEqual([])
     await lead.screenshot({ path: screenshot('operations.png'), fullPage: true })

@@ -2,7 +2,8 @@
 /**
  * Operations: upcoming and past, a month calendar, one operation with its slots and
  * sign-ups; schedule one (ops:create), sign up with a role and one of your ships, withdraw,
- * confirm and move it along its lifecycle (its leader or ops:manage), the iCal download.
+ * add and remove slots (a role, perhaps an org ship), confirm and move it along its
+ * lifecycle (its leader or ops:manage), the iCal download.
  */
 import { html } from 'htm/preact'
 import { useCallback, useEffect, useState } from 'preact/hooks'
@@ -13,6 +14,7 @@ import { type Access, can, type Org, useAction, useChanges, useHandles, useSubmi
 interface Slot {
   readonly id: string
   readonly role: string
+  readonly ship: string | null
   readonly takenBy: string | null
 }
 interface Participant {
@@ -44,6 +46,7 @@ const NEXT: Record<string, string[]> = {
   locked: ['open', 'in-progress', 'cancelled'],
   'in-progress': ['completed', 'cancelled'],
 }
+const shipName = (s: { model: string; name: string }) => (s.name === '' ? s.model : `${s.name} (${s.model})`)
 const input = (set: (v: string) => void) => (e: Event) => set((e.target as HTMLInputElement).value)
 
 function Schedule({ org, onDone }: { org: Org; onDone: (id: string) => void }) {
@@ -123,11 +126,14 @@ function OpDetail({
   access,
   op,
   ships,
+  fleet,
 }: {
   org: Org
   access: Access
   op: Op
   ships: { id: string; label: string }[]
+  /** The org's ships the caller may see (a slot's ship is one of them), by id. */
+  fleet: ReadonlyMap<string, string>
 }) {
   const base = `/orgs/${org.id}/ops/${op.id}`
   const act = useAction()
@@ -145,6 +151,13 @@ function OpDetail({
     })
   })
   const roleOf = new Map(op.slots.map((s) => [s.id, s.role]))
+  const shipLabel = (id: string | null) => (id === null ? '—' : (fleet.get(id) ?? `${id.slice(0, 8)}…`))
+  const open = !['completed', 'cancelled'].includes(op.status)
+  const [newSlot, setNewSlot] = useState({ role: '', ship: '' })
+  const addSlot = useSubmit(async () => {
+    await api.post(`${base}/slots`, { role: newSlot.role, ship: newSlot.ship === '' ? null : newSlot.ship })
+    setNewSlot({ role: '', ship: '' })
+  })
   const names = useHandles(org.id, [op.leader, ...op.participants.map((p) => p.memberKey)])
   return html`
     <article class="card op" aria-label=${op.title} data-op=${op.id}>
@@ -154,6 +167,37 @@ function OpDetail({
       ${manages && !['completed', 'cancelled'].includes(op.status) ? html`<button type="button" class="link" aria-expanded=${editing} onClick=${() => setEditing(!editing)}>${editing ? 'Close editing' : 'Edit'}</button>` : null}
       ${editing ? html`<${EditOp} org=${org} op=${op} onDone=${() => setEditing(false)} />` : null}
       <p><a href=${`/api/v1${base}/ical`} download=${`${op.title}.ics`}>Download (iCal)</a></p>
+      ${
+        op.slots.length === 0 && !(manages && open)
+          ? null
+          : html`<table data-slots=${op.id}>
+        <caption>Slots</caption>
+        <thead><tr><th scope="col">Role</th><th scope="col">Ship</th><th scope="col">Held by</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+        <tbody>${op.slots.map(
+          (s) => html`<tr key=${s.id}>
+            <td>${s.role}</td>
+            <td>${shipLabel(s.ship)}</td>
+            <td>${s.takenBy === null ? 'open' : s.takenBy === access.memberKey ? 'you' : (names.get(s.takenBy) ?? s.takenBy.slice(0, 12))}</td>
+            <td>${manages && open ? html`<button type="button" class="link" onClick=${() => void act.run(() => api.delete(`${base}/slots/${s.id}`))}>Remove<span class="sr-only"> slot ${s.role}</span></button>` : null}</td>
+          </tr>`,
+        )}</tbody>
+      </table>`
+      }
+      ${
+        manages && open
+          ? html`<form class="inline" onSubmit=${addSlot.submit} aria-label=${`Add a slot to ${op.title}`}>
+              <label for=${`new-slot-role-${op.id}`}>New slot's role</label>
+              <input id=${`new-slot-role-${op.id}`} required maxlength="64" value=${newSlot.role} onInput=${input((role) => setNewSlot({ ...newSlot, role }))} />
+              <label for=${`new-slot-ship-${op.id}`}>New slot's ship</label>
+              <select id=${`new-slot-ship-${op.id}`} value=${newSlot.ship} onChange=${input((ship) => setNewSlot({ ...newSlot, ship }))}>
+                <option value="">any</option>
+                ${[...fleet].map(([id, label]) => html`<option key=${id} value=${id}>${label}</option>`)}
+              </select>
+              <button type="submit" disabled=${addSlot.busy}>Add slot</button>
+            </form>
+            ${addSlot.error === null ? null : html`<p class="error" role="alert">${addSlot.error}</p>`}`
+          : null
+      }
       <table>
         <caption>Sign-ups</caption>
         <thead><tr><th scope="col">Member</th><th scope="col">Role</th><th scope="col">Ship</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
@@ -162,7 +206,7 @@ function OpDetail({
             (p) => html`<tr key=${p.memberKey} data-participant=${p.memberKey}>
               <td>${p.memberKey === access.memberKey ? 'you' : (names.get(p.memberKey) ?? p.memberKey.slice(0, 12))}</td>
               <td>${p.slot === null ? p.role : (roleOf.get(p.slot) ?? p.role)}</td>
-              <td>${p.ship ?? '—'}</td>
+              <td>${shipLabel(p.ship)}</td>
               <td>${p.state}</td>
               <td>${manages && p.state === 'pending' ? html`<button type="button" onClick=${() => void act.run(() => api.post(`${base}/participants/${p.memberKey}/confirm`))}>Confirm</button>` : null}</td>
             </tr>`,
@@ -254,18 +298,19 @@ export function Operations({ org, access }: { org: Org; access: Access }) {
   const [ops, setOps] = useState<Op[] | null>(null)
   const [picked, setPicked] = useState<string | null>(null)
   const [ships, setShips] = useState<{ id: string; label: string }[]>([])
+  const [fleet, setFleet] = useState<ReadonlyMap<string, string>>(new Map())
   const load = useCallback(() => {
     void api.get<{ items: Op[] }>(`/orgs/${org.id}/ops?when=${when_}&limit=100`).then((p) => setOps(p.items))
     void api
       .get<{ items: { id: string; model: string; name: string }[] }>(
         `/orgs/${org.id}/ships?owner=me&limit=500`,
       )
-      .then((p) =>
-        setShips(
-          p.items.map((s) => ({ id: s.id, label: s.name === '' ? s.model : `${s.name} (${s.model})` })),
-        ),
-      )
-  }, [org.id, when_])
+      .then((p) => setShips(p.items.map((s) => ({ id: s.id, label: shipName(s) }))))
+    if (can(access, 'fleet:view'))
+      void api
+        .get<{ items: { id: string; model: string; name: string }[] }>(`/orgs/${org.id}/ships?limit=500`)
+        .then((p) => setFleet(new Map(p.items.map((s) => [s.id, shipName(s)]))))
+  }, [org.id, when_, access])
   useEffect(() => {
     if (can(access, 'ops:view')) load()
   }, [load, access])
@@ -296,7 +341,7 @@ export function Operations({ org, access }: { org: Org; access: Access }) {
         : html`
           <${Month} ops=${ops} onPick=${setPicked} />
           <ul class="op-list">${ops.map((o) => html`<li key=${o.id}><button type="button" class="link" onClick=${() => setPicked(o.id)}>${o.title}</button> ${when(o.scheduledAt)} · ${o.status}</li>`)}</ul>
-          ${shown === undefined ? html`<p>No ${when_ === 'all' ? '' : `${when_} `}operations.</p>` : html`<${OpDetail} key=${shown.id} org=${org} access=${access} op=${shown} ships=${ships} />`}
+          ${shown === undefined ? html`<p>No ${when_ === 'all' ? '' : `${when_} `}operations.</p>` : html`<${OpDetail} key=${shown.id} org=${org} access=${access} op=${shown} ships=${ships} fleet=${fleet} />`}
         `
     }
   `
