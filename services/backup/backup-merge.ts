@@ -71,6 +71,8 @@ export async function mergeBackup(
         }
       }
       options.onProgress?.({ done: accepted + duplicates, total })
+      // Memory stays bounded by a batch's documents, not the whole backup's.
+      await store.release()
     }
     // What is not stored yet waited on another batch (a roster change, an earlier entry of
     // its chain): offered again while a round takes something.

@@ -270,6 +270,61 @@ describe('DocumentStore: create, change and reopen', () => {
   })
 })
 
+describe('DocumentStore: release', () => {
+  it('drops the documents held in memory: each is read back whole, and changes go on from it', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    const before = await h.store.get<Org>(ORG)
+    // Released while a change is queued: the change is written first, and kept.
+    const changed = h.store.change<Org>(ORG, act('org.member-add'), (d) => {
+      d.members.push('bob')
+    })
+    await h.store.release()
+    const { doc: after } = await changed
+    const reread = await h.store.get<Org>(ORG)
+    expect(reread).not.toBe(after)
+    expect(A.toJS(reread)).toEqual({ name: 'Alpha', members: ['ann', 'bob'] })
+    expect(sortedHeads(reread)).toEqual(sortedHeads(after))
+    expect(sortedHeads(reread)).not.toEqual(sortedHeads(before))
+    const { doc, entry } = await h.store.change<Org>(ORG, act('org.rename'), (d) => {
+      d.name = 'Beta'
+    })
+    expect(entry?.seq).toBe(3)
+    expect(A.toJS(doc)).toEqual({ name: 'Beta', members: ['ann', 'bob'] })
+  })
+
+  it('a read under way while a change commits never puts the older document back', async () => {
+    const h = await stores.open()
+    await createOrg(h)
+    await h.store.release()
+    // The read's last database read (the change rows, as they are) is held until the
+    // change has committed; the change starts once that read has been made.
+    const { promise: gate, resolve: release } = Promise.withResolvers<void>()
+    const { promise: atRows, resolve: rowsRead } = Promise.withResolvers<void>()
+    const read = h.db.read.bind(h.db)
+    let reads = 0
+    h.db.read = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const n = ++reads
+      const value = await read(fn)
+      if (n === 2) {
+        rowsRead()
+        await gate
+      }
+      return value
+    }
+    const reading = h.store.get<Org>(ORG)
+    await atRows
+    const { doc: changed } = await h.store.change<Org>(ORG, act('org.member-add'), (d) => {
+      d.members.push('bob')
+    })
+    release()
+    await reading
+    h.db.read = read
+    expect(A.toJS(await h.store.get<Org>(ORG))).toEqual({ name: 'Alpha', members: ['ann', 'bob'] })
+    expect(sortedHeads(await h.store.get<Org>(ORG))).toEqual(sortedHeads(changed))
+  })
+})
+
 describe('DocumentStore: compaction', () => {
   it('compacts 20 changes into a snapshot; the changes sublevel shrinks and a reopen finds identical content', async () => {
     const h = await stores.open({ init: { compactAfter: 5, sync: false } })
