@@ -30,6 +30,7 @@ import {
 } from '../services/backup/index.ts'
 import { configuredBackups, planBackupFolder } from './backup-folder.ts'
 import type { BackupJob, BackupJobs } from './backup-jobs.ts'
+import { cliHint, shellWord } from './cli-hint.ts'
 import { loadConfig } from './config.ts'
 import { layout } from './data-dir.ts'
 import { VERSION } from './version.ts'
@@ -185,7 +186,12 @@ export async function restoreInto(
   if (contents === null) throw new Error('unreachable: contents kept')
   const held = new Set((await store.list('org')).map((id) => id.slice('org:'.length)))
   const foreign = report.header.orgs.filter((o) => !held.has(o))
-  if (foreign.length > 0) throw new ForeignBackupError(file, foreign)
+  if (foreign.length > 0)
+    throw new ForeignBackupError(
+      file,
+      foreign,
+      `${cliHint(`backup restore ${shellWord(resolve(file))}`, 'NEWDIR')} (NEWDIR: a new or empty folder)`,
+    )
   const pending = pendingRestoreFile(parts.dataDir)
   // Settings and files stay this node's own: only documents and chains are merged.
   const staged = { ...contents, files: new Map(), settings: new Map() }

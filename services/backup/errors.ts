@@ -49,10 +49,11 @@ export class ForeignBackupError extends VerseGuyError {
   readonly code = 'backup-foreign'
   readonly kind = 'conflict'
   readonly orgs: readonly string[]
-  constructor(file: string, orgs: readonly string[]) {
+  /** `restoreNew`: the command that restores `file` into a new data directory, as the caller's users run it. */
+  constructor(file: string, orgs: readonly string[], restoreNew: string) {
     super(
       `The backup ${file} holds org(s) ${orgs.join(', ')} that this node is not a member of: it belongs to ` +
-        'another node. Restore it into an empty data directory instead (-d NEWDIR backup restore FILE). Nothing was changed.',
+        `another node. Nothing was changed. Restore it into a new data directory instead: ${restoreNew}`,
     )
     this.orgs = orgs
   }

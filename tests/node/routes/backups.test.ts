@@ -110,6 +110,10 @@ describe('/backups', () => {
     expect(j.state).toBe('failed')
     expect(j.error?.code).toBe('backup-foreign')
     expect(j.error?.message).toContain(o.org.id)
+    // What to run instead, as it works when typed.
+    expect(j.error?.message).toContain(
+      `npx verseguy -d NEWDIR backup restore ${out} (NEWDIR: a new or empty folder)`,
+    )
     expect(await holdings(other)).toEqual(before)
   }, 60_000)
 
