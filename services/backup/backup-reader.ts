@@ -189,6 +189,9 @@ export async function* readBackupRecords(
     if (err instanceof BackupCorruptError || err instanceof BackupPassphraseError) throw err
     if (err instanceof OpenFailure) throw new BackupCorruptError(file, err.message, { cause: err })
     const code = (err as NodeJS.ErrnoException).code
+    // zlib's Z_BUF_ERROR at the end of the input: the compressed stream stops early.
+    if (code === 'Z_BUF_ERROR')
+      throw new BackupCorruptError(file, 'it is truncated (its compressed body ends early)', { cause: err })
     if (typeof code === 'string' && code.startsWith('Z_'))
       throw new BackupCorruptError(file, `its compressed body is damaged (${code})`, { cause: err })
     throw new BackupCorruptError(file, (err as Error).message, { cause: err })
