@@ -11,6 +11,7 @@
  * used for every load of a document, so an actor never reuses a sequence number after a
  * crash lost a change.
  */
+
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import * as A from '@automerge/automerge'
@@ -27,6 +28,7 @@ import type { BatchOp, Database } from './database.ts'
 import { DocumentIndex } from './document-index.ts'
 import { loadDocState } from './document-load.ts'
 import type { DocumentIndexer } from './indexer.ts'
+import { LoadedDocs } from './loaded-docs.ts'
 import { commitLocal, nextEntry } from './local-commit.ts'
 import type { ReceiveResult, RemoteBatch } from './remote-batch.ts'
 import { receiveRemote } from './remote-commit.ts'
@@ -71,6 +73,8 @@ export interface DocumentStoreInit {
   readonly compactAfter?: number
   /** The time of local changes and of this node's entries. Default `systemClock`. */
   readonly clock?: Clock
+  /** Documents held in memory at most (the least recently used dropped first). Default `LOADED_DOCS`. */
+  readonly maxLoaded?: number
 }
 
 export class DocumentStore extends EventEmitter<StoreEvents> {
@@ -85,7 +89,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
   private readonly sync: boolean
   private readonly compactAfter: number
   private readonly clock: Clock
-  private readonly docs = new Map<DocId, DocState>()
+  private readonly docs: LoadedDocs
   /**
    * Change bytes by hash, per document (the `CHANGE_INDEX_DOCS` last served), as of the
    * heads named: brought up to date with the changes since those heads when asked again,
@@ -113,6 +117,7 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
     this.sync = init.sync ?? true
     this.compactAfter = init.compactAfter ?? 500
     this.clock = init.clock ?? systemClock
+    this.docs = new LoadedDocs(init.maxLoaded)
     this.core = {
       db: this.db,
       signer: this.signer,
@@ -135,6 +140,11 @@ export class DocumentStore extends EventEmitter<StoreEvents> {
       freshActor: () => this.freshActor(),
       enqueue: (task) => this.enqueue(task),
     }
+  }
+
+  /** How many documents the store holds in memory now (at most `DocumentStoreInit.maxLoaded`). */
+  get loadedDocuments(): number {
+    return this.docs.size
   }
 
   get memberKey(): Signer['memberKey'] {

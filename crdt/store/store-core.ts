@@ -4,6 +4,7 @@
  * store's own operations they call back into. Built by `DocumentStore`, never exported
  * from crdt/.
  */
+
 import type { EventEmitter } from 'node:events'
 import type * as A from '@automerge/automerge'
 import type { Entry, Signer } from '../chain/entry.ts'
@@ -15,6 +16,7 @@ import type { ChainStore } from './chain-store.ts'
 import type { ChangeIndex } from './change-index.ts'
 import type { BatchOp, Database } from './database.ts'
 import type { IndexTotals } from './index-totals.ts'
+import type { LoadedDocs } from './loaded-docs.ts'
 import type { AuthorGate, ReceiveResult } from './remote-batch.ts'
 import type { ChangeValidator } from './validator.ts'
 import type { WriteBudget } from './write-budget.ts'
@@ -87,8 +89,8 @@ export interface StoreCore {
   readonly sync: boolean
   readonly compactAfter: number
   readonly clock: Clock
-  /** Loaded documents. */
-  readonly docs: Map<DocId, DocState>
+  /** Loaded documents (a bounded, least recently used set: loaded-docs.ts). */
+  readonly docs: LoadedDocs
   /** See change-index.ts. */
   readonly changeIndex: Map<DocId, ChangeIndex>
   /**

@@ -270,6 +270,32 @@ describe('DocumentStore: create, change and reopen', () => {
   })
 })
 
+describe('DocumentStore: documents held in memory', () => {
+  it('holds at most maxLoaded documents; one dropped is read back whole and changed on', async () => {
+    const h = await stores.open({ init: { sync: false, maxLoaded: 2 } })
+    const ids = ['org:a1', 'org:a2', 'org:a3', 'org:a4'].map((id) => parseDocId(id))
+    for (const id of ids) await createOrg(h, id)
+    for (const [i, id] of ids.entries())
+      await h.store.change<Org>(id, act('org.member-add', id), (d) => {
+        d.members.push(`m${i}`)
+      })
+    // Each read back in turn (dropping others), then changed again: nothing lost.
+    for (const [i, id] of ids.entries()) {
+      expect(A.toJS(await h.store.get<Org>(id))).toEqual({ name: 'Alpha', members: ['ann', `m${i}`] })
+      await h.store.change<Org>(id, act('org.rename', id), (d) => {
+        d.name = `Org ${i}`
+      })
+    }
+    for (const [i, id] of ids.entries())
+      expect(A.toJS(await h.store.get<Org>(id))).toEqual({ name: `Org ${i}`, members: ['ann', `m${i}`] })
+    expect(h.store.loadedDocuments).toBe(2)
+    expect(await h.store.list('org')).toEqual([...ids].sort())
+    const report = verifyChain(h.signer.memberKey, await entriesOf(h.store, h.signer.memberKey))
+    expect(report.status).toBe('ok')
+    expect(report.verified).toBe(12)
+  })
+})
+
 describe('DocumentStore: release', () => {
   it('drops the documents held in memory: each is read back whole, and changes go on from it', async () => {
     const h = await stores.open()
