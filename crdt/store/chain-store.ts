@@ -149,7 +149,7 @@ export class ChainStore {
    * the keys (a record's key names its last seq; no value is read).
    */
   async lengths(): Promise<StoredChain[]> {
-    const out: StoredChain[] = []
+    const out: { scope: EntryScope; author: MemberKey; count: number }[] = []
     let after: string | undefined
     for (;;) {
       const range = after === undefined ? { limit: KEYS_PER_READ } : { gt: after, limit: KEYS_PER_READ }
@@ -160,7 +160,7 @@ export class ChainStore {
           throw new StorageCorruptError(this.db.path, `a stored chain record is damaged: ${key}`)
         const last = out[out.length - 1]
         if (last !== undefined && last.scope === place.scope && last.author === place.author)
-          (last as { count: number }).count = place.last
+          last.count = place.last
         else out.push({ scope: place.scope, author: place.author, count: place.last })
       }
       if (keys.length < KEYS_PER_READ) return out

@@ -106,10 +106,9 @@ export function recordKeyPlace(key: string): {
 
 /** The author and scope of a run record's key (`scope!author!last!first`), as bytes; null if not one. */
 function runPlace(key: string, first: number, last: number): RunPlace | null {
-  const [token, author] = key.split('!', 2)
-  if (token === undefined || author === undefined || !HEX64.test(author)) return null
-  const scope = scopeOfKey(token)
-  if (scope !== null && !isScope(scope)) return null
+  const place = recordKeyPlace(key)
+  if (place === null) return null
+  const { author, scope } = place
   return { author: fromHex(author), scope: scope === null ? null : fromHex(scope), first, last }
 }
 

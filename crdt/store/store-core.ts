@@ -4,7 +4,6 @@
  * store's own operations they call back into. Built by `DocumentStore`, never exported
  * from crdt/.
  */
-
 import type { EventEmitter } from 'node:events'
 import type * as A from '@automerge/automerge'
 import type { Entry, Signer } from '../chain/entry.ts'
